@@ -1,0 +1,103 @@
+// A local echo endpoint compatible with httpbin's /anything/*: echoes method, url, headers, args, data
+// and json as JSON with a Content-Length. It also hosts the sandbox's HTTP fault injection (emulation).
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface EchoFaults {
+  /** Share of requests (0..1) answered with `errorStatus` instead of the echo. */
+  errorRate: number;
+  errorStatus: number;
+  /** Added latency per request in milliseconds. */
+  latencyMs: number;
+}
+
+export interface EchoServer {
+  url: string;
+  port: number;
+  faults: EchoFaults;
+  stats: { requests: number; injectedErrors: number };
+  close(): Promise<void>;
+}
+
+export async function startEcho(host = '127.0.0.1', port = 0, faults?: Partial<EchoFaults>): Promise<EchoServer> {
+  const state: EchoServer['faults'] = { errorRate: 0, errorStatus: 503, latencyMs: 0, ...faults };
+  const stats = { requests: 0, injectedErrors: 0 };
+  let rng = 0x2545f491; // deterministic xorshift: the same run injects the same errors
+  const random = () => {
+    rng ^= rng << 13;
+    rng ^= rng >>> 17;
+    rng ^= rng << 5;
+    return ((rng >>> 0) % 1_000_000) / 1_000_000;
+  };
+
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      stats.requests++;
+      const reply = () => {
+        const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
+        if (!url.pathname.startsWith('/anything')) {
+          return send(res, 404, { error: 'not found: the echo endpoint serves /anything/*' });
+        }
+        if (state.errorRate > 0 && random() < state.errorRate) {
+          stats.injectedErrors++;
+          return send(res, state.errorStatus, { error: 'injected by sandbox fault profile (emulation)' });
+        }
+        const data = Buffer.concat(chunks).toString('utf8');
+        let json: unknown = null;
+        if (data) {
+          try {
+            json = JSON.parse(data);
+          } catch {
+            json = null;
+          }
+        }
+        const headers: Record<string, string> = {};
+        for (let i = 0; i < req.rawHeaders.length; i += 2) headers[titleCase(req.rawHeaders[i])] = req.rawHeaders[i + 1];
+        const args: Record<string, string> = {};
+        url.searchParams.forEach((v, k) => (args[k] = v));
+        send(res, 200, {
+          args,
+          data,
+          files: {},
+          form: {},
+          headers,
+          json,
+          method: req.method,
+          origin: req.socket.remoteAddress ?? '127.0.0.1',
+          url: url.toString(),
+        });
+      };
+      if (state.latencyMs > 0) setTimeout(reply, state.latencyMs);
+      else reply();
+    });
+  });
+  server.keepAliveTimeout = 30_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const actual = (server.address() as AddressInfo).port;
+  return {
+    url: `http://${host}:${actual}/anything`,
+    port: actual,
+    faults: state,
+    stats,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+function titleCase(h: string): string {
+  return h.replace(/(^|-)([a-z])/g, (_, d: string, c: string) => d + c.toUpperCase());
+}
+
+function send(res: http.ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
+}

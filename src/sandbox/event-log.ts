@@ -1,0 +1,184 @@
+// The sandbox's `noetl` schema: catalog, the event log with the contract's columns (noetl-contract §2.1)
+// and the result store. Events go through one ordered writer: ids are assigned in emit order and rows are
+// committed in that order, so a reader following `event_id > cursor` never skips a row.
+import pg from 'pg';
+import { Snowflake } from './snowflake.js';
+
+export const SCHEMA_SQL = `
+CREATE SCHEMA IF NOT EXISTS noetl;
+CREATE TABLE IF NOT EXISTS noetl.catalog (
+  catalog_id BIGINT PRIMARY KEY,
+  path TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  content TEXT NOT NULL,
+  layout JSONB,
+  payload JSONB,
+  meta JSONB,
+  created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+  UNIQUE (path, version)
+);
+CREATE TABLE IF NOT EXISTS noetl.event (
+  execution_id BIGINT NOT NULL,
+  catalog_id BIGINT NOT NULL,
+  event_id BIGINT NOT NULL,
+  parent_event_id BIGINT,
+  parent_execution_id BIGINT,
+  prev_event_id BIGINT,
+  created_at TIMESTAMP NOT NULL DEFAULT (now() AT TIME ZONE 'UTC'),
+  event_type VARCHAR,
+  node_id VARCHAR,
+  node_name VARCHAR,
+  node_type VARCHAR,
+  status VARCHAR,
+  duration DOUBLE PRECISION,
+  context JSONB,
+  result JSONB,
+  meta JSONB,
+  error TEXT,
+  current_index INTEGER,
+  current_item TEXT,
+  worker_id VARCHAR,
+  distributed_state VARCHAR,
+  context_key VARCHAR,
+  context_value TEXT,
+  trace_component JSONB,
+  stack_trace TEXT,
+  PRIMARY KEY (execution_id, event_id),
+  CONSTRAINT chk_event_result_shape CHECK (
+    result IS NULL OR (
+      jsonb_typeof(result) = 'object' AND jsonb_typeof(result->'status') = 'string'
+      AND (result - 'status' - 'context' - 'reference') = '{}'::jsonb
+    )
+  )
+);
+CREATE INDEX IF NOT EXISTS event_event_id_idx ON noetl.event (event_id);
+CREATE INDEX IF NOT EXISTS event_parent_execution_idx ON noetl.event (parent_execution_id);
+CREATE TABLE IF NOT EXISTS noetl.result_store (
+  ref TEXT PRIMARY KEY,
+  execution_id BIGINT NOT NULL,
+  step TEXT,
+  data JSONB,
+  bytes INTEGER NOT NULL,
+  sha256 TEXT NOT NULL,
+  created_at TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+`;
+
+export interface EventRow {
+  execution_id: bigint;
+  catalog_id: bigint;
+  parent_execution_id?: bigint | null;
+  parent_event_id?: bigint | null;
+  event_type: string;
+  node_id?: string | null;
+  node_name?: string | null;
+  node_type?: string | null;
+  status?: string | null;
+  duration?: number | null;
+  context?: unknown;
+  result?: unknown;
+  meta?: unknown;
+  error?: string | null;
+  current_index?: number | null;
+  current_item?: string | null;
+  worker_id?: string | null;
+}
+
+const COLUMNS = [
+  'event_id', 'execution_id', 'catalog_id', 'parent_event_id', 'prev_event_id', 'parent_execution_id', 'event_type',
+  'node_id', 'node_name', 'node_type', 'status', 'duration', 'context', 'result', 'meta', 'error', 'current_index',
+  'current_item', 'worker_id', 'created_at',
+] as const;
+
+interface Queued {
+  row: EventRow;
+  eventId: bigint;
+  prevEventId: bigint | null;
+  createdAt: Date;
+  done: () => void;
+  fail: (e: Error) => void;
+}
+
+export class EventLog {
+  private readonly ids = new Snowflake(7);
+  private queue: Queued[] = [];
+  private flushing = false;
+  private readonly lastByExecution = new Map<bigint, bigint>();
+  private failures = 0;
+  written = 0;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly onError: (msg: string) => void,
+  ) {}
+
+  newId(): bigint {
+    return this.ids.next();
+  }
+
+  /** Queues one event; the id is fixed now. Resolves once the row is committed. */
+  emit(row: EventRow): { eventId: bigint; written: Promise<void> } {
+    const eventId = this.ids.next();
+    const prevEventId = this.lastByExecution.get(row.execution_id) ?? null;
+    this.lastByExecution.set(row.execution_id, eventId);
+    let done!: () => void;
+    let fail!: (e: Error) => void;
+    const written = new Promise<void>((res, rej) => {
+      done = res;
+      fail = rej;
+    });
+    written.catch(() => {}); // failures are reported through onError; callers may ignore the promise
+    this.queue.push({ row, eventId, prevEventId, createdAt: new Date(), done, fail });
+    if (!this.flushing) void this.flush();
+    return { eventId, written };
+  }
+
+  async drain(): Promise<void> {
+    while (this.queue.length || this.flushing) await new Promise((r) => setTimeout(r, 10));
+  }
+
+  private async flush(): Promise<void> {
+    this.flushing = true;
+    try {
+      while (this.queue.length) {
+        const batch = this.queue.splice(0, 200);
+        const values: unknown[] = [];
+        const tuples: string[] = [];
+        for (const q of batch) {
+          const r = q.row;
+          const vals: unknown[] = [
+            q.eventId.toString(), r.execution_id.toString(), r.catalog_id.toString(), r.parent_event_id?.toString() ?? null,
+            q.prevEventId?.toString() ?? null, r.parent_execution_id?.toString() ?? null, r.event_type, r.node_id ?? null,
+            r.node_name ?? null, r.node_type ?? null, r.status ?? null, r.duration ?? null, json(r.context), json(r.result),
+            json(r.meta), r.error ?? null, r.current_index ?? null, r.current_item ?? null, r.worker_id ?? null,
+            q.createdAt.toISOString().replace('Z', ''),
+          ];
+          tuples.push(`(${vals.map((_, i) => `$${values.length + i + 1}`).join(',')})`);
+          values.push(...vals);
+        }
+        try {
+          await this.pool.query(`INSERT INTO noetl.event (${COLUMNS.join(',')}) VALUES ${tuples.join(',')}`, values);
+          this.written += batch.length;
+          for (const q of batch) q.done();
+        } catch (err) {
+          this.failures++;
+          const e = err as Error;
+          this.onError(`event write failed (${batch.length} rows): ${e.message}`);
+          if (this.failures < 5 && !/violates check constraint/.test(e.message)) {
+            this.queue.unshift(...batch); // transient: retry in order
+            await new Promise((r) => setTimeout(r, 200));
+          } else {
+            for (const q of batch) q.fail(e);
+          }
+        }
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+}
+
+function json(v: unknown): string | null {
+  return v === undefined || v === null ? null : JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x));
+}

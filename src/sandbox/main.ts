@@ -1,0 +1,134 @@
+// Entry point of the sandbox process: embedded Postgres (or --pg-url), the echo endpoint, python
+// workers, the engine and the NoETL-compatible API. It speaks NDJSON on stdout ({type: ready|log}) and
+// shuts down on SIGINT/SIGTERM or when its parent closes stdin.
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { startApi } from './api.js';
+import { startEcho } from './echo.js';
+import { maskUrl, startEmbeddedPg, type EmbeddedPg } from './embedded-pg.js';
+import { Engine, type Dialect } from './engine.js';
+import { EventLog, SCHEMA_SQL } from './event-log.js';
+import { DEFAULT_LOOP_STATE_LIMITS } from './loop-state.js';
+import { PythonPool } from './python-pool.js';
+import { HttpTool } from './tools.js';
+import { FAULT_PROFILES, type FaultProfile } from './faults.js';
+
+function out(obj: Record<string, unknown>): void {
+  process.stdout.write(JSON.stringify(obj) + '\n');
+}
+const log = (level: 'info' | 'error', msg: string) => out({ type: 'log', level, msg, ts: new Date().toISOString() });
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      host: { type: 'string', default: '127.0.0.1' },
+      port: { type: 'string', default: '0' },
+      'pg-url': { type: 'string' },
+      dialect: { type: 'string', default: 'rust' },
+      fault: { type: 'string', multiple: true, default: [] },
+      'http-error-rate': { type: 'string', default: '0.2' },
+      'http-error-status': { type: 'string', default: '503' },
+      'latency-ms': { type: 'string', default: '150' },
+      'crash-after-calls': { type: 'string', default: '40' },
+      'loop-inline-max-bytes': { type: 'string', default: String(DEFAULT_LOOP_STATE_LIMITS.inlineMaxBytes) },
+      'loop-preview-bytes': { type: 'string', default: String(DEFAULT_LOOP_STATE_LIMITS.previewBytes) },
+      'loop-state-cap-bytes': { type: 'string', default: String(DEFAULT_LOOP_STATE_LIMITS.capBytes) },
+      'python-workers': { type: 'string', default: '3' },
+      'allow-network': { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  const dialect = values.dialect as Dialect;
+  if (dialect !== 'rust' && dialect !== 'python') throw new Error(`--dialect must be rust or python, got ${values.dialect}`);
+  const faults = (values.fault as string[]).flatMap((f) => f.split(',')).filter(Boolean) as FaultProfile[];
+  for (const f of faults) if (!FAULT_PROFILES.includes(f)) throw new Error(`unknown fault profile ${f}; known: ${FAULT_PROFILES.join(', ')}`);
+  if (values.host !== '127.0.0.1' && values.host !== 'localhost') throw new Error('the sandbox binds 127.0.0.1 only');
+
+  const cleanup: Array<() => Promise<unknown>> = [];
+  let shuttingDown = false;
+  const shutdown = async (code: number) => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    for (const fn of cleanup.reverse()) await fn().catch(() => {});
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void shutdown(0));
+  process.on('SIGTERM', () => void shutdown(0));
+  process.stdin.on('end', () => void shutdown(0)); // the parent is gone
+  process.stdin.on('error', () => void shutdown(0));
+  process.stdin.resume();
+
+  try {
+    let embedded: EmbeddedPg | undefined;
+    let pgUrl = values['pg-url'];
+    if (!pgUrl) {
+      embedded = await startEmbeddedPg((m) => log('info', m));
+      cleanup.push(() => embedded!.stop());
+      pgUrl = embedded.url;
+    }
+    const pool = new pg.Pool({ connectionString: pgUrl, max: 40 });
+    pool.on('error', (err) => {
+      if (!shuttingDown) log('error', `postgres pool: ${err.message}`);
+    });
+    cleanup.push(() => pool.end());
+    await pool.query(SCHEMA_SQL);
+
+    const echo = await startEcho('127.0.0.1', 0, {
+      errorRate: faults.includes('http-errors') ? Number(values['http-error-rate']) : 0,
+      errorStatus: Number(values['http-error-status']),
+      latencyMs: faults.includes('latency') ? Number(values['latency-ms']) : 0,
+    });
+    cleanup.push(() => echo.close());
+
+    const python = new PythonPool(Math.max(1, Number(values['python-workers'])), undefined, log);
+    cleanup.push(() => python.close());
+    await python.start();
+
+    const http = new HttpTool({ echoUrl: echo.url, allowNetwork: values['allow-network'] as boolean, log });
+    cleanup.push(() => http.close());
+    const events = new EventLog(pool, (m) => log('error', m));
+    cleanup.push(() => events.drain());
+    const engine = new Engine({
+      dialect,
+      pool,
+      events,
+      python,
+      http,
+      resultContextMaxBytes: Number(process.env.NOETL_EVENT_RESULT_CONTEXT_MAX_BYTES ?? 102400),
+      loopState: faults.includes('legacy-loop-state')
+        ? {
+            inlineMaxBytes: Number(values['loop-inline-max-bytes']),
+            previewBytes: Number(values['loop-preview-bytes']),
+            capBytes: Number(values['loop-state-cap-bytes']),
+          }
+        : undefined,
+      crashWorkerAfterCalls: faults.includes('worker-crash') ? Number(values['crash-after-calls']) : 0,
+      log,
+    });
+
+    const processes = () => [
+      { role: 'server', name: 'sandbox-server', pid: process.pid },
+      ...(embedded?.postmasterPid ? [{ role: 'postgres', name: 'sandbox-postgres', pid: embedded.postmasterPid }] : []),
+      ...python.processes(),
+    ];
+    const api = await startApi({
+      engine,
+      pool,
+      host: values.host as string,
+      port: Number(values.port),
+      info: () => ({ sandbox: true, dialect, faults, emulation: faults.length > 0, echo_url: echo.url, echo: echo.stats, python_restarts: python.restarts, events_written: events.written, stalled_loops: engine.stalledLoops, processes: processes() }),
+      onCrashWorker: () => engine.crashWorker(),
+      log,
+    });
+    cleanup.push(() => api.close());
+    out({ type: 'ready', apiUrl: api.url, pgUrl, pgUrlMasked: maskUrl(pgUrl), echoUrl: echo.url, dialect, faults, processes: processes() });
+  } catch (err) {
+    out({ type: 'fatal', msg: (err as Error).message });
+    await shutdown(3);
+  }
+}
+
+void main().catch((err) => {
+  out({ type: 'fatal', msg: (err as Error).message });
+  process.exit(2);
+});

@@ -1,0 +1,161 @@
+// A pool of persistent python3 worker processes (one request at a time each, a shared FIFO queue).
+// A worker that dies fails its in-flight call with a clear message and is replaced.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+const WORKER_SCRIPT = fileURLToPath(new URL('./python_worker.py', import.meta.url));
+
+export interface PythonCall {
+  code: string;
+  input: Record<string, unknown>;
+  libs?: Record<string, string>;
+}
+
+export class PythonToolError extends Error {}
+export class PythonWorkerLost extends Error {}
+
+interface Pending {
+  call: PythonCall;
+  resolve: (v: unknown) => void;
+  reject: (e: Error) => void;
+}
+
+interface Worker {
+  index: number;
+  proc: ChildProcess;
+  busy?: { id: number; pending: Pending };
+  stderrTail: string;
+}
+
+export interface PoolProcess {
+  role: string;
+  name: string;
+  pid: number;
+}
+
+export class PythonPool {
+  private workers: Worker[] = [];
+  private queue: Pending[] = [];
+  private nextId = 1;
+  private closed = false;
+  restarts = 0;
+
+  constructor(
+    private readonly size: number,
+    private readonly python = process.env.NOETL_LOADRUN_PYTHON || 'python3',
+    private readonly onLog: (level: 'info' | 'error', msg: string) => void = () => {},
+  ) {}
+
+  /** Starts the workers and checks that python3 answers; rejects with a clear message otherwise. */
+  async start(): Promise<void> {
+    for (let i = 0; i < this.size; i++) this.workers.push(this.spawnWorker(i));
+    await this.run({ code: 'import sys\nresult = sys.version_info[0]', input: {} }).catch((err) => {
+      throw new Error(`python3 preflight failed (${this.python}): ${err.message}`);
+    });
+  }
+
+  processes(): PoolProcess[] {
+    return this.workers
+      .filter((w) => w.proc.pid)
+      .map((w) => ({ role: 'python-worker', name: `sandbox-python-worker-${w.index}`, pid: w.proc.pid! }));
+  }
+
+  /** Kills one worker with SIGKILL (fault injection); returns its pid. */
+  crashOne(): number | undefined {
+    const w = this.workers.find((x) => x.busy) ?? this.workers[0];
+    const pid = w?.proc.pid;
+    if (pid) w.proc.kill('SIGKILL');
+    return pid;
+  }
+
+  run(call: PythonCall): Promise<unknown> {
+    if (this.closed) return Promise.reject(new PythonWorkerLost('python pool is closed'));
+    return new Promise((resolve, reject) => {
+      this.queue.push({ call, resolve, reject });
+      this.pump();
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const p of this.queue.splice(0)) p.reject(new PythonWorkerLost('python pool is closed'));
+    await Promise.all(
+      this.workers.map(
+        (w) =>
+          new Promise<void>((res) => {
+            if (w.proc.exitCode !== null || w.proc.signalCode !== null) return res();
+            w.proc.once('exit', () => res());
+            w.proc.kill('SIGTERM');
+            setTimeout(() => w.proc.kill('SIGKILL'), 1500).unref();
+          }),
+      ),
+    );
+  }
+
+  private spawnWorker(index: number): Worker {
+    const proc = spawn(this.python, ['-u', WORKER_SCRIPT], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const worker: Worker = { index, proc, stderrTail: '' };
+    proc.on('error', (err) => {
+      const w = worker.busy;
+      worker.busy = undefined;
+      const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? `${this.python} not found on PATH` : err.message;
+      w?.pending.reject(new PythonWorkerLost(reason));
+      for (const p of this.queue.splice(0)) p.reject(new PythonWorkerLost(reason));
+      this.closed = true;
+    });
+    proc.stderr!.setEncoding('utf8');
+    proc.stderr!.on('data', (d: string) => {
+      worker.stderrTail = (worker.stderrTail + d).slice(-2000);
+    });
+    const rl = createInterface({ input: proc.stdout!, crlfDelay: Infinity });
+    rl.on('line', (line) => {
+      const busy = worker.busy;
+      if (!busy) return;
+      worker.busy = undefined;
+      let reply: { id: number; ok: boolean; result?: unknown; error?: string };
+      try {
+        reply = JSON.parse(line);
+      } catch {
+        busy.pending.reject(new PythonToolError(`python worker wrote a non-JSON line: ${line.slice(0, 120)}`));
+        this.pump();
+        return;
+      }
+      if (reply.ok) busy.pending.resolve(reply.result);
+      else busy.pending.reject(new PythonToolError(reply.error ?? 'python tool failed'));
+      this.pump();
+    });
+    proc.on('exit', (code, signal) => {
+      const busy = worker.busy;
+      worker.busy = undefined;
+      if (this.closed) return;
+      const why = `python worker ${proc.pid} exited (${signal ?? `code ${code}`})`;
+      this.onLog('error', `${why}; restarting it`);
+      busy?.pending.reject(new PythonWorkerLost(why));
+      this.restarts++;
+      const fresh = this.spawnWorker(index);
+      this.workers[this.workers.indexOf(worker)] = fresh;
+      this.pump();
+    });
+    return worker;
+  }
+
+  private pump(): void {
+    for (const w of this.workers) {
+      if (!this.queue.length) return;
+      if (w.busy || w.proc.exitCode !== null || w.proc.signalCode !== null || !w.proc.pid) continue;
+      const pending = this.queue.shift()!;
+      const id = this.nextId++;
+      w.busy = { id, pending };
+      let line: string;
+      try {
+        line = JSON.stringify({ id, code: pending.call.code, input: pending.call.input, libs: pending.call.libs ?? {} });
+      } catch (err) {
+        w.busy = undefined;
+        pending.reject(new PythonToolError(`python input is not JSON-serialisable: ${(err as Error).message}`));
+        continue;
+      }
+      w.proc.stdin!.write(line + '\n');
+    }
+  }
+}
