@@ -3,7 +3,7 @@
 // per element with at most max_in_flight at a time; each command runs the step's tool or task sequence.
 import { createHash } from 'node:crypto';
 import pg from 'pg';
-import { compilePlaybook, parseYaml, catalogPath, type Playbook, type Step, type ToolSpec } from './dsl.js';
+import { compilePlaybook, parseYaml, catalogPath, type Arc, type Playbook, type Step, type ToolSpec } from './dsl.js';
 import type { EventLog, EventRow } from './event-log.js';
 import { LoopState, type LoopStateLimits } from './loop-state.js';
 import { PythonWorkerLost, type PythonPool } from './python-pool.js';
@@ -227,10 +227,10 @@ export class Engine {
         this.emit(exec, { event_type: 'step.exit', node_name: step.step, status: 'COMPLETED', result: this.resultBody('COMPLETED', result) });
       }
       const event = { name: step.loop ? 'loop.done' : 'step.exit' };
-      const ctx = { ...this.baseCtx(exec), event };
+      const ctx: Ctx = { ...this.baseCtx(exec), event };
       let next: Step | undefined;
       try {
-        const arc = step.arcs.find((a) => a.when === undefined || truthy(renderString(a.when, ctx)));
+        const arc: Arc | undefined = step.arcs.find((a) => a.when === undefined || truthy(renderString(a.when, ctx)));
         next = arc ? pb.byName.get(arc.step) : undefined;
       } catch (err) {
         this.failExecution(exec, `step ${step.step}: arc condition failed: ${(err as Error).message}`);

@@ -1,0 +1,18 @@
+#!/usr/bin/env node
+// Runs the built CLI when dist/ exists, else the TypeScript sources through tsx (no build step needed).
+import { existsSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const built = fileURLToPath(new URL('../dist/src/cli.js', import.meta.url));
+let entry;
+if (existsSync(built) && !process.env.NOETL_LOADRUN_FROM_SOURCE) {
+  entry = pathToFileURL(built).href;
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  entry = new URL('../src/cli.ts', import.meta.url).href;
+}
+const { main } = await import(entry);
+await main();
+// Exit explicitly: a stray handle (a keep-alive socket, a timer) must not keep the tool alive.
+process.exit(process.exitCode ?? 0);

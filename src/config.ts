@@ -1,0 +1,104 @@
+// Run parameters, presets and their validation: every bad value gets one line naming the input and what
+// is allowed (exit code 2).
+import { usageError } from './errors.js';
+import type { Mode, RunParams } from './report/missing-items.js';
+import { MODES } from './report/missing-items.js';
+import { FAULT_PROFILES } from './sandbox/faults.js';
+
+export const PRESETS: Record<string, RunParams & { note: string }> = {
+  smoke: { seedRows: 120, payloadKb: 220, batchSize: 30, maxBatches: 4, note: 'the fixture README smoke run' },
+  stress: { seedRows: 220, payloadKb: 256, batchSize: 40, maxBatches: 6, note: 'the fixture README stress run' },
+  fixture: { seedRows: 240, payloadKb: 256, batchSize: 40, maxBatches: 6, note: 'the playbook workload defaults' },
+};
+export const DEFAULT_PRESET = 'fixture';
+
+export type Target = 'sandbox' | 'server' | 'cluster';
+
+export interface RunConfig {
+  target: Target;
+  serverUrl?: string;
+  token?: string;
+  serverSource?: string;
+  sandboxDialect: 'rust' | 'python';
+  faults: string[];
+  allowNetwork: boolean;
+  modes: Mode[];
+  sequential: boolean;
+  params: RunParams;
+  preset: string | null;
+  pgUrl?: string;
+  catalogPath?: string;
+  workerPath?: string;
+  stallSeconds: number;
+  timeoutSeconds: number;
+  pollMs: number;
+  requestTimeoutMs: number;
+  reportDir: string;
+  cancelOnExit: boolean;
+  dryRun: boolean;
+}
+
+const MAX_PAYLOAD_KB = 10 * 1024;
+
+/** A positive integer option; `what` names the flag. */
+export function positiveInt(raw: unknown, what: string, { min = 1, max = 1_000_000 } = {}): number {
+  const s = String(raw).trim();
+  if (!/^-?\d+$/.test(s)) throw usageError(`${what} must be a whole number, got ${JSON.stringify(String(raw))}`);
+  const n = Number(s);
+  if (n < min || n > max) throw usageError(`${what} must be between ${min} and ${max}, got ${n}`);
+  return n;
+}
+
+export function positiveNumber(raw: unknown, what: string, { min = 0.1, max = 86_400 } = {}): number {
+  const n = Number(String(raw).trim());
+  if (String(raw).trim() === '' || !Number.isFinite(n)) throw usageError(`${what} must be a number, got ${JSON.stringify(String(raw))}`);
+  if (n < min || n > max) throw usageError(`${what} must be between ${min} and ${max}, got ${n}`);
+  return n;
+}
+
+export function parseModes(raw: string | undefined): Mode[] {
+  if (!raw || raw === 'both') return [...MODES];
+  const list = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const m of list) {
+    if (!MODES.includes(m as Mode)) throw usageError(`--modes: unknown mode ${JSON.stringify(m)}`, `allowed: ${MODES.join(', ')} or both`);
+  }
+  return [...new Set(list)] as Mode[];
+}
+
+export function parsePreset(raw: string | undefined): { name: string; params: RunParams } {
+  const name = raw ?? DEFAULT_PRESET;
+  const p = PRESETS[name];
+  if (!p) throw usageError(`--preset: unknown preset ${JSON.stringify(name)}`, `allowed: ${Object.keys(PRESETS).join(', ')}`);
+  return { name, params: { seedRows: p.seedRows, payloadKb: p.payloadKb, batchSize: p.batchSize, maxBatches: p.maxBatches } };
+}
+
+export function parseFaults(raw: string[] | undefined): string[] {
+  const list = (raw ?? []).flatMap((f) => f.split(',')).map((s) => s.trim()).filter(Boolean);
+  for (const f of list) {
+    if (!(FAULT_PROFILES as readonly string[]).includes(f)) {
+      throw usageError(`--sandbox-fault: unknown profile ${JSON.stringify(f)}`, `allowed: ${FAULT_PROFILES.join(', ')}`);
+    }
+  }
+  return [...new Set(list)];
+}
+
+export function applyParamOverrides(base: RunParams, o: { seedRows?: string; payloadKb?: string; batchSize?: string; maxBatches?: string }): RunParams {
+  return {
+    seedRows: o.seedRows !== undefined ? positiveInt(o.seedRows, '--seed-rows', { max: 1_000_000 }) : base.seedRows,
+    payloadKb: o.payloadKb !== undefined ? positiveInt(o.payloadKb, '--payload-kb', { max: MAX_PAYLOAD_KB }) : base.payloadKb,
+    batchSize: o.batchSize !== undefined ? positiveInt(o.batchSize, '--batch-size', { max: 100_000 }) : base.batchSize,
+    maxBatches: o.maxBatches !== undefined ? positiveInt(o.maxBatches, '--max-batches', { max: 10_000 }) : base.maxBatches,
+  };
+}
+
+/** The payload both modes are launched with: identical but for execution_mode. */
+export function payloadFor(mode: Mode, c: Pick<RunConfig, 'params' | 'workerPath'>, workerPath: string): Record<string, unknown> {
+  return {
+    execution_mode: mode,
+    seed_rows: c.params.seedRows,
+    payload_kb_per_item: c.params.payloadKb,
+    batch_size: c.params.batchSize,
+    max_batches: c.params.maxBatches,
+    batch_worker_path: workerPath,
+  };
+}

@@ -1,0 +1,13 @@
+// Secrets never leave the process: every string that is shown, logged or written passes through here.
+const secrets = new Set<string>();
+
+/** Registers a value (a password, a token) that must never be printed or written. */
+export function registerSecret(value: string | undefined | null): void {
+  if (value && value.length >= 4) secrets.add(value);
+}
+
+export function redact(text: string): string {
+  let out = text.replace(/(postgres(?:ql)?:\/\/[^:/@\s]+):[^@\s]*@/gi, '$1:****@');
+  for (const s of secrets) if (out.includes(s)) out = out.split(s).join('****');
+  return out;
+}

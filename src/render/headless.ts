@@ -1,0 +1,59 @@
+// The headless renderer: a progress line per mode at most every 2 s, phase changes and warnings, then
+// the summary table and the diff; or, with --json, every store record as NDJSON on stdout.
+import { redact } from '../redact.js';
+import { safeJson } from '../report/reports.js';
+import type { RunStore } from '../run/store.js';
+import { finalText, progressLine } from './text.js';
+
+export interface Headless {
+  stop(): void;
+  final(outcome: { exitCode: number; reason: string }): void;
+}
+
+export function startHeadless(store: RunStore, o: { json: boolean; write?: (s: string) => void; intervalMs?: number }): Headless {
+  const write = o.write ?? ((s: string) => process.stdout.write(s));
+  if (o.json) {
+    store.addSink((rec) => write(safeJson(rec) + '\n'));
+    return {
+      stop() {},
+      final(outcome) {
+        const snap = store.snapshot();
+        write(safeJson({ ts: new Date().toISOString(), kind: 'summary', exit_code: outcome.exitCode, outcome: outcome.reason, modes: snap.modes.map((m) => ({ mode: m.mode, execution_id: m.executionId, verdict: m.verdict, stored_rows: m.stats?.storedRows ?? 0, expected_rows: m.expected, missing: m.diff?.missingCount ?? null, missing_ranges: m.diff?.missing ?? null })), cross_mode: snap.cross, report_dir: snap.reportDir }) + '\n');
+      },
+    };
+  }
+  let lastPhases = '';
+  let seenLogs = 0;
+  const interval = o.intervalMs ?? 2000;
+  const print = () => {
+    const snap = store.snapshot();
+    for (const m of snap.modes) if (m.verdict !== 'pending' && m.verdict !== 'not-launched') write(progressLine(m, snap.now, snap.startedAt) + '\n');
+    if (snap.degraded) write(`  ! ${snap.degraded}\n`);
+  };
+  const unsub = store.subscribe(() => {
+    const snap = store.snapshot();
+    const phases = snap.phases.filter((p) => p.state !== 'pending').map((p) => `${p.name}:${p.state}`).join(' ');
+    if (phases !== lastPhases) {
+      const changed = snap.phases.filter((p) => p.state !== 'pending' && !lastPhases.includes(`${p.name}:${p.state}`));
+      for (const p of changed) write(`phase ${p.name}: ${p.state}${p.detail ? ` (${p.detail})` : ''}\n`);
+      lastPhases = phases;
+    }
+    for (const l of snap.logs) {
+      if (l.seq <= seenLogs) continue;
+      seenLogs = l.seq;
+      if (l.level !== 'info' || l.source === 'loadrun') write(`${l.level === 'info' ? '' : `${l.level}: `}[${l.source}] ${redact(l.text)}\n`);
+    }
+  });
+  const timer = setInterval(print, interval);
+  return {
+    stop() {
+      clearInterval(timer);
+      unsub();
+    },
+    final(outcome) {
+      clearInterval(timer);
+      unsub();
+      write(redact(finalText(store.snapshot(), outcome)) + '\n');
+    },
+  };
+}

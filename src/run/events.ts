@@ -1,0 +1,42 @@
+// Event classification shared by the store, the stall facts and the renderers. Both dialects' literals
+// (noetl-contract §2.2) are recognised; nothing assumes a `loop.done` row exists.
+
+export const TERMINAL_TYPES = new Set([
+  'playbook.completed', 'playbook_completed', 'playbook.failed', 'playbook_failed', 'playbook_cancelled',
+  'playbook.cancelled', 'execution.cancelled', 'workflow.completed', 'workflow.failed',
+]);
+
+/** Loop steps whose commands are per-item iterations in the fixture pair. */
+export const ITEM_LOOP_NODES = new Set(['run_direct_stress', 'process_batch_pipeline']);
+
+export type EventKind = 'start' | 'step' | 'issued' | 'started' | 'done' | 'error' | 'retry' | 'completed' | 'failed' | 'terminal' | 'emulation' | 'other';
+
+export function classify(type: string, status: string | null): EventKind {
+  const s = (status ?? '').toUpperCase();
+  if (TERMINAL_TYPES.has(type)) return 'terminal';
+  if (type.includes('retry') || ((type === 'call.error' || type === 'command.failed') && s !== '' && s !== 'FAILED' && s !== 'ERROR')) return 'retry';
+  if (type === 'call.error' || type === 'command.failed' || type === 'step_failed' || s === 'FAILED') return 'failed';
+  if (type.startsWith('loop.state')) return 'emulation';
+  switch (type) {
+    case 'playbook_started':
+    case 'playbook.initialized':
+    case 'playbook.started':
+    case 'workflow.initialized':
+      return 'start';
+    case 'step.enter':
+    case 'step.exit':
+    case 'loop.done':
+      return 'step';
+    case 'command.issued':
+      return 'issued';
+    case 'command.started':
+    case 'command.claimed':
+      return 'started';
+    case 'call.done':
+      return 'done';
+    case 'command.completed':
+      return 'completed';
+    default:
+      return 'other';
+  }
+}

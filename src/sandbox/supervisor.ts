@@ -1,0 +1,135 @@
+// Starts the sandbox in its own process (and process group), waits for its ready line, relays its log,
+// and stops the whole group on every exit path.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { envError } from '../errors.js';
+
+export interface SandboxOptions {
+  dialect?: 'rust' | 'python';
+  faults?: string[];
+  pgUrl?: string;
+  allowNetwork?: boolean;
+  port?: number;
+  extraArgs?: string[];
+  readyTimeoutMs?: number;
+  onLog?: (level: 'info' | 'error', msg: string) => void;
+}
+
+export interface SandboxProcessInfo {
+  role: string;
+  name: string;
+  pid: number;
+}
+
+export interface RunningSandbox {
+  apiUrl: string;
+  pgUrl: string;
+  pgUrlMasked: string;
+  echoUrl: string;
+  dialect: string;
+  faults: string[];
+  pid: number;
+  processes: SandboxProcessInfo[];
+  exited: Promise<number | null>;
+  stop(): Promise<void>;
+}
+
+/** How to start a sibling module as a process: plain node for built JS, node + tsx for TypeScript. */
+export function nodeArgsFor(moduleUrl: URL): string[] {
+  const file = fileURLToPath(moduleUrl);
+  return file.endsWith('.ts') ? ['--import', import.meta.resolve('tsx'), file] : [file];
+}
+
+const live = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const c of live) killGroup(c, 'SIGKILL');
+});
+
+function killGroup(c: ChildProcess, signal: NodeJS.Signals): void {
+  if (!c.pid) return;
+  try {
+    process.kill(-c.pid, signal);
+  } catch {
+    /* already gone */
+  }
+}
+
+export async function startSandbox(o: SandboxOptions = {}): Promise<RunningSandbox> {
+  const ext = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
+  const args = [...nodeArgsFor(new URL(`./main.${ext}`, import.meta.url)), '--dialect', o.dialect ?? 'rust'];
+  for (const f of o.faults ?? []) args.push('--fault', f);
+  if (o.pgUrl) args.push('--pg-url', o.pgUrl);
+  if (o.allowNetwork) args.push('--allow-network');
+  if (o.port) args.push('--port', String(o.port));
+  args.push(...(o.extraArgs ?? []));
+  const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'], detached: true, env: { ...process.env, FORCE_COLOR: '0' } });
+  live.add(child);
+  let stderrTail = '';
+  child.stderr!.setEncoding('utf8');
+  child.stderr!.on('data', (d: string) => {
+    stderrTail = (stderrTail + d).slice(-4000);
+  });
+  const exited = new Promise<number | null>((resolve) => {
+    child.once('exit', (code, signal) => {
+      live.delete(child);
+      resolve(code ?? (signal ? 128 : null));
+    });
+  });
+
+  const ready = await new Promise<Record<string, unknown>>((resolve, reject) => {
+    const timer = setTimeout(() => reject(envError(`the sandbox did not become ready within ${(o.readyTimeoutMs ?? 60_000) / 1000} s`)), o.readyTimeoutMs ?? 60_000);
+    const rl = createInterface({ input: child.stdout!, crlfDelay: Infinity });
+    rl.on('line', (line) => {
+      let msg: Record<string, unknown>;
+      try {
+        msg = JSON.parse(line);
+      } catch {
+        o.onLog?.('info', line);
+        return;
+      }
+      if (msg.type === 'ready') {
+        clearTimeout(timer);
+        resolve(msg);
+      } else if (msg.type === 'fatal') {
+        clearTimeout(timer);
+        reject(envError(`sandbox failed to start: ${String(msg.msg)}`));
+      } else if (msg.type === 'log') {
+        o.onLog?.(msg.level === 'error' ? 'error' : 'info', String(msg.msg));
+      }
+    });
+    void exited.then((code) => {
+      clearTimeout(timer);
+      const tail = stderrTail.trim().split('\n').filter(Boolean).pop() ?? '';
+      reject(envError(`the sandbox exited (code ${code}) before it was ready${tail ? `: ${tail}` : ''}`));
+    });
+  });
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      try {
+        child.kill('SIGTERM'); // the sandbox stops Postgres and its workers itself
+      } catch {
+        /* gone */
+      }
+      const timer = setTimeout(() => killGroup(child, 'SIGKILL'), 8000);
+      await exited;
+      clearTimeout(timer);
+      killGroup(child, 'SIGKILL'); // anything left in the group
+    })());
+
+  return {
+    apiUrl: String(ready.apiUrl),
+    pgUrl: String(ready.pgUrl),
+    pgUrlMasked: String(ready.pgUrlMasked),
+    echoUrl: String(ready.echoUrl),
+    dialect: String(ready.dialect),
+    faults: (ready.faults as string[]) ?? [],
+    pid: child.pid!,
+    processes: (ready.processes as SandboxProcessInfo[]) ?? [],
+    exited,
+    stop,
+  };
+}

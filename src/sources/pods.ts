@@ -1,0 +1,123 @@
+// Pod resource samples in the shape of `kubectl top pod` rows. The sandbox implementation reads its
+// processes' real CPU and memory: Linux /proc (a process plus its descendants, like a pod's cgroup),
+// `ps` elsewhere.
+import { readFileSync, readdirSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import type { PodSample } from '../run/store.js';
+
+const execFileP = promisify(execFile);
+
+export interface PodsSource {
+  readonly name: string;
+  /** Suggested poll interval in ms. */
+  readonly intervalMs: number;
+  sample(): Promise<PodSample[]>;
+  close(): Promise<void>;
+}
+
+export interface SandboxProcess {
+  role: string;
+  name: string;
+  pid: number;
+}
+
+const CLK_TCK = 100; // USER_HZ on Linux
+const PAGE = 4096;
+
+interface ProcStat {
+  pid: number;
+  ppid: number;
+  ticks: number;
+  rssBytes: number;
+}
+
+function readStat(pid: number): ProcStat | undefined {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    // fields after the command: state(0) ppid(1) ... utime(11) stime(12) ... rss(21)
+    return { pid, ppid: Number(rest[1]), ticks: Number(rest[11]) + Number(rest[12]), rssBytes: Number(rest[21]) * PAGE };
+  } catch {
+    return undefined;
+  }
+}
+
+function allStats(): ProcStat[] {
+  const out: ProcStat[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    const s = readStat(Number(d));
+    if (s) out.push(s);
+  }
+  return out;
+}
+
+/** A process and its descendants, except descendants that are themselves listed as their own pod. */
+function treeOf(root: number, stats: ProcStat[], exclude: Set<number>): ProcStat[] {
+  const children = new Map<number, ProcStat[]>();
+  for (const s of stats) {
+    const list = children.get(s.ppid) ?? [];
+    list.push(s);
+    children.set(s.ppid, list);
+  }
+  const byPid = new Map(stats.map((s) => [s.pid, s]));
+  const out: ProcStat[] = [];
+  const stack = [root];
+  while (stack.length) {
+    const pid = stack.pop()!;
+    const s = byPid.get(pid);
+    if (!s) continue;
+    out.push(s);
+    for (const c of children.get(pid) ?? []) if (!exclude.has(c.pid)) stack.push(c.pid);
+  }
+  return out;
+}
+
+export class SandboxPods implements PodsSource {
+  readonly name = 'sandbox processes (/proc)';
+  readonly intervalMs = 2000;
+  private prev = new Map<string, { ticks: number; at: number }>();
+
+  constructor(private readonly processes: () => Promise<SandboxProcess[]>) {}
+
+  async sample(): Promise<PodSample[]> {
+    const procs = await this.processes();
+    const now = Date.now();
+    if (process.platform !== 'linux') return this.samplePs(procs, now);
+    const stats = allStats();
+    const listed = new Set(procs.map((p) => p.pid));
+    return procs.map((p) => {
+      const tree = treeOf(p.pid, stats, listed);
+      if (!tree.length) return { name: p.name, role: p.role, cpuMillicores: null, memoryBytes: null, sampledAt: now };
+      const ticks = tree.reduce((n, s) => n + s.ticks, 0);
+      const rss = tree.reduce((n, s) => n + s.rssBytes, 0);
+      const key = `${p.name}:${p.pid}`;
+      const before = this.prev.get(key);
+      this.prev.set(key, { ticks, at: now });
+      const cpu = before && now > before.at ? Math.round((((ticks - before.ticks) / CLK_TCK) * 1000 * 1000) / (now - before.at)) : null;
+      return { name: p.name, role: p.role, cpuMillicores: cpu, memoryBytes: rss, sampledAt: now };
+    });
+  }
+
+  private async samplePs(procs: SandboxProcess[], now: number): Promise<PodSample[]> {
+    if (!procs.length) return [];
+    const { stdout } = await execFileP('ps', ['-o', 'pid=,%cpu=,rss=', '-p', procs.map((p) => p.pid).join(',')]);
+    const rows = new Map<number, { cpu: number; rss: number }>();
+    for (const line of stdout.trim().split('\n')) {
+      const [pid, cpu, rss] = line.trim().split(/\s+/).map(Number);
+      rows.set(pid, { cpu, rss });
+    }
+    return procs.map((p) => {
+      const r = rows.get(p.pid);
+      return { name: p.name, role: p.role, cpuMillicores: r ? Math.round(r.cpu * 10) : null, memoryBytes: r ? r.rss * 1024 : null, sampledAt: now };
+    });
+  }
+
+  async close(): Promise<void> {}
+}
+
+/** The tool's own process, so the observer's cost is visible next to what it observes. */
+export function selfSample(): PodSample {
+  return { name: 'noetl-loadrun', role: 'observer', cpuMillicores: null, memoryBytes: process.memoryUsage().rss, sampledAt: Date.now() };
+}

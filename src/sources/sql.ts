@@ -1,0 +1,95 @@
+// The SQL the tool sends, written once with $n parameters. The direct Postgres source binds them; the
+// server's query endpoint cannot take parameters, so there they are inlined from validated values only
+// (decimal ids and integers; strings are quoted with doubled quotes and must not contain NUL).
+
+export type SqlParam = string | number | string[];
+
+export interface Sql {
+  text: string;
+  params: SqlParam[];
+}
+
+export const ID_RE = /^\d{1,20}$/;
+
+function literal(p: SqlParam): string {
+  if (Array.isArray(p)) {
+    for (const id of p) if (!ID_RE.test(id)) throw new Error(`refusing to inline a non-numeric id ${JSON.stringify(id)}`);
+    return p.length ? `ARRAY[${p.join(',')}]` : 'ARRAY[]::text[]';
+  }
+  if (typeof p === 'number') {
+    if (!Number.isFinite(p)) throw new Error('refusing to inline a non-finite number');
+    return String(p);
+  }
+  if (p.includes('\0')) throw new Error('refusing to inline a string with NUL');
+  return `'${p.replace(/'/g, "''")}'`;
+}
+
+/** Replaces $n with literals, for the query endpoint only. */
+export function inline(sql: Sql): string {
+  return sql.text.replace(/\$(\d+)/g, (_, n: string) => literal(sql.params[Number(n) - 1]));
+}
+
+const RESULTS = 'public.heavy_payload_results';
+
+export const q = {
+  /** Per-execution figures; int4/float8/text only, which the Rust query endpoint decodes. */
+  stats: (executionId: string): Sql => ({
+    text: `SELECT count(*)::int4 AS stored_rows,
+      count(*) FILTER (WHERE http_status = 200)::int4 AS ok_rows,
+      min(item_id) AS min_item_id, max(item_id) AS max_item_id,
+      coalesce(avg(request_bytes), 0)::float8 AS avg_request_bytes,
+      coalesce(avg(response_bytes), 0)::float8 AS avg_response_bytes,
+      extract(epoch FROM min(processed_at))::float8 AS first_at,
+      extract(epoch FROM max(processed_at))::float8 AS last_at
+      FROM ${RESULTS} WHERE execution_id = $1`,
+    params: [executionId],
+  }),
+  perBatch: (executionId: string): Sql => ({
+    text: `SELECT batch_number, count(*)::int4 AS rows FROM ${RESULTS} WHERE execution_id = $1 GROUP BY batch_number ORDER BY batch_number`,
+    params: [executionId],
+  }),
+  /** Missing item ids 1..expected as compressed ranges, computed in SQL (gaps and islands). */
+  missingRanges: (executionId: string, expected: number): Sql => ({
+    text: `WITH missing AS (
+        SELECT g AS item_id FROM generate_series(1, $2::int4) AS g
+        WHERE NOT EXISTS (SELECT 1 FROM ${RESULTS} r WHERE r.execution_id = $1 AND r.item_id = g)
+      ), islands AS (
+        SELECT item_id, item_id - row_number() OVER (ORDER BY item_id)::int4 AS grp FROM missing
+      )
+      SELECT min(item_id)::int4 AS lo, max(item_id)::int4 AS hi FROM islands GROUP BY grp ORDER BY lo LIMIT 5000`,
+    params: [executionId, expected],
+  }),
+  children: (parentIds: string[]): Sql => ({
+    text: `SELECT execution_id::text AS execution_id, parent_execution_id::text AS parent_execution_id,
+      (context->'workload'->>'batch_number') AS batch_number
+      FROM noetl.event
+      WHERE parent_execution_id = ANY($1::bigint[]) AND event_type IN ('playbook_started', 'playbook.initialized')`,
+    params: [parentIds],
+  }),
+  eventsAfter: (executionIds: string[], after: string, limit: number): Sql => ({
+    text: `SELECT event_id::text AS event_id, execution_id::text AS execution_id, event_type, node_name, status,
+      to_char(created_at, 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS created_at
+      FROM noetl.event WHERE execution_id = ANY($1::bigint[]) AND event_id > $2::bigint
+      ORDER BY event_id LIMIT $3`,
+    params: [executionIds, after, limit],
+  }),
+  /** The summarize step's result: Rust keeps it in call.done, Python in step.exit. */
+  summarize: (executionId: string): Sql => ({
+    text: `SELECT coalesce(result->'context'->'result'->'context'->'data', result->'context'->'data', result) AS data
+      FROM noetl.event WHERE execution_id = $1::bigint AND node_name = 'summarize'
+        AND event_type IN ('call.done', 'step.exit')
+      ORDER BY event_id DESC LIMIT 1`,
+    params: [executionId],
+  }),
+  /** The workload an execution started with (its start event's context). */
+  workload: (executionId: string): Sql => ({
+    text: `SELECT context->'workload' AS workload, catalog_id::text AS catalog_id, node_name AS path
+      FROM noetl.event WHERE execution_id = $1::bigint AND event_type IN ('playbook_started', 'playbook.initialized')
+      ORDER BY event_id LIMIT 1`,
+    params: [executionId],
+  }),
+  eventCount: (executionIds: string[]): Sql => ({
+    text: `SELECT count(*)::int4 AS n FROM noetl.event WHERE execution_id = ANY($1::bigint[])`,
+    params: [executionIds],
+  }),
+};
