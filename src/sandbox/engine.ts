@@ -270,6 +270,7 @@ export class Engine {
     let nextIndex = 0;
     let active = 0;
     let stalledAnnounced = false;
+    let rejectLogged = false;
 
     return new Promise((resolve) => {
       const settle = () => {
@@ -298,7 +299,8 @@ export class Engine {
             if (state) {
               const accepted = state.append(value.sizes);
               if (!accepted) {
-                if (state.recorded > 0 && !stalledAnnounced) {
+                if (!rejectLogged) {
+                  rejectLogged = true;
                   this.o.log('error', `loop ${step.step}: state write of ${state.bytes + state.entryBytes(value.sizes)} bytes rejected (cap ${state.limits.capBytes}, emulated NATS KV max_payload)`);
                 }
                 this.emit(exec, { event_type: 'loop.state.rejected', node_name: step.step, node_type: 'loop', status: 'REJECTED', current_index: index, meta: { loop_state: { bytes: state.bytes, cap: state.limits.capBytes, recorded: state.recorded, emulation: 'legacy-loop-state' } } });

@@ -18,6 +18,10 @@ function out(obj: Record<string, unknown>): void {
 }
 const log = (level: 'info' | 'error', msg: string) => out({ type: 'log', level, msg, ts: new Date().toISOString() });
 
+// A failure inside one request or tool must not take the whole sandbox (and every run on it) down.
+process.on('uncaughtException', (err) => log('error', `sandbox internal error: ${err.message}`));
+process.on('unhandledRejection', (err) => log('error', `sandbox internal error: ${(err as Error)?.message ?? String(err)}`));
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {

@@ -104,6 +104,7 @@ export class PythonPool {
       for (const p of this.queue.splice(0)) p.reject(new PythonWorkerLost(reason));
       this.closed = true;
     });
+    proc.stdin!.on('error', () => {}); // EPIPE after a crash: the exit handler reports it
     proc.stderr!.setEncoding('utf8');
     proc.stderr!.on('data', (d: string) => {
       worker.stderrTail = (worker.stderrTail + d).slice(-2000);

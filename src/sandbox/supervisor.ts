@@ -2,7 +2,9 @@
 // and stops the whole group on every exit path.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { envError } from '../errors.js';
 
 export interface SandboxOptions {
@@ -38,7 +40,10 @@ export interface RunningSandbox {
 /** How to start a sibling module as a process: plain node for built JS, node + tsx for TypeScript. */
 export function nodeArgsFor(moduleUrl: URL): string[] {
   const file = fileURLToPath(moduleUrl);
-  return file.endsWith('.ts') ? ['--import', import.meta.resolve('tsx'), file] : [file];
+  if (!file.endsWith('.ts')) return [file];
+  // tsx's loader, found from this package (not the caller's cwd); its "." export is the --import entry.
+  const loader = path.join(path.dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist', 'loader.mjs');
+  return ['--import', pathToFileURL(loader).href, file];
 }
 
 const live = new Set<ChildProcess>();

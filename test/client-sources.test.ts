@@ -1,0 +1,103 @@
+// The NoETL client and both rows sources against real sandboxes (Rust and Python dialects) and the real
+// embedded Postgres: normalised status, events by cursor, children, stats, missing ranges, summarize.
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NoetlClient, HttpStatusError } from '../src/noetl/client.js';
+import { BUNDLED, bundledFile } from '../src/paths.js';
+import { DirectRows, EndpointRows } from '../src/sources/rows.js';
+import { sandbox, waitFor, type TestSandbox } from './helpers/sandbox.js';
+
+describe.each(['rust', 'python'] as const)('client and sources, %s dialect', (dialect) => {
+  let sb: TestSandbox;
+  let client: NoetlClient;
+  let direct: DirectRows;
+  let endpoint: EndpointRows;
+  let id: string;
+
+  beforeAll(async () => {
+    sb = await sandbox({ dialect });
+    client = new NoetlClient({ baseUrl: sb.apiUrl, requestTimeoutMs: 5000 });
+    direct = new DirectRows(sb.pgUrl);
+    endpoint = new EndpointRows(client);
+    expect(await client.detectDialect()).toBe(dialect);
+    for (const f of [BUNDLED.workerFile, BUNDLED.parentFile]) await client.register(readFileSync(bundledFile(f), 'utf8'));
+    id = await client.execute(BUNDLED.parentPath, { execution_mode: 'chunked_optimal', seed_rows: 60, batch_size: 20, max_batches: 3, payload_kb_per_item: 8, batch_worker_path: BUNDLED.workerPath });
+    await waitFor(async () => ((await client.status(id)).state !== 'running' ? true : undefined), 120_000);
+  });
+  afterAll(async () => {
+    await direct?.close();
+    await client?.close();
+    await sb?.close();
+  });
+
+  it('detects the sandbox and normalises status', async () => {
+    expect(client.sandbox).toBe(true);
+    const st = await client.status(id);
+    expect(st).toMatchObject({ executionId: id, state: 'completed', currentStep: 'end' });
+    expect(BigInt(id) > 2n ** 53n).toBe(true);
+  });
+
+  it('lists the registered catalog paths', async () => {
+    const paths = await client.catalogPaths();
+    expect(paths.has(BUNDLED.parentPath)).toBe(true);
+    expect(paths.has(BUNDLED.workerPath)).toBe(true);
+  });
+
+  it('reads events by cursor, equal to the event log, ids as strings', async () => {
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    for (;;) {
+      const evs = await client.eventsAfter(id, cursor, 25);
+      if (!evs.length) break;
+      for (const e of evs) expect(typeof e.eventId).toBe('string');
+      seen.push(...evs.map((e) => e.eventId));
+      cursor = evs[evs.length - 1].eventId;
+    }
+    const db = (await sb.pool.query(`SELECT event_id::text AS id FROM noetl.event WHERE execution_id = $1 ORDER BY event_id`, [id])).rows.map((r) => r.id);
+    expect(seen).toEqual(db);
+  });
+
+  it('finds child executions with their batch numbers through both sources', async () => {
+    for (const src of [direct, endpoint]) {
+      const ch = await src.children([id]);
+      expect(ch.map((c) => c.batchNumber).sort()).toEqual([1, 2, 3]);
+      expect(ch.every((c) => c.parentExecutionId === id)).toBe(true);
+    }
+  });
+
+  it('reads the same stats, missing ranges, events and summarize through both sources', async () => {
+    await sb.pool.query(`DELETE FROM public.heavy_payload_results WHERE execution_id = $1 AND item_id IN (5, 6, 7, 50, 60)`, [id]);
+    for (const src of [direct, endpoint]) {
+      const s = await src.stats(id);
+      expect(s).toMatchObject({ storedRows: 55, okRows: 55, minItemId: 1, maxItemId: 59, avgRequestBytes: 8192 });
+      expect(s.perBatch).toEqual({ '1': 17, '2': 20, '3': 18 });
+      expect(await src.missingRanges(id, 60)).toEqual([[5, 7], [50, 50], [60, 60]]);
+      const sum = (await src.summarize(id)) as { data: Record<string, number> };
+      expect(sum.data).toMatchObject({ stored_rows: 60, expected_rows: 60, missing_rows: 0 });
+      const w = await src.workload(id);
+      expect(w).toMatchObject({ execution_mode: 'chunked_optimal', seed_rows: 60 });
+      const kids = (await src.children([id])).map((c) => c.executionId);
+      const evs = await src.eventsAfter([id, ...kids], null, 10_000);
+      const total = (await sb.pool.query(`SELECT count(*)::int AS n FROM noetl.event WHERE execution_id = ANY($1::bigint[])`, [[id, ...kids]])).rows[0].n;
+      expect(evs.length).toBe(total);
+    }
+    expect(direct.queries).toBeGreaterThan(0);
+    expect(endpoint.queries).toBeGreaterThan(0);
+  });
+
+  it('binds hostile ids as parameters: quotes and semicolons are data, not SQL', async () => {
+    const hostile = "1'; DROP TABLE public.heavy_payload_results; --";
+    expect((await direct.stats(hostile)).storedRows).toBe(0);
+    await expect(endpoint.children([hostile])).rejects.toThrow(/non-numeric id/);
+    const still = await sb.pool.query(`SELECT count(*)::int AS n FROM public.heavy_payload_results`);
+    expect(still.rows[0].n).toBe(55);
+  });
+
+  it('maps failures to clear errors', async () => {
+    await expect(client.status('999')).rejects.toBeInstanceOf(HttpStatusError);
+    await expect(client.status('abc')).rejects.toThrow(/is not a number/);
+    const dead = new NoetlClient({ baseUrl: 'http://127.0.0.1:1', requestTimeoutMs: 500, retries: 1 });
+    await expect(dead.health()).rejects.toThrow(/connection refused at http:\/\/127\.0\.0\.1:1/);
+    await dead.close();
+  });
+});

@@ -1,0 +1,79 @@
+// Pure parts of the client: dialect status normalisation, lossless JSON, id validation, base URL
+// resolution, SQL inlining for the query endpoint.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseJson, stringifyJson, idString } from '../src/json.js';
+import { assertId, cmpId, normaliseStatus } from '../src/noetl/client.js';
+import { resolveServer } from '../src/noetl/server-url.js';
+import { inline, q } from '../src/sources/sql.js';
+
+describe('lossless ids', () => {
+  const big = '583461712347136001'; // > 2^53
+  it('parses integers beyond 2^53 to bigint, never a rounded number', () => {
+    const v = parseJson(`{"execution_id": ${big}, "n": 5, "f": 1.5}`) as Record<string, unknown>;
+    expect(v.execution_id).toBe(BigInt(big));
+    expect(v.n).toBe(5);
+    expect(idString(v.execution_id)).toBe(big);
+    expect(JSON.parse(`{"x": ${big}}`).x.toString()).not.toBe(big); // what a naive parse does
+  });
+  it('stringifies bigint exactly', () => {
+    expect(stringifyJson({ id: BigInt(big) })).toBe(`{"id":${big}}`);
+  });
+  it('orders ids numerically as strings', () => {
+    expect(cmpId('99', '100')).toBeLessThan(0);
+    expect(cmpId(big, '583461712347136002')).toBeLessThan(0);
+  });
+  it('rejects non-numeric ids', () => {
+    expect(() => assertId('12a')).toThrow(/not a number/);
+    expect(() => assertId("1'; DROP TABLE x;--")).toThrow(/not a number/);
+    expect(assertId(big)).toBe(big);
+  });
+});
+
+describe('normaliseStatus', () => {
+  it('reads the Rust shape (status string, no completed field)', () => {
+    const s = normaliseStatus(parseJson('{"execution_id":583461712347136001,"status":"COMPLETED","current_step":"end","progress":{"total_steps":9,"completed_steps":9,"running_steps":0,"failed_steps":0},"is_cancelled":false}') as Record<string, unknown>, 'x');
+    expect(s).toMatchObject({ executionId: '583461712347136001', state: 'completed', currentStep: 'end', progress: { totalSteps: 9, completedSteps: 9 } });
+    expect(normaliseStatus({ status: 'RUNNING' }, '1').state).toBe('running');
+    expect(normaliseStatus({ status: 'FAILED' }, '1').state).toBe('failed');
+    expect(normaliseStatus({ status: 'CANCELLED' }, '1').state).toBe('cancelled');
+  });
+  it('reads the Python shape (completed/failed, no status)', () => {
+    expect(normaliseStatus({ execution_id: '7', completed: true, failed: false, current_step: 'end', completed_steps: ['a', 'b'] }, '7')).toMatchObject({ state: 'completed', progress: { completedSteps: 2 } });
+    expect(normaliseStatus({ completed: false, failed: true }, '7').state).toBe('failed');
+    expect(normaliseStatus({ completed: false, failed: false }, '7').state).toBe('running');
+  });
+});
+
+describe('resolveServer', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'loadrun-cfg-'));
+  const cfg = path.join(dir, 'config.yaml');
+  writeFileSync(cfg, 'current_context: kind\ncontexts:\n  kind:\n    server_url: http://ctx.example:9000\n    gateway_session_token: tok-from-config\n');
+  it('follows the noetl CLI precedence', () => {
+    expect(resolveServer({ serverUrl: 'http://a:1', host: 'b', port: 2, env: {}, configPath: cfg }).url).toBe('http://a:1');
+    expect(resolveServer({ host: 'b', port: 2, env: {}, configPath: cfg }).url).toBe('http://b:2');
+    expect(resolveServer({ host: 'b', env: {}, configPath: cfg }).url).toBe('http://ctx.example:9000'); // host alone is ignored
+    expect(resolveServer({ env: { NOETL_SERVER_URL: 'http://e:3' }, configPath: cfg }).url).toBe('http://e:3');
+    expect(resolveServer({ env: { NOETL_HOST: 'h', NOETL_PORT: '4' }, configPath: cfg }).url).toBe('http://h:4');
+    const fromCfg = resolveServer({ env: {}, configPath: cfg });
+    expect(fromCfg).toMatchObject({ url: 'http://ctx.example:9000', source: 'config', token: 'tok-from-config' });
+    expect(resolveServer({ env: {}, configPath: path.join(dir, 'missing.yaml') }).url).toBe('http://localhost:8082');
+    expect(resolveServer({ env: { NOETL_SESSION_TOKEN: 't1' }, sessionToken: 't0', configPath: cfg }).token).toBe('t0');
+  });
+  it('rejects a malformed URL with a one-line usage error', () => {
+    expect(() => resolveServer({ serverUrl: 'not a url', env: {}, configPath: cfg })).toThrow(/is not a valid URL/);
+    expect(() => resolveServer({ serverUrl: 'ftp://x', env: {}, configPath: cfg })).toThrow(/must use http/);
+  });
+});
+
+describe('inline SQL for the query endpoint', () => {
+  it('inlines validated ids and quotes strings', () => {
+    expect(inline(q.stats('123'))).toContain("execution_id = '123'");
+    expect(inline({ text: 'SELECT $1, $2, $3', params: ["it's; DROP", 5, ['1', '2']] })).toBe("SELECT 'it''s; DROP', 5, ARRAY[1,2]");
+  });
+  it('refuses to inline ids that are not numbers', () => {
+    expect(() => inline(q.children(["1); DROP TABLE noetl.event; --"]))).toThrow(/non-numeric id/);
+  });
+});

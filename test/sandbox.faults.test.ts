@@ -1,0 +1,95 @@
+// Sandbox fault profiles (emulation): the legacy loop-state cap stalls direct_stress while chunked_optimal
+// completes; injected HTTP errors exercise the retry policy; a killed python worker is replaced and its
+// command re-dispatched.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { api, registerBundled, sandbox, waitFor, type TestSandbox } from './helpers/sandbox.js';
+
+const PARENT = 'loadrun/heavy_payload_pipeline_in_step_parallel';
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('legacy-loop-state', () => {
+  let sb: TestSandbox;
+  let direct: string;
+  let chunked: string;
+  const params = { seed_rows: 220, payload_kb_per_item: 256, batch_size: 40, max_batches: 6 };
+
+  beforeAll(async () => {
+    sb = await sandbox({ faults: ['legacy-loop-state'] });
+    await registerBundled(sb.apiUrl);
+    direct = (await api(sb.apiUrl, 'POST', '/api/execute', { path: PARENT, payload: { ...params, execution_mode: 'direct_stress' } })).json.execution_id;
+    chunked = (await api(sb.apiUrl, 'POST', '/api/execute', { path: PARENT, payload: { ...params, execution_mode: 'chunked_optimal' } })).json.execution_id;
+    await waitFor(async () => ((await api(sb.apiUrl, 'GET', `/api/executions/${chunked}/status`)).json.status === 'COMPLETED' ? true : undefined), 150_000);
+    await waitFor(async () => (sb.logs.some((l) => l.includes('records no more completions')) ? true : undefined), 60_000);
+  });
+  afterAll(async () => sb?.close());
+
+  const rows = async (id: string) =>
+    (await sb.pool.query(`SELECT count(*)::int AS n, max(item_id) AS max FROM public.heavy_payload_results WHERE execution_id = $1`, [id])).rows[0];
+  const events = async (id: string) => (await sb.pool.query(`SELECT count(*)::int AS n FROM noetl.event WHERE execution_id = $1`, [id])).rows[0].n;
+
+  it('completes chunked_optimal with every row', async () => {
+    expect((await rows(chunked)).n).toBe(220);
+  });
+
+  it('stops direct_stress gaining rows and events near item 110, still RUNNING', async () => {
+    const before = { rows: await rows(direct), events: await events(direct) };
+    await sleep(4000);
+    const after = { rows: await rows(direct), events: await events(direct) };
+    expect(after).toEqual(before);
+    expect(after.rows.n).toBeGreaterThanOrEqual(100);
+    expect(after.rows.n).toBeLessThan(220);
+    expect(after.rows.max).toBeLessThanOrEqual(140);
+    const st = await api(sb.apiUrl, 'GET', `/api/executions/${direct}/status`);
+    expect(st.json.status).toBe('RUNNING');
+    expect(st.json.current_step).toBe('run_direct_stress');
+  });
+
+  it('shows the loop state size in the events, capped at 1 MiB', async () => {
+    const { rows: r } = await sb.pool.query(
+      `SELECT event_type, max((meta->'loop_state'->>'bytes')::int) AS bytes, max((meta->'loop_state'->>'cap')::int) AS cap, count(*)::int AS n
+       FROM noetl.event WHERE execution_id = $1 AND event_type LIKE 'loop.state.%' GROUP BY 1 ORDER BY 1`,
+      [direct],
+    );
+    const updated = r.find((x) => x.event_type === 'loop.state.updated');
+    const rejected = r.find((x) => x.event_type === 'loop.state.rejected');
+    expect(updated.cap).toBe(1024 * 1024);
+    expect(updated.bytes).toBeLessThanOrEqual(1024 * 1024);
+    expect(updated.n).toBeGreaterThan(100);
+    expect(updated.n).toBeLessThan(120);
+    expect(rejected.n).toBeGreaterThan(0);
+  });
+});
+
+describe('http-errors and worker-crash', () => {
+  let sb: TestSandbox;
+  let id: string;
+
+  beforeAll(async () => {
+    sb = await sandbox({ faults: ['http-errors', 'worker-crash'], extraArgs: ['--http-error-rate', '0.15', '--crash-after-calls', '30'] });
+    await registerBundled(sb.apiUrl);
+    id = (await api(sb.apiUrl, 'POST', '/api/execute', { path: PARENT, payload: { execution_mode: 'direct_stress', seed_rows: 60, payload_kb_per_item: 8 } })).json.execution_id;
+    await waitFor(async () => ((await api(sb.apiUrl, 'GET', `/api/executions/${id}/status`)).json.status !== 'RUNNING' ? true : undefined), 150_000);
+  });
+  afterAll(async () => sb?.close());
+
+  it('retries injected 503s per the policy and accounts for every item', async () => {
+    const retries = await sb.pool.query(`SELECT count(*)::int AS n FROM noetl.event WHERE execution_id = $1 AND event_type = 'call.error' AND status = 'RETRYING' AND meta->>'http_status' = '503'`, [id]);
+    expect(retries.rows[0].n).toBeGreaterThan(0);
+    const info = await api(sb.apiUrl, 'GET', '/api/sandbox/info');
+    expect(info.json.echo.injectedErrors).toBeGreaterThan(0);
+    expect(info.json.emulation).toBe(true);
+    const stored = (await sb.pool.query(`SELECT count(*)::int AS n FROM public.heavy_payload_results WHERE execution_id = $1`, [id])).rows[0].n;
+    const failed = (await sb.pool.query(`SELECT count(*)::int AS n FROM noetl.event WHERE execution_id = $1 AND event_type = 'command.failed' AND node_name = 'run_direct_stress'`, [id])).rows[0].n;
+    expect(stored + failed).toBe(60);
+  });
+
+  it('replaces a killed python worker and re-dispatches its command', async () => {
+    const lost = await sb.pool.query(`SELECT count(*)::int AS n FROM noetl.event WHERE execution_id = $1 AND event_type = 'call.error' AND meta->>'reason' = 'worker_lost'`, [id]);
+    expect(lost.rows[0].n).toBe(1);
+    const info = await api(sb.apiUrl, 'GET', '/api/sandbox/info');
+    expect(info.json.python_restarts).toBe(1);
+    expect(sb.logs.some((l) => /killed python worker \d+/.test(l))).toBe(true);
+    const st = await api(sb.apiUrl, 'GET', `/api/executions/${id}/status`);
+    expect(st.json.status).toBe('COMPLETED');
+  });
+});

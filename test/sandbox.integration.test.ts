@@ -1,0 +1,178 @@
+// The sandbox end to end over HTTP, in both server dialects: register the bundled playbooks, run the
+// smoke and stress presets, and check status, Postgres rows, the event log read back by cursor, and the
+// contract's bad-input answers.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { api, registerBundled, sandbox, waitFor, SMOKE, STRESS, type TestSandbox } from './helpers/sandbox.js';
+
+const PARENT = 'loadrun/heavy_payload_pipeline_in_step_parallel';
+
+describe.each(['rust', 'python'] as const)('sandbox, %s dialect', (dialect) => {
+  let sb: TestSandbox;
+  const ids: Record<string, string> = {};
+
+  beforeAll(async () => {
+    sb = await sandbox({ dialect });
+    await registerBundled(sb.apiUrl);
+    for (const [name, payload] of [['smoke', SMOKE], ['stress', STRESS]] as const) {
+      const r = await api(sb.apiUrl, 'POST', '/api/execute', { path: PARENT, payload });
+      expect(r.status).toBe(200);
+      expect(r.json.status).toBe('started');
+      expect(typeof r.json.execution_id).toBe('string'); // both servers answer execute with a string id
+      ids[name] = r.json.execution_id;
+    }
+    for (const id of Object.values(ids)) {
+      await waitFor(async () => {
+        const s = await api(sb.apiUrl, 'GET', `/api/executions/${id}/status`);
+        const done = dialect === 'rust' ? s.json.status !== 'RUNNING' : s.json.completed || s.json.failed;
+        return done ? s : undefined;
+      }, 150_000);
+    }
+  });
+  afterAll(async () => sb?.close());
+
+  it('reports COMPLETED in the dialect status shape', async () => {
+    for (const id of Object.values(ids)) {
+      const s = await api(sb.apiUrl, 'GET', `/api/executions/${id}/status`);
+      expect(s.status).toBe(200);
+      if (dialect === 'rust') {
+        expect(s.json.status).toBe('COMPLETED');
+        expect(s.json).not.toHaveProperty('completed');
+        expect(s.json.progress.failed_steps).toBe(0);
+        // 64-bit id emitted as a JSON number, exactly
+        expect(s.text).toContain(`"execution_id":${id}`);
+        expect(BigInt(id) > 2n ** 53n).toBe(true);
+      } else {
+        expect(s.json).not.toHaveProperty('status');
+        expect(s.json.completed).toBe(true);
+        expect(s.json.failed).toBe(false);
+        expect(s.json.execution_id).toBe(id);
+      }
+    }
+  });
+
+  it('stores every expected row with HTTP 200 and nothing missing', async () => {
+    for (const [name, expected] of [['smoke', 120], ['stress', 220]] as const) {
+      const { rows } = await sb.pool.query(
+        `SELECT count(*)::int AS stored, count(*) FILTER (WHERE http_status = 200)::int AS ok,
+           (SELECT count(*)::int FROM public.heavy_payload_source s WHERE s.execution_id = $1
+              AND NOT EXISTS (SELECT 1 FROM public.heavy_payload_results r WHERE r.execution_id = s.execution_id AND r.item_id = s.item_id)) AS missing
+         FROM public.heavy_payload_results WHERE execution_id = $1`,
+        [ids[name]],
+      );
+      expect(rows[0]).toEqual({ stored: expected, ok: expected, missing: 0 });
+    }
+    const batches = await sb.pool.query(`SELECT batch_number, count(*)::int AS n FROM public.heavy_payload_results WHERE execution_id = $1 GROUP BY 1 ORDER BY 1`, [ids.smoke]);
+    expect(batches.rows).toEqual([1, 2, 3, 4].map((b) => ({ batch_number: b, n: 30 })));
+    const req = await sb.pool.query(`SELECT min(request_bytes) AS lo, max(request_bytes) AS hi, min(response_bytes) AS r FROM public.heavy_payload_results WHERE execution_id = $1`, [ids.stress]);
+    expect(req.rows[0].lo).toBe(256 * 1024);
+    expect(req.rows[0].hi).toBe(256 * 1024);
+    expect(req.rows[0].r).toBeGreaterThan(2 * 256 * 1024); // the echo carries the body twice (data + json)
+  });
+
+  it('writes the dialect event types, child links and large results by reference', async () => {
+    const types = (await sb.pool.query(`SELECT DISTINCT event_type FROM noetl.event`)).rows.map((r) => r.event_type);
+    if (dialect === 'rust') {
+      expect(types).toEqual(expect.arrayContaining(['playbook_started', 'step.enter', 'command.issued', 'command.started', 'call.done', 'command.completed', 'playbook.completed']));
+      expect(types).not.toContain('loop.done');
+    } else {
+      expect(types).toEqual(expect.arrayContaining(['playbook.initialized', 'step.exit', 'loop.done', 'playbook.completed']));
+    }
+    const children = await sb.pool.query(`SELECT count(*)::int AS n FROM noetl.event WHERE parent_execution_id = $1 AND event_type IN ('playbook_started','playbook.initialized')`, [ids.smoke]);
+    expect(children.rows[0].n).toBe(4);
+    const refs = await sb.pool.query(
+      `SELECT count(*)::int AS n FROM noetl.event WHERE execution_id = $1 AND event_type = 'call.done'
+         AND result->'context'->'result'->'reference'->>'kind' = 'result_ref'`,
+      [ids.stress],
+    );
+    expect(refs.rows[0].n).toBe(2 * 220); // build_large_request and fetch_detail of every item
+    const store = await sb.pool.query(`SELECT count(*)::int AS n, min(bytes) AS lo FROM noetl.result_store WHERE execution_id = $1`, [ids.stress]);
+    expect(store.rows[0].n).toBe(440);
+    expect(store.rows[0].lo).toBeGreaterThan(100 * 1024);
+  });
+
+  it('serves the events by cursor with no gap and no duplicate', async () => {
+    const id = ids.stress;
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    for (let page = 0; page < 1000; page++) {
+      let batch: string[];
+      if (dialect === 'rust') {
+        const r = await api(sb.apiUrl, 'GET', `/api/ehdb/executions/${id}/events?limit=97${cursor ? `&after=${cursor}` : ''}`);
+        expect(r.status).toBe(200);
+        batch = r.json.events.map((e: { event_id: string }) => e.event_id);
+        expect(batch.every((e) => typeof e === 'string')).toBe(true);
+        if (batch.length === 97) expect(r.json.next_cursor).toBe(batch[96]);
+      } else {
+        const r = await api(sb.apiUrl, 'GET', `/api/executions/${id}/events?page_size=97${cursor ? `&since_event_id=${cursor}` : ''}`);
+        expect(r.status).toBe(200);
+        batch = r.json.events.map((e: { event_id: string }) => e.event_id);
+      }
+      if (!batch.length) break;
+      seen.push(...batch);
+      cursor = batch[batch.length - 1];
+    }
+    const db = (await sb.pool.query(`SELECT event_id::text AS id FROM noetl.event WHERE execution_id = $1 ORDER BY event_id`, [id])).rows.map((r) => r.id);
+    expect(db.length).toBeGreaterThan(1000);
+    expect(seen).toEqual(db);
+    expect(new Set(seen).size).toBe(seen.length);
+  });
+
+  it('keeps the summarize result where the dialect keeps it', async () => {
+    const sql =
+      dialect === 'rust'
+        ? `SELECT result->'context'->'result'->'context'->'data' AS d FROM noetl.event WHERE execution_id = $1 AND event_type = 'call.done' AND node_name = 'summarize'`
+        : `SELECT result->'context'->'data' AS d FROM noetl.event WHERE execution_id = $1 AND event_type = 'step.exit' AND node_name = 'summarize'`;
+    const { rows } = await sb.pool.query(sql, [ids.smoke]);
+    expect(rows[0].d.data).toMatchObject({ expected_rows: 120, stored_rows: 120, missing_rows: 0, chunked_mode_rows: 120, max_batch_number: 4 });
+    expect(rows[0].d.execution).toEqual({ loop_iterations: 4, failed_iterations: 0 });
+  });
+
+  it('answers bad input as the contract does', async () => {
+    const invalidYaml = await api(sb.apiUrl, 'POST', '/api/catalog/register', { content: 'a: [unclosed' });
+    expect(invalidYaml.status).toBe(422);
+    expect(invalidYaml.text).toContain('Invalid YAML');
+    const noMeta = await api(sb.apiUrl, 'POST', '/api/catalog/register', { content: 'apiVersion: noetl.io/v2\nkind: Playbook\n' });
+    expect(noMeta.status).toBe(422);
+    expect(noMeta.text).toContain("Missing 'metadata' section");
+    const unsupported = await api(sb.apiUrl, 'POST', '/api/catalog/register', {
+      content: 'apiVersion: noetl.io/v2\nkind: Playbook\nmetadata: {name: x, path: t/x}\nworkflow:\n  - step: start\n    tool: {kind: duckdb, query: "select 1"}\n',
+    });
+    expect(unsupported.status).toBe(422);
+    expect(unsupported.text).toContain("tool kind 'duckdb'");
+    const unknown = await api(sb.apiUrl, 'POST', '/api/execute', { path: 'no/such/playbook' });
+    expect(unknown.status).toBe(404);
+    const neither = await api(sb.apiUrl, 'POST', '/api/execute', { payload: {} });
+    expect(neither.status).toBe(422);
+    const malformed = await api(sb.apiUrl, 'POST', '/api/execute', undefined, '{"path": ');
+    const missingExec = await api(sb.apiUrl, 'GET', '/api/executions/12345/status');
+    expect(missingExec.status).toBe(404);
+    if (dialect === 'rust') {
+      expect(invalidYaml.json).toEqual({ error: expect.stringContaining('Invalid YAML'), status: 422 });
+      expect(unknown.json).toEqual({ error: 'Playbook not found: no/such/playbook', status: 404 });
+      expect(malformed.status).toBe(400);
+      expect(malformed.contentType).toContain('text/plain');
+      expect(missingExec.json).toEqual({ error: 'Execution not found: 12345', status: 404 });
+      const badId = await api(sb.apiUrl, 'GET', '/api/executions/abc/status');
+      expect(badId.status).toBe(400);
+      expect((await api(sb.apiUrl, 'GET', `/api/executions/${ids.smoke}/events`)).status).toBe(404);
+      const cancelDone = await api(sb.apiUrl, 'POST', `/api/executions/${ids.smoke}/cancel`, { cascade: true });
+      expect(cancelDone.status).toBe(422);
+      const multi = await api(sb.apiUrl, 'POST', '/api/postgres/execute', { query: 'SELECT 1; SELECT 2', schema: 'noetl' });
+      expect(multi.status).toBe(500);
+      const ts = await api(sb.apiUrl, 'POST', '/api/postgres/execute', { query: `SELECT created_at, created_at::text AS t, execution_id FROM noetl.event WHERE execution_id = ${ids.smoke} LIMIT 1`, schema: 'noetl' });
+      expect(ts.json.result[0].created_at).toBeNull();
+      expect(typeof ts.json.result[0].t).toBe('string');
+      expect(ts.text).toContain(`"execution_id":${ids.smoke}`);
+    } else {
+      expect(invalidYaml.json.detail).toContain('Invalid YAML');
+      expect(malformed.status).toBe(422);
+      expect(Array.isArray(malformed.json.detail)).toBe(true);
+      expect((await api(sb.apiUrl, 'GET', `/api/ehdb/executions/${ids.smoke}/events`)).status).toBe(404);
+      const cancelDone = await api(sb.apiUrl, 'POST', `/api/executions/${ids.smoke}/cancel`, {});
+      expect(cancelDone.status).toBe(400);
+      const sqlErr = await api(sb.apiUrl, 'POST', '/api/postgres/execute', { query: 'SELECT * FROM nope', schema: 'public' });
+      expect(sqlErr.status).toBe(200);
+      expect(sqlErr.json.status).toBe('error');
+    }
+  });
+});
