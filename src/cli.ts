@@ -178,7 +178,12 @@ async function runCommand(o: RunOpts): Promise<number> {
 
   if (useTui) {
     const { runTui } = await import('../components/run-tui.js');
-    outcome = await runTui(orch, life);
+    outcome = await runTui(orch, life, {
+      writeSnapshot: () => {
+        reports.write(orch.store.snapshot(), { exitCode: -1, reason: 'snapshot while running' });
+        return reports.dir;
+      },
+    });
   } else {
     const headless = startHeadless(orch.store, { json: Boolean(o.json) });
     outcome = await orch.run();

@@ -101,7 +101,7 @@ export function assertId(id: string, what = 'execution id'): string {
 
 export class NoetlClient {
   readonly baseUrl: string;
-  private readonly agent: Agent;
+  private agent: Agent;
   private readonly timeoutMs: number;
   private readonly retries: number;
   dialect: Dialect | undefined;
@@ -113,7 +113,7 @@ export class NoetlClient {
     this.baseUrl = o.baseUrl.replace(/\/+$/, '');
     this.timeoutMs = o.requestTimeoutMs ?? 10_000;
     this.retries = o.retries ?? 3;
-    this.agent = new Agent({ keepAliveTimeout: 10_000, connections: 16, connect: { timeout: this.timeoutMs } });
+    this.agent = this.newAgent();
   }
 
   private headers(json: boolean): Record<string, string> {
@@ -261,6 +261,17 @@ export class NoetlClient {
     assertId(id);
     const { status } = await this.call('POST', `/api/executions/${id}/cancel`, { cascade: true, reason }, `cancel ${id}`, false);
     return status >= 200 && status < 300;
+  }
+
+  /** Drops pooled connections (after a port-forward restart, say); the next call connects afresh. */
+  reconnect(): void {
+    const old = this.agent;
+    this.agent = this.newAgent();
+    void old.close().catch(() => {});
+  }
+
+  private newAgent(): Agent {
+    return new Agent({ keepAliveTimeout: 10_000, connections: 16, connect: { timeout: this.timeoutMs } });
   }
 
   async close(): Promise<void> {

@@ -9,7 +9,7 @@ export const TERMINAL_TYPES = new Set([
 /** Loop steps whose commands are per-item iterations in the fixture pair. */
 export const ITEM_LOOP_NODES = new Set(['run_direct_stress', 'process_batch_pipeline']);
 
-export type EventKind = 'start' | 'step' | 'issued' | 'started' | 'done' | 'error' | 'retry' | 'completed' | 'failed' | 'terminal' | 'emulation' | 'other';
+export type EventKind = 'start' | 'step' | 'issued' | 'started' | 'done' | 'retry' | 'completed' | 'failed' | 'terminal' | 'emulation' | 'other';
 
 export function classify(type: string, status: string | null): EventKind {
   const s = (status ?? '').toUpperCase();

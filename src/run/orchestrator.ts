@@ -61,6 +61,13 @@ export class Orchestrator {
     this.stop.abort();
   }
 
+  /** User intent: drop pooled connections and poll again now. */
+  reconnect(): void {
+    this.client?.reconnect();
+    this.store.log('loadrun', 'info', 'reconnecting to the server');
+    this.store.setDegraded(null);
+  }
+
   get stopping(): boolean {
     return this.stop.signal.aborted;
   }

@@ -77,7 +77,10 @@ function treeOf(root: number, stats: ProcStat[], exclude: Set<number>): ProcStat
 export class SandboxPods implements PodsSource {
   readonly name = 'sandbox processes (/proc)';
   readonly intervalMs = 2000;
-  private prev = new Map<string, { ticks: number; at: number }>();
+  // CPU ticks per pid at the previous sample: a pod's CPU is the sum of its processes' deltas, so
+  // backends that come and go (Postgres) never make it negative.
+  private prevTicks = new Map<number, number>();
+  private prevAt = 0;
 
   constructor(private readonly processes: () => Promise<SandboxProcess[]>) {}
 
@@ -87,17 +90,24 @@ export class SandboxPods implements PodsSource {
     if (process.platform !== 'linux') return this.samplePs(procs, now);
     const stats = allStats();
     const listed = new Set(procs.map((p) => p.pid));
-    return procs.map((p) => {
+    const nextTicks = new Map<number, number>();
+    const dt = this.prevAt ? now - this.prevAt : 0;
+    const out = procs.map((p) => {
       const tree = treeOf(p.pid, stats, listed);
       if (!tree.length) return { name: p.name, role: p.role, cpuMillicores: null, memoryBytes: null, sampledAt: now };
-      const ticks = tree.reduce((n, s) => n + s.ticks, 0);
+      let deltaTicks = 0;
+      for (const s of tree) {
+        nextTicks.set(s.pid, s.ticks);
+        const before = this.prevTicks.get(s.pid);
+        deltaTicks += before === undefined ? (this.prevAt ? s.ticks : 0) : Math.max(0, s.ticks - before);
+      }
       const rss = tree.reduce((n, s) => n + s.rssBytes, 0);
-      const key = `${p.name}:${p.pid}`;
-      const before = this.prev.get(key);
-      this.prev.set(key, { ticks, at: now });
-      const cpu = before && now > before.at ? Math.round((((ticks - before.ticks) / CLK_TCK) * 1000 * 1000) / (now - before.at)) : null;
+      const cpu = dt > 0 ? Math.round(((deltaTicks / CLK_TCK) * 1000 * 1000) / dt) : null;
       return { name: p.name, role: p.role, cpuMillicores: cpu, memoryBytes: rss, sampledAt: now };
     });
+    this.prevTicks = nextTicks;
+    this.prevAt = now;
+    return out;
   }
 
   private async samplePs(procs: SandboxProcess[], now: number): Promise<PodSample[]> {
@@ -117,7 +127,17 @@ export class SandboxPods implements PodsSource {
   async close(): Promise<void> {}
 }
 
+let lastSelf: { cpu: NodeJS.CpuUsage; at: number } | undefined;
+
 /** The tool's own process, so the observer's cost is visible next to what it observes. */
 export function selfSample(): PodSample {
-  return { name: 'noetl-loadrun', role: 'observer', cpuMillicores: null, memoryBytes: process.memoryUsage().rss, sampledAt: Date.now() };
+  const now = Date.now();
+  const cpu = process.cpuUsage();
+  let millicores: number | null = null;
+  if (lastSelf && now > lastSelf.at) {
+    const usedMicros = cpu.user - lastSelf.cpu.user + (cpu.system - lastSelf.cpu.system);
+    millicores = Math.round(usedMicros / (now - lastSelf.at));
+  }
+  lastSelf = { cpu, at: now };
+  return { name: 'noetl-loadrun', role: 'observer', cpuMillicores: millicores, memoryBytes: process.memoryUsage().rss, sampledAt: now };
 }

@@ -1,0 +1,157 @@
+// The TUI's panels rendered at several terminal sizes from a real store fed with events, rows, pods and a
+// stall: what appears, and that no frame is ever as tall as the terminal or wider than it.
+import { afterEach, describe, expect, it } from 'vitest';
+import { App } from '../components/App.js';
+import { computeLayout, MIN_COLS, MIN_ROWS } from '../components/layout.js';
+import { actionFor, KEYMAP } from '../components/keymap.js';
+import { RunStore } from '../src/run/store.js';
+import { renderAt, tick } from './helpers/render.js';
+
+const params = { seedRows: 220, payloadKb: 256, batchSize: 40, maxBatches: 6, preset: 'stress' };
+
+function feed(): RunStore {
+  const store = new RunStore(params, [
+    { mode: 'direct_stress', expected: 220 },
+    { mode: 'chunked_optimal', expected: 220 },
+  ]);
+  store.setTarget({ kind: 'sandbox', serverUrl: 'http://127.0.0.1:40000', dialect: 'rust 3.83.1', rowsSource: 'postgres (direct)', faults: ['legacy-loop-state'] });
+  store.launched('direct_stress', '583461712347136001');
+  store.launched('chunked_optimal', '583461712347136002');
+  store.childFound('chunked_optimal', '583461712347136100', 2);
+  let id = 583461712347137000n;
+  const ev = (exec: string, type: string, node: string, status: string) => ({ eventId: String(id++), executionId: exec, type, node, status, createdAt: null });
+  for (let i = 0; i < 30; i++) {
+    store.events('direct_stress', [ev('583461712347136001', 'command.issued', 'run_direct_stress', 'PENDING'), ev('583461712347136001', 'command.completed', 'run_direct_stress', 'success')]);
+    store.events('chunked_optimal', [ev('583461712347136100', 'call.done', 'process_batch_pipeline', 'COMPLETED')]);
+  }
+  store.events('chunked_optimal', [ev('583461712347136100', 'call.error', 'process_batch_pipeline', 'RETRYING')]);
+  const stats = (n: number) => ({ storedRows: n, okRows: n, minItemId: 1, maxItemId: n, avgRequestBytes: 262144, avgResponseBytes: 524700, firstAt: 1, lastAt: 2, perBatch: { '0': n } });
+  store.rows('direct_stress', stats(134));
+  store.rows('chunked_optimal', stats(180));
+  store.pod({ name: 'sandbox-server', role: 'server', cpuMillicores: 850, memoryBytes: 230 * 1048576, sampledAt: Date.now() });
+  store.pod({ name: 'sandbox-postgres', role: 'postgres', cpuMillicores: 400, memoryBytes: 330 * 1048576, sampledAt: Date.now() });
+  store.stalled('direct_stress', { since: Date.now() - 31_000, idleSeconds: 31, maxPersistedItemId: 134, storedRows: 134, expectedRows: 220, iterationsIssued: 134, iterationsDone: 134, retriesPerNode: {}, openExecutions: ['583461712347136001'], podMemoryTrend: [{ pod: 'sandbox-server', firstMiB: 114, lastMiB: 230, deltaMiB: 116 }] });
+  store.setVerdict('direct_stress', 'stalled');
+  store.log('sandbox', 'error', 'loop run_direct_stress: state write rejected (emulated)');
+  return store;
+}
+
+const actions = { quit() {}, reconnect() {}, writeSnapshot() {}, togglePause() {} };
+let cleanup: Array<() => void> = [];
+afterEach(() => {
+  for (const c of cleanup) c();
+  cleanup = [];
+});
+
+function show(cols: number, rows: number, store = feed()) {
+  const r = renderAt(<App store={store} actions={actions} refreshMs={20} />, cols, rows);
+  cleanup.push(r.unmount);
+  return r;
+}
+
+function assertFits(frame: string, cols: number, rows: number) {
+  const lines = frame.split('\n');
+  expect(lines.length).toBeLessThan(rows);
+  for (const l of lines) expect([...l].length).toBeLessThanOrEqual(cols);
+}
+
+describe('App at 120x40', () => {
+  it('shows both mode columns, the stall, pods and row counts, within the terminal', async () => {
+    const r = show(120, 40);
+    await tick(100);
+    const f = r.lastFrame();
+    expect(f).toContain('direct_stress');
+    expect(f).toContain('chunked_optimal');
+    expect(f).toContain('STALLED');
+    expect(f).toContain('max item 134');
+    expect(f).toContain('FAULT legacy-loop-state (emulation)');
+    expect(f).toMatch(/sandbox-server\s+850m\s+230Mi/);
+    expect(f).toMatch(/sandbox-postgres\s+400m\s+330Mi/);
+    expect(f).toMatch(/direct_stress\s+134\s+134\s+1\s+134\s+256K\s+512K/);
+    expect(f).toContain('[b2] call.done process_batch_pipeline');
+    expect(f).toContain('retries 1');
+    assertFits(f, 120, 40);
+  });
+
+  it('opens help generated from the keymap, the logs panel and the diff view on keys', async () => {
+    const r = show(120, 40);
+    await tick(60);
+    r.press('?');
+    await tick(60);
+    for (const b of KEYMAP) expect(r.lastFrame()).toContain(b.help.slice(0, 30));
+    r.press('?');
+    r.press('l');
+    await tick(60);
+    expect(r.lastFrame()).toContain('state write rejected (emulated)');
+    assertFits(r.lastFrame(), 120, 40);
+    r.press('d');
+    await tick(60);
+    expect(r.lastFrame()).toContain('missing-items diff');
+  });
+
+  it('filters the event tails by type', async () => {
+    const r = show(120, 40);
+    await tick(60);
+    r.press('/');
+    for (const ch of 'call.error') r.press(ch);
+    r.press('\r');
+    await tick(80);
+    const f = r.lastFrame();
+    expect(f).toContain('matching "call.error"');
+    expect(f).toContain('call.error process_batch_pipeline RETRYING');
+    expect(f).not.toContain('command.issued run_direct_stress');
+  });
+});
+
+describe('App at other sizes', () => {
+  it.each([
+    [80, 24],
+    [100, 30],
+    [160, 50],
+    [200, 60],
+  ])('%ix%i fits and keeps the essentials', async (cols, rows) => {
+    const r = show(cols, rows);
+    await tick(80);
+    const f = r.lastFrame();
+    expect(f).toContain('direct_stress');
+    expect(f).toContain('chunked_optimal');
+    expect(f).toContain('STALLED');
+    assertFits(f, cols, rows);
+  });
+
+  it('shows the size needed below the minimum, never a broken frame', async () => {
+    const r = show(70, 20);
+    await tick(60);
+    expect(r.lastFrame()).toContain(`need at least ${MIN_COLS}×${MIN_ROWS}, have 70×20`);
+  });
+
+  it('re-lays out after a resize', async () => {
+    const r = show(120, 40);
+    await tick(60);
+    r.stdout.resize(60, 20);
+    await tick(250);
+    expect(r.lastFrame()).toContain('have 60×20');
+    r.stdout.resize(100, 30);
+    await tick(250);
+    assertFits(r.lastFrame(), 100, 30);
+    expect(r.lastFrame()).toContain('chunked_optimal');
+  });
+});
+
+describe('layout and keymap', () => {
+  it('budgets every size below the terminal height', () => {
+    for (const [c, rws] of [[80, 24], [120, 40], [90, 60], [300, 80]]) {
+      for (const logs of [false, true]) {
+        const l = computeLayout(c, rws, { charts: true, tails: true, pods: true, rows: true, logs });
+        expect(l.headerHeight + l.modeHeight + l.bottomHeight + l.logsHeight + l.footerHeight).toBeLessThan(rws);
+      }
+    }
+  });
+  it('maps keys to actions from one table', () => {
+    expect(actionFor('q', {})).toBe('quit');
+    expect(actionFor('c', { ctrl: true })).toBe('quit');
+    expect(actionFor('', { tab: true })).toBe('focus');
+    expect(actionFor('5', {})).toBe('toggle-logs');
+    expect(actionFor('z', {})).toBeUndefined();
+  });
+});
