@@ -29,20 +29,22 @@ export function ModeColumn({ m, layout, focused, filter }: ModeColumnProps) {
   return (
     <Box flexDirection="column" width={layout.colWidth} height={layout.modeHeight} borderStyle="round" borderColor={focused ? 'cyan' : stall ? 'red' : 'gray'} paddingX={1} overflow="hidden">
       <Box justifyContent="space-between">
-        <Text bold>{m.mode}</Text>
+        <Text bold wrap="truncate">
+          {m.mode} <Text dimColor>{m.executionId ?? ''}</Text>
+        </Text>
         <Text color={VERDICT_COLOR[m.verdict] ?? 'white'} bold inverse={m.verdict === 'stalled'}>
           {` ${m.verdict.toUpperCase()} `}
         </Text>
       </Box>
       <Text wrap="truncate">
-        step <Text color="cyan">{m.currentStep ?? '—'}</Text>  exec <Text dimColor>{m.executionId ?? '—'}</Text>
+        step <Text color="cyan">{m.currentStep ?? '—'}</Text> · events {m.eventCount}
+        {m.children ? ` · chunks ${m.children}` : ''}
       </Text>
       <Text wrap="truncate">
         <Text color={m.verdict === 'completed' ? 'green' : stall ? 'red' : 'cyan'}>{bar(stored, m.expected, inner - 18)}</Text> {String(stored).padStart(4)}/{m.expected} {String(pct).padStart(3)}%
       </Text>
       <Text wrap="truncate">
-        {m.rowsPerSecond.toFixed(1)} rows/s  in-flight {inFlight}  retries <Text color={m.retries ? 'yellow' : undefined}>{m.retries}</Text>  failures <Text color={m.failures ? 'red' : undefined}>{m.failures}</Text>  events {m.eventCount}
-        {m.children ? `  chunks ${m.children}` : ''}
+        {m.rowsPerSecond.toFixed(1)} rows/s · in-flight {inFlight} · retries <Text color={m.retries ? 'yellow' : undefined}>{m.retries}</Text> · failures <Text color={m.failures ? 'red' : undefined}>{m.failures}</Text>
       </Text>
       {layout.chartHeight > 0 && (
         <Box flexDirection="column" height={layout.chartHeight + 1} overflow="hidden">

@@ -3,7 +3,8 @@
 import { readFileSync } from 'node:fs';
 import { payloadFor, type RunConfig } from '../config.js';
 import { envError, EXIT, LoadrunError, oneLine, type ExitCode } from '../errors.js';
-import { HttpStatusError, NoetlClient, type NoetlEvent } from '../noetl/client.js';
+import { cmpId, HttpStatusError, NoetlClient, type NoetlEvent } from '../noetl/client.js';
+import { TERMINAL_TYPES } from './events.js';
 import { BUNDLED, bundledFile } from '../paths.js';
 import { redact, registerSecret } from '../redact.js';
 import { crossMode, expectedRows, missingPerWindow, rangeCount, type Mode, type ModeDiff } from '../report/missing-items.js';
@@ -325,6 +326,7 @@ export class Orchestrator {
         if (evs.length < 1000) return;
       }
     }
+    const batch: NoetlEvent[] = [];
     for (const id of ids) {
       if (this.drained.has(id)) continue;
       for (let page = 0; page < 20; page++) {
@@ -340,11 +342,13 @@ export class Orchestrator {
           throw err;
         }
         if (evs.length) this.cursors.set(id, evs[evs.length - 1].eventId);
-        this.store.events(mode, evs);
-        if (evs.some((e) => e.type.startsWith('playbook.') && (e.type.endsWith('completed') || e.type.endsWith('failed')))) this.drained.add(id);
+        batch.push(...evs);
+        if (evs.some((e) => TERMINAL_TYPES.has(e.type))) this.drained.add(id);
         if (evs.length < 500) break;
       }
     }
+    // One ordered batch across parent and children, so the tail reads in event order.
+    this.store.events(mode, batch.sort((a, b) => cmpId(a.eventId, b.eventId)));
   }
 
   private readonly sqlCursors = new Map<Mode, string>();

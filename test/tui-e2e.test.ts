@@ -1,0 +1,76 @@
+// The real `npm start` under tmux with CI unset: the live screen, the diff at the end, q to exit 0, no
+// process left behind and the terminal restored; then a small terminal.
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ROOT } from './helpers/cli.js';
+import { loadrunProcesses, Tmux } from './helpers/tmux.js';
+
+let tmux: Tmux | undefined;
+afterEach(() => tmux?.kill());
+
+describe('TUI end to end', () => {
+  it('npm start at 120x40: live columns, pods, rows, progress, final diff, q exits 0 and cleans up', async () => {
+    expect(loadrunProcesses()).toEqual([]);
+    const dir = path.join(mkdtempSync(path.join(os.tmpdir(), 'loadrun-tui-')), 'r');
+    tmux = new Tmux(120, 40);
+    tmux.start(`npm start --silent -- --report-dir ${dir}`, ROOT);
+    const live = await tmux.waitFor((s) => /stored|\d+\/240/.test(s) && /sandbox-server/.test(s) && /run_direct_stress|run_batch_workers/.test(s), 60_000);
+    expect(live).toContain('direct_stress');
+    expect(live).toContain('chunked_optimal');
+    expect(live).toMatch(/pods\s+CPU\s+MEM/);
+    expect(live).toMatch(/rows\s+stored\s+ok/);
+    const first = Number(/(\d+)\/240/.exec(live)?.[1] ?? 0);
+    const later = await tmux.waitFor((s) => Number(/(\d+)\/240/.exec(s)?.[1] ?? 0) > first, 60_000);
+    const rows = later.replace(/\n$/, '').split('\n');
+    expect(rows.length).toBe(40);
+    expect(rows[39].trim()).toBe(''); // the live frame stays shorter than the terminal
+    const end = await tmux.waitFor((s) => s.includes('missing-items diff — final'), 120_000);
+    expect(end).toContain('direct_stress (COMPLETED): 0 missing of 240');
+    expect(end).toContain('chunked_optimal (COMPLETED): 0 missing of 240');
+    expect(end).toContain('run finished');
+    tmux.keys('q');
+    const after = await tmux.waitFor((s) => /EXIT=\d+/.test(s), 30_000);
+    expect(after).toContain('EXIT=0');
+    expect(after).toMatch(/Result: exit 0/);
+    expect(after).toMatch(/(^|\s)icanon echo(\s|$)/m); // not -icanon / -echo: the terminal is restored
+    expect(loadrunProcesses()).toEqual([]);
+  });
+
+  it('80x24 shows a compact layout that fits, never a broken frame; Ctrl-C stops gracefully with 130', async () => {
+    const dir = path.join(mkdtempSync(path.join(os.tmpdir(), 'loadrun-tui-')), 'r');
+    tmux = new Tmux(80, 24);
+    tmux.start(`node bin/noetl-loadrun.js --seed-rows 400 --payload-kb 64 --report-dir ${dir}`, ROOT);
+    const s = await tmux.waitFor((x) => /\d+\/400/.test(x) && x.includes('chunked_optimal'), 60_000);
+    const lines = s.replace(/\n+$/, '').split('\n');
+    expect(lines.length).toBeLessThan(24);
+    expect(s).toContain('direct_stress');
+    expect(s.split('\n')[0]).toContain('noetl-loadrun');
+    tmux.keys('C-c');
+    const after = await tmux.waitFor((x) => /EXIT=\d+/.test(x), 60_000);
+    expect(after).toContain('EXIT=130');
+    expect(after).toMatch(/Report: /);
+    expect(after).toMatch(/(^|\s)icanon echo(\s|$)/m);
+    expect(loadrunProcesses()).toEqual([]);
+  });
+
+  it('stress with legacy-loop-state shows direct_stress STALLED next to a completed chunked_optimal', async () => {
+    const dir = path.join(mkdtempSync(path.join(os.tmpdir(), 'loadrun-tui-')), 'r');
+    tmux = new Tmux(120, 40);
+    tmux.start(`node bin/noetl-loadrun.js --preset stress --sandbox-fault legacy-loop-state --stall-seconds 8 --report-dir ${dir}`, ROOT);
+    const live = await tmux.waitFor((x) => x.includes('FAULT legacy-loop-state (emulation)') && /\d+\/220/.test(x), 60_000);
+    expect(live).toContain('direct_stress');
+    const end = await tmux.waitFor((x) => x.includes('missing-items diff — final'), 150_000);
+    expect(end).toMatch(/direct_stress \(STALLED\): \d+ missing of 220/);
+    expect(end).toContain('chunked_optimal (COMPLETED): 0 missing of 220');
+    tmux.keys('d'); // back to the columns
+    const cols = await tmux.waitFor((x) => x.includes(' STALLED ') && x.includes('max item'), 10_000);
+    const header = cols.split('\n').find((l) => l.includes('direct_stress') && l.includes('chunked_optimal'))!;
+    expect(header).toMatch(/direct_stress\s+STALLED.*chunked_optimal\s+COMPLETED/);
+    tmux.keys('q');
+    const after = await tmux.waitFor((x) => /EXIT=\d+/.test(x), 30_000);
+    expect(after).toContain('EXIT=1');
+    expect(loadrunProcesses()).toEqual([]);
+  });
+});
