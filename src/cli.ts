@@ -3,7 +3,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import {
-  applyParamOverrides, parseFaults, parseModes, parsePreset, payloadFor, positiveInt, positiveNumber, PRESETS, DEFAULT_PRESET,
+  applyParamOverrides, parseFaults, parsePgForward, parseModes, parsePreset, payloadFor, positiveInt, positiveNumber, PRESETS, DEFAULT_PRESET,
   type RunConfig, type Target,
 } from './config.js';
 import { EXIT, LoadrunError, oneLine, usageError } from './errors.js';
@@ -60,6 +60,13 @@ interface RunOpts {
   json?: boolean;
   cancelOnExit?: boolean;
   dryRun?: boolean;
+  context?: string;
+  namespace?: string;
+  service?: string;
+  kubectl?: string;
+  kubeconfig?: string;
+  pgForward?: string;
+  topInterval?: string;
 }
 
 function buildConfig(o: RunOpts): RunConfig {
@@ -67,7 +74,8 @@ function buildConfig(o: RunOpts): RunConfig {
   const params = applyParamOverrides(preset.params, o);
   const custom = ['seedRows', 'payloadKb', 'batchSize', 'maxBatches'].some((k) => o[k as keyof RunOpts] !== undefined);
   const serverFlags = Boolean(o.serverUrl || o.host || o.port);
-  let target = (o.target ?? (serverFlags ? 'server' : 'sandbox')) as Target;
+  const kubeFlags = Boolean(o.context || o.namespace || o.service || o.pgForward);
+  let target = (o.target ?? (kubeFlags ? 'cluster' : serverFlags ? 'server' : 'sandbox')) as Target;
   if (!['sandbox', 'server', 'cluster'].includes(target)) throw usageError(`--target: unknown target ${JSON.stringify(o.target)}`, 'allowed: sandbox, server, cluster');
   if (target === 'sandbox' && serverFlags) throw usageError('--target sandbox conflicts with --server-url/--host/--port', 'drop one of them');
   if ((o.host && !o.port) || (!o.host && o.port)) throw usageError('--host and --port go together', 'or give --server-url');
@@ -76,7 +84,23 @@ function buildConfig(o: RunOpts): RunConfig {
   if (faults.length && target !== 'sandbox') throw usageError('--sandbox-fault only applies to the sandbox target', `drop it or use --target sandbox`);
   if (o.sandboxDialect && !['rust', 'python'].includes(o.sandboxDialect)) throw usageError(`--sandbox-dialect: unknown dialect ${JSON.stringify(o.sandboxDialect)}`, 'allowed: rust, python');
   if (o.workerPath && !o.catalogPath) throw usageError('--worker-path needs --catalog-path', 'give the parent playbook path too');
-  if (target === 'cluster') throw usageError('--target cluster is not available in this version', 'reach the server with --server-url (for example through your own kubectl port-forward)');
+  if (target === 'cluster' && serverFlags) throw usageError('--target cluster conflicts with --server-url/--host/--port', 'the cluster target port-forwards the NoETL service itself; drop the server flags or the kube flags');
+  if (target !== 'cluster' && kubeFlags) throw usageError('--context/--namespace/--service/--pg-forward need --target cluster', 'drop them or use --target cluster');
+  if (o.pgForward && !o.pgUrl) throw usageError('--pg-forward needs --pg-url for the credentials', 'for example --pg-url postgres://noetl:PASSWORD@localhost/noetl (host and port are replaced by the forward)');
+  let kube: RunConfig['kube'];
+  if (target === 'cluster') {
+    const namespace = o.namespace ?? 'noetl';
+    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(namespace)) throw usageError(`--namespace ${JSON.stringify(namespace)} is not a valid namespace name`);
+    kube = {
+      bin: o.kubectl ?? 'kubectl',
+      context: o.context,
+      namespace,
+      service: o.service,
+      kubeconfig: o.kubeconfig,
+      topIntervalMs: Math.round(positiveNumber(o.topInterval ?? '15', '--top-interval', { min: 1, max: 3600 }) * 1000),
+      pgForward: o.pgForward ? parsePgForward(o.pgForward, namespace) : undefined,
+    };
+  }
   if (o.json && o.tui === true && process.argv.includes('--tui')) throw usageError('--json conflicts with the TUI', 'use --json alone (it implies --no-tui)');
   if (o.pgUrl) {
     registerSecret(safePassword(o.pgUrl));
@@ -122,6 +146,7 @@ function buildConfig(o: RunOpts): RunConfig {
     reportDir: o.reportDir ?? defaultReportDir(),
     cancelOnExit: Boolean(o.cancelOnExit),
     dryRun: Boolean(o.dryRun),
+    kube,
   };
 }
 
@@ -139,7 +164,7 @@ function printPlan(c: RunConfig): void {
   const lines = [
     'noetl-loadrun plan (dry run: nothing is started or sent)',
     `  target:      ${c.target}${c.target === 'sandbox' ? ` (embedded, dialect ${c.sandboxDialect}${c.faults.length ? `, fault emulation: ${c.faults.join(', ')}` : ''})` : ''}`,
-    `  server:      ${c.target === 'sandbox' ? 'started locally on 127.0.0.1 (free port)' : `${c.serverUrl} (from ${c.serverSource})`}`,
+    `  server:      ${c.target === 'sandbox' ? 'started locally on 127.0.0.1 (free port)' : c.target === 'cluster' ? `kubectl port-forward ${c.kube!.service ?? 'svc/noetl:8082 (else svc/noetl-server-rust)'} in namespace ${c.kube!.namespace}${c.kube!.context ? ` of context ${c.kube!.context}` : ''}` : `${c.serverUrl} (from ${c.serverSource})`}`,
     `  rows source: ${c.pgUrl ? `postgres ${redact(c.pgUrl)}` : c.target === 'sandbox' ? 'the sandbox Postgres (direct)' : 'the server query endpoint POST /api/postgres/execute'}`,
     `  playbooks:   ${c.catalogPath ? `catalog ${parentPath} + ${workerPath} (already registered)` : `register ${BUNDLED.parentFile} -> ${parentPath}, ${BUNDLED.workerFile} -> ${workerPath}`}`,
     `  launch:      ${c.modes.join(' + ')} ${c.sequential ? 'one after the other' : 'side by side'}`,
@@ -284,12 +309,19 @@ export function buildProgram(): Command {
     .option('--max-batches <n>', 'number of chunk windows (chunked_optimal)')
     .option('--modes <list>', 'direct_stress, chunked_optimal or both', 'both')
     .option('--sequential', 'run the modes one after the other instead of side by side')
-    .option('--target <kind>', 'sandbox (default), server (a NoETL reached by URL); cluster is not available yet')
+    .option('--target <kind>', 'sandbox (default), server (a NoETL reached by URL), cluster (kubectl: port-forward, top, logs)')
     .option('--server-url <url>', 'NoETL server URL (else --host/--port, NOETL_SERVER_URL, ~/.noetl/config.yaml, http://localhost:8082)')
     .option('--host <host>', 'NoETL server host (with --port)')
     .option('--port <port>', 'NoETL server port (with --host)')
     .option('--session-token <token>', 'gateway session token (or NOETL_SESSION_TOKEN); sent as Authorization and x-session-token')
     .option('--pg-url <url>', 'direct Postgres URL for row counts and events (else the server query endpoint)')
+    .option('--context <name>', 'cluster: kube context (default: the current one)')
+    .option('-n, --namespace <ns>', 'cluster: NoETL namespace (default noetl)')
+    .option('--service <svc>', 'cluster: NoETL service to forward (default svc/noetl:8082, falling back to svc/noetl-server-rust)')
+    .option('--kubectl <path>', 'cluster: kubectl binary (default kubectl on PATH)')
+    .option('--kubeconfig <file>', 'cluster: kubeconfig file (default KUBECONFIG or ~/.kube/config)')
+    .option('--pg-forward <ns/svc/name:port>', 'cluster: also port-forward Postgres (with --pg-url for the credentials)')
+    .option('--top-interval <s>', 'cluster: kubectl top poll interval in seconds', '15')
     .option('--catalog-path <path>', 'use this already-registered parent playbook instead of registering the bundled ones')
     .option('--worker-path <path>', 'chunk worker catalog path passed as batch_worker_path (with --catalog-path)')
     .option('--sandbox-dialect <dialect>', 'sandbox server dialect: rust (default) or python')

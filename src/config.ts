@@ -36,6 +36,24 @@ export interface RunConfig {
   reportDir: string;
   cancelOnExit: boolean;
   dryRun: boolean;
+  kube?: KubeConfig;
+}
+
+export interface KubeConfig {
+  bin: string;
+  context?: string;
+  namespace: string;
+  service?: string;
+  kubeconfig?: string;
+  topIntervalMs: number;
+  pgForward?: { namespace: string; resource: string; port: number };
+}
+
+/** `postgres/svc/postgres:5432` (namespace/kind/name:port) or `svc/postgres:5432` in the NoETL namespace. */
+export function parsePgForward(raw: string, defaultNs: string): { namespace: string; resource: string; port: number } {
+  const m = /^(?:([a-z0-9-]+)\/)?(svc|service|pod|deploy|deployment)\/([a-z0-9][-a-z0-9.]*):(\d{1,5})$/.exec(raw.trim());
+  if (!m) throw usageError(`--pg-forward ${JSON.stringify(raw)} is not NAMESPACE/svc/NAME:PORT`, 'for example postgres/svc/postgres:5432');
+  return { namespace: m[1] ?? defaultNs, resource: `${m[2] === 'service' ? 'svc' : m[2]}/${m[3]}`, port: Number(m[4]) };
 }
 
 const MAX_PAYLOAD_KB = 10 * 1024;

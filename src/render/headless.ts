@@ -41,7 +41,7 @@ export function startHeadless(store: RunStore, o: { json: boolean; write?: (s: s
     for (const l of snap.logs) {
       if (l.seq <= seenLogs) continue;
       seenLogs = l.seq;
-      if (l.level !== 'info' || l.source === 'loadrun') write(`${l.level === 'info' ? '' : `${l.level}: `}[${l.source}] ${redact(l.text)}\n`);
+      if (l.level !== 'info' || l.source === 'loadrun' || l.source === 'preflight') write(`${l.level === 'info' ? '' : `${l.level}: `}[${l.source}] ${redact(l.text)}\n`);
     }
   });
   const timer = setInterval(print, interval);

@@ -71,6 +71,7 @@ export function buildSummary(snap: Snapshot, outcome: { exitCode: number; reason
     target: snap.target,
     parameters: snap.params,
     phases: snap.phases,
+    preflight_checks: snap.checks,
     modes: snap.modes.map((m) => ({
       mode: m.mode,
       execution_id: m.executionId,
@@ -116,6 +117,11 @@ function renderMarkdown(s: Summary): string {
   if (s.target.faults.length) lines.push(`- sandbox fault profile (emulation): ${s.target.faults.join(', ')}`);
   lines.push(`- parameters: preset ${p.preset ?? 'custom'}, seed_rows ${p.seedRows}, payload_kb_per_item ${p.payloadKb}, batch_size ${p.batchSize}, max_batches ${p.maxBatches}`);
   lines.push(`- outcome: exit ${s.exit_code} — ${s.outcome}`, '');
+  if (s.preflight_checks.length) {
+    lines.push('## Preflight', '');
+    for (const c of s.preflight_checks) lines.push(`- ${c.verdict === 'ok' ? '✓' : c.verdict === 'warn' ? '!' : '✗'} ${c.name}: ${c.detail}${c.hint && c.verdict !== 'ok' ? ` — ${c.hint}` : ''}`);
+    lines.push('');
+  }
   lines.push('## Modes', '');
   lines.push('| mode | execution | verdict | stored / expected | ok | min–max item | avg req B | avg resp B | events | retries | failures | seconds |');
   lines.push('|---|---|---|---|---|---|---|---|---|---|---|---|');

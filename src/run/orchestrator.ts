@@ -13,6 +13,11 @@ import { SandboxPods, selfSample, type PodsSource } from '../sources/pods.js';
 import { DirectRows, EndpointRows, type RowsSource } from '../sources/rows.js';
 import type { Lifecycle } from '../lifecycle.js';
 import { StallDetector } from './stall.js';
+import { Kubectl } from '../cluster/kubectl.js';
+import { LogFollower } from '../cluster/logs.js';
+import { PortForward } from '../cluster/port-forward.js';
+import { clusterPreflight } from '../cluster/preflight.js';
+import { KubectlTop } from '../cluster/top.js';
 import { RunStore, type PhaseName } from './store.js';
 
 export interface RunOutcome {
@@ -38,6 +43,8 @@ export class Orchestrator {
   rows: RowsSource | undefined;
   sandbox: RunningSandbox | undefined;
   private pods: PodsSource | undefined;
+  private kubectl: Kubectl | undefined;
+  private forward: PortForward | undefined;
   private readonly stop = new AbortController();
   private stopReason: 'interrupted' | 'user' | null = null;
   private eventsViaSql = false;
@@ -64,6 +71,7 @@ export class Orchestrator {
 
   /** User intent: drop pooled connections and poll again now. */
   reconnect(): void {
+    this.forward?.restartNow();
     this.client?.reconnect();
     this.store.log('loadrun', 'info', 'reconnecting to the server');
     this.store.setDegraded(null);
@@ -126,7 +134,11 @@ export class Orchestrator {
     const c = this.config;
     let serverUrl = c.serverUrl ?? '';
     let pgUrl = c.pgUrl;
-    if (c.target === 'sandbox') {
+    if (c.target === 'cluster') {
+      const r = await this.clusterPreflight();
+      serverUrl = r.serverUrl;
+      pgUrl = r.pgUrl ?? pgUrl;
+    } else if (c.target === 'sandbox') {
       this.store.log('loadrun', 'info', 'starting the embedded sandbox (Postgres, python workers, echo endpoint, NoETL-compatible API)');
       this.sandbox = await startSandbox({
         dialect: c.sandboxDialect,
@@ -155,8 +167,11 @@ export class Orchestrator {
     this.life.add('http client', () => client.close());
     try {
       await client.detectDialect();
+      if (c.target === 'cluster') this.store.check({ name: 'API healthy', verdict: 'ok', detail: `${client.dialect} dialect${client.version ? ` ${client.version}` : ''} at ${serverUrl}` });
     } catch (err) {
-      throw envError(`NoETL server at ${serverUrl} is unreachable: ${oneLine(err)}`, c.target === 'sandbox' ? 'the sandbox API did not answer' : 'check --server-url or start a port-forward');
+      const hint = c.target === 'sandbox' ? 'the sandbox API did not answer' : c.target === 'cluster' ? 'the service is forwarded but NoETL does not answer: kubectl logs the server pod' : 'check --server-url or start a port-forward';
+      if (c.target === 'cluster') this.store.check({ name: 'API healthy', verdict: 'fail', detail: oneLine(err), hint });
+      throw envError(`NoETL server at ${serverUrl} is unreachable: ${oneLine(err)}`, hint);
     }
     this.store.setDegraded(null);
     if (pgUrl) {
@@ -177,7 +192,9 @@ export class Orchestrator {
       rowsSource: this.rows.kind === 'direct' ? 'postgres (direct)' : 'query endpoint',
       faults: c.faults,
     });
-    if (client.sandbox) {
+    if (c.target === 'cluster') {
+      await this.credentialCheck();
+    } else if (client.sandbox) {
       this.pods = new SandboxPods(async () => {
         const info = await client.sandboxInfo();
         return (info.processes as Array<{ role: string; name: string; pid: number }>) ?? [];
@@ -187,6 +204,67 @@ export class Orchestrator {
     } else {
       this.store.setPodsNote('no pods source: the server is reached directly (use --target cluster for kubectl top)');
       this.store.setLogsNote('no logs source: the server is reached directly');
+    }
+  }
+
+  private async clusterPreflight(): Promise<{ serverUrl: string; pgUrl?: string }> {
+    const kc = this.config.kube!;
+    const k = new Kubectl({ bin: kc.bin, context: kc.context, namespace: kc.namespace, kubeconfig: kc.kubeconfig, requestTimeoutSeconds: Math.ceil(this.config.requestTimeoutMs / 1000) });
+    this.kubectl = k;
+    const facts = await clusterPreflight(k, { context: kc.context, service: kc.service, onCheck: (ch) => this.store.check(ch) });
+    const pf = new PortForward({
+      kubectl: k,
+      namespace: kc.namespace,
+      resource: facts.serviceResource,
+      remotePort: facts.servicePort,
+      onState: (state, detail) => {
+        this.store.setTarget({ portForward: `${state}${detail ? ` ${detail}` : ''}` });
+        if (state === 'ready' && pf.restarts > 0) this.client?.reconnect();
+        if (state !== 'ready') this.store.log('port-forward', 'warn', `${facts.serviceResource}: ${state}${detail ? ` (${detail})` : ''}`);
+        else this.store.log('port-forward', 'info', `${facts.serviceResource}: ready ${detail}`);
+      },
+    });
+    this.forward = pf;
+    this.life.add('port-forward', () => pf.stop());
+    try {
+      await pf.start();
+    } catch (err) {
+      this.store.check({ name: 'port-forward', verdict: 'fail', detail: oneLine(err), hint: 'kubectl port-forward needs the service to have ready endpoints' });
+      throw envError(`port-forward to ${facts.serviceResource} failed: ${oneLine(err)}`, 'check the server pods (kubectl get pods -n NAMESPACE)');
+    }
+    this.store.check({ name: 'port-forward', verdict: 'ok', detail: `${pf.url} -> ${facts.serviceResource}:${facts.servicePort}` });
+    let pgUrl: string | undefined;
+    if (kc.pgForward && this.config.pgUrl) {
+      const pgf = new PortForward({ kubectl: k, namespace: kc.pgForward.namespace, resource: kc.pgForward.resource, remotePort: kc.pgForward.port, onState: (st, d) => this.store.log('port-forward', st === 'ready' ? 'info' : 'warn', `postgres ${kc.pgForward!.resource}: ${st} ${d}`) });
+      this.life.add('postgres port-forward', () => pgf.stop());
+      const local = await pgf.start().catch((err) => {
+        throw envError(`port-forward to Postgres ${kc.pgForward!.namespace}/${kc.pgForward!.resource} failed: ${oneLine(err)}`, 'check --pg-forward');
+      });
+      const u = new URL(this.config.pgUrl);
+      u.hostname = '127.0.0.1';
+      u.port = String(local);
+      pgUrl = u.toString();
+    }
+    this.pods = new KubectlTop(k, [{ role: 'server', selector: facts.serverSelector }, { role: 'worker', selector: facts.workerSelector }], kc.topIntervalMs);
+    for (const [source, selector] of [['server', facts.serverSelector], ['worker', facts.workerSelector]] as const) {
+      const f = new LogFollower(k, source, selector, (l) => this.store.log(l.source, l.level, l.text));
+      f.start();
+      this.life.add(`logs ${source}`, () => f.stop());
+    }
+    this.store.setLogsNote(null);
+    this.store.setPodsNote(`kubectl top every ${kc.topIntervalMs / 1000} s (metrics resolution)`);
+    return { serverUrl: pf.url, pgUrl };
+  }
+
+  /** The credential the playbooks name (pg_auth) must exist on the server; checked where it can be. */
+  private async credentialCheck(): Promise<void> {
+    const name = 'pg_k8s';
+    try {
+      const rows = await this.client!.query(`SELECT count(*)::int4 AS n FROM noetl.credential WHERE name = '${name}'`, 'noetl');
+      const n = Number(rows[0]?.n ?? 0);
+      this.store.check(n > 0 ? { name: 'credential', verdict: 'ok', detail: `${name} is registered` } : { name: 'credential', verdict: 'warn', detail: `${name} is not registered on the server`, hint: 'register it (noetl catalog register pg_k8s.json) or the postgres steps will fail' });
+    } catch (err) {
+      this.store.check({ name: 'credential', verdict: 'warn', detail: `could not check ${name}: ${oneLine(err)}` });
     }
   }
 

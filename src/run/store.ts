@@ -92,6 +92,7 @@ export interface Snapshot {
   cross: CrossDiff | null;
   finished: boolean;
   reportDir: string | null;
+  checks: CheckView[];
 }
 
 export interface TargetInfo {
@@ -101,6 +102,13 @@ export interface TargetInfo {
   portForward: string | null;
   rowsSource: string;
   faults: string[];
+}
+
+export interface CheckView {
+  name: string;
+  verdict: 'ok' | 'warn' | 'fail';
+  detail: string;
+  hint?: string;
 }
 
 export type RecordSink = (record: Record<string, unknown>) => void;
@@ -150,6 +158,7 @@ export class RunStore {
   private cross: CrossDiff | null = null;
   private finished = false;
   private reportDir: string | null = null;
+  private readonly checks: CheckView[] = [];
   paused = false;
   readonly startedAt = Date.now();
   target: TargetInfo = { kind: 'sandbox', serverUrl: '', dialect: '?', portForward: null, rowsSource: '?', faults: [] };
@@ -205,6 +214,12 @@ export class RunStore {
     this.record('degraded', { message: msg });
     if (msg) this.log('loadrun', 'warn', msg);
     this.changed();
+  }
+  check(c: CheckView): void {
+    this.checks.push(c);
+    const mark = c.verdict === 'ok' ? '✓' : c.verdict === 'warn' ? '!' : '✗';
+    this.log('preflight', c.verdict === 'ok' ? 'info' : c.verdict === 'warn' ? 'warn' : 'error', `${mark} ${c.name}: ${c.detail}${c.hint && c.verdict !== 'ok' ? ` — ${c.hint}` : ''}`);
+    this.record('check', { ...c });
   }
   setReportDir(dir: string): void {
     this.reportDir = dir;
@@ -402,6 +417,7 @@ export class RunStore {
       cross: this.cross,
       finished: this.finished,
       reportDir: this.reportDir,
+      checks: [...this.checks],
     };
   }
 }

@@ -1,0 +1,164 @@
+// Cluster preflight: each check has a verdict and, when it fails, what to do (noetl-contract §3 for
+// the names: service noetl:8082 or noetl-server-rust, labels of both server generations).
+import { EXIT, LoadrunError } from '../errors.js';
+import { Kubectl, KubectlError } from './kubectl.js';
+
+export type Verdict = 'ok' | 'warn' | 'fail';
+
+export interface Check {
+  name: string;
+  verdict: Verdict;
+  detail: string;
+  hint?: string;
+}
+
+export interface ClusterFacts {
+  checks: Check[];
+  serviceResource: string; // svc/noetl
+  servicePort: number;
+  generation: 'rust' | 'python' | 'unknown';
+  serverSelector: string;
+  workerSelector: string;
+}
+
+export const SERVER_SELECTORS = [
+  { selector: 'app=noetl-server-rust', generation: 'rust' as const },
+  { selector: 'app=noetl-server', generation: 'python' as const },
+];
+export const WORKER_SELECTORS = ['component=worker', 'app=noetl-worker-rust', 'app=noetl-worker'];
+
+/** `svc/noetl:8082`, `noetl`, `service/noetl-server-rust:8082` → kind/name and port. */
+export function parseService(raw: string): { resource: string; name: string; port: number | undefined } {
+  const m = /^(?:(svc|service|services)\/)?([a-z0-9]([-a-z0-9.]*[a-z0-9])?)(?::(\d{1,5}))?$/.exec(raw.trim());
+  if (!m) throw new LoadrunError(`--service ${JSON.stringify(raw)} is not a service reference`, EXIT.USAGE, 'expected svc/NAME[:PORT], for example svc/noetl:8082');
+  return { resource: `svc/${m[2]}`, name: m[2], port: m[4] ? Number(m[4]) : undefined };
+}
+
+export class PreflightFailed extends LoadrunError {
+  constructor(
+    readonly check: Check,
+    code: 2 | 3,
+  ) {
+    super(`preflight: ${check.name}: ${check.detail}`, code, check.hint);
+  }
+}
+
+export async function clusterPreflight(k: Kubectl, o: { context?: string; service?: string; onCheck: (c: Check) => void }): Promise<ClusterFacts> {
+  const checks: Check[] = [];
+  const add = (c: Check) => {
+    checks.push(c);
+    o.onCheck(c);
+    return c;
+  };
+  const fail = (c: Omit<Check, 'verdict'>, code: 2 | 3): never => {
+    throw new PreflightFailed(add({ ...c, verdict: 'fail' }), code);
+  };
+
+  // 1. kubectl itself
+  try {
+    const v = await k.json<{ clientVersion?: { gitVersion?: string } }>(['version', '--client'], { namespaced: false });
+    add({ name: 'kubectl on PATH', verdict: 'ok', detail: `${k.bin} ${v.clientVersion?.gitVersion ?? ''}`.trim() });
+  } catch (err) {
+    fail({ name: 'kubectl on PATH', detail: (err as Error).message, hint: 'install kubectl or pass --kubectl PATH' }, 3);
+  }
+
+  // 2. the context exists
+  let contexts: string[] = [];
+  try {
+    contexts = (await k.run(['config', 'get-contexts', '-o', 'name'], { namespaced: false })).split('\n').map((s) => s.trim()).filter(Boolean);
+  } catch (err) {
+    fail({ name: 'kube context', detail: (err as Error).message, hint: 'check your kubeconfig (KUBECONFIG, ~/.kube/config)' }, 3);
+  }
+  if (o.context) {
+    if (!contexts.includes(o.context)) fail({ name: 'kube context', detail: `context ${JSON.stringify(o.context)} does not exist`, hint: `known contexts: ${contexts.join(', ') || 'none'}` }, 2);
+    add({ name: 'kube context', verdict: 'ok', detail: o.context });
+  } else {
+    let current = '';
+    try {
+      current = (await k.run(['config', 'current-context'], { namespaced: false })).trim();
+    } catch {
+      fail({ name: 'kube context', detail: 'no current context is set', hint: 'pass --context NAME or run kubectl config use-context' }, 2);
+    }
+    add({ name: 'kube context', verdict: 'ok', detail: `${current} (current)` });
+  }
+
+  // 3. the cluster answers
+  try {
+    const v = await k.json<{ serverVersion?: { gitVersion?: string } }>(['version'], { namespaced: false });
+    add({ name: 'cluster answers', verdict: 'ok', detail: `server ${v.serverVersion?.gitVersion ?? 'unknown version'}` });
+  } catch (err) {
+    fail({ name: 'cluster answers', detail: (err as Error).message, hint: 'is the cluster up and your credentials valid? (kubectl get ns)' }, 3);
+  }
+
+  // 4. the namespace exists
+  try {
+    await k.json(['get', 'namespace', k.o.namespace], { namespaced: false });
+    add({ name: 'namespace', verdict: 'ok', detail: k.o.namespace });
+  } catch (err) {
+    const nf = err instanceof KubectlError && err.notFound;
+    fail({ name: 'namespace', detail: nf ? `namespace ${JSON.stringify(k.o.namespace)} not found` : (err as Error).message, hint: 'pass -n/--namespace (NoETL installs into "noetl")' }, nf ? 2 : 3);
+  }
+
+  // 5. the NoETL service (default svc/noetl:8082, falling back to svc/noetl-server-rust)
+  const candidates = o.service ? [parseService(o.service)] : [parseService('svc/noetl:8082'), parseService('svc/noetl-server-rust:8082')];
+  let chosen: { resource: string; port: number } | undefined;
+  const misses: string[] = [];
+  for (const c of candidates) {
+    try {
+      const svc = await k.json<{ spec?: { ports?: Array<{ port: number }> } }>(['get', 'service', c.name]);
+      const ports = (svc.spec?.ports ?? []).map((p) => p.port);
+      const port = c.port ?? (ports.includes(8082) ? 8082 : ports[0]);
+      if (port === undefined) {
+        misses.push(`${c.resource} has no ports`);
+        continue;
+      }
+      if (c.port !== undefined && !ports.includes(c.port)) {
+        misses.push(`${c.resource} does not expose port ${c.port} (has ${ports.join(', ')})`);
+        continue;
+      }
+      chosen = { resource: c.resource, port };
+      break;
+    } catch (err) {
+      misses.push(err instanceof KubectlError && err.notFound ? `${c.resource} not found` : (err as Error).message);
+    }
+  }
+  if (!chosen) fail({ name: 'NoETL service', detail: misses.join('; '), hint: 'pass --service svc/NAME:PORT (kubectl get svc -n NAMESPACE)' }, 2);
+  add({ name: 'NoETL service', verdict: 'ok', detail: `${chosen!.resource}:${chosen!.port}` });
+
+  // 6. server and worker pods, by label, for both generations
+  let generation: ClusterFacts['generation'] = 'unknown';
+  let serverSelector = SERVER_SELECTORS[0].selector;
+  let found = false;
+  for (const s of SERVER_SELECTORS) {
+    const pods = await podNames(k, s.selector);
+    if (pods.length) {
+      generation = s.generation;
+      serverSelector = s.selector;
+      found = true;
+      add({ name: 'server pods', verdict: 'ok', detail: `${pods.length} with ${s.selector} (${s.generation} generation): ${pods.slice(0, 3).join(', ')}` });
+      break;
+    }
+  }
+  if (!found) add({ name: 'server pods', verdict: 'warn', detail: `none with ${SERVER_SELECTORS.map((s) => s.selector).join(' or ')}`, hint: 'the pods panel will be empty for the server' });
+  let workerSelector = WORKER_SELECTORS[0];
+  let workers: string[] = [];
+  for (const sel of WORKER_SELECTORS) {
+    workers = await podNames(k, sel);
+    if (workers.length) {
+      workerSelector = sel;
+      break;
+    }
+  }
+  add(workers.length ? { name: 'worker pods', verdict: 'ok', detail: `${workers.length} with ${workerSelector}` } : { name: 'worker pods', verdict: 'warn', detail: `none with ${WORKER_SELECTORS.join(', ')}`, hint: 'executions will not progress without workers' });
+
+  return { checks, serviceResource: chosen!.resource, servicePort: chosen!.port, generation, serverSelector, workerSelector };
+}
+
+async function podNames(k: Kubectl, selector: string): Promise<string[]> {
+  try {
+    const list = await k.json<{ items?: Array<{ metadata?: { name?: string } }> }>(['get', 'pods', '-l', selector]);
+    return (list.items ?? []).map((p) => p.metadata?.name ?? '?');
+  } catch {
+    return [];
+  }
+}

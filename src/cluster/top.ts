@@ -1,0 +1,86 @@
+// `kubectl top pod` as a pods source: the real command's output parsed (units m/n/u for CPU, Ki/Mi/Gi/
+// K/M/G for memory), polled no faster than the metrics resolution.
+import type { PodSample } from '../run/store.js';
+import type { PodsSource } from '../sources/pods.js';
+import { Kubectl, KubectlError } from './kubectl.js';
+
+export function parseCpu(v: string): number | null {
+  const m = /^(\d+(?:\.\d+)?)(n|u|m)?$/.exec(v.trim());
+  if (!m) return null;
+  const n = Number(m[1]);
+  switch (m[2]) {
+    case 'n':
+      return Math.round(n / 1e6);
+    case 'u':
+      return Math.round(n / 1e3);
+    case 'm':
+      return Math.round(n);
+    default:
+      return Math.round(n * 1000);
+  }
+}
+
+const MEM_UNITS: Record<string, number> = {
+  '': 1, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, Ti: 1024 ** 4, K: 1e3, k: 1e3, M: 1e6, G: 1e9, T: 1e12,
+};
+
+export function parseMemory(v: string): number | null {
+  const m = /^(\d+(?:\.\d+)?)([KMGT]i?|k)?$/.exec(v.trim());
+  const unit = m?.[2] ?? '';
+  if (!m || !(unit in MEM_UNITS)) return null;
+  return Math.round(Number(m[1]) * MEM_UNITS[unit]);
+}
+
+/** Rows of `kubectl top pod --no-headers` (NAME CPU MEMORY); header lines are skipped too. */
+export function parseTop(out: string, role: string, now = Date.now()): PodSample[] {
+  const rows: PodSample[] = [];
+  for (const line of out.split('\n')) {
+    const cells = line.trim().split(/\s+/);
+    if (cells.length < 3 || cells[0] === 'NAME') continue;
+    rows.push({ name: cells[0], role, cpuMillicores: parseCpu(cells[1]), memoryBytes: parseMemory(cells[2]), sampledAt: now });
+  }
+  return rows;
+}
+
+export interface Selector {
+  role: string;
+  selector: string;
+}
+
+export class KubectlTop implements PodsSource {
+  readonly name = 'kubectl top pod';
+  note: string | null = null;
+  constructor(
+    private readonly k: Kubectl,
+    private readonly selectors: Selector[],
+    readonly intervalMs: number,
+  ) {}
+
+  async sample(): Promise<PodSample[]> {
+    const out: PodSample[] = [];
+    const seen = new Set<string>();
+    for (const s of this.selectors) {
+      let text: string;
+      try {
+        text = await this.k.run(['top', 'pod', '-l', s.selector, '--no-headers']);
+      } catch (err) {
+        const msg = (err as KubectlError).message;
+        if (/Metrics API not available|metrics\.k8s\.io|the server could not find the requested resource/i.test(`${msg} ${(err as KubectlError).stderr ?? ''}`)) {
+          this.note = 'this cluster has no metrics API (metrics-server): no CPU/memory samples; the run goes on';
+          throw new Error(this.note);
+        }
+        if (/No resources found/i.test(msg)) continue;
+        throw err;
+      }
+      for (const p of parseTop(text, s.role)) {
+        if (seen.has(p.name)) continue;
+        seen.add(p.name);
+        out.push(p);
+      }
+    }
+    this.note = null;
+    return out;
+  }
+
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,91 @@
+// `--target cluster` end to end: the REAL kubectl against the FAKE Kubernetes API for preflight, top and
+// logs; the FAKE port-forward proxies to a real sandbox standing in for the cluster's NoETL. The run gets
+// the same verdicts and diff as the sandbox target, and survives the forward being killed mid-run.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT, runCli, type CliResult } from './helpers/cli.js';
+import { sandbox, type TestSandbox } from './helpers/sandbox.js';
+import { startFakeKubeApi } from './fakes/kube-api.js';
+
+const FAKE_KUBECTL = path.join(ROOT, 'test', 'fakes', 'kubectl-fake-pf.mjs');
+const PARAMS = ['--seed-rows', '80', '--payload-kb', '32', '--batch-size', '20', '--max-batches', '4', '--no-tui'];
+const diffSection = (out: string) => out.slice(out.indexOf('Missing items:'), out.indexOf('Report:')).trim();
+
+describe('--target cluster through a fake port-forward', () => {
+  let api: Awaited<ReturnType<typeof startFakeKubeApi>>;
+  let sb: TestSandbox;
+  let cluster: CliResult;
+  let local: CliResult;
+  let dir: string;
+  let pidfile: string;
+
+  beforeAll(async () => {
+    api = await startFakeKubeApi();
+    sb = await sandbox();
+    dir = mkdtempSync(path.join(os.tmpdir(), 'loadrun-cluster-'));
+    pidfile = path.join(dir, 'pf.pids');
+    writeFileSync(pidfile, '');
+    const env = { FAKE_PF_TARGET: new URL(sb.apiUrl).host, FAKE_PF_PIDFILE: pidfile };
+    // Kill the first forward a few seconds into the run: the supervisor must restart it and the run go on.
+    let killed = false;
+    const killer = setInterval(() => {
+      const pids = readFileSync(pidfile, 'utf8').trim().split('\n').filter(Boolean);
+      if (!killed && pids.length === 1) {
+        killed = true;
+        setTimeout(() => {
+          try {
+            process.kill(Number(pids[0]), 'SIGKILL');
+          } catch {
+            /* already gone */
+          }
+        }, 4000);
+      }
+    }, 200);
+    cluster = await runCli(['--target', 'cluster', '--kubectl', FAKE_KUBECTL, '--kubeconfig', api.kubeconfig, '--context', 'fake', '-n', 'noetl', '--top-interval', '1', ...PARAMS, '--report-dir', path.join(dir, 'cluster')], { env });
+    clearInterval(killer);
+    local = await runCli([...PARAMS, '--report-dir', path.join(dir, 'sandbox')]);
+  });
+  afterAll(async () => {
+    await sb?.close();
+    await api?.close();
+  });
+
+  it('passes the cluster preflight with a verdict per check', () => {
+    expect(cluster.stderr).toBe('');
+    for (const check of ['kubectl on PATH', 'kube context: fake', 'cluster answers', 'namespace: noetl', 'NoETL service: svc/noetl:8082', 'server pods: 1 with app=noetl-server-rust', 'worker pods: 2 with component=worker', 'port-forward: http://127.0.0.1:', 'API healthy: rust dialect']) {
+      expect(cluster.stdout).toContain(`✓ ${check}`);
+    }
+  });
+
+  it('gets the same verdicts and diff as the sandbox target', () => {
+    expect(cluster.code).toBe(0);
+    expect(local.code).toBe(0);
+    expect(cluster.stdout).toMatch(/direct_stress\s+COMPLETED\s+80\/80/);
+    expect(cluster.stdout).toMatch(/chunked_optimal\s+COMPLETED\s+80\/80/);
+    expect(diffSection(cluster.stdout)).toBe(diffSection(local.stdout));
+  });
+
+  it('survives the port-forward being killed mid-run', () => {
+    const pids = readFileSync(pidfile, 'utf8').trim().split('\n').filter(Boolean);
+    expect(pids.length).toBeGreaterThanOrEqual(2); // the supervisor started a second forward
+    expect(cluster.stdout).toMatch(/\[port-forward\] svc\/noetl: restarting/);
+  });
+
+  it('shows cluster pods from kubectl top and server logs, and leaves nothing running', () => {
+    const summary = JSON.parse(readFileSync(path.join(dir, 'cluster', 'summary.json'), 'utf8'));
+    expect(summary.target).toMatchObject({ kind: 'cluster', rowsSource: 'query endpoint' });
+    expect(summary.pods.map((p: { name: string; role: string }) => `${p.role}:${p.name}`)).toEqual(expect.arrayContaining(['server:noetl-server-rust-6d5f8-x2x9q', 'worker:noetl-worker-rust-7c9d4-abcde']));
+    const events = readFileSync(path.join(dir, 'cluster', 'events.ndjson'), 'utf8');
+    expect(events).toContain('ERROR event write failed: timeout');
+    expect(summary.preflight_checks.length).toBeGreaterThanOrEqual(9);
+    // The test's own sandbox is still up (it plays the cluster's server); nothing the CLI started is.
+    const cliStarted = execFileSync('ps', ['-eo', 'pid=,stat=,args='], { encoding: 'utf8' })
+      .split('\n')
+      .filter((l) => !/^\s*\d+\s+Z/.test(l))
+      .filter((l) => /noetl-loadrun\.js|kubectl-fake-pf|kubectl .*logs -f|sleep 1000/.test(l) && !/\bps -eo\b/.test(l));
+    expect(cliStarted).toEqual([]);
+  });
+});
