@@ -3,7 +3,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import {
-  applyParamOverrides, parseFaults, parsePgForward, parseModes, parsePreset, payloadFor, positiveInt, positiveNumber, PRESETS, DEFAULT_PRESET,
+  applyParamOverrides, parseFaults, parsePgForward, readPlaybookFile, parseModes, parsePreset, payloadFor, positiveInt, positiveNumber, PRESETS, DEFAULT_PRESET,
   type RunConfig, type Target,
 } from './config.js';
 import { EXIT, LoadrunError, oneLine, usageError } from './errors.js';
@@ -67,6 +67,8 @@ interface RunOpts {
   kubeconfig?: string;
   pgForward?: string;
   topInterval?: string;
+  playbookFile?: string;
+  workerFile?: string;
 }
 
 function buildConfig(o: RunOpts): RunConfig {
@@ -84,6 +86,9 @@ function buildConfig(o: RunOpts): RunConfig {
   if (faults.length && target !== 'sandbox') throw usageError('--sandbox-fault only applies to the sandbox target', `drop it or use --target sandbox`);
   if (o.sandboxDialect && !['rust', 'python'].includes(o.sandboxDialect)) throw usageError(`--sandbox-dialect: unknown dialect ${JSON.stringify(o.sandboxDialect)}`, 'allowed: rust, python');
   if (o.workerPath && !o.catalogPath) throw usageError('--worker-path needs --catalog-path', 'give the parent playbook path too');
+  if ((o.playbookFile || o.workerFile) && o.catalogPath) throw usageError('--playbook-file/--worker-file conflict with --catalog-path', 'register files, or use what the catalog has, not both');
+  if (o.playbookFile) readPlaybookFile(o.playbookFile, '--playbook-file');
+  if (o.workerFile) readPlaybookFile(o.workerFile, '--worker-file');
   if (target === 'cluster' && serverFlags) throw usageError('--target cluster conflicts with --server-url/--host/--port', 'the cluster target port-forwards the NoETL service itself; drop the server flags or the kube flags');
   if (target !== 'cluster' && kubeFlags) throw usageError('--context/--namespace/--service/--pg-forward need --target cluster', 'drop them or use --target cluster');
   if (o.pgForward && !o.pgUrl) throw usageError('--pg-forward needs --pg-url for the credentials', 'for example --pg-url postgres://noetl:PASSWORD@localhost/noetl (host and port are replaced by the forward)');
@@ -139,6 +144,8 @@ function buildConfig(o: RunOpts): RunConfig {
     pgUrl: o.pgUrl,
     catalogPath: o.catalogPath,
     workerPath: o.workerPath,
+    playbookFile: o.playbookFile,
+    workerFile: o.workerFile,
     stallSeconds: positiveNumber(o.stallSeconds ?? '30', '--stall-seconds', { min: 1, max: 86_400 }),
     timeoutSeconds: positiveNumber(o.timeout ?? '1800', '--timeout', { min: 1, max: 7 * 86_400 }),
     pollMs: Math.round(positiveNumber(o.pollInterval ?? '1', '--poll-interval', { min: 0.2, max: 60 }) * 1000),
@@ -218,6 +225,8 @@ async function runCommand(o: RunOpts): Promise<number> {
   reports.write(orch.store.snapshot(), outcome);
   await reports.close();
   await life.runCleanups();
+  // A run that could not start or reach its target also says why on stderr, in one line.
+  if (outcome.exitCode === EXIT.USAGE || outcome.exitCode === EXIT.ENVIRONMENT) process.stderr.write(`noetl-loadrun: ${redact(outcome.reason)}\n`);
   return outcome.exitCode;
 }
 
@@ -324,6 +333,8 @@ export function buildProgram(): Command {
     .option('--top-interval <s>', 'cluster: kubectl top poll interval in seconds', '15')
     .option('--catalog-path <path>', 'use this already-registered parent playbook instead of registering the bundled ones')
     .option('--worker-path <path>', 'chunk worker catalog path passed as batch_worker_path (with --catalog-path)')
+    .option('--playbook-file <file>', 'register this parent playbook YAML instead of the bundled one')
+    .option('--worker-file <file>', 'register this chunk worker YAML instead of the bundled one')
     .option('--sandbox-dialect <dialect>', 'sandbox server dialect: rust (default) or python')
     .addOption(new Option('--sandbox-fault <profile...>', `sandbox fault emulation: ${FAULT_PROFILES.join(', ')}`))
     .option('--allow-network', 'let sandbox http tools reach hosts other than httpbin.org/localhost')

@@ -1,5 +1,7 @@
 // Run parameters, presets and their validation: every bad value gets one line naming the input and what
 // is allowed (exit code 2).
+import { readFileSync } from 'node:fs';
+import YAML from 'yaml';
 import { usageError } from './errors.js';
 import type { Mode, RunParams } from './report/missing-items.js';
 import { MODES } from './report/missing-items.js';
@@ -29,6 +31,8 @@ export interface RunConfig {
   pgUrl?: string;
   catalogPath?: string;
   workerPath?: string;
+  playbookFile?: string;
+  workerFile?: string;
   stallSeconds: number;
   timeoutSeconds: number;
   pollMs: number;
@@ -107,6 +111,30 @@ export function applyParamOverrides(base: RunParams, o: { seedRows?: string; pay
     batchSize: o.batchSize !== undefined ? positiveInt(o.batchSize, '--batch-size', { max: 100_000 }) : base.batchSize,
     maxBatches: o.maxBatches !== undefined ? positiveInt(o.maxBatches, '--max-batches', { max: 10_000 }) : base.maxBatches,
   };
+}
+
+/** A playbook file given by the user: read and checked locally before anything is sent. */
+export function readPlaybookFile(file: string, flag: string): { text: string; path: string } {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw usageError(`${flag} ${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  let doc: unknown;
+  try {
+    doc = YAML.parse(text);
+  } catch (err) {
+    throw usageError(`${flag} ${file} is not valid YAML: ${(err as Error).message.split('\n')[0]}`);
+  }
+  const obj = doc && typeof doc === 'object' && !Array.isArray(doc) ? (doc as Record<string, unknown>) : undefined;
+  const kind = obj ? String(obj.kind ?? '') : Array.isArray(doc) ? 'a list' : typeof doc;
+  const meta = obj?.metadata as Record<string, unknown> | undefined;
+  const catalogPath = meta?.path ?? meta?.name;
+  if (!obj || kind.toLowerCase() !== 'playbook' || typeof catalogPath !== 'string' || !Array.isArray(obj.workflow)) {
+    throw usageError(`${flag} ${file} is not a NoETL playbook (kind ${kind || 'missing'})`, 'expected kind: Playbook with metadata.path and a workflow');
+  }
+  return { text, path: catalogPath };
 }
 
 /** The payload both modes are launched with: identical but for execution_mode. */

@@ -7,7 +7,7 @@ export function registerSecret(value: string | undefined | null): void {
 }
 
 export function redact(text: string): string {
-  let out = text.replace(/(postgres(?:ql)?:\/\/[^:/@\s]+):[^@\s]*@/gi, '$1:****@');
+  let out = text.replace(/([a-z][a-z0-9+.-]*:\/\/[^:/@\s"']+):[^@\s"']*@/gi, '$1:****@');
   for (const s of secrets) if (out.includes(s)) out = out.split(s).join('****');
   return out;
 }

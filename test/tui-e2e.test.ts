@@ -67,7 +67,7 @@ describe('TUI end to end', () => {
     tmux.keys('d'); // back to the columns
     const cols = await tmux.waitFor((x) => x.includes(' STALLED ') && x.includes('max item'), 10_000);
     const header = cols.split('\n').find((l) => l.includes('direct_stress') && l.includes('chunked_optimal'))!;
-    expect(header).toMatch(/direct_stress\s+STALLED.*chunked_optimal\s+COMPLETED/);
+    expect(header).toMatch(/direct_stress \d+\s+STALLED .*chunked_optimal \d+\s+COMPLETED /);
     tmux.keys('q');
     const after = await tmux.waitFor((x) => /EXIT=\d+/.test(x), 30_000);
     expect(after).toContain('EXIT=1');

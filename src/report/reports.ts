@@ -1,6 +1,6 @@
 // Run reports under --report-dir: events.ndjson (every event and sample, streamed while the run goes),
 // summary.json (schema-versioned) and report.md, written on every exit path.
-import { createWriteStream, mkdirSync, writeFileSync, accessSync, constants, type WriteStream } from 'node:fs';
+import { accessSync, constants, createWriteStream, existsSync, mkdirSync, writeFileSync, type WriteStream } from 'node:fs';
 import path from 'node:path';
 import { usageError } from '../errors.js';
 import { redact } from '../redact.js';
@@ -17,6 +17,22 @@ export function safeJson(v: unknown): string {
   return redact(JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x)));
 }
 
+/**
+ * mkdir -p, one level at a time. Node's recursive mkdir can loop forever on a pseudo filesystem such as
+ * /proc (ENOENT for the leaf while the parent exists), which would hang the tool before it starts.
+ */
+function mkdirs(dir: string): void {
+  const missing: string[] = [];
+  let cur = dir;
+  while (!existsSync(cur)) {
+    missing.unshift(cur);
+    const up = path.dirname(cur);
+    if (up === cur) break;
+    cur = up;
+  }
+  for (const d of missing) mkdirSync(d);
+}
+
 export class ReportWriter {
   private stream: WriteStream | undefined;
   private written = false;
@@ -25,7 +41,7 @@ export class ReportWriter {
   constructor(dir: string) {
     this.dir = path.resolve(dir);
     try {
-      mkdirSync(this.dir, { recursive: true });
+      mkdirs(this.dir);
       accessSync(this.dir, constants.W_OK);
     } catch (err) {
       throw usageError(`--report-dir ${JSON.stringify(dir)} cannot be written (${(err as NodeJS.ErrnoException).code ?? 'error'})`, 'choose a writable directory');

@@ -1,7 +1,7 @@
 // The run orchestrator: preflight → register → launch (side by side or sequential) → observe → finalize.
 // It owns the sources and pushes everything into the store; it never imports a renderer.
 import { readFileSync } from 'node:fs';
-import { payloadFor, type RunConfig } from '../config.js';
+import { payloadFor, readPlaybookFile, type RunConfig } from '../config.js';
 import { envError, EXIT, LoadrunError, oneLine, type ExitCode } from '../errors.js';
 import { cmpId, HttpStatusError, NoetlClient, type NoetlEvent } from '../noetl/client.js';
 import { TERMINAL_TYPES } from './events.js';
@@ -101,6 +101,7 @@ export class Orchestrator {
     }
     this.store.setPhase('finalize', 'running');
     try {
+      await this.holdForTest('finalize');
       await this.finalize();
       this.store.setPhase('finalize', 'done');
     } catch (err) {
@@ -119,12 +120,29 @@ export class Orchestrator {
   private async phase(name: PhaseName, fn: () => Promise<void>): Promise<void> {
     if (this.stopping && name !== 'preflight') throw new Interrupted();
     this.store.setPhase(name, 'running');
+    await this.holdForTest(name);
+    if (this.stopping) {
+      this.store.setPhase(name, 'failed', 'interrupted');
+      throw new Interrupted();
+    }
     try {
       await fn();
       this.store.setPhase(name, this.stopping ? 'failed' : 'done', this.stopping ? 'interrupted' : '');
     } catch (err) {
       this.store.setPhase(name, 'failed', oneLine(err));
       throw err;
+    }
+  }
+
+  /**
+   * Fault tests only: NOETL_LOADRUN_TEST_HOLD=<phase>:<ms> keeps a phase open so a signal lands in it
+   * deterministically. An interrupt ends the hold at once.
+   */
+  private async holdForTest(name: PhaseName): Promise<void> {
+    const m = /^(\w+):(\d+)$/.exec(process.env.NOETL_LOADRUN_TEST_HOLD ?? '');
+    if (m && m[1] === name) {
+      this.store.log('loadrun', 'info', `test hold: ${name} held for ${m[2]} ms`);
+      await sleep(Number(m[2]), this.stop.signal);
     }
   }
 
@@ -282,10 +300,14 @@ export class Orchestrator {
       this.store.setPhase('register', 'running', `using catalog ${this.parentPath} + ${this.workerPath}`);
       return;
     }
-    for (const file of [BUNDLED.workerFile, BUNDLED.parentFile]) {
-      const r = await client.register(readFileSync(bundledFile(file), 'utf8'));
+    const worker = this.config.workerFile ? readPlaybookFile(this.config.workerFile, '--worker-file') : { text: readFileSync(bundledFile(BUNDLED.workerFile), 'utf8'), path: BUNDLED.workerPath };
+    const parent = this.config.playbookFile ? readPlaybookFile(this.config.playbookFile, '--playbook-file') : { text: readFileSync(bundledFile(BUNDLED.parentFile), 'utf8'), path: BUNDLED.parentPath };
+    for (const pb of [worker, parent]) {
+      const r = await client.register(pb.text);
       this.store.log('loadrun', 'info', `registered ${r.path} version ${r.version}`);
     }
+    this.parentPath = parent.path;
+    this.workerPath = worker.path;
   }
 
   // ---- launch + observe ---------------------------------------------------------------------------
