@@ -127,8 +127,8 @@ export class NoetlClient {
   }
 
   /** One HTTP call with a timeout; idempotent calls retry on network errors and 5xx with backoff. */
-  async call(method: 'GET' | 'POST', path: string, body: unknown, what: string, idempotent: boolean): Promise<{ status: number; text: string }> {
-    const attempts = idempotent ? this.retries + 1 : 1;
+  async call(method: 'GET' | 'POST', path: string, body: unknown, what: string, idempotent: boolean, retry5xx = idempotent): Promise<{ status: number; text: string }> {
+    const attempts = this.retries + 1;
     let last: Error | undefined;
     for (let attempt = 1; attempt <= attempts; attempt++) {
       this.calls++;
@@ -143,14 +143,15 @@ export class NoetlClient {
           signal: AbortSignal.timeout(this.timeoutMs + 1000),
         });
         const text = await res.body.text();
-        if (res.statusCode >= 500 && idempotent && attempt < attempts) {
+        if (res.statusCode >= 500 && retry5xx && attempt < attempts) {
           last = new HttpStatusError(res.statusCode, text, what);
         } else {
           return { status: res.statusCode, text };
         }
       } catch (err) {
         last = err as Error;
-        if (!idempotent || attempt >= attempts) break;
+        // A refused connection never reached the server: even a non-idempotent call is safe to repeat.
+        if ((!idempotent && errorCode(last) !== 'ECONNREFUSED') || attempt >= attempts) break;
       }
       this.o.onRetry?.(what, attempt, describeNetworkError(last, this.baseUrl));
       await new Promise((r) => setTimeout(r, Math.min(4000, 250 * 2 ** (attempt - 1))));
@@ -159,8 +160,8 @@ export class NoetlClient {
     throw envError(`${what}: ${describeNetworkError(last, this.baseUrl)}`, `is the NoETL server reachable at ${this.baseUrl}?`);
   }
 
-  private async json(method: 'GET' | 'POST', path: string, body: unknown, what: string, idempotent: boolean): Promise<Record<string, unknown>> {
-    const { status, text } = await this.call(method, path, body, what, idempotent);
+  private async json(method: 'GET' | 'POST', path: string, body: unknown, what: string, idempotent: boolean, retry5xx = idempotent): Promise<Record<string, unknown>> {
+    const { status, text } = await this.call(method, path, body, what, idempotent, retry5xx);
     if (status < 200 || status >= 300) throw new HttpStatusError(status, text, what);
     try {
       return parseJson(text) as Record<string, unknown>;
@@ -252,7 +253,8 @@ export class NoetlClient {
 
   /** SQL through the server's query endpoint; rows are objects. Rust errors are HTTP 500, Python's are 200. */
   async query(sql: string, schema = 'public'): Promise<Record<string, unknown>[]> {
-    const r = await this.json('POST', '/api/postgres/execute', { query: sql, schema }, 'query endpoint', true);
+    // A SQL error is a 500 on the Rust server: repeating the same statement will not help.
+    const r = await this.json('POST', '/api/postgres/execute', { query: sql, schema }, 'query endpoint', true, false);
     if (r.status === 'error') throw envError(`query endpoint: ${String(r.error).slice(0, 200)}`);
     return Array.isArray(r.result) ? (r.result as Record<string, unknown>[]) : [];
   }
@@ -283,9 +285,13 @@ export function cmpId(a: string, b: string): number {
   return a.length !== b.length ? a.length - b.length : a < b ? -1 : a > b ? 1 : 0;
 }
 
+function errorCode(err: Error | undefined): string | undefined {
+  return (err as NodeJS.ErrnoException | undefined)?.code ?? (err?.cause as NodeJS.ErrnoException | undefined)?.code;
+}
+
 function describeNetworkError(err: Error | undefined, base: string): string {
   if (!err) return 'unknown error';
-  const code = (err as NodeJS.ErrnoException).code ?? (err.cause as NodeJS.ErrnoException | undefined)?.code;
+  const code = errorCode(err);
   if (code === 'ECONNREFUSED') return `connection refused at ${base}`;
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `host not found (${new URL(base).hostname})`;
   if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT' || err.name === 'TimeoutError' || err.name === 'AbortError') return `timed out talking to ${base}`;

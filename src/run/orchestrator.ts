@@ -11,6 +11,7 @@ import { crossMode, expectedRows, missingPerWindow, rangeCount, type Mode, type 
 import { startSandbox, type RunningSandbox } from '../sandbox/supervisor.js';
 import { SandboxPods, selfSample, type PodsSource } from '../sources/pods.js';
 import { DirectRows, EndpointRows, type RowsSource } from '../sources/rows.js';
+import { inline } from '../sources/sql.js';
 import type { Lifecycle } from '../lifecycle.js';
 import { StallDetector } from './stall.js';
 import { Kubectl } from '../cluster/kubectl.js';
@@ -199,7 +200,7 @@ export class Orchestrator {
       this.rows = direct;
     } else {
       this.rows = new EndpointRows(client);
-      await this.rows.stats('0').catch((err) => {
+      await this.rows.ping().catch((err) => {
         throw envError(`the server's query endpoint failed: ${oneLine(err)}`, 'give --pg-url for a direct connection');
       });
     }
@@ -278,7 +279,7 @@ export class Orchestrator {
   private async credentialCheck(): Promise<void> {
     const name = 'pg_k8s';
     try {
-      const rows = await this.client!.query(`SELECT count(*)::int4 AS n FROM noetl.credential WHERE name = '${name}'`, 'noetl');
+      const rows = await this.client!.query(inline({ text: 'SELECT count(*)::int4 AS n FROM noetl.credential WHERE name = $1', params: [name] }), 'noetl');
       const n = Number(rows[0]?.n ?? 0);
       this.store.check(n > 0 ? { name: 'credential', verdict: 'ok', detail: `${name} is registered` } : { name: 'credential', verdict: 'warn', detail: `${name} is not registered on the server`, hint: 'register it (noetl catalog register pg_k8s.json) or the postgres steps will fail' });
     } catch (err) {

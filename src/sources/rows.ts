@@ -36,6 +36,8 @@ export interface RowsSource {
   eventsAfter(executionIds: string[], after: string | null, limit: number): Promise<NoetlEvent[]>;
   summarize(executionId: string): Promise<unknown>;
   workload(executionId: string): Promise<Record<string, unknown> | null>;
+  /** Checks that SQL runs at all (independent of the fixture tables). */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -111,6 +113,10 @@ abstract class BaseRows implements RowsSource {
   async summarize(executionId: string): Promise<unknown> {
     const rows = await this.run(q.summarize(executionId));
     return rows[0]?.data ?? null;
+  }
+
+  async ping(): Promise<void> {
+    await this.run({ text: 'SELECT 1 AS ok', params: [] });
   }
 
   async workload(executionId: string): Promise<Record<string, unknown> | null> {

@@ -1,0 +1,216 @@
+// Fault suite: the tool keeps working while things go wrong, loses nothing and leaves nothing running.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BIN, ROOT, runCli } from './helpers/cli.js';
+import { api, sandbox, type TestSandbox } from './helpers/sandbox.js';
+import { loadrunProcesses } from './helpers/tmux.js';
+import { startFakeKubeApi } from './fakes/kube-api.js';
+import { startFaultProxy } from './fakes/fault-proxy.js';
+
+const FAKE_KUBECTL = path.join(ROOT, 'test', 'fakes', 'kubectl-fake-pf.mjs');
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const tmp = () => mkdtempSync(path.join(os.tmpdir(), 'loadrun-fault-'));
+const ndjson = (file: string) => readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+
+/** Every event id of both modes' executions (parents and chunk-worker children) in the database. */
+async function dbEventIds(sb: TestSandbox, parents: string[]): Promise<string[]> {
+  const { rows } = await sb.pool.query(
+    `SELECT event_id::text AS id FROM noetl.event
+     WHERE execution_id = ANY($1::bigint[])
+        OR execution_id IN (SELECT execution_id FROM noetl.event WHERE parent_execution_id = ANY($1::bigint[]))
+     ORDER BY event_id`,
+    [parents],
+  );
+  return rows.map((r) => r.id);
+}
+
+describe('port-forward killed 5 times during a run', () => {
+  let kube: Awaited<ReturnType<typeof startFakeKubeApi>>;
+  let sb: TestSandbox;
+  afterAll(async () => {
+    await sb?.close();
+    await kube?.close();
+  });
+
+  it('reconnects 5 times and the event stream resumes with no gap and no duplicate', async () => {
+    kube = await startFakeKubeApi();
+    sb = await sandbox({ faults: ['latency'], extraArgs: ['--latency-ms', '1500'] });
+    const dir = tmp();
+    const pidfile = path.join(dir, 'pids');
+    writeFileSync(pidfile, '');
+    let kills = 0;
+    const killer = setInterval(() => {
+      const pids = readFileSync(pidfile, 'utf8').trim().split('\n').filter(Boolean);
+      if (kills < 5 && pids.length === kills + 1) {
+        kills++;
+        try {
+          process.kill(Number(pids[pids.length - 1]), 'SIGKILL');
+        } catch {
+          /* gone */
+        }
+      }
+    }, 2500);
+    const r = await runCli(
+      ['--target', 'cluster', '--kubectl', FAKE_KUBECTL, '--kubeconfig', kube.kubeconfig, '-n', 'noetl', '--seed-rows', '200', '--payload-kb', '16', '--no-tui', '--report-dir', path.join(dir, 'r')],
+      { env: { FAKE_PF_TARGET: new URL(sb.apiUrl).host, FAKE_PF_PIDFILE: pidfile } },
+    );
+    clearInterval(killer);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(kills).toBe(5);
+    expect(readFileSync(pidfile, 'utf8').trim().split('\n').length).toBe(6); // 5 reconnects
+    expect((r.stdout.match(/\[port-forward\] svc\/noetl: restarting/g) ?? []).length).toBeGreaterThanOrEqual(5);
+    const summary = JSON.parse(readFileSync(path.join(dir, 'r', 'summary.json'), 'utf8'));
+    const seen = ndjson(path.join(dir, 'r', 'events.ndjson')).filter((x) => x.kind === 'event').map((x) => x.event_id as string);
+    expect(new Set(seen).size).toBe(seen.length); // no duplicate
+    const db = await dbEventIds(sb, summary.modes.map((m: { execution_id: string }) => m.execution_id));
+    expect([...seen].sort()).toEqual([...db].sort()); // no gap
+  });
+});
+
+describe('API answering 500, then hanging for 10 s', () => {
+  let sb: TestSandbox;
+  let proxy: Awaited<ReturnType<typeof startFaultProxy>>;
+  afterAll(async () => {
+    await proxy?.close();
+    await sb?.close();
+  });
+
+  it('times out, retries, shows the degraded state and completes the run', async () => {
+    sb = await sandbox({ faults: ['latency'], extraArgs: ['--latency-ms', '1000'] });
+    proxy = await startFaultProxy(sb.apiUrl);
+    let armed = false;
+    proxy.onRequest((req) => {
+      if (!armed && /\/status$/.test(req.url ?? '')) {
+        armed = true; // observation has begun: break the API for a while
+        proxy.setMode('error500');
+        setTimeout(() => proxy.setMode('hang'), 4000);
+        setTimeout(() => proxy.setMode('pass'), 14_000);
+      }
+    });
+    const dir = tmp();
+    const r = await runCli(['--server-url', proxy.url, '--pg-url', sb.pgUrl, '--seed-rows', '200', '--payload-kb', '16', '--request-timeout', '2', '--no-tui', '--report-dir', dir]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(proxy.counts.error500).toBeGreaterThan(0);
+    expect(proxy.counts.hang).toBeGreaterThan(0);
+    expect(r.stdout).toMatch(/! degraded: .*HTTP 500/);
+    expect(r.stdout).toMatch(/! degraded: .*timed out talking to/);
+    expect(r.stdout).toMatch(/direct_stress\s+COMPLETED\s+200\/200/);
+    const degraded = ndjson(path.join(dir, 'events.ndjson')).filter((x) => x.kind === 'degraded' && x.message);
+    expect(degraded.length).toBeGreaterThan(0);
+  });
+});
+
+describe('Postgres connections terminated mid-run', () => {
+  let sb: TestSandbox;
+  afterAll(async () => sb?.close());
+
+  it('recovers the pool and keeps counting', async () => {
+    sb = await sandbox({ faults: ['latency'], extraArgs: ['--latency-ms', '800'] });
+    const dir = tmp();
+    let terminated = 0;
+    const killer = setInterval(async () => {
+      const { rows } = await sb.pool.query(`SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE application_name = 'noetl-loadrun'`);
+      terminated += rows[0].n;
+    }, 1500);
+    const r = await runCli(['--server-url', sb.apiUrl, '--pg-url', sb.pgUrl, '--seed-rows', '200', '--payload-kb', '16', '--no-tui', '--report-dir', dir]);
+    clearInterval(killer);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(terminated).toBeGreaterThanOrEqual(3);
+    const summary = JSON.parse(readFileSync(path.join(dir, 'summary.json'), 'utf8'));
+    for (const m of summary.modes) {
+      const { rows } = await sb.pool.query(`SELECT count(*)::int AS n FROM public.heavy_payload_results WHERE execution_id = $1`, [m.execution_id]);
+      expect(m.stored_rows).toBe(rows[0].n);
+      expect(m.stored_rows).toBe(200);
+    }
+    const samples = ndjson(path.join(dir, 'events.ndjson')).filter((x) => x.kind === 'rows');
+    expect(samples.length).toBeGreaterThan(5); // counts continued through the terminations
+  });
+});
+
+describe('a sandbox worker process killed mid-run', () => {
+  let sb: TestSandbox;
+  afterAll(async () => sb?.close());
+
+  it('shows it in events and pods and the run completes', async () => {
+    sb = await sandbox({ faults: ['latency'], extraArgs: ['--latency-ms', '500'] });
+    const dir = tmp();
+    const before = (await api(sb.apiUrl, 'GET', '/api/sandbox/info')).json.processes.filter((p: { role: string }) => p.role === 'python-worker').map((p: { pid: number }) => p.pid);
+    const crash = setTimeout(() => void api(sb.apiUrl, 'POST', '/api/sandbox/crash-worker'), 5000);
+    const r = await runCli(['--server-url', sb.apiUrl, '--pg-url', sb.pgUrl, '--seed-rows', '150', '--payload-kb', '16', '--no-tui', '--report-dir', dir]);
+    clearTimeout(crash);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const after = (await api(sb.apiUrl, 'GET', '/api/sandbox/info')).json;
+    expect(after.python_restarts).toBe(1);
+    const nowPids = after.processes.filter((p: { role: string }) => p.role === 'python-worker').map((p: { pid: number }) => p.pid);
+    expect(nowPids.filter((p: number) => !before.includes(p)).length).toBe(1);
+    const recs = ndjson(path.join(dir, 'events.ndjson'));
+    expect(recs.some((x) => x.kind === 'event' && x.event_type === 'call.error' && x.status === 'RETRYING')).toBe(true);
+    expect(recs.some((x) => x.kind === 'pod' && x.role === 'python-worker')).toBe(true);
+    const summary = JSON.parse(readFileSync(path.join(dir, 'summary.json'), 'utf8'));
+    expect(summary.modes.map((m: { stored_rows: number }) => m.stored_rows)).toEqual([150, 150]);
+    expect(summary.modes.reduce((n: number, m: { retries: number }) => n + m.retries, 0)).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe('Ctrl-C and SIGTERM in each phase', () => {
+  const phases = ['preflight', 'register', 'launch', 'observe', 'finalize'] as const;
+  const cases = phases.flatMap((p) => [[p, 'SIGINT'], [p, 'SIGTERM']] as const);
+
+  it.each(cases)('%s + %s: exit 130, report written, nothing left running', async (phase, signal) => {
+    expect(loadrunProcesses()).toEqual([]);
+    const dir = path.join(tmp(), 'r');
+    const child = spawn(process.execPath, [BIN, '--no-tui', '--seed-rows', '60', '--payload-kb', '8', '--report-dir', dir], {
+      cwd: ROOT,
+      env: { ...process.env, CI: 'true', NOETL_LOADRUN_TEST_HOLD: `${phase}:20000` },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    const exited = new Promise<number | null>((r) => child.on('close', (c) => r(c)));
+    for (let i = 0; i < 300 && !out.includes(`test hold: ${phase}`); i++) await sleep(100);
+    expect(out).toContain(`test hold: ${phase}`);
+    child.kill(signal);
+    const code = await exited;
+    expect(code, out).toBe(130);
+    expect(existsSync(path.join(dir, 'summary.json'))).toBe(true);
+    const summary = JSON.parse(readFileSync(path.join(dir, 'summary.json'), 'utf8'));
+    expect(summary.exit_code).toBe(130);
+    expect(summary.outcome).toBe('interrupted');
+    const state = Object.fromEntries(summary.phases.map((p: { name: string; state: string }) => [p.name, p.state]));
+    if (phase !== 'finalize') expect(state[phase]).toBe('failed');
+    if (phase === 'observe' || phase === 'finalize') expect(summary.modes.every((m: { execution_id: string | null }) => m.execution_id)).toBe(true);
+    await sleep(300);
+    expect(loadrunProcesses()).toEqual([]);
+  });
+});
+
+describe('after a SIGKILL', () => {
+  it('the next start cleans the stale sandbox cluster', async () => {
+    const first = spawn(process.execPath, [BIN, 'sandbox'], { cwd: ROOT, env: { ...process.env, CI: 'true' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    first.stdout.on('data', (d) => (out += d));
+    for (let i = 0; i < 300 && !out.includes('processes:'); i++) await sleep(100);
+    const server = Number(/server (\d+)/.exec(out)?.[1]);
+    const postgres = Number(/postgres (\d+)/.exec(out)?.[1]);
+    expect(server).toBeGreaterThan(0);
+    expect(postgres).toBeGreaterThan(0);
+    process.kill(server, 'SIGKILL'); // the sandbox dies without stopping its Postgres
+    first.kill('SIGKILL');
+    await sleep(500);
+    expect(() => process.kill(postgres, 0)).not.toThrow(); // orphaned postmaster still up
+    const second = spawn(process.execPath, [BIN, 'sandbox'], { cwd: ROOT, env: { ...process.env, CI: 'true' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out2 = '';
+    second.stdout.on('data', (d) => (out2 += d));
+    const exited = new Promise<number | null>((r) => second.on('close', (c) => r(c)));
+    for (let i = 0; i < 300 && !out2.includes('processes:'); i++) await sleep(100);
+    expect(out2).toMatch(/cleaned a stale sandbox Postgres cluster \(owner pid \d+ is gone, postmaster \d+ stopped\)/);
+    expect(() => process.kill(postgres, 0)).toThrow();
+    second.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect(loadrunProcesses()).toEqual([]);
+  });
+});
