@@ -219,10 +219,10 @@ async function runCommand(o: RunOpts): Promise<number> {
   } else {
     const headless = startHeadless(orch.store, { json: Boolean(o.json) });
     outcome = await orch.run();
-    reports.write(orch.store.snapshot(), outcome);
+    reports.write(orch.store.snapshot(), outcome, orch.observerStats());
     headless.final(outcome);
   }
-  reports.write(orch.store.snapshot(), outcome);
+  reports.write(orch.store.snapshot(), outcome, orch.observerStats());
   await reports.close();
   await life.runCleanups();
   // A run that could not start or reach its target also says why on stderr, in one line.

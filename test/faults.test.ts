@@ -138,16 +138,29 @@ describe('a sandbox worker process killed mid-run', () => {
     sb = await sandbox({ faults: ['latency'], extraArgs: ['--latency-ms', '500'] });
     const dir = tmp();
     const before = (await api(sb.apiUrl, 'GET', '/api/sandbox/info')).json.processes.filter((p: { role: string }) => p.role === 'python-worker').map((p: { pid: number }) => p.pid);
-    const crash = setTimeout(() => void api(sb.apiUrl, 'POST', '/api/sandbox/crash-worker'), 5000);
+    // Crash once the run is well under way (rows are being stored), so python calls are still to come.
+    let crashed = false;
+    const crash = setInterval(async () => {
+      if (crashed) return;
+      const { rows } = await sb.pool.query(`SELECT count(*)::int AS n FROM public.heavy_payload_results`).catch(() => ({ rows: [{ n: 0 }] }));
+      if (rows[0].n >= 40) {
+        crashed = true;
+        await api(sb.apiUrl, 'POST', '/api/sandbox/crash-worker');
+      }
+    }, 200);
     const r = await runCli(['--server-url', sb.apiUrl, '--pg-url', sb.pgUrl, '--seed-rows', '150', '--payload-kb', '16', '--no-tui', '--report-dir', dir]);
-    clearTimeout(crash);
+    clearInterval(crash);
+    expect(crashed).toBe(true);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     const after = (await api(sb.apiUrl, 'GET', '/api/sandbox/info')).json;
     expect(after.python_restarts).toBe(1);
     const nowPids = after.processes.filter((p: { role: string }) => p.role === 'python-worker').map((p: { pid: number }) => p.pid);
     expect(nowPids.filter((p: number) => !before.includes(p)).length).toBe(1);
     const recs = ndjson(path.join(dir, 'events.ndjson'));
-    expect(recs.some((x) => x.kind === 'event' && x.event_type === 'call.error' && x.status === 'RETRYING')).toBe(true);
+    const retried = recs.filter((x) => x.kind === 'event' && x.event_type === 'call.error' && x.status === 'RETRYING');
+    const lost = await sb.pool.query(`SELECT execution_id::text AS e, node_name FROM noetl.event WHERE event_type = 'call.error' AND meta->>'reason' = 'worker_lost'`);
+    expect(lost.rows.length, JSON.stringify(lost.rows)).toBe(1);
+    expect(retried.map((x) => x.execution_id), JSON.stringify(lost.rows)).toEqual([lost.rows[0].e]);
     expect(recs.some((x) => x.kind === 'pod' && x.role === 'python-worker')).toBe(true);
     const summary = JSON.parse(readFileSync(path.join(dir, 'summary.json'), 'utf8'));
     expect(summary.modes.map((m: { stored_rows: number }) => m.stored_rows)).toEqual([150, 150]);

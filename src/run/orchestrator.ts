@@ -519,6 +519,23 @@ export class Orchestrator {
     }
   }
 
+  /** What observing cost: calls the tool made to the server, the database and kubectl. */
+  observerStats(): Record<string, unknown> {
+    const seconds = (Date.now() - this.store.startedAt) / 1000;
+    const api = this.client?.calls ?? 0;
+    const sql = this.rows?.queries ?? 0;
+    return {
+      observer: {
+        seconds: Math.round(seconds * 10) / 10,
+        api_calls: api,
+        sql_queries: sql,
+        kubectl_calls: this.kubectl?.calls ?? 0,
+        api_calls_per_second: Math.round((api / Math.max(1, seconds)) * 100) / 100,
+        sql_queries_per_second: Math.round((sql / Math.max(1, seconds)) * 100) / 100,
+      },
+    };
+  }
+
   verdict(): RunOutcome {
     const snap = this.store.snapshot();
     const problems: string[] = [];

@@ -13,7 +13,7 @@ export interface ApiOptions {
   host: string;
   port: number;
   info: () => Record<string, unknown>;
-  onCrashWorker: () => number | undefined;
+  onCrashWorker: () => void;
   log: (level: 'info' | 'error', msg: string) => void;
 }
 
@@ -217,7 +217,10 @@ export async function startApi(o: ApiOptions): Promise<{ url: string; port: numb
     }],
     // Sandbox-only routes: its processes for the pods panel, and fault triggers (emulation).
     ['GET', /^\/api\/sandbox\/info$/, async (_q, res) => send(res, 200, o.info())],
-    ['POST', /^\/api\/sandbox\/crash-worker$/, async (_q, res) => send(res, 200, { killed_pid: o.onCrashWorker() ?? null, emulation: true })],
+    ['POST', /^\/api\/sandbox\/crash-worker$/, async (_q, res) => {
+      o.onCrashWorker();
+      send(res, 200, { scheduled: 'the next python call is killed in flight', emulation: true });
+    }],
   ];
 
   async function pythonEvents(e: Execution, page: number, size: number, url: URL, order: 'ASC' | 'DESC') {

@@ -178,9 +178,9 @@ export class Engine {
     return done;
   }
 
-  /** Fault: kill one python worker now. */
-  crashWorker(): number | undefined {
-    return this.o.python.crashOne();
+  /** Fault: the next python call's worker is killed with the call in flight. */
+  crashWorker(): void {
+    this.o.python.crashNext();
   }
 
   private emit(exec: Execution, row: Omit<EventRow, 'execution_id' | 'catalog_id'>) {

@@ -61,7 +61,14 @@ export class PythonPool {
       .map((w) => ({ role: 'python-worker', name: `sandbox-python-worker-${w.index}`, pid: w.proc.pid! }));
   }
 
-  /** Kills one worker with SIGKILL (fault injection); returns its pid. */
+  private crashPending = false;
+
+  /** Fault injection: the next worker to take a call is SIGKILLed with that call in flight. */
+  crashNext(): void {
+    this.crashPending = true;
+  }
+
+  /** Kills one worker with SIGKILL (fault injection), a busy one when there is one; returns its pid. */
   crashOne(): number | undefined {
     const w = this.workers.find((x) => x.busy) ?? this.workers[0];
     const pid = w?.proc.pid;
@@ -157,6 +164,11 @@ export class PythonPool {
         continue;
       }
       w.proc.stdin!.write(line + '\n');
+      if (this.crashPending) {
+        this.crashPending = false;
+        this.onLog('error', `fault (emulation): killing python worker ${w.proc.pid} with a call in flight`);
+        w.proc.kill('SIGKILL');
+      }
     }
   }
 }

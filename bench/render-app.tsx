@@ -1,0 +1,111 @@
+// One render-cost sample, run inside a real terminal (tmux) by bench/run.ts: feeds synthetic events at
+// a fixed rate for a fixed time into either the real App (store + 10 Hz snapshots + maxFps 10) or a
+// naive Ink baseline (events in React state, setState per batch, default maxFps), and writes the
+// process's CPU share and RSS to a JSON file.
+import { writeFileSync } from 'node:fs';
+import { Box, render, Text } from 'ink';
+import { useEffect, useState } from 'react';
+import { parseArgs } from 'node:util';
+import asciichart from 'asciichart';
+import { App } from '../components/App.js';
+import { RunStore } from '../src/run/store.js';
+import type { NoetlEvent } from '../src/noetl/client.js';
+
+const { values } = parseArgs({ options: { mode: { type: 'string' }, rate: { type: 'string' }, seconds: { type: 'string' }, out: { type: 'string' } } });
+const mode = values.mode as 'app' | 'naive';
+const rate = Number(values.rate);
+const seconds = Number(values.seconds);
+const BATCH_MS = 10;
+const perBatch = Math.max(1, Math.round((rate * BATCH_MS) / 1000));
+
+let seq = 583461712347136000n;
+const TYPES = ['command.issued', 'command.started', 'call.done', 'call.done', 'command.completed'];
+function batch(n: number, exec: string): NoetlEvent[] {
+  return Array.from({ length: n }, (_, i) => ({ eventId: String(seq++), executionId: exec, type: TYPES[i % TYPES.length], node: 'run_direct_stress', status: 'COMPLETED', createdAt: null }));
+}
+
+type Feed = (evs: NoetlEvent[]) => void;
+
+function Naive({ subscribe }: { subscribe: (f: Feed) => void }) {
+  const [events, setEvents] = useState<NoetlEvent[]>([]);
+  const [rates, setRates] = useState<number[]>([0]);
+  useEffect(() => {
+    subscribe((evs) => {
+      setEvents((old) => [...old, ...evs].slice(-20));
+      setRates((r) => [...r, evs.length].slice(-60));
+    });
+  }, [subscribe]);
+  return (
+    <Box flexDirection="column" width={100} borderStyle="round">
+      {events.map((e) => (
+        <Text key={e.eventId}>{`${e.type} ${e.node} ${e.status}`}</Text>
+      ))}
+      <Text>{asciichart.plot(rates.length > 1 ? rates : [0, 0], { height: 8 })}</Text>
+      <Text>events: {String(seq)}</Text>
+    </Box>
+  );
+}
+
+const stats = (n: number) => ({ storedRows: n, okRows: n, minItemId: 1, maxItemId: n, avgRequestBytes: 262144, avgResponseBytes: 524700, firstAt: 1, lastAt: 2, perBatch: {} });
+
+async function main() {
+  let ingested = 0;
+  let feed: Feed = () => {};
+  let ink;
+  if (mode === 'app') {
+    const store = new RunStore({ seedRows: 100000, payloadKb: 256, batchSize: 40, maxBatches: 6, preset: null }, [
+      { mode: 'direct_stress', expected: 100000 },
+      { mode: 'chunked_optimal', expected: 100000 },
+    ]);
+    store.launched('direct_stress', '1');
+    store.launched('chunked_optimal', '2');
+    let rows = 0;
+    feed = (evs) => {
+      store.events('direct_stress', evs.slice(0, evs.length >> 1));
+      store.events('chunked_optimal', evs.slice(evs.length >> 1));
+      if (++rows % 10 === 0) {
+        store.rows('direct_stress', stats(rows));
+        store.rows('chunked_optimal', stats(rows));
+      }
+    };
+    const actions = { quit() {}, reconnect() {}, writeSnapshot() {}, togglePause() {} };
+    ink = render(<App store={store} actions={actions} />, { exitOnCtrlC: false, maxFps: 10, patchConsole: false });
+  } else {
+    let sink: Feed = () => {};
+    const subscribe = (f: Feed) => (sink = f);
+    feed = (evs) => sink(evs);
+    ink = render(<Naive subscribe={subscribe} />, { exitOnCtrlC: false, patchConsole: false });
+  }
+  const warmupMs = 2000;
+  const started = Date.now();
+  let cpu0: NodeJS.CpuUsage | undefined;
+  let t0 = 0;
+  let rssMax = 0;
+  await new Promise<void>((resolve) => {
+    const timer = setInterval(() => {
+      const evs = batch(perBatch, ingested % 2 ? '1' : '2');
+      ingested += evs.length;
+      feed(evs);
+      const now = Date.now();
+      if (!cpu0 && now - started >= warmupMs) {
+        cpu0 = process.cpuUsage();
+        t0 = now;
+      }
+      if (cpu0) rssMax = Math.max(rssMax, process.memoryUsage().rss);
+      if (cpu0 && now - t0 >= seconds * 1000) {
+        clearInterval(timer);
+        resolve();
+      }
+    }, BATCH_MS);
+  });
+  const cpu = process.cpuUsage(cpu0);
+  const wall = Date.now() - t0;
+  ink.unmount();
+  writeFileSync(
+    values.out!,
+    JSON.stringify({ mode, rate, seconds, ingested, achievedRate: Math.round(ingested / ((Date.now() - started) / 1000)), cpuPercent: Math.round(((cpu.user + cpu.system) / 1000 / wall) * 1000) / 10, rssMB: Math.round(rssMax / 1048576) }),
+  );
+  process.exit(0);
+}
+
+void main();
