@@ -1,7 +1,7 @@
 // One render-cost sample, run inside a real terminal (tmux) by bench/run.ts: feeds synthetic events at
-// a fixed rate for a fixed time into either the real App (store + 10 Hz snapshots + maxFps 10) or a
-// naive Ink baseline (events in React state, setState per batch, default maxFps), and writes the
-// process's CPU share and RSS to a JSON file.
+// a fixed rate for a fixed time into the real App (store + 10 Hz snapshots + maxFps 10), the same App
+// wired naively (setState per batch, default maxFps), or a small naive Ink screen (events in React
+// state, setState per batch, default maxFps), and writes the process's CPU share and RSS to a JSON file.
 import { writeFileSync } from 'node:fs';
 import { Box, render, Text } from 'ink';
 import { useEffect, useState } from 'react';
@@ -12,7 +12,7 @@ import { RunStore } from '../src/run/store.js';
 import type { NoetlEvent } from '../src/noetl/client.js';
 
 const { values } = parseArgs({ options: { mode: { type: 'string' }, rate: { type: 'string' }, seconds: { type: 'string' }, out: { type: 'string' } } });
-const mode = values.mode as 'app' | 'naive';
+const mode = values.mode as 'app' | 'naive-app' | 'naive';
 const rate = Number(values.rate);
 const seconds = Number(values.seconds);
 const BATCH_MS = 10;
@@ -52,7 +52,7 @@ async function main() {
   let ingested = 0;
   let feed: Feed = () => {};
   let ink;
-  if (mode === 'app') {
+  if (mode === 'app' || mode === 'naive-app') {
     const store = new RunStore({ seedRows: 100000, payloadKb: 256, batchSize: 40, maxBatches: 6, preset: null }, [
       { mode: 'direct_stress', expected: 100000 },
       { mode: 'chunked_optimal', expected: 100000 },
@@ -69,7 +69,11 @@ async function main() {
       }
     };
     const actions = { quit() {}, reconnect() {}, writeSnapshot() {}, togglePause() {} };
-    ink = render(<App store={store} actions={actions} />, { exitOnCtrlC: false, maxFps: 10, patchConsole: false });
+    ink =
+      mode === 'app'
+        ? render(<App store={store} actions={actions} />, { exitOnCtrlC: false, maxFps: 10, patchConsole: false })
+        : // the same screen wired naively: a snapshot into React state on every batch, Ink's default maxFps
+          render(<App store={store} actions={actions} refreshMs={0} />, { exitOnCtrlC: false, patchConsole: false });
   } else {
     let sink: Feed = () => {};
     const subscribe = (f: Feed) => (sink = f);

@@ -1,6 +1,9 @@
 #!/usr/bin/env node
 // Runs the built CLI when dist/ exists, else the TypeScript sources through tsx (no build step needed).
 import { existsSync } from 'node:fs';
+
+// React's development build costs several times the CPU per frame; the tool runs the production build.
+process.env.NODE_ENV ??= 'production';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const built = fileURLToPath(new URL('../dist/src/cli.js', import.meta.url));

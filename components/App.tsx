@@ -1,6 +1,6 @@
 // The TUI: both modes side by side, pods and row counts, logs, the diff view and the help overlay.
 // It renders store snapshots and sends user intents back; it owns no run logic.
-import { Box, Text, useInput, useStdout } from 'ink';
+import { Box, Text, useInput, useStdin, useStdout } from 'ink';
 import { useRef, useState } from 'react';
 import { actionFor, KEYMAP } from './keymap.js';
 import { computeLayout, MIN_COLS, MIN_ROWS, type Toggles } from './layout.js';
@@ -28,6 +28,7 @@ const WINDOWS = [30, 60, 120, 240];
 export function App({ store, actions, refreshMs = 100 }: AppProps) {
   const s = useSnapshot(store, refreshMs);
   const { stdout } = useStdout();
+  const { isRawModeSupported } = useStdin();
   const { cols, rows } = useTerminalSize(stdout);
   const [toggles, setToggles] = useState<Toggles>({ charts: true, tails: true, pods: true, rows: true, logs: false });
   const [win, setWin] = useState(1);
@@ -110,7 +111,7 @@ export function App({ store, actions, refreshMs = 100 }: AppProps) {
       default:
         break;
     }
-  });
+  }, { isActive: isRawModeSupported });
 
   const layout = computeLayout(cols, rows, toggles, WINDOWS[win]);
   if (layout.tooSmall) {

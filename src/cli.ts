@@ -190,7 +190,8 @@ async function runCommand(o: RunOpts): Promise<number> {
     printPlan(config);
     return EXIT.OK;
   }
-  const useTui = !o.json && o.tui !== false && Boolean(process.stdout.isTTY) && !isCI();
+  // The TUI needs a terminal on both ends: keys come from stdin in raw mode.
+  const useTui = !o.json && o.tui !== false && Boolean(process.stdout.isTTY) && Boolean(process.stdin.isTTY) && !isCI();
   const life = new Lifecycle();
   const reports = new ReportWriter(config.reportDir);
   const orch = new Orchestrator(config, life);

@@ -40,7 +40,7 @@ export interface RunningSandbox {
 /** How to start a sibling module as a process: plain node for built JS, node + tsx for TypeScript. */
 export function nodeArgsFor(moduleUrl: URL): string[] {
   const file = fileURLToPath(moduleUrl);
-  if (!file.endsWith('.ts')) return [file];
+  if (!/\.tsx?$/.test(file)) return [file];
   // tsx's loader, found from this package (not the caller's cwd); its "." export is the --import entry.
   const loader = path.join(path.dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist', 'loader.mjs');
   return ['--import', pathToFileURL(loader).href, file];
