@@ -16,7 +16,6 @@ const mode = values.mode as 'app' | 'naive-app' | 'naive';
 const rate = Number(values.rate);
 const seconds = Number(values.seconds);
 const BATCH_MS = 10;
-const perBatch = Math.max(1, Math.round((rate * BATCH_MS) / 1000));
 
 let seq = 583461712347136000n;
 const TYPES = ['command.issued', 'command.started', 'call.done', 'call.done', 'command.completed'];
@@ -86,11 +85,15 @@ async function main() {
   let t0 = 0;
   let rssMax = 0;
   await new Promise<void>((resolve) => {
+    let fedUntil = Date.now();
     const timer = setInterval(() => {
-      const evs = batch(perBatch, ingested % 2 ? '1' : '2');
+      // Offer exactly `rate` events per second: a tick delayed by a frame feeds what it owes.
+      const now = Date.now();
+      const owed = Math.max(1, Math.round((rate * (now - fedUntil)) / 1000));
+      fedUntil = now;
+      const evs = batch(owed, ingested % 2 ? '1' : '2');
       ingested += evs.length;
       feed(evs);
-      const now = Date.now();
       if (!cpu0 && now - started >= warmupMs) {
         cpu0 = process.cpuUsage();
         t0 = now;

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './helpers/cli.js';
 import { sandbox, type TestSandbox } from './helpers/sandbox.js';
+import { HAS_KUBECTL } from './helpers/kubectl.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'loadrun-bad-'));
 const file = (name: string, text: string) => {
@@ -74,7 +75,10 @@ describe('bad input', () => {
     expect(CASES.length).toBeGreaterThanOrEqual(25);
   });
 
-  it.each(CASES)('%s', async (_name, args, code, message) => {
+  // "unknown kube context" needs the real kubectl; without it the case is skipped, visibly.
+  const runnable = CASES.filter(([name]) => HAS_KUBECTL || name !== 'unknown kube context');
+  if (!HAS_KUBECTL) it.skip('unknown kube context (kubectl is not installed)', () => {});
+  it.each(runnable)('%s', async (_name, args, code, message) => {
     const r = await runCli(args(sb), { timeoutMs: 60_000 });
     const lines = r.stderr.split('\n').filter((l) => l.trim());
     expect(lines.length, r.stderr).toBe(1);

@@ -9,12 +9,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, runCli, type CliResult } from './helpers/cli.js';
 import { sandbox, type TestSandbox } from './helpers/sandbox.js';
 import { startFakeKubeApi } from './fakes/kube-api.js';
+import { HAS_KUBECTL } from './helpers/kubectl.js';
 
 const FAKE_KUBECTL = path.join(ROOT, 'test', 'fakes', 'kubectl-fake-pf.mjs');
 const PARAMS = ['--seed-rows', '80', '--payload-kb', '32', '--batch-size', '20', '--max-batches', '4', '--no-tui'];
 const diffSection = (out: string) => out.slice(out.indexOf('Missing items:'), out.indexOf('Report:')).trim();
 
-describe('--target cluster through a fake port-forward', () => {
+describe.skipIf(!HAS_KUBECTL)('--target cluster through a fake port-forward', () => {
   let api: Awaited<ReturnType<typeof startFakeKubeApi>>;
   let sb: TestSandbox;
   let cluster: CliResult;

@@ -16,6 +16,7 @@ import { KubectlTop, parseCpu, parseMemory, parseTop } from '../src/cluster/top.
 import { parsePgForward } from '../src/config.js';
 import { ROOT } from './helpers/cli.js';
 import { startFakeKubeApi } from './fakes/kube-api.js';
+import { HAS_KUBECTL } from './helpers/kubectl.js';
 
 const FAKE_KUBECTL = path.join(ROOT, 'test', 'fakes', 'kubectl-fake-pf.mjs');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -67,7 +68,7 @@ describe('parsers', () => {
   });
 });
 
-describe('real kubectl against a fake Kubernetes API', () => {
+describe.skipIf(!HAS_KUBECTL)('real kubectl against a fake Kubernetes API', () => {
   let api: Awaited<ReturnType<typeof startFakeKubeApi>>;
   let k: Kubectl;
   beforeAll(async () => {
@@ -198,7 +199,7 @@ describe('port-forward supervisor (fake kubectl for port-forward only)', () => {
     }
   });
 
-  it('rejects with kubectl\'s own error when the real port-forward cannot start', async () => {
+  it.skipIf(!HAS_KUBECTL)('rejects with kubectl\'s own error when the real port-forward cannot start', async () => {
     const api = await startFakeKubeApi();
     const pf = new PortForward({ kubectl: new Kubectl({ kubeconfig: api.kubeconfig, namespace: 'noetl' }), namespace: 'noetl', resource: 'svc/noetl', remotePort: 8082, readyTimeoutMs: 15_000 });
     await expect(pf.start()).rejects.toThrow(/exited before it was ready/);

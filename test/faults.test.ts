@@ -9,6 +9,7 @@ import { api, sandbox, type TestSandbox } from './helpers/sandbox.js';
 import { loadrunProcesses } from './helpers/tmux.js';
 import { startFakeKubeApi } from './fakes/kube-api.js';
 import { startFaultProxy } from './fakes/fault-proxy.js';
+import { HAS_KUBECTL } from './helpers/kubectl.js';
 
 const FAKE_KUBECTL = path.join(ROOT, 'test', 'fakes', 'kubectl-fake-pf.mjs');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -27,7 +28,7 @@ async function dbEventIds(sb: TestSandbox, parents: string[]): Promise<string[]>
   return rows.map((r) => r.id);
 }
 
-describe('port-forward killed 5 times during a run', () => {
+describe.skipIf(!HAS_KUBECTL)('port-forward killed 5 times during a run', () => {
   let kube: Awaited<ReturnType<typeof startFakeKubeApi>>;
   let sb: TestSandbox;
   afterAll(async () => {
