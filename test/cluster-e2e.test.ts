@@ -25,7 +25,8 @@ describe.skipIf(!HAS_KUBECTL)('--target cluster through a fake port-forward', ()
 
   beforeAll(async () => {
     api = await startFakeKubeApi();
-    sb = await sandbox();
+    // Latency keeps the run going well past the moment the forward is killed, however loaded the machine.
+    sb = await sandbox({ faults: ['latency'], extraArgs: ['--latency-ms', '1000'] });
     dir = mkdtempSync(path.join(os.tmpdir(), 'loadrun-cluster-'));
     pidfile = path.join(dir, 'pf.pids');
     writeFileSync(pidfile, '');
@@ -42,7 +43,7 @@ describe.skipIf(!HAS_KUBECTL)('--target cluster through a fake port-forward', ()
           } catch {
             /* already gone */
           }
-        }, 4000);
+        }, 3000);
       }
     }, 200);
     cluster = await runCli(['--target', 'cluster', '--kubectl', FAKE_KUBECTL, '--kubeconfig', api.kubeconfig, '--context', 'fake', '-n', 'noetl', '--top-interval', '1', ...PARAMS, '--report-dir', path.join(dir, 'cluster')], { env });

@@ -155,3 +155,27 @@ describe('layout and keymap', () => {
     expect(actionFor('z', {})).toBeUndefined();
   });
 });
+
+describe('App actions', () => {
+  it('sends quit, reconnect, snapshot and pause to the run, and shows the pause', async () => {
+    const calls: string[] = [];
+    const store = feed();
+    const acts = {
+      quit: () => calls.push('quit'),
+      reconnect: () => calls.push('reconnect'),
+      writeSnapshot: () => calls.push('snapshot'),
+      togglePause: () => {
+        calls.push('pause');
+        store.togglePause();
+      },
+    };
+    const r = renderAt(<App store={store} actions={acts} refreshMs={20} />, 120, 40);
+    cleanup.push(r.unmount);
+    await tick(60);
+    for (const k of ['r', 's', 'p', 'q']) r.press(k);
+    await tick(100);
+    expect(calls).toEqual(['reconnect', 'snapshot', 'pause', 'quit']);
+    expect(r.lastFrame()).toContain('events PAUSED');
+    expect(r.lastFrame()).toContain('stopping: finishing up and writing the report');
+  });
+});
