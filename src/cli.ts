@@ -3,7 +3,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import {
-  applyParamOverrides, parseFaults, parsePgForward, readPlaybookFile, parseModes, parsePreset, payloadFor, positiveInt, positiveNumber, PRESETS, DEFAULT_PRESET,
+  applyParamOverrides, parseFaults, parsePgForward, readPlaybookFile, SANDBOX_TUNING, sandboxTuningArgs, parseModes, parsePreset, payloadFor, positiveInt, positiveNumber, PRESETS, DEFAULT_PRESET,
   type RunConfig, type Target,
 } from './config.js';
 import { EXIT, LoadrunError, oneLine, usageError } from './errors.js';
@@ -84,6 +84,8 @@ function buildConfig(o: RunOpts): RunConfig {
   if (o.port) positiveInt(o.port, '--port', { max: 65535 });
   const faults = parseFaults(o.sandboxFault);
   if (faults.length && target !== 'sandbox') throw usageError('--sandbox-fault only applies to the sandbox target', `drop it or use --target sandbox`);
+  const sandboxArgs = sandboxTuningArgs(o as Record<string, unknown>);
+  if (sandboxArgs.length && target !== 'sandbox') throw usageError(`${sandboxArgs[0]} only applies to the sandbox target`, 'drop it or use --target sandbox');
   if (o.sandboxDialect && !['rust', 'python'].includes(o.sandboxDialect)) throw usageError(`--sandbox-dialect: unknown dialect ${JSON.stringify(o.sandboxDialect)}`, 'allowed: rust, python');
   if (o.workerPath && !o.catalogPath) throw usageError('--worker-path needs --catalog-path', 'give the parent playbook path too');
   if ((o.playbookFile || o.workerFile) && o.catalogPath) throw usageError('--playbook-file/--worker-file conflict with --catalog-path', 'register files, or use what the catalog has, not both');
@@ -136,6 +138,7 @@ function buildConfig(o: RunOpts): RunConfig {
     serverSource,
     sandboxDialect: (o.sandboxDialect ?? 'rust') as 'rust' | 'python',
     faults,
+    sandboxArgs,
     allowNetwork: Boolean(o.allowNetwork),
     modes: parseModes(o.modes),
     sequential: Boolean(o.sequential),
@@ -239,11 +242,12 @@ function isCI(): boolean {
 async function sandboxCommand(o: { dialect?: string; sandboxFault?: string[]; pgUrl?: string; allowNetwork?: boolean; port?: string }): Promise<number> {
   if (o.dialect && !['rust', 'python'].includes(o.dialect)) throw usageError(`--dialect: unknown dialect ${JSON.stringify(o.dialect)}`, 'allowed: rust, python');
   const faults = parseFaults(o.sandboxFault);
+  const extraArgs = sandboxTuningArgs(o as Record<string, unknown>);
   const port = o.port ? positiveInt(o.port, '--port', { max: 65535 }) : undefined;
   if (o.pgUrl) registerSecret(safePassword(o.pgUrl));
   const life = new Lifecycle();
   const say = (s: string) => process.stdout.write(redact(s) + '\n');
-  const sb = await startSandbox({ dialect: o.dialect as 'rust' | 'python' | undefined, faults, pgUrl: o.pgUrl, allowNetwork: o.allowNetwork, port, onLog: (lvl, m) => say(`${lvl === 'error' ? 'error: ' : ''}[sandbox] ${m}`) });
+  const sb = await startSandbox({ dialect: o.dialect as 'rust' | 'python' | undefined, faults, extraArgs, pgUrl: o.pgUrl, allowNetwork: o.allowNetwork, port, onLog: (lvl, m) => say(`${lvl === 'error' ? 'error: ' : ''}[sandbox] ${m}`) });
   registerSecret(safePassword(sb.pgUrl));
   life.add('sandbox', () => sb.stop());
   say(`noetl-loadrun sandbox (dialect ${sb.dialect}) — bound to 127.0.0.1 only`);
@@ -339,6 +343,13 @@ export function buildProgram(): Command {
     .option('--sandbox-dialect <dialect>', 'sandbox server dialect: rust (default) or python')
     .addOption(new Option('--sandbox-fault <profile...>', `sandbox fault emulation: ${FAULT_PROFILES.join(', ')}`))
     .option('--allow-network', 'let sandbox http tools reach hosts other than httpbin.org/localhost')
+    .addOption(new Option('--http-error-rate <r>', SANDBOX_TUNING[0].help))
+    .addOption(new Option('--http-error-status <code>', SANDBOX_TUNING[1].help))
+    .addOption(new Option('--latency-ms <ms>', SANDBOX_TUNING[2].help))
+    .addOption(new Option('--crash-after-calls <n>', SANDBOX_TUNING[3].help))
+    .addOption(new Option('--loop-state-cap-bytes <n>', SANDBOX_TUNING[4].help))
+    .addOption(new Option('--loop-inline-max-bytes <n>', SANDBOX_TUNING[5].help))
+    .addOption(new Option('--loop-preview-bytes <n>', SANDBOX_TUNING[6].help))
     .option('--stall-seconds <s>', 'no new rows and no new events for this long is a stall', '30')
     .option('--timeout <s>', 'end observation after this many seconds', '1800')
     .option('--poll-interval <s>', 'status/events/rows poll interval in seconds', '1')
@@ -360,6 +371,13 @@ export function buildProgram(): Command {
     .option('--pg-url <url>', 'use this Postgres instead of the embedded one')
     .option('--port <port>', 'API port (default: a free one)')
     .option('--allow-network', 'let http tools reach outside hosts')
+    .addOption(new Option('--http-error-rate <r>', SANDBOX_TUNING[0].help))
+    .addOption(new Option('--http-error-status <code>', SANDBOX_TUNING[1].help))
+    .addOption(new Option('--latency-ms <ms>', SANDBOX_TUNING[2].help))
+    .addOption(new Option('--crash-after-calls <n>', SANDBOX_TUNING[3].help))
+    .addOption(new Option('--loop-state-cap-bytes <n>', SANDBOX_TUNING[4].help))
+    .addOption(new Option('--loop-inline-max-bytes <n>', SANDBOX_TUNING[5].help))
+    .addOption(new Option('--loop-preview-bytes <n>', SANDBOX_TUNING[6].help))
     .action(async (opts) => {
       process.exitCode = await sandboxCommand(opts);
     });

@@ -31,4 +31,15 @@ describe('run options', () => {
     expect(m.missing.count).toBeGreaterThan(0);
     expect(r.stdout).toContain(`cancelled execution ${m.execution_id} (direct_stress)`);
   });
+
+  it('passes the fault-profile numbers to the sandbox: a smaller loop-state cap stalls earlier', async () => {
+    const dir = tmp();
+    const r = await runCli(['--modes', 'direct_stress', '--seed-rows', '80', '--payload-kb', '128', '--sandbox-fault', 'legacy-loop-state', '--loop-state-cap-bytes', '131072', '--stall-seconds', '5', '--no-tui', '--report-dir', dir]);
+    expect(r.code, r.stdout).toBe(1);
+    const m = JSON.parse(readFileSync(path.join(dir, 'summary.json'), 'utf8')).modes[0];
+    expect(m.verdict).toBe('stalled');
+    // 128 KiB / about 9 KiB per iteration: the loop stops recording near item 14; in-flight ones still land
+    expect(m.stall.maxPersistedItemId).toBeLessThan(45);
+    expect(r.stdout).toMatch(/state write of \d+ bytes rejected \(cap 131072/);
+  });
 });

@@ -162,6 +162,7 @@ export class Orchestrator {
       this.sandbox = await startSandbox({
         dialect: c.sandboxDialect,
         faults: c.faults,
+        extraArgs: c.sandboxArgs,
         pgUrl: c.pgUrl,
         allowNetwork: c.allowNetwork,
         onLog: (level, msg) => this.store.log('sandbox', level === 'error' ? 'error' : 'info', redact(msg)),
