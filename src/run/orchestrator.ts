@@ -11,14 +11,11 @@ import { crossMode, expectedRows, missingPerWindow, rangeCount, type Mode, type 
 import { startSandbox, type RunningSandbox } from '../sandbox/supervisor.js';
 import { SandboxPods, selfSample, type PodsSource } from '../sources/pods.js';
 import { DirectRows, EndpointRows, type RowsSource } from '../sources/rows.js';
-import { inline } from '../sources/sql.js';
 import type { Lifecycle } from '../lifecycle.js';
 import { StallDetector } from './stall.js';
-import { Kubectl } from '../cluster/kubectl.js';
-import { LogFollower } from '../cluster/logs.js';
-import { PortForward } from '../cluster/port-forward.js';
-import { clusterPreflight } from '../cluster/preflight.js';
-import { KubectlTop } from '../cluster/top.js';
+import { attachCluster, credentialCheck } from '../cluster/attach.js';
+import type { Kubectl } from '../cluster/kubectl.js';
+import type { PortForward } from '../cluster/port-forward.js';
 import { RunStore, type PhaseName } from './store.js';
 
 export interface RunOutcome {
@@ -228,64 +225,23 @@ export class Orchestrator {
   }
 
   private async clusterPreflight(): Promise<{ serverUrl: string; pgUrl?: string }> {
-    const kc = this.config.kube!;
-    const k = new Kubectl({ bin: kc.bin, context: kc.context, namespace: kc.namespace, kubeconfig: kc.kubeconfig, requestTimeoutSeconds: Math.ceil(this.config.requestTimeoutMs / 1000) });
-    this.kubectl = k;
-    const facts = await clusterPreflight(k, { context: kc.context, service: kc.service, onCheck: (ch) => this.store.check(ch) });
-    const pf = new PortForward({
-      kubectl: k,
-      namespace: kc.namespace,
-      resource: facts.serviceResource,
-      remotePort: facts.servicePort,
-      onState: (state, detail) => {
-        this.store.setTarget({ portForward: `${state}${detail ? ` ${detail}` : ''}` });
-        if (state === 'ready' && pf.restarts > 0) this.client?.reconnect();
-        if (state !== 'ready') this.store.log('port-forward', 'warn', `${facts.serviceResource}: ${state}${detail ? ` (${detail})` : ''}`);
-        else this.store.log('port-forward', 'info', `${facts.serviceResource}: ready ${detail}`);
-      },
+    const attached = await attachCluster({
+      kube: this.config.kube!,
+      pgUrl: this.config.pgUrl,
+      requestTimeoutMs: this.config.requestTimeoutMs,
+      store: this.store,
+      life: this.life,
+      onForwardRestored: () => this.client?.reconnect(),
     });
-    this.forward = pf;
-    this.life.add('port-forward', () => pf.stop());
-    try {
-      await pf.start();
-    } catch (err) {
-      this.store.check({ name: 'port-forward', verdict: 'fail', detail: oneLine(err), hint: 'kubectl port-forward needs the service to have ready endpoints' });
-      throw envError(`port-forward to ${facts.serviceResource} failed: ${oneLine(err)}`, 'check the server pods (kubectl get pods -n NAMESPACE)');
-    }
-    this.store.check({ name: 'port-forward', verdict: 'ok', detail: `${pf.url} -> ${facts.serviceResource}:${facts.servicePort}` });
-    let pgUrl: string | undefined;
-    if (kc.pgForward && this.config.pgUrl) {
-      const pgf = new PortForward({ kubectl: k, namespace: kc.pgForward.namespace, resource: kc.pgForward.resource, remotePort: kc.pgForward.port, onState: (st, d) => this.store.log('port-forward', st === 'ready' ? 'info' : 'warn', `postgres ${kc.pgForward!.resource}: ${st} ${d}`) });
-      this.life.add('postgres port-forward', () => pgf.stop());
-      const local = await pgf.start().catch((err) => {
-        throw envError(`port-forward to Postgres ${kc.pgForward!.namespace}/${kc.pgForward!.resource} failed: ${oneLine(err)}`, 'check --pg-forward');
-      });
-      const u = new URL(this.config.pgUrl);
-      u.hostname = '127.0.0.1';
-      u.port = String(local);
-      pgUrl = u.toString();
-    }
-    this.pods = new KubectlTop(k, [{ role: 'server', selector: facts.serverSelector }, { role: 'worker', selector: facts.workerSelector }], kc.topIntervalMs);
-    for (const [source, selector] of [['server', facts.serverSelector], ['worker', facts.workerSelector]] as const) {
-      const f = new LogFollower(k, source, selector, (l) => this.store.log(l.source, l.level, l.text));
-      f.start();
-      this.life.add(`logs ${source}`, () => f.stop());
-    }
-    this.store.setLogsNote(null);
-    this.store.setPodsNote(`kubectl top every ${kc.topIntervalMs / 1000} s (metrics resolution)`);
-    return { serverUrl: pf.url, pgUrl };
+    this.kubectl = attached.kubectl;
+    this.forward = attached.forward;
+    this.pods = attached.pods;
+    return { serverUrl: attached.serverUrl, pgUrl: attached.pgUrl };
   }
 
   /** The credential the playbooks name (pg_auth) must exist on the server; checked where it can be. */
   private async credentialCheck(): Promise<void> {
-    const name = 'pg_k8s';
-    try {
-      const rows = await this.client!.query(inline({ text: 'SELECT count(*)::int4 AS n FROM noetl.credential WHERE name = $1', params: [name] }), 'noetl');
-      const n = Number(rows[0]?.n ?? 0);
-      this.store.check(n > 0 ? { name: 'credential', verdict: 'ok', detail: `${name} is registered` } : { name: 'credential', verdict: 'warn', detail: `${name} is not registered on the server`, hint: 'register it (noetl catalog register pg_k8s.json) or the postgres steps will fail' });
-    } catch (err) {
-      this.store.check({ name: 'credential', verdict: 'warn', detail: `could not check ${name}: ${oneLine(err)}` });
-    }
+    await credentialCheck(this.client!, this.store);
   }
 
   // ---- register -----------------------------------------------------------------------------------
