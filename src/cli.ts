@@ -307,6 +307,12 @@ async function diffCommand(id: string, o: { vs?: string; serverUrl?: string; hos
   }
 }
 
+/** The fault-profile numbers, one option each, on every command that starts a sandbox. */
+function withSandboxTuning(cmd: Command): Command {
+  for (const t of SANDBOX_TUNING) cmd.addOption(new Option(`--${t.flag} <value>`, t.help));
+  return cmd;
+}
+
 export function buildProgram(): Command {
   const pkg = JSON.parse(readFileSync(`${packageRoot()}/package.json`, 'utf8')) as { version: string };
   const program = new Command('noetl-loadrun')
@@ -343,13 +349,7 @@ export function buildProgram(): Command {
     .option('--sandbox-dialect <dialect>', 'sandbox server dialect: rust (default) or python')
     .addOption(new Option('--sandbox-fault <profile...>', `sandbox fault emulation: ${FAULT_PROFILES.join(', ')}`))
     .option('--allow-network', 'let sandbox http tools reach hosts other than httpbin.org/localhost')
-    .addOption(new Option('--http-error-rate <r>', SANDBOX_TUNING[0].help))
-    .addOption(new Option('--http-error-status <code>', SANDBOX_TUNING[1].help))
-    .addOption(new Option('--latency-ms <ms>', SANDBOX_TUNING[2].help))
-    .addOption(new Option('--crash-after-calls <n>', SANDBOX_TUNING[3].help))
-    .addOption(new Option('--loop-state-cap-bytes <n>', SANDBOX_TUNING[4].help))
-    .addOption(new Option('--loop-inline-max-bytes <n>', SANDBOX_TUNING[5].help))
-    .addOption(new Option('--loop-preview-bytes <n>', SANDBOX_TUNING[6].help))
+
     .option('--stall-seconds <s>', 'no new rows and no new events for this long is a stall', '30')
     .option('--timeout <s>', 'end observation after this many seconds', '1800')
     .option('--poll-interval <s>', 'status/events/rows poll interval in seconds', '1')
@@ -363,7 +363,8 @@ export function buildProgram(): Command {
     .action(async (opts: RunOpts) => {
       process.exitCode = await runCommand(opts);
     });
-  program
+  withSandboxTuning(program);
+  const sandbox = program
     .command('sandbox')
     .description('run the embedded sandbox standalone until Ctrl-C (NoETL API, Postgres, echo endpoint on 127.0.0.1)')
     .option('--dialect <dialect>', 'rust (default) or python')
@@ -371,16 +372,10 @@ export function buildProgram(): Command {
     .option('--pg-url <url>', 'use this Postgres instead of the embedded one')
     .option('--port <port>', 'API port (default: a free one)')
     .option('--allow-network', 'let http tools reach outside hosts')
-    .addOption(new Option('--http-error-rate <r>', SANDBOX_TUNING[0].help))
-    .addOption(new Option('--http-error-status <code>', SANDBOX_TUNING[1].help))
-    .addOption(new Option('--latency-ms <ms>', SANDBOX_TUNING[2].help))
-    .addOption(new Option('--crash-after-calls <n>', SANDBOX_TUNING[3].help))
-    .addOption(new Option('--loop-state-cap-bytes <n>', SANDBOX_TUNING[4].help))
-    .addOption(new Option('--loop-inline-max-bytes <n>', SANDBOX_TUNING[5].help))
-    .addOption(new Option('--loop-preview-bytes <n>', SANDBOX_TUNING[6].help))
     .action(async (opts) => {
       process.exitCode = await sandboxCommand(opts);
     });
+  withSandboxTuning(sandbox);
   program
     .command('diff <execution_id>')
     .description('missing items of a parent execution (and cross-mode with --vs), from Postgres or the query endpoint')
