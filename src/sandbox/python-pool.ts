@@ -2,9 +2,11 @@
 // A worker that dies fails its in-flight call with a clear message and is replaced.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import { packageRoot } from '../paths.js';
 
-const WORKER_SCRIPT = fileURLToPath(new URL('./python_worker.py', import.meta.url));
+// From the package root, so the built (dist/) sandbox finds the script too (tsc does not copy it).
+const WORKER_SCRIPT = path.join(packageRoot(), 'src', 'sandbox', 'python_worker.py');
 
 export interface PythonCall {
   code: string;
