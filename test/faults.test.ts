@@ -104,6 +104,29 @@ describe('API answering 500, then hanging for 10 s', () => {
   });
 });
 
+describe('a launch whose answer is lost', () => {
+  let sb: TestSandbox;
+  let proxy: Awaited<ReturnType<typeof startFaultProxy>>;
+  afterAll(async () => {
+    await proxy?.close();
+    await sb?.close();
+  });
+
+  it('adopts the execution that started instead of launching it twice', async () => {
+    sb = await sandbox();
+    proxy = await startFaultProxy(sb.apiUrl);
+    proxy.dropNextAnswer(/^\/api\/execute$/);
+    const dir = tmp();
+    const r = await runCli(['--server-url', proxy.url, '--pg-url', sb.pgUrl, '--seed-rows', '30', '--payload-kb', '4', '--no-tui', '--report-dir', dir]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(proxy.dropped).toBe(1);
+    expect(r.stdout).toMatch(/launch of \w+ failed on the network .*checking whether it started/);
+    expect(r.stdout).toMatch(/\w+ had started as execution \d+/);
+    const parents = await sb.pool.query(`SELECT count(*)::int AS n FROM noetl.event WHERE event_type = 'playbook_started' AND parent_execution_id IS NULL`);
+    expect(parents.rows[0].n).toBe(2); // one per mode, none twice
+  });
+});
+
 describe('Postgres connections terminated mid-run', () => {
   let sb: TestSandbox;
   afterAll(async () => sb?.close());

@@ -1,5 +1,6 @@
 // The run orchestrator: preflight → register → launch (side by side or sequential) → observe → finalize.
 // It owns the sources and pushes everything into the store; it never imports a renderer.
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { payloadFor, readPlaybookFile, type RunConfig } from '../config.js';
 import { envError, EXIT, LoadrunError, oneLine, type ExitCode } from '../errors.js';
@@ -291,7 +292,7 @@ export class Orchestrator {
     // Both modes start together with identical parameters (only execution_mode differs).
     const results = await Promise.allSettled(
       modes.map(async (mode) => {
-        const id = await this.client!.execute(this.parentPath, payloadFor(mode, this.config, this.workerPath));
+        const id = await this.launchOne(mode);
         this.store.launched(mode, id);
         this.cursors.set(id, null);
         return id;
@@ -302,6 +303,30 @@ export class Orchestrator {
       if (r.status === 'rejected') this.store.setVerdict(modes[i], 'not-launched', oneLine(r.reason));
     });
     if (failed && results.every((r) => r.status === 'rejected')) throw failed.reason;
+  }
+
+  /**
+   * Starts one mode. Execute is not idempotent, so a launch that failed on the network (a dropped
+   * port-forward mid-request) is never blindly repeated: the payload carries a launch id, and the event
+   * log is asked whether that execution started before trying again.
+   */
+  private async launchOne(mode: Mode): Promise<string> {
+    const launchId = randomUUID();
+    const payload = { ...payloadFor(mode, this.config, this.workerPath), loadrun_launch_id: launchId };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.client!.execute(this.parentPath, payload);
+      } catch (err) {
+        if (err instanceof HttpStatusError || attempt >= 4 || this.stopping) throw err; // the server answered: final
+        this.store.log('loadrun', 'warn', `launch of ${mode} failed on the network (${oneLine(err)}); checking whether it started`);
+        await sleep(1000 * attempt, this.stop.signal);
+        const started = await this.rows?.launched(launchId).catch(() => undefined);
+        if (started) {
+          this.store.log('loadrun', 'info', `${mode} had started as execution ${started}`);
+          return started;
+        }
+      }
+    }
   }
 
   private async observe(modes: Mode[], deadline: number): Promise<void> {

@@ -38,6 +38,8 @@ export interface RowsSource {
   workload(executionId: string): Promise<Record<string, unknown> | null>;
   /** Checks that SQL runs at all (independent of the fixture tables). */
   ping(): Promise<void>;
+  /** The execution id a launch id started, if its start event exists. */
+  launched(launchId: string): Promise<string | undefined>;
   close(): Promise<void>;
 }
 
@@ -113,6 +115,11 @@ abstract class BaseRows implements RowsSource {
   async summarize(executionId: string): Promise<unknown> {
     const rows = await this.run(q.summarize(executionId));
     return rows[0]?.data ?? null;
+  }
+
+  async launched(launchId: string): Promise<string | undefined> {
+    const rows = await this.run(q.launched(launchId));
+    return rows[0] ? String(rows[0].execution_id) : undefined;
   }
 
   async ping(): Promise<void> {

@@ -88,6 +88,13 @@ export const q = {
       ORDER BY event_id LIMIT 1`,
     params: [executionId],
   }),
+  /** The execution started with this loadrun launch id in its workload, if any. */
+  launched: (launchId: string): Sql => ({
+    text: `SELECT execution_id::text AS execution_id FROM noetl.event
+      WHERE event_type IN ('playbook_started', 'playbook.initialized') AND context->'workload'->>'loadrun_launch_id' = $1
+      ORDER BY event_id LIMIT 1`,
+    params: [launchId],
+  }),
   eventCount: (executionIds: string[]): Sql => ({
     text: `SELECT count(*)::int4 AS n FROM noetl.event WHERE execution_id = ANY($1::bigint[])`,
     params: [executionIds],

@@ -10,6 +10,8 @@ export async function startFaultProxy(target: string) {
   const counts = { pass: 0, error500: 0, hang: 0 };
   const hung = new Set<http.ServerResponse>();
   const listeners: Array<(req: http.IncomingMessage) => void> = [];
+  let dropAnswer: RegExp | undefined; // forward the next matching request, then drop its answer
+  let dropped = 0;
   const server = http.createServer((req, res) => {
     for (const l of listeners) l(req);
     counts[mode]++;
@@ -24,7 +26,15 @@ export async function startFaultProxy(target: string) {
       res.on('close', () => hung.delete(res));
       return; // never answers
     }
+    const drop = dropAnswer?.test(req.url ?? '') ?? false;
+    if (drop) dropAnswer = undefined;
     const up = http.request({ host: t.hostname, port: t.port, method: req.method, path: req.url, headers: req.headers }, (r) => {
+      if (drop) {
+        dropped++;
+        r.resume();
+        r.on('end', () => req.socket.destroy()); // the server did the work; the client sees a reset
+        return;
+      }
       res.writeHead(r.statusCode ?? 502, r.headers);
       r.pipe(res);
     });
@@ -41,6 +51,13 @@ export async function startFaultProxy(target: string) {
     setMode(m: ProxyMode) {
       mode = m;
       if (m !== 'hang') for (const r of hung) r.destroy();
+    },
+    /** The next request whose path matches reaches the server, but its answer is dropped. */
+    dropNextAnswer(path: RegExp) {
+      dropAnswer = path;
+    },
+    get dropped() {
+      return dropped;
     },
     onRequest(fn: (req: http.IncomingMessage) => void) {
       listeners.push(fn);
