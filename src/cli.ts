@@ -223,7 +223,6 @@ async function runCommand(o: RunOpts): Promise<number> {
   } else {
     const headless = startHeadless(orch.store, { json: Boolean(o.json) });
     outcome = await orch.run();
-    reports.write(orch.store.snapshot(), outcome, orch.observerStats());
     headless.final(outcome);
   }
   reports.write(orch.store.snapshot(), outcome, orch.observerStats());

@@ -94,8 +94,7 @@ export class Orchestrator {
     if (failure) {
       this.store.log('loadrun', 'error', oneLine(failure));
       for (const m of this.config.modes) {
-        const v = this.store.snapshot().modes.find((x) => x.mode === m)!.verdict;
-        if (v === 'pending') this.store.setVerdict(m, 'not-launched', oneLine(failure));
+        if (this.verdictOf(m) === 'pending') this.store.setVerdict(m, 'not-launched', oneLine(failure));
       }
     }
     this.store.setPhase('finalize', 'running');
@@ -168,7 +167,7 @@ export class Orchestrator {
       const sb = this.sandbox;
       this.life.add('sandbox', () => sb.stop());
       void sb.exited.then((code) => {
-        if (!this.store.snapshot().finished) this.store.log('sandbox', 'error', `the sandbox process exited (code ${code})`);
+        if (!this.store.isFinished) this.store.log('sandbox', 'error', `the sandbox process exited (code ${code})`);
       });
       registerSecret(new URL(sb.pgUrl).password);
       serverUrl = sb.apiUrl;
@@ -211,7 +210,7 @@ export class Orchestrator {
       faults: c.faults,
     });
     if (c.target === 'cluster') {
-      await this.credentialCheck();
+      await credentialCheck(client, this.store);
     } else if (client.sandbox) {
       this.pods = new SandboxPods(async () => {
         const info = await client.sandboxInfo();
@@ -238,11 +237,6 @@ export class Orchestrator {
     this.forward = attached.forward;
     this.pods = attached.pods;
     return { serverUrl: attached.serverUrl, pgUrl: attached.pgUrl };
-  }
-
-  /** The credential the playbooks name (pg_auth) must exist on the server; checked where it can be. */
-  private async credentialCheck(): Promise<void> {
-    await credentialCheck(this.client!, this.store);
   }
 
   // ---- register -----------------------------------------------------------------------------------
@@ -334,8 +328,7 @@ export class Orchestrator {
     const detectors = new Map(modes.map((m) => [m, new StallDetector(c.stallSeconds, Date.now())]));
     let tick = 0;
     for (;;) {
-      const live = modes.filter((m) => this.verdictOf(m) === 'running' || this.verdictOf(m) === 'stalled');
-      const open = live.filter((m) => this.verdictOf(m) === 'running');
+      const open = modes.filter((m) => this.verdictOf(m) === 'running');
       if (!open.length || this.stopping) break;
       if (Date.now() > deadline) {
         for (const m of open) this.store.setVerdict(m, 'timeout', `--timeout ${c.timeoutSeconds}s reached`);
@@ -348,13 +341,13 @@ export class Orchestrator {
   }
 
   private verdictOf(mode: Mode) {
-    return this.store.snapshot().modes.find((m) => m.mode === mode)!.verdict;
+    return this.store.modeFacts(mode).verdict;
   }
 
   private async pollMode(mode: Mode, tick: number, detector: StallDetector): Promise<void> {
     const client = this.client!;
     const rows = this.rows!;
-    const parent = this.store.snapshot().modes.find((m) => m.mode === mode)!.executionId!;
+    const parent = this.store.modeFacts(mode).executionId!;
     try {
       const st = await client.status(parent);
       this.store.status(mode, st);
@@ -368,7 +361,7 @@ export class Orchestrator {
       const stats = await rows.stats(parent);
       this.store.rows(mode, stats);
       this.store.setDegraded(null);
-      const snap = this.store.snapshot().modes.find((m) => m.mode === mode)!;
+      const snap = this.store.modeFacts(mode);
       const now = Date.now();
       detector.observe(stats.storedRows, snap.eventCount, now);
       if (st.state !== 'running') {

@@ -355,6 +355,14 @@ export class RunStore {
   }
 
   // ---- reads --------------------------------------------------------------------------------------
+  /** The few per-mode facts the poll loop needs, without building a whole snapshot. */
+  modeFacts(mode: Mode): { verdict: ModeVerdict; executionId: string | null; eventCount: number; expected: number } {
+    const s = this.m(mode);
+    return { verdict: s.verdict, executionId: s.executionId, eventCount: s.eventCount, expected: s.expected };
+  }
+  get isFinished(): boolean {
+    return this.finished;
+  }
   /** Executions of a mode that have no terminal event yet. */
   openExecutions(mode: Mode): string[] {
     const s = this.m(mode);

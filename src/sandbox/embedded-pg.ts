@@ -179,14 +179,3 @@ export async function startEmbeddedPg(log: (msg: string) => void = () => {}): Pr
     stop,
   };
 }
-
-/** A Postgres URL with its password replaced, for anything shown or written. */
-export function maskUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '****';
-    return u.toString();
-  } catch {
-    return url.replace(/:\/\/([^:/@]+):[^@]*@/, '://$1:****@');
-  }
-}

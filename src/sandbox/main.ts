@@ -5,7 +5,8 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { startApi } from './api.js';
 import { startEcho } from './echo.js';
-import { maskUrl, startEmbeddedPg, type EmbeddedPg } from './embedded-pg.js';
+import { startEmbeddedPg, type EmbeddedPg } from './embedded-pg.js';
+import { redact } from '../redact.js';
 import { Engine, type Dialect } from './engine.js';
 import { EventLog, SCHEMA_SQL } from './event-log.js';
 import { DEFAULT_LOOP_STATE_LIMITS } from './loop-state.js';
@@ -125,7 +126,7 @@ async function main(): Promise<void> {
       log,
     });
     cleanup.push(() => api.close());
-    out({ type: 'ready', apiUrl: api.url, pgUrl, pgUrlMasked: maskUrl(pgUrl), echoUrl: echo.url, dialect, faults, processes: processes() });
+    out({ type: 'ready', apiUrl: api.url, pgUrl, pgUrlMasked: redact(pgUrl), echoUrl: echo.url, dialect, faults, processes: processes() });
   } catch (err) {
     out({ type: 'fatal', msg: (err as Error).message });
     await shutdown(3);
