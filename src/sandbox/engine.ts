@@ -298,15 +298,15 @@ export class Engine {
             const value = r as { final: unknown; sizes: number[] };
             if (state) {
               const accepted = state.append(value.sizes);
-              if (!accepted) {
-                if (!rejectLogged) {
-                  rejectLogged = true;
-                  this.o.log('error', `loop ${step.step}: state write of ${state.bytes + state.entryBytes(value.sizes)} bytes rejected (cap ${state.limits.capBytes}, emulated NATS KV max_payload)`);
-                }
-                this.emit(exec, { event_type: 'loop.state.rejected', node_name: step.step, node_type: 'loop', status: 'REJECTED', current_index: index, meta: { loop_state: { bytes: state.bytes, cap: state.limits.capBytes, recorded: state.recorded, emulation: 'legacy-loop-state' } } });
-                return;
+              if (!accepted && !rejectLogged) {
+                rejectLogged = true;
+                this.o.log('error', `loop ${step.step}: state write of ${state.bytes + state.entryBytes(value.sizes)} bytes rejected (cap ${state.limits.capBytes}, emulated NATS KV max_payload)`);
               }
-              this.emit(exec, { event_type: 'loop.state.updated', node_name: step.step, node_type: 'loop', status: 'UPDATED', current_index: index, meta: { loop_state: { bytes: state.bytes, cap: state.limits.capBytes, recorded: state.recorded, emulation: 'legacy-loop-state' } } });
+              this.emit(exec, {
+                event_type: accepted ? 'loop.state.updated' : 'loop.state.rejected', node_name: step.step, node_type: 'loop', status: accepted ? 'UPDATED' : 'REJECTED', current_index: index,
+                meta: { loop_state: { bytes: state.bytes, cap: state.limits.capBytes, recorded: state.recorded, emulation: 'legacy-loop-state' } },
+              });
+              if (!accepted) return;
             }
             results[index] = value.final;
             stats.success++;
