@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import asciichart from 'asciichart';
 import { App } from '../components/App.js';
 import { RunStore } from '../src/run/store.js';
-import type { NoetlEvent } from '../src/noetl/client.js';
+import type { NoetlEvent } from '../src/model.js';
 
 const { values } = parseArgs({ options: { mode: { type: 'string' }, rate: { type: 'string' }, seconds: { type: 'string' }, out: { type: 'string' } } });
 const mode = values.mode as 'app' | 'naive-app' | 'naive';
@@ -56,15 +56,15 @@ async function main() {
       { mode: 'direct_stress', expected: 100000 },
       { mode: 'chunked_optimal', expected: 100000 },
     ]);
-    store.launched('direct_stress', '1');
-    store.launched('chunked_optimal', '2');
+    store.markLaunched('direct_stress', '1');
+    store.markLaunched('chunked_optimal', '2');
     let rows = 0;
     feed = (evs) => {
-      store.events('direct_stress', evs.slice(0, evs.length >> 1));
-      store.events('chunked_optimal', evs.slice(evs.length >> 1));
+      store.recordEvents('direct_stress', evs.slice(0, evs.length >> 1));
+      store.recordEvents('chunked_optimal', evs.slice(evs.length >> 1));
       if (++rows % 10 === 0) {
-        store.rows('direct_stress', stats(rows));
-        store.rows('chunked_optimal', stats(rows));
+        store.recordRows('direct_stress', stats(rows));
+        store.recordRows('chunked_optimal', stats(rows));
       }
     };
     const actions = { quit() {}, reconnect() {}, writeSnapshot() {}, togglePause() {} };

@@ -1,5 +1,5 @@
 // Small formatting helpers for the panels.
-import type { EventKind } from '../src/run/events.js';
+import type { EventKind } from '../src/model.js';
 
 export const KIND_COLOR: Record<EventKind, string> = {
   start: 'cyan',

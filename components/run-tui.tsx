@@ -1,51 +1,38 @@
-// Runs the orchestrator under the Ink TUI. One quit path: the first q / Ctrl-C (or SIGINT/SIGTERM) stops
-// observing and finalizes; a second one forces. After a run that ended by itself, q exits. The terminal
-// is restored by Ink's unmount, then the summary and diff are printed to the normal screen.
+// Runs the orchestrator under the Ink TUI (InkLifecycleRoot-style: this is the TUI's only exit site).
+// Quit presses and signals are counted by the lifecycle owner alone: the first asks for a graceful stop
+// and a second forces. After a run that ended by itself, q leaves. The terminal is restored by Ink's
+// unmount, then the summary and diff are printed to the normal screen.
 import { render } from 'ink';
+import type { Lifecycle } from '../src/lifecycle.js';
+import type { RunOutcome } from '../src/model.js';
 import { redact } from '../src/redact.js';
 import { finalText } from '../src/render/text.js';
-import type { Lifecycle } from '../src/lifecycle.js';
-import type { Orchestrator, RunOutcome } from '../src/run/orchestrator.js';
+import type { Orchestrator } from '../src/run/orchestrator.js';
 import { App } from './App.js';
 
 export interface TuiOptions {
-  writeSnapshot: () => string | void;
+  /** Writes the reports now; returns where. */
+  writeSnapshot: () => string;
 }
 
 export async function runTui(orch: Orchestrator, life: Lifecycle, o: TuiOptions): Promise<RunOutcome> {
   let outcome: RunOutcome | undefined;
   let stopRequested = false;
-  let presses = 0;
-  let resolveQuit!: () => void;
-  const quit = new Promise<void>((r) => (resolveQuit = r));
-
-  const actions = {
-    quit() {
-      presses++;
-      if (outcome) return resolveQuit(); // the run is over: leave
-      if (presses === 1) {
-        stopRequested = true;
-        orch.requestStop('interrupted');
-      } else {
-        life.interrupt('second quit'); // forced
-      }
-    },
-    reconnect: () => orch.reconnect(),
-    writeSnapshot: () => {
-      const where = o.writeSnapshot();
-      orch.store.log('loadrun', 'info', `report snapshot written${where ? ` to ${where}` : ''}`);
-    },
-    togglePause: () => orch.store.togglePause(),
-  };
-  // Signals take the same path as the first q.
+  let leave!: () => void;
+  const left = new Promise<void>((r) => (leave = r));
   life.whenInterrupted(() => {
     stopRequested = true;
   });
-
+  const actions = {
+    quit: () => (outcome ? leave() : life.interrupt('quit key')),
+    reconnect: () => orch.reconnect(),
+    writeSnapshot: () => orch.store.log('loadrun', 'info', `report snapshot written to ${o.writeSnapshot()}`),
+    togglePause: () => orch.store.togglePause(),
+  };
   const ink = render(<App store={orch.store} actions={actions} />, { exitOnCtrlC: false, maxFps: 10, patchConsole: false });
   life.add('terminal', () => ink.unmount());
   outcome = await orch.run();
-  if (!stopRequested) await quit; // keep the final screen (diff view) until the user leaves
+  if (!stopRequested) await left; // keep the final screen (diff view) until the user leaves
   ink.unmount();
   await ink.waitUntilExit().catch(() => {});
   process.stdout.write(redact(finalText(orch.store.snapshot(), outcome)) + '\n');

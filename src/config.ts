@@ -1,10 +1,10 @@
 // Run parameters, presets and their validation: every bad value gets one line naming the input and what
 // is allowed (exit code 2).
 import { readFileSync } from 'node:fs';
+import ms from 'ms';
 import YAML from 'yaml';
 import { usageError } from './errors.js';
-import type { Mode, RunParams } from './report/missing-items.js';
-import { MODES } from './report/missing-items.js';
+import { MODES, type Dialect, type Mode, type RunParams, type TargetKind } from './model.js';
 import { FAULT_PROFILES } from './sandbox/faults.js';
 
 export const PRESETS: Record<string, RunParams & { note: string }> = {
@@ -14,14 +14,12 @@ export const PRESETS: Record<string, RunParams & { note: string }> = {
 };
 export const DEFAULT_PRESET = 'fixture';
 
-export type Target = 'sandbox' | 'server' | 'cluster';
-
 export interface RunConfig {
-  target: Target;
+  target: TargetKind;
   serverUrl?: string;
   token?: string;
   serverSource?: string;
-  sandboxDialect: 'rust' | 'python';
+  sandboxDialect: Dialect;
   faults: string[];
   /** Extra sandbox flags: fault-profile numbers. */
   sandboxArgs: string[];
@@ -103,6 +101,18 @@ export function positiveNumber(raw: unknown, what: string, { min = 0.1, max = 86
   return n;
 }
 
+/**
+ * A duration in seconds: a bare number is seconds (`30`, `1.5`); with a unit it is what `ms` reads
+ * (`30s`, `5m`, `1h`, `2 days`). `what` names the flag in the error.
+ */
+export function parseDuration(raw: unknown, what: string, { min = 0.1, max = 86_400 } = {}): number {
+  const s = String(raw).trim();
+  const seconds = /^\d+(\.\d+)?$/.test(s) ? Number(s) : /^\d/.test(s) ? ms(s as ms.StringValue) / 1000 : NaN;
+  if (!Number.isFinite(seconds)) throw usageError(`${what} must be a number, got ${JSON.stringify(s)}: seconds, or a duration such as 30s, 5m, 1h`);
+  if (seconds < min || seconds > max) throw usageError(`${what} must be between ${min} and ${max} seconds, got ${seconds}`);
+  return seconds;
+}
+
 export function parseModes(raw: string | undefined): Mode[] {
   if (!raw || raw === 'both') return [...MODES];
   const list = raw.split(',').map((s) => s.trim()).filter(Boolean);
@@ -163,13 +173,13 @@ export function readPlaybookFile(file: string, flag: string): { text: string; pa
 }
 
 /** The payload both modes are launched with: identical but for execution_mode. */
-export function payloadFor(mode: Mode, c: Pick<RunConfig, 'params' | 'workerPath'>, workerPath: string): Record<string, unknown> {
+export function payloadFor(mode: Mode, params: RunParams, workerPath: string): Record<string, unknown> {
   return {
     execution_mode: mode,
-    seed_rows: c.params.seedRows,
-    payload_kb_per_item: c.params.payloadKb,
-    batch_size: c.params.batchSize,
-    max_batches: c.params.maxBatches,
+    seed_rows: params.seedRows,
+    payload_kb_per_item: params.payloadKb,
+    batch_size: params.batchSize,
+    max_batches: params.maxBatches,
     batch_worker_path: workerPath,
   };
 }

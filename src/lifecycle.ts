@@ -8,7 +8,6 @@ export class Lifecycle {
   private ran: Promise<void> | undefined;
   private interrupts = 0;
   private readonly onInterrupt: Array<(signal: string) => void> = [];
-  interrupted = false;
 
   constructor() {
     const handler = (signal: NodeJS.Signals) => this.interrupt(signal);
@@ -35,9 +34,12 @@ export class Lifecycle {
     this.onInterrupt.push(fn);
   }
 
+  /**
+   * The one place interrupts are counted, whatever sent them (a signal, q or Ctrl-C in the TUI): the first
+   * asks every listener for a graceful stop, a second forces.
+   */
   interrupt(signal: string): void {
     this.interrupts++;
-    this.interrupted = true;
     if (this.interrupts === 1) {
       for (const fn of this.onInterrupt) fn(signal);
       if (!this.onInterrupt.length) void this.exit(130);

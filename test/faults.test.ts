@@ -6,10 +6,11 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, ROOT, runCli } from './helpers/cli.js';
 import { api, sandbox, type TestSandbox } from './helpers/sandbox.js';
-import { loadrunProcesses } from './helpers/tmux.js';
+import { leftovers, ProcessScope } from './helpers/scope.js';
 import { startFakeKubeApi } from './fakes/kube-api.js';
 import { startFaultProxy } from './fakes/fault-proxy.js';
 import { HAS_KUBECTL } from './helpers/kubectl.js';
+import { alive } from '../src/sandbox/embedded-pg.js';
 
 const FAKE_KUBECTL = path.join(ROOT, 'test', 'fakes', 'kubectl-fake-pf.mjs');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -197,11 +198,19 @@ describe('Ctrl-C and SIGTERM in each phase', () => {
   const cases = phases.flatMap((p) => [[p, 'SIGINT'], [p, 'SIGTERM']] as const);
 
   it.each(cases)('%s + %s: exit 130, report written, nothing left running', async (phase, signal) => {
-    expect(loadrunProcesses()).toEqual([]);
+    const scope = new ProcessScope('signal');
+    try {
+      await signalInPhase(scope, phase, signal);
+    } finally {
+      scope.dispose();
+    }
+  });
+
+  async function signalInPhase(scope: ProcessScope, phase: (typeof phases)[number], signal: NodeJS.Signals): Promise<void> {
     const dir = path.join(tmp(), 'r');
     const child = spawn(process.execPath, [BIN, '--no-tui', '--seed-rows', '60', '--payload-kb', '8', '--report-dir', dir], {
       cwd: ROOT,
-      env: { ...process.env, CI: 'true', NOETL_LOADRUN_TEST_HOLD: `${phase}:20000` },
+      env: scope.env({ CI: 'true', NOETL_LOADRUN_TEST_HOLD: `${phase}:20000` }),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
@@ -220,14 +229,17 @@ describe('Ctrl-C and SIGTERM in each phase', () => {
     const state = Object.fromEntries(summary.phases.map((p: { name: string; state: string }) => [p.name, p.state]));
     if (phase !== 'finalize') expect(state[phase]).toBe('failed');
     if (phase === 'observe' || phase === 'finalize') expect(summary.modes.every((m: { execution_id: string | null }) => m.execution_id)).toBe(true);
-    await sleep(300);
-    expect(loadrunProcesses()).toEqual([]);
-  });
+    expect(await leftovers(scope)).toEqual([]);
+  }
 });
 
 describe('after a SIGKILL', () => {
+  // Both starts share one TMPDIR, so they share the stale-cluster registry, and no other test's.
+  const scope = new ProcessScope('sigkill');
+  afterAll(() => scope.dispose());
+
   it('the next start cleans the stale sandbox cluster', async () => {
-    const first = spawn(process.execPath, [BIN, 'sandbox'], { cwd: ROOT, env: { ...process.env, CI: 'true' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const first = spawn(process.execPath, [BIN, 'sandbox'], { cwd: ROOT, env: scope.env({ CI: 'true' }), stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     first.stdout.on('data', (d) => (out += d));
     for (let i = 0; i < 300 && !out.includes('processes:'); i++) await sleep(100);
@@ -239,15 +251,15 @@ describe('after a SIGKILL', () => {
     first.kill('SIGKILL');
     await sleep(500);
     expect(() => process.kill(postgres, 0)).not.toThrow(); // orphaned postmaster still up
-    const second = spawn(process.execPath, [BIN, 'sandbox'], { cwd: ROOT, env: { ...process.env, CI: 'true' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const second = spawn(process.execPath, [BIN, 'sandbox'], { cwd: ROOT, env: scope.env({ CI: 'true' }), stdio: ['ignore', 'pipe', 'pipe'] });
     let out2 = '';
     second.stdout.on('data', (d) => (out2 += d));
     const exited = new Promise<number | null>((r) => second.on('close', (c) => r(c)));
     for (let i = 0; i < 300 && !out2.includes('processes:'); i++) await sleep(100);
     expect(out2).toMatch(/cleaned a stale sandbox Postgres cluster \(owner pid \d+ is gone, postmaster \d+ stopped\)/);
-    expect(() => process.kill(postgres, 0)).toThrow();
+    expect(alive(postgres)).toBe(false); // a zombie awaiting its reaper counts as gone
     second.kill('SIGINT');
     expect(await exited).toBe(0);
-    expect(loadrunProcesses()).toEqual([]);
+    expect(await leftovers(scope)).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { compressRanges, crossMode, expectedRows, formatRanges, intersect, missingPerWindow, rangeCount, subtract, type ModeDiff } from '../src/report/missing-items.js';
+import { compressRanges, crossMode, expectedRows, formatRanges, intersect, missingPerWindow, rangeCount, subtract } from '../src/diff/missing-items.js';
+import type { ModeDiff } from '../src/model.js';
 
 describe('compressRanges', () => {
   it.each([

@@ -15,22 +15,22 @@ function feed(): RunStore {
     { mode: 'chunked_optimal', expected: 220 },
   ]);
   store.setTarget({ kind: 'sandbox', serverUrl: 'http://127.0.0.1:40000', dialect: 'rust 3.83.1', rowsSource: 'postgres (direct)', faults: ['legacy-loop-state'] });
-  store.launched('direct_stress', '583461712347136001');
-  store.launched('chunked_optimal', '583461712347136002');
-  store.childFound('chunked_optimal', '583461712347136100', 2);
+  store.markLaunched('direct_stress', '583461712347136001');
+  store.markLaunched('chunked_optimal', '583461712347136002');
+  store.addChild('chunked_optimal', '583461712347136100', 2);
   let id = 583461712347137000n;
   const ev = (exec: string, type: string, node: string, status: string) => ({ eventId: String(id++), executionId: exec, type, node, status, createdAt: null });
   for (let i = 0; i < 30; i++) {
-    store.events('direct_stress', [ev('583461712347136001', 'command.issued', 'run_direct_stress', 'PENDING'), ev('583461712347136001', 'command.completed', 'run_direct_stress', 'success')]);
-    store.events('chunked_optimal', [ev('583461712347136100', 'call.done', 'process_batch_pipeline', 'COMPLETED')]);
+    store.recordEvents('direct_stress', [ev('583461712347136001', 'command.issued', 'run_direct_stress', 'PENDING'), ev('583461712347136001', 'command.completed', 'run_direct_stress', 'success')]);
+    store.recordEvents('chunked_optimal', [ev('583461712347136100', 'call.done', 'process_batch_pipeline', 'COMPLETED')]);
   }
-  store.events('chunked_optimal', [ev('583461712347136100', 'call.error', 'process_batch_pipeline', 'RETRYING')]);
+  store.recordEvents('chunked_optimal', [ev('583461712347136100', 'call.error', 'process_batch_pipeline', 'RETRYING')]);
   const stats = (n: number) => ({ storedRows: n, okRows: n, minItemId: 1, maxItemId: n, avgRequestBytes: 262144, avgResponseBytes: 524700, firstAt: 1, lastAt: 2, perBatch: { '0': n } });
-  store.rows('direct_stress', stats(134));
-  store.rows('chunked_optimal', stats(180));
-  store.pod({ name: 'sandbox-server', role: 'server', cpuMillicores: 850, memoryBytes: 230 * 1048576, sampledAt: Date.now() });
-  store.pod({ name: 'sandbox-postgres', role: 'postgres', cpuMillicores: 400, memoryBytes: 330 * 1048576, sampledAt: Date.now() });
-  store.stalled('direct_stress', { since: Date.now() - 31_000, idleSeconds: 31, maxPersistedItemId: 134, storedRows: 134, expectedRows: 220, iterationsIssued: 134, iterationsDone: 134, retriesPerNode: {}, openExecutions: ['583461712347136001'], podMemoryTrend: [{ pod: 'sandbox-server', firstMiB: 114, lastMiB: 230, deltaMiB: 116 }] });
+  store.recordRows('direct_stress', stats(134));
+  store.recordRows('chunked_optimal', stats(180));
+  store.recordPod({ name: 'sandbox-server', role: 'server', cpuMillicores: 850, memoryBytes: 230 * 1048576, sampledAt: Date.now() });
+  store.recordPod({ name: 'sandbox-postgres', role: 'postgres', cpuMillicores: 400, memoryBytes: 330 * 1048576, sampledAt: Date.now() });
+  store.markStalled('direct_stress', { since: Date.now() - 31_000, idleSeconds: 31, maxPersistedItemId: 134, storedRows: 134, expectedRows: 220, iterationsIssued: 134, iterationsDone: 134, retriesPerNode: {}, openExecutions: ['583461712347136001'], podMemoryTrend: [{ pod: 'sandbox-server', firstMiB: 114, lastMiB: 230, deltaMiB: 116 }] });
   store.setVerdict('direct_stress', 'stalled');
   store.log('sandbox', 'error', 'loop run_direct_stress: state write rejected (emulated)');
   return store;

@@ -3,19 +3,26 @@
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ROOT } from './helpers/cli.js';
-import { loadrunProcesses, Tmux } from './helpers/tmux.js';
+import { leftovers, ProcessScope } from './helpers/scope.js';
+import { Tmux } from './helpers/tmux.js';
 
 let tmux: Tmux | undefined;
-afterEach(() => tmux?.kill());
+let scope: ProcessScope;
+beforeEach(() => {
+  scope = new ProcessScope('tui');
+});
+afterEach(() => {
+  tmux?.kill();
+  scope.dispose();
+});
 
 describe('TUI end to end', () => {
   it('npm start at 120x40: live columns, pods, rows, progress, final diff, q exits 0 and cleans up', async () => {
-    expect(loadrunProcesses()).toEqual([]);
     const dir = path.join(mkdtempSync(path.join(os.tmpdir(), 'loadrun-tui-')), 'r');
     tmux = new Tmux(120, 40);
-    tmux.start(`npm start --silent -- --report-dir ${dir}`, ROOT);
+    tmux.start(`npm start --silent -- --report-dir ${dir}`, ROOT, { TMPDIR: scope.tmpdir });
     const live = await tmux.waitFor((s) => /stored|\d+\/240/.test(s) && /sandbox-server/.test(s) && /run_direct_stress|run_batch_workers/.test(s), 60_000);
     expect(live).toContain('direct_stress');
     expect(live).toContain('chunked_optimal');
@@ -35,13 +42,13 @@ describe('TUI end to end', () => {
     expect(after).toContain('EXIT=0');
     expect(after).toMatch(/Result: exit 0/);
     expect(after).toMatch(/(^|\s)icanon echo(\s|$)/m); // not -icanon / -echo: the terminal is restored
-    expect(loadrunProcesses()).toEqual([]);
+    expect(await leftovers(scope)).toEqual([]);
   });
 
   it('80x24 shows a compact layout that fits, never a broken frame; Ctrl-C stops gracefully with 130', async () => {
     const dir = path.join(mkdtempSync(path.join(os.tmpdir(), 'loadrun-tui-')), 'r');
     tmux = new Tmux(80, 24);
-    tmux.start(`node bin/noetl-loadrun.js --seed-rows 400 --payload-kb 64 --report-dir ${dir}`, ROOT);
+    tmux.start(`node bin/noetl-loadrun.js --seed-rows 400 --payload-kb 64 --report-dir ${dir}`, ROOT, { TMPDIR: scope.tmpdir });
     const s = await tmux.waitFor((x) => /\d+\/400/.test(x) && x.includes('chunked_optimal'), 60_000);
     const lines = s.replace(/\n+$/, '').split('\n');
     expect(lines.length).toBeLessThan(24);
@@ -52,13 +59,13 @@ describe('TUI end to end', () => {
     expect(after).toContain('EXIT=130');
     expect(after).toMatch(/Report: /);
     expect(after).toMatch(/(^|\s)icanon echo(\s|$)/m);
-    expect(loadrunProcesses()).toEqual([]);
+    expect(await leftovers(scope)).toEqual([]);
   });
 
   it('stress with legacy-loop-state shows direct_stress STALLED next to a completed chunked_optimal', async () => {
     const dir = path.join(mkdtempSync(path.join(os.tmpdir(), 'loadrun-tui-')), 'r');
     tmux = new Tmux(120, 40);
-    tmux.start(`node bin/noetl-loadrun.js --preset stress --sandbox-fault legacy-loop-state --stall-seconds 8 --report-dir ${dir}`, ROOT);
+    tmux.start(`node bin/noetl-loadrun.js --preset stress --sandbox-fault legacy-loop-state --stall-seconds 8 --report-dir ${dir}`, ROOT, { TMPDIR: scope.tmpdir });
     const live = await tmux.waitFor((x) => x.includes('FAULT legacy-loop-state (emulation)') && /\d+\/220/.test(x), 60_000);
     expect(live).toContain('direct_stress');
     const end = await tmux.waitFor((x) => x.includes('missing-items diff — final'), 150_000);
@@ -71,6 +78,6 @@ describe('TUI end to end', () => {
     tmux.keys('q');
     const after = await tmux.waitFor((x) => /EXIT=\d+/.test(x), 30_000);
     expect(after).toContain('EXIT=1');
-    expect(loadrunProcesses()).toEqual([]);
+    expect(await leftovers(scope)).toEqual([]);
   });
 });

@@ -3,26 +3,7 @@
 import { Agent, request, type Dispatcher } from 'undici';
 import { envError, LoadrunError, EXIT } from '../errors.js';
 import { idString, parseJson, stringifyJson } from '../json.js';
-
-export type Dialect = 'rust' | 'python';
-export type ExecState = 'running' | 'completed' | 'failed' | 'cancelled';
-
-export interface NormalStatus {
-  executionId: string;
-  state: ExecState;
-  currentStep: string | null;
-  progress: { totalSteps: number; completedSteps: number; runningSteps: number; failedSteps: number } | null;
-  raw: unknown;
-}
-
-export interface NoetlEvent {
-  eventId: string;
-  executionId: string;
-  type: string;
-  node: string | null;
-  status: string | null;
-  createdAt: string | null;
-}
+import type { Dialect, ExecState, NoetlEvent, NormalStatus } from '../model.js';
 
 export interface ClientOptions {
   baseUrl: string;
@@ -215,11 +196,6 @@ export class NoetlClient {
     assertId(id);
     const r = await this.json('GET', `/api/executions/${id}/status`, undefined, `status of ${id}`, true);
     return normaliseStatus(r, id);
-  }
-
-  async detail(id: string): Promise<Record<string, unknown>> {
-    assertId(id);
-    return this.json('GET', `/api/executions/${id}`, undefined, `execution ${id}`, true);
   }
 
   /** Events after a cursor, oldest first. Rust: the ehdb projection; Python: the events endpoint. */

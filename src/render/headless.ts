@@ -1,16 +1,16 @@
 // The headless renderer: a progress line per mode at most every 2 s, phase changes and warnings, then
 // the summary table and the diff; or, with --json, every store record as NDJSON on stdout.
+import type { RunOutcome, SnapshotSource } from '../model.js';
 import { redact } from '../redact.js';
-import { safeJson } from '../report/reports.js';
-import type { RunStore } from '../run/store.js';
+import { safeJson } from './reports.js';
 import { finalText, progressLine } from './text.js';
 
 export interface Headless {
   stop(): void;
-  final(outcome: { exitCode: number; reason: string }): void;
+  final(outcome: RunOutcome): void;
 }
 
-export function startHeadless(store: RunStore, o: { json: boolean; write?: (s: string) => void; intervalMs?: number }): Headless {
+export function startHeadless(store: SnapshotSource, o: { json: boolean; write?: (s: string) => void; intervalMs?: number }): Headless {
   const write = o.write ?? ((s: string) => process.stdout.write(s));
   if (o.json) {
     store.addSink((rec) => write(safeJson(rec) + '\n'));

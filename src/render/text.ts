@@ -1,6 +1,6 @@
 // Plain-text views of a snapshot, shared by the headless renderer and the TUI's exit print.
-import { formatRanges } from '../report/missing-items.js';
-import type { ModeView, Snapshot } from '../run/store.js';
+import type { ModeView, RunOutcome, Snapshot } from '../model.js';
+import { BUDGET, crossLines, diffSection, plain, stallLines, SUMMARY_HEAD, summaryCells } from './lines.js';
 
 export const secs = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
 
@@ -27,61 +27,21 @@ function pad(cells: string[], widths: number[]): string {
 }
 
 export function summaryTable(snap: Snapshot): string[] {
-  const head = ['mode', 'verdict', 'stored/expected', 'ok', 'min-max id', 'avg req B', 'avg resp B', 'events', 'retries', 'failures', 'seconds'];
-  const rows = snap.modes.map((m) => [
-    m.mode,
-    m.verdict.toUpperCase(),
-    `${m.stats?.storedRows ?? 0}/${m.expected}`,
-    String(m.stats?.okRows ?? 0),
-    `${m.stats?.minItemId ?? '-'}-${m.stats?.maxItemId ?? '-'}`,
-    String(Math.round(m.stats?.avgRequestBytes ?? 0)),
-    String(Math.round(m.stats?.avgResponseBytes ?? 0)),
-    String(m.eventCount),
-    String(m.retries),
-    String(m.failures),
-    m.startedAt ? ((( m.endedAt ?? snap.now) - m.startedAt) / 1000).toFixed(1) : '-',
-  ]);
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  return [pad(head, widths), pad(widths.map((w) => '-'.repeat(w)), widths), ...rows.map((r) => pad(r, widths))];
+  const rows = snap.modes.map((m) => summaryCells(m, snap.now));
+  const widths = SUMMARY_HEAD.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  return [pad(SUMMARY_HEAD, widths), pad(widths.map((w) => '-'.repeat(w)), widths), ...rows.map((r) => pad(r, widths))];
 }
 
-export function stallLines(m: ModeView): string[] {
-  if (!m.stall) return [];
-  const s = m.stall;
-  return [
-    `${m.mode} STALLED: no new rows or events for ${s.idleSeconds}s; max persisted item_id ${s.maxPersistedItemId ?? '-'} (${s.storedRows}/${s.expectedRows})`,
-    `  iterations issued ${s.iterationsIssued}, done ${s.iterationsDone}; retries per node: ${Object.entries(s.retriesPerNode).map(([k, v]) => `${k}=${v}`).join(', ') || 'none'}`,
-    `  executions with no terminal event: ${s.openExecutions.join(', ') || 'none'}`,
-    `  pod memory: ${s.podMemoryTrend.map((t) => `${t.pod} ${t.firstMiB}->${t.lastMiB} MiB`).join(', ') || 'no samples'}`,
-  ];
+/** "Missing items:" and the diff section, as the headless summary and the `diff` command print it. */
+export function diffText(modes: Array<{ label: string; diff: ModeView['diff'] }>, cross: Snapshot['cross']): string[] {
+  return ['Missing items:', ...plain(diffSection(modes, null, BUDGET.text), '  ', '  '), ...plain(crossLines(cross, BUDGET.text))];
 }
 
-export function diffLines(snap: Snapshot): string[] {
-  const out: string[] = ['Missing items:'];
-  for (const m of snap.modes) {
-    if (!m.diff) {
-      out.push(`  ${m.mode}: not measured`);
-      continue;
-    }
-    out.push(`  ${m.mode}: ${m.diff.missingCount} missing of ${m.diff.expected}: ${formatRanges(m.diff.missing)}`);
-    for (const w of m.diff.windows.filter((x) => x.missing > 0)) {
-      out.push(`    window ${w.batchNumber} (items ${w.from}-${w.to}): ${w.missing} missing (${formatRanges(w.ranges, 8)})`);
-    }
-  }
-  if (snap.cross) {
-    out.push('Cross-mode:');
-    out.push(`  stored by chunked_optimal, missing in direct_stress: ${formatRanges(snap.cross.onlyChunked)}`);
-    out.push(`  stored by direct_stress, missing in chunked_optimal: ${formatRanges(snap.cross.onlyDirect)}`);
-    out.push(`  missing in both: ${formatRanges(snap.cross.missingInBoth)}`);
-  }
-  return out;
-}
-
-export function finalText(snap: Snapshot, outcome: { exitCode: number; reason: string }): string {
+export function finalText(snap: Snapshot, outcome: RunOutcome): string {
   const lines = ['', ...summaryTable(snap), ''];
-  for (const m of snap.modes) lines.push(...stallLines(m));
+  for (const m of snap.modes) if (m.stall) lines.push(...plain(stallLines(m.mode, m.stall)));
   for (const m of snap.modes) if (m.error) lines.push(`${m.mode}: ${m.error}`);
-  lines.push(...diffLines(snap), '');
+  lines.push(...diffText(snap.modes.map((m) => ({ label: m.mode, diff: m.diff })), snap.cross), '');
   if (snap.reportDir) lines.push(`Report: ${snap.reportDir}`);
   lines.push(`Result: exit ${outcome.exitCode} — ${outcome.reason}`);
   return lines.join('\n');

@@ -24,12 +24,4 @@ export class Ring<T> {
     const a = this.toArray();
     return a.slice(Math.max(0, a.length - n));
   }
-
-  get size(): number {
-    return this.buf.length;
-  }
-
-  get latest(): T | undefined {
-    return this.buf.length ? this.buf[(this.start + this.buf.length - 1) % this.buf.length] : undefined;
-  }
 }

@@ -1,19 +1,6 @@
 // Stall detection: a running mode with no new persisted rows and no new events for `stallSeconds`.
 // Pure: the orchestrator feeds observations and asks for the verdict.
 
-export interface StallFacts {
-  since: number; // ms epoch of the last progress
-  idleSeconds: number;
-  maxPersistedItemId: number | null;
-  storedRows: number;
-  expectedRows: number;
-  iterationsIssued: number;
-  iterationsDone: number;
-  retriesPerNode: Record<string, number>;
-  openExecutions: string[]; // executions with no terminal event
-  podMemoryTrend: Array<{ pod: string; firstMiB: number; lastMiB: number; deltaMiB: number }>;
-}
-
 export class StallDetector {
   private lastRows = -1;
   private lastEvents = -1;

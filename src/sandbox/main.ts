@@ -3,11 +3,12 @@
 // shuts down on SIGINT/SIGTERM or when its parent closes stdin.
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { startApi } from './api.js';
+import { startApi } from './api/server.js';
 import { startEcho } from './echo.js';
 import { startEmbeddedPg, type EmbeddedPg } from './embedded-pg.js';
 import { redact } from '../redact.js';
-import { Engine, type Dialect } from './engine.js';
+import type { Dialect } from '../model.js';
+import { Engine } from './engine.js';
 import { EventLog, SCHEMA_SQL } from './event-log.js';
 import { DEFAULT_LOOP_STATE_LIMITS } from './loop-state.js';
 import { PythonPool } from './python-pool.js';

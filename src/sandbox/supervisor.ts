@@ -6,9 +6,10 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { envError } from '../errors.js';
+import type { Dialect, ProcessInfo } from '../model.js';
 
 export interface SandboxOptions {
-  dialect?: 'rust' | 'python';
+  dialect?: Dialect;
   faults?: string[];
   pgUrl?: string;
   allowNetwork?: boolean;
@@ -16,12 +17,6 @@ export interface SandboxOptions {
   extraArgs?: string[];
   readyTimeoutMs?: number;
   onLog?: (level: 'info' | 'error', msg: string) => void;
-}
-
-export interface SandboxProcessInfo {
-  role: string;
-  name: string;
-  pid: number;
 }
 
 export interface RunningSandbox {
@@ -32,7 +27,7 @@ export interface RunningSandbox {
   dialect: string;
   faults: string[];
   pid: number;
-  processes: SandboxProcessInfo[];
+  processes: ProcessInfo[];
   exited: Promise<number | null>;
   stop(): Promise<void>;
 }
@@ -133,7 +128,7 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<RunningSandb
     dialect: String(ready.dialect),
     faults: (ready.faults as string[]) ?? [],
     pid: child.pid!,
-    processes: (ready.processes as SandboxProcessInfo[]) ?? [],
+    processes: (ready.processes as ProcessInfo[]) ?? [],
     exited,
     stop,
   };

@@ -4,22 +4,14 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import type { PodSample } from '../run/store.js';
+import type { PodSample, ProcessInfo } from '../model.js';
 
 const execFileP = promisify(execFile);
 
 export interface PodsSource {
-  readonly name: string;
   /** Suggested poll interval in ms. */
   readonly intervalMs: number;
   sample(): Promise<PodSample[]>;
-  close(): Promise<void>;
-}
-
-export interface SandboxProcess {
-  role: string;
-  name: string;
-  pid: number;
 }
 
 const CLK_TCK = 100; // USER_HZ on Linux
@@ -75,14 +67,13 @@ function treeOf(root: number, stats: ProcStat[], exclude: Set<number>): ProcStat
 }
 
 export class SandboxPods implements PodsSource {
-  readonly name = 'sandbox processes (/proc)';
   readonly intervalMs = 2000;
   // CPU ticks per pid at the previous sample: a pod's CPU is the sum of its processes' deltas, so
   // backends that come and go (Postgres) never make it negative.
   private prevTicks = new Map<number, number>();
   private prevAt = 0;
 
-  constructor(private readonly processes: () => Promise<SandboxProcess[]>) {}
+  constructor(private readonly processes: () => Promise<ProcessInfo[]>) {}
 
   async sample(): Promise<PodSample[]> {
     const procs = await this.processes();
@@ -110,7 +101,7 @@ export class SandboxPods implements PodsSource {
     return out;
   }
 
-  private async samplePs(procs: SandboxProcess[], now: number): Promise<PodSample[]> {
+  private async samplePs(procs: ProcessInfo[], now: number): Promise<PodSample[]> {
     if (!procs.length) return [];
     const { stdout } = await execFileP('ps', ['-o', 'pid=,%cpu=,rss=', '-p', procs.map((p) => p.pid).join(',')]);
     const rows = new Map<number, { cpu: number; rss: number }>();
@@ -123,8 +114,6 @@ export class SandboxPods implements PodsSource {
       return { name: p.name, role: p.role, cpuMillicores: r ? Math.round(r.cpu * 10) : null, memoryBytes: r ? r.rss * 1024 : null, sampledAt: now };
     });
   }
-
-  async close(): Promise<void> {}
 }
 
 let lastSelf: { cpu: NodeJS.CpuUsage; at: number } | undefined;

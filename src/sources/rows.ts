@@ -3,29 +3,10 @@
 // ids and timestamps cast to text, one statement per call, no bind parameters).
 import pg from 'pg';
 import { envError, usageError } from '../errors.js';
-import type { NoetlClient, NoetlEvent } from '../noetl/client.js';
+import type { ChildExecution, ModeStats, NoetlEvent, Range } from '../model.js';
+import type { NoetlClient } from '../noetl/client.js';
 import { redact } from '../redact.js';
 import { inline, q, type Sql } from './sql.js';
-
-export interface ModeStats {
-  storedRows: number;
-  okRows: number;
-  minItemId: number | null;
-  maxItemId: number | null;
-  avgRequestBytes: number;
-  avgResponseBytes: number;
-  firstAt: number | null; // epoch seconds
-  lastAt: number | null;
-  perBatch: Record<string, number>;
-}
-
-export interface ChildExecution {
-  executionId: string;
-  parentExecutionId: string;
-  batchNumber: number | null;
-}
-
-export type Range = [number, number];
 
 export interface RowsSource {
   readonly kind: 'direct' | 'query-endpoint';
@@ -140,8 +121,6 @@ const RETRYABLE = /terminating connection|Connection terminated|ECONNRESET|ECONN
 export class DirectRows extends BaseRows {
   readonly kind = 'direct' as const;
   private readonly pool: pg.Pool;
-  lastError: string | undefined;
-  reconnects = 0;
 
   constructor(url: string) {
     super();
@@ -153,9 +132,7 @@ export class DirectRows extends BaseRows {
     if (!/^postgres(ql)?:$/.test(new URL(url).protocol)) throw usageError(`--pg-url ${JSON.stringify(redact(url))} must start with postgres://`);
     this.pool = new pg.Pool({ connectionString: url, max: 4, connectionTimeoutMillis: 5000, idleTimeoutMillis: 10_000, statement_timeout: 30_000, application_name: 'noetl-loadrun' });
     // A terminated backend surfaces here for idle clients; the pool drops them and the next query reconnects.
-    this.pool.on('error', (err) => {
-      this.lastError = redact(err.message);
-    });
+    this.pool.on('error', () => {});
   }
 
   async check(): Promise<void> {
@@ -175,8 +152,6 @@ export class DirectRows extends BaseRows {
       } catch (err) {
         const msg = (err as Error).message;
         if (attempt < 3 && RETRYABLE.test(`${msg} ${(err as { code?: string }).code ?? ''}`)) {
-          this.reconnects++;
-          this.lastError = redact(msg);
           await new Promise((r) => setTimeout(r, 200 * attempt));
           continue;
         }

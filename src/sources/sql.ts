@@ -95,8 +95,4 @@ export const q = {
       ORDER BY event_id LIMIT 1`,
     params: [launchId],
   }),
-  eventCount: (executionIds: string[]): Sql => ({
-    text: `SELECT count(*)::int4 AS n FROM noetl.event WHERE execution_id = ANY($1::bigint[])`,
-    params: [executionIds],
-  }),
 };

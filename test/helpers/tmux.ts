@@ -12,9 +12,11 @@ export class Tmux {
     return execFileSync('tmux', ['-L', this.socket, ...args], { encoding: 'utf8' });
   }
 
-  start(command: string, cwd: string): void {
+  /** `env` adds variables (TMPDIR of the test's process scope, say); values must not contain quotes or spaces. */
+  start(command: string, cwd: string, env: Record<string, string> = {}): void {
     // The wrapper shell reports the exit code and the terminal modes after the program ends.
-    const wrapped = `env -u CI sh -c '${command}; echo EXIT=$?; stty -a | tr " ;" "\\n\\n" | grep -xE -- "-?(icanon|echo)" | tr "\\n" " "; echo; sleep 600'`;
+    const vars = Object.entries(env).map(([k, v]) => `${k}=${v} `).join('');
+    const wrapped = `env -u CI ${vars}sh -c '${command}; echo EXIT=$?; stty -a | tr " ;" "\\n\\n" | grep -xE -- "-?(icanon|echo)" | tr "\\n" " "; echo; sleep 600'`;
     this.tmux('new-session', '-d', '-s', 'app', '-x', String(this.cols), '-y', String(this.rows), '-c', cwd, wrapped);
   }
 
@@ -44,14 +46,4 @@ export class Tmux {
       /* already gone */
     }
   }
-}
-
-/** Processes that belong to a loadrun run: the CLI, the sandbox, its Postgres and python workers. */
-export function loadrunProcesses(): string[] {
-  const out = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' });
-  return out
-    .split('\n')
-    .map((l) => l.trim())
-    .filter((l) => /^\d+ (\S*\/)?(node|python3?|postgres)\b/.test(l)) // not the tmux/sh wrappers
-    .filter((l) => /noetl-loadrun\.js|sandbox\/main\.ts|python_worker\.py|noetl-loadrun-pg-/.test(l));
 }

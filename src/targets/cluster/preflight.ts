@@ -1,22 +1,14 @@
 // Cluster preflight: each check has a verdict and, when it fails, what to do (noetl-contract §3 for
 // the names: service noetl:8082 or noetl-server-rust, labels of both server generations).
-import { EXIT, LoadrunError } from '../errors.js';
+import { EXIT, LoadrunError } from '../../errors.js';
+import type { Check, Dialect } from '../../model.js';
 import { Kubectl, KubectlError } from './kubectl.js';
-
-export type Verdict = 'ok' | 'warn' | 'fail';
-
-export interface Check {
-  name: string;
-  verdict: Verdict;
-  detail: string;
-  hint?: string;
-}
 
 export interface ClusterFacts {
   checks: Check[];
   serviceResource: string; // svc/noetl
   servicePort: number;
-  generation: 'rust' | 'python' | 'unknown';
+  generation: Dialect | 'unknown';
   serverSelector: string;
   workerSelector: string;
 }

@@ -1,7 +1,7 @@
 // kubectl as a child process (execa): every call has both kubectl's --request-timeout and a process
 // timeout, never runs through a shell, and fails with kubectl's own last error line.
 import { execa } from 'execa';
-import { envError } from '../errors.js';
+import { envError } from '../../errors.js';
 
 export interface KubectlOptions {
   bin?: string;

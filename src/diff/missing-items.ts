@@ -1,16 +1,6 @@
 // The missing-items diff: the fixture's expected count, range compression, missing per chunk window,
 // and the cross-mode comparison (present in one mode, missing in the other).
-import type { Range } from '../sources/rows.js';
-
-export type Mode = 'direct_stress' | 'chunked_optimal';
-export const MODES: Mode[] = ['direct_stress', 'chunked_optimal'];
-
-export interface RunParams {
-  seedRows: number;
-  payloadKb: number;
-  batchSize: number;
-  maxBatches: number;
-}
+import type { CrossDiff, Mode, ModeDiff, Range, RunParams, WindowMissing } from '../model.js';
 
 /** fixture-spec: direct expects every seed row; chunked expects min(seed_rows, batch_size × max_batches). */
 export function expectedRows(mode: Mode, p: RunParams): number {
@@ -71,14 +61,6 @@ export function subtract(a: Range[], b: Range[]): Range[] {
   return out;
 }
 
-export interface WindowMissing {
-  batchNumber: number;
-  from: number;
-  to: number;
-  missing: number;
-  ranges: Range[];
-}
-
 /** Missing ids per chunk window (window i holds items offset+1 .. offset+batch_size). */
 export function missingPerWindow(missing: Range[], p: RunParams): WindowMissing[] {
   const out: WindowMissing[] = [];
@@ -90,23 +72,6 @@ export function missingPerWindow(missing: Range[], p: RunParams): WindowMissing[
     out.push({ batchNumber: i + 1, from, to, missing: rangeCount(ranges), ranges });
   }
   return out;
-}
-
-export interface ModeDiff {
-  mode: Mode;
-  executionId: string | null;
-  expected: number;
-  stored: number;
-  missingCount: number;
-  missing: Range[];
-  windows: WindowMissing[];
-}
-
-export interface CrossDiff {
-  /** ids stored by chunked_optimal but missing from direct_stress, and the reverse. */
-  onlyChunked: Range[];
-  onlyDirect: Range[];
-  missingInBoth: Range[];
 }
 
 export function crossMode(direct: ModeDiff | undefined, chunked: ModeDiff | undefined): CrossDiff | undefined {

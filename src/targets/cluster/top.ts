@@ -1,7 +1,7 @@
 // `kubectl top pod` as a pods source: the real command's output parsed (units m/n/u for CPU, Ki/Mi/Gi/
 // K/M/G for memory), polled no faster than the metrics resolution.
-import type { PodSample } from '../run/store.js';
-import type { PodsSource } from '../sources/pods.js';
+import type { PodSample } from '../../model.js';
+import type { PodsSource } from '../../sources/pods.js';
 import { Kubectl, KubectlError } from './kubectl.js';
 
 export function parseCpu(v: string): number | null {
@@ -48,8 +48,6 @@ export interface Selector {
 }
 
 export class KubectlTop implements PodsSource {
-  readonly name = 'kubectl top pod';
-  note: string | null = null;
   constructor(
     private readonly k: Kubectl,
     private readonly selectors: Selector[],
@@ -66,8 +64,7 @@ export class KubectlTop implements PodsSource {
       } catch (err) {
         const msg = (err as KubectlError).message;
         if (/Metrics API not available|metrics\.k8s\.io|the server could not find the requested resource/i.test(`${msg} ${(err as KubectlError).stderr ?? ''}`)) {
-          this.note = 'this cluster has no metrics API (metrics-server): no CPU/memory samples; the run goes on';
-          throw new Error(this.note);
+          throw new Error('this cluster has no metrics API (metrics-server): no CPU/memory samples; the run goes on');
         }
         if (/No resources found/i.test(msg)) continue;
         throw err;
@@ -78,9 +75,6 @@ export class KubectlTop implements PodsSource {
         out.push(p);
       }
     }
-    this.note = null;
     return out;
   }
-
-  async close(): Promise<void> {}
 }

@@ -1,5 +1,7 @@
-// Event classification shared by the store, the stall facts and the renderers. Both dialects' literals
-// (noetl-contract §2.2) are recognised; nothing assumes a `loop.done` row exists.
+// NoETL event names and their classification, shared by the client, the store, the sandbox and the
+// renderers. Both dialects' literals (noetl-contract §2.2) are recognised; nothing assumes a `loop.done`
+// row exists.
+import type { EventKind } from '../model.js';
 
 export const TERMINAL_TYPES = new Set([
   'playbook.completed', 'playbook_completed', 'playbook.failed', 'playbook_failed', 'playbook_cancelled',
@@ -8,8 +10,6 @@ export const TERMINAL_TYPES = new Set([
 
 /** Loop steps whose commands are per-item iterations in the fixture pair. */
 export const ITEM_LOOP_NODES = new Set(['run_direct_stress', 'process_batch_pipeline']);
-
-export type EventKind = 'start' | 'step' | 'issued' | 'started' | 'done' | 'retry' | 'completed' | 'failed' | 'terminal' | 'emulation' | 'other';
 
 export function classify(type: string, status: string | null): EventKind {
   const s = (status ?? '').toUpperCase();

@@ -1,0 +1,17 @@
+// The help overlay, generated from the keymap.
+import { Box, Text } from 'ink';
+import { KEYMAP } from './keymap.js';
+import type { Layout } from './layout.js';
+
+export function HelpOverlay({ layout, height }: { layout: Layout; height: number }) {
+  return (
+    <Box flexDirection="column" width={layout.cols} height={height} borderStyle="double" borderColor="cyan" paddingX={1} overflow="hidden">
+      <Text bold color="cyan">keys</Text>
+      {KEYMAP.map((b) => (
+        <Text key={b.action} wrap="truncate">
+          <Text bold>{b.keys.join(' / ').padEnd(12)}</Text> {b.help}
+        </Text>
+      ))}
+    </Box>
+  );
+}

@@ -1,0 +1,163 @@
+// From parsed run options to a validated RunConfig: the target and its flags, cluster settings, URLs and
+// secrets, durations. Every bad value is one line naming the input (exit code 2).
+import {
+  applyParamOverrides, parseDuration, parseFaults, parseModes, parsePgForward, parsePreset, positiveInt, readPlaybookFile, sandboxTuningArgs,
+  type KubeConfig, type RunConfig,
+} from '../config.js';
+import { usageError } from '../errors.js';
+import { DIALECTS, TARGET_KINDS, type Dialect, type TargetKind } from '../model.js';
+import { resolveServer } from '../noetl/server-url.js';
+import { redact, registerSecret } from '../redact.js';
+import { defaultReportDir } from '../render/reports.js';
+
+export interface RunOpts {
+  preset?: string;
+  seedRows?: string;
+  payloadKb?: string;
+  batchSize?: string;
+  maxBatches?: string;
+  modes?: string;
+  sequential?: boolean;
+  target?: string;
+  serverUrl?: string;
+  host?: string;
+  port?: string;
+  sessionToken?: string;
+  pgUrl?: string;
+  catalogPath?: string;
+  workerPath?: string;
+  sandboxDialect?: string;
+  sandboxFault?: string[];
+  allowNetwork?: boolean;
+  stallSeconds?: string;
+  timeout?: string;
+  pollInterval?: string;
+  requestTimeout?: string;
+  reportDir?: string;
+  tui?: boolean;
+  json?: boolean;
+  cancelOnExit?: boolean;
+  dryRun?: boolean;
+  context?: string;
+  namespace?: string;
+  service?: string;
+  kubectl?: string;
+  kubeconfig?: string;
+  pgForward?: string;
+  topInterval?: string;
+  playbookFile?: string;
+  workerFile?: string;
+}
+
+/** The password inside a URL, for the secret registry (never printed). */
+export function urlPassword(url: string): string | undefined {
+  try {
+    return decodeURIComponent(new URL(url).password) || undefined;
+  } catch {
+    return /:\/\/[^:/@]+:([^@]*)@/.exec(url)?.[1];
+  }
+}
+
+export function parseDialect(raw: string | undefined, flag: string): Dialect | undefined {
+  if (raw !== undefined && !DIALECTS.includes(raw as Dialect)) throw usageError(`${flag}: unknown dialect ${JSON.stringify(raw)}`, `allowed: ${DIALECTS.join(', ')}`);
+  return raw as Dialect | undefined;
+}
+
+/** The target from --target or the flags given, and the flags that conflict with it. */
+function targetOf(o: RunOpts): TargetKind {
+  const serverFlags = Boolean(o.serverUrl || o.host || o.port);
+  const kubeFlags = Boolean(o.context || o.namespace || o.service || o.pgForward);
+  const target = (o.target ?? (kubeFlags ? 'cluster' : serverFlags ? 'server' : 'sandbox')) as TargetKind;
+  if (!TARGET_KINDS.includes(target)) throw usageError(`--target: unknown target ${JSON.stringify(o.target)}`, `allowed: ${TARGET_KINDS.join(', ')}`);
+  if (target === 'sandbox' && serverFlags) throw usageError('--target sandbox conflicts with --server-url/--host/--port', 'drop one of them');
+  if ((o.host && !o.port) || (!o.host && o.port)) throw usageError('--host and --port go together', 'or give --server-url');
+  if (o.port) positiveInt(o.port, '--port', { max: 65535 });
+  if (target === 'cluster' && serverFlags) throw usageError('--target cluster conflicts with --server-url/--host/--port', 'the cluster target port-forwards the NoETL service itself; drop the server flags or the kube flags');
+  if (target !== 'cluster' && kubeFlags) throw usageError('--context/--namespace/--service/--pg-forward need --target cluster', 'drop them or use --target cluster');
+  return target;
+}
+
+/** Flags that only fit some targets or go in pairs. */
+function checkCombinations(o: RunOpts, target: TargetKind, faults: string[], sandboxArgs: string[]): void {
+  if (faults.length && target !== 'sandbox') throw usageError('--sandbox-fault only applies to the sandbox target', 'drop it or use --target sandbox');
+  if (sandboxArgs.length && target !== 'sandbox') throw usageError(`${sandboxArgs[0]} only applies to the sandbox target`, 'drop it or use --target sandbox');
+  if (o.workerPath && !o.catalogPath) throw usageError('--worker-path needs --catalog-path', 'give the parent playbook path too');
+  if ((o.playbookFile || o.workerFile) && o.catalogPath) throw usageError('--playbook-file/--worker-file conflict with --catalog-path', 'register files, or use what the catalog has, not both');
+  if (o.playbookFile) readPlaybookFile(o.playbookFile, '--playbook-file');
+  if (o.workerFile) readPlaybookFile(o.workerFile, '--worker-file');
+  if (o.pgForward && !o.pgUrl) throw usageError('--pg-forward needs --pg-url for the credentials', 'for example --pg-url postgres://noetl:PASSWORD@localhost/noetl (host and port are replaced by the forward)');
+  if (o.json && o.tui === true && process.argv.includes('--tui')) throw usageError('--json conflicts with the TUI', 'use --json alone (it implies --no-tui)');
+}
+
+function kubeOf(o: RunOpts): KubeConfig {
+  const namespace = o.namespace ?? 'noetl';
+  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(namespace)) throw usageError(`--namespace ${JSON.stringify(namespace)} is not a valid namespace name`);
+  return {
+    bin: o.kubectl ?? 'kubectl',
+    context: o.context,
+    namespace,
+    service: o.service,
+    kubeconfig: o.kubeconfig,
+    topIntervalMs: Math.round(parseDuration(o.topInterval ?? '15', '--top-interval', { min: 1, max: 3600 }) * 1000),
+    pgForward: o.pgForward ? parsePgForward(o.pgForward, namespace) : undefined,
+  };
+}
+
+/** --pg-url checked and its password registered as a secret. */
+export function checkPgUrl(pgUrl: string | undefined, flag = '--pg-url'): void {
+  if (!pgUrl) return;
+  registerSecret(urlPassword(pgUrl));
+  let u: URL;
+  try {
+    u = new URL(pgUrl);
+  } catch {
+    throw usageError(`${flag} ${JSON.stringify(redact(pgUrl))} is not a valid URL`, 'expected postgres://user:password@host:port/db');
+  }
+  if (!/^postgres(ql)?:$/.test(u.protocol)) throw usageError(`${flag} ${JSON.stringify(redact(pgUrl))} must start with postgres://`);
+}
+
+function serverOf(o: RunOpts, target: TargetKind): Pick<RunConfig, 'serverUrl' | 'token' | 'serverSource'> {
+  registerSecret(o.sessionToken);
+  registerSecret(process.env.NOETL_SESSION_TOKEN);
+  if (target !== 'server') return {};
+  const r = resolveServer({ serverUrl: o.serverUrl, host: o.host, port: o.port, sessionToken: o.sessionToken });
+  registerSecret(r.token);
+  return { serverUrl: r.url, token: r.token, serverSource: r.source };
+}
+
+export function buildConfig(o: RunOpts): RunConfig {
+  const preset = parsePreset(o.preset);
+  const params = applyParamOverrides(preset.params, o);
+  const custom = ['seedRows', 'payloadKb', 'batchSize', 'maxBatches'].some((k) => o[k as keyof RunOpts] !== undefined);
+  const target = targetOf(o);
+  const faults = parseFaults(o.sandboxFault);
+  const sandboxArgs = sandboxTuningArgs(o as Record<string, unknown>);
+  const sandboxDialect = parseDialect(o.sandboxDialect, '--sandbox-dialect') ?? 'rust';
+  checkCombinations(o, target, faults, sandboxArgs);
+  checkPgUrl(o.pgUrl);
+  return {
+    target,
+    ...serverOf(o, target),
+    sandboxDialect,
+    faults,
+    sandboxArgs,
+    allowNetwork: Boolean(o.allowNetwork),
+    modes: parseModes(o.modes),
+    sequential: Boolean(o.sequential),
+    params,
+    preset: custom ? null : preset.name,
+    pgUrl: o.pgUrl,
+    catalogPath: o.catalogPath,
+    workerPath: o.workerPath,
+    playbookFile: o.playbookFile,
+    workerFile: o.workerFile,
+    stallSeconds: parseDuration(o.stallSeconds ?? '30', '--stall-seconds', { min: 1, max: 86_400 }),
+    timeoutSeconds: parseDuration(o.timeout ?? '1800', '--timeout', { min: 1, max: 7 * 86_400 }),
+    pollMs: Math.round(parseDuration(o.pollInterval ?? '1', '--poll-interval', { min: 0.2, max: 60 }) * 1000),
+    requestTimeoutMs: Math.round(parseDuration(o.requestTimeout ?? '10', '--request-timeout', { min: 0.5, max: 600 }) * 1000),
+    reportDir: o.reportDir ?? defaultReportDir(),
+    cancelOnExit: Boolean(o.cancelOnExit),
+    dryRun: Boolean(o.dryRun),
+    kube: target === 'cluster' ? kubeOf(o) : undefined,
+  };
+}

@@ -1,0 +1,92 @@
+// The main command: validate, then run the orchestrator under the TUI or the headless renderer, write
+// the reports on every exit path, and clean up. The TUI (components/) is loaded here and nowhere else.
+import { payloadFor, type RunConfig } from '../config.js';
+import { EXIT } from '../errors.js';
+import { Lifecycle } from '../lifecycle.js';
+import type { RunOutcome } from '../model.js';
+import { expectedRows } from '../diff/missing-items.js';
+import { BUNDLED } from '../paths.js';
+import { redact } from '../redact.js';
+import { startHeadless } from '../render/headless.js';
+import { ReportWriter } from '../render/reports.js';
+import { Orchestrator } from '../run/orchestrator.js';
+import { buildConfig, type RunOpts } from './run-config.js';
+
+/** What a dry run would do, as data: printed as text or, with --json, as one JSON object. */
+export function planOf(c: RunConfig) {
+  const workerPath = c.workerPath ?? BUNDLED.workerPath;
+  const parentPath = c.catalogPath ?? BUNDLED.parentPath;
+  return {
+    target: c.target,
+    sandbox: c.target === 'sandbox' ? { dialect: c.sandboxDialect, faults: c.faults } : null,
+    server: c.target === 'sandbox' ? 'started locally on 127.0.0.1 (free port)' : c.target === 'cluster' ? `kubectl port-forward ${c.kube!.service ?? 'svc/noetl:8082 (else svc/noetl-server-rust)'} in namespace ${c.kube!.namespace}${c.kube!.context ? ` of context ${c.kube!.context}` : ''}` : `${c.serverUrl} (from ${c.serverSource})`,
+    rows_source: c.pgUrl ? `postgres ${redact(c.pgUrl)}` : c.target === 'sandbox' ? 'the sandbox Postgres (direct)' : 'the server query endpoint POST /api/postgres/execute',
+    playbooks: c.catalogPath ? `catalog ${parentPath} + ${workerPath} (already registered)` : `register ${BUNDLED.parentFile} -> ${parentPath}, ${BUNDLED.workerFile} -> ${workerPath}`,
+    launch: `${c.modes.join(' + ')} ${c.sequential ? 'one after the other' : 'side by side'}`,
+    executions: c.modes.map((m) => ({ mode: m, request: { path: parentPath, payload: payloadFor(m, c.params, workerPath) }, expected_rows: expectedRows(m, c.params) })),
+    observe: { poll_seconds: c.pollMs / 1000, stall_seconds: c.stallSeconds, timeout_seconds: c.timeoutSeconds },
+    report_dir: c.reportDir,
+  };
+}
+
+function printPlan(c: RunConfig, json: boolean): void {
+  const p = planOf(c);
+  if (json) return void process.stdout.write(JSON.stringify({ kind: 'plan', dry_run: true, ...p }) + '\n');
+  const sb = p.sandbox ? ` (embedded, dialect ${p.sandbox.dialect}${p.sandbox.faults.length ? `, fault emulation: ${p.sandbox.faults.join(', ')}` : ''})` : '';
+  const lines = [
+    'noetl-loadrun plan (dry run: nothing is started or sent)',
+    `  target:      ${p.target}${sb}`,
+    `  server:      ${p.server}`,
+    `  rows source: ${p.rows_source}`,
+    `  playbooks:   ${p.playbooks}`,
+    `  launch:      ${p.launch}`,
+    ...p.executions.map((e) => `  POST /api/execute ${JSON.stringify(e.request)}  -> expect ${e.expected_rows} rows`),
+    `  observe:     status + events every ${p.observe.poll_seconds}s, stall after ${p.observe.stall_seconds}s idle, timeout ${p.observe.timeout_seconds}s`,
+    `  reports:     ${p.report_dir}`,
+  ];
+  process.stdout.write(lines.join('\n') + '\n');
+}
+
+export function isCI(): boolean {
+  const ci = process.env.CI;
+  return ci !== undefined && ci !== '' && ci !== '0' && ci.toLowerCase() !== 'false';
+}
+
+export async function runCommand(o: RunOpts): Promise<number> {
+  const config = buildConfig(o);
+  if (config.dryRun) {
+    printPlan(config, Boolean(o.json));
+    return EXIT.OK;
+  }
+  // The TUI needs a terminal on both ends: keys come from stdin in raw mode.
+  const useTui = !o.json && o.tui !== false && Boolean(process.stdout.isTTY) && Boolean(process.stdin.isTTY) && !isCI();
+  const life = new Lifecycle();
+  const reports = new ReportWriter(config.reportDir);
+  const orch = new Orchestrator(config, life);
+  reports.attach(orch.store);
+  let outcome: RunOutcome = { exitCode: EXIT.INTERRUPTED, reason: 'interrupted before the end of the run' };
+  process.once('exit', () => {
+    // Last resort (a forced second Ctrl-C): the report still says what was known.
+    if (reports.hasWritten) return;
+    try {
+      reports.write(orch.store.snapshot(), outcome);
+    } catch {
+      /* nothing more can be done at exit */
+    }
+  });
+  life.whenInterrupted(() => orch.requestStop('interrupted'));
+  if (useTui) {
+    const { runTui } = await import('../../components/run-tui.js');
+    outcome = await runTui(orch, life, { writeSnapshot: () => (reports.write(orch.store.snapshot(), { exitCode: -1, reason: 'snapshot while running' }), reports.dir) });
+  } else {
+    const headless = startHeadless(orch.store, { json: Boolean(o.json) });
+    outcome = await orch.run();
+    headless.final(outcome);
+  }
+  reports.write(orch.store.snapshot(), outcome, orch.observerStats());
+  await reports.close();
+  await life.runCleanups();
+  // A run that could not start or reach its target also says why on stderr, in one line.
+  if (outcome.exitCode === EXIT.USAGE || outcome.exitCode === EXIT.ENVIRONMENT) process.stderr.write(`noetl-loadrun: ${redact(outcome.reason)}\n`);
+  return outcome.exitCode;
+}

@@ -1,0 +1,231 @@
+// The vocabulary every layer speaks. Terms:
+// - mode: one of the fixture's two execution modes, launched side by side with identical parameters;
+// - dialect: which NoETL server generation answers (the Rust control plane, or the legacy Python one);
+// - target: where the run goes (the embedded sandbox, a server by URL, a cluster through kubectl);
+// - range: an inclusive [from, to] run of item ids (missing items are reported as ranges);
+// - pod sample: one CPU/memory reading of a pod (or, on the sandbox, of one of its processes);
+// - check: one preflight verdict shown to the user with a hint;
+// - snapshot: a bounded, immutable view of the run store, which every renderer formats.
+// Nothing here does anything; it only names things.
+
+export type Mode = 'direct_stress' | 'chunked_optimal';
+export const MODES: Mode[] = ['direct_stress', 'chunked_optimal'];
+
+export type Dialect = 'rust' | 'python';
+export const DIALECTS: Dialect[] = ['rust', 'python'];
+
+export type TargetKind = 'sandbox' | 'server' | 'cluster';
+export const TARGET_KINDS: TargetKind[] = ['sandbox', 'server', 'cluster'];
+
+export type Range = [number, number];
+
+export interface RunParams {
+  seedRows: number;
+  payloadKb: number;
+  batchSize: number;
+  maxBatches: number;
+}
+
+/** What the fixture's result table says about one execution. */
+export interface ModeStats {
+  storedRows: number;
+  okRows: number;
+  minItemId: number | null;
+  maxItemId: number | null;
+  avgRequestBytes: number;
+  avgResponseBytes: number;
+  firstAt: number | null; // epoch seconds
+  lastAt: number | null;
+  perBatch: Record<string, number>;
+}
+
+export interface PodSample {
+  name: string;
+  role: string;
+  cpuMillicores: number | null;
+  memoryBytes: number | null;
+  sampledAt: number;
+}
+
+/** A process of the sandbox, shown as a pod. */
+export interface ProcessInfo {
+  role: string;
+  name: string;
+  pid: number;
+}
+
+export interface Check {
+  name: string;
+  verdict: 'ok' | 'warn' | 'fail';
+  detail: string;
+  hint?: string;
+}
+
+export type ExecState = 'running' | 'completed' | 'failed' | 'cancelled';
+
+export interface NormalStatus {
+  executionId: string;
+  state: ExecState;
+  currentStep: string | null;
+  progress: { totalSteps: number; completedSteps: number; runningSteps: number; failedSteps: number } | null;
+  raw: unknown;
+}
+
+export interface NoetlEvent {
+  eventId: string;
+  executionId: string;
+  type: string;
+  node: string | null;
+  status: string | null;
+  createdAt: string | null;
+}
+
+export interface ChildExecution {
+  executionId: string;
+  parentExecutionId: string;
+  batchNumber: number | null;
+}
+
+// ---- the missing-items diff ------------------------------------------------------------------------
+
+export interface WindowMissing {
+  batchNumber: number;
+  from: number;
+  to: number;
+  missing: number;
+  ranges: Range[];
+}
+
+export interface ModeDiff {
+  mode: Mode;
+  executionId: string | null;
+  expected: number;
+  stored: number;
+  missingCount: number;
+  missing: Range[];
+  windows: WindowMissing[];
+}
+
+export interface CrossDiff {
+  /** ids stored by chunked_optimal but missing from direct_stress, and the reverse. */
+  onlyChunked: Range[];
+  onlyDirect: Range[];
+  missingInBoth: Range[];
+}
+
+// ---- the run as the renderers see it ---------------------------------------------------------------
+
+export type PhaseName = 'preflight' | 'register' | 'launch' | 'observe' | 'finalize';
+export const PHASES: PhaseName[] = ['preflight', 'register', 'launch', 'observe', 'finalize'];
+export type PhaseState = 'pending' | 'running' | 'done' | 'failed' | 'skipped';
+export type ModeVerdict = 'pending' | 'running' | 'completed' | 'failed' | 'cancelled' | 'stalled' | 'timeout' | 'not-launched';
+
+export type EventKind = 'start' | 'step' | 'issued' | 'started' | 'done' | 'retry' | 'completed' | 'failed' | 'terminal' | 'emulation' | 'other';
+
+export interface EventView {
+  t: number;
+  eventId: string;
+  executionId: string;
+  type: string;
+  kind: EventKind;
+  node: string | null;
+  status: string | null;
+  batch: number | null; // chunk-worker events: the window they belong to
+}
+
+export interface StallFacts {
+  since: number; // ms epoch of the last progress
+  idleSeconds: number;
+  maxPersistedItemId: number | null;
+  storedRows: number;
+  expectedRows: number;
+  iterationsIssued: number;
+  iterationsDone: number;
+  retriesPerNode: Record<string, number>;
+  openExecutions: string[]; // executions with no terminal event
+  podMemoryTrend: Array<{ pod: string; firstMiB: number; lastMiB: number; deltaMiB: number }>;
+}
+
+export interface PodView extends PodSample {
+  firstMemoryBytes: number | null;
+  memoryHistory: number[];
+}
+
+export interface LogLine {
+  seq: number;
+  t: number;
+  source: string;
+  level: 'info' | 'warn' | 'error';
+  text: string;
+}
+
+/** The facts of one mode the store keeps as plain values; the view adds what is derived from buffers. */
+export interface ModeFacts {
+  mode: Mode;
+  executionId: string | null;
+  verdict: ModeVerdict;
+  currentStep: string | null;
+  expected: number;
+  stats: ModeStats | null;
+  rowsPerSecond: number;
+  eventCount: number;
+  iterationsIssued: number;
+  iterationsDone: number;
+  retries: number;
+  failures: number;
+  stall: StallFacts | null;
+  summarize: unknown;
+  diff: ModeDiff | null;
+  startedAt: number | null;
+  endedAt: number | null;
+  error: string | null;
+}
+
+export interface ModeView extends ModeFacts {
+  rateHistory: number[];
+  eventsByType: Record<string, number>;
+  retriesPerNode: Record<string, number>;
+  children: number;
+  openExecutions: string[];
+  tail: EventView[];
+}
+
+export interface TargetInfo {
+  kind: TargetKind;
+  serverUrl: string;
+  dialect: string;
+  portForward: string | null;
+  rowsSource: string;
+  faults: string[];
+}
+
+export interface Snapshot {
+  now: number;
+  startedAt: number;
+  phases: Array<{ name: PhaseName; state: PhaseState; detail: string }>;
+  target: TargetInfo;
+  params: RunParams & { preset: string | null };
+  modes: ModeView[];
+  pods: PodView[];
+  podsNote: string | null;
+  logs: LogLine[];
+  logsNote: string | null;
+  degraded: string | null;
+  paused: boolean;
+  cross: CrossDiff | null;
+  finished: boolean;
+  reportDir: string | null;
+  checks: Check[];
+}
+
+export interface RunOutcome {
+  exitCode: number;
+  reason: string;
+}
+
+/** What a renderer reads: snapshots on demand, a change signal, and every record as it happens. */
+export interface SnapshotSource {
+  snapshot(): Snapshot;
+  subscribe(fn: () => void): () => void;
+  addSink(sink: (record: Record<string, unknown>) => void): void;
+}

@@ -1,0 +1,91 @@
+// The run's facts as lines, computed once: the preflight check, the stall, the missing-items diff, the
+// cross-mode comparison and the summary rows. The text summary, the TUI, report.md and the `diff` command
+// only format these (indent, bullet, colour); none of them words a fact of its own.
+import { formatRanges } from '../diff/missing-items.js';
+import type { Check, CrossDiff, ModeDiff, ModeView, StallFacts } from '../model.js';
+
+export type Tone = 'plain' | 'ok' | 'bad' | 'warn' | 'dim';
+
+export interface Line {
+  text: string;
+  tone: Tone;
+  /** 0: a heading or a mode's main line; 1: its details. */
+  depth: number;
+}
+
+/** How many ranges a line lists before it says how many more there are. */
+export interface Budget {
+  ranges: number;
+  windowRanges: number;
+}
+
+export const BUDGET = {
+  text: { ranges: 20, windowRanges: 8 },
+  screen: { ranges: 12, windowRanges: 6 },
+  markdown: { ranges: 50, windowRanges: 10 },
+} satisfies Record<string, Budget>;
+
+const line = (text: string, tone: Tone = 'plain', depth = 0): Line => ({ text, tone, depth });
+
+export function checkLine(c: Check): string {
+  const mark = c.verdict === 'ok' ? '✓' : c.verdict === 'warn' ? '!' : '✗';
+  return `${mark} ${c.name}: ${c.detail}${c.hint && c.verdict !== 'ok' ? ` — ${c.hint}` : ''}`;
+}
+
+export function stallLines(mode: string, s: StallFacts): Line[] {
+  return [
+    line(`${mode} STALLED: no new rows or events for ${s.idleSeconds}s; max persisted item_id ${s.maxPersistedItemId ?? '-'} (${s.storedRows}/${s.expectedRows})`, 'bad'),
+    line(`iterations issued ${s.iterationsIssued}, done ${s.iterationsDone}; retries per node: ${Object.entries(s.retriesPerNode).map(([k, v]) => `${k}=${v}`).join(', ') || 'none'}`, 'bad', 1),
+    line(`executions with no terminal event: ${s.openExecutions.join(', ') || 'none'}`, 'bad', 1),
+    line(`pod memory: ${s.podMemoryTrend.map((t) => `${t.pod} ${t.firstMiB}->${t.lastMiB} MiB`).join(', ') || 'no samples'}`, 'bad', 1),
+  ];
+}
+
+/** One mode's diff: its main line and a line per window with missing items. `label` names the mode. */
+export function modeDiffLines(label: string, diff: ModeDiff | null, budget: Budget, pending = 'not measured'): Line[] {
+  if (!diff) return [line(`${label}: ${pending}`, 'dim')];
+  const out = [line(`${label}: ${diff.missingCount} missing of ${diff.expected}: ${formatRanges(diff.missing, budget.ranges)}`, diff.missingCount ? 'bad' : 'ok')];
+  for (const w of diff.windows) {
+    if (w.missing) out.push(line(`window ${w.batchNumber} (items ${w.from}-${w.to}): ${w.missing} missing (${formatRanges(w.ranges, budget.windowRanges)})`, 'warn', 1));
+  }
+  return out;
+}
+
+export function crossLines(cross: CrossDiff | null, budget: Budget): Line[] {
+  if (!cross) return [];
+  return [
+    line('Cross-mode:'),
+    line(`stored by chunked_optimal, missing in direct_stress: ${formatRanges(cross.onlyChunked, budget.ranges)}`, 'plain', 1),
+    line(`stored by direct_stress, missing in chunked_optimal: ${formatRanges(cross.onlyDirect, budget.ranges)}`, 'plain', 1),
+    line(`missing in both: ${formatRanges(cross.missingInBoth, budget.ranges)}`, 'plain', 1),
+  ];
+}
+
+/** The whole diff section: a line set per mode, then the cross-mode comparison. */
+export function diffSection(modes: Array<{ label: string; diff: ModeDiff | null }>, cross: CrossDiff | null, budget: Budget, pending?: string): Line[] {
+  return [...modes.flatMap((m) => modeDiffLines(m.label, m.diff, budget, pending)), ...crossLines(cross, budget)];
+}
+
+export const SUMMARY_HEAD = ['mode', 'verdict', 'stored/expected', 'ok', 'min-max id', 'avg req B', 'avg resp B', 'events', 'retries', 'failures', 'seconds'];
+
+/** The summary table's cells for one mode. */
+export function summaryCells(m: ModeView, now: number): string[] {
+  return [
+    m.mode,
+    m.verdict.toUpperCase(),
+    `${m.stats?.storedRows ?? 0}/${m.expected}`,
+    String(m.stats?.okRows ?? 0),
+    `${m.stats?.minItemId ?? '-'}-${m.stats?.maxItemId ?? '-'}`,
+    String(Math.round(m.stats?.avgRequestBytes ?? 0)),
+    String(Math.round(m.stats?.avgResponseBytes ?? 0)),
+    String(m.eventCount),
+    String(m.retries),
+    String(m.failures),
+    m.startedAt ? (((m.endedAt ?? now) - m.startedAt) / 1000).toFixed(1) : '-',
+  ];
+}
+
+/** Lines as plain text, two spaces per depth. */
+export function plain(lines: Line[], indent = '  ', base = ''): string[] {
+  return lines.map((l) => `${base}${indent.repeat(l.depth)}${l.text}`);
+}

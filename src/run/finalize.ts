@@ -1,0 +1,66 @@
+// Finalizing a run: the final row counts and missing-items diff per mode (one builder, diff/mode-diff.ts),
+// the cross-mode comparison, the summarize step's value, cancelling what still runs when asked, and the
+// verdict that becomes the exit code.
+import { EXIT, oneLine } from '../errors.js';
+import type { ModeDiff, RunOutcome, RunParams } from '../model.js';
+import { buildModeDiff, crossOf } from '../diff/mode-diff.js';
+import type { NoetlClient } from '../noetl/client.js';
+import type { RowsSource } from '../sources/rows.js';
+import type { RunStore } from './store.js';
+
+const FINAL = ['completed', 'failed', 'cancelled', 'not-launched'];
+
+export async function finalizeDiffs(store: RunStore, rows: RowsSource | undefined, params: RunParams): Promise<void> {
+  const diffs: ModeDiff[] = [];
+  for (const m of store.snapshot().modes) {
+    if (!m.executionId || !rows) continue;
+    try {
+      const { diff, stats } = await buildModeDiff(rows, m.mode, m.executionId, m.expected, params);
+      store.recordRows(m.mode, stats);
+      store.setDiff(m.mode, diff);
+      diffs.push(diff);
+      if (m.verdict === 'completed') store.setSummarize(m.mode, await rows.summarize(m.executionId).catch(() => null));
+    } catch (err) {
+      store.log('loadrun', 'error', `final counts for ${m.mode}: ${oneLine(err)}`);
+    }
+  }
+  store.setCross(crossOf(diffs));
+}
+
+/** --cancel-on-exit: cancels every execution of a mode that did not end by itself. */
+export async function cancelOpen(store: RunStore, client: NoetlClient): Promise<void> {
+  for (const m of store.snapshot().modes) {
+    if (!m.executionId || FINAL.includes(m.verdict)) continue;
+    for (const id of [m.executionId, ...m.openExecutions.filter((x) => x !== m.executionId)]) {
+      const ok = await client.cancel(id).catch(() => false);
+      store.log('loadrun', ok ? 'info' : 'warn', `${ok ? 'cancelled' : 'could not cancel'} execution ${id} (${m.mode})`);
+    }
+  }
+}
+
+/** Exit 0 only when every mode completed with nothing missing and no failures. */
+export function verdictOf(store: RunStore): RunOutcome {
+  const problems: string[] = [];
+  for (const m of store.snapshot().modes) {
+    if (m.verdict !== 'completed') problems.push(`${m.mode} ${m.verdict.toUpperCase()}`);
+    if (m.diff && m.diff.missingCount > 0) problems.push(`${m.mode} missing ${m.diff.missingCount}`);
+    if (m.failures > 0) problems.push(`${m.mode} ${m.failures} failures`);
+  }
+  return problems.length ? { exitCode: EXIT.BREACHED, reason: problems.join('; ') } : { exitCode: EXIT.OK, reason: 'all modes complete, nothing missing' };
+}
+
+/** What observing cost: calls the tool made to the server, the database and kubectl. */
+export function observerStats(startedAt: number, calls: { api: number; sql: number; kubectl: number }): Record<string, unknown> {
+  const seconds = (Date.now() - startedAt) / 1000;
+  const perSecond = (n: number) => Math.round((n / Math.max(1, seconds)) * 100) / 100;
+  return {
+    observer: {
+      seconds: Math.round(seconds * 10) / 10,
+      api_calls: calls.api,
+      sql_queries: calls.sql,
+      kubectl_calls: calls.kubectl,
+      api_calls_per_second: perSecond(calls.api),
+      sql_queries_per_second: perSecond(calls.sql),
+    },
+  };
+}

@@ -1,0 +1,35 @@
+// Launching one mode. Execute is not idempotent, so a launch that failed on the network (a dropped
+// port-forward mid-request) is never blindly repeated: the payload carries a launch id, and the event log
+// is asked whether that execution started before trying again.
+import { randomUUID } from 'node:crypto';
+import { oneLine } from '../errors.js';
+import type { Mode } from '../model.js';
+import { HttpStatusError, type NoetlClient } from '../noetl/client.js';
+import type { RowsSource } from '../sources/rows.js';
+import { sleep } from './sleep.js';
+
+export interface LaunchContext {
+  client: NoetlClient;
+  rows: RowsSource;
+  signal: AbortSignal;
+  log(level: 'info' | 'warn', text: string): void;
+}
+
+export async function launchMode(ctx: LaunchContext, mode: Mode, path: string, payload: Record<string, unknown>): Promise<string> {
+  const launchId = randomUUID();
+  const body = { ...payload, loadrun_launch_id: launchId };
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await ctx.client.execute(path, body);
+    } catch (err) {
+      if (err instanceof HttpStatusError || attempt >= 4 || ctx.signal.aborted) throw err; // the server answered: final
+      ctx.log('warn', `launch of ${mode} failed on the network (${oneLine(err)}); checking whether it started`);
+      await sleep(1000 * attempt, ctx.signal);
+      const started = await ctx.rows.launched(launchId).catch(() => undefined);
+      if (started) {
+        ctx.log('info', `${mode} had started as execution ${started}`);
+        return started;
+      }
+    }
+  }
+}

@@ -1,0 +1,74 @@
+// One mode's state inside the store: plain facts (copied into the view as they are) plus bounded buffers
+// and sets (from which the view derives its lists). Ingesting events and row counts happens here.
+import type { EventView, Mode, ModeFacts, ModeStats, ModeView, NoetlEvent } from '../model.js';
+import { classify, ITEM_LOOP_NODES, TERMINAL_TYPES } from '../noetl/events.js';
+import { Ring } from './ring.js';
+
+export class ModeState {
+  readonly facts: ModeFacts;
+  readonly eventsByType: Record<string, number> = {};
+  readonly retriesPerNode: Record<string, number> = {};
+  readonly childBatch = new Map<string, number | null>();
+  readonly executions = new Set<string>();
+  readonly terminal = new Set<string>();
+  readonly tail = new Ring<EventView>(200);
+  private readonly rowSamples = new Ring<{ t: number; stored: number }>(120);
+  private readonly rate = new Ring<number>(240);
+
+  constructor(mode: Mode, expected: number) {
+    this.facts = {
+      mode, executionId: null, verdict: 'pending', currentStep: null, expected, stats: null, rowsPerSecond: 0, eventCount: 0,
+      iterationsIssued: 0, iterationsDone: 0, retries: 0, failures: 0, stall: null, summarize: null, diff: null, startedAt: null, endedAt: null, error: null,
+    };
+  }
+
+  /** Counts one event; returns its view for the tail. */
+  ingest(e: NoetlEvent, now: number): EventView {
+    const f = this.facts;
+    const kind = classify(e.type, e.status);
+    f.eventCount++;
+    this.eventsByType[e.type] = (this.eventsByType[e.type] ?? 0) + 1;
+    if (e.node && ITEM_LOOP_NODES.has(e.node)) {
+      if (kind === 'issued') f.iterationsIssued++;
+      else if (kind === 'completed' || (e.type === 'command.failed' && kind === 'failed')) f.iterationsDone++;
+    }
+    if (kind === 'retry') {
+      f.retries++;
+      const node = e.node ?? '?';
+      this.retriesPerNode[node] = (this.retriesPerNode[node] ?? 0) + 1;
+    }
+    if (kind === 'failed' && e.type !== 'command.failed' && e.type !== 'step_failed') f.failures++;
+    if (TERMINAL_TYPES.has(e.type)) this.terminal.add(e.executionId);
+    this.executions.add(e.executionId);
+    return { t: now, eventId: e.eventId, executionId: e.executionId, type: e.type, kind, node: e.node, status: e.status, batch: this.childBatch.get(e.executionId) ?? null };
+  }
+
+  /** Takes a row count and updates rows/s over the last ~5 s of samples. */
+  takeRows(stats: ModeStats, now: number): void {
+    const f = this.facts;
+    f.stats = stats;
+    this.rowSamples.push({ t: now, stored: stats.storedRows });
+    const hist = this.rowSamples.toArray();
+    const base = hist.find((h) => now - h.t <= 5000) ?? hist[0];
+    const dt = (now - base.t) / 1000;
+    f.rowsPerSecond = dt > 0.5 ? Math.max(0, (stats.storedRows - base.stored) / dt) : 0;
+    this.rate.push(f.rowsPerSecond);
+  }
+
+  /** Executions of the mode with no terminal event yet. */
+  openExecutions(): string[] {
+    return [...this.executions].filter((id) => !this.terminal.has(id));
+  }
+
+  view(): ModeView {
+    return {
+      ...this.facts,
+      rateHistory: this.rate.toArray(),
+      eventsByType: { ...this.eventsByType },
+      retriesPerNode: { ...this.retriesPerNode },
+      children: this.childBatch.size,
+      openExecutions: this.openExecutions(),
+      tail: this.tail.last(50),
+    };
+  }
+}

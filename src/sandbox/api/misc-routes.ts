@@ -1,0 +1,60 @@
+// Health, the query endpoint, result references, and the sandbox's own routes (its processes for the
+// pods panel, and a fault trigger, labelled as emulation).
+import { jsonBody, type ApiContext, type Route } from './context.js';
+import { HttpError, send, type Req, type Res } from './http.js';
+import { resolveResult } from './queries.js';
+import { runQuery } from './query-runner.js';
+
+const VERSION = '3.83.1'; // the Rust server version whose contract the sandbox follows
+
+async function health(ctx: ApiContext, res: Res): Promise<void> {
+  if (ctx.dialect.name !== 'rust') return send(res, 200, { status: 'ok' });
+  let database = 'connected';
+  try {
+    await ctx.pool.query('SELECT 1');
+  } catch {
+    database = 'disconnected';
+  }
+  const ok = database === 'connected';
+  send(res, ok ? 200 : 503, { status: ok ? 'ok' : 'unhealthy', database, nats: 'removed', uptime_seconds: Math.floor((Date.now() - ctx.startedAt) / 1000), version: VERSION });
+}
+
+async function query(ctx: ApiContext, req: Req, res: Res): Promise<void> {
+  const body = await jsonBody(ctx, req);
+  let sql = typeof body.query === 'string' ? body.query : undefined;
+  if (!sql && typeof body.query_base64 === 'string') sql = Buffer.from(body.query_base64, 'base64').toString('utf8');
+  if (!sql) throw new HttpError(400, "one of 'query', 'query_base64' or 'procedure' is required");
+  try {
+    send(res, 200, { status: 'ok', result: await runQuery(ctx.pool, sql, String(body.db_schema ?? body.schema ?? 'noetl'), ctx.dialect.name) });
+  } catch (err) {
+    // A SQL error: Rust answers 500, Python 200 with status "error".
+    if (ctx.dialect.name === 'rust') throw new HttpError(500, `Database error: ${(err as Error).message}`);
+    send(res, 200, { status: 'error', error: (err as Error).message });
+  }
+}
+
+export const MISC_ROUTES: Route[] = [
+  { method: 'GET', path: /^\/health$/, handle: async (_c, _q, res) => send(res, 200, { status: 'ok' }) },
+  { method: 'GET', path: /^\/api\/health$/, handle: (ctx, _q, res) => health(ctx, res) },
+  { method: 'POST', path: /^\/api\/postgres\/execute$/, handle: (ctx, req, res) => query(ctx, req, res) },
+  {
+    method: 'GET',
+    path: /^\/api\/result\/resolve$/,
+    handle: async (ctx, _q, res, _m, url) => {
+      const ref = url.searchParams.get('ref');
+      if (!ref) throw new HttpError(400, 'ref is required');
+      const data = await resolveResult(ctx.pool, ref);
+      if (data === undefined) return send(res, 404, { error: 'result not found' });
+      send(res, 200, data);
+    },
+  },
+  { method: 'GET', path: /^\/api\/sandbox\/info$/, handle: async (ctx, _q, res) => send(res, 200, ctx.info()) },
+  {
+    method: 'POST',
+    path: /^\/api\/sandbox\/crash-worker$/,
+    handle: async (ctx, _q, res) => {
+      ctx.onCrashWorker();
+      send(res, 200, { scheduled: 'the next python call is killed in flight', emulation: true });
+    },
+  },
+];

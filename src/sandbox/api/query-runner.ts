@@ -1,0 +1,54 @@
+// POST /api/postgres/execute as the real servers run it (noetl-contract §1.6): the statement on the
+// server's own pool under a search_path; Rust as one prepared statement (so several statements fail),
+// keys sorted, and the column types its decoder cannot read returned as null.
+import pg from 'pg';
+import type { Dialect } from '../../model.js';
+import { parseJson } from '../../json.js';
+
+// Column types the Rust server's decoder turns into null (noetl-contract §1.6).
+const RUST_NULL_TYPES = new Set([1114, 21, 1700, 2950, 700]);
+
+function convert(v: string | null, oid: number, rust: boolean): unknown {
+  if (v === null) return null;
+  if (rust && RUST_NULL_TYPES.has(oid)) return null;
+  switch (oid) {
+    case 20:
+      return BigInt(v);
+    case 21:
+    case 23:
+    case 700:
+    case 701:
+    case 1700:
+      return Number(v);
+    case 16:
+      return v === 't';
+    case 114:
+    case 3802:
+      return parseJson(v);
+    case 1184:
+      return new Date(v).toISOString();
+    default:
+      return v;
+  }
+}
+
+export async function runQuery(pool: pg.Pool, sql: string, schema: string, dialect: Dialect): Promise<Record<string, unknown>[]> {
+  const rust = dialect === 'rust';
+  const client = await pool.connect();
+  try {
+    await client.query(`SET search_path TO ${schema.split(',').map((s) => `"${s.trim().replace(/"/g, '""')}"`).join(', ')}`);
+    const raw = (x: string) => x;
+    const r = await client.query({ text: sql, rowMode: 'array', types: { getTypeParser: () => raw }, ...(rust ? { queryMode: 'extended' } : {}) } as pg.QueryConfig);
+    const results = (Array.isArray(r) ? r[r.length - 1] : r) as pg.QueryResult<unknown[]>;
+    const fields = [...results.fields.keys()];
+    if (rust) fields.sort((a, b) => (results.fields[a].name < results.fields[b].name ? -1 : 1));
+    return (results.rows ?? []).map((row) => {
+      const out: Record<string, unknown> = {};
+      for (const i of fields) out[results.fields[i].name] = convert(row[i] as string | null, results.fields[i].dataTypeID, rust);
+      return out;
+    });
+  } finally {
+    await client.query('RESET search_path').catch(() => {});
+    client.release();
+  }
+}

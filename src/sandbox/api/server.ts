@@ -1,0 +1,75 @@
+// The sandbox's HTTP API, speaking the real NoETL contract (noetl-contract §1) in the Rust dialect or the
+// legacy Python dialect: a route table per resource over a small matcher; what differs per dialect is in
+// ../dialect.ts.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type pg from 'pg';
+import { dialectApi } from '../dialect.js';
+import type { Engine } from '../engine.js';
+import { CATALOG_ROUTES } from './catalog-routes.js';
+import type { ApiContext, Route } from './context.js';
+import { EXECUTION_ROUTES } from './execution-routes.js';
+import { HttpError, HttpErrorDetail, send, sendPlain, type Res } from './http.js';
+import { MISC_ROUTES } from './misc-routes.js';
+
+export interface ApiOptions {
+  engine: Engine;
+  pool: pg.Pool;
+  host: string;
+  port: number;
+  info: () => Record<string, unknown>;
+  onCrashWorker: () => void;
+  log: (level: 'info' | 'error', msg: string) => void;
+}
+
+const ROUTES: Route[] = [...MISC_ROUTES, ...CATALOG_ROUTES, ...EXECUTION_ROUTES];
+
+function match(method: string | undefined, pathname: string): { route: Route; m: RegExpExecArray } | 'wrong-method' | undefined {
+  for (const route of ROUTES) {
+    const m = route.path.exec(pathname);
+    if (m && route.method === method) return { route, m };
+  }
+  return ROUTES.some((r) => r.path.test(pathname)) ? 'wrong-method' : undefined;
+}
+
+function sendError(ctx: ApiContext, res: Res, err: unknown, where: string): void {
+  if (res.headersSent) return void res.destroy();
+  if (err instanceof HttpErrorDetail) return send(res, err.status, { detail: err.detail });
+  let e = err as HttpError;
+  if (!(err instanceof HttpError)) {
+    ctx.log('error', `${where}: ${(err as Error).message}`);
+    e = new HttpError(500, `Internal error: ${(err as Error).message}`);
+  }
+  if (e.plain) return sendPlain(res, e.status, e.message);
+  send(res, e.status, ctx.dialect.errorBody(e.status, e.message));
+}
+
+export async function startApi(o: ApiOptions): Promise<{ url: string; port: number; close(): Promise<void> }> {
+  const rust = o.engine.dialect === 'rust';
+  const ctx: ApiContext = { engine: o.engine, pool: o.pool, dialect: dialectApi(o.engine.dialect), startedAt: Date.now(), info: o.info, onCrashWorker: o.onCrashWorker, log: o.log };
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://sandbox');
+    const found = match(req.method, url.pathname);
+    const handle = async () => {
+      if (found === 'wrong-method') throw new HttpError(405, 'Method Not Allowed', rust);
+      if (!found) throw new HttpError(404, 'Not Found', rust);
+      await found.route.handle(ctx, req, res, found.m, url);
+    };
+    handle().catch((err) => sendError(ctx, res, err, `${req.method} ${url.pathname}`));
+  });
+  server.keepAliveTimeout = 30_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(o.port, o.host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://${o.host}:${port}`,
+    port,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

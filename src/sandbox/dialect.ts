@@ -1,0 +1,94 @@
+// What differs between the two server generations the sandbox answers as (noetl-contract §1, §2.2):
+// error bodies, request parsing errors, status shapes, cancel answers, id parsing and event names. The
+// API's handlers ask this module instead of branching on the dialect themselves.
+import type { Dialect } from '../model.js';
+import { parseJson } from '../json.js';
+import { HttpError, HttpErrorDetail } from './api/http.js';
+import type { Execution } from './engine.js';
+
+export interface DialectApi {
+  readonly name: Dialect;
+  errorBody(status: number, message: string): unknown;
+  /** A request body as an object, or the error this server gives for it. */
+  parseBody(contentType: string, text: string): Record<string, unknown>;
+  /** An execution id from the path; Rust rejects non-numbers before the handler. */
+  checkId(raw: string): void;
+  notFound(raw: string): string;
+  status(e: Execution): unknown;
+  cancelled(e: Execution, cancelled: Execution[]): unknown;
+  cannotCancel(e: Execution): HttpError;
+  /** Whether cancel cascades to child executions (Rust ignores the body: no cascade). */
+  cascade(body: Record<string, unknown>): boolean;
+  /** The catalog kind filter: Rust compares exactly (lower-case), Python ignores case. */
+  kindMatches(stored: string, asked: string): boolean;
+  startEventType: string;
+}
+
+const i64Error = (raw: string) => new HttpError(400, `Invalid URL: Cannot parse \`${raw}\` to a \`i64\``, true);
+
+function rustStatus(e: Execution) {
+  return { execution_id: e.id, status: e.state, current_step: e.currentStep, progress: { total_steps: e.entered.size, completed_steps: e.completed.size, running_steps: e.running.size, failed_steps: e.failed.size }, is_cancelled: e.state === 'CANCELLED' };
+}
+
+function pythonStatus(e: Execution) {
+  const end = e.completedAt;
+  const dur = ((end ?? new Date()).getTime() - e.startedAt.getTime()) / 1000;
+  return {
+    execution_id: e.id.toString(), current_step: e.currentStep, completed_steps: [...e.completed], failed: e.state === 'FAILED',
+    completed: e.state === 'COMPLETED' || e.state === 'CANCELLED', completion_inferred: false, variables: {},
+    start_time: e.startedAt.toISOString(), end_time: end?.toISOString() ?? null, duration_seconds: dur, duration_human: `${dur.toFixed(1)}s`,
+  };
+}
+
+const asObject = (body: unknown) => body && typeof body === 'object' && !Array.isArray(body);
+
+export const RUST: DialectApi = {
+  name: 'rust',
+  errorBody: (status, message) => ({ error: message, status }),
+  parseBody(type, text) {
+    if (!type.includes('application/json')) throw new HttpError(415, 'Expected request with `Content-Type: application/json`', true);
+    let body: unknown;
+    try {
+      body = parseJson(text);
+    } catch (err) {
+      throw new HttpError(400, `Failed to parse the request body as JSON: ${(err as Error).message}`, true);
+    }
+    if (!asObject(body)) throw new HttpError(422, 'Failed to deserialize the JSON body into the target type: expected a JSON object', true);
+    return body as Record<string, unknown>;
+  },
+  checkId(raw) {
+    if (!/^-?\d+$/.test(raw)) throw i64Error(raw);
+  },
+  notFound: (raw) => `Execution not found: ${raw}`,
+  status: rustStatus,
+  cancelled: (e) => ({ execution_id: e.id, status: 'cancelled', message: 'Execution cancellation requested' }),
+  cannotCancel: (e) => new HttpError(422, `Cannot cancel execution in ${e.state} state`),
+  cascade: () => false,
+  kindMatches: (stored, asked) => stored === asked,
+  startEventType: 'playbook_started',
+};
+
+export const PYTHON: DialectApi = {
+  name: 'python',
+  errorBody: (_status, message) => ({ detail: message }),
+  parseBody(_type, text) {
+    let body: unknown;
+    try {
+      body = parseJson(text || '{}');
+    } catch (err) {
+      throw new HttpErrorDetail(422, [{ type: 'json_invalid', loc: ['body', 0], msg: 'JSON decode error', input: {}, ctx: { error: (err as Error).message } }]);
+    }
+    if (!asObject(body)) throw new HttpErrorDetail(422, [{ type: 'model_attributes_type', loc: ['body'], msg: 'Input should be a valid dictionary' }]);
+    return body as Record<string, unknown>;
+  },
+  checkId() {},
+  notFound: (raw) => `Execution ${raw} not found`,
+  status: pythonStatus,
+  cancelled: (e, cancelled) => ({ status: 'cancelled', execution_id: e.id.toString(), cancelled_executions: cancelled.map((c) => c.id.toString()), message: `Cancelled ${cancelled.length} execution(s)` }),
+  cannotCancel: (e) => new HttpError(400, `Execution ${e.id} is already ${e.state.toLowerCase()}`),
+  cascade: (body) => body.cascade !== false,
+  kindMatches: (stored, asked) => stored.toLowerCase() === asked.toLowerCase(),
+  startEventType: 'playbook.initialized',
+};
+
+export const dialectApi = (d: Dialect): DialectApi => (d === 'rust' ? RUST : PYTHON);

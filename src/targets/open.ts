@@ -1,0 +1,115 @@
+// Opening a target: the embedded sandbox, a server reached by URL, or a cluster through kubectl. Each
+// gives the same thing to the run: a NoETL client, a rows source (direct Postgres or the query endpoint),
+// and, where there is one, a pods source. Everything opened is registered with the lifecycle owner.
+import type { RunConfig } from '../config.js';
+import { envError, oneLine } from '../errors.js';
+import type { Lifecycle } from '../lifecycle.js';
+import type { ProcessInfo } from '../model.js';
+import { NoetlClient } from '../noetl/client.js';
+import { redact, registerSecret } from '../redact.js';
+import { startSandbox, type RunningSandbox } from '../sandbox/supervisor.js';
+import { SandboxPods, type PodsSource } from '../sources/pods.js';
+import { DirectRows, EndpointRows, type RowsSource } from '../sources/rows.js';
+import { attachCluster, credentialCheck } from './cluster.js';
+import type { Kubectl } from './cluster/kubectl.js';
+import type { PortForward } from './cluster/port-forward.js';
+import type { TargetHooks } from './hooks.js';
+
+export interface OpenedTarget {
+  client: NoetlClient;
+  rows: RowsSource;
+  pods?: PodsSource;
+  kubectl?: Kubectl;
+  forward?: PortForward;
+  sandbox?: RunningSandbox;
+}
+
+interface Endpoints {
+  serverUrl: string;
+  pgUrl?: string;
+  kubectl?: Kubectl;
+  forward?: PortForward;
+  pods?: PodsSource;
+  sandbox?: RunningSandbox;
+}
+
+async function openSandbox(c: RunConfig, life: Lifecycle, hooks: TargetHooks): Promise<Endpoints> {
+  hooks.log('loadrun', 'info', 'starting the embedded sandbox (Postgres, python workers, echo endpoint, NoETL-compatible API)');
+  const sb = await startSandbox({
+    dialect: c.sandboxDialect,
+    faults: c.faults,
+    extraArgs: c.sandboxArgs,
+    pgUrl: c.pgUrl,
+    allowNetwork: c.allowNetwork,
+    onLog: (level, msg) => hooks.log('sandbox', level === 'error' ? 'error' : 'info', redact(msg)),
+  });
+  life.add('sandbox', () => sb.stop());
+  registerSecret(new URL(sb.pgUrl).password);
+  hooks.log('loadrun', 'info', `sandbox API ${sb.apiUrl}, Postgres ${sb.pgUrlMasked}, echo ${sb.echoUrl}`);
+  return { serverUrl: sb.apiUrl, pgUrl: c.pgUrl ?? sb.pgUrl, sandbox: sb };
+}
+
+async function endpointsOf(c: RunConfig, life: Lifecycle, hooks: TargetHooks, reconnect: () => void): Promise<Endpoints> {
+  if (c.target === 'sandbox') return openSandbox(c, life, hooks);
+  if (c.target === 'server') return { serverUrl: c.serverUrl ?? '', pgUrl: c.pgUrl };
+  const a = await attachCluster({ kube: c.kube!, pgUrl: c.pgUrl, requestTimeoutMs: c.requestTimeoutMs, hooks, life, onForwardRestored: reconnect });
+  return { serverUrl: a.serverUrl, pgUrl: a.pgUrl ?? c.pgUrl, kubectl: a.kubectl, forward: a.forward, pods: a.pods };
+}
+
+async function connect(c: RunConfig, serverUrl: string, life: Lifecycle, hooks: TargetHooks): Promise<NoetlClient> {
+  const client = new NoetlClient({
+    baseUrl: serverUrl,
+    token: c.token,
+    requestTimeoutMs: c.requestTimeoutMs,
+    onRetry: (what, attempt, error) => hooks.degraded(`degraded: ${what} failed (${error}); retry ${attempt}`),
+  });
+  life.add('http client', () => client.close());
+  try {
+    await client.detectDialect();
+    if (c.target === 'cluster') hooks.check({ name: 'API healthy', verdict: 'ok', detail: `${client.dialect} dialect${client.version ? ` ${client.version}` : ''} at ${serverUrl}` });
+  } catch (err) {
+    const hint = c.target === 'sandbox' ? 'the sandbox API did not answer' : c.target === 'cluster' ? 'the service is forwarded but NoETL does not answer: kubectl logs the server pod' : 'check --server-url or start a port-forward';
+    if (c.target === 'cluster') hooks.check({ name: 'API healthy', verdict: 'fail', detail: oneLine(err), hint });
+    throw envError(`NoETL server at ${serverUrl} is unreachable: ${oneLine(err)}`, hint);
+  }
+  hooks.degraded(null);
+  return client;
+}
+
+async function openRows(pgUrl: string | undefined, client: NoetlClient, life: Lifecycle): Promise<RowsSource> {
+  if (pgUrl) {
+    const direct = new DirectRows(pgUrl);
+    life.add('postgres pool', () => direct.close());
+    await direct.check();
+    return direct;
+  }
+  const viaEndpoint = new EndpointRows(client);
+  await viaEndpoint.ping().catch((err) => {
+    throw envError(`the server's query endpoint failed: ${oneLine(err)}`, 'give --pg-url for a direct connection');
+  });
+  return viaEndpoint;
+}
+
+/** Opens the configured target. `reconnect` is called when a cluster's forward comes back after a drop. */
+export async function openTarget(c: RunConfig, life: Lifecycle, hooks: TargetHooks, reconnect: () => void): Promise<OpenedTarget> {
+  const ep = await endpointsOf(c, life, hooks, reconnect);
+  const client = await connect(c, ep.serverUrl, life, hooks);
+  const rows = await openRows(ep.pgUrl, client, life);
+  hooks.describe({
+    kind: c.target,
+    serverUrl: ep.serverUrl,
+    dialect: `${client.dialect}${client.version ? ` ${client.version}` : ''}`,
+    rowsSource: rows.kind === 'direct' ? 'postgres (direct)' : 'query endpoint',
+    faults: c.faults,
+  });
+  let pods = ep.pods;
+  if (c.target === 'cluster') {
+    await credentialCheck(client, hooks);
+  } else if (client.sandbox) {
+    pods = new SandboxPods(async () => ((await client.sandboxInfo()).processes as ProcessInfo[] | undefined) ?? []);
+    hooks.notes({ pods: null, logs: null });
+  } else {
+    hooks.notes({ pods: 'no pods source: the server is reached directly (use --target cluster for kubectl top)', logs: 'no logs source: the server is reached directly' });
+  }
+  return { client, rows, pods, kubectl: ep.kubectl, forward: ep.forward, sandbox: ep.sandbox };
+}
