@@ -19,58 +19,55 @@ export interface EchoServer {
   close(): Promise<void>;
 }
 
-export async function startEcho(host = '127.0.0.1', port = 0, faults?: Partial<EchoFaults>): Promise<EchoServer> {
-  const state: EchoServer['faults'] = { errorRate: 0, errorStatus: 503, latencyMs: 0, ...faults };
-  const stats = { requests: 0, injectedErrors: 0 };
-  let rng = 0x2545f491; // deterministic xorshift: the same run injects the same errors
-  const random = () => {
+/** httpbin's /anything answer for one request. */
+function echoBody(req: http.IncomingMessage, url: URL, data: string): Record<string, unknown> {
+  let json: unknown = null;
+  if (data) {
+    try {
+      json = JSON.parse(data);
+    } catch {
+      json = null;
+    }
+  }
+  const headers: Record<string, string> = {};
+  for (let i = 0; i < req.rawHeaders.length; i += 2) headers[titleCase(req.rawHeaders[i])] = req.rawHeaders[i + 1];
+  const args: Record<string, string> = {};
+  url.searchParams.forEach((v, k) => (args[k] = v));
+  return { args, data, files: {}, form: {}, headers, json, method: req.method, origin: req.socket.remoteAddress ?? '127.0.0.1', url: url.toString() };
+}
+
+/** A deterministic xorshift in [0, 1): the same run injects the same errors. */
+function seededRandom(): () => number {
+  let rng = 0x2545f491;
+  return () => {
     rng ^= rng << 13;
     rng ^= rng >>> 17;
     rng ^= rng << 5;
     return ((rng >>> 0) % 1_000_000) / 1_000_000;
   };
+}
 
+export async function startEcho(host = '127.0.0.1', port = 0, faults?: Partial<EchoFaults>): Promise<EchoServer> {
+  const state: EchoServer['faults'] = { errorRate: 0, errorStatus: 503, latencyMs: 0, ...faults };
+  const stats = { requests: 0, injectedErrors: 0 };
+  const random = seededRandom();
+  const reply = (req: http.IncomingMessage, res: http.ServerResponse, data: string) => {
+    const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
+    if (!url.pathname.startsWith('/anything')) return send(res, 404, { error: 'not found: the echo endpoint serves /anything/*' });
+    if (state.errorRate > 0 && random() < state.errorRate) {
+      stats.injectedErrors++;
+      return send(res, state.errorStatus, { error: 'injected by sandbox fault profile (emulation)' });
+    }
+    send(res, 200, echoBody(req, url, data));
+  };
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       stats.requests++;
-      const reply = () => {
-        const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
-        if (!url.pathname.startsWith('/anything')) {
-          return send(res, 404, { error: 'not found: the echo endpoint serves /anything/*' });
-        }
-        if (state.errorRate > 0 && random() < state.errorRate) {
-          stats.injectedErrors++;
-          return send(res, state.errorStatus, { error: 'injected by sandbox fault profile (emulation)' });
-        }
-        const data = Buffer.concat(chunks).toString('utf8');
-        let json: unknown = null;
-        if (data) {
-          try {
-            json = JSON.parse(data);
-          } catch {
-            json = null;
-          }
-        }
-        const headers: Record<string, string> = {};
-        for (let i = 0; i < req.rawHeaders.length; i += 2) headers[titleCase(req.rawHeaders[i])] = req.rawHeaders[i + 1];
-        const args: Record<string, string> = {};
-        url.searchParams.forEach((v, k) => (args[k] = v));
-        send(res, 200, {
-          args,
-          data,
-          files: {},
-          form: {},
-          headers,
-          json,
-          method: req.method,
-          origin: req.socket.remoteAddress ?? '127.0.0.1',
-          url: url.toString(),
-        });
-      };
-      if (state.latencyMs > 0) setTimeout(reply, state.latencyMs);
-      else reply();
+      const data = Buffer.concat(chunks).toString('utf8');
+      if (state.latencyMs > 0) setTimeout(() => reply(req, res, data), state.latencyMs);
+      else reply(req, res, data);
     });
   });
   server.keepAliveTimeout = 30_000;
@@ -79,17 +76,12 @@ export async function startEcho(host = '127.0.0.1', port = 0, faults?: Partial<E
     server.listen(port, host, () => resolve());
   });
   const actual = (server.address() as AddressInfo).port;
-  return {
-    url: `http://${host}:${actual}/anything`,
-    port: actual,
-    faults: state,
-    stats,
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  const close = () =>
+    new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
+  return { url: `http://${host}:${actual}/anything`, port: actual, faults: state, stats, close };
 }
 
 function titleCase(h: string): string {

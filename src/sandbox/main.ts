@@ -3,17 +3,17 @@
 // shuts down on SIGINT/SIGTERM or when its parent closes stdin.
 import { parseArgs } from 'node:util';
 import pg from 'pg';
+import type { Dialect } from '../model.js';
+import { redact } from '../redact.js';
 import { startApi } from './api/server.js';
 import { startEcho } from './echo.js';
 import { startEmbeddedPg, type EmbeddedPg } from './embedded-pg.js';
-import { redact } from '../redact.js';
-import type { Dialect } from '../model.js';
 import { Engine } from './engine.js';
 import { EventLog, SCHEMA_SQL } from './event-log.js';
+import { FAULT_PROFILES, type FaultProfile } from './faults.js';
 import { DEFAULT_LOOP_STATE_LIMITS } from './loop-state.js';
 import { PythonPool } from './python-pool.js';
 import { HttpTool } from './tools.js';
-import { FAULT_PROFILES, type FaultProfile } from './faults.js';
 
 function out(obj: Record<string, unknown>): void {
   process.stdout.write(JSON.stringify(obj) + '\n');
@@ -24,7 +24,7 @@ const log = (level: 'info' | 'error', msg: string) => out({ type: 'log', level, 
 process.on('uncaughtException', (err) => log('error', `sandbox internal error: ${err.message}`));
 process.on('unhandledRejection', (err) => log('error', `sandbox internal error: ${(err as Error)?.message ?? String(err)}`));
 
-async function main(): Promise<void> {
+function readArgs() {
   const { values } = parseArgs({
     options: {
       host: { type: 'string', default: '127.0.0.1' },
@@ -49,7 +49,13 @@ async function main(): Promise<void> {
   const faults = (values.fault as string[]).flatMap((f) => f.split(',')).filter(Boolean) as FaultProfile[];
   for (const f of faults) if (!FAULT_PROFILES.includes(f)) throw new Error(`unknown fault profile ${f}; known: ${FAULT_PROFILES.join(', ')}`);
   if (values.host !== '127.0.0.1' && values.host !== 'localhost') throw new Error('the sandbox binds 127.0.0.1 only');
+  return { values, dialect, faults };
+}
 
+type Args = ReturnType<typeof readArgs>;
+
+/** Cleanups run once, in reverse order, then the process exits. */
+function shutdownOwner() {
   const cleanup: Array<() => Promise<unknown>> = [];
   let shuttingDown = false;
   const shutdown = async (code: number) => {
@@ -58,79 +64,71 @@ async function main(): Promise<void> {
     for (const fn of cleanup.reverse()) await fn().catch(() => {});
     process.exit(code);
   };
-  process.on('SIGINT', () => void shutdown(0));
-  process.on('SIGTERM', () => void shutdown(0));
+  for (const s of ['SIGINT', 'SIGTERM'] as const) process.on(s, () => void shutdown(0));
   process.stdin.on('end', () => void shutdown(0)); // the parent is gone
   process.stdin.on('error', () => void shutdown(0));
   process.stdin.resume();
+  return { add: (fn: () => Promise<unknown>) => cleanup.push(fn), shutdown, get shuttingDown() { return shuttingDown; } };
+}
 
+async function startEngine(a: Args, pool: pg.Pool, own: ReturnType<typeof shutdownOwner>) {
+  const { values, dialect, faults } = a;
+  const echo = await startEcho('127.0.0.1', 0, {
+    errorRate: faults.includes('http-errors') ? Number(values['http-error-rate']) : 0,
+    errorStatus: Number(values['http-error-status']),
+    latencyMs: faults.includes('latency') ? Number(values['latency-ms']) : 0,
+  });
+  own.add(() => echo.close());
+  const python = new PythonPool(Math.max(1, Number(values['python-workers'])), undefined, log);
+  own.add(() => python.close());
+  await python.start();
+  const http = new HttpTool({ echoUrl: echo.url, allowNetwork: values['allow-network'] as boolean, log });
+  own.add(() => http.close());
+  const events = new EventLog(pool, (m) => log('error', m));
+  own.add(() => events.drain());
+  const loopState = faults.includes('legacy-loop-state')
+    ? { inlineMaxBytes: Number(values['loop-inline-max-bytes']), previewBytes: Number(values['loop-preview-bytes']), capBytes: Number(values['loop-state-cap-bytes']) }
+    : undefined;
+  const resultContextMaxBytes = Number(process.env.NOETL_EVENT_RESULT_CONTEXT_MAX_BYTES ?? 102400);
+  const engine = new Engine({ dialect, pool, events, python, http, resultContextMaxBytes, loopState, crashWorkerAfterCalls: faults.includes('worker-crash') ? Number(values['crash-after-calls']) : 0, log });
+  return { engine, echo, python, events };
+}
+
+async function boot(a: Args, own: ReturnType<typeof shutdownOwner>): Promise<void> {
+  let embedded: EmbeddedPg | undefined;
+  let pgUrl = a.values['pg-url'];
+  if (!pgUrl) {
+    embedded = await startEmbeddedPg((m) => log('info', m));
+    own.add(() => embedded!.stop());
+    pgUrl = embedded.url;
+  }
+  const pool = new pg.Pool({ connectionString: pgUrl, max: 40 });
+  pool.on('error', (err) => {
+    if (!own.shuttingDown) log('error', `postgres pool: ${err.message}`);
+  });
+  own.add(() => pool.end());
+  await pool.query(SCHEMA_SQL);
+  const { engine, echo, python, events } = await startEngine(a, pool, own);
+  const { dialect, faults } = a;
+  const processes = () => [
+    { role: 'server', name: 'sandbox-server', pid: process.pid },
+    ...(embedded?.postmasterPid ? [{ role: 'postgres', name: 'sandbox-postgres', pid: embedded.postmasterPid }] : []),
+    ...python.processes(),
+  ];
+  const info = () => ({ sandbox: true, dialect, faults, emulation: faults.length > 0, echo_url: echo.url, echo: echo.stats, python_restarts: python.restarts, events_written: events.written, stalled_loops: engine.stalledLoops, processes: processes() });
+  const api = await startApi({ engine, pool, host: a.values.host as string, port: Number(a.values.port), info, onCrashWorker: () => engine.crashWorker(), log });
+  own.add(() => api.close());
+  out({ type: 'ready', apiUrl: api.url, pgUrl, pgUrlMasked: redact(pgUrl), echoUrl: echo.url, dialect, faults, processes: processes() });
+}
+
+async function main(): Promise<void> {
+  const args = readArgs();
+  const own = shutdownOwner();
   try {
-    let embedded: EmbeddedPg | undefined;
-    let pgUrl = values['pg-url'];
-    if (!pgUrl) {
-      embedded = await startEmbeddedPg((m) => log('info', m));
-      cleanup.push(() => embedded!.stop());
-      pgUrl = embedded.url;
-    }
-    const pool = new pg.Pool({ connectionString: pgUrl, max: 40 });
-    pool.on('error', (err) => {
-      if (!shuttingDown) log('error', `postgres pool: ${err.message}`);
-    });
-    cleanup.push(() => pool.end());
-    await pool.query(SCHEMA_SQL);
-
-    const echo = await startEcho('127.0.0.1', 0, {
-      errorRate: faults.includes('http-errors') ? Number(values['http-error-rate']) : 0,
-      errorStatus: Number(values['http-error-status']),
-      latencyMs: faults.includes('latency') ? Number(values['latency-ms']) : 0,
-    });
-    cleanup.push(() => echo.close());
-
-    const python = new PythonPool(Math.max(1, Number(values['python-workers'])), undefined, log);
-    cleanup.push(() => python.close());
-    await python.start();
-
-    const http = new HttpTool({ echoUrl: echo.url, allowNetwork: values['allow-network'] as boolean, log });
-    cleanup.push(() => http.close());
-    const events = new EventLog(pool, (m) => log('error', m));
-    cleanup.push(() => events.drain());
-    const engine = new Engine({
-      dialect,
-      pool,
-      events,
-      python,
-      http,
-      resultContextMaxBytes: Number(process.env.NOETL_EVENT_RESULT_CONTEXT_MAX_BYTES ?? 102400),
-      loopState: faults.includes('legacy-loop-state')
-        ? {
-            inlineMaxBytes: Number(values['loop-inline-max-bytes']),
-            previewBytes: Number(values['loop-preview-bytes']),
-            capBytes: Number(values['loop-state-cap-bytes']),
-          }
-        : undefined,
-      crashWorkerAfterCalls: faults.includes('worker-crash') ? Number(values['crash-after-calls']) : 0,
-      log,
-    });
-
-    const processes = () => [
-      { role: 'server', name: 'sandbox-server', pid: process.pid },
-      ...(embedded?.postmasterPid ? [{ role: 'postgres', name: 'sandbox-postgres', pid: embedded.postmasterPid }] : []),
-      ...python.processes(),
-    ];
-    const api = await startApi({
-      engine,
-      pool,
-      host: values.host as string,
-      port: Number(values.port),
-      info: () => ({ sandbox: true, dialect, faults, emulation: faults.length > 0, echo_url: echo.url, echo: echo.stats, python_restarts: python.restarts, events_written: events.written, stalled_loops: engine.stalledLoops, processes: processes() }),
-      onCrashWorker: () => engine.crashWorker(),
-      log,
-    });
-    cleanup.push(() => api.close());
-    out({ type: 'ready', apiUrl: api.url, pgUrl, pgUrlMasked: redact(pgUrl), echoUrl: echo.url, dialect, faults, processes: processes() });
+    await boot(args, own);
   } catch (err) {
     out({ type: 'fatal', msg: (err as Error).message });
-    await shutdown(3);
+    await own.shutdown(3);
   }
 }
 

@@ -55,15 +55,46 @@ function killGroup(c: ChildProcess, signal: NodeJS.Signals): void {
   }
 }
 
-export async function startSandbox(o: SandboxOptions = {}): Promise<RunningSandbox> {
+function sandboxArgs(o: SandboxOptions): string[] {
   const ext = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
   const args = [...nodeArgsFor(new URL(`./main.${ext}`, import.meta.url)), '--dialect', o.dialect ?? 'rust'];
   for (const f of o.faults ?? []) args.push('--fault', f);
   if (o.pgUrl) args.push('--pg-url', o.pgUrl);
   if (o.allowNetwork) args.push('--allow-network');
   if (o.port) args.push('--port', String(o.port));
-  args.push(...(o.extraArgs ?? []));
-  const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'], detached: true, env: { ...process.env, FORCE_COLOR: '0' } });
+  return [...args, ...(o.extraArgs ?? [])];
+}
+
+/** Waits for the sandbox's ready line, relaying its log lines; rejects on a fatal line, exit or timeout. */
+function whenReady(child: ChildProcess, exited: Promise<number | null>, stderrTail: () => string, o: SandboxOptions): Promise<Record<string, unknown>> {
+  const timeoutMs = o.readyTimeoutMs ?? 60_000;
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(envError(`the sandbox did not become ready within ${timeoutMs / 1000} s`)), timeoutMs);
+    const rl = createInterface({ input: child.stdout!, crlfDelay: Infinity });
+    rl.on('line', (line) => {
+      let msg: Record<string, unknown>;
+      try {
+        msg = JSON.parse(line);
+      } catch {
+        o.onLog?.('info', line);
+        return;
+      }
+      if (msg.type === 'log') return o.onLog?.(msg.level === 'error' ? 'error' : 'info', String(msg.msg));
+      if (msg.type !== 'ready' && msg.type !== 'fatal') return;
+      clearTimeout(timer);
+      if (msg.type === 'ready') resolve(msg);
+      else reject(envError(`sandbox failed to start: ${String(msg.msg)}`));
+    });
+    void exited.then((code) => {
+      clearTimeout(timer);
+      const tail = stderrTail().trim().split('\n').filter(Boolean).pop() ?? '';
+      reject(envError(`the sandbox exited (code ${code}) before it was ready${tail ? `: ${tail}` : ''}`));
+    });
+  });
+}
+
+export async function startSandbox(o: SandboxOptions = {}): Promise<RunningSandbox> {
+  const child = spawn(process.execPath, sandboxArgs(o), { stdio: ['pipe', 'pipe', 'pipe'], detached: true, env: { ...process.env, FORCE_COLOR: '0' } });
   live.add(child);
   let stderrTail = '';
   child.stderr!.setEncoding('utf8');
@@ -76,35 +107,7 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<RunningSandb
       resolve(code ?? (signal ? 128 : null));
     });
   });
-
-  const ready = await new Promise<Record<string, unknown>>((resolve, reject) => {
-    const timer = setTimeout(() => reject(envError(`the sandbox did not become ready within ${(o.readyTimeoutMs ?? 60_000) / 1000} s`)), o.readyTimeoutMs ?? 60_000);
-    const rl = createInterface({ input: child.stdout!, crlfDelay: Infinity });
-    rl.on('line', (line) => {
-      let msg: Record<string, unknown>;
-      try {
-        msg = JSON.parse(line);
-      } catch {
-        o.onLog?.('info', line);
-        return;
-      }
-      if (msg.type === 'ready') {
-        clearTimeout(timer);
-        resolve(msg);
-      } else if (msg.type === 'fatal') {
-        clearTimeout(timer);
-        reject(envError(`sandbox failed to start: ${String(msg.msg)}`));
-      } else if (msg.type === 'log') {
-        o.onLog?.(msg.level === 'error' ? 'error' : 'info', String(msg.msg));
-      }
-    });
-    void exited.then((code) => {
-      clearTimeout(timer);
-      const tail = stderrTail.trim().split('\n').filter(Boolean).pop() ?? '';
-      reject(envError(`the sandbox exited (code ${code}) before it was ready${tail ? `: ${tail}` : ''}`));
-    });
-  });
-
+  const ready = await whenReady(child, exited, () => stderrTail, o);
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
@@ -119,7 +122,6 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<RunningSandb
       clearTimeout(timer);
       killGroup(child, 'SIGKILL'); // anything left in the group
     })());
-
   return {
     apiUrl: String(ready.apiUrl),
     pgUrl: String(ready.pgUrl),

@@ -85,36 +85,7 @@ export class HttpTool {
     const body = payload === undefined || method === 'GET' ? undefined : JSON.stringify(payload);
 
     for (let attempt = 1; ; attempt++) {
-      const started = performance.now();
-      let output: Record<string, unknown>;
-      let result: Record<string, unknown> | undefined;
-      try {
-        const res = await request(url, {
-          method: method as 'POST',
-          headers: { 'content-type': 'application/json', ...headers },
-          body,
-          dispatcher: this.agent,
-          headersTimeout: timeoutMs,
-          bodyTimeout: timeoutMs,
-        });
-        const text = await res.body.text();
-        const resHeaders: Record<string, string> = {};
-        for (const [k, v] of Object.entries(res.headers)) resHeaders[k] = Array.isArray(v) ? v.join(', ') : String(v ?? '');
-        let data: unknown = text;
-        if ((resHeaders['content-type'] ?? '').includes('json')) {
-          try {
-            data = JSON.parse(text);
-          } catch {
-            data = text;
-          }
-        }
-        const elapsed = (performance.now() - started) / 1000;
-        result = { status_code: res.statusCode, headers: resHeaders, url: target, elapsed, data };
-        const ok = res.statusCode < 400;
-        output = { status: ok ? 'success' : 'error', http: { status: res.statusCode }, data: result };
-      } catch (err) {
-        output = { status: 'error', http: { status: 0 }, error: (err as Error).message };
-      }
+      const { output, result } = await this.once(url, target, { method, headers, body, timeoutMs });
       const decision = decide(rules, output);
       const httpStatus = Number((output.http as { status: number }).status);
       const error = output.status === 'error' ? (httpStatus ? `HTTP ${httpStatus} from ${target}` : `request to ${target} failed: ${output.error}`) : '';
@@ -129,6 +100,36 @@ export class HttpTool {
         throw new ToolError(`${error}${suffix}`, result);
       }
       return result;
+    }
+  }
+
+  /** One request; its outcome as the retry policy sees it (output) and as the step sees it (result). */
+  private async once(url: string, target: string, r: { method: string; headers: Record<string, string>; body: string | undefined; timeoutMs: number }): Promise<{ output: Record<string, unknown>; result?: Record<string, unknown> }> {
+    const started = performance.now();
+    try {
+      const res = await request(url, {
+        method: r.method as 'POST',
+        headers: { 'content-type': 'application/json', ...r.headers },
+        body: r.body,
+        dispatcher: this.agent,
+        headersTimeout: r.timeoutMs,
+        bodyTimeout: r.timeoutMs,
+      });
+      const text = await res.body.text();
+      const resHeaders: Record<string, string> = {};
+      for (const [k, v] of Object.entries(res.headers)) resHeaders[k] = Array.isArray(v) ? v.join(', ') : String(v ?? '');
+      let data: unknown = text;
+      if ((resHeaders['content-type'] ?? '').includes('json')) {
+        try {
+          data = JSON.parse(text);
+        } catch {
+          data = text;
+        }
+      }
+      const result = { status_code: res.statusCode, headers: resHeaders, url: target, elapsed: (performance.now() - started) / 1000, data };
+      return { output: { status: res.statusCode < 400 ? 'success' : 'error', http: { status: res.statusCode }, data: result }, result };
+    } catch (err) {
+      return { output: { status: 'error', http: { status: 0 }, error: (err as Error).message } };
     }
   }
 

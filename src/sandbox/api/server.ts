@@ -3,23 +3,16 @@
 // ../dialect.ts.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type pg from 'pg';
 import { dialectApi } from '../dialect.js';
-import type { Engine } from '../engine.js';
 import { CATALOG_ROUTES } from './catalog-routes.js';
 import type { ApiContext, Route } from './context.js';
 import { EXECUTION_ROUTES } from './execution-routes.js';
 import { HttpError, HttpErrorDetail, send, sendPlain, type Res } from './http.js';
 import { MISC_ROUTES } from './misc-routes.js';
 
-export interface ApiOptions {
-  engine: Engine;
-  pool: pg.Pool;
+export interface ApiOptions extends Omit<ApiContext, 'dialect' | 'startedAt'> {
   host: string;
   port: number;
-  info: () => Record<string, unknown>;
-  onCrashWorker: () => void;
-  log: (level: 'info' | 'error', msg: string) => void;
 }
 
 const ROUTES: Route[] = [...MISC_ROUTES, ...CATALOG_ROUTES, ...EXECUTION_ROUTES];
@@ -46,7 +39,7 @@ function sendError(ctx: ApiContext, res: Res, err: unknown, where: string): void
 
 export async function startApi(o: ApiOptions): Promise<{ url: string; port: number; close(): Promise<void> }> {
   const rust = o.engine.dialect === 'rust';
-  const ctx: ApiContext = { engine: o.engine, pool: o.pool, dialect: dialectApi(o.engine.dialect), startedAt: Date.now(), info: o.info, onCrashWorker: o.onCrashWorker, log: o.log };
+  const ctx: ApiContext = { engine: o.engine, pool: o.pool, info: o.info, onCrashWorker: o.onCrashWorker, log: o.log, dialect: dialectApi(o.engine.dialect), startedAt: Date.now() };
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://sandbox');
     const found = match(req.method, url.pathname);

@@ -35,115 +35,126 @@ export class PreflightFailed extends LoadrunError {
   }
 }
 
-export async function clusterPreflight(k: Kubectl, o: { context?: string; service?: string; onCheck: (c: Check) => void }): Promise<ClusterFacts> {
-  const checks: Check[] = [];
-  const add = (c: Check) => {
-    checks.push(c);
-    o.onCheck(c);
+/** The checks in order; each adds its verdict or throws PreflightFailed with the exit code. */
+class Preflight {
+  readonly checks: Check[] = [];
+  constructor(
+    private readonly k: Kubectl,
+    private readonly onCheck: (c: Check) => void,
+  ) {}
+
+  add(c: Check): Check {
+    this.checks.push(c);
+    this.onCheck(c);
     return c;
-  };
-  const fail = (c: Omit<Check, 'verdict'>, code: 2 | 3): never => {
-    throw new PreflightFailed(add({ ...c, verdict: 'fail' }), code);
-  };
-
-  // 1. kubectl itself
-  try {
-    const v = await k.json<{ clientVersion?: { gitVersion?: string } }>(['version', '--client'], { namespaced: false });
-    add({ name: 'kubectl on PATH', verdict: 'ok', detail: `${k.bin} ${v.clientVersion?.gitVersion ?? ''}`.trim() });
-  } catch (err) {
-    fail({ name: 'kubectl on PATH', detail: (err as Error).message, hint: 'install kubectl or pass --kubectl PATH' }, 3);
   }
 
-  // 2. the context exists
-  let contexts: string[] = [];
-  try {
-    contexts = (await k.run(['config', 'get-contexts', '-o', 'name'], { namespaced: false })).split('\n').map((s) => s.trim()).filter(Boolean);
-  } catch (err) {
-    fail({ name: 'kube context', detail: (err as Error).message, hint: 'check your kubeconfig (KUBECONFIG, ~/.kube/config)' }, 3);
+  fail(c: Omit<Check, 'verdict'>, code: 2 | 3): never {
+    throw new PreflightFailed(this.add({ ...c, verdict: 'fail' }), code);
   }
-  if (o.context) {
-    if (!contexts.includes(o.context)) fail({ name: 'kube context', detail: `context ${JSON.stringify(o.context)} does not exist`, hint: `known contexts: ${contexts.join(', ') || 'none'}` }, 2);
-    add({ name: 'kube context', verdict: 'ok', detail: o.context });
-  } else {
+
+  async kubectl(): Promise<void> {
+    try {
+      const v = await this.k.json<{ clientVersion?: { gitVersion?: string } }>(['version', '--client'], { namespaced: false });
+      this.add({ name: 'kubectl on PATH', verdict: 'ok', detail: `${this.k.bin} ${v.clientVersion?.gitVersion ?? ''}`.trim() });
+    } catch (err) {
+      this.fail({ name: 'kubectl on PATH', detail: (err as Error).message, hint: 'install kubectl or pass --kubectl PATH' }, 3);
+    }
+  }
+
+  async context(context: string | undefined): Promise<void> {
+    let contexts: string[] = [];
+    try {
+      contexts = (await this.k.run(['config', 'get-contexts', '-o', 'name'], { namespaced: false })).split('\n').map((s) => s.trim()).filter(Boolean);
+    } catch (err) {
+      this.fail({ name: 'kube context', detail: (err as Error).message, hint: 'check your kubeconfig (KUBECONFIG, ~/.kube/config)' }, 3);
+    }
+    if (context) {
+      if (!contexts.includes(context)) this.fail({ name: 'kube context', detail: `context ${JSON.stringify(context)} does not exist`, hint: `known contexts: ${contexts.join(', ') || 'none'}` }, 2);
+      this.add({ name: 'kube context', verdict: 'ok', detail: context });
+      return;
+    }
     let current = '';
     try {
-      current = (await k.run(['config', 'current-context'], { namespaced: false })).trim();
+      current = (await this.k.run(['config', 'current-context'], { namespaced: false })).trim();
     } catch {
-      fail({ name: 'kube context', detail: 'no current context is set', hint: 'pass --context NAME or run kubectl config use-context' }, 2);
+      this.fail({ name: 'kube context', detail: 'no current context is set', hint: 'pass --context NAME or run kubectl config use-context' }, 2);
     }
-    add({ name: 'kube context', verdict: 'ok', detail: `${current} (current)` });
+    this.add({ name: 'kube context', verdict: 'ok', detail: `${current} (current)` });
   }
 
-  // 3. the cluster answers
-  try {
-    const v = await k.json<{ serverVersion?: { gitVersion?: string } }>(['version'], { namespaced: false });
-    add({ name: 'cluster answers', verdict: 'ok', detail: `server ${v.serverVersion?.gitVersion ?? 'unknown version'}` });
-  } catch (err) {
-    fail({ name: 'cluster answers', detail: (err as Error).message, hint: 'is the cluster up and your credentials valid? (kubectl get ns)' }, 3);
-  }
-
-  // 4. the namespace exists
-  try {
-    await k.json(['get', 'namespace', k.o.namespace], { namespaced: false });
-    add({ name: 'namespace', verdict: 'ok', detail: k.o.namespace });
-  } catch (err) {
-    const nf = err instanceof KubectlError && err.notFound;
-    fail({ name: 'namespace', detail: nf ? `namespace ${JSON.stringify(k.o.namespace)} not found` : (err as Error).message, hint: 'pass -n/--namespace (NoETL installs into "noetl")' }, nf ? 2 : 3);
-  }
-
-  // 5. the NoETL service (default svc/noetl:8082, falling back to svc/noetl-server-rust)
-  const candidates = o.service ? [parseService(o.service)] : [parseService('svc/noetl:8082'), parseService('svc/noetl-server-rust:8082')];
-  let chosen: { resource: string; port: number } | undefined;
-  const misses: string[] = [];
-  for (const c of candidates) {
+  async clusterAndNamespace(): Promise<void> {
     try {
-      const svc = await k.json<{ spec?: { ports?: Array<{ port: number }> } }>(['get', 'service', c.name]);
-      const ports = (svc.spec?.ports ?? []).map((p) => p.port);
-      const port = c.port ?? (ports.includes(8082) ? 8082 : ports[0]);
-      if (port === undefined) {
-        misses.push(`${c.resource} has no ports`);
-        continue;
-      }
-      if (c.port !== undefined && !ports.includes(c.port)) {
-        misses.push(`${c.resource} does not expose port ${c.port} (has ${ports.join(', ')})`);
-        continue;
-      }
-      chosen = { resource: c.resource, port };
-      break;
+      const v = await this.k.json<{ serverVersion?: { gitVersion?: string } }>(['version'], { namespaced: false });
+      this.add({ name: 'cluster answers', verdict: 'ok', detail: `server ${v.serverVersion?.gitVersion ?? 'unknown version'}` });
     } catch (err) {
-      misses.push(err instanceof KubectlError && err.notFound ? `${c.resource} not found` : (err as Error).message);
+      this.fail({ name: 'cluster answers', detail: (err as Error).message, hint: 'is the cluster up and your credentials valid? (kubectl get ns)' }, 3);
+    }
+    const ns = this.k.o.namespace;
+    try {
+      await this.k.json(['get', 'namespace', ns], { namespaced: false });
+      this.add({ name: 'namespace', verdict: 'ok', detail: ns });
+    } catch (err) {
+      const nf = err instanceof KubectlError && err.notFound;
+      this.fail({ name: 'namespace', detail: nf ? `namespace ${JSON.stringify(ns)} not found` : (err as Error).message, hint: 'pass -n/--namespace (NoETL installs into "noetl")' }, nf ? 2 : 3);
     }
   }
-  if (!chosen) fail({ name: 'NoETL service', detail: misses.join('; '), hint: 'pass --service svc/NAME:PORT (kubectl get svc -n NAMESPACE)' }, 2);
-  add({ name: 'NoETL service', verdict: 'ok', detail: `${chosen!.resource}:${chosen!.port}` });
 
-  // 6. server and worker pods, by label, for both generations
-  let generation: ClusterFacts['generation'] = 'unknown';
-  let serverSelector = SERVER_SELECTORS[0].selector;
-  let found = false;
-  for (const s of SERVER_SELECTORS) {
-    const pods = await podNames(k, s.selector);
-    if (pods.length) {
-      generation = s.generation;
-      serverSelector = s.selector;
-      found = true;
-      add({ name: 'server pods', verdict: 'ok', detail: `${pods.length} with ${s.selector} (${s.generation} generation): ${pods.slice(0, 3).join(', ')}` });
+  /** The NoETL service: --service, else svc/noetl:8082 falling back to svc/noetl-server-rust. */
+  async service(service: string | undefined): Promise<{ resource: string; port: number }> {
+    const candidates = service ? [parseService(service)] : [parseService('svc/noetl:8082'), parseService('svc/noetl-server-rust:8082')];
+    const misses: string[] = [];
+    for (const c of candidates) {
+      try {
+        const svc = await this.k.json<{ spec?: { ports?: Array<{ port: number }> } }>(['get', 'service', c.name]);
+        const ports = (svc.spec?.ports ?? []).map((p) => p.port);
+        const port = c.port ?? (ports.includes(8082) ? 8082 : ports[0]);
+        if (port === undefined) misses.push(`${c.resource} has no ports`);
+        else if (c.port !== undefined && !ports.includes(c.port)) misses.push(`${c.resource} does not expose port ${c.port} (has ${ports.join(', ')})`);
+        else {
+          this.add({ name: 'NoETL service', verdict: 'ok', detail: `${c.resource}:${port}` });
+          return { resource: c.resource, port };
+        }
+      } catch (err) {
+        misses.push(err instanceof KubectlError && err.notFound ? `${c.resource} not found` : (err as Error).message);
+      }
+    }
+    return this.fail({ name: 'NoETL service', detail: misses.join('; '), hint: 'pass --service svc/NAME:PORT (kubectl get svc -n NAMESPACE)' }, 2);
+  }
+
+  /** Server and worker pods, by label, for both generations. */
+  async pods(): Promise<Pick<ClusterFacts, 'generation' | 'serverSelector' | 'workerSelector'>> {
+    let server: { selector: string; generation: ClusterFacts['generation'] } = { selector: SERVER_SELECTORS[0].selector, generation: 'unknown' };
+    for (const s of SERVER_SELECTORS) {
+      const pods = await podNames(this.k, s.selector);
+      if (!pods.length) continue;
+      server = s;
+      this.add({ name: 'server pods', verdict: 'ok', detail: `${pods.length} with ${s.selector} (${s.generation} generation): ${pods.slice(0, 3).join(', ')}` });
       break;
     }
-  }
-  if (!found) add({ name: 'server pods', verdict: 'warn', detail: `none with ${SERVER_SELECTORS.map((s) => s.selector).join(' or ')}`, hint: 'the pods panel will be empty for the server' });
-  let workerSelector = WORKER_SELECTORS[0];
-  let workers: string[] = [];
-  for (const sel of WORKER_SELECTORS) {
-    workers = await podNames(k, sel);
-    if (workers.length) {
-      workerSelector = sel;
-      break;
+    if (server.generation === 'unknown') this.add({ name: 'server pods', verdict: 'warn', detail: `none with ${SERVER_SELECTORS.map((s) => s.selector).join(' or ')}`, hint: 'the pods panel will be empty for the server' });
+    let workerSelector = WORKER_SELECTORS[0];
+    let workers: string[] = [];
+    for (const sel of WORKER_SELECTORS) {
+      workers = await podNames(this.k, sel);
+      if (workers.length) {
+        workerSelector = sel;
+        break;
+      }
     }
+    this.add(workers.length ? { name: 'worker pods', verdict: 'ok', detail: `${workers.length} with ${workerSelector}` } : { name: 'worker pods', verdict: 'warn', detail: `none with ${WORKER_SELECTORS.join(', ')}`, hint: 'executions will not progress without workers' });
+    return { generation: server.generation, serverSelector: server.selector, workerSelector };
   }
-  add(workers.length ? { name: 'worker pods', verdict: 'ok', detail: `${workers.length} with ${workerSelector}` } : { name: 'worker pods', verdict: 'warn', detail: `none with ${WORKER_SELECTORS.join(', ')}`, hint: 'executions will not progress without workers' });
+}
 
-  return { checks, serviceResource: chosen!.resource, servicePort: chosen!.port, generation, serverSelector, workerSelector };
+export async function clusterPreflight(k: Kubectl, o: { context?: string; service?: string; onCheck: (c: Check) => void }): Promise<ClusterFacts> {
+  const p = new Preflight(k, o.onCheck);
+  await p.kubectl();
+  await p.context(o.context);
+  await p.clusterAndNamespace();
+  const svc = await p.service(o.service);
+  const pods = await p.pods();
+  return { checks: p.checks, serviceResource: svc.resource, servicePort: svc.port, ...pods };
 }
 
 async function podNames(k: Kubectl, selector: string): Promise<string[]> {

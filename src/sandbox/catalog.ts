@@ -1,0 +1,63 @@
+// The sandbox catalog: register (a new version per path, persisted to noetl.catalog), list and resolve
+// by path, catalog id or (Python only) version.
+import type pg from 'pg';
+import type { Dialect } from '../model.js';
+import { catalogPath, compilePlaybook, parseYaml } from './dsl.js';
+import type { CatalogEntry } from './execution.js';
+
+export class NotFoundError extends Error {}
+
+export class Catalog {
+  private readonly latest = new Map<string, CatalogEntry>();
+  private readonly byId = new Map<bigint, CatalogEntry>();
+
+  constructor(
+    private readonly dialect: Dialect,
+    private readonly pool: pg.Pool,
+    private readonly newId: () => bigint,
+  ) {}
+
+  async register(content: string): Promise<CatalogEntry> {
+    const doc = parseYaml(content);
+    const path = catalogPath(doc);
+    const playbook = compilePlaybook(doc);
+    const prev = this.latest.get(path);
+    const entry: CatalogEntry = {
+      catalogId: this.newId(),
+      path,
+      version: (prev?.version ?? 0) + 1,
+      kind: this.dialect === 'rust' ? 'playbook' : 'Playbook',
+      content,
+      playbook,
+      createdAt: new Date(),
+    };
+    await this.pool.query(
+      'INSERT INTO noetl.catalog (catalog_id, path, version, kind, content, meta) VALUES ($1,$2,$3,$4,$5,$6)',
+      [entry.catalogId.toString(), path, entry.version, entry.kind, content, JSON.stringify({ description: playbook.description ?? null })],
+    );
+    this.latest.set(path, entry);
+    this.byId.set(entry.catalogId, entry);
+    return entry;
+  }
+
+  list(): CatalogEntry[] {
+    return [...this.byId.values()].sort((a, b) => (a.path === b.path ? a.version - b.version : a.path < b.path ? -1 : 1));
+  }
+
+  /** Rust ignores the version: a path always runs its latest; Python honours it. */
+  resolve(ref: { path?: string; catalogId?: bigint; version?: number }): CatalogEntry {
+    if (ref.catalogId !== undefined) {
+      const e = this.byId.get(ref.catalogId);
+      if (!e) throw new NotFoundError(`Catalog entry not found: ${ref.catalogId}`);
+      return e;
+    }
+    const latest = ref.path ? this.latest.get(ref.path) : undefined;
+    if (!latest) throw new NotFoundError(`Playbook not found: ${ref.path}`);
+    if (ref.version !== undefined && this.dialect === 'python') {
+      const v = [...this.byId.values()].find((e) => e.path === ref.path && e.version === ref.version);
+      if (!v) throw new NotFoundError(`Executable catalog entry not found: ${ref.path} version ${ref.version}`);
+      return v;
+    }
+    return latest;
+  }
+}

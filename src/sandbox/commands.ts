@@ -1,0 +1,180 @@
+// Running one command: a step's tool or task sequence, with its command.* and call.* events, results over
+// the context budget stored by reference (noetl.result_store), a lost python worker's command
+// re-dispatched, and http retries written as call.error RETRYING events.
+import { createHash } from 'node:crypto';
+import type pg from 'pg';
+import type { Step, ToolSpec } from './dsl.js';
+import type { EventRow } from './event-log.js';
+import { CANCELLED, type CatalogEntry, type Execution } from './execution.js';
+import { PythonWorkerLost, type PythonPool } from './python-pool.js';
+import { renderValue } from './templates.js';
+import { HttpTool, ToolError, runPostgres, runPython, type Ctx } from './tools.js';
+
+export type EmitRow = Omit<EventRow, 'execution_id' | 'catalog_id'>;
+
+/** What the command runner needs of the engine. */
+export interface CommandHost {
+  emit(exec: Execution, row: EmitRow): void;
+  newId(): bigint;
+  resolve(ref: { path?: string; catalogId?: bigint }): CatalogEntry;
+  execute(entry: CatalogEntry, payload: Record<string, unknown>, parent: bigint | null): Execution;
+  log(level: 'info' | 'error', msg: string): void;
+}
+
+export interface CommandTools {
+  pool: pg.Pool;
+  python: PythonPool;
+  http: HttpTool;
+  resultContextMaxBytes: number;
+  /** Fault: SIGKILL a python worker after this many python calls (0 = never). */
+  crashWorkerAfterCalls: number;
+}
+
+export interface Iteration {
+  index: number;
+  item: unknown;
+}
+
+const MAX_DISPATCH = 3; // a lost worker's command is re-dispatched, as a lease expiry would
+
+function truncate(s: string, n: number): string {
+  return s.length > n ? `${s.slice(0, n)}…` : s;
+}
+
+/** Small scalar fields kept beside a reference, like the worker's `extracted` block. */
+function extract(value: unknown): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (value && typeof value === 'object' && !Array.isArray(value)) {
+    for (const [k, v] of Object.entries(value)) {
+      if (v === null || typeof v === 'number' || typeof v === 'boolean' || (typeof v === 'string' && v.length <= 200)) out[k] = v;
+    }
+  }
+  return out;
+}
+
+export class CommandRunner {
+  private pythonCalls = 0;
+  private crashed = false;
+
+  constructor(
+    private readonly host: CommandHost,
+    private readonly t: CommandTools,
+  ) {}
+
+  /**
+   * Runs the step's tool (or task sequence) as one command. Outside a loop it returns the step result;
+   * inside a loop it returns the final tool result and each tool result's JSON size.
+   */
+  async run(exec: Execution, step: Step, ctx: Ctx, iteration: Iteration | null): Promise<unknown> {
+    const commandId = this.host.newId().toString();
+    const cols = iteration ? { current_index: iteration.index, current_item: truncate(JSON.stringify(iteration.item ?? null), 500) } : {};
+    const workerId = `sandbox-worker-${iteration ? iteration.index % 4 : 0}`;
+    const issued = { node_id: step.step, node_name: step.step, ...cols };
+    const base = { ...issued, worker_id: workerId };
+    this.host.emit(exec, { ...issued, event_type: 'command.issued', node_type: step.isSequence ? 'task_sequence' : step.tools[0].kind, status: 'PENDING', meta: { command_id: commandId } });
+    for (let dispatch = 1; ; dispatch++) {
+      this.host.emit(exec, { ...base, event_type: 'command.started', status: 'STARTED', meta: { command_id: commandId, dispatch } });
+      const started = performance.now();
+      try {
+        const out = await this.runTools(exec, step, { ...ctx }, commandId, cols, !iteration);
+        if (out === CANCELLED) return CANCELLED;
+        this.host.emit(exec, { ...base, event_type: 'command.completed', status: 'success', duration: (performance.now() - started) / 1000, meta: { command_id: commandId } });
+        return iteration ? out : out.last;
+      } catch (err) {
+        const error = { status: 'FAILED', context: { error: (err as Error).message } };
+        if (err instanceof PythonWorkerLost && dispatch < MAX_DISPATCH && !exec.cancelRequested) {
+          this.host.emit(exec, { ...base, event_type: 'call.error', status: 'RETRYING', result: { ...error, status: 'RETRYING' }, meta: { command_id: commandId, retry: true, reason: 'worker_lost', dispatch } });
+          continue;
+        }
+        this.host.emit(exec, { ...base, event_type: 'call.error', status: 'FAILED', result: error, meta: { command_id: commandId } });
+        this.host.emit(exec, { ...base, event_type: 'command.failed', status: 'FAILED', result: error, meta: { command_id: commandId } });
+        throw err;
+      }
+    }
+  }
+
+  private async runTools(exec: Execution, step: Step, local: Ctx, commandId: string, cols: object, cancellable: boolean): Promise<{ final: unknown; last: unknown; sizes: number[] } | typeof CANCELLED> {
+    const sizes: number[] = [];
+    let last: unknown;
+    for (let i = 0; i < step.tools.length; i++) {
+      if (exec.cancelRequested && cancellable) return CANCELLED;
+      const tool = step.tools[i];
+      const value = await this.runTool(exec, step, tool, local, commandId, i, cols);
+      sizes.push(await this.emitCallDone(exec, step, tool, value, commandId, i, cols));
+      if (tool.name) local[tool.name] = value;
+      last = value;
+    }
+    return { final: last, last, sizes };
+  }
+
+  private runPythonTool(tool: ToolSpec, ctx: Ctx): Promise<unknown> {
+    const n = ++this.pythonCalls;
+    const p = runPython(this.t.python, tool, ctx);
+    if (this.t.crashWorkerAfterCalls > 0 && n === this.t.crashWorkerAfterCalls && !this.crashed) {
+      this.crashed = true;
+      const pid = this.t.python.crashOne();
+      this.host.log('error', `fault profile worker-crash (emulation): killed python worker ${pid} during call ${n}`);
+    }
+    return p;
+  }
+
+  private async runTool(exec: Execution, step: Step, tool: ToolSpec, ctx: Ctx, commandId: string, callIndex: number, cols: object): Promise<unknown> {
+    switch (tool.kind) {
+      case 'python':
+        return this.runPythonTool(tool, ctx);
+      case 'http':
+        return this.t.http.run(tool, ctx, (r) => {
+          this.host.emit(exec, {
+            event_type: 'call.error', node_id: `${step.step}.${tool.name ?? 'http'}`, node_name: step.step, status: 'RETRYING',
+            result: { status: 'RETRYING', context: { error: r.error } },
+            meta: { command_id: commandId, call_index: callIndex, tool: tool.name ?? null, retry: true, attempt: r.attempt, max_attempts: r.maxAttempts, http_status: r.httpStatus, delay_ms: r.delayMs },
+            ...cols,
+          });
+          this.host.log('info', `retry ${r.attempt}/${r.maxAttempts - 1} of ${step.step}.${tool.name ?? 'http'}: ${r.error}; next in ${r.delayMs} ms`);
+        });
+      case 'postgres':
+        return runPostgres(this.t.pool, tool, ctx);
+      case 'playbook':
+        return this.runChild(exec, tool, ctx);
+    }
+  }
+
+  private async runChild(exec: Execution, tool: ToolSpec, ctx: Ctx): Promise<unknown> {
+    const path = tool.path === undefined ? undefined : String(renderValue(tool.path, ctx));
+    const catalogId = tool.catalog_id === undefined ? undefined : BigInt(String(renderValue(tool.catalog_id, ctx)));
+    const entry = this.host.resolve({ path, catalogId });
+    const input = (renderValue(tool.input ?? {}, ctx) as Record<string, unknown>) ?? {};
+    const child = this.host.execute(entry, input, exec.id);
+    const status = () => ({ status: child.state, execution_id: child.id.toString(), path: entry.path });
+    if (tool.return_step === undefined && !tool.return_result) return { ...status(), async: true };
+    const timeoutMs = Number(tool.timeout ?? 300) * 1000;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = await Promise.race([child.finished.then(() => false), new Promise<boolean>((r) => (timer = setTimeout(() => r(true), timeoutMs)))]);
+    clearTimeout(timer);
+    if (timedOut) throw new ToolError(`child execution ${child.id} (${entry.path}) did not finish within ${timeoutMs / 1000} s`);
+    if (child.state !== 'COMPLETED') throw new ToolError(`child execution ${child.id} (${entry.path}) ended ${child.state}${child.error ? `: ${child.error}` : ''}`);
+    return tool.return_result ? child.results : { ...status(), current_step: child.currentStep, result: child.results[String(tool.return_step)] ?? null };
+  }
+
+  /** Writes call.done; a result over the context budget is stored in noetl.result_store by reference. */
+  private async emitCallDone(exec: Execution, step: Step, tool: ToolSpec, value: unknown, commandId: string, callIndex: number, cols: object): Promise<number> {
+    const text = JSON.stringify(value ?? null);
+    const bytes = Buffer.byteLength(text);
+    let inner: Record<string, unknown>;
+    if (bytes > this.t.resultContextMaxBytes) {
+      const ref = `noetl://execution/${exec.id}/result/${step.step}/${commandId}-${callIndex}`;
+      const sha256 = createHash('sha256').update(text).digest('hex');
+      await this.t.pool.query('INSERT INTO noetl.result_store (ref, execution_id, step, data, bytes, sha256) VALUES ($1,$2,$3,$4,$5,$6) ON CONFLICT (ref) DO NOTHING', [ref, exec.id.toString(), step.step, text, bytes, sha256]);
+      inner = { status: 'success', reference: { kind: 'result_ref', ref, store: 'postgres', scope: 'execution', meta: { bytes, sha256, media_type: 'application/json', content_type: 'application/json' }, extracted: extract(value) } };
+    } else {
+      inner = { status: 'success', context: { status: 'success', data: value ?? null } };
+    }
+    this.host.emit(exec, {
+      event_type: 'call.done', node_id: tool.name ? `${step.step}.${tool.name}` : step.step, node_name: step.step, node_type: tool.kind, status: 'COMPLETED',
+      result: { status: 'COMPLETED', context: { command_id: commandId, call_index: callIndex, tool: tool.name ?? null, result: inner } },
+      meta: { command_id: commandId, tool: tool.name ?? null, bytes },
+      ...cols,
+    });
+    return bytes;
+  }
+}

@@ -1,0 +1,58 @@
+// One execution of a catalog playbook inside the sandbox engine: its state, step bookkeeping (what the
+// Rust status derives its progress from), results and children.
+import type { Playbook } from './dsl.js';
+
+export type ExecState = 'RUNNING' | 'COMPLETED' | 'FAILED' | 'CANCELLED';
+
+export interface CatalogEntry {
+  catalogId: bigint;
+  path: string;
+  version: number;
+  kind: string;
+  content: string;
+  playbook: Playbook;
+  createdAt: Date;
+}
+
+/** A loop that stopped for good (the emulated legacy loop-state stall). */
+export const LOOP_STALLED = Symbol('loop-stalled');
+/** Work that ended because its execution was cancelled. */
+export const CANCELLED = Symbol('cancelled');
+
+export class Execution {
+  state: ExecState = 'RUNNING';
+  currentStep: string | null = null;
+  readonly entered = new Set<string>();
+  readonly completed = new Set<string>();
+  readonly running = new Set<string>();
+  readonly failed = new Set<string>();
+  readonly results: Record<string, unknown> = {};
+  readonly startedAt = new Date();
+  completedAt: Date | null = null;
+  error: string | null = null;
+  cancelRequested = false;
+  readonly children: Execution[] = [];
+  readonly finished: Promise<void>;
+  private resolveFinished!: () => void;
+
+  constructor(
+    readonly id: bigint,
+    readonly entry: CatalogEntry,
+    readonly workload: Record<string, unknown>,
+    readonly parentExecutionId: bigint | null,
+  ) {
+    this.finished = new Promise((r) => (this.resolveFinished = r));
+  }
+
+  get terminal(): boolean {
+    return this.state !== 'RUNNING';
+  }
+
+  finish(state: ExecState, error?: string): void {
+    if (this.terminal) return;
+    this.state = state;
+    this.error = error ?? null;
+    this.completedAt = new Date();
+    this.resolveFinished();
+  }
+}

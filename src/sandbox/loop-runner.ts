@@ -1,0 +1,101 @@
+// A loop step: one command per element with at most max_in_flight at a time. With the legacy-loop-state
+// fault, each completion is appended to an emulated loop state; once an append is rejected (over the cap)
+// the loop records nothing more, dispatches nothing, and never completes (the historical stall).
+import type { Step } from './dsl.js';
+import type { EmitRow, Iteration } from './commands.js';
+import { CANCELLED, LOOP_STALLED, type Execution } from './execution.js';
+import { LoopState, type LoopStateLimits } from './loop-state.js';
+import type { Ctx } from './tools.js';
+
+export interface LoopHost {
+  emit(exec: Execution, row: EmitRow): void;
+  log(level: 'info' | 'error', msg: string): void;
+  runCommand(exec: Execution, step: Step, ctx: Ctx, iteration: Iteration): Promise<unknown>;
+  onStalled(): void;
+}
+
+export type LoopOutcome = { results: unknown[]; stats: { total: number; success: number; failed: number } } | typeof LOOP_STALLED | typeof CANCELLED;
+
+export class LoopRun {
+  private readonly state: LoopState | undefined;
+  private readonly results: unknown[];
+  private readonly stats: { total: number; success: number; failed: number };
+  private next = 0;
+  private active = 0;
+  private stalledAnnounced = false;
+  private rejectLogged = false;
+  private resolve!: (o: LoopOutcome) => void;
+
+  constructor(
+    private readonly host: LoopHost,
+    private readonly exec: Execution,
+    private readonly step: Step,
+    private readonly items: unknown[],
+    private readonly baseCtx: Ctx,
+    limits: LoopStateLimits | undefined,
+  ) {
+    this.state = limits ? new LoopState(limits) : undefined;
+    this.results = new Array(items.length);
+    this.stats = { total: items.length, success: 0, failed: 0 };
+  }
+
+  run(): Promise<LoopOutcome> {
+    return new Promise<LoopOutcome>((resolve) => {
+      this.resolve = resolve;
+      this.settle();
+    });
+  }
+
+  private settle(): void {
+    const { exec, step } = this;
+    if (exec.cancelRequested) return this.resolve(CANCELLED);
+    if (this.state?.rejected) {
+      if (this.active > 0 || this.stalledAnnounced) return;
+      this.stalledAnnounced = true;
+      this.host.onStalled();
+      this.host.log('error', `loop ${step.step} of execution ${exec.id} records no more completions and dispatches nothing (emulated legacy loop state over its cap); the execution will not reach loop.done`);
+      return this.resolve(LOOP_STALLED);
+    }
+    while (this.active < step.loop!.maxInFlight && this.next < this.items.length && !exec.cancelRequested) this.dispatch(this.next++);
+    if (this.active === 0 && this.next >= this.items.length) this.resolve({ results: this.results, stats: this.stats });
+  }
+
+  private dispatch(index: number): void {
+    this.active++;
+    const it = this.step.loop!.iterator;
+    const ctx: Ctx = { ...this.baseCtx, iter: { [it]: this.items[index] }, [it]: this.items[index] };
+    this.host
+      .runCommand(this.exec, this.step, ctx, { index, item: this.items[index] })
+      .then((r) => this.completed(index, r as { final: unknown; sizes: number[] }))
+      .catch((err) => {
+        if (this.state?.rejected) return;
+        this.results[index] = { status: 'error', error: (err as Error).message };
+        this.stats.failed++;
+      })
+      .finally(() => {
+        this.active--;
+        this.settle();
+      });
+  }
+
+  private completed(index: number, value: { final: unknown; sizes: number[] }): void {
+    if (this.state && !this.append(index, value.sizes)) return;
+    this.results[index] = value.final;
+    this.stats.success++;
+  }
+
+  /** Appends a completion to the emulated loop state; false when the write was rejected. */
+  private append(index: number, sizes: number[]): boolean {
+    const state = this.state!;
+    const accepted = state.append(sizes);
+    if (!accepted && !this.rejectLogged) {
+      this.rejectLogged = true;
+      this.host.log('error', `loop ${this.step.step}: state write of ${state.bytes + state.entryBytes(sizes)} bytes rejected (cap ${state.limits.capBytes}, emulated NATS KV max_payload)`);
+    }
+    this.host.emit(this.exec, {
+      event_type: accepted ? 'loop.state.updated' : 'loop.state.rejected', node_name: this.step.step, node_type: 'loop', status: accepted ? 'UPDATED' : 'REJECTED', current_index: index,
+      meta: { loop_state: { bytes: state.bytes, cap: state.limits.capBytes, recorded: state.recorded, emulation: 'legacy-loop-state' } },
+    });
+    return accepted;
+  }
+}

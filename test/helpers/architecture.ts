@@ -1,0 +1,69 @@
+// The architecture rules of ARCHITECTURE.md as code: which folder may import which, where Ink may be
+// loaded, and how long a file or a function may grow. Pure functions over file texts, so the rules can
+// be tested on made-up files as well as on the real tree.
+import path from 'node:path';
+import ts from 'typescript';
+
+export interface SourceFile {
+  /** Path relative to the project root, with forward slashes. */
+  rel: string;
+  text: string;
+}
+
+/** The one module under src/ that may load components/ (and so Ink and React). */
+export const TUI_ENTRY = 'src/commands/run.ts';
+/** Lower layers that must never reach up into the run or the renderers. */
+export const LOWER = ['src/noetl/', 'src/sources/', 'src/targets/', 'src/diff/'];
+export const UPPER = ['src/run/', 'src/render/', 'src/commands/', 'src/cli.ts'];
+export const MAX_FILE_LINES = 300;
+export const MAX_FUNCTION_LINES = 60;
+
+/** Every module specifier a file imports, statically or with import(). */
+export function importsOf(text: string): string[] {
+  const out: string[] = [];
+  for (const m of text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^'"`;]*?from\s+['"]([^'"]+)['"]/g)) out.push(m[1]);
+  for (const m of text.matchAll(/(?:^|\n)\s*import\s+['"]([^'"]+)['"]/g)) out.push(m[1]);
+  for (const m of text.matchAll(/\bimport\(\s*['"]([^'"]+)['"]\s*\)/g)) out.push(m[1]);
+  return out;
+}
+
+/** A relative specifier resolved to a project path (`../run/store.js` from src/sources/x.ts → src/run/store.ts). */
+export function resolveSpecifier(fromRel: string, spec: string): string | undefined {
+  if (!spec.startsWith('.')) return undefined;
+  return path.posix.normalize(path.posix.join(path.posix.dirname(fromRel), spec)).replace(/\.js$/, '.ts');
+}
+
+export function importViolations(files: SourceFile[]): string[] {
+  const out: string[] = [];
+  for (const f of files) {
+    for (const spec of importsOf(f.text)) {
+      const target = resolveSpecifier(f.rel, spec);
+      const inSrc = f.rel.startsWith('src/');
+      const ui = spec === 'ink' || spec === 'react' || spec.startsWith('ink/') || spec.startsWith('react/') || target?.startsWith('components/');
+      if (inSrc && ui && f.rel !== TUI_ENTRY) out.push(`${f.rel} imports ${spec}: only ${TUI_ENTRY} may load the TUI`);
+      if (f.rel === TUI_ENTRY && (spec === 'ink' || spec === 'react')) out.push(`${f.rel} imports ${spec} directly: load components/ instead`);
+      if (target && LOWER.some((l) => f.rel.startsWith(l)) && UPPER.some((u) => target.startsWith(u))) out.push(`${f.rel} imports ${spec}: ${LOWER.join(', ')} must not import ${UPPER.join(', ')}`);
+    }
+  }
+  return out;
+}
+
+export function sizeViolations(files: SourceFile[]): string[] {
+  const out: string[] = [];
+  for (const f of files) {
+    const lines = f.text.split('\n').length;
+    if (lines > MAX_FILE_LINES) out.push(`${f.rel}: ${lines} lines (at most ${MAX_FILE_LINES})`);
+    const sf = ts.createSourceFile(f.rel, f.text, ts.ScriptTarget.ES2022, true, f.rel.endsWith('x') ? ts.ScriptKind.TSX : ts.ScriptKind.TS);
+    const visit = (n: ts.Node) => {
+      if (ts.isFunctionLike(n) && 'body' in n && n.body) {
+        const start = sf.getLineAndCharacterOfPosition(n.getStart()).line;
+        const end = sf.getLineAndCharacterOfPosition(n.getEnd()).line;
+        const name = (n as ts.FunctionLikeDeclaration).name?.getText(sf) ?? '(anonymous)';
+        if (end - start + 1 > MAX_FUNCTION_LINES) out.push(`${f.rel}:${start + 1} function ${name}: ${end - start + 1} lines (at most ${MAX_FUNCTION_LINES})`);
+      }
+      ts.forEachChild(n, visit);
+    };
+    visit(sf);
+  }
+  return out;
+}
