@@ -13,6 +13,8 @@ import { App } from './App.js';
 export interface TuiOptions {
   /** Writes the reports now; returns where. */
   writeSnapshot: () => string;
+  /** True for an outcome that ends the TUI at once with nothing to show (it failed before launching). */
+  quietOnFailure: (outcome: RunOutcome) => boolean;
 }
 
 export async function runTui(orch: Orchestrator, life: Lifecycle, o: TuiOptions): Promise<RunOutcome> {
@@ -32,9 +34,10 @@ export async function runTui(orch: Orchestrator, life: Lifecycle, o: TuiOptions)
   const ink = render(<App store={orch.store} actions={actions} />, { exitOnCtrlC: false, maxFps: 10, patchConsole: false });
   life.add('terminal', () => ink.unmount());
   outcome = await orch.run();
-  if (!stopRequested) await left; // keep the final screen (diff view) until the user leaves
+  const quiet = o.quietOnFailure(outcome);
+  if (!stopRequested && !quiet) await left; // keep the final screen (diff view) until the user leaves
   ink.unmount();
   await ink.waitUntilExit().catch(() => {});
-  process.stdout.write(redact(finalText(orch.store.snapshot(), outcome)) + '\n');
+  if (!quiet) process.stdout.write(redact(finalText(orch.store.snapshot(), outcome)) + '\n');
   return outcome;
 }

@@ -88,6 +88,7 @@ function runOptions(program: Command): void {
   group(program, 'Output:', [
     ['--report-dir <dir>', 'where reports go (default ./loadrun-reports/<timestamp>/)'],
     ['--no-tui', 'headless: progress lines, then the summary and diff (automatic without a TTY or with CI set)'],
+    ['--no-color', 'no colours on screen (also NO_COLOR; FORCE_COLOR=1..3 forces them)'],
     ['--json', 'headless NDJSON on stdout (every event, sample and the summary); with --dry-run the plan as JSON'],
     ['--dry-run', 'print the plan (URLs, playbooks, payloads) and send nothing'],
   ]);

@@ -1,6 +1,6 @@
 // Bad input, table-driven: every case gets one line on stderr naming the input and what is allowed, the
 // documented exit code, and no stack trace.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -81,7 +81,11 @@ describe('bad input', () => {
   const runnable = CASES.filter(([name]) => HAS_KUBECTL || name !== 'unknown kube context');
   if (!HAS_KUBECTL) it.skip('unknown kube context (kubectl is not installed)', () => {});
   it.each(runnable)('%s', async (_name, args, code, message) => {
-    const r = await runCli(args(sb), { timeoutMs: 60_000 });
+    // Run from an empty folder: the default report folder would appear there if one were written.
+    const cwd = mkdtempSync(path.join(os.tmpdir(), 'loadrun-bad-cwd-'));
+    const r = await runCli(args(sb), { timeoutMs: 60_000, cwd });
+    expect(readdirSync(cwd), 'no report folder when nothing was launched').toEqual([]);
+    expect(r.stdout).not.toMatch(/Missing items|stored\/expected|phase preflight/); // no results table, no phases
     const lines = r.stderr.split('\n').filter((l) => l.trim());
     expect(lines.length, r.stderr).toBe(1);
     expect(lines[0]).toMatch(/^noetl-loadrun: /);

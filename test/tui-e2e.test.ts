@@ -28,6 +28,7 @@ describe('TUI end to end', () => {
     expect(live).toContain('chunked_optimal');
     expect(live).toMatch(/pods\s+CPU\s+MEM/);
     expect(live).toMatch(/rows\s+stored\s+ok/);
+    expect(tmux.screenWithColors()).toMatch(/\x1b\[[0-9;]*3[1-7]m/); // coloured by default
     const first = Number(/(\d+)\/240/.exec(live)?.[1] ?? 0);
     const later = await tmux.waitFor((s) => Number(/(\d+)\/240/.exec(s)?.[1] ?? 0) > first, 60_000);
     const rows = later.replace(/\n$/, '').split('\n');
@@ -48,8 +49,9 @@ describe('TUI end to end', () => {
   it('80x24 shows a compact layout that fits, never a broken frame; Ctrl-C stops gracefully with 130', async () => {
     const dir = path.join(mkdtempSync(path.join(os.tmpdir(), 'loadrun-tui-')), 'r');
     tmux = new Tmux(80, 24);
-    tmux.start(`node bin/noetl-loadrun.js --seed-rows 400 --payload-kb 64 --report-dir ${dir}`, ROOT, { TMPDIR: scope.tmpdir });
+    tmux.start(`node bin/noetl-loadrun.js --seed-rows 400 --payload-kb 64 --report-dir ${dir}`, ROOT, { TMPDIR: scope.tmpdir, NO_COLOR: '1' });
     const s = await tmux.waitFor((x) => /\d+\/400/.test(x) && x.includes('chunked_optimal'), 60_000);
+    expect(tmux.screenWithColors()).not.toMatch(/\x1b\[[0-9;]*(3[0-7]|9[0-7]|38;)/); // NO_COLOR: no colour
     const lines = s.replace(/\n+$/, '').split('\n');
     expect(lines.length).toBeLessThan(24);
     expect(s).toContain('direct_stress');

@@ -35,6 +35,7 @@ export interface RunOpts {
   requestTimeout?: string;
   reportDir?: string;
   tui?: boolean;
+  color?: boolean;
   json?: boolean;
   cancelOnExit?: boolean;
   dryRun?: boolean;

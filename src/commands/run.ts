@@ -10,6 +10,7 @@ import { redact } from '../redact.js';
 import { startHeadless } from '../render/headless.js';
 import { ReportWriter } from '../render/reports.js';
 import { Orchestrator } from '../run/orchestrator.js';
+import { applyColor } from './color.js';
 import { buildConfig, type RunOpts } from './run-config.js';
 
 /** What a dry run would do, as data: printed as text or, with --json, as one JSON object. */
@@ -52,6 +53,12 @@ export function isCI(): boolean {
   return ci !== undefined && ci !== '' && ci !== '0' && ci.toLowerCase() !== 'false';
 }
 
+/** A run that could not start: a usage or environment failure before any mode was launched. */
+function failedBeforeLaunch(orch: Orchestrator, outcome: RunOutcome): boolean {
+  const launched = orch.store.snapshot().modes.some((m) => m.executionId);
+  return !launched && (outcome.exitCode === EXIT.USAGE || outcome.exitCode === EXIT.ENVIRONMENT);
+}
+
 export async function runCommand(o: RunOpts): Promise<number> {
   const config = buildConfig(o);
   if (config.dryRun) {
@@ -64,10 +71,13 @@ export async function runCommand(o: RunOpts): Promise<number> {
   const reports = new ReportWriter(config.reportDir);
   const orch = new Orchestrator(config, life);
   reports.attach(orch.store);
+  const unwatch = orch.store.subscribe(() => {
+    if (orch.store.phaseState('launch') !== 'pending') reports.open();
+  });
   let outcome: RunOutcome = { exitCode: EXIT.INTERRUPTED, reason: 'interrupted before the end of the run' };
   process.once('exit', () => {
     // Last resort (a forced second Ctrl-C): the report still says what was known.
-    if (reports.hasWritten) return;
+    if (reports.hasWritten || failedBeforeLaunch(orch, outcome)) return;
     try {
       reports.write(orch.store.snapshot(), outcome);
     } catch {
@@ -76,16 +86,22 @@ export async function runCommand(o: RunOpts): Promise<number> {
   });
   life.whenInterrupted(() => orch.requestStop('interrupted'));
   if (useTui) {
+    applyColor(o.color);
     const { runTui } = await import('../../components/run-tui.js');
-    outcome = await runTui(orch, life, { writeSnapshot: () => (reports.write(orch.store.snapshot(), { exitCode: -1, reason: 'snapshot while running' }), reports.dir) });
+    outcome = await runTui(orch, life, { writeSnapshot: () => (reports.write(orch.store.snapshot(), { exitCode: -1, reason: 'snapshot while running' }), reports.dir), quietOnFailure: (out) => failedBeforeLaunch(orch, out) });
   } else {
     const headless = startHeadless(orch.store, { json: Boolean(o.json) });
     outcome = await orch.run();
-    headless.final(outcome);
+    headless.final(outcome, failedBeforeLaunch(orch, outcome));
   }
-  reports.write(orch.store.snapshot(), outcome, orch.observerStats());
+  unwatch();
+  if (!failedBeforeLaunch(orch, outcome)) reports.write(orch.store.snapshot(), outcome, orch.observerStats());
   await reports.close();
   await life.runCleanups();
+  // A clean demo run should not end on "nothing happened": say how to see a stall.
+  if (config.target === 'sandbox' && !config.faults.length && outcome.exitCode === EXIT.OK && !o.json) {
+    process.stdout.write('No stall this time. To see one: --preset stress --sandbox-fault legacy-loop-state --stall-seconds 8 (emulated; other profiles: --help)\n');
+  }
   // A run that could not start or reach its target also says why on stderr, in one line.
   if (outcome.exitCode === EXIT.USAGE || outcome.exitCode === EXIT.ENVIRONMENT) process.stderr.write(`noetl-loadrun: ${redact(outcome.reason)}\n`);
   return outcome.exitCode;

@@ -7,7 +7,8 @@ import { finalText, progressLine } from './text.js';
 
 export interface Headless {
   stop(): void;
-  final(outcome: RunOutcome): void;
+  /** The summary and diff; `quiet` (nothing was launched and the run failed) prints nothing at all. */
+  final(outcome: RunOutcome, quiet?: boolean): void;
 }
 
 export function startHeadless(store: SnapshotSource, o: { json: boolean; write?: (s: string) => void; intervalMs?: number }): Headless {
@@ -24,35 +25,56 @@ export function startHeadless(store: SnapshotSource, o: { json: boolean; write?:
   }
   let lastPhases = '';
   let seenLogs = 0;
-  const interval = o.intervalMs ?? 2000;
+  // Lines are held until something is launched: a run that fails before that says so in one line on
+  // stderr (the caller's job) instead of a page of phases and an empty table.
+  let held: string[] | null = [];
+  const out = (line: string) => (held ? held.push(line) : write(line));
+  const release = () => {
+    if (!held) return;
+    const lines = held;
+    held = null;
+    for (const l of lines) write(l);
+  };
   const print = () => {
     const snap = store.snapshot();
-    for (const m of snap.modes) if (m.verdict !== 'pending' && m.verdict !== 'not-launched') write(progressLine(m, snap.now, snap.startedAt) + '\n');
-    if (snap.degraded) write(`  ! ${snap.degraded}\n`);
+    for (const m of snap.modes) if (m.verdict !== 'pending' && m.verdict !== 'not-launched') out(progressLine(m, snap.now, snap.startedAt) + '\n');
+    if (snap.degraded) out(`  ! ${snap.degraded}\n`);
   };
+  let dirty = false;
   const unsub = store.subscribe(() => {
+    dirty = true;
+  });
+  const follow = () => {
+    if (!dirty) return;
+    dirty = false;
     const snap = store.snapshot();
     const phases = snap.phases.filter((p) => p.state !== 'pending').map((p) => `${p.name}:${p.state}`).join(' ');
     if (phases !== lastPhases) {
       const changed = snap.phases.filter((p) => p.state !== 'pending' && !lastPhases.includes(`${p.name}:${p.state}`));
-      for (const p of changed) write(`phase ${p.name}: ${p.state}${p.detail ? ` (${p.detail})` : ''}\n`);
+      for (const p of changed) out(`phase ${p.name}: ${p.state}${p.detail ? ` (${p.detail})` : ''}\n`);
       lastPhases = phases;
     }
+    if (snap.phases.some((p) => p.name === 'launch' && p.state !== 'pending')) release();
     for (const l of snap.logs) {
       if (l.seq <= seenLogs) continue;
       seenLogs = l.seq;
-      if (l.level !== 'info' || l.source === 'loadrun' || l.source === 'preflight') write(`${l.level === 'info' ? '' : `${l.level}: `}[${l.source}] ${redact(l.text)}\n`);
+      if (l.level !== 'info' || l.source === 'loadrun' || l.source === 'preflight') out(`${l.level === 'info' ? '' : `${l.level}: `}[${l.source}] ${redact(l.text)}\n`);
     }
-  });
-  const timer = setInterval(print, interval);
+  };
+  const follower = setInterval(follow, 100);
+  const timer = setInterval(print, o.intervalMs ?? 2000);
+  const end = () => {
+    clearInterval(timer);
+    clearInterval(follower);
+    unsub();
+    follow();
+  };
   return {
-    stop() {
-      clearInterval(timer);
-      unsub();
-    },
-    final(outcome) {
-      clearInterval(timer);
-      unsub();
+    stop: end,
+    final(outcome, quiet = false) {
+      end();
+      if (quiet) return;
+      release();
       write(redact(finalText(store.snapshot(), outcome)) + '\n');
     },
   };

@@ -1,6 +1,6 @@
 // Run reports under --report-dir: events.ndjson (every event and sample, streamed while the run goes),
 // summary.json (schema-versioned) and report.md, written on every exit path.
-import { accessSync, constants, createWriteStream, existsSync, mkdirSync, writeFileSync, type WriteStream } from 'node:fs';
+import { accessSync, constants, createWriteStream, existsSync, mkdirSync, rmdirSync, writeFileSync, type WriteStream } from 'node:fs';
 import path from 'node:path';
 import { usageError } from '../errors.js';
 import type { RunOutcome, Snapshot } from '../model.js';
@@ -20,7 +20,7 @@ export function safeJson(v: unknown): string {
  * mkdir -p, one level at a time. Node's recursive mkdir can loop forever on a pseudo filesystem such as
  * /proc (ENOENT for the leaf while the parent exists), which would hang the tool before it starts.
  */
-function mkdirs(dir: string): void {
+function mkdirs(dir: string): string[] {
   const missing: string[] = [];
   let cur = dir;
   while (!existsSync(cur)) {
@@ -30,6 +30,7 @@ function mkdirs(dir: string): void {
     cur = up;
   }
   for (const d of missing) mkdirSync(d);
+  return missing;
 }
 
 /** Where records go: the store's record sinks take one of these. */
@@ -38,31 +39,57 @@ export interface RecordSource {
   setReportDir(dir: string): void;
 }
 
+/**
+ * The report folder is checked at once but created only when a run has something to report (open(), at
+ * launch, or the first write): a run that fails before launching anything leaves no folder behind.
+ * Records that arrive before then are held in memory (a handful: phases, checks, log lines).
+ */
 export class ReportWriter {
   private stream: WriteStream | undefined;
+  private held: string[] | undefined = [];
   private written = false;
   readonly dir: string;
 
   constructor(dir: string) {
     this.dir = path.resolve(dir);
     try {
-      mkdirs(this.dir);
+      // A real probe (create the missing folders, check, remove them again): access() alone says yes to
+      // root on a pseudo filesystem such as /proc.
+      const created = mkdirs(this.dir);
       accessSync(this.dir, constants.W_OK);
+      for (const d of created.reverse()) rmdirSync(d);
     } catch (err) {
       throw usageError(`--report-dir ${JSON.stringify(dir)} cannot be written (${(err as NodeJS.ErrnoException).code ?? 'error'})`, 'choose a writable directory');
     }
   }
 
-  /** Streams every store record to events.ndjson. */
+  /** Streams every store record to events.ndjson (held until the folder is opened). */
   attach(store: RecordSource): void {
+    store.addSink((rec) => {
+      const line = safeJson(rec) + '\n';
+      if (this.held) this.held.push(line);
+      else this.stream?.write(line);
+    });
+    store.setReportDir(this.dir);
+  }
+
+  /** Creates the folder and events.ndjson, with the records held so far. */
+  open(): void {
+    if (!this.held) return;
+    try {
+      mkdirs(this.dir);
+    } catch (err) {
+      throw usageError(`--report-dir ${JSON.stringify(this.dir)} cannot be written (${(err as NodeJS.ErrnoException).code ?? 'error'})`, 'choose a writable directory');
+    }
     this.stream = createWriteStream(path.join(this.dir, 'events.ndjson'), { flags: 'a' });
     this.stream.on('error', () => {});
-    store.addSink((rec) => this.stream?.write(safeJson(rec) + '\n'));
-    store.setReportDir(this.dir);
+    for (const line of this.held) this.stream.write(line);
+    this.held = undefined;
   }
 
   /** Writes summary.json and report.md (idempotent: the last call wins). Synchronous, so it survives exit. */
   write(snap: Snapshot, outcome: RunOutcome, extra: Record<string, unknown> = {}): void {
+    this.open();
     const summary = buildSummary(snap, outcome, extra);
     writeFileSync(path.join(this.dir, 'summary.json'), redact(JSON.stringify(summary, null, 2)) + '\n');
     writeFileSync(path.join(this.dir, 'report.md'), redact(renderMarkdown(snap, outcome)));

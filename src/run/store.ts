@@ -199,6 +199,9 @@ export class RunStore {
   modeFacts(mode: Mode): Readonly<ModeFacts> {
     return this.m(mode).facts;
   }
+  phaseState(name: PhaseName): PhaseState {
+    return this.phases.get(name)!.state;
+  }
   get isFinished(): boolean {
     return this.finished;
   }

@@ -98,7 +98,8 @@ export async function openTarget(c: RunConfig, life: Lifecycle, hooks: TargetHoo
   hooks.describe({
     kind: c.target,
     serverUrl: ep.serverUrl,
-    dialect: `${client.dialect}${client.version ? ` ${client.version}` : ''}`,
+    // The sandbox emulates a dialect; it has no server version of its own to show.
+    dialect: client.sandbox ? `sandbox, ${client.dialect} dialect` : `${client.dialect}${client.version ? ` ${client.version}` : ''}`,
     rowsSource: rows.kind === 'direct' ? 'postgres (direct)' : 'query endpoint',
     faults: c.faults,
   });

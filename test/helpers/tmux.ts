@@ -24,6 +24,11 @@ export class Tmux {
     return this.tmux('capture-pane', '-p', '-t', 'app');
   }
 
+  /** The screen with its colour escapes (capture-pane -e). */
+  screenWithColors(): string {
+    return this.tmux('capture-pane', '-p', '-e', '-t', 'app');
+  }
+
   keys(...keys: string[]): void {
     this.tmux('send-keys', '-t', 'app', ...keys);
   }
