@@ -39,6 +39,7 @@ function readProcs(): Proc[] {
 
 /** Programs of the tool: the CLI, the sandbox, its Postgres and python workers (not shells, tmux or npm). */
 const TOOL = /noetl-loadrun\.js|sandbox\/main\.[tj]s|python_worker\.py|noetl-loadrun-pg-|^postgres/;
+const TOOL_EXE = /^(\S*\/)?(node|python3?|postgres)(\s|:|$)/;
 
 export class ProcessScope {
   readonly tmpdir: string;
@@ -72,7 +73,7 @@ export class ProcessScope {
   /** Tool processes of this scope still running, as `pid args`. */
   processes(): string[] {
     return this.members()
-      .filter((p) => TOOL.test(p.args))
+      .filter((p) => TOOL_EXE.test(p.args) && TOOL.test(p.args))
       .map((p) => `${p.pid} ${p.args}`);
   }
 
