@@ -12,7 +12,8 @@ import { Agent, request } from 'undici';
 import { NoetlClient } from '../src/noetl/client.js';
 import { BUNDLED, bundledFile } from '../src/paths.js';
 import { startSandbox, nodeArgsFor, type RunningSandbox } from '../src/sandbox/supervisor.js';
-import { DirectRows } from '../src/sources/rows.js';
+import { RowsSource } from '../src/sources/rows.js';
+import { DirectSql } from '../src/sources/sql-runner.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const execFileP = promisify(execFile);
@@ -166,7 +167,8 @@ async function rawThroughput(sb: RunningSandbox, pool: pg.Pool, items: number, c
 async function pollCost(sb: RunningSandbox, pool: pg.Pool) {
   const client = new NoetlClient({ baseUrl: sb.apiUrl });
   await client.detectDialect();
-  const direct = new DirectRows(sb.pgUrl);
+  const system = new DirectSql(sb.pgUrl);
+  const direct = new RowsSource(system, system);
   const out: Record<string, unknown> = {};
   for (const [exec, n] of [['900000000000000001', 100], ['900000000000000002', 100_000]] as const) {
     await pool.query(

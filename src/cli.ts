@@ -49,7 +49,8 @@ const SERVER_OPTS: Opt[] = [
   ['--host <host>', 'NoETL server host (with --port)'],
   ['--port <port>', 'NoETL server port (with --host)'],
   ['--session-token <token>', 'gateway session token (or NOETL_SESSION_TOKEN); sent as Authorization and x-session-token'],
-  ['--pg-url <url>', 'direct Postgres URL for row counts and events (else the server query endpoint)'],
+  ['--pg-url <url>', 'the NoETL system database (noetl.event), direct (else the server query endpoint, where its policy allows)'],
+  ['--data-pg-url <url>', "the database with the fixture's tables (else the pg_k8s credential from GET /api/credentials)"],
 ];
 
 function runOptions(program: Command): void {
@@ -73,7 +74,7 @@ function runOptions(program: Command): void {
     ['--service <svc>', 'cluster: NoETL service to forward (default svc/noetl:8082, falling back to svc/noetl-server-rust)'],
     ['--kubectl <path>', 'cluster: kubectl binary (default kubectl on PATH)'],
     ['--kubeconfig <file>', 'cluster: kubeconfig file (default KUBECONFIG or ~/.kube/config)'],
-    ['--pg-forward <ns/svc/name:port>', 'cluster: also port-forward Postgres (with --pg-url for the credentials)'],
+    ['--pg-forward <ns/svc/name:port>', 'cluster: the Postgres service to port-forward (default: the host of the credential or URL, when cluster-internal)'],
     ['--top-interval <d>', 'cluster: kubectl top poll interval', '15'],
     ['--catalog-path <path>', 'use this already-registered parent playbook instead of registering the bundled ones'],
     ['--worker-path <path>', 'chunk worker catalog path passed as batch_worker_path (with --catalog-path)'],

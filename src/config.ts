@@ -28,7 +28,10 @@ export interface RunConfig {
   sequential: boolean;
   params: RunParams;
   preset: string | null;
+  /** The NoETL system database (noetl.event). */
   pgUrl?: string;
+  /** The data database with the fixture's tables (else from the playbooks' credential). */
+  dataPgUrl?: string;
   catalogPath?: string;
   workerPath?: string;
   playbookFile?: string;

@@ -68,6 +68,8 @@ export interface NormalStatus {
   state: ExecState;
   currentStep: string | null;
   progress: { totalSteps: number; completedSteps: number; runningSteps: number; failedSteps: number } | null;
+  /** Python's `completion_inferred`: the server guessed the end from the events (noetl-contract §6.3). */
+  inferred: boolean;
   raw: unknown;
 }
 

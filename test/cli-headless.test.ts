@@ -10,12 +10,16 @@ import { runCli, type CliResult } from './helpers/cli.js';
 
 let db: EmbeddedPg;
 let pool: pg.Pool;
+let dataPool: pg.Pool;
 beforeAll(async () => {
   db = await startEmbeddedPg();
   pool = new pg.Pool({ connectionString: db.url, max: 2 });
+  // The sandbox on an outside Postgres creates its data database (demo_noetl) beside the system one.
+  dataPool = new pg.Pool({ connectionString: db.url.replace(/\/noetl$/, '/demo_noetl'), max: 2 });
 });
 afterAll(async () => {
   await pool?.end();
+  await dataPool?.end();
   await db?.stop();
 });
 
@@ -49,7 +53,7 @@ describe('npm start -- --no-tui --preset smoke', () => {
     expect(summary.schema_version).toBe(1);
     expect(summary.exit_code).toBe(0);
     for (const m of summary.modes) {
-      const { rows } = await pool.query(
+      const { rows } = await dataPool.query(
         `SELECT count(*)::int AS stored, count(*) FILTER (WHERE http_status = 200)::int AS ok, min(item_id) AS lo, max(item_id) AS hi FROM public.heavy_payload_results WHERE execution_id = $1`,
         [m.execution_id],
       );

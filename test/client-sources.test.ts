@@ -1,24 +1,30 @@
-// The NoETL client and both rows sources against real sandboxes (Rust and Python dialects) and the real
-// embedded Postgres: normalised status, events by cursor, children, stats, missing ranges, summarize.
+// The NoETL client and the rows sources against real sandboxes (Rust and Python dialects) and the real
+// embedded Postgres with its two databases (noetl-contract §6.1): system SQL (children, events,
+// summarize, workload) directly and through the query endpoint; the fixture's tables only in the data
+// database, which the query endpoint never sees (noetl/server src/handlers/database.rs runs on its own pool).
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NoetlClient, HttpStatusError } from '../src/noetl/client.js';
 import { BUNDLED, bundledFile } from '../src/paths.js';
-import { DirectRows, EndpointRows } from '../src/sources/rows.js';
+import { LoadrunError } from '../src/errors.js';
+import { RowsSource } from '../src/sources/rows.js';
+import { DirectSql, EndpointSql } from '../src/sources/sql-runner.js';
 import { sandbox, waitFor, type TestSandbox } from './helpers/sandbox.js';
 
 describe.each(['rust', 'python'] as const)('client and sources, %s dialect', (dialect) => {
   let sb: TestSandbox;
   let client: NoetlClient;
-  let direct: DirectRows;
-  let endpoint: EndpointRows;
+  let direct: RowsSource;
+  let endpoint: RowsSource;
+  let data: DirectSql;
   let id: string;
 
   beforeAll(async () => {
     sb = await sandbox({ dialect });
     client = new NoetlClient({ baseUrl: sb.apiUrl, requestTimeoutMs: 5000 });
-    direct = new DirectRows(sb.pgUrl);
-    endpoint = new EndpointRows(client);
+    data = new DirectSql(sb.dataPgUrl);
+    direct = new RowsSource(data, new DirectSql(sb.pgUrl));
+    endpoint = new RowsSource(data, new EndpointSql(client));
     expect(await client.detectDialect()).toBe(dialect);
     for (const f of [BUNDLED.workerFile, BUNDLED.parentFile]) await client.register(readFileSync(bundledFile(f), 'utf8'));
     id = await client.execute(BUNDLED.parentPath, { execution_mode: 'chunked_optimal', seed_rows: 60, batch_size: 20, max_batches: 3, payload_kb_per_item: 8, batch_worker_path: BUNDLED.workerPath });
@@ -26,6 +32,7 @@ describe.each(['rust', 'python'] as const)('client and sources, %s dialect', (di
   });
   afterAll(async () => {
     await direct?.close();
+    await data?.close();
     await client?.close();
     await sb?.close();
   });
@@ -65,8 +72,22 @@ describe.each(['rust', 'python'] as const)('client and sources, %s dialect', (di
     }
   });
 
+  it('keeps the fixture tables in the data database: the query endpoint does not see them', async () => {
+    const tables = async (p: { query: (s: string) => Promise<{ rows: Array<{ n: number }> }> }) => (await p.query(`SELECT count(*)::int AS n FROM pg_tables WHERE tablename = 'heavy_payload_results'`)).rows[0].n;
+    expect(await tables(sb.pool)).toBe(0);
+    expect(await tables(sb.dataPool)).toBe(1);
+    const blind = new RowsSource(new EndpointSql(client), undefined);
+    expect((await blind.stats(id)).storedRows).toBe(0);
+    expect(blind.tableMissing).toBe(true);
+    const err = await blind.missingRanges(id, 60).catch((e: LoadrunError) => e);
+    expect(err).toBeInstanceOf(LoadrunError);
+    expect((err as LoadrunError).line()).toMatch(/public.heavy_payload_results does not exist in the NoETL system database through .* — .*--data-pg-url/);
+    const sys = await blind.children([id]).catch((e: LoadrunError) => e);
+    expect((sys as LoadrunError).line()).toMatch(/needs the NoETL system database.* — give --pg-url/);
+  });
+
   it('reads the same stats, missing ranges, events and summarize through both sources', async () => {
-    await sb.pool.query(`DELETE FROM public.heavy_payload_results WHERE execution_id = $1 AND item_id IN (5, 6, 7, 50, 60)`, [id]);
+    await sb.dataPool.query(`DELETE FROM public.heavy_payload_results WHERE execution_id = $1 AND item_id IN (5, 6, 7, 50, 60)`, [id]);
     for (const src of [direct, endpoint]) {
       const s = await src.stats(id);
       expect(s).toMatchObject({ storedRows: 55, okRows: 55, minItemId: 1, maxItemId: 59, avgRequestBytes: 8192 });
@@ -82,14 +103,14 @@ describe.each(['rust', 'python'] as const)('client and sources, %s dialect', (di
       expect(evs.length).toBe(total);
     }
     expect(direct.queries).toBeGreaterThan(0);
-    expect(endpoint.queries).toBeGreaterThan(0);
+    expect(endpoint.system!.queries).toBeGreaterThan(0);
   });
 
   it('binds hostile ids as parameters: quotes and semicolons are data, not SQL', async () => {
     const hostile = "1'; DROP TABLE public.heavy_payload_results; --";
     expect((await direct.stats(hostile)).storedRows).toBe(0);
     await expect(endpoint.children([hostile])).rejects.toThrow(/non-numeric id/);
-    const still = await sb.pool.query(`SELECT count(*)::int AS n FROM public.heavy_payload_results`);
+    const still = await sb.dataPool.query(`SELECT count(*)::int AS n FROM public.heavy_payload_results`);
     expect(still.rows[0].n).toBe(55);
   });
 

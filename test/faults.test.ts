@@ -146,7 +146,7 @@ describe('Postgres connections terminated mid-run', () => {
     expect(terminated).toBeGreaterThanOrEqual(3);
     const summary = JSON.parse(readFileSync(path.join(dir, 'summary.json'), 'utf8'));
     for (const m of summary.modes) {
-      const { rows } = await sb.pool.query(`SELECT count(*)::int AS n FROM public.heavy_payload_results WHERE execution_id = $1`, [m.execution_id]);
+      const { rows } = await sb.dataPool.query(`SELECT count(*)::int AS n FROM public.heavy_payload_results WHERE execution_id = $1`, [m.execution_id]);
       expect(m.stored_rows).toBe(rows[0].n);
       expect(m.stored_rows).toBe(200);
     }
@@ -167,7 +167,7 @@ describe('a sandbox worker process killed mid-run', () => {
     let crashed = false;
     const crash = setInterval(async () => {
       if (crashed) return;
-      const { rows } = await sb.pool.query(`SELECT count(*)::int AS n FROM public.heavy_payload_results`).catch(() => ({ rows: [{ n: 0 }] }));
+      const { rows } = await sb.dataPool.query(`SELECT count(*)::int AS n FROM public.heavy_payload_results`).catch(() => ({ rows: [{ n: 0 }] }));
       if (rows[0].n >= 40) {
         crashed = true;
         await api(sb.apiUrl, 'POST', '/api/sandbox/crash-worker');

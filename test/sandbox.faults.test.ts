@@ -24,7 +24,7 @@ describe('legacy-loop-state', () => {
   afterAll(async () => sb?.close());
 
   const rows = async (id: string) =>
-    (await sb.pool.query(`SELECT count(*)::int AS n, max(item_id) AS max FROM public.heavy_payload_results WHERE execution_id = $1`, [id])).rows[0];
+    (await sb.dataPool.query(`SELECT count(*)::int AS n, max(item_id) AS max FROM public.heavy_payload_results WHERE execution_id = $1`, [id])).rows[0];
   const events = async (id: string) => (await sb.pool.query(`SELECT count(*)::int AS n FROM noetl.event WHERE execution_id = $1`, [id])).rows[0].n;
 
   it('completes chunked_optimal with every row', async () => {
@@ -78,7 +78,7 @@ describe('http-errors and worker-crash', () => {
     const info = await api(sb.apiUrl, 'GET', '/api/sandbox/info');
     expect(info.json.echo.injectedErrors).toBeGreaterThan(0);
     expect(info.json.emulation).toBe(true);
-    const stored = (await sb.pool.query(`SELECT count(*)::int AS n FROM public.heavy_payload_results WHERE execution_id = $1`, [id])).rows[0].n;
+    const stored = (await sb.dataPool.query(`SELECT count(*)::int AS n FROM public.heavy_payload_results WHERE execution_id = $1`, [id])).rows[0].n;
     const failed = (await sb.pool.query(`SELECT count(*)::int AS n FROM noetl.event WHERE execution_id = $1 AND event_type = 'command.failed' AND node_name = 'run_direct_stress'`, [id])).rows[0].n;
     expect(stored + failed).toBe(60);
   });

@@ -61,9 +61,9 @@ describe.each(['rust', 'python'] as const)('sandbox, %s dialect', (dialect) => {
       );
       expect(rows[0]).toEqual({ stored: expected, ok: expected, missing: 0 });
     }
-    const batches = await sb.pool.query(`SELECT batch_number, count(*)::int AS n FROM public.heavy_payload_results WHERE execution_id = $1 GROUP BY 1 ORDER BY 1`, [ids.smoke]);
+    const batches = await sb.dataPool.query(`SELECT batch_number, count(*)::int AS n FROM public.heavy_payload_results WHERE execution_id = $1 GROUP BY 1 ORDER BY 1`, [ids.smoke]);
     expect(batches.rows).toEqual([1, 2, 3, 4].map((b) => ({ batch_number: b, n: 30 })));
-    const req = await sb.pool.query(`SELECT min(request_bytes) AS lo, max(request_bytes) AS hi, min(response_bytes) AS r FROM public.heavy_payload_results WHERE execution_id = $1`, [ids.stress]);
+    const req = await sb.dataPool.query(`SELECT min(request_bytes) AS lo, max(request_bytes) AS hi, min(response_bytes) AS r FROM public.heavy_payload_results WHERE execution_id = $1`, [ids.stress]);
     expect(req.rows[0].lo).toBe(256 * 1024);
     expect(req.rows[0].hi).toBe(256 * 1024);
     expect(req.rows[0].r).toBeGreaterThan(2 * 256 * 1024); // the echo carries the body twice (data + json)

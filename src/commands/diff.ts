@@ -8,7 +8,11 @@ import { assertId, NoetlClient } from '../noetl/client.js';
 import { resolveServer } from '../noetl/server-url.js';
 import { registerSecret } from '../redact.js';
 import { diffText } from '../render/text.js';
-import { DirectRows, EndpointRows, type RowsSource } from '../sources/rows.js';
+import type { RunConfig } from '../config.js';
+import { Lifecycle } from '../lifecycle.js';
+import { RowsSource } from '../sources/rows.js';
+import { DirectSql } from '../sources/sql-runner.js';
+import { openDatabases } from '../targets/databases.js';
 import { checkPgUrl } from './run-config.js';
 
 export interface DiffOpts {
@@ -17,6 +21,7 @@ export interface DiffOpts {
   host?: string;
   port?: string;
   pgUrl?: string;
+  dataPgUrl?: string;
   sessionToken?: string;
   json?: boolean;
 }
@@ -27,23 +32,34 @@ function launchedWith(w: Record<string, unknown>): { mode: Mode; params: RunPara
   return { mode, params: { seedRows: Number(w.seed_rows ?? 240), payloadKb: Number(w.payload_kb_per_item ?? 256), batchSize: Number(w.batch_size ?? 40), maxBatches: Number(w.max_batches ?? 6) } };
 }
 
-async function openRows(o: DiffOpts): Promise<{ rows: RowsSource; client?: NoetlClient }> {
-  if (o.pgUrl) {
-    const d = new DirectRows(o.pgUrl);
-    await d.check();
-    return { rows: d };
+/**
+ * The two databases: with only --pg-url, the fixture's tables are looked for there unless --data-pg-url
+ * says otherwise; with a server, as a run finds them (credential, query endpoint).
+ */
+async function openRows(o: DiffOpts, life: Lifecycle): Promise<{ rows: RowsSource; client?: NoetlClient }> {
+  if (o.pgUrl && !o.serverUrl && !o.host && !o.port) {
+    const system = new DirectSql(o.pgUrl);
+    await system.check('check --pg-url (host, port, credentials)');
+    const data = o.dataPgUrl ? new DirectSql(o.dataPgUrl, '--data-pg-url') : system;
+    if (data !== system) await data.check('check --data-pg-url');
+    return { rows: new RowsSource(data, system, 'the fixture tables are in the database of its pg_auth credential: give --data-pg-url') };
   }
   const r = resolveServer({ serverUrl: o.serverUrl, host: o.host, port: o.port, sessionToken: o.sessionToken });
   const client = new NoetlClient({ baseUrl: r.url, token: r.token });
-  return { rows: new EndpointRows(client), client };
+  life.add('http client', () => client.close());
+  const quiet = { check() {}, log() {}, describe() {}, degraded() {}, notes() {} };
+  const { rows } = await openDatabases({ dataPgUrl: o.dataPgUrl } as RunConfig, { client, pgUrl: o.pgUrl }, life, quiet);
+  return { rows, client };
 }
 
 export async function diffCommand(id: string, o: DiffOpts): Promise<number> {
   assertId(id);
   if (o.vs) assertId(o.vs, '--vs execution id');
   checkPgUrl(o.pgUrl);
+  checkPgUrl(o.dataPgUrl, '--data-pg-url');
   registerSecret(o.sessionToken);
-  const { rows, client } = await openRows(o);
+  const life = new Lifecycle();
+  const { rows } = await openRows(o, life);
   try {
     const diffs: ModeDiff[] = [];
     for (const execId of [id, ...(o.vs ? [o.vs] : [])]) {
@@ -58,6 +74,6 @@ export async function diffCommand(id: string, o: DiffOpts): Promise<number> {
     return diffs.some((d) => d.missingCount > 0) ? EXIT.BREACHED : EXIT.OK;
   } finally {
     await rows.close();
-    await client?.close();
+    await life.runCleanups();
   }
 }

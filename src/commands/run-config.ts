@@ -24,6 +24,7 @@ export interface RunOpts {
   port?: string;
   sessionToken?: string;
   pgUrl?: string;
+  dataPgUrl?: string;
   catalogPath?: string;
   workerPath?: string;
   sandboxDialect?: string;
@@ -86,7 +87,7 @@ function checkCombinations(o: RunOpts, target: TargetKind, faults: string[], san
   if ((o.playbookFile || o.workerFile) && o.catalogPath) throw usageError('--playbook-file/--worker-file conflict with --catalog-path', 'register files, or use what the catalog has, not both');
   if (o.playbookFile) readPlaybookFile(o.playbookFile, '--playbook-file');
   if (o.workerFile) readPlaybookFile(o.workerFile, '--worker-file');
-  if (o.pgForward && !o.pgUrl) throw usageError('--pg-forward needs --pg-url for the credentials', 'for example --pg-url postgres://noetl:PASSWORD@localhost/noetl (host and port are replaced by the forward)');
+  if (o.pgForward && !o.pgUrl && !o.dataPgUrl) throw usageError('--pg-forward needs --pg-url or --data-pg-url for the credentials', 'without it the data database comes from the pg_k8s credential and is forwarded by itself');
   if (o.json && o.tui === true && process.argv.includes('--tui')) throw usageError('--json conflicts with the TUI', 'use --json alone (it implies --no-tui)');
 }
 
@@ -136,6 +137,7 @@ export function buildConfig(o: RunOpts): RunConfig {
   const sandboxDialect = parseDialect(o.sandboxDialect, '--sandbox-dialect') ?? 'rust';
   checkCombinations(o, target, faults, sandboxArgs);
   checkPgUrl(o.pgUrl);
+  checkPgUrl(o.dataPgUrl, '--data-pg-url');
   return {
     target,
     ...serverOf(o, target),
@@ -148,6 +150,7 @@ export function buildConfig(o: RunOpts): RunConfig {
     params,
     preset: custom ? null : preset.name,
     pgUrl: o.pgUrl,
+    dataPgUrl: o.dataPgUrl,
     catalogPath: o.catalogPath,
     workerPath: o.workerPath,
     playbookFile: o.playbookFile,

@@ -1,9 +1,12 @@
 // The NoETL HTTP client (undici): both server dialects normalised, ids kept as strings end to end,
 // a timeout on every call, retries with backoff only for idempotent calls, one-line errors.
 import { Agent, request, type Dispatcher } from 'undici';
-import { envError, LoadrunError, EXIT } from '../errors.js';
+import { envError } from '../errors.js';
 import { idString, parseJson, stringifyJson } from '../json.js';
-import type { Dialect, ExecState, NoetlEvent, NormalStatus } from '../model.js';
+import type { Dialect, NoetlEvent, NormalStatus } from '../model.js';
+import { assertId, cmpId, describeNetworkError, errorCode, HttpStatusError, normaliseEvent, normaliseStatus } from './normalise.js';
+
+export { assertId, cmpId, HttpStatusError, normaliseStatus } from './normalise.js';
 
 export interface ClientOptions {
   baseUrl: string;
@@ -14,71 +17,7 @@ export interface ClientOptions {
   onRetry?: (what: string, attempt: number, error: string) => void;
 }
 
-export class HttpStatusError extends LoadrunError {
-  constructor(
-    readonly status: number,
-    readonly body: string,
-    what: string,
-  ) {
-    super(`${what}: HTTP ${status} ${summariseBody(body)}`, status >= 500 ? EXIT.ENVIRONMENT : EXIT.USAGE);
-  }
-}
-
-function summariseBody(body: string): string {
-  try {
-    const j = JSON.parse(body) as Record<string, unknown>;
-    const m = j.error ?? j.detail ?? j.message;
-    if (typeof m === 'string') return m;
-    if (m !== undefined) return JSON.stringify(m).slice(0, 200);
-  } catch {
-    /* plain text */
-  }
-  return body.replace(/\s+/g, ' ').slice(0, 200);
-}
-
-const TERMINAL_RUST: Record<string, ExecState> = { COMPLETED: 'completed', FAILED: 'failed', CANCELLED: 'cancelled' };
-
-/** Normalises a status body of either dialect (noetl-contract §1.4). */
-export function normaliseStatus(body: Record<string, unknown>, requestedId: string): NormalStatus {
-  const executionId = idString(body.execution_id) ?? requestedId;
-  const currentStep = typeof body.current_step === 'string' ? body.current_step : null;
-  let state: ExecState;
-  if (typeof body.status === 'string') {
-    state = TERMINAL_RUST[body.status.toUpperCase()] ?? (body.is_cancelled === true ? 'cancelled' : 'running');
-  } else if (body.failed === true) {
-    state = 'failed';
-  } else if (body.completed === true) {
-    state = 'completed';
-  } else {
-    state = 'running';
-  }
-  const p = body.progress as Record<string, unknown> | undefined;
-  const progress =
-    p && typeof p === 'object'
-      ? { totalSteps: Number(p.total_steps ?? 0), completedSteps: Number(p.completed_steps ?? 0), runningSteps: Number(p.running_steps ?? 0), failedSteps: Number(p.failed_steps ?? 0) }
-      : Array.isArray(body.completed_steps)
-        ? { totalSteps: body.completed_steps.length, completedSteps: body.completed_steps.length, runningSteps: state === 'running' ? 1 : 0, failedSteps: state === 'failed' ? 1 : 0 }
-        : null;
-  return { executionId, state, currentStep, progress, raw: body };
-}
-
-function normaliseEvent(e: Record<string, unknown>, executionId: string): NoetlEvent | undefined {
-  const eventId = idString(e.event_id);
-  if (!eventId) return undefined;
-  return {
-    eventId,
-    executionId: idString(e.execution_id) ?? executionId,
-    type: String(e.event_type ?? ''),
-    node: typeof e.node_name === 'string' ? e.node_name : null,
-    status: typeof e.status === 'string' ? e.status : null,
-    createdAt: typeof (e.created_at ?? e.timestamp) === 'string' ? String(e.created_at ?? e.timestamp) : null,
-  };
-}
-
-export function assertId(id: string, what = 'execution id'): string {
-  if (!/^\d{1,20}$/.test(id)) throw new LoadrunError(`${what} ${JSON.stringify(id)} is not a number`, EXIT.USAGE, 'NoETL ids are 64-bit integers');
-  return id;
-}
+export type QueryPolicy = 'open' | 'readonly' | 'gated' | 'disabled' | 'absent' | 'broken';
 
 export class NoetlClient {
   readonly baseUrl: string;
@@ -198,33 +137,38 @@ export class NoetlClient {
     return normaliseStatus(r, id);
   }
 
-  /** Events after a cursor, oldest first. Rust: the ehdb projection; Python: the events endpoint. */
+  /**
+   * Events after a cursor, oldest first. Rust: the ehdb projection, ascending, one page of `limit`
+   * (noetl/server src/handlers/ehdb.rs). Python: the events route answers newest first with page_size
+   * 10..500 (noetl/noetl noetl/server/api/execution/endpoint.py), so every page back to the cursor is read
+   * and de-duplicated (pages shift while new events arrive) before sorting.
+   */
   async eventsAfter(id: string, after: string | null, limit = 500): Promise<NoetlEvent[]> {
     assertId(id);
-    if (this.dialect === 'python') {
-      const out: NoetlEvent[] = [];
-      for (let page = 1; page < 100; page++) {
-        const qs = new URLSearchParams({ page: String(page), page_size: String(Math.min(limit, 1000)) });
-        if (after) qs.set('since_event_id', after);
-        const r = await this.json('GET', `/api/executions/${id}/events?${qs}`, undefined, `events of ${id}`, true);
-        for (const e of (r.events as Record<string, unknown>[]) ?? []) {
-          const n = normaliseEvent(e, id);
-          if (n) out.push(n);
-        }
-        const pg = r.pagination as Record<string, unknown> | undefined;
-        if (!pg?.has_next || out.length >= limit) break;
-      }
-      return out.sort((a, b) => cmpId(a.eventId, b.eventId));
-    }
+    return this.dialect === 'python' ? this.pythonEventsAfter(id, after) : this.rustEventsAfter(id, after, limit);
+  }
+
+  private async rustEventsAfter(id: string, after: string | null, limit: number): Promise<NoetlEvent[]> {
     const qs = new URLSearchParams({ limit: String(Math.min(limit, 1000)) });
     if (after) qs.set('after', after);
     const r = await this.json('GET', `/api/ehdb/executions/${id}/events?${qs}`, undefined, `events of ${id}`, true);
-    const out: NoetlEvent[] = [];
-    for (const e of (r.events as Record<string, unknown>[]) ?? []) {
-      const n = normaliseEvent(e, id);
-      if (n) out.push(n);
+    return ((r.events as Record<string, unknown>[]) ?? []).map((e) => normaliseEvent(e, id)).filter((e): e is NoetlEvent => Boolean(e));
+  }
+
+  private async pythonEventsAfter(id: string, after: string | null): Promise<NoetlEvent[]> {
+    const byId = new Map<string, NoetlEvent>();
+    for (let page = 1; page <= 1000; page++) {
+      const qs = new URLSearchParams({ page: String(page), page_size: '500' });
+      if (after) qs.set('since_event_id', after);
+      const r = await this.json('GET', `/api/executions/${id}/events?${qs}`, undefined, `events of ${id}`, true);
+      const events = (r.events as Record<string, unknown>[]) ?? [];
+      for (const e of events) {
+        const n = normaliseEvent(e, id);
+        if (n) byId.set(n.eventId, n);
+      }
+      if (!events.length || !(r.pagination as Record<string, unknown> | undefined)?.has_next) break;
     }
-    return out;
+    return [...byId.values()].sort((a, b) => cmpId(a.eventId, b.eventId));
   }
 
   /** SQL through the server's query endpoint; rows are objects. Rust errors are HTTP 500, Python's are 200. */
@@ -233,6 +177,34 @@ export class NoetlClient {
     const r = await this.json('POST', '/api/postgres/execute', { query: sql, schema }, 'query endpoint', true, false);
     if (r.status === 'error') throw envError(`query endpoint: ${String(r.error).slice(0, 200)}`);
     return Array.isArray(r.result) ? (r.result as Record<string, unknown>[]) : [];
+  }
+
+  /**
+   * A credential's data (GET /api/credentials/{name}?include_data=true, noetl/server
+   * src/handlers/credentials.rs `get`); undefined when the server has none by that name.
+   */
+  async credential(name: string): Promise<Record<string, unknown> | undefined> {
+    const { status, text } = await this.call('GET', `/api/credentials/${encodeURIComponent(name)}?include_data=true`, undefined, `credential ${name}`, true);
+    if (status === 404) return undefined;
+    if (status < 200 || status >= 300) throw new HttpStatusError(status, text, `credential ${name}`);
+    const body = parseJson(text) as Record<string, unknown>;
+    return body.data && typeof body.data === 'object' ? (body.data as Record<string, unknown>) : undefined;
+  }
+
+  /**
+   * What the query endpoint allows (noetl-contract §6.2): a SELECT tells open/readonly from gated (401,
+   * 403) and disabled (501) or absent (404); a read-only EXPLAIN tells open from readonly. Never a write.
+   */
+  async queryPolicy(): Promise<{ policy: QueryPolicy; detail: string }> {
+    const probe = (sql: string) => this.call('POST', '/api/postgres/execute', { query: sql, schema: 'noetl' }, 'query endpoint probe', true, false);
+    const first = await probe('SELECT 1 AS ok');
+    const detail = `HTTP ${first.status}`;
+    if (first.status === 404 || first.status === 405) return { policy: 'absent', detail };
+    if (first.status === 501) return { policy: 'disabled', detail };
+    if (first.status === 401 || first.status === 403) return { policy: 'gated', detail };
+    if (first.status !== 200 || (parseJson(first.text) as Record<string, unknown>).status === 'error') return { policy: 'broken', detail: `${detail} ${first.text.slice(0, 120)}` };
+    const second = await probe('EXPLAIN SELECT 1');
+    return second.status === 200 ? { policy: 'open', detail } : { policy: 'readonly', detail: `EXPLAIN refused with HTTP ${second.status}` };
   }
 
   async cancel(id: string, reason = 'cancelled by noetl-loadrun'): Promise<boolean> {
@@ -257,21 +229,3 @@ export class NoetlClient {
   }
 }
 
-export function cmpId(a: string, b: string): number {
-  return a.length !== b.length ? a.length - b.length : a < b ? -1 : a > b ? 1 : 0;
-}
-
-function errorCode(err: Error | undefined): string | undefined {
-  return (err as NodeJS.ErrnoException | undefined)?.code ?? (err?.cause as NodeJS.ErrnoException | undefined)?.code;
-}
-
-function describeNetworkError(err: Error | undefined, base: string): string {
-  if (!err) return 'unknown error';
-  const code = errorCode(err);
-  if (code === 'ECONNREFUSED') return `connection refused at ${base}`;
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `host not found (${new URL(base).hostname})`;
-  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT' || err.name === 'TimeoutError' || err.name === 'AbortError') return `timed out talking to ${base}`;
-  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') return `connection reset by ${base}`;
-  if (err instanceof HttpStatusError) return err.message;
-  return err.message.split('\n')[0];
-}

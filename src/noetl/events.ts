@@ -1,12 +1,19 @@
 // NoETL event names and their classification, shared by the client, the store, the sandbox and the
 // renderers. Both dialects' literals (noetl-contract §2.2) are recognised; nothing assumes a `loop.done`
 // row exists.
-import type { EventKind } from '../model.js';
+import type { EventKind, ExecState } from '../model.js';
 
 export const TERMINAL_TYPES = new Set([
   'playbook.completed', 'playbook_completed', 'playbook.failed', 'playbook_failed', 'playbook_cancelled',
   'playbook.cancelled', 'execution.cancelled', 'workflow.completed', 'workflow.failed',
 ]);
+
+/** The state a terminal event settles: completed, failed or cancelled (Python's cancel included). */
+export function terminalStateOf(type: string): ExecState | undefined {
+  if (!TERMINAL_TYPES.has(type)) return undefined;
+  if (/cancel/.test(type)) return 'cancelled';
+  return /failed/.test(type) ? 'failed' : 'completed';
+}
 
 /** Loop steps whose commands are per-item iterations in the fixture pair. */
 export const ITEM_LOOP_NODES = new Set(['run_direct_stress', 'process_batch_pipeline']);

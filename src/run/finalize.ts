@@ -10,8 +10,10 @@ import type { RunStore } from './store.js';
 
 const FINAL = ['completed', 'failed', 'cancelled', 'not-launched'];
 
-export async function finalizeDiffs(store: RunStore, rows: RowsSource | undefined, params: RunParams): Promise<void> {
+/** Final counts and diffs; returns what could not be measured (one line each). */
+export async function finalizeDiffs(store: RunStore, rows: RowsSource | undefined, params: RunParams): Promise<string[]> {
   const diffs: ModeDiff[] = [];
+  const failures: string[] = [];
   for (const m of store.snapshot().modes) {
     if (!m.executionId || !rows) continue;
     try {
@@ -22,9 +24,11 @@ export async function finalizeDiffs(store: RunStore, rows: RowsSource | undefine
       if (m.verdict === 'completed') store.setSummarize(m.mode, await rows.summarize(m.executionId).catch(() => null));
     } catch (err) {
       store.log('loadrun', 'error', `final counts for ${m.mode}: ${oneLine(err)}`);
+      failures.push(`${m.mode} not measured: ${oneLine(err)}`);
     }
   }
   store.setCross(crossOf(diffs));
+  return failures;
 }
 
 /** --cancel-on-exit: cancels every execution of a mode that did not end by itself. */

@@ -1,7 +1,7 @@
 // One mode's state inside the store: plain facts (copied into the view as they are) plus bounded buffers
 // and sets (from which the view derives its lists). Ingesting events and row counts happens here.
-import type { EventView, Mode, ModeFacts, ModeStats, ModeView, NoetlEvent } from '../model.js';
-import { classify, ITEM_LOOP_NODES, TERMINAL_TYPES } from '../noetl/events.js';
+import type { EventView, ExecState, Mode, ModeFacts, ModeStats, ModeView, NoetlEvent } from '../model.js';
+import { classify, ITEM_LOOP_NODES, terminalStateOf } from '../noetl/events.js';
 import { Ring } from './ring.js';
 
 export class ModeState {
@@ -10,7 +10,8 @@ export class ModeState {
   readonly retriesPerNode: Record<string, number> = {};
   readonly childBatch = new Map<string, number | null>();
   readonly executions = new Set<string>();
-  readonly terminal = new Set<string>();
+  /** Executions with a terminal event, and the state it settled. */
+  readonly terminal = new Map<string, ExecState>();
   readonly tail = new Ring<EventView>(200);
   private readonly rowSamples = new Ring<{ t: number; stored: number }>(120);
   private readonly rate = new Ring<number>(240);
@@ -38,7 +39,8 @@ export class ModeState {
       this.retriesPerNode[node] = (this.retriesPerNode[node] ?? 0) + 1;
     }
     if (kind === 'failed' && e.type !== 'command.failed' && e.type !== 'step_failed') f.failures++;
-    if (TERMINAL_TYPES.has(e.type)) this.terminal.add(e.executionId);
+    const settled = terminalStateOf(e.type);
+    if (settled) this.terminal.set(e.executionId, settled);
     this.executions.add(e.executionId);
     return { t: now, eventId: e.eventId, executionId: e.executionId, type: e.type, kind, node: e.node, status: e.status, batch: this.childBatch.get(e.executionId) ?? null };
   }

@@ -2,9 +2,9 @@
 // events and the row counts go into the store; a mode ends on a terminal status, a stall or the timeout.
 // Pods are sampled on their own interval beside it.
 import { oneLine } from '../errors.js';
-import type { Mode, StallFacts } from '../model.js';
+import type { ExecState, Mode, NormalStatus, StallFacts } from '../model.js';
 import type { NoetlClient } from '../noetl/client.js';
-import type { EventFeed } from '../sources/event-feed.js';
+import { TRAILING_WINDOW_MS, type EventFeed } from '../sources/event-feed.js';
 import { selfSample, type PodsSource } from '../sources/pods.js';
 import type { RowsSource } from '../sources/rows.js';
 import { sleep } from './sleep.js';
@@ -21,9 +21,13 @@ export interface ObserveContext {
   pollMs: number;
 }
 
+/** Per mode: a terminal status not yet confirmed by a terminal event, and since when it has held. */
+type Pending = Map<Mode, { state: ExecState; at: number }>;
+
 /** Polls `modes` until none is running, the stop signal, or `deadline` (ms epoch). */
 export async function observe(ctx: ObserveContext, modes: Mode[], deadline: number, timeoutLabel: string): Promise<void> {
   const detectors = new Map(modes.map((m) => [m, new StallDetector(ctx.stallSeconds, Date.now())]));
+  const pending: Pending = new Map();
   for (let tick = 0; ; tick++) {
     const open = modes.filter((m) => ctx.store.modeFacts(m).verdict === 'running');
     if (!open.length || ctx.signal.aborted) break;
@@ -31,7 +35,7 @@ export async function observe(ctx: ObserveContext, modes: Mode[], deadline: numb
       for (const m of open) ctx.store.setVerdict(m, 'timeout', `--timeout ${timeoutLabel} reached`);
       break;
     }
-    await Promise.all(open.map((m) => pollMode(ctx, m, tick, detectors.get(m)!)));
+    await Promise.all(open.map((m) => pollMode(ctx, m, tick, detectors.get(m)!, pending)));
     await sleep(ctx.pollMs, ctx.signal);
   }
 }
@@ -40,7 +44,27 @@ async function pullEvents(ctx: ObserveContext, mode: Mode): Promise<void> {
   ctx.store.recordEvents(mode, await ctx.feed.pull(mode, ctx.store.modeExecutions(mode)));
 }
 
-async function pollMode(ctx: ObserveContext, mode: Mode, tick: number, detector: StallDetector): Promise<void> {
+/**
+ * Final means final (noetl-contract §6.3): a terminal event settles the state; a terminal status without
+ * one (Rust's heuristics, Python's completion_inferred, a status flapping between two steps) counts only
+ * once the same status has held over two polls at least a trailing window apart.
+ */
+function finalState(ctx: ObserveContext, mode: Mode, parent: string, st: NormalStatus, pending: Pending, now: number): ExecState | undefined {
+  const settled = ctx.store.terminalState(mode, parent);
+  if (settled) return settled;
+  if (st.state === 'running') {
+    pending.delete(mode);
+    return undefined;
+  }
+  const since = pending.get(mode);
+  if (!since || since.state !== st.state) {
+    pending.set(mode, { state: st.state, at: now });
+    return undefined;
+  }
+  return now - since.at >= TRAILING_WINDOW_MS ? st.state : undefined;
+}
+
+async function pollMode(ctx: ObserveContext, mode: Mode, tick: number, detector: StallDetector, pending: Pending): Promise<void> {
   const { store, client, rows } = ctx;
   const parent = store.modeFacts(mode).executionId!;
   try {
@@ -55,9 +79,9 @@ async function pollMode(ctx: ObserveContext, mode: Mode, tick: number, detector:
     store.setDegraded(null);
     const now = Date.now();
     detector.observe(stats.storedRows, store.modeFacts(mode).eventCount, now);
-    if (st.state !== 'running') {
-      await pullEvents(ctx, mode); // drain the tail written with the terminal event
-      store.setVerdict(mode, st.state);
+    const final = finalState(ctx, mode, parent, st, pending, now);
+    if (final) {
+      store.setVerdict(mode, final);
       return;
     }
     if (detector.stalled(now)) {
@@ -84,6 +108,19 @@ function stallFacts(store: RunStore, mode: Mode, since: number, now: number, max
     openExecutions: store.openExecutions(mode),
     podMemoryTrend: store.podMemoryTrend(),
   };
+}
+
+/**
+ * After the modes ended: keep reading their events for one trailing window, so an event committed late
+ * below the cursor still reaches the store and events.ndjson before the report is written.
+ */
+export async function drainTail(ctx: ObserveContext, modes: Mode[]): Promise<void> {
+  const ended = modes.filter((m) => ['completed', 'failed', 'cancelled'].includes(ctx.store.modeFacts(m).verdict));
+  const give = Date.now() + TRAILING_WINDOW_MS + 2 * ctx.pollMs;
+  while (!ctx.signal.aborted && Date.now() < give && !ctx.feed.settled(ended.flatMap((m) => ctx.store.modeExecutions(m)))) {
+    for (const m of ended) await pullEvents(ctx, m).catch(() => {});
+    await sleep(Math.min(ctx.pollMs, 1000), ctx.signal);
+  }
 }
 
 /** Samples pods (and the tool itself) until the returned stop function is awaited. */

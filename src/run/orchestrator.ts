@@ -13,7 +13,7 @@ import type { TargetHooks } from '../targets/hooks.js';
 import { openTarget, type OpenedTarget } from '../targets/open.js';
 import { cancelOpen, finalizeDiffs, observerStats, verdictOf } from './finalize.js';
 import { launchMode } from './launch.js';
-import { observe, samplePods } from './observe.js';
+import { drainTail, observe, samplePods } from './observe.js';
 import { sleep } from './sleep.js';
 import { RunStore } from './store.js';
 
@@ -69,10 +69,12 @@ export class Orchestrator {
       this.store.log('loadrun', 'error', oneLine(failure));
       for (const m of this.config.modes) if (this.store.modeFacts(m).verdict === 'pending') this.store.setVerdict(m, 'not-launched', oneLine(failure));
     }
-    await this.finalize();
+    const unmeasured = await this.finalize();
     this.store.finish();
     if (this.stopReason === 'interrupted') return { exitCode: EXIT.INTERRUPTED, reason: 'interrupted' };
     if (failure) return { exitCode: failure instanceof LoadrunError ? failure.exitCode : EXIT.ENVIRONMENT, reason: oneLine(failure) };
+    // Counts that could not be read are an environment problem, never "nothing missing".
+    if (unmeasured.length) return { exitCode: EXIT.ENVIRONMENT, reason: unmeasured.join('; ') };
     return verdictOf(this.store);
   }
 
@@ -162,7 +164,10 @@ export class Orchestrator {
       for (const group of c.sequential ? c.modes.map((m) => [m]) : [c.modes]) {
         if (this.stopping) break;
         await this.phase('launch', () => this.launch(group));
-        await this.phase('observe', () => observe(ctx, group, deadline, `${c.timeoutSeconds}s`));
+        await this.phase('observe', async () => {
+          await observe(ctx, group, deadline, `${c.timeoutSeconds}s`);
+          await drainTail(ctx, group);
+        });
       }
     } finally {
       await stopSampling();
@@ -187,16 +192,18 @@ export class Orchestrator {
     if (failed && results.every((r) => r.status === 'rejected')) throw failed.reason;
   }
 
-  private async finalize(): Promise<void> {
+  private async finalize(): Promise<string[]> {
     this.store.setPhase('finalize', 'running');
     try {
       await this.holdForTest('finalize');
-      await finalizeDiffs(this.store, this.target?.rows, this.config.params);
+      const unmeasured = await finalizeDiffs(this.store, this.target?.rows, this.config.params);
       if (this.config.cancelOnExit && this.target) await cancelOpen(this.store, this.target.client);
-      this.store.setPhase('finalize', 'done');
+      this.store.setPhase('finalize', unmeasured.length ? 'failed' : 'done', unmeasured.join('; '));
+      return unmeasured;
     } catch (err) {
       this.store.setPhase('finalize', 'failed', oneLine(err));
       this.store.log('loadrun', 'error', `finalize: ${oneLine(err)}`);
+      return [`finalize: ${oneLine(err)}`];
     }
   }
 

@@ -3,7 +3,7 @@
 // Writes are verbs (`recordRows`, `markStalled`); reads are `snapshot()` for renderers and a few narrow
 // getters for the poll loop.
 import type {
-  Check, CrossDiff, LogLine, Mode, ModeDiff, ModeFacts, ModeStats, ModeVerdict, NoetlEvent, NormalStatus, PhaseName, PhaseState, PodSample,
+  Check, CrossDiff, ExecState, LogLine, Mode, ModeDiff, ModeFacts, ModeStats, ModeVerdict, NoetlEvent, NormalStatus, PhaseName, PhaseState, PodSample,
   RunParams, Snapshot, StallFacts, TargetInfo,
 } from '../model.js';
 import { PHASES } from '../model.js';
@@ -204,6 +204,10 @@ export class RunStore {
   }
   get isFinished(): boolean {
     return this.finished;
+  }
+  /** The state the execution's terminal event settled, if one was seen. */
+  terminalState(mode: Mode, executionId: string): ExecState | undefined {
+    return this.m(mode).terminal.get(executionId);
   }
   openExecutions(mode: Mode): string[] {
     return this.m(mode).openExecutions();

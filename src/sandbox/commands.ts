@@ -22,7 +22,10 @@ export interface CommandHost {
 }
 
 export interface CommandTools {
+  /** The system database (noetl.result_store). */
   pool: pg.Pool;
+  /** The pool of a postgres tool's `auth:` credential (the fixture's data database). */
+  dataPool: (auth: string) => pg.Pool;
   python: PythonPool;
   http: HttpTool;
   resultContextMaxBytes: number;
@@ -35,6 +38,8 @@ export interface Iteration {
   item: unknown;
 }
 
+/** A postgres tool without `auth:` uses the fixture's credential (the sandbox has no other database). */
+const DEFAULT_AUTH = 'pg_k8s';
 const MAX_DISPATCH = 3; // a lost worker's command is re-dispatched, as a lease expiry would
 
 function truncate(s: string, n: number): string {
@@ -133,7 +138,7 @@ export class CommandRunner {
           this.host.log('info', `retry ${r.attempt}/${r.maxAttempts - 1} of ${step.step}.${tool.name ?? 'http'}: ${r.error}; next in ${r.delayMs} ms`);
         });
       case 'postgres':
-        return runPostgres(this.t.pool, tool, ctx);
+        return runPostgres(this.t.dataPool(tool.auth === undefined ? DEFAULT_AUTH : String(renderValue(tool.auth, ctx))), tool, ctx);
       case 'playbook':
         return this.runChild(exec, tool, ctx);
     }

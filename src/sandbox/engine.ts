@@ -6,6 +6,7 @@ import type pg from 'pg';
 import type { Dialect } from '../model.js';
 import { Catalog } from './catalog.js';
 import { CommandRunner, type EmitRow } from './commands.js';
+import type { Credentials } from './credentials.js';
 import type { Arc, Step } from './dsl.js';
 import type { EventLog } from './event-log.js';
 import { CANCELLED, Execution, LOOP_STALLED, type CatalogEntry } from './execution.js';
@@ -20,7 +21,10 @@ export { Execution, type CatalogEntry, type ExecState } from './execution.js';
 
 export interface EngineOptions {
   dialect: Dialect;
+  /** The NoETL system database (events, catalog, result store). */
   pool: pg.Pool;
+  /** Postgres tools connect through their `auth:` credential. */
+  credentials: Credentials;
   events: EventLog;
   python: PythonPool;
   http: HttpTool;
@@ -40,11 +44,15 @@ export class Engine {
   constructor(private readonly o: EngineOptions) {
     this.catalog = new Catalog(o.dialect, o.pool, () => o.events.newId());
     const host = { emit: (e: Execution, r: EmitRow) => this.emit(e, r), newId: () => o.events.newId(), resolve: (ref: { path?: string; catalogId?: bigint }) => this.resolve(ref), execute: (en: CatalogEntry, p: Record<string, unknown>, parent: bigint | null) => this.execute(en, p, parent), log: o.log };
-    this.commands = new CommandRunner(host, { pool: o.pool, python: o.python, http: o.http, resultContextMaxBytes: o.resultContextMaxBytes, crashWorkerAfterCalls: o.crashWorkerAfterCalls ?? 0 });
+    this.commands = new CommandRunner(host, { pool: o.pool, dataPool: (auth) => o.credentials.pool(auth), python: o.python, http: o.http, resultContextMaxBytes: o.resultContextMaxBytes, crashWorkerAfterCalls: o.crashWorkerAfterCalls ?? 0 });
   }
 
   get dialect(): Dialect {
     return this.o.dialect;
+  }
+
+  get credentials(): Credentials {
+    return this.o.credentials;
   }
 
   register(content: string): Promise<CatalogEntry> {

@@ -8,6 +8,7 @@ import { redact } from '../redact.js';
 import { startApi } from './api/server.js';
 import { startEcho } from './echo.js';
 import { startEmbeddedPg, type EmbeddedPg } from './embedded-pg.js';
+import { CREDENTIAL_SQL, credentialFromUrl, Credentials } from './credentials.js';
 import { Engine } from './engine.js';
 import { EventLog, SCHEMA_SQL } from './event-log.js';
 import { FAULT_PROFILES, type FaultProfile } from './faults.js';
@@ -71,7 +72,25 @@ function shutdownOwner() {
   return { add: (fn: () => Promise<unknown>) => cleanup.push(fn), shutdown, get shuttingDown() { return shuttingDown; } };
 }
 
-async function startEngine(a: Args, pool: pg.Pool, own: ReturnType<typeof shutdownOwner>) {
+/**
+ * The data database the fixture writes to, behind the `pg_k8s` credential: `demo_noetl` beside the
+ * system database, as in the e2e deployment (noetl-contract §6.1); the system database itself only when
+ * an outside --pg-url does not let the sandbox create one.
+ */
+async function dataDatabase(pool: pg.Pool, systemUrl: string): Promise<string> {
+  const url = new URL(systemUrl);
+  url.pathname = '/demo_noetl';
+  try {
+    const { rows } = await pool.query("SELECT 1 FROM pg_database WHERE datname = 'demo_noetl'");
+    if (!rows.length) await pool.query('CREATE DATABASE demo_noetl');
+    return url.toString();
+  } catch (err) {
+    log('error', `cannot create the data database demo_noetl (${(err as Error).message}); the fixture tables go into the system database`);
+    return systemUrl;
+  }
+}
+
+async function startEngine(a: Args, pool: pg.Pool, own: ReturnType<typeof shutdownOwner>, credentials: Credentials) {
   const { values, dialect, faults } = a;
   const echo = await startEcho('127.0.0.1', 0, {
     errorRate: faults.includes('http-errors') ? Number(values['http-error-rate']) : 0,
@@ -90,7 +109,7 @@ async function startEngine(a: Args, pool: pg.Pool, own: ReturnType<typeof shutdo
     ? { inlineMaxBytes: Number(values['loop-inline-max-bytes']), previewBytes: Number(values['loop-preview-bytes']), capBytes: Number(values['loop-state-cap-bytes']) }
     : undefined;
   const resultContextMaxBytes = Number(process.env.NOETL_EVENT_RESULT_CONTEXT_MAX_BYTES ?? 102400);
-  const engine = new Engine({ dialect, pool, events, python, http, resultContextMaxBytes, loopState, crashWorkerAfterCalls: faults.includes('worker-crash') ? Number(values['crash-after-calls']) : 0, log });
+  const engine = new Engine({ dialect, pool, credentials, events, python, http, resultContextMaxBytes, loopState, crashWorkerAfterCalls: faults.includes('worker-crash') ? Number(values['crash-after-calls']) : 0, log });
   return { engine, echo, python, events };
 }
 
@@ -108,7 +127,12 @@ async function boot(a: Args, own: ReturnType<typeof shutdownOwner>): Promise<voi
   });
   own.add(() => pool.end());
   await pool.query(SCHEMA_SQL);
-  const { engine, echo, python, events } = await startEngine(a, pool, own);
+  await pool.query(CREDENTIAL_SQL);
+  const dataPgUrl = await dataDatabase(pool, pgUrl);
+  const credentials = new Credentials(pool, () => BigInt(Date.now()) * 1000n + BigInt(Math.floor(Math.random() * 1000)));
+  own.add(() => credentials.close());
+  await credentials.register('pg_k8s', credentialFromUrl(dataPgUrl));
+  const { engine, echo, python, events } = await startEngine(a, pool, own, credentials);
   const { dialect, faults } = a;
   const processes = () => [
     { role: 'server', name: 'sandbox-server', pid: process.pid },
@@ -118,7 +142,7 @@ async function boot(a: Args, own: ReturnType<typeof shutdownOwner>): Promise<voi
   const info = () => ({ sandbox: true, dialect, faults, emulation: faults.length > 0, echo_url: echo.url, echo: echo.stats, python_restarts: python.restarts, events_written: events.written, stalled_loops: engine.stalledLoops, processes: processes() });
   const api = await startApi({ engine, pool, host: a.values.host as string, port: Number(a.values.port), info, onCrashWorker: () => engine.crashWorker(), log });
   own.add(() => api.close());
-  out({ type: 'ready', apiUrl: api.url, pgUrl, pgUrlMasked: redact(pgUrl), echoUrl: echo.url, dialect, faults, processes: processes() });
+  out({ type: 'ready', apiUrl: api.url, pgUrl, pgUrlMasked: redact(pgUrl), dataPgUrl, echoUrl: echo.url, dialect, faults, processes: processes() });
 }
 
 async function main(): Promise<void> {

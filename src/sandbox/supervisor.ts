@@ -21,8 +21,11 @@ export interface SandboxOptions {
 
 export interface RunningSandbox {
   apiUrl: string;
+  /** The NoETL system database (noetl.event, ...). */
   pgUrl: string;
   pgUrlMasked: string;
+  /** The data database the fixture's tables live in (the pg_k8s credential's). */
+  dataPgUrl: string;
   echoUrl: string;
   dialect: string;
   faults: string[];
@@ -126,6 +129,7 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<RunningSandb
     apiUrl: String(ready.apiUrl),
     pgUrl: String(ready.pgUrl),
     pgUrlMasked: String(ready.pgUrlMasked),
+    dataPgUrl: String(ready.dataPgUrl ?? ready.pgUrl),
     echoUrl: String(ready.echoUrl),
     dialect: String(ready.dialect),
     faults: (ready.faults as string[]) ?? [],

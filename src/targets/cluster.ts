@@ -5,7 +5,6 @@ import type { KubeConfig } from '../config.js';
 import { envError, oneLine } from '../errors.js';
 import type { Lifecycle } from '../lifecycle.js';
 import type { NoetlClient } from '../noetl/client.js';
-import { inline } from '../sources/sql.js';
 import { Kubectl } from './cluster/kubectl.js';
 import { LogFollower } from './cluster/logs.js';
 import { PortForward } from './cluster/port-forward.js';
@@ -25,6 +24,8 @@ export interface AttachOptions {
 
 export interface Attached {
   serverUrl: string;
+  /** Makes a Postgres URL reachable from here (a port-forward for cluster-internal hosts). */
+  reach: (url: string) => Promise<string>;
   pgUrl?: string;
   kubectl: Kubectl;
   forward: PortForward;
@@ -57,19 +58,36 @@ async function forwardServer(k: Kubectl, o: AttachOptions, resource: string, rem
   return pf;
 }
 
-/** --pg-forward: Postgres through its own port-forward, with the credentials of --pg-url. */
-async function forwardPostgres(k: Kubectl, o: AttachOptions): Promise<string | undefined> {
-  const fwd = o.kube.pgForward;
-  if (!fwd || !o.pgUrl) return undefined;
-  const pgf = new PortForward({ kubectl: k, namespace: fwd.namespace, resource: fwd.resource, remotePort: fwd.port, onState: (st, d) => o.hooks.log('port-forward', st === 'ready' ? 'info' : 'warn', `postgres ${fwd.resource}: ${st} ${d}`) });
-  o.life.add('postgres port-forward', () => pgf.stop());
-  const local = await pgf.start().catch((err) => {
-    throw envError(`port-forward to Postgres ${fwd.namespace}/${fwd.resource} failed: ${oneLine(err)}`, 'check --pg-forward');
-  });
-  const u = new URL(o.pgUrl);
-  u.hostname = '127.0.0.1';
-  u.port = String(local);
-  return u.toString();
+type PgTarget = { namespace: string; resource: string; port: number };
+
+/** `postgres.postgres.svc.cluster.local:5432` → the service to forward; undefined for any other host. */
+export function serviceOfHost(host: string, port: string | number): PgTarget | undefined {
+  const m = /^([a-z0-9-]+)\.([a-z0-9-]+)\.svc(\.cluster\.local)?$/.exec(host);
+  return m ? { namespace: m[2], resource: `svc/${m[1]}`, port: Number(port) || 5432 } : undefined;
+}
+
+/**
+ * A Postgres URL made reachable from here: a cluster-internal host (`*.svc.cluster.local`) through a
+ * port-forward of that service, or of --pg-forward when given; one forward per service, reused.
+ */
+function postgresForwarder(k: Kubectl, o: AttachOptions): (url: string) => Promise<string> {
+  const forwards = new Map<string, Promise<number>>();
+  return async (url) => {
+    const u = new URL(url);
+    const fwd = o.kube.pgForward ?? serviceOfHost(u.hostname, u.port);
+    if (!fwd) return url;
+    const key = `${fwd.namespace}/${fwd.resource}:${fwd.port}`;
+    if (!forwards.has(key)) {
+      const pgf = new PortForward({ kubectl: k, namespace: fwd.namespace, resource: fwd.resource, remotePort: fwd.port, onState: (st, d) => o.hooks.log('port-forward', st === 'ready' ? 'info' : 'warn', `postgres ${fwd.resource}: ${st} ${d}`) });
+      o.life.add(`postgres port-forward ${key}`, () => pgf.stop());
+      forwards.set(key, pgf.start().catch((err) => {
+        throw envError(`port-forward to Postgres ${key} failed: ${oneLine(err)}`, 'check --pg-forward');
+      }));
+    }
+    u.hostname = '127.0.0.1';
+    u.port = String(await forwards.get(key)!);
+    return u.toString();
+  };
 }
 
 export async function attachCluster(o: AttachOptions): Promise<Attached> {
@@ -77,7 +95,8 @@ export async function attachCluster(o: AttachOptions): Promise<Attached> {
   const k = new Kubectl({ bin: kc.bin, context: kc.context, namespace: kc.namespace, kubeconfig: kc.kubeconfig, requestTimeoutSeconds: Math.ceil(o.requestTimeoutMs / 1000) });
   const facts = await clusterPreflight(k, { context: kc.context, service: kc.service, onCheck: (ch) => o.hooks.check(ch) });
   const forward = await forwardServer(k, o, facts.serviceResource, facts.servicePort);
-  const pgUrl = await forwardPostgres(k, o);
+  const reach = postgresForwarder(k, o);
+  const pgUrl = o.pgUrl ? await reach(o.pgUrl) : undefined;
   const pods = new KubectlTop(k, [{ role: 'server', selector: facts.serverSelector }, { role: 'worker', selector: facts.workerSelector }], kc.topIntervalMs);
   for (const [source, selector] of [['server', facts.serverSelector], ['worker', facts.workerSelector]] as const) {
     const f = new LogFollower(k, source, selector, (l) => o.hooks.log(l.source, l.level, l.text));
@@ -85,15 +104,14 @@ export async function attachCluster(o: AttachOptions): Promise<Attached> {
     o.life.add(`logs ${source}`, () => f.stop());
   }
   o.hooks.notes({ logs: null, pods: `kubectl top every ${kc.topIntervalMs / 1000} s (metrics resolution)` });
-  return { serverUrl: forward.url, pgUrl, kubectl: k, forward, pods };
+  return { serverUrl: forward.url, pgUrl, kubectl: k, forward, pods, reach };
 }
 
-/** The credential the playbooks name (pg_auth) must exist on the server; checked where it can be. */
+/** The credential the playbooks name (pg_auth) must exist on the server. */
 export async function credentialCheck(client: NoetlClient, hooks: TargetHooks, name = 'pg_k8s'): Promise<void> {
   try {
-    const rows = await client.query(inline({ text: 'SELECT count(*)::int4 AS n FROM noetl.credential WHERE name = $1', params: [name] }), 'noetl');
-    const n = Number(rows[0]?.n ?? 0);
-    hooks.check(n > 0 ? { name: 'credential', verdict: 'ok', detail: `${name} is registered` } : { name: 'credential', verdict: 'warn', detail: `${name} is not registered on the server`, hint: 'register it (noetl catalog register pg_k8s.json) or the postgres steps will fail' });
+    const data = await client.credential(name);
+    hooks.check(data ? { name: 'credential', verdict: 'ok', detail: `${name} is registered` } : { name: 'credential', verdict: 'warn', detail: `${name} is not registered on the server`, hint: 'register it (noetl catalog register pg_k8s.json) or the postgres steps will fail' });
   } catch (err) {
     hooks.check({ name: 'credential', verdict: 'warn', detail: `could not check ${name}: ${oneLine(err)}` });
   }

@@ -9,7 +9,8 @@ import { NoetlClient } from '../noetl/client.js';
 import { redact, registerSecret } from '../redact.js';
 import { startSandbox, type RunningSandbox } from '../sandbox/supervisor.js';
 import { SandboxPods, type PodsSource } from '../sources/pods.js';
-import { DirectRows, EndpointRows, type RowsSource } from '../sources/rows.js';
+import type { RowsSource } from '../sources/rows.js';
+import { openDatabases } from './databases.js';
 import { attachCluster, credentialCheck } from './cluster.js';
 import type { Kubectl } from './cluster/kubectl.js';
 import type { PortForward } from './cluster/port-forward.js';
@@ -31,6 +32,7 @@ interface Endpoints {
   forward?: PortForward;
   pods?: PodsSource;
   sandbox?: RunningSandbox;
+  reach?: (url: string) => Promise<string>;
 }
 
 async function openSandbox(c: RunConfig, life: Lifecycle, hooks: TargetHooks): Promise<Endpoints> {
@@ -46,14 +48,15 @@ async function openSandbox(c: RunConfig, life: Lifecycle, hooks: TargetHooks): P
   life.add('sandbox', () => sb.stop());
   registerSecret(new URL(sb.pgUrl).password);
   hooks.log('loadrun', 'info', `sandbox API ${sb.apiUrl}, Postgres ${sb.pgUrlMasked}, echo ${sb.echoUrl}`);
-  return { serverUrl: sb.apiUrl, pgUrl: c.pgUrl ?? sb.pgUrl, sandbox: sb };
+  registerSecret(new URL(sb.dataPgUrl).password);
+  return { serverUrl: sb.apiUrl, pgUrl: sb.pgUrl, sandbox: sb };
 }
 
 async function endpointsOf(c: RunConfig, life: Lifecycle, hooks: TargetHooks, reconnect: () => void): Promise<Endpoints> {
   if (c.target === 'sandbox') return openSandbox(c, life, hooks);
   if (c.target === 'server') return { serverUrl: c.serverUrl ?? '', pgUrl: c.pgUrl };
   const a = await attachCluster({ kube: c.kube!, pgUrl: c.pgUrl, requestTimeoutMs: c.requestTimeoutMs, hooks, life, onForwardRestored: reconnect });
-  return { serverUrl: a.serverUrl, pgUrl: a.pgUrl ?? c.pgUrl, kubectl: a.kubectl, forward: a.forward, pods: a.pods };
+  return { serverUrl: a.serverUrl, pgUrl: a.pgUrl, kubectl: a.kubectl, forward: a.forward, pods: a.pods, reach: a.reach };
 }
 
 async function connect(c: RunConfig, serverUrl: string, life: Lifecycle, hooks: TargetHooks): Promise<NoetlClient> {
@@ -76,31 +79,17 @@ async function connect(c: RunConfig, serverUrl: string, life: Lifecycle, hooks: 
   return client;
 }
 
-async function openRows(pgUrl: string | undefined, client: NoetlClient, life: Lifecycle): Promise<RowsSource> {
-  if (pgUrl) {
-    const direct = new DirectRows(pgUrl);
-    life.add('postgres pool', () => direct.close());
-    await direct.check();
-    return direct;
-  }
-  const viaEndpoint = new EndpointRows(client);
-  await viaEndpoint.ping().catch((err) => {
-    throw envError(`the server's query endpoint failed: ${oneLine(err)}`, 'give --pg-url for a direct connection');
-  });
-  return viaEndpoint;
-}
-
 /** Opens the configured target. `reconnect` is called when a cluster's forward comes back after a drop. */
 export async function openTarget(c: RunConfig, life: Lifecycle, hooks: TargetHooks, reconnect: () => void): Promise<OpenedTarget> {
   const ep = await endpointsOf(c, life, hooks, reconnect);
   const client = await connect(c, ep.serverUrl, life, hooks);
-  const rows = await openRows(ep.pgUrl, client, life);
+  const { rows, label } = await openDatabases(c, { client, pgUrl: ep.pgUrl, sandbox: ep.sandbox, reach: ep.reach }, life, hooks);
   hooks.describe({
     kind: c.target,
     serverUrl: ep.serverUrl,
     // The sandbox emulates a dialect; it has no server version of its own to show.
     dialect: client.sandbox ? `sandbox, ${client.dialect} dialect` : `${client.dialect}${client.version ? ` ${client.version}` : ''}`,
-    rowsSource: rows.kind === 'direct' ? 'postgres (direct)' : 'query endpoint',
+    rowsSource: label,
     faults: c.faults,
   });
   let pods = ep.pods;

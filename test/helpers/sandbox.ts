@@ -6,7 +6,10 @@ import { BUNDLED, bundledFile } from '../../src/paths.js';
 import { parseJson } from '../../src/json.js';
 
 export interface TestSandbox extends RunningSandbox {
+  /** The system database (noetl.event). */
   pool: pg.Pool;
+  /** The data database (the fixture's tables, behind the pg_k8s credential). */
+  dataPool: pg.Pool;
   logs: string[];
   close(): Promise<void>;
 }
@@ -16,12 +19,16 @@ export async function sandbox(o: SandboxOptions = {}): Promise<TestSandbox> {
   const sb = await startSandbox({ ...o, onLog: (_l, m) => logs.push(m) });
   const pool = new pg.Pool({ connectionString: sb.pgUrl, max: 3 });
   pool.on('error', () => {});
+  const dataPool = new pg.Pool({ connectionString: sb.dataPgUrl, max: 3 });
+  dataPool.on('error', () => {});
   return {
     ...sb,
     pool,
+    dataPool,
     logs,
     async close() {
       await pool.end().catch(() => {});
+      await dataPool.end().catch(() => {});
       await sb.stop();
     },
   };

@@ -1,6 +1,6 @@
 // Executions: status (both shapes), detail, events (Python pages, Rust ehdb projection), ehdb state, cancel.
 import { executionOf, jsonBody, type ApiContext, type Route } from './context.js';
-import { HttpError, pagination, send, type Res } from './http.js';
+import { HttpError, HttpErrorDetail, pagination, send, type Res } from './http.js';
 import { detailEvents, ehdbEvents, eventCount, pythonEventPage } from './queries.js';
 
 const rustOnly = (ctx: ApiContext) => {
@@ -26,11 +26,20 @@ async function detail(ctx: ApiContext, res: Res, raw: string, url: URL): Promise
   send(res, 200, { execution_id: e.id.toString(), path: e.entry.path, status: e.state, start_time: e.startedAt.toISOString(), end_time: e.completedAt?.toISOString() ?? null, parent_execution_id: e.parentExecutionId?.toString() ?? null, events: rows, pagination: pagination(p.page, p.size, total), events_endpoint: `/api/executions/${e.id}/events` });
 }
 
+/**
+ * Python only: newest first, page_size 10..500 (a FastAPI 422 outside), since_event_id filtering
+ * `event_id >` (noetl/noetl noetl/server/api/execution/endpoint.py `get_execution_events`).
+ */
 async function pythonEvents(ctx: ApiContext, res: Res, raw: string, url: URL): Promise<void> {
   if (ctx.dialect.name === 'rust') throw new HttpError(404, 'Not Found', true);
   const e = executionOf(ctx, raw);
-  const p = pageOf(url, 1000, 1);
-  const { rows, total } = await pythonEventPage(ctx.pool, e.id.toString(), { ...p, order: 'ASC' });
+  const asked = Number(url.searchParams.get('page_size') ?? 100);
+  if (!Number.isInteger(asked) || asked < 10 || asked > 500) {
+    const type = asked < 10 ? 'greater_than_equal' : 'less_than_equal';
+    throw new HttpErrorDetail(422, [{ type, loc: ['query', 'page_size'], msg: `Input should be ${asked < 10 ? 'greater than or equal to 10' : 'less than or equal to 500'}`, input: String(asked) }]);
+  }
+  const p = pageOf(url, 500, 10);
+  const { rows, total } = await pythonEventPage(ctx.pool, e.id.toString(), { ...p, order: 'DESC' });
   send(res, 200, { execution_id: e.id.toString(), path: e.entry.path, status: e.state, events: rows, pagination: pagination(p.page, p.size, total) });
 }
 

@@ -33,7 +33,17 @@ async function query(ctx: ApiContext, req: Req, res: Res): Promise<void> {
   }
 }
 
+/** GET /api/credentials/{name}[?include_data=true] (noetl/server src/handlers/credentials.rs `get`). */
+async function credential(ctx: ApiContext, res: Res, name: string, url: URL): Promise<void> {
+  const row = ctx.engine.credentials.get(decodeURIComponent(name));
+  if (!row) throw new HttpError(404, `Credential not found: ${decodeURIComponent(name)}`);
+  const when = row.createdAt.toISOString();
+  const withData = url.searchParams.get('include_data') === 'true';
+  send(res, 200, { id: row.id.toString(), name: row.name, type: row.type, ...(withData ? { data: row.data } : {}), created_at: when, updated_at: when });
+}
+
 export const MISC_ROUTES: Route[] = [
+  { method: 'GET', path: /^\/api\/credentials\/([^/]+)$/, handle: (ctx, _q, res, m, url) => credential(ctx, res, m[1], url) },
   { method: 'GET', path: /^\/health$/, handle: async (_c, _q, res) => send(res, 200, { status: 'ok' }) },
   { method: 'GET', path: /^\/api\/health$/, handle: (ctx, _q, res) => health(ctx, res) },
   { method: 'POST', path: /^\/api\/postgres\/execute$/, handle: (ctx, req, res) => query(ctx, req, res) },

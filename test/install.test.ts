@@ -1,0 +1,58 @@
+// Install anywhere (issue 16): a clone in a folder the postgres user cannot traverse (a `mktemp -d`,
+// mode 0700, as root) runs `npm ci` and a headless sandbox run to exit 0; `npm pack` builds dist/ and a
+// package whose installed bin answers --version and --help and runs the same smoke from an empty folder.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ROOT } from './helpers/cli.js';
+import { leftovers, ProcessScope } from './helpers/scope.js';
+
+const SMOKE = ['--no-tui', '--seed-rows', '40', '--payload-kb', '4', '--batch-size', '10', '--max-batches', '4'];
+const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
+
+function sh(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env, timeoutMs = 240_000) {
+  const r = spawnSync(cmd, args, { cwd, env: { ...env, CI: 'true' }, encoding: 'utf8', timeout: timeoutMs });
+  return { code: r.status, out: `${r.stdout ?? ''}${r.stderr ?? ''}` };
+}
+
+describe('installed anywhere', () => {
+  const scope = new ProcessScope('install');
+  const clone = mkdtempSync(path.join(os.tmpdir(), 'loadrun-clone-')); // 0700, like mktemp -d
+  afterAll(() => scope.dispose());
+
+  it('a clone in a 0700 folder runs npm ci and a sandbox run as root', async () => {
+    expect(statSync(clone).mode & 0o777).toBe(0o700);
+    const files = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: ROOT, encoding: 'utf8' }).split('\0').filter(Boolean);
+    for (const f of files) cpSync(path.join(ROOT, f), path.join(clone, f), { force: true });
+    const ci = sh('npm', ['ci', '--no-audit', '--no-fund', '--prefer-offline'], clone);
+    expect(ci.code, ci.out).toBe(0);
+    const run = sh(process.execPath, ['bin/noetl-loadrun.js', ...SMOKE, '--report-dir', path.join(clone, 'r')], clone, scope.env());
+    expect(run.code, run.out).toBe(0);
+    expect(run.out).toContain('Result: exit 0');
+    expect(await leftovers(scope)).toEqual([]);
+  });
+
+  it('packs (building dist/) into a tarball whose bin works from an empty folder', async () => {
+    const dest = mkdtempSync(path.join(os.tmpdir(), 'loadrun-pack-'));
+    const pack = sh('npm', ['pack', '--pack-destination', dest], clone);
+    expect(pack.code, pack.out).toBe(0);
+    const tgz = readdirSync(dest).find((f) => f.endsWith('.tgz'))!;
+    expect(tgz).toBe(`noetl-loadrun-${pkg.version}.tgz`);
+    const listing = execFileSync('tar', ['-tzf', path.join(dest, tgz)], { encoding: 'utf8' });
+    expect(listing).toContain('package/dist/src/cli.js');
+    expect(listing).toContain('package/src/sandbox/python_worker.py');
+    expect(listing).not.toContain('package/test/');
+    const home = mkdtempSync(path.join(os.tmpdir(), 'loadrun-inst-'));
+    const inst = sh('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', path.join(dest, tgz)], home);
+    expect(inst.code, inst.out).toBe(0);
+    expect(readdirSync(path.join(home, 'node_modules'))).not.toContain('tsx'); // a dev dependency only
+    const bin = path.join(home, 'node_modules', '.bin', 'noetl-loadrun');
+    expect(sh(bin, ['--version'], home).out.trim()).toBe(pkg.version);
+    expect(sh(bin, ['--help'], home).out).toContain('Usage: noetl-loadrun');
+    const run = sh(bin, [...SMOKE, '--report-dir', path.join(home, 'r')], home, scope.env());
+    expect(run.code, run.out).toBe(0);
+    expect(await leftovers(scope)).toEqual([]);
+  });
+});
