@@ -6,7 +6,7 @@ import { DEFAULT_PRESET, PRESETS, SANDBOX_TUNING } from './config.js';
 import { EXIT, LoadrunError, oneLine } from './errors.js';
 import { packageRoot } from './paths.js';
 import { redact } from './redact.js';
-import { FAULT_PROFILES } from './sandbox/faults.js';
+import { DB_ROUTES, FAULT_PROFILES } from './sandbox/faults.js';
 import { diffCommand } from './commands/diff.js';
 import { runCommand } from './commands/run.js';
 import { sandboxCommand } from './commands/sandbox.js';
@@ -39,9 +39,10 @@ function group(cmd: Command, heading: string, opts: Array<Opt | Option>): void {
   for (const o of opts) cmd.addOption((o instanceof Option ? o : new Option(o[0], o[1]).default(o[2])).helpGroup(heading));
 }
 
-/** The fault-profile numbers, one option each, on every command that starts a sandbox. */
+/** The query-endpoint policy and the fault-profile numbers, on every command that starts a sandbox. */
 function sandboxTuning(): Option[] {
-  return SANDBOX_TUNING.map((t) => new Option(`--${t.flag} <value>`, t.help));
+  const routes = new Option('--sandbox-db-routes <policy>', `what the sandbox's query endpoint allows: ${DB_ROUTES.join(', ')} (default open)`);
+  return [routes, ...SANDBOX_TUNING.map((t) => new Option(`--${t.flag} <value>`, t.help))];
 }
 
 const SERVER_OPTS: Opt[] = [
@@ -49,6 +50,7 @@ const SERVER_OPTS: Opt[] = [
   ['--host <host>', 'NoETL server host (with --port)'],
   ['--port <port>', 'NoETL server port (with --host)'],
   ['--session-token <token>', 'gateway session token (or NOETL_SESSION_TOKEN); sent as Authorization and x-session-token'],
+  ['--gateway', 'reach NoETL through its gateway: /noetl/... paths with the session token (also NOETL_USE_GATEWAY, or a gateway. URL)'],
   ['--pg-url <url>', 'the NoETL system database (noetl.event), direct (else the server query endpoint, where its policy allows)'],
   ['--data-pg-url <url>', "the database with the fixture's tables (else the pg_k8s credential from GET /api/credentials)"],
 ];
@@ -72,6 +74,8 @@ function runOptions(program: Command): void {
     ['--context <name>', 'cluster: kube context (default: the current one)'],
     ['-n, --namespace <ns>', 'cluster: NoETL namespace (default noetl)'],
     ['--service <svc>', 'cluster: NoETL service to forward (default svc/noetl:8082, falling back to svc/noetl-server-rust)'],
+    ['-l, --selector <labels>', 'cluster: label selector of the server pods (default: app=noetl-server-rust-embedded, then older names)'],
+    ['--worker-selector <labels>', 'cluster: label selector of the worker pods (default: component=worker, then older names)'],
     ['--kubectl <path>', 'cluster: kubectl binary (default kubectl on PATH)'],
     ['--kubeconfig <file>', 'cluster: kubeconfig file (default KUBECONFIG or ~/.kube/config)'],
     ['--pg-forward <ns/svc/name:port>', 'cluster: the Postgres service to port-forward (default: the host of the credential or URL, when cluster-internal)'],

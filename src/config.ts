@@ -5,7 +5,7 @@ import ms from 'ms';
 import YAML from 'yaml';
 import { usageError } from './errors.js';
 import { MODES, type Dialect, type Mode, type RunParams, type TargetKind } from './model.js';
-import { FAULT_PROFILES } from './sandbox/faults.js';
+import { DB_ROUTES, FAULT_PROFILES } from './sandbox/faults.js';
 
 export const PRESETS: Record<string, RunParams & { note: string }> = {
   smoke: { seedRows: 120, payloadKb: 220, batchSize: 30, maxBatches: 4, note: 'the fixture README smoke run' },
@@ -19,6 +19,8 @@ export interface RunConfig {
   serverUrl?: string;
   token?: string;
   serverSource?: string;
+  /** Through the NoETL gateway (/noetl/ prefix, session token). */
+  gateway?: boolean;
   sandboxDialect: Dialect;
   faults: string[];
   /** Extra sandbox flags: fault-profile numbers. */
@@ -55,11 +57,18 @@ export const SANDBOX_TUNING = [
   { flag: 'loop-state-cap-bytes', opt: 'loopStateCapBytes', help: 'legacy-loop-state: loop state cap, NATS max_payload (default 1048576)', min: 1024, max: 1 << 30, int: true },
   { flag: 'loop-inline-max-bytes', opt: 'loopInlineMaxBytes', help: 'legacy-loop-state: results up to this size are kept inline (default 65536)', min: 0, max: 1 << 30, int: true },
   { flag: 'loop-preview-bytes', opt: 'loopPreviewBytes', help: 'legacy-loop-state: preview kept with a reference (default 4096)', min: 0, max: 1 << 30, int: true },
+  { flag: 'late-commit-ms', opt: 'lateCommitMs', help: 'late-commit: how long every 7th event insert is held back in ms (default 1500)', min: 0, max: 60_000, int: true },
+  { flag: 'status-flap-ms', opt: 'statusFlapMs', help: 'status-flap: how long the terminal status is shown in ms (default 2500)', min: 0, max: 60_000, int: true },
 ] as const;
 
 /** Validated `--flag value` pairs for the sandbox process from the CLI options that were given. */
 export function sandboxTuningArgs(o: Record<string, unknown>): string[] {
   const args: string[] = [];
+  if (o.sandboxDbRoutes !== undefined) {
+    const policy = String(o.sandboxDbRoutes);
+    if (!(DB_ROUTES as readonly string[]).includes(policy)) throw usageError(`--sandbox-db-routes: unknown policy ${JSON.stringify(policy)}`, `allowed: ${DB_ROUTES.join(', ')}`);
+    args.push('--db-routes', policy);
+  }
   for (const t of SANDBOX_TUNING) {
     const raw = o[t.opt];
     if (raw === undefined) continue;
@@ -75,6 +84,9 @@ export interface KubeConfig {
   namespace: string;
   service?: string;
   kubeconfig?: string;
+  /** -l/--selector: the server pods' label selector (else the known generations are tried). */
+  selector?: string;
+  workerSelector?: string;
   topIntervalMs: number;
   pgForward?: { namespace: string; resource: string; port: number };
 }

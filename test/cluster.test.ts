@@ -97,6 +97,29 @@ describe.skipIf(!HAS_KUBECTL)('real kubectl against a fake Kubernetes API', () =
     api.cluster.pods = saved;
   });
 
+  it('finds production pods: the embedded server StatefulSet, workers and the system worker pool (noetl-contract §6.5)', async () => {
+    const saved = api.cluster.pods;
+    api.cluster.pods = [
+      { name: 'noetl-server-rust-embedded-0', labels: { app: 'noetl-server-rust-embedded', component: 'server', runtime: 'rust' }, cpu: '900m', memory: '2Gi', logs: [] },
+      { name: 'noetl-worker-rust-5f-abc', labels: { app: 'noetl-worker-rust', component: 'worker', runtime: 'rust' }, cpu: '100m', memory: '300Mi', logs: [] },
+      { name: 'noetl-worker-system-pool-7d-xyz', labels: { app: 'noetl-worker-system-pool', component: 'system-worker', runtime: 'rust' }, cpu: '50m', memory: '200Mi', logs: [] },
+    ];
+    try {
+      const seen: Check[] = [];
+      const facts = await clusterPreflight(k, { onCheck: (c) => seen.push(c) });
+      expect(facts).toMatchObject({ generation: 'rust', serverSelector: 'app=noetl-server-rust-embedded', workerSelector: 'component=worker', systemWorkerSelector: 'component=system-worker' });
+      expect(seen.find((c) => c.name === 'server pods')?.detail).toContain('noetl-server-rust-embedded-0');
+      const top = new KubectlTop(k, [{ role: 'server', selector: facts.serverSelector }, { role: 'worker', selector: facts.workerSelector }, { role: 'system-worker', selector: facts.systemWorkerSelector! }], 1000);
+      expect((await top.sample()).map((p) => [p.role, p.name])).toEqual([
+        ['server', 'noetl-server-rust-embedded-0'], ['worker', 'noetl-worker-rust-5f-abc'], ['system-worker', 'noetl-worker-system-pool-7d-xyz'],
+      ]);
+      const given = await clusterPreflight(k, { selector: 'runtime=rust,component=server', workerSelector: 'app=noetl-worker-rust', onCheck: () => {} });
+      expect(given).toMatchObject({ serverSelector: 'runtime=rust,component=server', workerSelector: 'app=noetl-worker-rust' });
+    } finally {
+      api.cluster.pods = saved;
+    }
+  });
+
   it('fails clearly on an unknown context, namespace or service', async () => {
     const bad = async (kk: Kubectl, o: { context?: string; service?: string }) => {
       try {

@@ -23,6 +23,7 @@ export interface DiffOpts {
   pgUrl?: string;
   dataPgUrl?: string;
   sessionToken?: string;
+  gateway?: boolean;
   json?: boolean;
 }
 
@@ -44,8 +45,8 @@ async function openRows(o: DiffOpts, life: Lifecycle): Promise<{ rows: RowsSourc
     if (data !== system) await data.check('check --data-pg-url');
     return { rows: new RowsSource(data, system, 'the fixture tables are in the database of its pg_auth credential: give --data-pg-url') };
   }
-  const r = resolveServer({ serverUrl: o.serverUrl, host: o.host, port: o.port, sessionToken: o.sessionToken });
-  const client = new NoetlClient({ baseUrl: r.url, token: r.token });
+  const r = resolveServer({ serverUrl: o.serverUrl, host: o.host, port: o.port, sessionToken: o.sessionToken, gateway: o.gateway });
+  const client = new NoetlClient({ baseUrl: r.url, token: r.token, gateway: r.gateway });
   life.add('http client', () => client.close());
   const quiet = { check() {}, log() {}, describe() {}, degraded() {}, notes() {} };
   const { rows } = await openDatabases({ dataPgUrl: o.dataPgUrl } as RunConfig, { client, pgUrl: o.pgUrl }, life, quiet);

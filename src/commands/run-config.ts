@@ -7,7 +7,8 @@ import {
 import { usageError } from '../errors.js';
 import { DIALECTS, TARGET_KINDS, type Dialect, type TargetKind } from '../model.js';
 import { resolveServer } from '../noetl/server-url.js';
-import { redact, registerSecret } from '../redact.js';
+import { registerSecret } from '../redact.js';
+import { parsePgUrl } from '../sources/sql-runner.js';
 import { defaultReportDir } from '../render/reports.js';
 
 export interface RunOpts {
@@ -23,6 +24,7 @@ export interface RunOpts {
   host?: string;
   port?: string;
   sessionToken?: string;
+  gateway?: boolean;
   pgUrl?: string;
   dataPgUrl?: string;
   catalogPath?: string;
@@ -45,6 +47,8 @@ export interface RunOpts {
   service?: string;
   kubectl?: string;
   kubeconfig?: string;
+  selector?: string;
+  workerSelector?: string;
   pgForward?: string;
   topInterval?: string;
   playbookFile?: string;
@@ -67,8 +71,8 @@ export function parseDialect(raw: string | undefined, flag: string): Dialect | u
 
 /** The target from --target or the flags given, and the flags that conflict with it. */
 function targetOf(o: RunOpts): TargetKind {
-  const serverFlags = Boolean(o.serverUrl || o.host || o.port);
-  const kubeFlags = Boolean(o.context || o.namespace || o.service || o.pgForward);
+  const serverFlags = Boolean(o.serverUrl || o.host || o.port || o.gateway);
+  const kubeFlags = Boolean(o.context || o.namespace || o.service || o.pgForward || o.selector || o.workerSelector);
   const target = (o.target ?? (kubeFlags ? 'cluster' : serverFlags ? 'server' : 'sandbox')) as TargetKind;
   if (!TARGET_KINDS.includes(target)) throw usageError(`--target: unknown target ${JSON.stringify(o.target)}`, `allowed: ${TARGET_KINDS.join(', ')}`);
   if (target === 'sandbox' && serverFlags) throw usageError('--target sandbox conflicts with --server-url/--host/--port', 'drop one of them');
@@ -100,6 +104,8 @@ function kubeOf(o: RunOpts): KubeConfig {
     namespace,
     service: o.service,
     kubeconfig: o.kubeconfig,
+    selector: o.selector,
+    workerSelector: o.workerSelector,
     topIntervalMs: Math.round(parseDuration(o.topInterval ?? '15', '--top-interval', { min: 1, max: 3600 }) * 1000),
     pgForward: o.pgForward ? parsePgForward(o.pgForward, namespace) : undefined,
   };
@@ -109,22 +115,17 @@ function kubeOf(o: RunOpts): KubeConfig {
 export function checkPgUrl(pgUrl: string | undefined, flag = '--pg-url'): void {
   if (!pgUrl) return;
   registerSecret(urlPassword(pgUrl));
-  let u: URL;
-  try {
-    u = new URL(pgUrl);
-  } catch {
-    throw usageError(`${flag} ${JSON.stringify(redact(pgUrl))} is not a valid URL`, 'expected postgres://user:password@host:port/db');
-  }
-  if (!/^postgres(ql)?:$/.test(u.protocol)) throw usageError(`${flag} ${JSON.stringify(redact(pgUrl))} must start with postgres://`);
+  parsePgUrl(pgUrl, flag);
 }
 
-function serverOf(o: RunOpts, target: TargetKind): Pick<RunConfig, 'serverUrl' | 'token' | 'serverSource'> {
+function serverOf(o: RunOpts, target: TargetKind): Pick<RunConfig, 'serverUrl' | 'token' | 'serverSource' | 'gateway'> {
   registerSecret(o.sessionToken);
   registerSecret(process.env.NOETL_SESSION_TOKEN);
   if (target !== 'server') return {};
-  const r = resolveServer({ serverUrl: o.serverUrl, host: o.host, port: o.port, sessionToken: o.sessionToken });
+  const r = resolveServer({ serverUrl: o.serverUrl, host: o.host, port: o.port, sessionToken: o.sessionToken, gateway: o.gateway });
   registerSecret(r.token);
-  return { serverUrl: r.url, token: r.token, serverSource: r.source };
+  if (r.gateway && !r.token) throw usageError(`the gateway at ${r.url} needs a session token`, 'give --session-token or NOETL_SESSION_TOKEN (noetl auth login)');
+  return { serverUrl: r.url, token: r.token, serverSource: r.gateway ? `${r.source}, through the gateway` : r.source, gateway: r.gateway };
 }
 
 export function buildConfig(o: RunOpts): RunConfig {

@@ -10,6 +10,8 @@ export { assertId, cmpId, HttpStatusError, normaliseStatus } from './normalise.j
 
 export interface ClientOptions {
   baseUrl: string;
+  /** Through the NoETL gateway: every /api/... path is sent as /noetl/... with the session token. */
+  gateway?: boolean;
   token?: string;
   requestTimeoutMs?: number;
   retries?: number;
@@ -53,7 +55,7 @@ export class NoetlClient {
     for (let attempt = 1; attempt <= attempts; attempt++) {
       this.calls++;
       try {
-        const res = await request(`${this.baseUrl}${path}`, {
+        const res = await request(`${this.baseUrl}${this.o.gateway && path.startsWith('/api/') ? `/noetl/${path.slice(5)}` : path}`, {
           method: method as Dispatcher.HttpMethod,
           headers: this.headers(body !== undefined),
           body: body === undefined ? undefined : stringifyJson(body),

@@ -6,6 +6,7 @@ import YAML from 'yaml';
 import { usageError } from '../errors.js';
 
 export interface ServerUrlInput {
+  gateway?: boolean;
   serverUrl?: string;
   host?: string;
   port?: string | number;
@@ -18,6 +19,17 @@ export interface ResolvedServer {
   url: string;
   source: 'flag' | 'host-port' | 'env' | 'config' | 'default';
   token?: string;
+  /** Through the gateway: /noetl/... instead of /api/... (noetl-contract §5). */
+  gateway: boolean;
+}
+
+const truthy = (v: string | undefined) => Boolean(v) && !/^(0|false|no|off)$/i.test(v!.trim());
+/** A server's bind address, never a place to connect to. */
+const BIND_ALL = new Set(['0.0.0.0', '::', '[::]']);
+
+/** Gateway mode as the noetl CLI decides it: --gateway, a truthy NOETL_USE_GATEWAY, or a `gateway.` URL. */
+export function gatewayMode(flag: boolean | undefined, url: string, env: NodeJS.ProcessEnv): boolean {
+  return Boolean(flag) || truthy(env.NOETL_USE_GATEWAY) || new URL(url).hostname.includes('gateway.');
 }
 
 export function validateUrl(raw: string, what: string): string {
@@ -50,13 +62,18 @@ function readConfig(file: string): { server_url?: string; gateway_session_token?
 }
 
 export function resolveServer(i: ServerUrlInput): ResolvedServer {
+  const r = resolveUrl(i);
+  return { ...r, gateway: gatewayMode(i.gateway, r.url, i.env ?? process.env) };
+}
+
+function resolveUrl(i: ServerUrlInput): Omit<ResolvedServer, 'gateway'> {
   const env = i.env ?? process.env;
   const configFile = i.configPath ?? path.join(os.homedir(), '.noetl', 'config.yaml');
   const token = i.sessionToken || env.NOETL_SESSION_TOKEN || undefined;
   if (i.serverUrl) return { url: validateUrl(i.serverUrl, '--server-url'), source: 'flag', token };
   if (i.host && i.port !== undefined) return { url: validateUrl(`http://${i.host}:${i.port}`, '--host/--port'), source: 'host-port', token };
   if (env.NOETL_SERVER_URL) return { url: validateUrl(env.NOETL_SERVER_URL, 'NOETL_SERVER_URL'), source: 'env', token };
-  if (env.NOETL_HOST && env.NOETL_PORT) return { url: validateUrl(`http://${env.NOETL_HOST}:${env.NOETL_PORT}`, 'NOETL_HOST/NOETL_PORT'), source: 'env', token };
+  if (env.NOETL_HOST && env.NOETL_PORT && !BIND_ALL.has(env.NOETL_HOST.trim())) return { url: validateUrl(`http://${env.NOETL_HOST}:${env.NOETL_PORT}`, 'NOETL_HOST/NOETL_PORT'), source: 'env', token };
   const ctx = readConfig(configFile);
   if (ctx?.server_url) {
     return { url: validateUrl(ctx.server_url, `server_url in ${configFile}`), source: 'config', token: token ?? ctx.gateway_session_token };

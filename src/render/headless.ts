@@ -11,18 +11,22 @@ export interface Headless {
   final(outcome: RunOutcome, quiet?: boolean): void;
 }
 
+/** --json: every store record as NDJSON, then one summary record. */
+function startJson(store: SnapshotSource, write: (s: string) => void): Headless {
+  store.addSink((rec) => write(safeJson(rec) + '\n'));
+  return {
+    stop() {},
+    final(outcome) {
+      const snap = store.snapshot();
+      const modes = snap.modes.map((m) => ({ mode: m.mode, execution_id: m.executionId, verdict: m.verdict, stored_rows: m.stats?.storedRows ?? 0, expected_rows: m.expected, missing: m.diff?.missingCount ?? null, missing_ranges: m.diff?.missing ?? null }));
+      write(safeJson({ ts: new Date().toISOString(), kind: 'summary', exit_code: outcome.exitCode, outcome: outcome.reason, modes, cross_mode: snap.cross, report_dir: snap.reportDir }) + '\n');
+    },
+  };
+}
+
 export function startHeadless(store: SnapshotSource, o: { json: boolean; write?: (s: string) => void; intervalMs?: number }): Headless {
   const write = o.write ?? ((s: string) => process.stdout.write(s));
-  if (o.json) {
-    store.addSink((rec) => write(safeJson(rec) + '\n'));
-    return {
-      stop() {},
-      final(outcome) {
-        const snap = store.snapshot();
-        write(safeJson({ ts: new Date().toISOString(), kind: 'summary', exit_code: outcome.exitCode, outcome: outcome.reason, modes: snap.modes.map((m) => ({ mode: m.mode, execution_id: m.executionId, verdict: m.verdict, stored_rows: m.stats?.storedRows ?? 0, expected_rows: m.expected, missing: m.diff?.missingCount ?? null, missing_ranges: m.diff?.missing ?? null })), cross_mode: snap.cross, report_dir: snap.reportDir }) + '\n');
-      },
-    };
-  }
+  if (o.json) return startJson(store, write);
   let lastPhases = '';
   let seenLogs = 0;
   // Lines are held until something is launched: a run that fails before that says so in one line on

@@ -40,6 +40,12 @@ export async function observe(ctx: ObserveContext, modes: Mode[], deadline: numb
   }
 }
 
+/** Chunk-worker children of the mode's parent, so their events are followed too. */
+async function discoverChildren(ctx: ObserveContext, mode: Mode, parent: string): Promise<void> {
+  if (mode !== 'chunked_optimal') return;
+  for (const ch of await ctx.rows.children([parent])) ctx.store.addChild(mode, ch.executionId, ch.batchNumber);
+}
+
 async function pullEvents(ctx: ObserveContext, mode: Mode): Promise<void> {
   ctx.store.recordEvents(mode, await ctx.feed.pull(mode, ctx.store.modeExecutions(mode)));
 }
@@ -70,9 +76,7 @@ async function pollMode(ctx: ObserveContext, mode: Mode, tick: number, detector:
   try {
     const st = await client.status(parent);
     store.recordStatus(mode, st);
-    if (mode === 'chunked_optimal' && tick % 2 === 0) {
-      for (const ch of await rows.children([parent])) store.addChild(mode, ch.executionId, ch.batchNumber);
-    }
+    if (tick % 2 === 0) await discoverChildren(ctx, mode, parent);
     await pullEvents(ctx, mode);
     const stats = await rows.stats(parent);
     store.recordRows(mode, stats);
@@ -81,6 +85,9 @@ async function pollMode(ctx: ObserveContext, mode: Mode, tick: number, detector:
     detector.observe(stats.storedRows, store.modeFacts(mode).eventCount, now);
     const final = finalState(ctx, mode, parent, st, pending, now);
     if (final) {
+      // Children started since the last discovery still have events to read before the end.
+      await discoverChildren(ctx, mode, parent);
+      await pullEvents(ctx, mode);
       store.setVerdict(mode, final);
       return;
     }

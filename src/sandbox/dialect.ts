@@ -27,15 +27,16 @@ export interface DialectApi {
 const i64Error = (raw: string) => new HttpError(400, `Invalid URL: Cannot parse \`${raw}\` to a \`i64\``, true);
 
 function rustStatus(e: Execution) {
-  return { execution_id: e.id, status: e.state, current_step: e.currentStep, progress: { total_steps: e.entered.size, completed_steps: e.completed.size, running_steps: e.running.size, failed_steps: e.failed.size }, is_cancelled: e.state === 'CANCELLED' };
+  return { execution_id: e.id, status: e.shownState, current_step: e.currentStep, progress: { total_steps: e.entered.size, completed_steps: e.completed.size, running_steps: e.running.size, failed_steps: e.failed.size }, is_cancelled: e.state === 'CANCELLED' };
 }
 
 function pythonStatus(e: Execution) {
   const end = e.completedAt;
   const dur = ((end ?? new Date()).getTime() - e.startedAt.getTime()) / 1000;
+  const flap = e.state === 'RUNNING' && e.shownState !== 'RUNNING'; // inferred from the events, not final
   return {
     execution_id: e.id.toString(), current_step: e.currentStep, completed_steps: [...e.completed], failed: e.state === 'FAILED',
-    completed: e.state === 'COMPLETED' || e.state === 'CANCELLED', completion_inferred: false, variables: {},
+    completed: flap || e.state === 'COMPLETED' || e.state === 'CANCELLED', completion_inferred: flap, variables: {},
     start_time: e.startedAt.toISOString(), end_time: end?.toISOString() ?? null, duration_seconds: dur, duration_human: `${dur.toFixed(1)}s`,
   };
 }

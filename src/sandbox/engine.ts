@@ -32,6 +32,8 @@ export interface EngineOptions {
   loopState?: LoopStateLimits;
   /** Fault: SIGKILL a python worker after this many python calls (0 = never). */
   crashWorkerAfterCalls?: number;
+  /** Fault status-flap: after the first step, the status shows a terminal state for this long (0 = never). */
+  statusFlapMs?: number;
   log: (level: 'info' | 'error', msg: string) => void;
 }
 
@@ -144,6 +146,11 @@ export class Engine {
     while (step && !exec.cancelRequested) {
       const current: Step = step;
       if (!(await this.runStep(exec, current))) return;
+      if (this.o.statusFlapMs && exec.entered.size === 1) {
+        // every entered step completed and nothing pending: the moment Rust's heuristics call COMPLETED
+        exec.flapUntil = Date.now() + this.o.statusFlapMs;
+        await new Promise((r) => setTimeout(r, this.o.statusFlapMs));
+      }
       const ctx: Ctx = { ...this.baseCtx(exec), event: { name: current.loop ? 'loop.done' : 'step.exit' } };
       try {
         const arc: Arc | undefined = current.arcs.find((a) => a.when === undefined || truthy(renderString(a.when, ctx)));

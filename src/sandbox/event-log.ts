@@ -100,6 +100,9 @@ interface Queued {
   fail: (e: Error) => void;
 }
 
+// A terminal event is never held back by late-commit: the engine drains before it and it ends the run.
+const TERMINAL = new Set(['playbook.completed', 'playbook.failed']);
+
 export class EventLog {
   private readonly ids = new Snowflake(7);
   private queue: Queued[] = [];
@@ -108,9 +111,14 @@ export class EventLog {
   private failures = 0;
   written = 0;
 
+  private emitted = 0;
+  private readonly late = new Set<Promise<void>>();
+
   constructor(
     private readonly pool: pg.Pool,
     private readonly onError: (msg: string) => void,
+    /** Fault late-commit (emulation): every Nth event's insert is held back this long, after later ids commit. */
+    private readonly lateCommit?: { every: number; ms: number },
   ) {}
 
   newId(): bigint {
@@ -129,13 +137,23 @@ export class EventLog {
       fail = rej;
     });
     written.catch(() => {}); // failures are reported through onError; callers may ignore the promise
-    this.queue.push({ row, eventId, prevEventId, createdAt: new Date(), done, fail });
+    const item = { row, eventId, prevEventId, createdAt: new Date(), done, fail };
+    if (this.lateCommit && ++this.emitted % this.lateCommit.every === 0 && !TERMINAL.has(row.event_type)) {
+      const held = new Promise<void>((r) => setTimeout(r, this.lateCommit!.ms)).then(() => {
+        this.queue.push(item);
+        if (!this.flushing) void this.flush();
+      });
+      this.late.add(held);
+      void held.then(() => this.late.delete(held));
+      return { eventId, written };
+    }
+    this.queue.push(item);
     if (!this.flushing) void this.flush();
     return { eventId, written };
   }
 
   async drain(): Promise<void> {
-    while (this.queue.length || this.flushing) await new Promise((r) => setTimeout(r, 10));
+    while (this.queue.length || this.flushing || this.late.size) await new Promise((r) => setTimeout(r, 10));
   }
 
   private async flush(): Promise<void> {

@@ -31,6 +31,8 @@ export class Execution {
   completedAt: Date | null = null;
   error: string | null = null;
   cancelRequested = false;
+  /** Fault status-flap (emulation): until this time the status route shows a terminal state. */
+  flapUntil = 0;
   readonly children: Execution[] = [];
   readonly finished: Promise<void>;
   private resolveFinished!: () => void;
@@ -42,6 +44,11 @@ export class Execution {
     readonly parentExecutionId: bigint | null,
   ) {
     this.finished = new Promise((r) => (this.resolveFinished = r));
+  }
+
+  /** What a status poll sees now: the state, or COMPLETED for a moment during an emulated flap. */
+  get shownState(): ExecState {
+    return this.state === 'RUNNING' && Date.now() < this.flapUntil ? 'COMPLETED' : this.state;
   }
 
   get terminal(): boolean {

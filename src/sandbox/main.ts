@@ -11,7 +11,7 @@ import { startEmbeddedPg, type EmbeddedPg } from './embedded-pg.js';
 import { CREDENTIAL_SQL, credentialFromUrl, Credentials } from './credentials.js';
 import { Engine } from './engine.js';
 import { EventLog, SCHEMA_SQL } from './event-log.js';
-import { FAULT_PROFILES, type FaultProfile } from './faults.js';
+import { DB_ROUTES, FAULT_PROFILES, type DbRoutes, type FaultProfile } from './faults.js';
 import { DEFAULT_LOOP_STATE_LIMITS } from './loop-state.js';
 import { PythonPool } from './python-pool.js';
 import { HttpTool } from './tools.js';
@@ -41,6 +41,9 @@ function readArgs() {
       'loop-preview-bytes': { type: 'string', default: String(DEFAULT_LOOP_STATE_LIMITS.previewBytes) },
       'loop-state-cap-bytes': { type: 'string', default: String(DEFAULT_LOOP_STATE_LIMITS.capBytes) },
       'python-workers': { type: 'string', default: '3' },
+      'late-commit-ms': { type: 'string', default: '1500' },
+      'status-flap-ms': { type: 'string', default: '2500' },
+      'db-routes': { type: 'string', default: 'open' },
       'allow-network': { type: 'boolean', default: false },
     },
     strict: true,
@@ -50,7 +53,9 @@ function readArgs() {
   const faults = (values.fault as string[]).flatMap((f) => f.split(',')).filter(Boolean) as FaultProfile[];
   for (const f of faults) if (!FAULT_PROFILES.includes(f)) throw new Error(`unknown fault profile ${f}; known: ${FAULT_PROFILES.join(', ')}`);
   if (values.host !== '127.0.0.1' && values.host !== 'localhost') throw new Error('the sandbox binds 127.0.0.1 only');
-  return { values, dialect, faults };
+  const dbRoutes = values['db-routes'] as DbRoutes;
+  if (!DB_ROUTES.includes(dbRoutes)) throw new Error(`--db-routes must be one of ${DB_ROUTES.join(', ')}`);
+  return { values, dialect, faults, dbRoutes };
 }
 
 type Args = ReturnType<typeof readArgs>;
@@ -103,13 +108,14 @@ async function startEngine(a: Args, pool: pg.Pool, own: ReturnType<typeof shutdo
   await python.start();
   const http = new HttpTool({ echoUrl: echo.url, allowNetwork: values['allow-network'] as boolean, log });
   own.add(() => http.close());
-  const events = new EventLog(pool, (m) => log('error', m));
+  const late = faults.includes('late-commit') ? { every: 7, ms: Number(values['late-commit-ms']) } : undefined;
+  const events = new EventLog(pool, (m) => log('error', m), late);
   own.add(() => events.drain());
   const loopState = faults.includes('legacy-loop-state')
     ? { inlineMaxBytes: Number(values['loop-inline-max-bytes']), previewBytes: Number(values['loop-preview-bytes']), capBytes: Number(values['loop-state-cap-bytes']) }
     : undefined;
   const resultContextMaxBytes = Number(process.env.NOETL_EVENT_RESULT_CONTEXT_MAX_BYTES ?? 102400);
-  const engine = new Engine({ dialect, pool, credentials, events, python, http, resultContextMaxBytes, loopState, crashWorkerAfterCalls: faults.includes('worker-crash') ? Number(values['crash-after-calls']) : 0, log });
+  const engine = new Engine({ dialect, pool, credentials, events, python, http, resultContextMaxBytes, loopState, crashWorkerAfterCalls: faults.includes('worker-crash') ? Number(values['crash-after-calls']) : 0, statusFlapMs: faults.includes('status-flap') ? Number(values['status-flap-ms']) : 0, log });
   return { engine, echo, python, events };
 }
 
@@ -139,8 +145,8 @@ async function boot(a: Args, own: ReturnType<typeof shutdownOwner>): Promise<voi
     ...(embedded?.postmasterPid ? [{ role: 'postgres', name: 'sandbox-postgres', pid: embedded.postmasterPid }] : []),
     ...python.processes(),
   ];
-  const info = () => ({ sandbox: true, dialect, faults, emulation: faults.length > 0, echo_url: echo.url, echo: echo.stats, python_restarts: python.restarts, events_written: events.written, stalled_loops: engine.stalledLoops, processes: processes() });
-  const api = await startApi({ engine, pool, host: a.values.host as string, port: Number(a.values.port), info, onCrashWorker: () => engine.crashWorker(), log });
+  const info = () => ({ sandbox: true, dialect, faults, db_routes: a.dbRoutes, emulation: faults.length > 0, echo_url: echo.url, echo: echo.stats, python_restarts: python.restarts, events_written: events.written, stalled_loops: engine.stalledLoops, processes: processes() });
+  const api = await startApi({ engine, pool, host: a.values.host as string, port: Number(a.values.port), info, onCrashWorker: () => engine.crashWorker(), log, dbRoutes: a.dbRoutes });
   own.add(() => api.close());
   out({ type: 'ready', apiUrl: api.url, pgUrl, pgUrlMasked: redact(pgUrl), dataPgUrl, echoUrl: echo.url, dialect, faults, processes: processes() });
 }

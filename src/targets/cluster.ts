@@ -93,11 +93,13 @@ function postgresForwarder(k: Kubectl, o: AttachOptions): (url: string) => Promi
 export async function attachCluster(o: AttachOptions): Promise<Attached> {
   const kc = o.kube;
   const k = new Kubectl({ bin: kc.bin, context: kc.context, namespace: kc.namespace, kubeconfig: kc.kubeconfig, requestTimeoutSeconds: Math.ceil(o.requestTimeoutMs / 1000) });
-  const facts = await clusterPreflight(k, { context: kc.context, service: kc.service, onCheck: (ch) => o.hooks.check(ch) });
+  const facts = await clusterPreflight(k, { context: kc.context, service: kc.service, selector: kc.selector, workerSelector: kc.workerSelector, onCheck: (ch) => o.hooks.check(ch) });
   const forward = await forwardServer(k, o, facts.serviceResource, facts.servicePort);
   const reach = postgresForwarder(k, o);
   const pgUrl = o.pgUrl ? await reach(o.pgUrl) : undefined;
-  const pods = new KubectlTop(k, [{ role: 'server', selector: facts.serverSelector }, { role: 'worker', selector: facts.workerSelector }], kc.topIntervalMs);
+  const roles = [{ role: 'server', selector: facts.serverSelector }, { role: 'worker', selector: facts.workerSelector }];
+  if (facts.systemWorkerSelector) roles.push({ role: 'system-worker', selector: facts.systemWorkerSelector });
+  const pods = new KubectlTop(k, roles, kc.topIntervalMs);
   for (const [source, selector] of [['server', facts.serverSelector], ['worker', facts.workerSelector]] as const) {
     const f = new LogFollower(k, source, selector, (l) => o.hooks.log(l.source, l.level, l.text));
     f.start();

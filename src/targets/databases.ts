@@ -51,13 +51,14 @@ async function direct(url: string, flag: string, hint: string, life: Lifecycle):
   return sql;
 }
 
-async function systemDb(c: RunConfig, i: DatabaseInputs, life: Lifecycle, hooks: TargetHooks): Promise<SqlRunner | undefined> {
+async function systemDb(c: RunConfig, i: DatabaseInputs, life: Lifecycle, hooks: TargetHooks): Promise<SqlRunner> {
   const url = i.pgUrl ?? i.sandbox?.pgUrl;
   if (url) return direct(url, '--pg-url', 'check --pg-url (host, port, credentials)', life);
   const { policy, detail } = await i.client.queryPolicy().catch((err) => ({ policy: 'broken' as const, detail: oneLine(err) }));
   const usable = policy === 'open' || policy === 'readonly';
-  hooks.check({ name: 'query endpoint', verdict: usable ? 'ok' : 'warn', detail: `${policy} (${detail})`, hint: usable ? undefined : 'without --pg-url, child executions, SQL events and the summarize result are not read' });
-  return usable ? new EndpointSql(i.client) : undefined;
+  hooks.check({ name: 'query endpoint', verdict: usable ? 'ok' : 'fail', detail: `${policy} (${detail})`, hint: usable ? undefined : 'give --pg-url for the NoETL system database' });
+  if (!usable) throw envError(`the NoETL system database cannot be read: the server's query endpoint is ${policy} (${detail})`, 'give --pg-url postgres://user:password@host:port/noetl (a port-forward of its Postgres)');
+  return new EndpointSql(i.client);
 }
 
 /** Where the fixture's tables are: the flag, the sandbox, else the playbooks' credential. */
@@ -89,5 +90,5 @@ export async function openDatabases(c: RunConfig, i: DatabaseInputs, life: Lifec
   const d = await dataUrl(c, i, hooks);
   const data = await direct(d.url, d.from === '--data-pg-url' ? '--data-pg-url' : 'the data database URL', `the fixture's tables are read there (${d.from}); give --data-pg-url`, life);
   const label = `${data.where} (${d.from})`;
-  return { rows: new RowsSource(data, system, `the fixture writes to the database of its pg_auth credential (looked in ${label}): give --data-pg-url`), label };
+  return { rows: new RowsSource(data, system, `the fixture writes to its pg_auth credential's database; rows were read as ${d.from}: check --data-pg-url`), label };
 }

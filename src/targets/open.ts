@@ -63,6 +63,7 @@ async function connect(c: RunConfig, serverUrl: string, life: Lifecycle, hooks: 
   const client = new NoetlClient({
     baseUrl: serverUrl,
     token: c.token,
+    gateway: c.gateway,
     requestTimeoutMs: c.requestTimeoutMs,
     onRetry: (what, attempt, error) => hooks.degraded(`degraded: ${what} failed (${error}); retry ${attempt}`),
   });

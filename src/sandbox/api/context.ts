@@ -3,6 +3,7 @@
 import type pg from 'pg';
 import type { DialectApi } from '../dialect.js';
 import type { Engine, Execution } from '../engine.js';
+import type { DbRoutes } from '../faults.js';
 import { HttpError, readBody, type Req, type Res } from './http.js';
 
 export const BODY_LIMIT = 2 * 1024 * 1024; // axum's default on /api/execute and /api/catalog/register
@@ -15,6 +16,10 @@ export interface ApiContext {
   info: () => Record<string, unknown>;
   onCrashWorker: () => void;
   log: (level: 'info' | 'error', msg: string) => void;
+  /** What POST /api/postgres/execute allows. */
+  dbRoutes: DbRoutes;
+  /** What the query endpoint was sent: statements, and those that were not a read (SELECT/WITH/SHOW/EXPLAIN). */
+  queryStats: { statements: number; notReads: number };
 }
 
 export type Handler = (ctx: ApiContext, req: Req, res: Res, match: RegExpExecArray, url: URL) => Promise<void>;

@@ -19,11 +19,30 @@ async function health(ctx: ApiContext, res: Res): Promise<void> {
   send(res, ok ? 200 : 503, { status: ok ? 'ok' : 'unhealthy', database, nats: 'removed', uptime_seconds: Math.floor((Date.now() - ctx.startedAt) / 1000), version: VERSION });
 }
 
+/**
+ * The route's policy (noetl-contract §6.2, NOETL_DATABASE_ROUTES_AUTH): disabled answers 501 and runs
+ * nothing; gated needs the internal token, which the sandbox gives to nobody; readonly runs one SELECT,
+ * WITH or SHOW statement. The status codes of gated and readonly are this sandbox's (inferred).
+ */
+function checkPolicy(ctx: ApiContext, req: Req, sql: string): void {
+  for (const st of sql.split(';').map((x) => x.trim()).filter(Boolean)) {
+    ctx.queryStats.statements++;
+    if (!/^(SELECT|WITH|SHOW|EXPLAIN)\b/i.test(st)) ctx.queryStats.notReads++;
+  }
+  if (ctx.dbRoutes === 'disabled') throw new HttpError(501, 'the query endpoint is disabled on this server (disable_execute)');
+  if (ctx.dbRoutes === 'gated') throw new HttpError(req.headers.authorization ? 403 : 401, 'the query endpoint needs the internal API token (gate_execute)');
+  const statements = sql.split(';').map((x) => x.trim()).filter(Boolean);
+  if (ctx.dbRoutes === 'readonly' && (statements.length !== 1 || !/^(SELECT|WITH|SHOW)\b/i.test(statements[0]))) {
+    throw new HttpError(403, 'the query endpoint is read-only: one SELECT, WITH or SHOW statement (readonly_execute)');
+  }
+}
+
 async function query(ctx: ApiContext, req: Req, res: Res): Promise<void> {
   const body = await jsonBody(ctx, req);
   let sql = typeof body.query === 'string' ? body.query : undefined;
   if (!sql && typeof body.query_base64 === 'string') sql = Buffer.from(body.query_base64, 'base64').toString('utf8');
   if (!sql) throw new HttpError(400, "one of 'query', 'query_base64' or 'procedure' is required");
+  checkPolicy(ctx, req, sql);
   try {
     send(res, 200, { status: 'ok', result: await runQuery(ctx.pool, sql, String(body.db_schema ?? body.schema ?? 'noetl'), ctx.dialect.name) });
   } catch (err) {
@@ -58,7 +77,7 @@ export const MISC_ROUTES: Route[] = [
       send(res, 200, data);
     },
   },
-  { method: 'GET', path: /^\/api\/sandbox\/info$/, handle: async (ctx, _q, res) => send(res, 200, ctx.info()) },
+  { method: 'GET', path: /^\/api\/sandbox\/info$/, handle: async (ctx, _q, res) => send(res, 200, { ...ctx.info(), query_endpoint: ctx.queryStats }) },
   {
     method: 'POST',
     path: /^\/api\/sandbox\/crash-worker$/,

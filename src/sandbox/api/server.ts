@@ -7,10 +7,10 @@ import { dialectApi } from '../dialect.js';
 import { CATALOG_ROUTES } from './catalog-routes.js';
 import type { ApiContext, Route } from './context.js';
 import { EXECUTION_ROUTES } from './execution-routes.js';
-import { HttpError, HttpErrorDetail, send, sendPlain, type Res } from './http.js';
+import { HttpError, HttpErrorDetail, send, sendPlain, type Req, type Res } from './http.js';
 import { MISC_ROUTES } from './misc-routes.js';
 
-export interface ApiOptions extends Omit<ApiContext, 'dialect' | 'startedAt'> {
+export interface ApiOptions extends Omit<ApiContext, 'dialect' | 'startedAt' | 'queryStats'> {
   host: string;
   port: number;
 }
@@ -37,18 +37,31 @@ function sendError(ctx: ApiContext, res: Res, err: unknown, where: string): void
   send(res, e.status, ctx.dialect.errorBody(e.status, e.message));
 }
 
+/**
+ * The gateway's prefix (noetl/gateway src/main.rs proxy_routes): /noetl/... is /api/... behind a session
+ * token (Authorization: Bearer or x-session-token); without one the gateway answers 401.
+ */
+function gatewayToApi(req: Req, url: URL): URL {
+  if (!url.pathname.startsWith('/noetl/')) return url;
+  const token = req.headers['x-session-token'] ?? /^Bearer (.+)$/.exec(String(req.headers.authorization ?? ''))?.[1];
+  if (!token) throw new HttpError(401, 'gateway: a session token is required');
+  url.pathname = url.pathname === '/noetl/health' ? '/api/health' : `/api${url.pathname.slice('/noetl'.length)}`;
+  return url;
+}
+
 export async function startApi(o: ApiOptions): Promise<{ url: string; port: number; close(): Promise<void> }> {
   const rust = o.engine.dialect === 'rust';
-  const ctx: ApiContext = { engine: o.engine, pool: o.pool, info: o.info, onCrashWorker: o.onCrashWorker, log: o.log, dialect: dialectApi(o.engine.dialect), startedAt: Date.now() };
+  const ctx: ApiContext = { engine: o.engine, pool: o.pool, info: o.info, onCrashWorker: o.onCrashWorker, log: o.log, dbRoutes: o.dbRoutes, dialect: dialectApi(o.engine.dialect), startedAt: Date.now(), queryStats: { statements: 0, notReads: 0 } };
   const server = http.createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://sandbox');
-    const found = match(req.method, url.pathname);
+    const raw = new URL(req.url ?? '/', 'http://sandbox');
     const handle = async () => {
+      const url = gatewayToApi(req, raw);
+      const found = match(req.method, url.pathname);
       if (found === 'wrong-method') throw new HttpError(405, 'Method Not Allowed', rust);
       if (!found) throw new HttpError(404, 'Not Found', rust);
       await found.route.handle(ctx, req, res, found.m, url);
     };
-    handle().catch((err) => sendError(ctx, res, err, `${req.method} ${url.pathname}`));
+    handle().catch((err) => sendError(ctx, res, err, `${req.method} ${raw.pathname}`));
   });
   server.keepAliveTimeout = 30_000;
   await new Promise<void>((resolve, reject) => {

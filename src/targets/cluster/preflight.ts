@@ -11,13 +11,23 @@ export interface ClusterFacts {
   generation: Dialect | 'unknown';
   serverSelector: string;
   workerSelector: string;
+  /** Set when system-worker pods exist. */
+  systemWorkerSelector?: string;
 }
 
+/**
+ * Server pods, newest generation first: the production StatefulSet noetl-server-rust-embedded
+ * (noetl-contract §6.5), the Rust Deployment, any `component=server`, the Python era (§3).
+ */
 export const SERVER_SELECTORS = [
+  { selector: 'app=noetl-server-rust-embedded', generation: 'rust' as const },
   { selector: 'app=noetl-server-rust', generation: 'rust' as const },
+  { selector: 'component=server', generation: 'rust' as const },
   { selector: 'app=noetl-server', generation: 'python' as const },
 ];
 export const WORKER_SELECTORS = ['component=worker', 'app=noetl-worker-rust', 'app=noetl-worker'];
+/** The Rust stack's system worker pool (noetl-worker-system-pool), shown beside the workers when present. */
+export const SYSTEM_WORKER_SELECTOR = 'component=system-worker';
 
 /** `svc/noetl:8082`, `noetl`, `service/noetl-server-rust:8082` → kind/name and port. */
 export function parseService(raw: string): { resource: string; name: string; port: number | undefined } {
@@ -122,38 +132,42 @@ class Preflight {
     return this.fail({ name: 'NoETL service', detail: misses.join('; '), hint: 'pass --service svc/NAME:PORT (kubectl get svc -n NAMESPACE)' }, 2);
   }
 
-  /** Server and worker pods, by label, for both generations. */
-  async pods(): Promise<Pick<ClusterFacts, 'generation' | 'serverSelector' | 'workerSelector'>> {
-    let server: { selector: string; generation: ClusterFacts['generation'] } = { selector: SERVER_SELECTORS[0].selector, generation: 'unknown' };
-    for (const s of SERVER_SELECTORS) {
+  /** Server and worker pods, by label (given, or tried for every generation). */
+  async pods(given: { server?: string; worker?: string }): Promise<Pick<ClusterFacts, 'generation' | 'serverSelector' | 'workerSelector' | 'systemWorkerSelector'>> {
+    const serverSelectors = given.server ? [{ selector: given.server, generation: 'rust' as const }] : SERVER_SELECTORS;
+    let server: { selector: string; generation: ClusterFacts['generation'] } = { selector: serverSelectors[0].selector, generation: 'unknown' };
+    for (const s of serverSelectors) {
       const pods = await podNames(this.k, s.selector);
       if (!pods.length) continue;
       server = s;
       this.add({ name: 'server pods', verdict: 'ok', detail: `${pods.length} with ${s.selector} (${s.generation} generation): ${pods.slice(0, 3).join(', ')}` });
       break;
     }
-    if (server.generation === 'unknown') this.add({ name: 'server pods', verdict: 'warn', detail: `none with ${SERVER_SELECTORS.map((s) => s.selector).join(' or ')}`, hint: 'the pods panel will be empty for the server' });
-    let workerSelector = WORKER_SELECTORS[0];
+    if (server.generation === 'unknown') this.add({ name: 'server pods', verdict: 'warn', detail: `none with ${serverSelectors.map((s) => s.selector).join(' or ')}`, hint: 'the pods panel will be empty for the server (-l/--selector names them)' });
+    const workerSelectors = given.worker ? [given.worker] : WORKER_SELECTORS;
+    let workerSelector = workerSelectors[0];
     let workers: string[] = [];
-    for (const sel of WORKER_SELECTORS) {
+    for (const sel of workerSelectors) {
       workers = await podNames(this.k, sel);
       if (workers.length) {
         workerSelector = sel;
         break;
       }
     }
-    this.add(workers.length ? { name: 'worker pods', verdict: 'ok', detail: `${workers.length} with ${workerSelector}` } : { name: 'worker pods', verdict: 'warn', detail: `none with ${WORKER_SELECTORS.join(', ')}`, hint: 'executions will not progress without workers' });
-    return { generation: server.generation, serverSelector: server.selector, workerSelector };
+    this.add(workers.length ? { name: 'worker pods', verdict: 'ok', detail: `${workers.length} with ${workerSelector}` } : { name: 'worker pods', verdict: 'warn', detail: `none with ${workerSelectors.join(', ')}`, hint: 'executions will not progress without workers' });
+    const system = await podNames(this.k, SYSTEM_WORKER_SELECTOR);
+    if (system.length) this.add({ name: 'system worker pods', verdict: 'ok', detail: `${system.length} with ${SYSTEM_WORKER_SELECTOR}` });
+    return { generation: server.generation, serverSelector: server.selector, workerSelector, systemWorkerSelector: system.length ? SYSTEM_WORKER_SELECTOR : undefined };
   }
 }
 
-export async function clusterPreflight(k: Kubectl, o: { context?: string; service?: string; onCheck: (c: Check) => void }): Promise<ClusterFacts> {
+export async function clusterPreflight(k: Kubectl, o: { context?: string; service?: string; selector?: string; workerSelector?: string; onCheck: (c: Check) => void }): Promise<ClusterFacts> {
   const p = new Preflight(k, o.onCheck);
   await p.kubectl();
   await p.context(o.context);
   await p.clusterAndNamespace();
   const svc = await p.service(o.service);
-  const pods = await p.pods();
+  const pods = await p.pods({ server: o.selector, worker: o.workerSelector });
   return { checks: p.checks, serviceResource: svc.resource, servicePort: svc.port, ...pods };
 }
 
