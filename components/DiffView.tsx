@@ -2,7 +2,7 @@
 // cross-mode comparison; the lines come from src/render/lines.ts, only coloured here.
 import { Box, Text } from 'ink';
 import type { Snapshot } from '../src/model.js';
-import { BUDGET, crossLines, type Line, modeDiffLines, stallLines, type Tone } from '../src/render/lines.js';
+import { BUDGET, crossLines, diagnosisLines, type Line, modeDiffLines, stallLines, type Tone } from '../src/render/lines.js';
 import type { Layout } from './layout.js';
 
 const TONE_COLOR: Record<Tone, string | undefined> = { plain: undefined, ok: 'green', bad: 'red', warn: 'yellow', dim: 'gray' };
@@ -14,6 +14,7 @@ function diffViewLines(snapshot: Snapshot): Line[] {
     const [main, ...windows] = modeDiffLines(label, m.diff, BUDGET.screen, snapshot.finished ? 'not measured' : 'computed when the run ends');
     lines.push(main);
     if (m.stall) lines.push(...stallLines(m.mode, m.stall).slice(1));
+    lines.push(...diagnosisLines(m.mode, m.diagnosis, false).map((l) => ({ ...l, depth: l.depth + 1 })));
     lines.push(...windows);
   }
   lines.push(...crossLines(snapshot.cross, BUDGET.screen));

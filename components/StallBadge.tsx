@@ -1,6 +1,7 @@
 // Two lines under a mode's counters: the STALLED badge with its facts, or the mode's error, or its diff.
 import { Box, Text } from 'ink';
 import type { ModeView } from '../src/model.js';
+import { duration } from '../src/render/lines.js';
 import { clip } from './format.js';
 
 export function StallBadge({ mode, width }: { mode: ModeView; width: number }) {
@@ -12,7 +13,8 @@ export function StallBadge({ mode, width }: { mode: ModeView; width: number }) {
       {stall ? (
         <>
           <Text color="red" wrap="truncate">
-            <Text inverse bold> STALLED </Text> idle {stall.idleSeconds}s · max item {stall.maxPersistedItemId ?? '—'} · {stall.storedRows}/{stall.expectedRows}
+            <Text inverse bold> STALLED </Text> {stall.kind} {stall.idleSeconds}s · max item {stall.maxPersistedItemId ?? '—'} · {stall.storedRows}/{stall.expectedRows}
+            {mode.diagnosis?.causes.length ? ` · likely ${mode.diagnosis.causes[0].id}` : ''}
           </Text>
           <Text color="red" wrap="truncate">
             iter {stall.iterationsDone}/{stall.iterationsIssued} done · open {stall.openExecutions.length} · retries {retries} · mem {memory}
@@ -22,7 +24,8 @@ export function StallBadge({ mode, width }: { mode: ModeView; width: number }) {
         <Text color="red" wrap="truncate">{clip(mode.error, width * 2)}</Text>
       ) : (
         <Text dimColor wrap="truncate">
-          {mode.diff ? `missing ${mode.diff.missingCount} of ${mode.diff.expected}` : ''}
+          {mode.diff ? `missing ${mode.diff.missingCount} of ${mode.diff.expected}` : mode.etaSeconds !== null && mode.verdict === 'running' ? `${mode.diagnosis?.state === 'slow' ? 'slow but progressing · ' : ''}ETA ${duration(mode.etaSeconds)}` : ''}
+          {mode.diagnosis?.causes.length && !mode.diff ? ` · watch: ${mode.diagnosis.causes.map((c) => c.id).join(', ')}` : ''}
         </Text>
       )}
     </Box>

@@ -45,6 +45,9 @@ export interface PodSample {
   cpuMillicores: number | null;
   memoryBytes: number | null;
   sampledAt: number;
+  /** Container restarts and the reason the last container ended (OOMKilled, Error…), where known. */
+  restarts?: number;
+  lastReason?: string | null;
 }
 
 /** A process of the sandbox, shown as a pod. */
@@ -138,6 +141,9 @@ export interface EventView {
 export interface StallFacts {
   since: number; // ms epoch of the last progress
   idleSeconds: number;
+  /** churning: events kept flowing without progress; silent: nothing came at all. */
+  kind: 'silent' | 'churning';
+  eventsSinceProgress: number;
   maxPersistedItemId: number | null;
   storedRows: number;
   expectedRows: number;
@@ -146,6 +152,33 @@ export interface StallFacts {
   retriesPerNode: Record<string, number>;
   openExecutions: string[]; // executions with no terminal event
   podMemoryTrend: Array<{ pod: string; firstMiB: number; lastMiB: number; deltaMiB: number }>;
+}
+
+/** One likely cause of a stall or of trouble, with what supports it and what helps (diagnosis/rules.ts). */
+export interface Cause {
+  id: string;
+  title: string;
+  confidence: 'high' | 'medium' | 'low';
+  evidence: string[];
+  advice: string[];
+}
+
+export type DiagnosisState = 'progressing' | 'slow' | 'stalled-silent' | 'stalled-churning' | 'completed' | 'failed' | 'cancelled' | 'timeout' | 'not-launched' | 'pending';
+
+export interface Diagnosis {
+  state: DiagnosisState;
+  causes: Cause[];
+  /** The facts shown when no cause matches (and beside the causes). */
+  facts: string[];
+}
+
+/** Per step: commands issued, claimed, started, completed and failed (lost or starved commands show here). */
+export interface NodeCounts {
+  issued: number;
+  claimed: number;
+  started: number;
+  completed: number;
+  failed: number;
 }
 
 export interface PodView extends PodSample {
@@ -176,6 +209,9 @@ export interface ModeFacts {
   retries: number;
   failures: number;
   stall: StallFacts | null;
+  diagnosis: Diagnosis | null;
+  /** Projected seconds to the last expected row at the current rate (null when not progressing). */
+  etaSeconds: number | null;
   summarize: unknown;
   diff: ModeDiff | null;
   startedAt: number | null;
@@ -184,6 +220,7 @@ export interface ModeFacts {
 }
 
 export interface ModeView extends ModeFacts {
+  perNode: Record<string, NodeCounts>;
   rateHistory: number[];
   eventsByType: Record<string, number>;
   retriesPerNode: Record<string, number>;

@@ -2,25 +2,37 @@ import { describe, expect, it } from 'vitest';
 import { StallDetector } from '../src/run/stall.js';
 
 describe('StallDetector', () => {
-  it('flags a stall only after stallSeconds without new rows and without new events', () => {
+  it('flags a stall only after stallSeconds without progress', () => {
     const t0 = 1_000_000;
     const d = new StallDetector(30, t0);
     d.observe(10, 100, t0);
     expect(d.stalled(t0 + 29_000)).toBe(false);
     expect(d.observe(10, 100, t0 + 29_999)).toBeCloseTo(29.999);
     expect(d.stalled(t0 + 30_000)).toBe(true);
+    expect(d.kind).toBe('silent');
   });
-  it('resets on new rows alone, and on new events alone', () => {
+
+  it('counts progress, not events: events flowing without progress are a churning stall', () => {
     const t0 = 0;
     const d = new StallDetector(10, t0);
     d.observe(5, 50, t0);
-    d.observe(6, 50, t0 + 9_000); // a row
+    d.observe(6, 50, t0 + 9_000); // progress: a row or a first completion
     expect(d.stalled(t0 + 18_000)).toBe(false);
-    d.observe(6, 51, t0 + 18_000); // an event
-    expect(d.stalled(t0 + 27_000)).toBe(false);
-    expect(d.stalled(t0 + 28_000)).toBe(true);
-    expect(d.since).toBe(t0 + 18_000);
+    for (let t = 10_000; t <= 19_000; t += 1000) d.observe(6, 50 + t / 100, t0 + t); // events only
+    expect(d.stalled(t0 + 19_000)).toBe(true);
+    expect(d.kind).toBe('churning');
+    expect(d.eventsSinceProgress).toBe(190);
+    expect(d.since).toBe(t0 + 9_000);
   });
+
+  it('does not call slow, steady progress a stall', () => {
+    const d = new StallDetector(5, 0);
+    for (let i = 0; i < 8; i++) d.observe(i, i * 10, i * 8_000); // progress every 8 s
+    expect(d.thresholdSeconds()).toBe(24);
+    expect(d.stalled(56_000 + 20_000)).toBe(false);
+    expect(d.stalled(56_000 + 24_000)).toBe(true);
+  });
+
   it('counts from construction when nothing ever arrives', () => {
     const d = new StallDetector(5, 100);
     expect(d.stalled(5099)).toBe(false);

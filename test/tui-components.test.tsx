@@ -30,7 +30,7 @@ function feed(): RunStore {
   store.recordRows('chunked_optimal', stats(180));
   store.recordPod({ name: 'sandbox-server', role: 'server', cpuMillicores: 850, memoryBytes: 230 * 1048576, sampledAt: Date.now() });
   store.recordPod({ name: 'sandbox-postgres', role: 'postgres', cpuMillicores: 400, memoryBytes: 330 * 1048576, sampledAt: Date.now() });
-  store.markStalled('direct_stress', { since: Date.now() - 31_000, idleSeconds: 31, maxPersistedItemId: 134, storedRows: 134, expectedRows: 220, iterationsIssued: 134, iterationsDone: 134, retriesPerNode: {}, openExecutions: ['583461712347136001'], podMemoryTrend: [{ pod: 'sandbox-server', firstMiB: 114, lastMiB: 230, deltaMiB: 116 }] });
+  store.markStalled('direct_stress', { since: Date.now() - 31_000, idleSeconds: 31, kind: 'silent', eventsSinceProgress: 0, maxPersistedItemId: 134, storedRows: 134, expectedRows: 220, iterationsIssued: 134, iterationsDone: 134, retriesPerNode: {}, openExecutions: ['583461712347136001'], podMemoryTrend: [{ pod: 'sandbox-server', firstMiB: 114, lastMiB: 230, deltaMiB: 116 }] });
   store.setVerdict('direct_stress', 'stalled');
   store.log('sandbox', 'error', 'loop run_direct_stress: state write rejected (emulated)');
   return store;

@@ -2,7 +2,7 @@
 // cross-mode comparison and the summary rows. The text summary, the TUI, report.md and the `diff` command
 // only format these (indent, bullet, colour); none of them words a fact of its own.
 import { formatRanges } from '../diff/missing-items.js';
-import type { Check, CrossDiff, ModeDiff, ModeView, StallFacts } from '../model.js';
+import type { Check, CrossDiff, Diagnosis, ModeDiff, ModeView, StallFacts } from '../model.js';
 
 export type Tone = 'plain' | 'ok' | 'bad' | 'warn' | 'dim';
 
@@ -33,12 +33,25 @@ export function checkLine(c: Check): string {
 }
 
 export function stallLines(mode: string, s: StallFacts): Line[] {
+  const how = s.kind === 'churning' ? `events kept flowing (${s.eventsSinceProgress}) but nothing progressed` : 'no new rows or events';
   return [
-    line(`${mode} STALLED: no new rows or events for ${s.idleSeconds}s; max persisted item_id ${s.maxPersistedItemId ?? '-'} (${s.storedRows}/${s.expectedRows})`, 'bad'),
+    line(`${mode} STALLED: ${how} for ${s.idleSeconds}s; max persisted item_id ${s.maxPersistedItemId ?? '-'} (${s.storedRows}/${s.expectedRows})`, 'bad'),
     line(`iterations issued ${s.iterationsIssued}, done ${s.iterationsDone}; retries per node: ${Object.entries(s.retriesPerNode).map(([k, v]) => `${k}=${v}`).join(', ') || 'none'}`, 'bad', 1),
     line(`executions with no terminal event: ${s.openExecutions.join(', ') || 'none'}`, 'bad', 1),
     line(`pod memory: ${s.podMemoryTrend.map((t) => `${t.pod} ${t.firstMiB}->${t.lastMiB} MiB`).join(', ') || 'no samples'}`, 'bad', 1),
   ];
+}
+
+/** A mode's diagnosis: its state, then each likely cause with its evidence and advice. */
+export function diagnosisLines(mode: string, d: Diagnosis | null, withAdvice = true): Line[] {
+  if (!d || (!d.causes.length && !d.state.startsWith('stalled'))) return [];
+  const out = [line(`${mode} diagnosis: ${d.state}${d.causes.length ? ` — likely ${d.causes.map((c) => c.id).join(', ')}` : ''}`, d.state.startsWith('stalled') ? 'bad' : 'warn')];
+  for (const c of d.causes) {
+    out.push(line(`${c.id} (${c.confidence}): ${c.title}`, 'warn', 1));
+    for (const e of c.evidence) out.push(line(`evidence: ${e}`, 'plain', 1));
+    if (withAdvice) for (const a of c.advice) out.push(line(`advice: ${a}`, 'dim', 1));
+  }
+  return out;
 }
 
 /** One mode's diff: its main line and a line per window with missing items. `label` names the mode. */
@@ -64,6 +77,12 @@ export function crossLines(cross: CrossDiff | null, budget: Budget): Line[] {
 /** The whole diff section: a line set per mode, then the cross-mode comparison. */
 export function diffSection(modes: Array<{ label: string; diff: ModeDiff | null }>, cross: CrossDiff | null, budget: Budget, pending?: string): Line[] {
   return [...modes.flatMap((m) => modeDiffLines(m.label, m.diff, budget, pending)), ...crossLines(cross, budget)];
+}
+
+/** Seconds as 1m20s / 45s. */
+export function duration(seconds: number): string {
+  const m = Math.floor(seconds / 60);
+  return m ? `${m}m${String(Math.round(seconds % 60)).padStart(2, '0')}s` : `${Math.round(seconds)}s`;
 }
 
 export const SUMMARY_HEAD = ['mode', 'verdict', 'stored/expected', 'ok', 'min-max id', 'avg req B', 'avg resp B', 'events', 'retries', 'failures', 'seconds'];

@@ -1,7 +1,7 @@
 // report.md: the summary, stall facts and missing-items diff as Markdown, from the same lines the
 // terminal prints (render/lines.ts).
 import type { RunOutcome, Snapshot } from '../model.js';
-import { BUDGET, checkLine, crossLines, diffSection, type Line, stallLines, SUMMARY_HEAD, summaryCells } from './lines.js';
+import { BUDGET, checkLine, crossLines, diagnosisLines, diffSection, type Line, stallLines, SUMMARY_HEAD, summaryCells } from './lines.js';
 
 const bullets = (lines: Line[]) => lines.map((l) => `${'  '.repeat(l.depth)}- ${l.text}`);
 const mib = (b: number | null) => (b === null ? '—' : (b / 1048576).toFixed(1));
@@ -27,6 +27,10 @@ function modesTable(s: Snapshot): string[] {
   }
   out.push('');
   for (const m of s.modes) if (m.stall) out.push(`### ${m.mode}: STALLED`, '', ...bullets(stallLines(m.mode, m.stall).map((l) => ({ ...l, depth: 0 }))), '');
+  for (const m of s.modes) {
+    const d = diagnosisLines(m.mode, m.diagnosis);
+    if (d.length) out.push(`### ${m.mode}: diagnosis`, '', ...bullets(d), '');
+  }
   return out;
 }
 

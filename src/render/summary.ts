@@ -31,6 +31,8 @@ function modeSummary(m: Snapshot['modes'][number], now: number) {
     failures: m.failures,
     open_executions: m.openExecutions,
     stall: m.stall,
+    diagnosis: m.diagnosis,
+    per_step: m.perNode,
     summarize: m.summarize,
     missing: m.diff ? { count: m.diff.missingCount, ranges: m.diff.missing, per_window: m.diff.windows.map((w) => ({ batch_number: w.batchNumber, from: w.from, to: w.to, missing: w.missing, ranges: w.ranges })) } : null,
   };

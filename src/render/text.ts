@@ -1,6 +1,6 @@
 // Plain-text views of a snapshot, shared by the headless renderer and the TUI's exit print.
 import type { ModeView, RunOutcome, Snapshot } from '../model.js';
-import { BUDGET, crossLines, diffSection, plain, stallLines, SUMMARY_HEAD, summaryCells } from './lines.js';
+import { BUDGET, crossLines, diagnosisLines, diffSection, duration, plain, stallLines, SUMMARY_HEAD, summaryCells } from './lines.js';
 
 export const secs = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
 
@@ -13,7 +13,7 @@ export function progressLine(m: ModeView, now: number, startedAt: number): strin
     m.verdict.toUpperCase().padEnd(9),
     (m.currentStep ?? '—').padEnd(26),
     `stored ${stored}/${m.expected} (${pct}%)`,
-    `${m.rowsPerSecond.toFixed(1)} rows/s`,
+    `${m.rowsPerSecond.toFixed(1)} rows/s${m.verdict === 'running' && m.etaSeconds !== null ? ` ETA ${duration(m.etaSeconds)}` : ''}`,
     `events ${m.eventCount}`,
     `in-flight ${Math.max(0, m.iterationsIssued - m.iterationsDone)}`,
     `retries ${m.retries}`,
@@ -40,6 +40,7 @@ export function diffText(modes: Array<{ label: string; diff: ModeView['diff'] }>
 export function finalText(snap: Snapshot, outcome: RunOutcome): string {
   const lines = ['', ...summaryTable(snap), ''];
   for (const m of snap.modes) if (m.stall) lines.push(...plain(stallLines(m.mode, m.stall)));
+  for (const m of snap.modes) lines.push(...plain(diagnosisLines(m.mode, m.diagnosis)));
   for (const m of snap.modes) if (m.error) lines.push(`${m.mode}: ${m.error}`);
   lines.push(...diffText(snap.modes.map((m) => ({ label: m.mode, diff: m.diff })), snap.cross), '');
   if (snap.reportDir) lines.push(`Report: ${snap.reportDir}`);

@@ -6,6 +6,7 @@ import type { ModeDiff, RunOutcome, RunParams } from '../model.js';
 import { buildModeDiff, crossOf } from '../diff/mode-diff.js';
 import type { NoetlClient } from '../noetl/client.js';
 import type { RowsSource } from '../sources/rows.js';
+import { diagnoseMode } from './evidence.js';
 import type { RunStore } from './store.js';
 
 const FINAL = ['completed', 'failed', 'cancelled', 'not-launched'];
@@ -28,6 +29,7 @@ export async function finalizeDiffs(store: RunStore, rows: RowsSource | undefine
     }
   }
   store.setCross(crossOf(diffs));
+  for (const m of store.snapshot().modes) if (m.executionId) diagnoseMode(store, m.mode);
   return failures;
 }
 

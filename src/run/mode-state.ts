@@ -1,6 +1,6 @@
 // One mode's state inside the store: plain facts (copied into the view as they are) plus bounded buffers
 // and sets (from which the view derives its lists). Ingesting events and row counts happens here.
-import type { EventView, ExecState, Mode, ModeFacts, ModeStats, ModeView, NoetlEvent } from '../model.js';
+import type { EventView, ExecState, Mode, ModeFacts, ModeStats, ModeView, NodeCounts, NoetlEvent } from '../model.js';
 import { classify, ITEM_LOOP_NODES, terminalStateOf } from '../noetl/events.js';
 import { Ring } from './ring.js';
 
@@ -8,6 +8,9 @@ export class ModeState {
   readonly facts: ModeFacts;
   readonly eventsByType: Record<string, number> = {};
   readonly retriesPerNode: Record<string, number> = {};
+  readonly perNode: Record<string, NodeCounts> = {};
+  /** Steps that completed at least one command: a first completion is progress, a repeat is not. */
+  readonly completedNodes = new Set<string>();
   readonly childBatch = new Map<string, number | null>();
   readonly executions = new Set<string>();
   /** Executions with a terminal event, and the state it settled. */
@@ -19,7 +22,7 @@ export class ModeState {
   constructor(mode: Mode, expected: number) {
     this.facts = {
       mode, executionId: null, verdict: 'pending', currentStep: null, expected, stats: null, rowsPerSecond: 0, eventCount: 0,
-      iterationsIssued: 0, iterationsDone: 0, retries: 0, failures: 0, stall: null, summarize: null, diff: null, startedAt: null, endedAt: null, error: null,
+      iterationsIssued: 0, iterationsDone: 0, retries: 0, failures: 0, stall: null, diagnosis: null, etaSeconds: null, summarize: null, diff: null, startedAt: null, endedAt: null, error: null,
     };
   }
 
@@ -39,10 +42,28 @@ export class ModeState {
       this.retriesPerNode[node] = (this.retriesPerNode[node] ?? 0) + 1;
     }
     if (kind === 'failed' && e.type !== 'command.failed' && e.type !== 'step_failed') f.failures++;
+    if (e.node) this.countNode(e.node, e.type, kind);
     const settled = terminalStateOf(e.type);
     if (settled) this.terminal.set(e.executionId, settled);
     this.executions.add(e.executionId);
     return { t: now, eventId: e.eventId, executionId: e.executionId, type: e.type, kind, node: e.node, status: e.status, batch: this.childBatch.get(e.executionId) ?? null };
+  }
+
+  private countNode(node: string, type: string, kind: string): void {
+    const c = (this.perNode[node] ??= { issued: 0, claimed: 0, started: 0, completed: 0, failed: 0 });
+    if (type === 'command.issued') c.issued++;
+    else if (type === 'command.claimed') c.claimed++;
+    else if (type === 'command.started') c.started++;
+    else if (type === 'command.completed' || type === 'command.failed') {
+      if (kind === 'failed') c.failed++;
+      else c.completed++;
+      this.completedNodes.add(node);
+    }
+  }
+
+  /** Progress for the stall detector: rows stored plus steps that completed for the first time. */
+  get progress(): number {
+    return (this.facts.stats?.storedRows ?? 0) + this.completedNodes.size;
   }
 
   /** Takes a row count and updates rows/s over the last ~5 s of samples. */
@@ -54,6 +75,7 @@ export class ModeState {
     const base = hist.find((h) => now - h.t <= 5000) ?? hist[0];
     const dt = (now - base.t) / 1000;
     f.rowsPerSecond = dt > 0.5 ? Math.max(0, (stats.storedRows - base.stored) / dt) : 0;
+    f.etaSeconds = f.rowsPerSecond > 0 ? Math.round((f.expected - stats.storedRows) / f.rowsPerSecond) : null;
     this.rate.push(f.rowsPerSecond);
   }
 
@@ -65,6 +87,7 @@ export class ModeState {
   view(): ModeView {
     return {
       ...this.facts,
+      perNode: structuredClone(this.perNode),
       rateHistory: this.rate.toArray(),
       eventsByType: { ...this.eventsByType },
       retriesPerNode: { ...this.retriesPerNode },

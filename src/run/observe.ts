@@ -8,6 +8,7 @@ import { TRAILING_WINDOW_MS, type EventFeed } from '../sources/event-feed.js';
 import { selfSample, type PodsSource } from '../sources/pods.js';
 import type { RowsSource } from '../sources/rows.js';
 import { sleep } from './sleep.js';
+import { diagnoseMode } from './evidence.js';
 import { StallDetector } from './stall.js';
 import type { RunStore } from './store.js';
 
@@ -82,7 +83,7 @@ async function pollMode(ctx: ObserveContext, mode: Mode, tick: number, detector:
     store.recordRows(mode, stats);
     store.setDegraded(null);
     const now = Date.now();
-    detector.observe(stats.storedRows, store.modeFacts(mode).eventCount, now);
+    detector.observe(store.progress(mode), store.modeFacts(mode).eventCount, now);
     const final = finalState(ctx, mode, parent, st, pending, now);
     if (final) {
       // Children started since the last discovery still have events to read before the end.
@@ -92,20 +93,23 @@ async function pollMode(ctx: ObserveContext, mode: Mode, tick: number, detector:
       return;
     }
     if (detector.stalled(now)) {
-      store.markStalled(mode, stallFacts(store, mode, detector.since, now, stats.maxItemId));
+      store.markStalled(mode, stallFacts(store, mode, detector, now, stats.maxItemId));
       store.setVerdict(mode, 'stalled');
     }
+    diagnoseMode(store, mode, detector.thresholdSeconds() > ctx.stallSeconds);
   } catch (err) {
     if (ctx.signal.aborted) return;
     store.setDegraded(`degraded: ${mode} poll failed: ${oneLine(err)}`);
   }
 }
 
-function stallFacts(store: RunStore, mode: Mode, since: number, now: number, maxItemId: number | null): StallFacts {
+function stallFacts(store: RunStore, mode: Mode, detector: StallDetector, now: number, maxItemId: number | null): StallFacts {
   const f = store.modeFacts(mode);
   return {
-    since,
-    idleSeconds: Math.round((now - since) / 1000),
+    since: detector.since,
+    idleSeconds: Math.round((now - detector.since) / 1000),
+    kind: detector.kind,
+    eventsSinceProgress: detector.eventsSinceProgress,
     maxPersistedItemId: maxItemId,
     storedRows: f.stats?.storedRows ?? 0,
     expectedRows: f.expected,

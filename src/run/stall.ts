@@ -1,10 +1,17 @@
-// Stall detection: a running mode with no new persisted rows and no new events for `stallSeconds`.
-// Pure: the orchestrator feeds observations and asks for the verdict.
+// Stall detection on progress, not on noise: progress is a new persisted row or a step that completed
+// for the first time. Events that keep flowing without progress (a loop re-issuing the same item, a
+// runaway writing thousands of events) make a churning stall; no events at all a silent one. Slow but
+// steady progress is not a stall: the idle time allowed grows to three times the usual gap between
+// progress. Pure: the poll loop feeds observations and asks.
+
+export type StallKind = 'silent' | 'churning';
 
 export class StallDetector {
-  private lastRows = -1;
-  private lastEvents = -1;
+  private lastProgress = -1;
   private lastProgressAt: number;
+  private eventsAtProgress = -1;
+  private lastEvents = 0;
+  private readonly gaps: number[] = [];
 
   constructor(
     private readonly stallSeconds: number,
@@ -13,18 +20,38 @@ export class StallDetector {
     this.lastProgressAt = now;
   }
 
-  /** Records one observation; returns the idle time in seconds. */
-  observe(storedRows: number, eventCount: number, now: number): number {
-    if (storedRows !== this.lastRows || eventCount !== this.lastEvents) {
-      this.lastRows = storedRows;
-      this.lastEvents = eventCount;
+  /** Records one observation (progress = rows stored + steps completed); returns the idle seconds. */
+  observe(progress: number, eventCount: number, now: number): number {
+    this.lastEvents = eventCount;
+    if (progress !== this.lastProgress) {
+      if (this.lastProgress >= 0) this.gaps.push(now - this.lastProgressAt);
+      if (this.gaps.length > 10) this.gaps.shift();
+      this.lastProgress = progress;
       this.lastProgressAt = now;
+      this.eventsAtProgress = eventCount;
     }
     return (now - this.lastProgressAt) / 1000;
   }
 
+  /** The idle time that makes a stall: --stall-seconds, or three usual gaps when progress is slow. */
+  thresholdSeconds(): number {
+    if (this.gaps.length < 3) return this.stallSeconds; // too few gaps to know the usual pace
+    const sorted = [...this.gaps].sort((a, b) => a - b);
+    const median = sorted[Math.floor(sorted.length / 2)];
+    return Math.max(this.stallSeconds, (3 * median) / 1000);
+  }
+
   stalled(now: number): boolean {
-    return (now - this.lastProgressAt) / 1000 >= this.stallSeconds;
+    return (now - this.lastProgressAt) / 1000 >= this.thresholdSeconds();
+  }
+
+  /** Events since the last progress: churning when the engine kept writing, silent when it did not. */
+  get kind(): StallKind {
+    return this.lastEvents > Math.max(0, this.eventsAtProgress) ? 'churning' : 'silent';
+  }
+
+  get eventsSinceProgress(): number {
+    return Math.max(0, this.lastEvents - Math.max(0, this.eventsAtProgress));
   }
 
   get since(): number {

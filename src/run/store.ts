@@ -3,15 +3,19 @@
 // Writes are verbs (`recordRows`, `markStalled`); reads are `snapshot()` for renderers and a few narrow
 // getters for the poll loop.
 import type {
-  Check, CrossDiff, ExecState, LogLine, Mode, ModeDiff, ModeFacts, ModeStats, ModeVerdict, NoetlEvent, NormalStatus, PhaseName, PhaseState, PodSample,
+  Check, CrossDiff, Diagnosis, ExecState, LogLine, Mode, ModeDiff, ModeFacts, ModeStats, ModeVerdict, NoetlEvent, NormalStatus, PhaseName, PhaseState, PodSample,
   RunParams, Snapshot, StallFacts, TargetInfo,
 } from '../model.js';
 import { PHASES } from '../model.js';
+import { LOG_PATTERNS, type LogHit, type LogPatternId } from '../diagnosis/patterns.js';
 import { checkLine } from '../render/lines.js';
 import { ModeState } from './mode-state.js';
 import { Ring } from './ring.js';
 
 export type RecordSink = (record: Record<string, unknown>) => void;
+
+/** The tool's own log sources: what it says about itself is not evidence about the engine. */
+const OWN_SOURCES = new Set(['loadrun', 'preflight', 'port-forward']);
 
 interface PodState {
   sample: PodSample;
@@ -34,6 +38,8 @@ export class RunStore {
   private reportDir: string | null = null;
   private readonly checks: Check[] = [];
   paused = false;
+  /** Known failure patterns seen in server, worker and sandbox logs (never the tool's own lines). */
+  readonly logHits: Partial<Record<LogPatternId, LogHit>> = {};
   readonly startedAt = Date.now();
   target: TargetInfo = { kind: 'sandbox', serverUrl: '', dialect: '?', portForward: null, rowsSource: '?', faults: [] };
 
@@ -109,6 +115,13 @@ export class RunStore {
   }
   log(source: string, level: LogLine['level'], text: string): void {
     this.logs.push({ seq: this.logs.total + 1, t: Date.now(), source, level, text });
+    if (!OWN_SOURCES.has(source)) {
+      for (const p of LOG_PATTERNS) {
+        if (!p.re.test(text)) continue;
+        const h = (this.logHits[p.id] ??= { count: 0, example: `[${source}] ${text.slice(0, 200)}` });
+        h.count++;
+      }
+    }
     this.record('log', { source, level, text });
     this.changed();
   }
@@ -183,6 +196,13 @@ export class RunStore {
     this.record('stall', { mode, ...facts });
     this.changed();
   }
+  setDiagnosis(mode: Mode, d: Diagnosis): void {
+    const f = this.m(mode).facts;
+    if (JSON.stringify(f.diagnosis) === JSON.stringify(d)) return;
+    f.diagnosis = d;
+    this.record('diagnosis', { mode, ...d });
+    this.changed();
+  }
   setSummarize(mode: Mode, value: unknown): void {
     this.m(mode).facts.summarize = value;
     this.record('summarize', { mode, value });
@@ -224,6 +244,23 @@ export class RunStore {
   }
   retriesPerNode(mode: Mode): Record<string, number> {
     return { ...this.m(mode).retriesPerNode };
+  }
+  /** Rows stored plus steps completed for the first time (what the stall detector counts as progress). */
+  progress(mode: Mode): number {
+    return this.m(mode).progress;
+  }
+  /** A mode's view without building the whole snapshot. */
+  modeView(mode: Mode) {
+    return this.m(mode).view();
+  }
+  /** Pods with their memory growth and peak, for the diagnosis. */
+  podsWithGrowth() {
+    const MiB = 1024 * 1024;
+    return [...this.pods.values()].map((p) => {
+      const peak = Math.max(...p.history.toArray(), p.sample.memoryBytes ?? 0);
+      const growth = p.first !== null && p.sample.memoryBytes !== null ? Math.round((p.sample.memoryBytes - p.first) / MiB) : null;
+      return { ...p.sample, growthMiB: growth, peakMiB: peak ? Math.round(peak / MiB) : null };
+    });
   }
 
   snapshot(): Snapshot {

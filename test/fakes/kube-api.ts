@@ -12,6 +12,8 @@ export interface FakePod {
   cpu: string; // e.g. 1200m
   memory: string; // e.g. 1843Mi
   logs: string[]; // plain lines; timestamps are added
+  restarts?: number;
+  lastReason?: string; // e.g. OOMKilled: the last container's termination reason
 }
 
 export interface FakeCluster {
@@ -49,7 +51,13 @@ function podObject(ns: string, p: FakePod) {
     kind: 'Pod',
     metadata: { name: p.name, namespace: ns, labels: p.labels, uid: `uid-${p.name}`, creationTimestamp: '2026-11-27T00:00:00Z' },
     spec: { containers: [{ name: 'main', image: 'noetl:fake' }] },
-    status: { phase: 'Running', containerStatuses: [{ name: 'main', ready: true, restartCount: 0, image: 'noetl:fake', imageID: '', started: true, state: { running: { startedAt: '2026-11-27T00:00:00Z' } } }] },
+    status: {
+      phase: 'Running',
+      containerStatuses: [{
+        name: 'main', ready: true, restartCount: p.restarts ?? 0, image: 'noetl:fake', imageID: '', started: true, state: { running: { startedAt: '2026-11-27T00:00:00Z' } },
+        ...(p.lastReason ? { lastState: { terminated: { reason: p.lastReason, exitCode: 137, startedAt: '2026-11-27T00:00:00Z', finishedAt: '2026-11-27T00:05:00Z' } } } : {}),
+      }],
+    },
   };
 }
 

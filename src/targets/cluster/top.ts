@@ -42,6 +42,22 @@ export function parseTop(out: string, role: string, now = Date.now()): PodSample
   return rows;
 }
 
+interface PodList {
+  items?: Array<{ metadata?: { name?: string }; status?: { containerStatuses?: Array<{ restartCount?: number; lastState?: { terminated?: { reason?: string } } }> } }>;
+}
+
+/** Restarts and the last termination reason per pod (`kubectl get pods -o json`), for the diagnosis. */
+export function parsePodStates(list: PodList): Map<string, { restarts: number; lastReason: string | null }> {
+  const out = new Map<string, { restarts: number; lastReason: string | null }>();
+  for (const pod of list.items ?? []) {
+    const statuses = pod.status?.containerStatuses ?? [];
+    const restarts = statuses.reduce((n, c) => n + (c.restartCount ?? 0), 0);
+    const lastReason = statuses.map((c) => c.lastState?.terminated?.reason).find(Boolean) ?? null;
+    if (pod.metadata?.name) out.set(pod.metadata.name, { restarts, lastReason });
+  }
+  return out;
+}
+
 export interface Selector {
   role: string;
   selector: string;
@@ -69,10 +85,11 @@ export class KubectlTop implements PodsSource {
         if (/No resources found/i.test(msg)) continue;
         throw err;
       }
+      const states = parsePodStates(await this.k.json<PodList>(['get', 'pods', '-l', s.selector, '-o', 'json']).catch(() => ({})));
       for (const p of parseTop(text, s.role)) {
         if (seen.has(p.name)) continue;
         seen.add(p.name);
-        out.push(p);
+        out.push({ ...p, ...states.get(p.name) });
       }
     }
     return out;

@@ -1,0 +1,163 @@
+// The diagnosis: a rule table that turns the evidence gathered live per mode into likely causes, ranked
+// by confidence, each with the evidence lines that support it and the tuning advice that applies. One
+// module, stable kebab-case ids (listed in the README). Pure: evidence in, diagnosis out.
+import type { Cause, Diagnosis, DiagnosisState, Mode, ModeVerdict, NodeCounts, PodSample, StallFacts } from '../model.js';
+import type { LogHit, LogPatternId } from './patterns.js';
+
+export interface Evidence {
+  mode: Mode;
+  verdict: ModeVerdict;
+  stall: StallFacts | null;
+  /** The detector allows more idle time than --stall-seconds: progress is slow but steady. */
+  slow: boolean;
+  storedRows: number;
+  expected: number;
+  rowsPerSecond: number;
+  eventsByType: Record<string, number>;
+  retriesPerNode: Record<string, number>;
+  perNode: Record<string, NodeCounts>;
+  openExecutions: string[];
+  logHits: Partial<Record<LogPatternId, LogHit>>;
+  pods: Array<PodSample & { growthMiB: number | null; peakMiB: number | null }>;
+}
+
+/** Advice lines, each with its source. */
+export const ADVICE = {
+  batchSize: 'Bound batch_size to 20–60 for 200–300 KB items (fixture README, tuning)',
+  chunked: 'Prefer chunked_optimal: bounded windows keep each loop small (fixture README, tuning)',
+  chunkParallelism: 'Keep chunk-worker parallelism bounded: max_in_flight 3 on run_batch_workers (fixture README)',
+  workerInFlight: "Keep the worker loop's max_in_flight moderate: 15 in the chunk worker (fixture README)",
+  referenceFirst: 'Keep large results reference-first: NOETL_INLINE_MAX_BYTES 65536 (noetl/ops configmaps; noetl-contract §2.3)',
+  httpPool: 'Tune NOETL_HTTP_MAX_CONNECTIONS / NOETL_HTTP_MAX_KEEPALIVE_CONNECTIONS (Python http tool only; noetl-contract §2.3)',
+  upgradeLoopState: 'Run an engine after noetl/noetl PR #220: loop progress by counters, not one NATS KV value (noetl-contract §6.7)',
+  previousLogs: 'Read the crashed container: kubectl logs --previous on the pod named above',
+  workers: 'Check that worker pods run and serve the pool the commands go to (kubectl get pods -l component=worker)',
+} as const;
+
+interface Rule {
+  id: string;
+  title: string;
+  advice: string[];
+  match(e: Evidence): { confidence: Cause['confidence']; evidence: string[] } | undefined;
+}
+
+const hit = (e: Evidence, id: LogPatternId) => e.logHits[id];
+const hitLine = (h: LogHit) => `log (${h.count}×): ${h.example}`;
+const sum = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a + b, 0);
+
+export const RULES: Rule[] = [
+  {
+    id: 'loop-state-cap',
+    title: 'loop state over its size cap: completions are no longer recorded (the historical ~100-item stall)',
+    advice: [ADVICE.upgradeLoopState, ADVICE.batchSize, ADVICE.chunked, ADVICE.referenceFirst],
+    match(e) {
+      const rejected = e.eventsByType['loop.state.rejected'] ?? 0;
+      const log = hit(e, 'loop-state-rejected');
+      if (!rejected && !log) return undefined;
+      return { confidence: 'high', evidence: [...(rejected ? [`${rejected} loop.state.rejected event(s)`] : []), ...(log ? [hitLine(log)] : [])] };
+    },
+  },
+  {
+    id: 'nats-max-payload',
+    title: 'a message over the NATS max_payload was refused',
+    advice: [ADVICE.referenceFirst, ADVICE.batchSize, ADVICE.upgradeLoopState],
+    match: (e) => (hit(e, 'nats-max-payload') ? { confidence: 'high', evidence: [hitLine(hit(e, 'nats-max-payload')!)] } : undefined),
+  },
+  {
+    id: 'oom-killed',
+    title: 'a pod was OOMKilled',
+    advice: [ADVICE.previousLogs, ADVICE.referenceFirst, ADVICE.workerInFlight, ADVICE.batchSize],
+    match(e) {
+      const pods = e.pods.filter((p) => p.lastReason === 'OOMKilled');
+      const log = hit(e, 'oom');
+      if (!pods.length && !log) return undefined;
+      return { confidence: 'high', evidence: [...pods.map((p) => `pod ${p.name}: last state OOMKilled, ${p.restarts ?? 0} restart(s)`), ...(log ? [hitLine(log)] : [])] };
+    },
+  },
+  {
+    id: 'worker-lost',
+    title: 'worker processes died and were restarted: their commands were re-dispatched or lost',
+    advice: [ADVICE.previousLogs, ADVICE.workerInFlight],
+    match(e) {
+      const pods = e.pods.filter((p) => (p.restarts ?? 0) > 0 && p.lastReason !== 'OOMKilled');
+      const log = hit(e, 'worker-exited');
+      if (!pods.length && !log) return undefined;
+      return { confidence: 'high', evidence: [...pods.map((p) => `pod ${p.name}: ${p.restarts} restart(s), last ${p.lastReason ?? 'unknown'}`), ...(log ? [hitLine(log)] : [])] };
+    },
+  },
+  {
+    id: 'pool-exhausted',
+    title: 'a connection pool ran out',
+    advice: [ADVICE.httpPool, ADVICE.workerInFlight, ADVICE.chunkParallelism],
+    match: (e) => (hit(e, 'pool-exhausted') ? { confidence: 'high', evidence: [hitLine(hit(e, 'pool-exhausted')!)] } : undefined),
+  },
+  {
+    id: 'http-retries',
+    title: 'the http step keeps failing and retrying (5xx or timeouts from the endpoint)',
+    advice: ['Check the endpoint the http step calls (details_api_url)', ADVICE.httpPool],
+    match(e) {
+      const log = hit(e, 'http-5xx-retry');
+      const retries = sum(e.retriesPerNode);
+      if (!log && !retries) return undefined;
+      if (!log && !Object.keys(e.retriesPerNode).some((n) => /http|fetch|detail/i.test(n)) && hit(e, 'worker-exited')) return undefined;
+      const lines = Object.entries(e.retriesPerNode).map(([n, c]) => `${c} retr${c === 1 ? 'y' : 'ies'} on ${n}`);
+      return { confidence: log ? 'high' : 'medium', evidence: [...lines, ...(log ? [hitLine(log)] : [])] };
+    },
+  },
+  {
+    id: 'commands-not-claimed',
+    title: 'commands were issued but never claimed: no worker picked them up',
+    advice: [ADVICE.workers],
+    match(e) {
+      if (!e.stall) return undefined;
+      const starved = Object.entries(e.perNode).filter(([, c]) => c.issued - Math.max(c.claimed, c.started) >= 5);
+      if (!starved.length) return undefined;
+      return { confidence: 'high', evidence: starved.map(([n, c]) => `${n}: ${c.issued} issued, ${c.claimed} claimed, ${c.started} started, ${c.completed} completed`) };
+    },
+  },
+  {
+    id: 'timeouts',
+    title: 'calls time out',
+    advice: ['Check the slow dependency named in the log line', ADVICE.workerInFlight],
+    match: (e) => (hit(e, 'timeout') ? { confidence: 'medium', evidence: [hitLine(hit(e, 'timeout')!)] } : undefined),
+  },
+  {
+    id: 'memory-growth',
+    title: 'pod memory grows through the run',
+    advice: [ADVICE.referenceFirst, ADVICE.chunked],
+    match(e) {
+      const grown = e.pods.filter((p) => p.growthMiB !== null && p.growthMiB >= 256);
+      return grown.length ? { confidence: 'low', evidence: grown.map((p) => `pod ${p.name}: +${p.growthMiB} MiB (peak ${p.peakMiB} MiB)`) } : undefined;
+    },
+  },
+];
+
+const RANK = { high: 0, medium: 1, low: 2 };
+
+function stateOf(e: Evidence): DiagnosisState {
+  if (e.verdict === 'stalled') return e.stall?.kind === 'churning' ? 'stalled-churning' : 'stalled-silent';
+  if (e.verdict === 'running') return e.slow ? 'slow' : 'progressing';
+  return e.verdict;
+}
+
+/** The facts worth showing beside (or, when nothing matches, instead of) the causes. */
+function factsOf(e: Evidence): string[] {
+  const out = [`${e.storedRows}/${e.expected} rows stored, ${e.rowsPerSecond.toFixed(1)} rows/s`];
+  if (e.stall) out.push(`no progress for ${e.stall.idleSeconds}s (${e.stall.kind}: ${e.stall.eventsSinceProgress} events since), max persisted item_id ${e.stall.maxPersistedItemId ?? '-'}`);
+  if (e.openExecutions.length && e.verdict !== 'running') out.push(`executions with no terminal event: ${e.openExecutions.join(', ')}`);
+  return out;
+}
+
+export function diagnose(e: Evidence): Diagnosis {
+  const causes: Cause[] = [];
+  for (const r of RULES) {
+    const m = r.match(e);
+    if (m) causes.push({ id: r.id, title: r.title, confidence: m.confidence, evidence: m.evidence, advice: r.advice });
+  }
+  causes.sort((a, b) => RANK[a.confidence] - RANK[b.confidence]);
+  const state = stateOf(e);
+  if (!causes.length && state.startsWith('stalled')) {
+    causes.push({ id: 'unknown', title: 'no known cause matched: the facts below are what is known', confidence: 'low', evidence: factsOf(e), advice: [ADVICE.batchSize, ADVICE.chunked] });
+  }
+  return { state, causes, facts: factsOf(e) };
+}

@@ -1,0 +1,127 @@
+// The diagnosis (issue 13): the rule table on recorded evidence; cluster-only causes through the real
+// kubectl against the fake Kubernetes API (OOMKilled, NATS max payload and pool-exhausted log lines);
+// each sandbox fault profile diagnosed as itself in a real run.
+import { mkdtempSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { diagnose, RULES, type Evidence } from '../src/diagnosis/rules.js';
+import { RunStore } from '../src/run/store.js';
+import { evidenceOf } from '../src/run/evidence.js';
+import { Kubectl } from '../src/targets/cluster/kubectl.js';
+import { LogFollower } from '../src/targets/cluster/logs.js';
+import { KubectlTop } from '../src/targets/cluster/top.js';
+import { DEFAULT_CLUSTER, startFakeKubeApi } from './fakes/kube-api.js';
+import { runCli } from './helpers/cli.js';
+import { HAS_KUBECTL } from './helpers/kubectl.js';
+
+const base = (over: Partial<Evidence> = {}): Evidence => ({
+  mode: 'direct_stress', verdict: 'completed', stall: null, slow: false, storedRows: 100, expected: 100, rowsPerSecond: 5,
+  eventsByType: {}, retriesPerNode: {}, perNode: {}, openExecutions: [], logHits: {}, pods: [], ...over,
+});
+const stall = { since: 0, idleSeconds: 40, kind: 'silent' as const, eventsSinceProgress: 0, maxPersistedItemId: 20, storedRows: 20, expectedRows: 100, iterationsIssued: 40, iterationsDone: 20, retriesPerNode: {}, openExecutions: ['1'], podMemoryTrend: [] };
+const ids = (e: Evidence) => diagnose(e).causes.map((c) => c.id);
+
+describe('the rule table', () => {
+  it('gives every rule a stable kebab-case id, advice with its source, and a title', () => {
+    for (const r of RULES) {
+      expect(r.id).toMatch(/^[a-z]+(-[a-z]+)*$/);
+      expect(r.title.length).toBeGreaterThan(10);
+      for (const a of r.advice) expect(a).toMatch(/\(.+\)|kubectl|endpoint|log line/);
+    }
+    expect(new Set(RULES.map((r) => r.id)).size).toBe(RULES.length);
+  });
+
+  it('finds no cause in a clean run, and says "unknown" with the facts for a stall nothing explains', () => {
+    expect(diagnose(base())).toEqual({ state: 'completed', causes: [], facts: ['100/100 rows stored, 5.0 rows/s'] });
+    const d = diagnose(base({ verdict: 'stalled', stall, storedRows: 20 }));
+    expect(d.state).toBe('stalled-silent');
+    expect(d.causes.map((c) => c.id)).toEqual(['unknown']);
+    expect(d.causes[0].evidence.join(' ')).toContain('no progress for 40s');
+  });
+
+  it('names each cause from its evidence, ranked by confidence', () => {
+    expect(ids(base({ eventsByType: { 'loop.state.rejected': 1 } }))).toEqual(['loop-state-cap']);
+    expect(ids(base({ logHits: { 'nats-max-payload': { count: 2, example: '[worker] nats: maximum payload exceeded' } } }))).toEqual(['nats-max-payload']);
+    expect(ids(base({ logHits: { 'pool-exhausted': { count: 1, example: '[server] connection pool exhausted' } } }))).toEqual(['pool-exhausted']);
+    expect(ids(base({ retriesPerNode: { run_direct_stress: 7 }, logHits: { 'http-5xx-retry': { count: 7, example: 'retry 1/3 of run_direct_stress.fetch_detail: HTTP 503 from x' } } }))).toEqual(['http-retries']);
+    expect(ids(base({ retriesPerNode: { run_direct_stress: 1 }, logHits: { 'worker-exited': { count: 1, example: 'python worker 12 exited (SIGKILL); restarting it' } } }))).toEqual(['worker-lost']);
+    const pods = [{ name: 'w-0', role: 'worker', cpuMillicores: 1, memoryBytes: 1, sampledAt: 0, restarts: 2, lastReason: 'OOMKilled', growthMiB: 300, peakMiB: 900 }];
+    expect(ids(base({ pods }))).toEqual(['oom-killed', 'memory-growth']);
+    const starved = base({ verdict: 'stalled', stall, perNode: { run_direct_stress: { issued: 40, claimed: 20, started: 20, completed: 20, failed: 0 } } });
+    expect(ids(starved)).toEqual(['commands-not-claimed']);
+    expect(diagnose(base({ verdict: 'stalled', stall: { ...stall, kind: 'churning', eventsSinceProgress: 900 } })).state).toBe('stalled-churning');
+    expect(diagnose(base({ verdict: 'running', slow: true })).state).toBe('slow');
+  });
+});
+
+describe.skipIf(!HAS_KUBECTL)('cluster-only causes, real kubectl against the fake Kubernetes API', () => {
+  let api: Awaited<ReturnType<typeof startFakeKubeApi>>;
+  afterAll(async () => api?.close());
+
+  it('reads an OOMKilled pod, a NATS max-payload line and a pool-exhausted line into causes', async () => {
+    const cluster = DEFAULT_CLUSTER();
+    cluster.pods[1] = { ...cluster.pods[1], restarts: 3, lastReason: 'OOMKilled' };
+    cluster.pods[0] = { ...cluster.pods[0], logs: ['INFO server started', 'ERROR publish failed: nats: maximum payload exceeded', 'ERROR sqlx: connection pool exhausted (timed out)'] };
+    api = await startFakeKubeApi(cluster);
+    const k = new Kubectl({ kubeconfig: api.kubeconfig, namespace: 'noetl', requestTimeoutSeconds: 5 });
+    const store = new RunStore({ seedRows: 100, payloadKb: 256, batchSize: 40, maxBatches: 6, preset: null }, [{ mode: 'direct_stress', expected: 100 }]);
+    store.markLaunched('direct_stress', '583461712347136001');
+    for (const p of await new KubectlTop(k, [{ role: 'server', selector: 'app=noetl-server-rust' }, { role: 'worker', selector: 'component=worker' }], 1000).sample()) store.recordPod(p);
+    const logs = new LogFollower(k, 'server', 'app=noetl-server-rust', (l) => store.log(l.source, l.level, l.text));
+    logs.start();
+    try {
+      for (let i = 0; i < 50 && !store.logHits['pool-exhausted']; i++) await new Promise((r) => setTimeout(r, 100));
+    } finally {
+      await logs.stop();
+    }
+    const d = diagnose(evidenceOf(store, 'direct_stress'));
+    expect(d.causes.map((c) => c.id)).toEqual(expect.arrayContaining(['oom-killed', 'nats-max-payload', 'pool-exhausted']));
+    expect(d.causes.find((c) => c.id === 'oom-killed')!.evidence[0]).toMatch(/pod noetl-worker-rust-7c9d4-abcde: last state OOMKilled, 3 restart\(s\)/);
+    expect(d.causes.find((c) => c.id === 'nats-max-payload')!.evidence[0]).toContain('maximum payload exceeded');
+  });
+});
+
+describe('each sandbox fault profile diagnosed as itself', () => {
+  const SMALL = ['--seed-rows', '60', '--payload-kb', '8', '--batch-size', '15', '--max-batches', '4', '--no-tui'];
+  const run = async (args: string[]) => {
+    const dir = path.join(mkdtempSync(path.join(os.tmpdir(), 'loadrun-diag-')), 'r');
+    const r = await runCli([...args, '--report-dir', dir]);
+    const summary = JSON.parse(readFileSync(path.join(dir, 'summary.json'), 'utf8'));
+    return { r, modes: Object.fromEntries(summary.modes.map((m: { mode: string }) => [m.mode, m])) as Record<string, { verdict: string; diagnosis: { state: string; causes: Array<{ id: string }> }; stall: { kind: string } | null }> };
+  };
+
+  it('clean: no cause', async () => {
+    const { r, modes } = await run(SMALL);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    for (const m of Object.values(modes)) expect(m.diagnosis).toMatchObject({ state: 'completed', causes: [] });
+  });
+
+  it('legacy-loop-state: direct_stress stalls, and the cause is the loop-state cap', async () => {
+    const { r, modes } = await run(['--modes', 'direct_stress', '--seed-rows', '80', '--payload-kb', '128', '--sandbox-fault', 'legacy-loop-state', '--loop-state-cap-bytes', '131072', '--stall-seconds', '5', '--no-tui']);
+    expect(r.code).toBe(1);
+    expect(modes.direct_stress.verdict).toBe('stalled');
+    expect(modes.direct_stress.diagnosis.state).toMatch(/^stalled-/);
+    expect(modes.direct_stress.diagnosis.causes[0].id).toBe('loop-state-cap');
+    expect(r.stdout).toMatch(/direct_stress diagnosis: stalled-\w+ — likely loop-state-cap/);
+  });
+
+  it('http-errors: retries on the http step', async () => {
+    const { r, modes } = await run([...SMALL, '--modes', 'direct_stress', '--sandbox-fault', 'http-errors', '--http-error-rate', '0.3']);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(modes.direct_stress.diagnosis.causes.map((c) => c.id)).toContain('http-retries');
+  });
+
+  it('worker-crash: a worker restart', async () => {
+    const { r, modes } = await run([...SMALL, '--modes', 'direct_stress', '--sandbox-fault', 'worker-crash', '--crash-after-calls', '20']);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(modes.direct_stress.diagnosis.causes.map((c) => c.id)).toEqual(['worker-lost']);
+  });
+
+  it('latency: slow but progressing, not a stall', async () => {
+    const { r, modes } = await run([...SMALL, '--modes', 'direct_stress', '--sandbox-fault', 'latency', '--latency-ms', '2500', '--stall-seconds', '4']);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(modes.direct_stress.stall).toBeNull();
+    expect(modes.direct_stress.diagnosis).toMatchObject({ state: 'completed', causes: [] });
+  });
+});
