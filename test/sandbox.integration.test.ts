@@ -52,7 +52,7 @@ describe.each(['rust', 'python'] as const)('sandbox, %s dialect', (dialect) => {
 
   it('stores every expected row with HTTP 200 and nothing missing', async () => {
     for (const [name, expected] of [['smoke', 120], ['stress', 220]] as const) {
-      const { rows } = await sb.pool.query(
+      const { rows } = await sb.dataPool.query(
         `SELECT count(*)::int AS stored, count(*) FILTER (WHERE http_status = 200)::int AS ok,
            (SELECT count(*)::int FROM public.heavy_payload_source s WHERE s.execution_id = $1
               AND NOT EXISTS (SELECT 1 FROM public.heavy_payload_results r WHERE r.execution_id = s.execution_id AND r.item_id = s.item_id)) AS missing
@@ -103,14 +103,17 @@ describe.each(['rust', 'python'] as const)('sandbox, %s dialect', (dialect) => {
         expect(batch.every((e) => typeof e === 'string')).toBe(true);
         if (batch.length === 97) expect(r.json.next_cursor).toBe(batch[96]);
       } else {
-        const r = await api(sb.apiUrl, 'GET', `/api/executions/${id}/events?page_size=97${cursor ? `&since_event_id=${cursor}` : ''}`);
+        // Newest first, page by page (noetl/noetl noetl/server/api/execution/endpoint.py, ORDER BY event_id DESC).
+        const r = await api(sb.apiUrl, 'GET', `/api/executions/${id}/events?page_size=97&page=${page + 1}`);
         expect(r.status).toBe(200);
         batch = r.json.events.map((e: { event_id: string }) => e.event_id);
+        expect([...batch].sort((a, b) => (BigInt(b) > BigInt(a) ? 1 : -1))).toEqual(batch);
       }
       if (!batch.length) break;
       seen.push(...batch);
       cursor = batch[batch.length - 1];
     }
+    if (dialect === 'python') seen.reverse();
     const db = (await sb.pool.query(`SELECT event_id::text AS id FROM noetl.event WHERE execution_id = $1 ORDER BY event_id`, [id])).rows.map((r) => r.id);
     expect(db.length).toBeGreaterThan(1000);
     expect(seen).toEqual(db);

@@ -45,6 +45,20 @@ const hit = (e: Evidence, id: LogPatternId) => e.logHits[id];
 const hitLine = (h: LogHit) => `log (${h.count}×): ${h.example}`;
 const sum = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a + b, 0);
 
+/** Evidence from one log pattern alone. */
+function fromLog(e: Evidence, id: LogPatternId, confidence: Cause['confidence'] = 'high') {
+  const h = hit(e, id);
+  return h ? { confidence, evidence: [hitLine(h)] } : undefined;
+}
+
+/** Evidence from pods that match `which` and from a log pattern; high confidence when either has any. */
+function podsOrLog(e: Evidence, which: (p: Evidence['pods'][number]) => boolean, describe: (p: Evidence['pods'][number]) => string, log: LogPatternId) {
+  const pods = e.pods.filter(which);
+  const h = hit(e, log);
+  if (!pods.length && !h) return undefined;
+  return { confidence: 'high' as const, evidence: [...pods.map(describe), ...(h ? [hitLine(h)] : [])] };
+}
+
 export const RULES: Rule[] = [
   {
     id: 'loop-state-cap',
@@ -61,35 +75,25 @@ export const RULES: Rule[] = [
     id: 'nats-max-payload',
     title: 'a message over the NATS max_payload was refused',
     advice: [ADVICE.referenceFirst, ADVICE.batchSize, ADVICE.upgradeLoopState],
-    match: (e) => (hit(e, 'nats-max-payload') ? { confidence: 'high', evidence: [hitLine(hit(e, 'nats-max-payload')!)] } : undefined),
+    match: (e) => fromLog(e, 'nats-max-payload'),
   },
   {
     id: 'oom-killed',
     title: 'a pod was OOMKilled',
     advice: [ADVICE.previousLogs, ADVICE.referenceFirst, ADVICE.workerInFlight, ADVICE.batchSize],
-    match(e) {
-      const pods = e.pods.filter((p) => p.lastReason === 'OOMKilled');
-      const log = hit(e, 'oom');
-      if (!pods.length && !log) return undefined;
-      return { confidence: 'high', evidence: [...pods.map((p) => `pod ${p.name}: last state OOMKilled, ${p.restarts ?? 0} restart(s)`), ...(log ? [hitLine(log)] : [])] };
-    },
+    match: (e) => podsOrLog(e, (p) => p.lastReason === 'OOMKilled', (p) => `pod ${p.name}: last state OOMKilled, ${p.restarts ?? 0} restart(s)`, 'oom'),
   },
   {
     id: 'worker-lost',
     title: 'worker processes died and were restarted: their commands were re-dispatched or lost',
     advice: [ADVICE.previousLogs, ADVICE.workerInFlight],
-    match(e) {
-      const pods = e.pods.filter((p) => (p.restarts ?? 0) > 0 && p.lastReason !== 'OOMKilled');
-      const log = hit(e, 'worker-exited');
-      if (!pods.length && !log) return undefined;
-      return { confidence: 'high', evidence: [...pods.map((p) => `pod ${p.name}: ${p.restarts} restart(s), last ${p.lastReason ?? 'unknown'}`), ...(log ? [hitLine(log)] : [])] };
-    },
+    match: (e) => podsOrLog(e, (p) => (p.restarts ?? 0) > 0 && p.lastReason !== 'OOMKilled', (p) => `pod ${p.name}: ${p.restarts} restart(s), last ${p.lastReason ?? 'unknown'}`, 'worker-exited'),
   },
   {
     id: 'pool-exhausted',
     title: 'a connection pool ran out',
     advice: [ADVICE.httpPool, ADVICE.workerInFlight, ADVICE.chunkParallelism],
-    match: (e) => (hit(e, 'pool-exhausted') ? { confidence: 'high', evidence: [hitLine(hit(e, 'pool-exhausted')!)] } : undefined),
+    match: (e) => fromLog(e, 'pool-exhausted'),
   },
   {
     id: 'http-retries',
@@ -119,7 +123,7 @@ export const RULES: Rule[] = [
     id: 'timeouts',
     title: 'calls time out',
     advice: ['Check the slow dependency named in the log line', ADVICE.workerInFlight],
-    match: (e) => (hit(e, 'timeout') ? { confidence: 'medium', evidence: [hitLine(hit(e, 'timeout')!)] } : undefined),
+    match: (e) => fromLog(e, 'timeout', 'medium'),
   },
   {
     id: 'memory-growth',

@@ -29,9 +29,11 @@ export function startHeadless(store: SnapshotSource, o: { json: boolean; write?:
   if (o.json) return startJson(store, write);
   let lastPhases = '';
   let seenLogs = 0;
-  // Lines are held until something is launched: a run that fails before that says so in one line on
-  // stderr (the caller's job) instead of a page of phases and an empty table.
+  // Lines are held until something is launched (or for 5 s at most, so a slow preflight still shows
+  // progress): a run that fails early says so in one line on stderr (the caller's job) instead of a page
+  // of phases and an empty table.
   let held: string[] | null = [];
+  const heldUntil = Date.now() + 5000;
   const out = (line: string) => (held ? held.push(line) : write(line));
   const release = () => {
     if (!held) return;
@@ -49,6 +51,7 @@ export function startHeadless(store: SnapshotSource, o: { json: boolean; write?:
     dirty = true;
   });
   const follow = () => {
+    if (held && Date.now() > heldUntil) release();
     if (!dirty) return;
     dirty = false;
     const snap = store.snapshot();
@@ -58,7 +61,7 @@ export function startHeadless(store: SnapshotSource, o: { json: boolean; write?:
       for (const p of changed) out(`phase ${p.name}: ${p.state}${p.detail ? ` (${p.detail})` : ''}\n`);
       lastPhases = phases;
     }
-    if (snap.phases.some((p) => p.name === 'launch' && p.state !== 'pending')) release();
+    if (snap.phases.some((p) => p.name === 'launch' && p.state !== 'pending') || Date.now() > heldUntil) release();
     for (const l of snap.logs) {
       if (l.seq <= seenLogs) continue;
       seenLogs = l.seq;
