@@ -9,6 +9,7 @@ import { redact } from './redact.js';
 import { DB_ROUTES, FAULT_PROFILES } from './sandbox/faults.js';
 import { diffCommand } from './commands/diff.js';
 import { runCommand } from './commands/run.js';
+import { assertId } from './noetl/client.js';
 import { sandboxCommand } from './commands/sandbox.js';
 
 const EXIT_HELP = `
@@ -104,6 +105,20 @@ function runOptions(program: Command): void {
   ]);
 }
 
+/** watch: the live panels, stall detection, diagnosis and final diff for executions started elsewhere. */
+function watchCommand(program: Command): void {
+  const watch = program
+    .command('watch <execution_id>')
+    .description('observe executions started elsewhere (the noetl CLI, a cron, another person): live panels, stalls, diagnosis, final diff; launches nothing')
+    .option('--vs <execution_id>', "the other mode's execution, side by side")
+    .action(async (id: string, opts) => {
+      assertId(id);
+      if (opts.vs) assertId(opts.vs, '--vs execution id');
+      process.exitCode = await runCommand({ ...opts, watch: [id, ...(opts.vs ? [opts.vs] : [])] });
+    });
+  runOptions(watch);
+}
+
 function subcommands(program: Command): void {
   const sandbox = program
     .command('sandbox')
@@ -144,6 +159,7 @@ export function buildProgram(): Command {
     });
   runOptions(program);
   subcommands(program);
+  watchCommand(program);
   return program;
 }
 

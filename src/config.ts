@@ -45,6 +45,8 @@ export interface RunConfig {
   reportDir: string;
   cancelOnExit: boolean;
   dryRun: boolean;
+  /** watch: executions started elsewhere to observe instead of launching (one per mode). */
+  watch?: string[];
   kube?: KubeConfig;
 }
 
@@ -185,6 +187,12 @@ export function readPlaybookFile(file: string, flag: string): { text: string; pa
     throw usageError(`${flag} ${file} is not a NoETL playbook (kind ${kind || 'missing'})`, 'expected kind: Playbook with metadata.path and a workflow');
   }
   return { text, path: catalogPath };
+}
+
+/** The mode and parameters an execution was launched with, from its workload (the fixture's defaults). */
+export function launchedWith(w: Record<string, unknown>): { mode: Mode; params: RunParams } {
+  const mode: Mode = String(w.execution_mode ?? '').toLowerCase() === 'direct_stress' ? 'direct_stress' : 'chunked_optimal';
+  return { mode, params: { seedRows: Number(w.seed_rows ?? 240), payloadKb: Number(w.payload_kb_per_item ?? 256), batchSize: Number(w.batch_size ?? 40), maxBatches: Number(w.max_batches ?? 6) } };
 }
 
 /** The payload both modes are launched with: identical but for execution_mode. */

@@ -1,7 +1,8 @@
 // `noetl-loadrun diff <execution_id> [--vs <execution_id>]`: the missing items of executions that ran
 // elsewhere, from Postgres or the query endpoint, with the same builder and lines as a run's final diff.
 import { EXIT, LoadrunError } from '../errors.js';
-import type { Mode, ModeDiff, RunParams } from '../model.js';
+import type { ModeDiff } from '../model.js';
+import { launchedWith } from '../config.js';
 import { buildModeDiff, crossOf } from '../diff/mode-diff.js';
 import { expectedRows } from '../diff/missing-items.js';
 import { assertId, NoetlClient } from '../noetl/client.js';
@@ -25,12 +26,6 @@ export interface DiffOpts {
   sessionToken?: string;
   gateway?: boolean;
   json?: boolean;
-}
-
-/** The mode and parameters an execution was launched with, from its workload. */
-function launchedWith(w: Record<string, unknown>): { mode: Mode; params: RunParams } {
-  const mode: Mode = String(w.execution_mode ?? '').toLowerCase() === 'direct_stress' ? 'direct_stress' : 'chunked_optimal';
-  return { mode, params: { seedRows: Number(w.seed_rows ?? 240), payloadKb: Number(w.payload_kb_per_item ?? 256), batchSize: Number(w.batch_size ?? 40), maxBatches: Number(w.max_batches ?? 6) } };
 }
 
 /**

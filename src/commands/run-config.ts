@@ -53,6 +53,8 @@ export interface RunOpts {
   topInterval?: string;
   playbookFile?: string;
   workerFile?: string;
+  /** Set by the watch command: executions to observe instead of launching. */
+  watch?: string[];
 }
 
 /** The password inside a URL, for the secret registry (never printed). */
@@ -73,7 +75,8 @@ export function parseDialect(raw: string | undefined, flag: string): Dialect | u
 function targetOf(o: RunOpts): TargetKind {
   const serverFlags = Boolean(o.serverUrl || o.host || o.port || o.gateway);
   const kubeFlags = Boolean(o.context || o.namespace || o.service || o.pgForward || o.selector || o.workerSelector);
-  const target = (o.target ?? (kubeFlags ? 'cluster' : serverFlags ? 'server' : 'sandbox')) as TargetKind;
+  // watch observes what runs elsewhere: without target flags it goes to the server the noetl CLI would use.
+  const target = (o.target ?? (kubeFlags ? 'cluster' : serverFlags || o.watch ? 'server' : 'sandbox')) as TargetKind;
   if (!TARGET_KINDS.includes(target)) throw usageError(`--target: unknown target ${JSON.stringify(o.target)}`, `allowed: ${TARGET_KINDS.join(', ')}`);
   if (target === 'sandbox' && serverFlags) throw usageError('--target sandbox conflicts with --server-url/--host/--port', 'drop one of them');
   if ((o.host && !o.port) || (!o.host && o.port)) throw usageError('--host and --port go together', 'or give --server-url');
@@ -164,5 +167,6 @@ export function buildConfig(o: RunOpts): RunConfig {
     cancelOnExit: Boolean(o.cancelOnExit),
     dryRun: Boolean(o.dryRun),
     kube: target === 'cluster' ? kubeOf(o) : undefined,
+    watch: o.watch,
   };
 }

@@ -99,7 +99,7 @@ export async function runCommand(o: RunOpts): Promise<number> {
   await reports.close();
   await life.runCleanups();
   // A clean demo run should not end on "nothing happened": say how to see a stall.
-  if (config.target === 'sandbox' && !config.faults.length && outcome.exitCode === EXIT.OK && !o.json) {
+  if (config.target === 'sandbox' && !config.faults.length && !config.watch && outcome.exitCode === EXIT.OK && !o.json) {
     process.stdout.write('No stall this time. To see one: --preset stress --sandbox-fault legacy-loop-state --stall-seconds 8 (emulated; other profiles: --help)\n');
   }
   // A run that could not start or reach its target also says why on stderr, in one line.

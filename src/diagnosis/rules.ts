@@ -51,6 +51,11 @@ function fromLog(e: Evidence, id: LogPatternId, confidence: Cause['confidence'] 
   return h ? { confidence, evidence: [hitLine(h)] } : undefined;
 }
 
+/** A rule whose only evidence is a log pattern (the pattern id is the rule id unless given). */
+function logRule(id: string, title: string, advice: string[], pattern = id as LogPatternId, confidence: Cause['confidence'] = 'high'): Rule {
+  return { id, title, advice, match: (e) => fromLog(e, pattern, confidence) };
+}
+
 /** Evidence from pods that match `which` and from a log pattern; high confidence when either has any. */
 function podsOrLog(e: Evidence, which: (p: Evidence['pods'][number]) => boolean, describe: (p: Evidence['pods'][number]) => string, log: LogPatternId) {
   const pods = e.pods.filter(which);
@@ -71,12 +76,7 @@ export const RULES: Rule[] = [
       return { confidence: 'high', evidence: [...(rejected ? [`${rejected} loop.state.rejected event(s)`] : []), ...(log ? [hitLine(log)] : [])] };
     },
   },
-  {
-    id: 'nats-max-payload',
-    title: 'a message over the NATS max_payload was refused',
-    advice: [ADVICE.referenceFirst, ADVICE.batchSize, ADVICE.upgradeLoopState],
-    match: (e) => fromLog(e, 'nats-max-payload'),
-  },
+  logRule('nats-max-payload', 'a message over the NATS max_payload was refused', [ADVICE.referenceFirst, ADVICE.batchSize, ADVICE.upgradeLoopState]),
   {
     id: 'oom-killed',
     title: 'a pod was OOMKilled',
@@ -89,12 +89,7 @@ export const RULES: Rule[] = [
     advice: [ADVICE.previousLogs, ADVICE.workerInFlight],
     match: (e) => podsOrLog(e, (p) => (p.restarts ?? 0) > 0 && p.lastReason !== 'OOMKilled', (p) => `pod ${p.name}: ${p.restarts} restart(s), last ${p.lastReason ?? 'unknown'}`, 'worker-exited'),
   },
-  {
-    id: 'pool-exhausted',
-    title: 'a connection pool ran out',
-    advice: [ADVICE.httpPool, ADVICE.workerInFlight, ADVICE.chunkParallelism],
-    match: (e) => fromLog(e, 'pool-exhausted'),
-  },
+  logRule('pool-exhausted', 'a connection pool ran out', [ADVICE.httpPool, ADVICE.workerInFlight, ADVICE.chunkParallelism]),
   {
     id: 'http-retries',
     title: 'the http step keeps failing and retrying (5xx or timeouts from the endpoint)',
@@ -119,12 +114,7 @@ export const RULES: Rule[] = [
       return { confidence: 'high', evidence: starved.map(([n, c]) => `${n}: ${c.issued} issued, ${c.claimed} claimed, ${c.started} started, ${c.completed} completed`) };
     },
   },
-  {
-    id: 'timeouts',
-    title: 'calls time out',
-    advice: ['Check the slow dependency named in the log line', ADVICE.workerInFlight],
-    match: (e) => fromLog(e, 'timeout', 'medium'),
-  },
+  logRule('timeouts', 'calls time out', ['Check the slow dependency named in the log line', ADVICE.workerInFlight], 'timeout', 'medium'),
   {
     id: 'memory-growth',
     title: 'pod memory grows through the run',

@@ -24,23 +24,33 @@ function startJson(store: SnapshotSource, write: (s: string) => void): Headless 
   };
 }
 
+/**
+ * Lines held until something is launched (or for `maxMs` at most, so a slow preflight still shows
+ * progress): a run that fails early says so in one line on stderr (the caller's job) instead of a page
+ * of phases and an empty table.
+ */
+function heldWriter(write: (s: string) => void, maxMs: number) {
+  let held: string[] | null = [];
+  const until = Date.now() + maxMs;
+  return {
+    out: (line: string) => (held ? held.push(line) : write(line)),
+    /** Writes what was held; `force` false releases only once the time is up. */
+    release(force = true) {
+      if (!held || (!force && Date.now() <= until)) return;
+      const lines = held;
+      held = null;
+      for (const l of lines) write(l);
+    },
+    holding: () => held !== null,
+  };
+}
+
 export function startHeadless(store: SnapshotSource, o: { json: boolean; write?: (s: string) => void; intervalMs?: number }): Headless {
   const write = o.write ?? ((s: string) => process.stdout.write(s));
   if (o.json) return startJson(store, write);
   let lastPhases = '';
   let seenLogs = 0;
-  // Lines are held until something is launched (or for 5 s at most, so a slow preflight still shows
-  // progress): a run that fails early says so in one line on stderr (the caller's job) instead of a page
-  // of phases and an empty table.
-  let held: string[] | null = [];
-  const heldUntil = Date.now() + 5000;
-  const out = (line: string) => (held ? held.push(line) : write(line));
-  const release = () => {
-    if (!held) return;
-    const lines = held;
-    held = null;
-    for (const l of lines) write(l);
-  };
+  const { out, release, holding } = heldWriter(write, 5000);
   const print = () => {
     const snap = store.snapshot();
     for (const m of snap.modes) if (m.verdict !== 'pending' && m.verdict !== 'not-launched') out(progressLine(m, snap.now, snap.startedAt) + '\n');
@@ -51,7 +61,7 @@ export function startHeadless(store: SnapshotSource, o: { json: boolean; write?:
     dirty = true;
   });
   const follow = () => {
-    if (held && Date.now() > heldUntil) release();
+    if (holding()) release(false);
     if (!dirty) return;
     dirty = false;
     const snap = store.snapshot();
@@ -61,7 +71,7 @@ export function startHeadless(store: SnapshotSource, o: { json: boolean; write?:
       for (const p of changed) out(`phase ${p.name}: ${p.state}${p.detail ? ` (${p.detail})` : ''}\n`);
       lastPhases = phases;
     }
-    if (snap.phases.some((p) => p.name === 'launch' && p.state !== 'pending') || Date.now() > heldUntil) release();
+    if (snap.phases.some((p) => p.name === 'launch' && p.state !== 'pending')) release();
     for (const l of snap.logs) {
       if (l.seq <= seenLogs) continue;
       seenLogs = l.seq;

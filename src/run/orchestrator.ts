@@ -12,6 +12,7 @@ import { EventFeed } from '../sources/event-feed.js';
 import type { TargetHooks } from '../targets/hooks.js';
 import { openTarget, type OpenedTarget } from '../targets/open.js';
 import { cancelOpen, finalizeDiffs, observerStats, verdictOf } from './finalize.js';
+import { adoptExecutions } from './adopt.js';
 import { launchMode } from './launch.js';
 import { drainTail, observe, samplePods } from './observe.js';
 import { sleep } from './sleep.js';
@@ -59,15 +60,21 @@ export class Orchestrator {
     let failure: unknown;
     try {
       await this.phase('preflight', () => this.preflight());
-      await this.phase('register', () => this.register());
-      if (this.stopping) throw new Interrupted();
-      await this.launchAndObserve();
+      if (this.config.watch) {
+        await this.phase('register', () => this.adopt());
+        if (this.stopping) throw new Interrupted();
+        await this.launchAndObserve(this.watched);
+      } else {
+        await this.phase('register', () => this.register());
+        if (this.stopping) throw new Interrupted();
+        await this.launchAndObserve(this.config.modes);
+      }
     } catch (err) {
       failure = err instanceof Interrupted ? undefined : err;
     }
     if (failure) {
       this.store.log('loadrun', 'error', oneLine(failure));
-      for (const m of this.config.modes) if (this.store.modeFacts(m).verdict === 'pending') this.store.setVerdict(m, 'not-launched', oneLine(failure));
+      for (const m of this.store.snapshot().modes.map((x) => x.mode)) if (this.store.modeFacts(m).verdict === 'pending') this.store.setVerdict(m, 'not-launched', oneLine(failure));
     }
     const unmeasured = await this.finalize();
     this.store.finish();
@@ -152,7 +159,15 @@ export class Orchestrator {
     this.workerPath = worker.path;
   }
 
-  private async launchAndObserve(): Promise<void> {
+  private watched: Mode[] = [];
+
+  /** watch: take over executions started elsewhere instead of registering and launching. */
+  private async adopt(): Promise<void> {
+    this.watched = await adoptExecutions(this.store, this.target!.rows, this.config.watch!);
+    this.store.setPhase('register', 'running', 'watching executions started elsewhere');
+  }
+
+  private async launchAndObserve(modes: Mode[]): Promise<void> {
     const c = this.config;
     const t = this.target!;
     const deadline = Date.now() + c.timeoutSeconds * 1000;
@@ -161,9 +176,10 @@ export class Orchestrator {
     const ctx = { store: this.store, client: t.client, rows: t.rows, feed, signal: this.stop.signal, stallSeconds: c.stallSeconds, pollMs: c.pollMs };
     try {
       // Sequential runs launch and observe one mode at a time; side by side launches both at once.
-      for (const group of c.sequential ? c.modes.map((m) => [m]) : [c.modes]) {
+      for (const group of c.sequential ? modes.map((m) => [m]) : [modes]) {
         if (this.stopping) break;
-        await this.phase('launch', () => this.launch(group));
+        if (c.watch) this.store.setPhase('launch', 'skipped', 'watching');
+        else await this.phase('launch', () => this.launch(group));
         await this.phase('observe', async () => {
           await observe(ctx, group, deadline, `${c.timeoutSeconds}s`);
           await drainTail(ctx, group);
@@ -196,7 +212,7 @@ export class Orchestrator {
     this.store.setPhase('finalize', 'running');
     try {
       await this.holdForTest('finalize');
-      const unmeasured = await finalizeDiffs(this.store, this.target?.rows, this.config.params);
+      const unmeasured = await finalizeDiffs(this.store, this.target?.rows, this.store.params);
       if (this.config.cancelOnExit && this.target) await cancelOpen(this.store, this.target.client);
       this.store.setPhase('finalize', unmeasured.length ? 'failed' : 'done', unmeasured.join('; '));
       return unmeasured;

@@ -44,7 +44,7 @@ export class RunStore {
   target: TargetInfo = { kind: 'sandbox', serverUrl: '', dialect: '?', portForward: null, rowsSource: '?', faults: [] };
 
   constructor(
-    readonly params: RunParams & { preset: string | null },
+    public params: RunParams & { preset: string | null },
     modes: Array<{ mode: Mode; expected: number }>,
   ) {
     for (const m of modes) this.modes.set(m.mode, new ModeState(m.mode, m.expected));
@@ -144,6 +144,13 @@ export class RunStore {
   }
 
   // ---- writes: one mode ---------------------------------------------------------------------------
+  /** watch: the modes actually watched, with what their executions were launched with. */
+  watchOnly(modes: Array<{ mode: Mode; expected: number }>, params: RunParams): void {
+    for (const m of [...this.modes.keys()]) if (!modes.some((x) => x.mode === m)) this.modes.delete(m);
+    for (const m of modes) this.m(m.mode).facts.expected = m.expected;
+    this.params = { ...params, preset: null };
+    this.changed();
+  }
   markLaunched(mode: Mode, executionId: string): void {
     const s = this.m(mode);
     Object.assign(s.facts, { executionId, verdict: 'running', startedAt: Date.now() });
