@@ -33,6 +33,7 @@ const CASES: Case[] = [
   ['unknown mode', () => ['--modes', 'turbo'], 2, /--modes: unknown mode "turbo" — allowed: direct_stress, chunked_optimal or both/],
   ['unknown preset', () => ['--preset', 'huge'], 2, /--preset: unknown preset "huge" — allowed: smoke, stress, fixture/],
   ['unknown fault profile', () => ['--sandbox-fault', 'meteor'], 2, /--sandbox-fault: unknown profile "meteor" — allowed: http-errors/],
+  ['legacy-loop-state on the rust dialect', () => ['--sandbox-fault', 'legacy-loop-state', '--sandbox-dialect', 'rust'], 2, /legacy-loop-state emulates the legacy Python engine and cannot run with --sandbox-dialect rust — drop --sandbox-dialect/],
   ['unknown sandbox dialect', () => ['--sandbox-dialect', 'perl'], 2, /--sandbox-dialect: unknown dialect "perl"/],
   ['conflicting target and server flags', () => ['--target', 'sandbox', '--server-url', 'http://127.0.0.1:8082'], 2, /--target sandbox conflicts with --server-url/],
   ['conflicting cluster and server flags', () => ['-n', 'noetl', '--server-url', 'http://127.0.0.1:8082'], 2, /--target cluster conflicts with --server-url/],

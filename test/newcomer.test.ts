@@ -96,7 +96,7 @@ describe('on a running sandbox', () => {
   afterAll(async () => sb?.close());
 
   it('diff --json prints the diffs and the cross-mode comparison as JSON', async () => {
-    const r = await runCli(['diff', ids[0], '--vs', ids[1], '--json', '--pg-url', sb.pgUrl]);
+    const r = await runCli(['diff', ids[0], '--vs', ids[1], '--json', '--pg-url', sb.pgUrl, '--data-pg-url', sb.dataPgUrl]);
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out.diffs.map((d: { mode: string; missingCount: number }) => [d.mode, d.missingCount])).toEqual([['direct_stress', 0], ['chunked_optimal', 0]]);

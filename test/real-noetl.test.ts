@@ -76,6 +76,8 @@ describe.each([
     if (code) {
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
       expect(r.stderr).toContain('give --pg-url');
+    }
+    if (policy === 'disabled') {
       const direct = await runCli(['--server-url', sb.apiUrl, '--pg-url', sb.pgUrl, ...SMALL, '--report-dir', dirOf()]);
       expect(direct.code, direct.stdout + direct.stderr).toBe(0);
     }
@@ -98,7 +100,7 @@ describe('events, every one, once', () => {
     const bad = await api(sb.apiUrl, 'GET', '/api/executions/1/events?page_size=1000');
     expect([404, 422]).toContain(bad.status);
     const dir = dirOf();
-    const r = await runCli(['--server-url', sb.apiUrl, '--pg-url', sb.pgUrl, '--poll-interval', '15', '--preset', 'smoke', '--payload-kb', '4', '--no-tui', '--report-dir', dir]);
+    const r = await runCli(['--server-url', sb.apiUrl, '--pg-url', sb.pgUrl, '--modes', 'chunked_optimal', '--poll-interval', '12', '--preset', 'smoke', '--payload-kb', '4', '--no-tui', '--report-dir', dir]);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     const batches = ndjson(dir).filter((x) => x.kind === 'event');
     expect(batches.length).toBeGreaterThan(1000);

@@ -71,6 +71,16 @@ export function parseDialect(raw: string | undefined, flag: string): Dialect | u
   return raw as Dialect | undefined;
 }
 
+/**
+ * legacy-loop-state emulates the Python engine before noetl/noetl PR #220 (noetl-contract §6.7), so it
+ * selects the python dialect; asked for together with the Rust dialect it is refused.
+ */
+export function legacyDialect(faults: string[], asked: Dialect | undefined, flag: string): Dialect {
+  if (!faults.includes('legacy-loop-state')) return asked ?? 'rust';
+  if (asked === 'rust') throw usageError(`--sandbox-fault legacy-loop-state emulates the legacy Python engine and cannot run with ${flag} rust`, `drop ${flag} (it selects python)`);
+  return 'python';
+}
+
 /** The target from --target or the flags given, and the flags that conflict with it. */
 function targetOf(o: RunOpts): TargetKind {
   const serverFlags = Boolean(o.serverUrl || o.host || o.port || o.gateway);
@@ -138,7 +148,7 @@ export function buildConfig(o: RunOpts): RunConfig {
   const target = targetOf(o);
   const faults = parseFaults(o.sandboxFault);
   const sandboxArgs = sandboxTuningArgs(o as Record<string, unknown>);
-  const sandboxDialect = parseDialect(o.sandboxDialect, '--sandbox-dialect') ?? 'rust';
+  const sandboxDialect = legacyDialect(faults, parseDialect(o.sandboxDialect, '--sandbox-dialect'), '--sandbox-dialect');
   checkCombinations(o, target, faults, sandboxArgs);
   checkPgUrl(o.pgUrl);
   checkPgUrl(o.dataPgUrl, '--data-pg-url');

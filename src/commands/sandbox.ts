@@ -6,7 +6,7 @@ import { Lifecycle } from '../lifecycle.js';
 import { redact, registerSecret } from '../redact.js';
 import { FAULT_DESCRIPTIONS, type FaultProfile } from '../sandbox/faults.js';
 import { startSandbox } from '../sandbox/supervisor.js';
-import { checkPgUrl, parseDialect, urlPassword } from './run-config.js';
+import { checkPgUrl, legacyDialect, parseDialect, urlPassword } from './run-config.js';
 
 export interface SandboxOpts {
   dialect?: string;
@@ -17,8 +17,8 @@ export interface SandboxOpts {
 }
 
 export async function sandboxCommand(o: SandboxOpts): Promise<number> {
-  const dialect = parseDialect(o.dialect, '--dialect');
   const faults = parseFaults(o.sandboxFault);
+  const dialect = legacyDialect(faults, parseDialect(o.dialect, '--dialect'), '--dialect');
   const extraArgs = sandboxTuningArgs(o as Record<string, unknown>);
   const port = o.port ? positiveInt(o.port, '--port', { max: 65535 }) : undefined;
   checkPgUrl(o.pgUrl);

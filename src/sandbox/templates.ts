@@ -1,10 +1,11 @@
-// Jinja-style templates on nunjucks, with the overrides that give Jinja semantics (platform-notes §5).
+// Jinja templates on nunjucks, with the overrides that give Jinja semantics (platform-notes §5, jinja.ts).
 // A string that is one `{{ expr }}` renders to the expression's native value, as NoETL does for
 // loop inputs and tool inputs; anything else renders to text.
 import nunjucks from 'nunjucks';
+import { installJinjaSemantics, printAsPython, pyStr, pyTuples } from './jinja.js';
 
 const env = new nunjucks.Environment(null, { autoescape: false });
-env.addFilter('string', (v: unknown) => (v == null ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v)));
+env.addFilter('string', (v: unknown) => pyStr(v));
 env.addFilter('int', (v: unknown, d = 0) => {
   const n = parseInt(String(v), 10);
   return Number.isNaN(n) ? d : n;
@@ -13,7 +14,7 @@ env.addFilter('float', (v: unknown, d = 0) => {
   const n = parseFloat(String(v));
   return Number.isNaN(n) ? d : n;
 });
-env.addFilter('tojson', (v: unknown) => JSON.stringify(v ?? null));
+installJinjaSemantics(env);
 env.addFilter('length', (v: unknown) =>
   Array.isArray(v) || typeof v === 'string' ? v.length : v && typeof v === 'object' ? Object.keys(v).length : 0,
 );
@@ -24,7 +25,7 @@ env.addFilter('__capture', (v: unknown) => {
   return '';
 });
 
-const SINGLE = /^\s*\{\{([\s\S]*?)\}\}\s*$/;
+const SINGLE = /^\s*\{\{-?([\s\S]*?)-?\}\}\s*$/;
 const compiled = new Map<string, nunjucks.Template>();
 
 function template(src: string): nunjucks.Template {
@@ -46,10 +47,10 @@ export function renderString(src: string, ctx: Record<string, unknown>): unknown
   try {
     if (single && !single[1].includes('{{') && !single[1].includes('}}')) {
       captured = undefined;
-      template(`{{ (${single[1]}) | __capture }}`).render(ctx);
+      template(pyTuples(`{{ (${single[1]}) | __capture }}`)).render(ctx);
       return captured;
     }
-    return template(src).render(ctx);
+    return template(pyTuples(printAsPython(src))).render(ctx);
   } catch (err) {
     const msg = err instanceof Error ? err.message.replace(/\s+/g, ' ').trim() : String(err);
     throw new TemplateError(`template error in ${JSON.stringify(src.slice(0, 80))}: ${msg}`);

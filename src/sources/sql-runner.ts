@@ -49,7 +49,7 @@ export class DirectSql implements SqlRunner {
     try {
       await this.pool.query('SELECT 1');
     } catch (err) {
-      throw envError(`Postgres ${this.where} unreachable: ${redact((err as Error).message)}`, hint);
+      throw envError(`Postgres unreachable: ${redact((err as Error).message)} (${this.where})`, hint);
     }
   }
 

@@ -77,6 +77,11 @@ export class ProcessScope {
       .map((p) => `${p.pid} ${p.args}`);
   }
 
+  /** Every process of the scope still running (any program), as `pid args`. */
+  running(): string[] {
+    return this.members().map((p) => `${p.pid} ${p.args}`);
+  }
+
   /** Kills whatever of the scope is left (after the assertions) and removes its folder. */
   dispose(): void {
     for (const p of this.members()) {
