@@ -29,6 +29,7 @@ type Pending = Map<Mode, { state: ExecState; at: number }>;
 export async function observe(ctx: ObserveContext, modes: Mode[], deadline: number, timeoutLabel: string): Promise<void> {
   const detectors = new Map(modes.map((m) => [m, new StallDetector(ctx.stallSeconds, Date.now())]));
   const pending: Pending = new Map();
+  let quiet = 0;
   for (let tick = 0; ; tick++) {
     const open = modes.filter((m) => ctx.store.modeFacts(m).verdict === 'running');
     if (!open.length || ctx.signal.aborted) break;
@@ -36,9 +37,27 @@ export async function observe(ctx: ObserveContext, modes: Mode[], deadline: numb
       for (const m of open) ctx.store.setVerdict(m, 'timeout', `--timeout ${timeoutLabel} reached`);
       break;
     }
+    const before = movement(ctx, open);
     await Promise.all(open.map((m) => pollMode(ctx, m, tick, detectors.get(m)!, pending)));
-    await sleep(ctx.pollMs, ctx.signal);
+    quiet = movement(ctx, open) === before ? quiet + 1 : 0;
+    await sleep(backoffMs(ctx.pollMs, quiet), ctx.signal);
   }
+}
+
+/** Everything that moves: events, rows and verdicts of the open modes. */
+function movement(ctx: ObserveContext, modes: Mode[]): string {
+  return modes.map((m) => {
+    const f = ctx.store.modeFacts(m);
+    return `${f.eventCount}/${f.stats?.storedRows ?? 0}/${f.verdict}`;
+  }).join(',');
+}
+
+/**
+ * The observer's own load: while nothing moves it polls less (twice, four, eight times the interval, at
+ * most 5 s); the first poll that sees anything move brings it back to --poll-interval.
+ */
+export function backoffMs(pollMs: number, quietPolls: number): number {
+  return Math.max(pollMs, Math.min(5000, pollMs * 2 ** Math.min(quietPolls, 3)));
 }
 
 /** Chunk-worker children of the mode's parent, so their events are followed too. */
