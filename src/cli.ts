@@ -7,6 +7,7 @@ import { EXIT, LoadrunError, oneLine } from './errors.js';
 import { packageRoot } from './paths.js';
 import { redact } from './redact.js';
 import { DB_ROUTES, FAULT_PROFILES } from './sandbox/faults.js';
+import { cleanupCommand } from './commands/cleanup.js';
 import { diffCommand } from './commands/diff.js';
 import { runCommand } from './commands/run.js';
 import { assertId } from './noetl/client.js';
@@ -68,6 +69,7 @@ function runOptions(program: Command): void {
     ['--stall-seconds <d>', 'no new rows and no new events for this long is a stall', '30'],
     ['--timeout <d>', 'end observation after this long', '1800'],
     ['--cancel-on-exit', 'cancel executions that are still running when the tool stops'],
+    ['--cleanup', "after the report is written, delete this run's rows from the fixture's tables"],
   ]);
   group(program, 'Target:', [
     ['--target <kind>', 'sandbox (default), server (a NoETL reached by URL), cluster (kubectl: port-forward, top, logs)'],
@@ -141,6 +143,14 @@ function subcommands(program: Command): void {
       process.exitCode = await diffCommand(id, opts);
     });
   for (const [flags, help] of SERVER_OPTS) diff.option(flags, help);
+  const cleanup = program
+    .command('cleanup <execution_id...>')
+    .description("delete these executions' rows from the fixture's tables in the data database (shows the counts, asks; --yes for scripts)")
+    .option('--yes', 'delete without asking (needed without a terminal)')
+    .action(async (ids: string[], opts) => {
+      process.exitCode = await cleanupCommand(ids, opts);
+    });
+  for (const [flags, help] of SERVER_OPTS) cleanup.option(flags, help);
 }
 
 export function buildProgram(): Command {

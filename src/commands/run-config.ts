@@ -41,6 +41,7 @@ export interface RunOpts {
   color?: boolean;
   json?: boolean;
   cancelOnExit?: boolean;
+  cleanup?: boolean;
   dryRun?: boolean;
   context?: string;
   namespace?: string;

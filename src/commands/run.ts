@@ -97,6 +97,7 @@ export async function runCommand(o: RunOpts): Promise<number> {
   unwatch();
   if (!failedBeforeLaunch(orch, outcome)) reports.write(orch.store.snapshot(), outcome, orch.observerStats());
   await reports.close();
+  if (o.cleanup && !failedBeforeLaunch(orch, outcome)) await orch.cleanup((line) => void (!o.json && process.stdout.write(`${line}\n`)));
   await life.runCleanups();
   // A clean demo run should not end on "nothing happened": say how to see a stall.
   if (config.target === 'sandbox' && !config.faults.length && !config.watch && outcome.exitCode === EXIT.OK && !o.json) {

@@ -11,6 +11,7 @@ import { BUNDLED, bundledFile } from '../paths.js';
 import { EventFeed } from '../sources/event-feed.js';
 import type { TargetHooks } from '../targets/hooks.js';
 import { openTarget, type OpenedTarget } from '../targets/open.js';
+import { cleanupRows } from './cleanup.js';
 import { cancelOpen, finalizeDiffs, observerStats, verdictOf } from './finalize.js';
 import { adoptExecutions } from './adopt.js';
 import { launchMode } from './launch.js';
@@ -221,6 +222,13 @@ export class Orchestrator {
       this.store.log('loadrun', 'error', `finalize: ${oneLine(err)}`);
       return [`finalize: ${oneLine(err)}`];
     }
+  }
+
+  /** --cleanup: deletes this run's rows from the fixture's tables (after the report is written). */
+  async cleanup(say: (s: string) => void): Promise<void> {
+    const ids = this.store.snapshot().modes.map((m) => m.executionId).filter((x): x is string => Boolean(x));
+    if (!ids.length || !this.target) return;
+    await cleanupRows(this.target.rows, ids, true, say).catch((err) => say(`cleanup failed: ${oneLine(err)}`));
   }
 
   /** What observing cost: calls the tool made to the server, the database and kubectl. */

@@ -104,6 +104,21 @@ export class RowsSource {
     return w && typeof w === 'object' ? (w as Record<string, unknown>) : null;
   }
 
+  /**
+   * The fixture rows of executions in the data database (`delete` removes them, in one statement). Only
+   * through a direct connection: a write is never sent through the query endpoint.
+   */
+  async cleanupRows(executionIds: string[], remove: boolean): Promise<{ results: number; source: number }> {
+    if (this.data.kind !== 'direct') throw envError('cleanup writes only through a direct connection to the data database', 'give --data-pg-url');
+    try {
+      const r = (await this.data.run(remove ? q.cleanupDelete(executionIds) : q.cleanupCounts(executionIds)))[0] ?? {};
+      return { results: Number(r.results ?? 0), source: Number(r.source ?? 0) };
+    } catch (err) {
+      if (UNDEFINED_TABLE.test((err as Error).message)) throw this.noTable();
+      throw err;
+    }
+  }
+
   async close(): Promise<void> {
     await this.data.close();
     if (this.system && this.system !== this.data) await this.system.close();

@@ -88,6 +88,19 @@ export const q = {
       ORDER BY event_id LIMIT 1`,
     params: [executionId],
   }),
+  /** cleanup: the fixture rows of these executions, per table. */
+  cleanupCounts: (executionIds: string[]): Sql => ({
+    text: `SELECT (SELECT count(*)::int4 FROM ${RESULTS} WHERE execution_id = ANY($1::text[])) AS results,
+      (SELECT count(*)::int4 FROM public.heavy_payload_source WHERE execution_id = ANY($1::text[])) AS source`,
+    params: [executionIds],
+  }),
+  /** cleanup: deletes them from both tables in one statement (one transaction), returning the counts. */
+  cleanupDelete: (executionIds: string[]): Sql => ({
+    text: `WITH r AS (DELETE FROM ${RESULTS} WHERE execution_id = ANY($1::text[]) RETURNING 1),
+      s AS (DELETE FROM public.heavy_payload_source WHERE execution_id = ANY($1::text[]) RETURNING 1)
+      SELECT (SELECT count(*)::int4 FROM r) AS results, (SELECT count(*)::int4 FROM s) AS source`,
+    params: [executionIds],
+  }),
   /** The execution started with this loadrun launch id in its workload, if any. */
   launched: (launchId: string): Sql => ({
     text: `SELECT execution_id::text AS execution_id FROM noetl.event

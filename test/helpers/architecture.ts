@@ -43,6 +43,7 @@ export function importViolations(files: SourceFile[]): string[] {
       if (inSrc && ui && f.rel !== TUI_ENTRY) out.push(`${f.rel} imports ${spec}: only ${TUI_ENTRY} may load the TUI`);
       if (f.rel === TUI_ENTRY && (spec === 'ink' || spec === 'react')) out.push(`${f.rel} imports ${spec} directly: load components/ instead`);
       if (target && LOWER.some((l) => f.rel.startsWith(l)) && UPPER.some((u) => target.startsWith(u))) out.push(`${f.rel} imports ${spec}: ${LOWER.join(', ')} must not import ${UPPER.join(', ')}`);
+      if (target && (f.rel.startsWith('src/run/') || f.rel.startsWith('src/render/')) && (target.startsWith('src/commands/') || target === 'src/cli.ts')) out.push(`${f.rel} imports ${spec}: the run and the renderers must not import the commands`);
     }
   }
   return out;
