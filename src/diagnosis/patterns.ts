@@ -3,7 +3,7 @@
 // state (noetl-contract §6.7), pool exhaustion and timeouts (the fixture README's list of stall causes),
 // OOM kills, worker processes that exit, and the sandbox's own emulation lines.
 export const LOG_PATTERNS = [
-  { id: 'nats-max-payload', re: /maximum payload exceeded|max_payload|MaxPayload/i },
+  { id: 'nats-max-payload', re: /maximum payload exceeded|MaxPayloadExceeded/i },
   { id: 'pool-exhausted', re: /pool (is )?exhausted|too many (clients|connections)|connection pool .*(timed out|timeout)|remaining connection slots/i },
   { id: 'timeout', re: /timed? ?out|deadline exceeded/i },
   { id: 'oom', re: /OOMKilled|out of memory|oom-kill/i },

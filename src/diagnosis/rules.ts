@@ -120,7 +120,8 @@ export const RULES: Rule[] = [
     title: 'pod memory grows through the run',
     advice: [ADVICE.referenceFirst, ADVICE.chunked],
     match(e) {
-      const grown = e.pods.filter((p) => p.growthMiB !== null && p.growthMiB >= 256);
+      // Postgres grows its caches by design: its memory is not evidence of a leak in the engine.
+      const grown = e.pods.filter((p) => p.role !== 'postgres' && p.growthMiB !== null && p.growthMiB >= 256);
       return grown.length ? { confidence: 'low', evidence: grown.map((p) => `pod ${p.name}: +${p.growthMiB} MiB (peak ${p.peakMiB} MiB)`) } : undefined;
     },
   },

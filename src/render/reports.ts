@@ -1,12 +1,20 @@
 // Run reports under --report-dir: events.ndjson (every event and sample, streamed while the run goes),
-// summary.json (schema-versioned) and report.md, written on every exit path.
-import { accessSync, constants, createWriteStream, existsSync, mkdirSync, rmdirSync, writeFileSync, type WriteStream } from 'node:fs';
+// summary.json (schema-versioned), report.md and report.html, written on every exit path.
+import { accessSync, constants, createWriteStream, existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync, type WriteStream } from 'node:fs';
 import path from 'node:path';
 import { usageError } from '../errors.js';
 import type { RunOutcome, Snapshot } from '../model.js';
 import { redact } from '../redact.js';
+import { packageRoot } from '../paths.js';
+import { renderHtml } from './html.js';
 import { renderMarkdown } from './markdown.js';
+import { SeriesRecorder } from './series.js';
 import { buildSummary } from './summary.js';
+
+function versions(): Record<string, string> {
+  const pkg = JSON.parse(readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { version: string };
+  return { 'noetl-loadrun': pkg.version, node: process.version };
+}
 
 export function defaultReportDir(now = new Date()): string {
   return path.join('loadrun-reports', now.toISOString().replace(/[:.]/g, '-').replace('T', '_').slice(0, 19));
@@ -48,6 +56,7 @@ export class ReportWriter {
   private stream: WriteStream | undefined;
   private held: string[] | undefined = [];
   private written = false;
+  private readonly series = new SeriesRecorder();
   readonly dir: string;
 
   constructor(dir: string) {
@@ -66,6 +75,7 @@ export class ReportWriter {
   /** Streams every store record to events.ndjson (held until the folder is opened). */
   attach(store: RecordSource): void {
     store.addSink((rec) => {
+      this.series.add(rec);
       const line = safeJson(rec) + '\n';
       if (this.held) this.held.push(line);
       else this.stream?.write(line);
@@ -93,6 +103,7 @@ export class ReportWriter {
     const summary = buildSummary(snap, outcome, extra);
     writeFileSync(path.join(this.dir, 'summary.json'), redact(JSON.stringify(summary, null, 2)) + '\n');
     writeFileSync(path.join(this.dir, 'report.md'), redact(renderMarkdown(snap, outcome)));
+    writeFileSync(path.join(this.dir, 'report.html'), redact(renderHtml(snap, outcome, this.series.result(), versions())));
     this.written = true;
   }
 

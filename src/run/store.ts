@@ -61,7 +61,9 @@ export class RunStore {
   }
   private record(kind: string, data: Record<string, unknown>): void {
     if (!this.sinks.length) return;
-    const rec = { ts: new Date().toISOString(), kind, ...data };
+    // The record's kind wins; a `kind` of the data itself (a target's, a stall's) is kept as `<kind>_kind`.
+    const { kind: inner, ...rest } = data;
+    const rec = { ts: new Date().toISOString(), kind, ...(inner === undefined ? {} : { [`${kind}_kind`]: inner }), ...rest };
     for (const s of this.sinks) s(rec);
   }
   private changed(): void {

@@ -1,0 +1,79 @@
+// Time series for report.html, taken from the store's records as they happen (or read back from
+// events.ndjson): stored rows and rows/s per mode, events per second per mode, memory and CPU per pod.
+// Bounded: a series over its cap keeps every other point, so a long run keeps its shape in fixed memory.
+
+const CAP = 2000;
+
+export interface Series {
+  /** Seconds since the first record. */
+  t: number[];
+  v: number[];
+}
+
+export interface RunSeries {
+  startedAt: number | null;
+  stored: Record<string, Series>;
+  rate: Record<string, Series>;
+  events: Record<string, Series>;
+  memoryMiB: Record<string, Series>;
+  cpuMillicores: Record<string, Series>;
+  stallAt: Record<string, number>;
+}
+
+function push(map: Record<string, Series>, key: string, t: number, v: number): void {
+  const s = (map[key] ??= { t: [], v: [] });
+  s.t.push(t);
+  s.v.push(v);
+  if (s.t.length > CAP) {
+    s.t = s.t.filter((_, i) => i % 2 === 0);
+    s.v = s.v.filter((_, i) => i % 2 === 0);
+  }
+}
+
+export class SeriesRecorder {
+  readonly data: RunSeries = { startedAt: null, stored: {}, rate: {}, events: {}, memoryMiB: {}, cpuMillicores: {}, stallAt: {} };
+  private readonly eventBuckets = new Map<string, Map<number, number>>();
+
+  /** Takes one store record (the same objects events.ndjson holds). */
+  add(rec: Record<string, unknown>): void {
+    const at = Date.parse(String(rec.ts));
+    if (!Number.isFinite(at)) return;
+    this.data.startedAt ??= at;
+    const t = Math.round((at - this.data.startedAt) / 100) / 10;
+    const mode = String(rec.mode ?? '');
+    switch (rec.kind) {
+      case 'rows':
+        push(this.data.stored, mode, t, Number(rec.storedRows ?? 0));
+        push(this.data.rate, mode, t, Number(rec.rows_per_second ?? 0));
+        break;
+      case 'event': {
+        const b = this.eventBuckets.get(mode) ?? new Map<number, number>();
+        this.eventBuckets.set(mode, b);
+        b.set(Math.floor(t), (b.get(Math.floor(t)) ?? 0) + 1);
+        break;
+      }
+      case 'pod':
+        if (rec.memoryBytes !== null && rec.memoryBytes !== undefined) push(this.data.memoryMiB, String(rec.name), t, Math.round(Number(rec.memoryBytes) / 1048576));
+        if (rec.cpuMillicores !== null && rec.cpuMillicores !== undefined) push(this.data.cpuMillicores, String(rec.name), t, Number(rec.cpuMillicores));
+        break;
+      case 'stall':
+        if (this.data.startedAt !== null) this.data.stallAt[mode] = Math.round((Number(rec.since) - this.data.startedAt) / 100) / 10;
+        break;
+    }
+  }
+
+  /** The series, events per second filled in with zeros between the first and the last second. */
+  result(): RunSeries {
+    const events: Record<string, Series> = {};
+    for (const [mode, b] of this.eventBuckets) {
+      const secs = [...b.keys()];
+      const s: Series = { t: [], v: [] };
+      for (let x = Math.min(...secs); x <= Math.max(...secs); x++) {
+        s.t.push(x);
+        s.v.push(b.get(x) ?? 0);
+      }
+      events[mode] = s;
+    }
+    return { ...this.data, events };
+  }
+}

@@ -1,0 +1,64 @@
+// report.html of a real sandbox run, opened in headless Chromium with the network blocked (issue 14): no
+// console error, both modes' series have points, the item strip shows the missing ids of a
+// legacy-loop-state run, and a screenshot is kept under test-results/.
+import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium, type Browser } from 'playwright-core';
+import { ROOT, runCli } from './helpers/cli.js';
+
+const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
+
+describe.skipIf(!CHROMIUM)('report.html in headless Chromium', () => {
+  let browser: Browser;
+  let dir: string;
+  beforeAll(async () => {
+    dir = path.join(mkdtempSync(path.join(os.tmpdir(), 'loadrun-html-')), 'r');
+    const r = await runCli(['--seed-rows', '80', '--payload-kb', '128', '--batch-size', '20', '--max-batches', '4', '--sandbox-fault', 'legacy-loop-state', '--loop-state-cap-bytes', '131072', '--stall-seconds', '5', '--no-tui', '--report-dir', dir]);
+    expect(r.code, r.stdout + r.stderr).toBe(1);
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'] });
+  });
+  afterAll(async () => browser?.close());
+
+  it('renders offline with both modes, the stall and the missing items', async () => {
+    const summary = JSON.parse(readFileSync(path.join(dir, 'summary.json'), 'utf8'));
+    const direct = summary.modes.find((m: { mode: string }) => m.mode === 'direct_stress');
+    expect(direct.verdict).toBe('stalled');
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    const errors: string[] = [];
+    const requests: string[] = [];
+    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await page.route('**/*', (route) => {
+      requests.push(route.request().url());
+      return route.request().url().startsWith('file:') ? route.continue() : route.abort();
+    });
+    await page.goto(`file://${path.join(dir, 'report.html')}`);
+    await page.waitForSelector('body[data-drawn=yes]', { timeout: 15_000 });
+    expect(errors).toEqual([]);
+    expect(requests.filter((u) => !u.startsWith('file:'))).toEqual([]); // self-contained
+    const data = await page.evaluate(() => JSON.parse(document.getElementById('data')!.textContent!));
+    for (const mode of ['direct_stress', 'chunked_optimal']) {
+      expect(data.stored[mode].t.length, mode).toBeGreaterThan(1);
+      expect(data.events[mode].t.length, mode).toBeGreaterThan(1);
+    }
+    expect(data.stallAt.direct_stress).toBeGreaterThan(0);
+    expect(await page.locator('.uplot').count()).toBeGreaterThanOrEqual(6);
+    const strip = await page.evaluate(() => {
+      const cv = document.querySelector('[data-mode=direct_stress] canvas.strip') as HTMLCanvasElement;
+      const cols = Number(cv.dataset.cols);
+      const cell = Number(cv.dataset.cell);
+      const at = (id: number) => Array.from(cv.getContext('2d')!.getImageData(((id - 1) % cols) * cell, Math.floor((id - 1) / cols) * cell, 1, 1).data.slice(0, 3));
+      return { missing: cv.dataset.missing, first: at(1), last: at(Number(cv.dataset.expected)) };
+    });
+    const ranges = (direct.missing.ranges as Array<[number, number]>).map(([a, b]) => (a === b ? `${a}` : `${a}-${b}`)).join(',');
+    expect(strip.missing).toBe(ranges);
+    expect(direct.missing.ranges.at(-1)[1]).toBe(80); // the last item was never stored...
+    expect(strip.last).toEqual([198, 40, 40]); // ...and is painted red
+    expect(strip.first).toEqual([46, 125, 50]); // the first was stored: green
+    mkdirSync(path.join(ROOT, 'test-results'), { recursive: true });
+    await page.screenshot({ path: path.join(ROOT, 'test-results', 'report-html.png'), fullPage: true });
+    expect(existsSync(path.join(ROOT, 'test-results', 'report-html.png'))).toBe(true);
+  });
+});
