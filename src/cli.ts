@@ -9,6 +9,7 @@ import { redact } from './redact.js';
 import { DB_ROUTES, FAULT_PROFILES } from './sandbox/faults.js';
 import { cleanupCommand } from './commands/cleanup.js';
 import { diffCommand } from './commands/diff.js';
+import { reportCommand } from './commands/report.js';
 import { runCommand } from './commands/run.js';
 import { assertId } from './noetl/client.js';
 import { sandboxCommand } from './commands/sandbox.js';
@@ -151,6 +152,12 @@ function subcommands(program: Command): void {
       process.exitCode = await cleanupCommand(ids, opts);
     });
   for (const [flags, help] of SERVER_OPTS) cleanup.option(flags, help);
+  program
+    .command('report <dir>')
+    .description("rebuild summary.json, report.md and report.html from a run's events.ndjson")
+    .action(async (dir: string) => {
+      process.exitCode = await reportCommand(dir);
+    });
 }
 
 export function buildProgram(): Command {

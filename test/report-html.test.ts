@@ -1,7 +1,7 @@
 // report.html of a real sandbox run, opened in headless Chromium with the network blocked (issue 14): no
 // console error, both modes' series have points, the item strip shows the missing ids of a
 // legacy-loop-state run, and a screenshot is kept under test-results/.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -60,5 +60,20 @@ describe.skipIf(!CHROMIUM)('report.html in headless Chromium', () => {
     mkdirSync(path.join(ROOT, 'test-results'), { recursive: true });
     await page.screenshot({ path: path.join(ROOT, 'test-results', 'report-html.png'), fullPage: true });
     expect(existsSync(path.join(ROOT, 'test-results', 'report-html.png'))).toBe(true);
+  });
+
+  it('report <dir> rebuilds the same summary from events.ndjson', async () => {
+    const original = JSON.parse(readFileSync(path.join(dir, 'summary.json'), 'utf8'));
+    for (const f of ['summary.json', 'report.md', 'report.html']) rmSync(path.join(dir, f));
+    const r = await runCli(['report', dir]);
+    expect(r.code, r.stderr).toBe(0);
+    const rebuilt = JSON.parse(readFileSync(path.join(dir, 'summary.json'), 'utf8'));
+    const essence = (s: typeof original) => ({
+      exit: s.exit_code, outcome: s.outcome, parameters: s.parameters, cross: s.cross_mode,
+      modes: s.modes.map((m: Record<string, unknown>) => ({ ...m, duration_seconds: undefined })),
+    });
+    expect(essence(rebuilt)).toEqual(essence(original));
+    for (const f of ['report.md', 'report.html']) expect(existsSync(path.join(dir, f))).toBe(true);
+    expect((await runCli(['report', path.join(dir, 'nope')])).stderr).toMatch(/has no events.ndjson/);
   });
 });

@@ -71,6 +71,7 @@ export async function runCommand(o: RunOpts): Promise<number> {
   const reports = new ReportWriter(config.reportDir);
   const orch = new Orchestrator(config, life);
   reports.attach(orch.store);
+  orch.store.recordRunHeader('noetl-loadrun');
   const unwatch = orch.store.subscribe(() => {
     if (orch.store.phaseState('launch') !== 'pending') reports.open();
   });
@@ -95,6 +96,7 @@ export async function runCommand(o: RunOpts): Promise<number> {
     headless.final(outcome, failedBeforeLaunch(orch, outcome));
   }
   unwatch();
+  orch.store.recordOutcome(outcome);
   if (!failedBeforeLaunch(orch, outcome)) reports.write(orch.store.snapshot(), outcome, orch.observerStats());
   await reports.close();
   if (o.cleanup && !failedBeforeLaunch(orch, outcome)) await orch.cleanup((line) => void (!o.json && process.stdout.write(`${line}\n`)));

@@ -97,6 +97,13 @@ export class ReportWriter {
     this.held = undefined;
   }
 
+  /** report <dir>: the series from recorded records instead of live ones; events.ndjson is left as it is. */
+  rebuild(snap: Snapshot, outcome: RunOutcome, records: Array<Record<string, unknown>>, extra: Record<string, unknown> = {}): void {
+    for (const r of records) this.series.add(r);
+    this.held = undefined; // nothing to stream: the folder and its events.ndjson exist
+    this.write(snap, outcome, extra);
+  }
+
   /** Writes summary.json and report.md (idempotent: the last call wins). Synchronous, so it survives exit. */
   write(snap: Snapshot, outcome: RunOutcome, extra: Record<string, unknown> = {}): void {
     this.open();

@@ -10,6 +10,7 @@ import { PHASES } from '../model.js';
 import { LOG_PATTERNS, type LogHit, type LogPatternId } from '../diagnosis/patterns.js';
 import { checkLine } from '../render/lines.js';
 import { ModeState } from './mode-state.js';
+import { PodsState } from './pods-state.js';
 import { Ring } from './ring.js';
 
 export type RecordSink = (record: Record<string, unknown>) => void;
@@ -17,18 +18,12 @@ export type RecordSink = (record: Record<string, unknown>) => void;
 /** The tool's own log sources: what it says about itself is not evidence about the engine. */
 const OWN_SOURCES = new Set(['loadrun', 'preflight', 'port-forward']);
 
-interface PodState {
-  sample: PodSample;
-  first: number | null;
-  history: Ring<number>;
-}
-
 export class RunStore {
   private readonly listeners = new Set<() => void>();
   private readonly sinks: RecordSink[] = [];
   private readonly modes = new Map<Mode, ModeState>();
   private readonly phases = new Map<PhaseName, { state: PhaseState; detail: string }>();
-  private readonly pods = new Map<string, PodState>();
+  private readonly pods = new PodsState();
   private readonly logs = new Ring<LogLine>(300);
   private podsNote: string | null = null;
   private logsNote: string | null = null;
@@ -128,17 +123,20 @@ export class RunStore {
     this.changed();
   }
   recordPod(sample: PodSample): void {
-    let p = this.pods.get(sample.name);
-    if (!p) this.pods.set(sample.name, (p = { sample, first: sample.memoryBytes, history: new Ring(120) }));
-    p.sample = sample;
-    p.first ??= sample.memoryBytes;
-    if (sample.memoryBytes !== null) p.history.push(sample.memoryBytes);
+    this.pods.take(sample);
     this.record('pod', { ...sample });
     this.changed();
   }
   finish(): void {
     this.finished = true;
     this.changed();
+  }
+  /** The header record of events.ndjson: what a rebuild needs to start a store (render/replay.ts). */
+  recordRunHeader(tool: string): void {
+    this.record('run', { tool, params: this.params, modes: [...this.modes.values()].map((m) => ({ mode: m.facts.mode, expected: m.facts.expected })) });
+  }
+  recordOutcome(outcome: { exitCode: number; reason: string }): void {
+    this.record('outcome', { exit_code: outcome.exitCode, reason: outcome.reason });
   }
   togglePause(): void {
     this.paused = !this.paused;
@@ -245,11 +243,7 @@ export class RunStore {
     return [...this.m(mode).executions];
   }
   podMemoryTrend(): StallFacts['podMemoryTrend'] {
-    const MiB = 1024 * 1024;
-    const r1 = (n: number) => Math.round(n * 10) / 10;
-    return [...this.pods.values()]
-      .filter((p) => p.first !== null && p.sample.memoryBytes !== null)
-      .map((p) => ({ pod: p.sample.name, firstMiB: r1(p.first! / MiB), lastMiB: r1(p.sample.memoryBytes! / MiB), deltaMiB: r1((p.sample.memoryBytes! - p.first!) / MiB) }));
+    return this.pods.memoryTrend();
   }
   retriesPerNode(mode: Mode): Record<string, number> {
     return { ...this.m(mode).retriesPerNode };
@@ -264,12 +258,7 @@ export class RunStore {
   }
   /** Pods with their memory growth and peak, for the diagnosis. */
   podsWithGrowth() {
-    const MiB = 1024 * 1024;
-    return [...this.pods.values()].map((p) => {
-      const peak = Math.max(...p.history.toArray(), p.sample.memoryBytes ?? 0);
-      const growth = p.first !== null && p.sample.memoryBytes !== null ? Math.round((p.sample.memoryBytes - p.first) / MiB) : null;
-      return { ...p.sample, growthMiB: growth, peakMiB: peak ? Math.round(peak / MiB) : null };
-    });
+    return this.pods.withGrowth();
   }
 
   snapshot(): Snapshot {
@@ -280,7 +269,7 @@ export class RunStore {
       target: this.target,
       params: this.params,
       modes: [...this.modes.values()].map((s) => s.view()),
-      pods: [...this.pods.values()].map((p) => ({ ...p.sample, firstMemoryBytes: p.first, memoryHistory: p.history.toArray() })),
+      pods: this.pods.views(),
       podsNote: this.podsNote,
       logs: this.logs.last(100),
       logsNote: this.logsNote,
