@@ -20,6 +20,7 @@ export function Header({ snapshot, layout }: { snapshot: Snapshot; layout: Layou
         {p.seedRows} rows · {p.payloadKb} KB/item · batch {p.batchSize}×{p.maxBatches}
         {t.faults.length ? <Text color="yellow"> · FAULT {t.faults.join(', ')} (emulation)</Text> : null}
         {snapshot.paused ? <Text color="yellow"> · events PAUSED</Text> : null}
+        {t.playbookWarnings ? <Text color="yellow"> · ⚠ {t.playbookWarnings} playbook construct(s) this engine ignores (logs: l)</Text> : null}
       </Text>
       <Text wrap="truncate" color={snapshot.degraded ? 'yellow' : undefined} dimColor={!snapshot.degraded}>
         {snapshot.degraded ? `⚠ ${snapshot.degraded}` : phases}

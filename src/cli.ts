@@ -7,6 +7,7 @@ import { EXIT, LoadrunError, oneLine } from './errors.js';
 import { packageRoot } from './paths.js';
 import { redact } from './redact.js';
 import { DB_ROUTES, FAULT_PROFILES } from './sandbox/faults.js';
+import { checkPlaybookCommand } from './commands/check-playbook.js';
 import { cleanupCommand } from './commands/cleanup.js';
 import { diffCommand } from './commands/diff.js';
 import { reportCommand } from './commands/report.js';
@@ -152,6 +153,13 @@ function subcommands(program: Command): void {
       process.exitCode = await cleanupCommand(ids, opts);
     });
   for (const [flags, help] of SERVER_OPTS) cleanup.option(flags, help);
+  program
+    .command('check-playbook <file...>')
+    .description('name the constructs a playbook uses that the target engine ignores or lacks, with the line and the form that works')
+    .option('--engine <engine>', 'rust (default, what production runs) or python')
+    .action(async (files: string[], opts) => {
+      process.exitCode = await checkPlaybookCommand(files, opts);
+    });
   program
     .command('report <dir>')
     .description("rebuild summary.json, report.md and report.html from a run's events.ndjson")

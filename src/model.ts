@@ -236,6 +236,8 @@ export interface TargetInfo {
   portForward: string | null;
   rowsSource: string;
   faults: string[];
+  /** Constructs of the user's playbooks the server's engine ignores or lacks (check-playbook). */
+  playbookWarnings: number;
 }
 
 export interface Snapshot {

@@ -54,6 +54,14 @@ export function diagnosisLines(mode: string, d: Diagnosis | null, withAdvice = t
   return out;
 }
 
+/** A mode that "completed" with nothing stored or no request bytes: say what to look at. */
+export function hollowRunLines(modes: ModeView[], dialect: string, warnings: number): Line[] {
+  const hollow = modes.filter((m) => m.verdict === 'completed' && ((m.stats?.storedRows ?? 0) === 0 || (m.stats?.avgRequestBytes ?? 0) === 0));
+  if (!hollow.length) return [];
+  const engine = /python/.test(dialect) ? 'python' : 'rust';
+  return hollow.map((m) => line(`${m.mode} completed with ${m.stats?.storedRows ?? 0} rows stored and ${Math.round(m.stats?.avgRequestBytes ?? 0)} request bytes: the playbook may use constructs the ${engine} engine ignores${warnings ? ` (${warnings} found at register)` : ''} — noetl-loadrun check-playbook FILE --engine ${engine}`, 'warn'));
+}
+
 /** One mode's diff: its main line and a line per window with missing items. `label` names the mode. */
 export function modeDiffLines(label: string, diff: ModeDiff | null, budget: Budget, pending = 'not measured'): Line[] {
   if (!diff) return [line(`${label}: ${pending}`, 'dim')];

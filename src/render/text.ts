@@ -1,6 +1,6 @@
 // Plain-text views of a snapshot, shared by the headless renderer and the TUI's exit print.
 import type { ModeView, RunOutcome, Snapshot } from '../model.js';
-import { BUDGET, crossLines, diagnosisLines, diffSection, duration, plain, stallLines, SUMMARY_HEAD, summaryCells } from './lines.js';
+import { BUDGET, crossLines, diagnosisLines, diffSection, duration, hollowRunLines, plain, stallLines, SUMMARY_HEAD, summaryCells } from './lines.js';
 
 export const secs = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
 
@@ -41,6 +41,7 @@ export function finalText(snap: Snapshot, outcome: RunOutcome): string {
   const lines = ['', ...summaryTable(snap), ''];
   for (const m of snap.modes) if (m.stall) lines.push(...plain(stallLines(m.mode, m.stall)));
   for (const m of snap.modes) lines.push(...plain(diagnosisLines(m.mode, m.diagnosis)));
+  lines.push(...plain(hollowRunLines(snap.modes, snap.target.dialect, snap.target.playbookWarnings)));
   for (const m of snap.modes) if (m.error) lines.push(`${m.mode}: ${m.error}`);
   lines.push(...diffText(snap.modes.map((m) => ({ label: m.mode, diff: m.diff })), snap.cross), '');
   if (snap.reportDir) lines.push(`Report: ${snap.reportDir}`);

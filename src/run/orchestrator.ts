@@ -8,6 +8,7 @@ import type { Lifecycle } from '../lifecycle.js';
 import type { Mode, PhaseName, RunOutcome } from '../model.js';
 import { expectedRows } from '../diff/missing-items.js';
 import { BUNDLED, bundledFile } from '../paths.js';
+import { checkPlaybook, findingLine } from '../playbooks/check.js';
 import { EventFeed } from '../sources/event-feed.js';
 import type { TargetHooks } from '../targets/hooks.js';
 import { openTarget, type OpenedTarget } from '../targets/open.js';
@@ -152,7 +153,8 @@ export class Orchestrator {
     const bundled = (file: string, path: string) => ({ text: readFileSync(bundledFile(file), 'utf8'), path });
     const worker = c.workerFile ? readPlaybookFile(c.workerFile, '--worker-file') : bundled(BUNDLED.workerFile, BUNDLED.workerPath);
     const parent = c.playbookFile ? readPlaybookFile(c.playbookFile, '--playbook-file') : bundled(BUNDLED.parentFile, BUNDLED.parentPath);
-    for (const pb of [worker, parent]) {
+    for (const [pb, file] of [[worker, c.workerFile], [parent, c.playbookFile]] as const) {
+      if (file) this.warnConstructs(file, pb.text);
       const r = await client.register(pb.text);
       this.store.log('loadrun', 'info', `registered ${r.path} version ${r.version}`);
     }
@@ -166,6 +168,14 @@ export class Orchestrator {
   private async adopt(): Promise<void> {
     this.watched = await adoptExecutions(this.store, this.target!.rows, this.config.watch!);
     this.store.setPhase('register', 'running', 'watching executions started elsewhere');
+  }
+
+  /** A user's playbook checked against the server's engine before it is registered (check-playbook). */
+  private warnConstructs(file: string, text: string): void {
+    const engine = this.target!.client.dialect ?? 'rust';
+    const findings = checkPlaybook(text, engine);
+    for (const f of findings) this.store.log('loadrun', 'warn', `playbook: ${findingLine(file, f)}`);
+    if (findings.length) this.store.setTarget({ playbookWarnings: this.store.target.playbookWarnings + findings.length });
   }
 
   private async launchAndObserve(modes: Mode[]): Promise<void> {

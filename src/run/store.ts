@@ -36,7 +36,7 @@ export class RunStore {
   /** Known failure patterns seen in server, worker and sandbox logs (never the tool's own lines). */
   readonly logHits: Partial<Record<LogPatternId, LogHit>> = {};
   readonly startedAt = Date.now();
-  target: TargetInfo = { kind: 'sandbox', serverUrl: '', dialect: '?', portForward: null, rowsSource: '?', faults: [] };
+  target: TargetInfo = { kind: 'sandbox', serverUrl: '', dialect: '?', portForward: null, rowsSource: '?', faults: [], playbookWarnings: 0 };
 
   constructor(
     public params: RunParams & { preset: string | null },

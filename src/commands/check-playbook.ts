@@ -1,0 +1,24 @@
+// `noetl-loadrun check-playbook FILE... [--engine rust|python]`: each construct the target engine ignores
+// or lacks, with its line and the form that works. Exit 0 when clean, 1 with findings, 2 on bad input.
+import { readFileSync } from 'node:fs';
+import { EXIT, usageError } from '../errors.js';
+import { checkPlaybook, findingLine } from '../playbooks/check.js';
+import { parseDialect } from './run-config.js';
+
+export async function checkPlaybookCommand(files: string[], o: { engine?: string }): Promise<number> {
+  const engine = parseDialect(o.engine, '--engine') ?? 'rust';
+  let found = 0;
+  for (const file of files) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      throw usageError(`${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+    const findings = checkPlaybook(text, engine);
+    found += findings.length;
+    for (const f of findings) process.stdout.write(`${findingLine(file, f)}\n`);
+  }
+  process.stdout.write(found ? `${found} construct(s) the ${engine} engine ignores or lacks\n` : `no construct the ${engine} engine ignores or lacks\n`);
+  return found ? EXIT.BREACHED : EXIT.OK;
+}

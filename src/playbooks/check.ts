@@ -1,0 +1,73 @@
+// Constructs a playbook uses that the target engine ignores or lacks, with the line and the form that
+// works. The Rust stack's semantics are read from noetl/tools src/tools/http.rs and postgres.rs,
+// src/task_sequence.rs, noetl/worker src/executor/command.rs and the orchestrator (noetl-contract §6.6);
+// the legacy Python engine accepts all of these, so it has no findings here.
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
+import type { Dialect } from '../model.js';
+
+export interface Finding {
+  line: number;
+  id: string;
+  message: string;
+  fix: string;
+}
+
+interface Visit {
+  node: Node;
+  path: string[];
+}
+
+function* walk(node: unknown, path: string[] = []): Generator<Visit> {
+  const children: Array<[string, unknown]> = isMap(node)
+    ? node.items.map((pair) => [isScalar(pair.key) ? String(pair.key.value) : '?', pair.value])
+    : isSeq(node)
+      ? node.items.map((item, i) => [String(i), item])
+      : [];
+  for (const [key, child] of children) {
+    if (!child) continue;
+    yield { node: child as Node, path: [...path, key] };
+    yield* walk(child, [...path, key]);
+  }
+}
+
+const lineOf = (lc: LineCounter, n: Node) => lc.linePos(n.range?.[0] ?? 0).line;
+
+/** Names of loop steps (their results are lists on Rust, `{results, stats}` on Python). */
+function loopSteps(doc: ReturnType<typeof parseDocument>): string[] {
+  const wf = doc.get('workflow');
+  if (!isSeq(wf)) return [];
+  return wf.items.filter((s) => isMap(s) && s.has('loop')).map((s) => String((s as never as { get(k: string): unknown }).get('step')));
+}
+
+function templateFindings(text: string, line: number, loops: string[]): Finding[] {
+  const out: Finding[] = [];
+  if (/\.command_\d+\b/.test(text)) out.push({ line, id: 'postgres-command-n', message: 'reads command_N of a postgres result: the Rust postgres tool returns the last statement only, as {columns, rows, row_count}', fix: 'read <step>.rows (one statement per step)' });
+  if (/\bjob\.\w+/.test(text)) out.push({ line, id: 'job-namespace', message: 'uses the job namespace: there is none on Rust (it renders empty)', fix: 'use execution_id' });
+  for (const l of loops) {
+    if (new RegExp(`\\b${l}\\.(results|stats)\\b`).test(text)) out.push({ line, id: 'loop-dict-result', message: `reads ${l}.results/.stats: a Rust loop's result is the list of iteration results`, fix: `iterate ${l} itself (a list); count with | length` });
+  }
+  if (/output\.http\.status/.test(text)) out.push({ line, id: 'retry-http-status', message: 'a retry rule on output.http.status: Rust task-sequence policies see the tool envelope, so it never matches', fix: 'test the tool result status (result.status / status_code)' });
+  return out;
+}
+
+export function checkPlaybook(yamlText: string, engine: Dialect): Finding[] {
+  if (engine === 'python') return [];
+  const lc = new LineCounter();
+  const doc = parseDocument(yamlText, { lineCounter: lc });
+  const loops = loopSteps(doc);
+  const out: Finding[] = [];
+  for (const v of walk(doc.contents)) {
+    const key = v.path[v.path.length - 1];
+    if (key === 'kind' && isScalar(v.node) && v.node.value === 'http') {
+      const parent = doc.getIn(v.path.slice(0, -1));
+      const payload = isMap(parent) ? parent.items.find((pair) => isScalar(pair.key) && pair.key.value === 'payload') : undefined;
+      if (payload) out.push({ line: lineOf(lc, payload.key as Node), id: 'http-payload', message: 'an http tool with payload: the Rust http tool has no payload field, so no body is sent', fix: 'send the body as json: (or body: for text)' });
+    }
+    if (isScalar(v.node) && typeof v.node.value === 'string') out.push(...templateFindings(v.node.value, lineOf(lc, v.node), loops));
+  }
+  return out.sort((a, b) => a.line - b.line);
+}
+
+export function findingLine(file: string, f: Finding): string {
+  return `${file}:${f.line}: ${f.id}: ${f.message} — ${f.fix}`;
+}

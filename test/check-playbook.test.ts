@@ -1,0 +1,38 @@
+// check-playbook (issue 12): the constructs the Rust engine ignores or lacks (noetl-contract §6.6: noetl/tools
+// src/tools/http.rs has no payload field; postgres.rs returns the last statement; no job namespace in the
+// worker's template context; loop results are lists; retry policies see the tool envelope), named with
+// their line, on a purpose-made playbook; and the run's own check of a --playbook-file.
+import { mkdtempSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { BUNDLED, bundledFile } from '../src/paths.js';
+import { runCli, ROOT } from './helpers/cli.js';
+
+const PYTHON_ONLY = path.join(ROOT, 'test', 'playbooks', 'python-only-constructs.yaml');
+
+describe('check-playbook', () => {
+  it('names each Python-only construct with its line and the form that works', async () => {
+    const r = await runCli(['check-playbook', PYTHON_ONLY]);
+    expect(r.code).toBe(1);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines.slice(0, -1).map((l) => l.replace(/^.*python-only-constructs\.yaml:(\d+): ([a-z-]+):.*$/, '$1 $2'))).toEqual([
+      '17 postgres-command-n', '23 http-payload', '24 job-namespace', '28 retry-http-status', '36 loop-dict-result',
+    ]);
+    expect(r.stdout).toContain('send the body as json:');
+    expect(lines.at(-1)).toBe('5 construct(s) the rust engine ignores or lacks');
+    const py = await runCli(['check-playbook', PYTHON_ONLY, '--engine', 'python']);
+    expect(py.code).toBe(0);
+    expect(py.stdout).toContain('no construct the python engine ignores or lacks');
+    const bad = await runCli(['check-playbook', path.join(ROOT, 'nope.yaml')]);
+    expect(bad.code).toBe(2);
+  });
+
+  it('a run checks a --playbook-file against the server it targets and says so', async () => {
+    const dir = path.join(mkdtempSync(path.join(os.tmpdir(), 'loadrun-check-')), 'r');
+    const r = await runCli(['--playbook-file', bundledFile(BUNDLED.parentFile), '--seed-rows', '20', '--payload-kb', '2', '--batch-size', '10', '--max-batches', '2', '--no-tui', '--report-dir', dir]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/\[loadrun\] playbook: .*heavy_payload_parallel\.yaml:\d+: http-payload/);
+    expect(JSON.parse(readFileSync(path.join(dir, 'summary.json'), 'utf8')).target.playbookWarnings).toBeGreaterThan(0);
+  });
+});
