@@ -71,7 +71,7 @@ describe.skipIf(!HAS_KUBECTL)('cluster-only causes, real kubectl against the fak
     const logs = new LogFollower(k, 'server', 'app=noetl-server-rust', (l) => store.log(l.source, l.level, l.text));
     logs.start();
     try {
-      for (let i = 0; i < 50 && !store.logHits['pool-exhausted']; i++) await new Promise((r) => setTimeout(r, 100));
+      for (let i = 0; i < 50 && !store.logHits('direct_stress')['pool-exhausted']; i++) await new Promise((r) => setTimeout(r, 100));
     } finally {
       await logs.stop();
     }

@@ -18,7 +18,7 @@ export function evidenceOf(store: RunStore, mode: Mode, slow = false): Evidence 
     retriesPerNode: v.retriesPerNode,
     perNode: v.perNode,
     openExecutions: v.openExecutions,
-    logHits: store.logHits,
+    logHits: store.logHits(mode),
     pods: store.podsWithGrowth(),
   };
 }

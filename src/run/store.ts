@@ -33,8 +33,11 @@ export class RunStore {
   private reportDir: string | null = null;
   private readonly checks: Check[] = [];
   paused = false;
-  /** Known failure patterns seen in server, worker and sandbox logs (never the tool's own lines). */
-  readonly logHits: Partial<Record<LogPatternId, LogHit>> = {};
+  /**
+   * Known failure patterns seen in server, worker and sandbox logs (never the tool's own lines), per mode
+   * when the line names one of the mode's steps, else under '*' (it may concern either).
+   */
+  private readonly hits = new Map<string, Partial<Record<LogPatternId, LogHit>>>();
   readonly startedAt = Date.now();
   target: TargetInfo = { kind: 'sandbox', serverUrl: '', dialect: '?', portForward: null, rowsSource: '?', faults: [], playbookWarnings: 0 };
 
@@ -112,15 +115,27 @@ export class RunStore {
   }
   log(source: string, level: LogLine['level'], text: string): void {
     this.logs.push({ seq: this.logs.total + 1, t: Date.now(), source, level, text });
-    if (!OWN_SOURCES.has(source)) {
-      for (const p of LOG_PATTERNS) {
-        if (!p.re.test(text)) continue;
-        const h = (this.logHits[p.id] ??= { count: 0, example: `[${source}] ${text.slice(0, 200)}` });
-        h.count++;
-      }
-    }
+    if (!OWN_SOURCES.has(source)) this.matchPatterns(source, text);
     this.record('log', { source, level, text });
     this.changed();
+  }
+  private matchPatterns(source: string, text: string): void {
+    const matched = LOG_PATTERNS.filter((p) => p.re.test(text));
+    if (!matched.length) return;
+    const owners = [...this.modes.values()].filter((s) => Object.keys(s.perNode).some((n) => text.includes(n))).map((s) => s.facts.mode as string);
+    for (const key of owners.length ? owners : ['*']) {
+      const hits = this.hits.get(key) ?? {};
+      this.hits.set(key, hits);
+      for (const p of matched) (hits[p.id] ??= { count: 0, example: `[${source}] ${text.slice(0, 200)}` }).count++;
+    }
+  }
+  /** The pattern hits that may concern a mode: its own and the ones naming no step. */
+  logHits(mode: Mode): Partial<Record<LogPatternId, LogHit>> {
+    const out: Partial<Record<LogPatternId, LogHit>> = { ...this.hits.get('*') };
+    for (const [id, h] of Object.entries(this.hits.get(mode) ?? {}) as Array<[LogPatternId, LogHit]>) {
+      out[id] = out[id] ? { count: out[id]!.count + h.count, example: h.example } : h;
+    }
+    return out;
   }
   recordPod(sample: PodSample): void {
     this.pods.take(sample);
