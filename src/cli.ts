@@ -10,6 +10,7 @@ import { DB_ROUTES, FAULT_PROFILES } from './sandbox/faults.js';
 import { checkPlaybookCommand } from './commands/check-playbook.js';
 import { cleanupCommand } from './commands/cleanup.js';
 import { diffCommand } from './commands/diff.js';
+import { replayCommand } from './commands/replay.js';
 import { reportCommand } from './commands/report.js';
 import { runCommand } from './commands/run.js';
 import { assertId } from './noetl/client.js';
@@ -159,6 +160,13 @@ function subcommands(program: Command): void {
     .option('--engine <engine>', 'rust (default, what production runs) or python')
     .action(async (files: string[], opts) => {
       process.exitCode = await checkPlaybookCommand(files, opts);
+    });
+  program
+    .command('replay <dir>')
+    .description("play a recorded run back: with --no-tui, the summary and the diff the original printed")
+    .option('--no-tui', 'headless (the TUI playback is not built yet)')
+    .action(async (dir: string, opts) => {
+      process.exitCode = await replayCommand(dir, opts);
     });
   program
     .command('report <dir>')

@@ -1,7 +1,7 @@
 // Install anywhere (issue 16): a clone in a folder the postgres user cannot traverse (a `mktemp -d`,
 // mode 0700, as root) runs `npm ci` and a headless sandbox run to exit 0; `npm pack` builds dist/ and a
 // package whose installed bin answers --version and --help and runs the same smoke from an empty folder.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,9 +12,20 @@ import { leftovers, ProcessScope } from './helpers/scope.js';
 const SMOKE = ['--no-tui', '--seed-rows', '40', '--payload-kb', '4', '--batch-size', '10', '--max-batches', '4'];
 const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
 
-function sh(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env, timeoutMs = 240_000) {
-  const r = spawnSync(cmd, args, { cwd, env: { ...env, CI: 'true' }, encoding: 'utf8', timeout: timeoutMs });
-  return { code: r.status, out: `${r.stdout ?? ''}${r.stderr ?? ''}` };
+/** A command run asynchronously: a long synchronous spawn would block the test worker's event loop, and
+ * vitest's worker RPC times out after 60 s of that. */
+function sh(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env, timeoutMs = 240_000): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd, env: { ...env, CI: 'true' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, out });
+    });
+  });
 }
 
 describe('installed anywhere', () => {
@@ -26,9 +37,9 @@ describe('installed anywhere', () => {
     expect(statSync(clone).mode & 0o777).toBe(0o700);
     const files = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: ROOT, encoding: 'utf8' }).split('\0').filter(Boolean);
     for (const f of files) cpSync(path.join(ROOT, f), path.join(clone, f), { force: true });
-    const ci = sh('npm', ['ci', '--no-audit', '--no-fund', '--prefer-offline'], clone);
+    const ci = await sh('npm', ['ci', '--no-audit', '--no-fund', '--prefer-offline'], clone);
     expect(ci.code, ci.out).toBe(0);
-    const run = sh(process.execPath, ['bin/noetl-loadrun.js', ...SMOKE, '--report-dir', path.join(clone, 'r')], clone, scope.env());
+    const run = await sh(process.execPath, ['bin/noetl-loadrun.js', ...SMOKE, '--report-dir', path.join(clone, 'r')], clone, scope.env());
     expect(run.code, run.out).toBe(0);
     expect(run.out).toContain('Result: exit 0');
     expect(await leftovers(scope)).toEqual([]);
@@ -36,7 +47,7 @@ describe('installed anywhere', () => {
 
   it('packs (building dist/) into a tarball whose bin works from an empty folder', async () => {
     const dest = mkdtempSync(path.join(os.tmpdir(), 'loadrun-pack-'));
-    const pack = sh('npm', ['pack', '--pack-destination', dest], clone);
+    const pack = await sh('npm', ['pack', '--pack-destination', dest], clone);
     expect(pack.code, pack.out).toBe(0);
     const tgz = readdirSync(dest).find((f) => f.endsWith('.tgz'))!;
     expect(tgz).toBe(`noetl-loadrun-${pkg.version}.tgz`);
@@ -45,13 +56,13 @@ describe('installed anywhere', () => {
     expect(listing).toContain('package/src/sandbox/python_worker.py');
     expect(listing).not.toContain('package/test/');
     const home = mkdtempSync(path.join(os.tmpdir(), 'loadrun-inst-'));
-    const inst = sh('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', path.join(dest, tgz)], home);
+    const inst = await sh('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', path.join(dest, tgz)], home);
     expect(inst.code, inst.out).toBe(0);
     expect(readdirSync(path.join(home, 'node_modules'))).not.toContain('tsx'); // a dev dependency only
     const bin = path.join(home, 'node_modules', '.bin', 'noetl-loadrun');
-    expect(sh(bin, ['--version'], home).out.trim()).toBe(pkg.version);
-    expect(sh(bin, ['--help'], home).out).toContain('Usage: noetl-loadrun');
-    const run = sh(bin, [...SMOKE, '--report-dir', path.join(home, 'r')], home, scope.env());
+    expect((await sh(bin, ['--version'], home)).out.trim()).toBe(pkg.version);
+    expect((await sh(bin, ['--help'], home)).out).toContain('Usage: noetl-loadrun');
+    const run = await sh(bin, [...SMOKE, '--report-dir', path.join(home, 'r')], home, scope.env());
     expect(run.code, run.out).toBe(0);
     expect(await leftovers(scope)).toEqual([]);
   });

@@ -1,7 +1,7 @@
 // report.html of a real sandbox run, opened in headless Chromium with the network blocked (issue 14): no
 // console error, both modes' series have points, the item strip shows the missing ids of a
 // legacy-loop-state run, and a screenshot is kept under test-results/.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,6 +17,7 @@ describe.skipIf(!CHROMIUM)('report.html in headless Chromium', () => {
     dir = path.join(mkdtempSync(path.join(os.tmpdir(), 'loadrun-html-')), 'r');
     const r = await runCli(['--seed-rows', '80', '--payload-kb', '128', '--batch-size', '20', '--max-batches', '4', '--sandbox-fault', 'legacy-loop-state', '--loop-state-cap-bytes', '131072', '--stall-seconds', '5', '--no-tui', '--report-dir', dir]);
     expect(r.code, r.stdout + r.stderr).toBe(1);
+    writeFileSync(path.join(dir, 'printed.txt'), r.stdout);
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'] });
   });
   afterAll(async () => browser?.close());
@@ -60,6 +61,16 @@ describe.skipIf(!CHROMIUM)('report.html in headless Chromium', () => {
     mkdirSync(path.join(ROOT, 'test-results'), { recursive: true });
     await page.screenshot({ path: path.join(ROOT, 'test-results', 'report-html.png'), fullPage: true });
     expect(existsSync(path.join(ROOT, 'test-results', 'report-html.png'))).toBe(true);
+  });
+
+  it('replay --no-tui prints the summary and diff the original printed', async () => {
+    const r = await runCli(['replay', dir, '--no-tui']);
+    expect(r.code, r.stderr).toBe(0);
+    const original = readFileSync(path.join(dir, 'printed.txt'), 'utf8');
+    const section = (t: string) => t.slice(t.indexOf('mode  '), t.indexOf('Report:')).replace(/\n.*seconds.*\n/, '\n').split('\n').map((l) => l.replace(/\s+[\d.]+$/, '')).join('\n');
+    expect(section(original)).toContain('Missing items:');
+    expect(section(r.stdout)).toBe(section(original));
+    expect(r.stdout).toMatch(/Result: exit 1 — direct_stress STALLED/);
   });
 
   it('report <dir> rebuilds the same summary from events.ndjson', async () => {
