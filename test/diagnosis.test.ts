@@ -59,24 +59,36 @@ describe.skipIf(!HAS_KUBECTL)('cluster-only causes, real kubectl against the fak
   let api: Awaited<ReturnType<typeof startFakeKubeApi>>;
   afterAll(async () => api?.close());
 
-  it('reads an OOMKilled pod, a NATS max-payload line and a pool-exhausted line into causes', async () => {
+  it('reads an OOMKilled pod, namespace warning events, previous logs, NATS max-payload and pool-exhausted lines into causes', async () => {
     const cluster = DEFAULT_CLUSTER();
     cluster.pods[1] = { ...cluster.pods[1], restarts: 3, lastReason: 'OOMKilled' };
+    cluster.pods[2] = { ...cluster.pods[2], restarts: 1, lastReason: 'Error', previousLogs: ['INFO worker ready', 'FATAL sqlx: too many connections for role "demo"'] };
+    cluster.events = [
+      { type: 'Warning', reason: 'BackOff', message: 'Back-off restarting failed container main in pod noetl-worker-rust-7c9d4-fghij', pod: 'noetl-worker-rust-7c9d4-fghij', count: 4 },
+      { type: 'Warning', reason: 'FailedScheduling', message: '0/3 nodes are available: 3 Insufficient memory.', pod: 'noetl-worker-rust-7c9d4-zzzzz', count: 1 },
+      { type: 'Normal', reason: 'Pulled', message: 'Container image already present', pod: 'noetl-worker-rust-7c9d4-abcde', count: 1 },
+    ];
     cluster.pods[0] = { ...cluster.pods[0], logs: ['INFO server started', 'ERROR publish failed: nats: maximum payload exceeded', 'ERROR sqlx: connection pool exhausted (timed out)'] };
     api = await startFakeKubeApi(cluster);
     const k = new Kubectl({ kubeconfig: api.kubeconfig, namespace: 'noetl', requestTimeoutSeconds: 5 });
     const store = new RunStore({ seedRows: 100, payloadKb: 256, batchSize: 40, maxBatches: 6, preset: null }, [{ mode: 'direct_stress', expected: 100 }]);
     store.markLaunched('direct_stress', '583461712347136001');
-    for (const p of await new KubectlTop(k, [{ role: 'server', selector: 'app=noetl-server-rust' }, { role: 'worker', selector: 'component=worker' }], 1000).sample()) store.recordPod(p);
-    const logs = new LogFollower(k, 'server', 'app=noetl-server-rust', (l) => store.log(l.source, l.level, l.text));
-    logs.start();
+    const top = new KubectlTop(k, [{ role: 'server', selector: 'app=noetl-server-rust' }, { role: 'worker', selector: 'component=worker' }], 1000, (source, level, text) => store.log(source, level, text));
+    for (const p of await top.sample()) store.recordPod(p);
+    await top.sample(); // a second sample reports nothing twice
+    const logs = store.snapshot().logs;
+    expect(logs.filter((l) => l.source === 'k8s-events').map((l) => l.text.split(' ')[0])).toEqual(['BackOff', 'FailedScheduling']);
+    expect(logs.filter((l) => l.source === 'worker-previous').map((l) => l.text)).toEqual(['noetl-worker-rust-7c9d4-fghij: INFO worker ready', 'noetl-worker-rust-7c9d4-fghij: FATAL sqlx: too many connections for role "demo"']);
+    const follower = new LogFollower(k, 'server', 'app=noetl-server-rust', (l) => store.log(l.source, l.level, l.text));
+    follower.start();
     try {
-      for (let i = 0; i < 50 && !store.logHits('direct_stress')['pool-exhausted']; i++) await new Promise((r) => setTimeout(r, 100));
+      for (let i = 0; i < 50 && !store.logHits('direct_stress')['nats-max-payload']; i++) await new Promise((r) => setTimeout(r, 100));
     } finally {
-      await logs.stop();
+      await follower.stop();
     }
     const d = diagnose(evidenceOf(store, 'direct_stress'));
-    expect(d.causes.map((c) => c.id)).toEqual(expect.arrayContaining(['oom-killed', 'nats-max-payload', 'pool-exhausted']));
+    expect(d.causes.map((c) => c.id)).toEqual(expect.arrayContaining(['oom-killed', 'nats-max-payload', 'pool-exhausted', 'crash-loop', 'unschedulable', 'worker-lost']));
+    expect(d.causes.find((c) => c.id === 'pool-exhausted')!.evidence.join(' ')).toMatch(/pool exhausted|too many connections/);
     expect(d.causes.find((c) => c.id === 'oom-killed')!.evidence[0]).toMatch(/pod noetl-worker-rust-7c9d4-abcde: last state OOMKilled, 3 restart\(s\)/);
     expect(d.causes.find((c) => c.id === 'nats-max-payload')!.evidence[0]).toContain('maximum payload exceeded');
   });

@@ -114,6 +114,8 @@ export const RULES: Rule[] = [
       return { confidence: 'high', evidence: starved.map(([n, c]) => `${n}: ${c.issued} issued, ${c.claimed} claimed, ${c.started} started, ${c.completed} completed`) };
     },
   },
+  logRule('crash-loop', 'a container keeps crashing and is restarted with back-off (CrashLoopBackOff)', [ADVICE.previousLogs, ADVICE.workers], 'crash-loop'),
+  logRule('unschedulable', 'pods cannot be scheduled: the cluster lacks CPU or memory for them', ['Free or add capacity, or lower the pods\' requests (kubectl describe pod)', ADVICE.chunkParallelism], 'unschedulable'),
   logRule('timeouts', 'calls time out', ['Check the slow dependency named in the log line', ADVICE.workerInFlight], 'timeout', 'medium'),
   {
     id: 'memory-growth',

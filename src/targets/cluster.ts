@@ -99,7 +99,7 @@ export async function attachCluster(o: AttachOptions): Promise<Attached> {
   const pgUrl = o.pgUrl ? await reach(o.pgUrl) : undefined;
   const roles = [{ role: 'server', selector: facts.serverSelector }, { role: 'worker', selector: facts.workerSelector }];
   if (facts.systemWorkerSelector) roles.push({ role: 'system-worker', selector: facts.systemWorkerSelector });
-  const pods = new KubectlTop(k, roles, kc.topIntervalMs);
+  const pods = new KubectlTop(k, roles, kc.topIntervalMs, (source, level, text) => o.hooks.log(source, level, text));
   for (const [source, selector] of [['server', facts.serverSelector], ['worker', facts.workerSelector]] as const) {
     const f = new LogFollower(k, source, selector, (l) => o.hooks.log(l.source, l.level, l.text));
     f.start();

@@ -14,6 +14,15 @@ export interface FakePod {
   logs: string[]; // plain lines; timestamps are added
   restarts?: number;
   lastReason?: string; // e.g. OOMKilled: the last container's termination reason
+  previousLogs?: string[]; // what `kubectl logs --previous` shows
+}
+
+export interface FakeEvent {
+  type: 'Normal' | 'Warning';
+  reason: string;
+  message: string;
+  pod: string;
+  count: number;
 }
 
 export interface FakeCluster {
@@ -21,6 +30,7 @@ export interface FakeCluster {
   services: Array<{ name: string; ports: number[] }>;
   pods: FakePod[];
   metrics: boolean;
+  events?: FakeEvent[];
   /** While following, a new log line per pod every this many ms (0: none). */
   followEveryMs: number;
 }
@@ -91,6 +101,7 @@ export async function startFakeKubeApi(cluster: FakeCluster = DEFAULT_CLUSTER())
           { name: 'pods', singularName: 'pod', namespaced: true, kind: 'Pod', verbs: ['get', 'list'], shortNames: ['po'] },
           { name: 'pods/log', singularName: '', namespaced: true, kind: 'Pod', verbs: ['get'] },
           { name: 'services', singularName: 'service', namespaced: true, kind: 'Service', verbs: ['get', 'list'], shortNames: ['svc'] },
+          { name: 'events', singularName: 'event', namespaced: true, kind: 'Event', verbs: ['get', 'list'], shortNames: ['ev'] },
         ],
       });
     }
@@ -115,9 +126,21 @@ export async function startFakeKubeApi(cluster: FakeCluster = DEFAULT_CLUSTER())
       const pod = cluster.pods.find((x) => x.name === m![2]);
       return pod ? json(200, podObject(m[1], pod)) : notFound('pods', m[2]);
     }
+    if ((m = /^\/api\/v1\/namespaces\/([^/]+)\/events$/.exec(p))) {
+      const items = (m[1] === 'noetl' ? (cluster.events ?? []) : []).map((e, i) => ({
+        apiVersion: 'v1', kind: 'Event', metadata: { name: `${e.pod}.${i}`, namespace: m![1], uid: `ev-${i}` }, type: e.type, reason: e.reason, message: e.message, count: e.count,
+        involvedObject: { kind: 'Pod', name: e.pod, namespace: m![1] }, firstTimestamp: '2026-11-27T10:00:00Z', lastTimestamp: '2026-11-27T10:05:00Z',
+      }));
+      return json(200, { apiVersion: 'v1', kind: 'EventList', metadata: { resourceVersion: '1' }, items });
+    }
     if ((m = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/log$/.exec(p))) {
       const pod = cluster.pods.find((x) => x.name === m![2]);
       if (!pod) return notFound('pods', m[2]);
+      if (url.searchParams.get('previous') === 'true') {
+        if (!pod.previousLogs) return json(400, { kind: 'Status', apiVersion: 'v1', status: 'Failure', message: `previous terminated container "main" in pod "${pod.name}" not found`, reason: 'BadRequest', code: 400 });
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        return res.end(pod.previousLogs.map((l) => `${l}\n`).join(''));
+      }
       res.writeHead(200, { 'content-type': 'text/plain' });
       const ts = url.searchParams.get('timestamps') === 'true';
       const since = url.searchParams.get('sinceTime');

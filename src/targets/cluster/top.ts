@@ -63,12 +63,44 @@ export interface Selector {
   selector: string;
 }
 
+interface EventList {
+  items?: Array<{ metadata?: { uid?: string }; type?: string; reason?: string; message?: string; count?: number; involvedObject?: { name?: string } }>;
+}
+
+export type OnClusterLog = (source: string, level: 'info' | 'warn' | 'error', text: string) => void;
+
 export class KubectlTop implements PodsSource {
+  /** Restart counts whose previous logs were read already, and warning events already reported. */
+  private readonly previousRead = new Map<string, number>();
+  private readonly eventsSeen = new Map<string, number>();
+
   constructor(
     private readonly k: Kubectl,
     private readonly selectors: Selector[],
     readonly intervalMs: number,
+    /** Evidence for the diagnosis: the namespace's warning events, and a restarted pod's previous logs. */
+    private readonly onLog: OnClusterLog = () => {},
   ) {}
+
+  /** Warning events of the namespace (kubectl get events), each reported once per new occurrence. */
+  private async warningEvents(): Promise<void> {
+    const list = await this.k.json<EventList>(['get', 'events', '-o', 'json']).catch(() => ({}) as EventList);
+    for (const e of list.items ?? []) {
+      if (e.type !== 'Warning') continue;
+      const key = e.metadata?.uid ?? `${e.involvedObject?.name}/${e.reason}`;
+      if ((this.eventsSeen.get(key) ?? 0) >= (e.count ?? 1)) continue;
+      this.eventsSeen.set(key, e.count ?? 1);
+      this.onLog('k8s-events', 'warn', `${e.reason} ${e.involvedObject?.name ?? ''} (${e.count ?? 1}×): ${e.message ?? ''}`);
+    }
+  }
+
+  /** After a container restart: what the crashed container wrote (kubectl logs --previous). */
+  private async previousLogs(pod: string, role: string, restarts: number): Promise<void> {
+    if (restarts <= (this.previousRead.get(pod) ?? 0)) return;
+    this.previousRead.set(pod, restarts);
+    const text = await this.k.run(['logs', pod, '--previous', '--tail', '200']).catch(() => '');
+    for (const line of text.split('\n').filter((l) => l.trim())) this.onLog(`${role}-previous`, /error|panic|fatal/i.test(line) ? 'error' : 'info', `${pod}: ${line}`);
+  }
 
   async sample(): Promise<PodSample[]> {
     const out: PodSample[] = [];
@@ -89,9 +121,12 @@ export class KubectlTop implements PodsSource {
       for (const p of parseTop(text, s.role)) {
         if (seen.has(p.name)) continue;
         seen.add(p.name);
-        out.push({ ...p, ...states.get(p.name) });
+        const state = states.get(p.name);
+        out.push({ ...p, ...state });
+        if (state?.restarts) await this.previousLogs(p.name, s.role, state.restarts);
       }
     }
+    await this.warningEvents();
     return out;
   }
 }
