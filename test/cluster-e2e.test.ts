@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, runCli, type CliResult } from './helpers/cli.js';
 import { ProcessScope } from './helpers/scope.js';
 import { sandbox, type TestSandbox } from './helpers/sandbox.js';
-import { startFakeKubeApi } from './fakes/kube-api.js';
+import { DEFAULT_CLUSTER, startFakeKubeApi } from './fakes/kube-api.js';
 import { HAS_KUBECTL } from './helpers/kubectl.js';
 
 const FAKE_KUBECTL = path.join(ROOT, 'test', 'fakes', 'kubectl-fake-pf.mjs');
@@ -25,7 +25,10 @@ describe.skipIf(!HAS_KUBECTL)('--target cluster through a fake port-forward', ()
 
   const scope = new ProcessScope('cluster-e2e');
   beforeAll(async () => {
-    api = await startFakeKubeApi();
+    // Production labels (noetl-contract §6.5): the embedded server StatefulSet, and Postgres beside NoETL.
+    const fake = DEFAULT_CLUSTER();
+    fake.pods[0] = { ...fake.pods[0], name: 'noetl-server-rust-embedded-0', labels: { app: 'noetl-server-rust-embedded', component: 'server', runtime: 'rust' } };
+    api = await startFakeKubeApi(fake);
     // Latency keeps the run going well past the moment the forward is killed, however loaded the machine.
     sb = await sandbox({ faults: ['latency'], extraArgs: ['--latency-ms', '1000'] });
     dir = mkdtempSync(path.join(os.tmpdir(), 'loadrun-cluster-'));
@@ -59,7 +62,7 @@ describe.skipIf(!HAS_KUBECTL)('--target cluster through a fake port-forward', ()
 
   it('passes the cluster preflight with a verdict per check', () => {
     expect(cluster.stderr).toBe('');
-    for (const check of ['kubectl on PATH', 'kube context: fake', 'cluster answers', 'namespace: noetl', 'NoETL service: svc/noetl:8082', 'server pods: 1 with app=noetl-server-rust', 'worker pods: 2 with component=worker', 'port-forward: http://127.0.0.1:', 'API healthy: rust dialect']) {
+    for (const check of ['kubectl on PATH', 'kube context: fake', 'cluster answers', 'namespace: noetl', 'NoETL service: svc/noetl:8082', 'server pods: 1 with app=noetl-server-rust-embedded', 'worker pods: 2 with component=worker', 'port-forward: http://127.0.0.1:', 'API healthy: rust dialect']) {
       expect(cluster.stdout).toContain(`✓ ${check}`);
     }
   });
@@ -83,7 +86,7 @@ describe.skipIf(!HAS_KUBECTL)('--target cluster through a fake port-forward', ()
     // Rows from the data database of the pg_k8s credential (here the sandbox's demo_noetl, reached directly).
     expect(summary.target.kind).toBe('cluster');
     expect(summary.target.rowsSource).toMatch(/^demo_noetl on 127\.0\.0\.1:\d+ \(credential pg_k8s\)$/);
-    expect(summary.pods.map((p: { name: string; role: string }) => `${p.role}:${p.name}`)).toEqual(expect.arrayContaining(['server:noetl-server-rust-6d5f8-x2x9q', 'worker:noetl-worker-rust-7c9d4-abcde']));
+    expect(summary.pods.map((p: { name: string; role: string }) => `${p.role}:${p.name}`)).toEqual(expect.arrayContaining(['server:noetl-server-rust-embedded-0', 'worker:noetl-worker-rust-7c9d4-abcde', 'postgres:postgres-0']));
     const events = readFileSync(path.join(dir, 'cluster', 'events.ndjson'), 'utf8');
     expect(events).toContain('ERROR event write failed: timeout');
     expect(summary.preflight_checks.length).toBeGreaterThanOrEqual(9);

@@ -9,7 +9,7 @@ import { Kubectl } from './cluster/kubectl.js';
 import { LogFollower } from './cluster/logs.js';
 import { PortForward } from './cluster/port-forward.js';
 import { clusterPreflight } from './cluster/preflight.js';
-import { KubectlTop } from './cluster/top.js';
+import { KubectlTop, type Selector } from './cluster/top.js';
 import type { TargetHooks } from './hooks.js';
 
 export interface AttachOptions {
@@ -90,6 +90,16 @@ function postgresForwarder(k: Kubectl, o: AttachOptions): (url: string) => Promi
   };
 }
 
+/** Postgres and NATS beside NoETL (noetl-contract §3: namespaces postgres and nats), when they exist. */
+async function neighbours(k: Kubectl): Promise<Selector[]> {
+  const out: Selector[] = [];
+  for (const ns of ['postgres', 'nats']) {
+    const exists = await k.json(['get', 'namespace', ns], { namespaced: false }).then(() => true, () => false);
+    if (exists) out.push({ role: ns, selector: '', namespace: ns });
+  }
+  return out;
+}
+
 export async function attachCluster(o: AttachOptions): Promise<Attached> {
   const kc = o.kube;
   const k = new Kubectl({ bin: kc.bin, context: kc.context, namespace: kc.namespace, kubeconfig: kc.kubeconfig, requestTimeoutSeconds: Math.ceil(o.requestTimeoutMs / 1000) });
@@ -97,8 +107,9 @@ export async function attachCluster(o: AttachOptions): Promise<Attached> {
   const forward = await forwardServer(k, o, facts.serviceResource, facts.servicePort);
   const reach = postgresForwarder(k, o);
   const pgUrl = o.pgUrl ? await reach(o.pgUrl) : undefined;
-  const roles = [{ role: 'server', selector: facts.serverSelector }, { role: 'worker', selector: facts.workerSelector }];
+  const roles: Selector[] = [{ role: 'server', selector: facts.serverSelector }, { role: 'worker', selector: facts.workerSelector }];
   if (facts.systemWorkerSelector) roles.push({ role: 'system-worker', selector: facts.systemWorkerSelector });
+  roles.push(...(await neighbours(k)));
   const pods = new KubectlTop(k, roles, kc.topIntervalMs, (source, level, text) => o.hooks.log(source, level, text));
   for (const [source, selector] of [['server', facts.serverSelector], ['worker', facts.workerSelector]] as const) {
     const f = new LogFollower(k, source, selector, (l) => o.hooks.log(l.source, l.level, l.text));

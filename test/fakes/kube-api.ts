@@ -8,6 +8,8 @@ import path from 'node:path';
 
 export interface FakePod {
   name: string;
+  /** Default: noetl. */
+  namespace?: string;
   labels: Record<string, string>;
   cpu: string; // e.g. 1200m
   memory: string; // e.g. 1843Mi
@@ -36,12 +38,13 @@ export interface FakeCluster {
 }
 
 export const DEFAULT_CLUSTER = (): FakeCluster => ({
-  namespaces: ['default', 'noetl'],
+  namespaces: ['default', 'noetl', 'postgres'],
   services: [{ name: 'noetl', ports: [8082] }],
   pods: [
     { name: 'noetl-server-rust-6d5f8-x2x9q', labels: { app: 'noetl-server-rust', component: 'server', runtime: 'rust' }, cpu: '1200m', memory: '1843Mi', logs: ['INFO server started', 'WARN retry 1/3 for command 42', 'ERROR event write failed: timeout'] },
     { name: 'noetl-worker-rust-7c9d4-abcde', labels: { app: 'noetl-worker-rust', component: 'worker', runtime: 'rust' }, cpu: '250m', memory: '512Mi', logs: ['INFO worker ready'] },
     { name: 'noetl-worker-rust-7c9d4-fghij', labels: { app: 'noetl-worker-rust', component: 'worker', runtime: 'rust' }, cpu: '1', memory: '1Gi', logs: ['INFO worker ready'] },
+    { name: 'postgres-0', namespace: 'postgres', labels: { app: 'postgres' }, cpu: '300m', memory: '700Mi', logs: [] },
   ],
   metrics: true,
   followEveryMs: 0,
@@ -119,7 +122,7 @@ export async function startFakeKubeApi(cluster: FakeCluster = DEFAULT_CLUSTER())
       return json(200, { apiVersion: 'v1', kind: 'Service', metadata: { name: svc.name, namespace: m[1] }, spec: { type: 'ClusterIP', ports: svc.ports.map((port) => ({ name: 'http', port, protocol: 'TCP', targetPort: port })) } });
     }
     if ((m = /^\/api\/v1\/namespaces\/([^/]+)\/pods$/.exec(p))) {
-      const items = m[1] === 'noetl' ? cluster.pods.filter((x) => matches(x.labels, url.searchParams.get('labelSelector'))).map((x) => podObject(m![1], x)) : [];
+      const items = cluster.pods.filter((x) => (x.namespace ?? 'noetl') === m![1] && matches(x.labels, url.searchParams.get('labelSelector'))).map((x) => podObject(m![1], x));
       return json(200, { apiVersion: 'v1', kind: 'PodList', metadata: { resourceVersion: '1' }, items });
     }
     if ((m = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)$/.exec(p))) {
@@ -169,7 +172,7 @@ export async function startFakeKubeApi(cluster: FakeCluster = DEFAULT_CLUSTER())
     if ((m = /^\/apis\/metrics\.k8s\.io\/v1beta1\/namespaces\/([^/]+)\/pods$/.exec(p))) {
       if (!cluster.metrics) return notFound('podmetrics', '');
       const items = cluster.pods
-        .filter((x) => m![1] === 'noetl' && matches(x.labels, url.searchParams.get('labelSelector')))
+        .filter((x) => (x.namespace ?? 'noetl') === m![1] && matches(x.labels, url.searchParams.get('labelSelector')))
         .map((x) => ({ metadata: { name: x.name, namespace: m![1], labels: x.labels }, timestamp: new Date().toISOString(), window: '15s', containers: [{ name: 'main', usage: { cpu: x.cpu, memory: x.memory } }] }));
       return json(200, { kind: 'PodMetricsList', apiVersion: 'metrics.k8s.io/v1beta1', metadata: {}, items });
     }

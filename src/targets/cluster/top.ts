@@ -60,7 +60,10 @@ export function parsePodStates(list: PodList): Map<string, { restarts: number; l
 
 export interface Selector {
   role: string;
+  /** A label selector; empty for every pod of the namespace. */
   selector: string;
+  /** Another namespace than NoETL's (Postgres, NATS). */
+  namespace?: string;
 }
 
 interface EventList {
@@ -82,6 +85,10 @@ export class KubectlTop implements PodsSource {
     private readonly onLog: OnClusterLog = () => {},
   ) {}
 
+  private where(s: Selector): string[] {
+    return s.namespace ? ['-n', s.namespace] : [];
+  }
+
   /** Warning events of the namespace (kubectl get events), each reported once per new occurrence. */
   private async warningEvents(): Promise<void> {
     const list = await this.k.json<EventList>(['get', 'events', '-o', 'json']).catch(() => ({}) as EventList);
@@ -95,11 +102,11 @@ export class KubectlTop implements PodsSource {
   }
 
   /** After a container restart: what the crashed container wrote (kubectl logs --previous). */
-  private async previousLogs(pod: string, role: string, restarts: number): Promise<void> {
+  private async previousLogs(pod: string, s: Selector, restarts: number): Promise<void> {
     if (restarts <= (this.previousRead.get(pod) ?? 0)) return;
     this.previousRead.set(pod, restarts);
-    const text = await this.k.run(['logs', pod, '--previous', '--tail', '200']).catch(() => '');
-    for (const line of text.split('\n').filter((l) => l.trim())) this.onLog(`${role}-previous`, /error|panic|fatal/i.test(line) ? 'error' : 'info', `${pod}: ${line}`);
+    const text = await this.k.run([...this.where(s), 'logs', pod, '--previous', '--tail', '200'], { namespaced: !s.namespace }).catch(() => '');
+    for (const line of text.split('\n').filter((l) => l.trim())) this.onLog(`${s.role}-previous`, /error|panic|fatal/i.test(line) ? 'error' : 'info', `${pod}: ${line}`);
   }
 
   async sample(): Promise<PodSample[]> {
@@ -108,7 +115,7 @@ export class KubectlTop implements PodsSource {
     for (const s of this.selectors) {
       let text: string;
       try {
-        text = await this.k.run(['top', 'pod', '-l', s.selector, '--no-headers']);
+        text = await this.k.run([...this.where(s), 'top', 'pod', ...(s.selector ? ['-l', s.selector] : []), '--no-headers'], { namespaced: !s.namespace });
       } catch (err) {
         const msg = (err as KubectlError).message;
         if (/Metrics API not available|metrics\.k8s\.io|the server could not find the requested resource/i.test(`${msg} ${(err as KubectlError).stderr ?? ''}`)) {
@@ -117,13 +124,13 @@ export class KubectlTop implements PodsSource {
         if (/No resources found/i.test(msg)) continue;
         throw err;
       }
-      const states = parsePodStates(await this.k.json<PodList>(['get', 'pods', '-l', s.selector, '-o', 'json']).catch(() => ({})));
+      const states = parsePodStates(await this.k.json<PodList>([...this.where(s), 'get', 'pods', ...(s.selector ? ['-l', s.selector] : [])], { namespaced: !s.namespace }).catch(() => ({})));
       for (const p of parseTop(text, s.role)) {
         if (seen.has(p.name)) continue;
         seen.add(p.name);
         const state = states.get(p.name);
         out.push({ ...p, ...state });
-        if (state?.restarts) await this.previousLogs(p.name, s.role, state.restarts);
+        if (state?.restarts) await this.previousLogs(p.name, s, state.restarts);
       }
     }
     await this.warningEvents();
