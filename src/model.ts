@@ -152,6 +152,8 @@ export interface StallFacts {
   retriesPerNode: Record<string, number>;
   openExecutions: string[]; // executions with no terminal event
   podMemoryTrend: Array<{ pod: string; firstMiB: number; lastMiB: number; deltaMiB: number }>;
+  /** The last events seen before the stall was called (type, step, status). */
+  lastEvents?: string[];
 }
 
 /** One likely cause of a stall or of trouble, with what supports it and what helps (diagnosis/rules.ts). */

@@ -52,6 +52,11 @@ describe('the rule table', () => {
     expect(ids(starved)).toEqual(['commands-not-claimed']);
     expect(diagnose(base({ verdict: 'stalled', stall: { ...stall, kind: 'churning', eventsSinceProgress: 900 } })).state).toBe('stalled-churning');
     expect(diagnose(base({ verdict: 'running', slow: true })).state).toBe('slow');
+    const hot = [{ name: 'srv-0', role: 'server', cpuMillicores: 990, memoryBytes: 1, sampledAt: 0, growthMiB: 0, peakMiB: 1 }];
+    expect(ids(base({ verdict: 'stalled', stall, pods: hot }))).toEqual(['cpu-saturation']);
+    expect(ids(base({ pods: hot }))).toEqual([]); // busy while progressing is not a cause
+    const withTail = diagnose(base({ verdict: 'stalled', stall: { ...stall, lastEvents: ['call.done run_direct_stress COMPLETED'] } }));
+    expect(withTail.facts).toContain('last events: call.done run_direct_stress COMPLETED');
   });
 });
 

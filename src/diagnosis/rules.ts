@@ -118,6 +118,15 @@ export const RULES: Rule[] = [
   logRule('unschedulable', 'pods cannot be scheduled: the cluster lacks CPU or memory for them', ['Free or add capacity, or lower the pods\' requests (kubectl describe pod)', ADVICE.chunkParallelism], 'unschedulable'),
   logRule('timeouts', 'calls time out', ['Check the slow dependency named in the log line', ADVICE.workerInFlight], 'timeout', 'medium'),
   {
+    id: 'cpu-saturation',
+    title: 'a pod runs at a full core while nothing progresses',
+    advice: [ADVICE.workerInFlight, ADVICE.chunkParallelism],
+    match(e) {
+      const busy = e.stall ? e.pods.filter((p) => p.role !== 'observer' && (p.cpuMillicores ?? 0) >= 900) : [];
+      return busy.length ? { confidence: 'low', evidence: busy.map((p) => `pod ${p.name}: ${p.cpuMillicores}m CPU at the stall`) } : undefined;
+    },
+  },
+  {
     id: 'memory-growth',
     title: 'pod memory grows through the run',
     advice: [ADVICE.referenceFirst, ADVICE.chunked],
@@ -141,6 +150,7 @@ function stateOf(e: Evidence): DiagnosisState {
 function factsOf(e: Evidence): string[] {
   const out = [`${e.storedRows}/${e.expected} rows stored, ${e.rowsPerSecond.toFixed(1)} rows/s`];
   if (e.stall) out.push(`no progress for ${e.stall.idleSeconds}s (${e.stall.kind}: ${e.stall.eventsSinceProgress} events since), max persisted item_id ${e.stall.maxPersistedItemId ?? '-'}`);
+  if (e.stall?.lastEvents?.length) out.push(`last events: ${e.stall.lastEvents.join('; ')}`);
   if (e.openExecutions.length && e.verdict !== 'running') out.push(`executions with no terminal event: ${e.openExecutions.join(', ')}`);
   return out;
 }

@@ -137,6 +137,7 @@ function stallFacts(store: RunStore, mode: Mode, detector: StallDetector, now: n
     retriesPerNode: store.retriesPerNode(mode),
     openExecutions: store.openExecutions(mode),
     podMemoryTrend: store.podMemoryTrend(),
+    lastEvents: store.modeView(mode).tail.slice(-5).map((e) => `${e.type} ${e.node ?? ''} ${e.status ?? ''}`.trim()),
   };
 }
 
