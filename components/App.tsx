@@ -22,6 +22,8 @@ export interface AppProps {
   store: Pick<SnapshotSource, 'snapshot' | 'subscribe'>;
   actions: AppActions;
   refreshMs?: number;
+  /** Rows above the App that belong to its host (the replay's own line). */
+  reservedRows?: number;
 }
 
 const FOOTER_KEYS = ['quit', 'help', 'diff', 'logs', 'pause', 'filter'];
@@ -33,11 +35,12 @@ function footerText(snapshot: Snapshot, view: ViewState): string {
   return KEYMAP.filter((b) => FOOTER_KEYS.includes(b.action)).map((b) => `${b.keys[0]} ${b.action}`).join(' · ');
 }
 
-export function App({ store, actions, refreshMs = 100 }: AppProps) {
+export function App({ store, actions, refreshMs = 100, reservedRows = 0 }: AppProps) {
   const snapshot = useSnapshot(store, refreshMs);
   const { stdout } = useStdout();
   const { isRawModeSupported } = useStdin();
-  const { cols, rows } = useTerminalSize(stdout);
+  const { cols, rows: fullRows } = useTerminalSize(stdout);
+  const rows = fullRows - reservedRows;
   const view = useViewKeys(actions, { finished: snapshot.finished, modes: snapshot.modes.length }, Boolean(isRawModeSupported));
   const layout = computeLayout(cols, rows, view.toggles, view.chartWindow);
   if (layout.tooSmall) return <TooSmall cols={cols} rows={rows} />;

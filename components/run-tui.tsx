@@ -8,7 +8,9 @@ import type { RunOutcome } from '../src/model.js';
 import { redact } from '../src/redact.js';
 import { finalText } from '../src/render/text.js';
 import type { Orchestrator } from '../src/run/orchestrator.js';
+import type { Player } from '../src/run/player.js';
 import { App } from './App.js';
+import { ReplayApp } from './ReplayApp.js';
 
 export interface TuiOptions {
   /** Writes the reports now; returns where. */
@@ -40,4 +42,17 @@ export async function runTui(orch: Orchestrator, life: Lifecycle, o: TuiOptions)
   await ink.waitUntilExit().catch(() => {});
   if (!quiet) process.stdout.write(redact(finalText(orch.store.snapshot(), outcome)) + '\n');
   return outcome;
+}
+
+/** A recorded run played back on the live screen until q; then the final text as a run prints it. */
+export async function runReplayTui(player: Player, outcome: RunOutcome): Promise<void> {
+  let leave!: () => void;
+  const left = new Promise<void>((r) => (leave = r));
+  const ink = render(<ReplayApp player={player} onQuit={() => leave()} />, { exitOnCtrlC: true, maxFps: 10, patchConsole: false });
+  player.start();
+  await left;
+  player.stop();
+  ink.unmount();
+  await ink.waitUntilExit().catch(() => {});
+  process.stdout.write(redact(finalText(player.store.snapshot(), outcome)) + '\n');
 }

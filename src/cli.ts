@@ -163,8 +163,10 @@ function subcommands(program: Command): void {
     });
   program
     .command('replay <dir>')
-    .description("play a recorded run back: with --no-tui, the summary and the diff the original printed")
-    .option('--no-tui', 'headless (the TUI playback is not built yet)')
+    .description('play a recorded run back on the live screen (space pause, , . seek, [ ] speed, j stall), or headless its summary and diff')
+    .option('--speed <n>', 'playback speed, 0.25..64 (default 1)')
+    .option('--no-tui', 'headless: the summary and the diff the original printed')
+    .option('--no-color', 'no colours on screen')
     .action(async (dir: string, opts) => {
       process.exitCode = await replayCommand(dir, opts);
     });

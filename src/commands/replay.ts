@@ -1,18 +1,33 @@
-// `noetl-loadrun replay <dir> --no-tui`: a recorded run played back headless: the summary and the diff
-// the original printed, from its events.ndjson. (The TUI playback with seek and speed is not built yet.)
-import { existsSync } from 'node:fs';
+// `noetl-loadrun replay <dir> [--speed N]`: a recorded run played back on the live screen (pause, seek,
+// speed, jump to the stall), or with --no-tui (or without a terminal) the summary and the diff the
+// original printed, from its events.ndjson.
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { EXIT, usageError } from '../errors.js';
 import { redact } from '../redact.js';
 import { finalText } from '../render/text.js';
 import { verdictOf } from '../run/finalize.js';
+import { positiveNumber } from '../config.js';
+import { Player } from '../run/player.js';
 import { readRecords, replay } from '../run/replay.js';
+import { applyColor } from './color.js';
+import { isCI, loadTui } from './run.js';
 
-export async function replayCommand(dir: string, o: { tui?: boolean }): Promise<number> {
+export async function replayCommand(dir: string, o: { tui?: boolean; speed?: string; color?: boolean }): Promise<number> {
   const events = path.join(dir, 'events.ndjson');
   if (!existsSync(events)) throw usageError(`${dir} has no events.ndjson`, 'give the folder of a run (its --report-dir)');
-  if (o.tui !== false && process.stdout.isTTY) throw usageError('replay in the TUI is not built yet', 'use replay --no-tui for the summary and the diff');
-  const { store, outcome } = replay(readRecords(events));
+  const speed = positiveNumber(o.speed ?? '1', '--speed', { min: 0.25, max: 64 });
+  const records = readRecords(events);
+  const summary = path.join(dir, 'summary.json');
+  const fallback = existsSync(summary) ? JSON.parse(readFileSync(summary, 'utf8')) : undefined;
+  if (o.tui !== false && process.stdout.isTTY && process.stdin.isTTY && !isCI()) {
+    const final = replay(records, fallback);
+    applyColor(o.color);
+    const { runReplayTui } = await loadTui();
+    await runReplayTui(new Player(records, speed, fallback), final.outcome ?? verdictOf(final.store));
+    return EXIT.OK;
+  }
+  const { store, outcome } = replay(records, fallback);
   store.setReportDir(path.resolve(dir));
   const result = outcome ?? verdictOf(store);
   process.stdout.write(redact(finalText(store.snapshot(), result)) + '\n');

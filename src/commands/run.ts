@@ -48,6 +48,11 @@ function printPlan(c: RunConfig, json: boolean): void {
   process.stdout.write(lines.join('\n') + '\n');
 }
 
+/** The TUI, loaded here and nowhere else under src/ (a dynamic import: headless runs never load Ink). */
+export function loadTui() {
+  return import('../../components/run-tui.js');
+}
+
 export function isCI(): boolean {
   const ci = process.env.CI;
   return ci !== undefined && ci !== '' && ci !== '0' && ci.toLowerCase() !== 'false';
@@ -88,7 +93,7 @@ export async function runCommand(o: RunOpts): Promise<number> {
   life.whenInterrupted(() => orch.requestStop('interrupted'));
   if (useTui) {
     applyColor(o.color);
-    const { runTui } = await import('../../components/run-tui.js');
+    const { runTui } = await loadTui();
     outcome = await runTui(orch, life, { writeSnapshot: () => (reports.write(orch.store.snapshot(), { exitCode: -1, reason: 'snapshot while running' }), reports.dir), quietOnFailure: (out) => failedBeforeLaunch(orch, out) });
   } else {
     const headless = startHeadless(orch.store, { json: Boolean(o.json) });

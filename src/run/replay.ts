@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import type { Mode, ModeDiff, PodSample, RunParams } from '../model.js';
 import { RunStore } from './store.js';
 
-type Rec = Record<string, unknown>;
+export type Rec = Record<string, unknown>;
 
 export function readRecords(file: string): Rec[] {
   return readFileSync(file, 'utf8').split('\n').filter((l) => l.trim()).flatMap((l) => {
@@ -18,7 +18,7 @@ export function readRecords(file: string): Rec[] {
   });
 }
 
-function storeFor(records: Rec[], fallback?: { parameters?: RunParams & { preset: string | null }; modes?: Array<{ mode: Mode; expected_rows: number }> }): RunStore {
+export function storeFor(records: Rec[], fallback?: { parameters?: RunParams & { preset: string | null }; modes?: Array<{ mode: Mode; expected_rows: number }> }): RunStore {
   const head = records.find((r) => r.kind === 'run');
   const params = (head?.params ?? fallback?.parameters) as (RunParams & { preset: string | null }) | undefined;
   const modes = (head?.modes as Array<{ mode: Mode; expected: number }> | undefined) ?? fallback?.modes?.map((m) => ({ mode: m.mode, expected: m.expected_rows }));
@@ -33,7 +33,7 @@ function data(r: Rec, ...drop: string[]): Rec {
   return out;
 }
 
-function applyRecord(store: RunStore, r: Rec): void {
+export function applyRecord(store: RunStore, r: Rec): void {
   const mode = r.mode as Mode;
   switch (r.kind) {
     case 'target': return store.setTarget({ ...data(r, 'target_kind'), kind: r.target_kind } as never);
