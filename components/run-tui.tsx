@@ -17,6 +17,8 @@ export interface TuiOptions {
   writeSnapshot: () => string;
   /** True for an outcome that ends the TUI at once with nothing to show (it failed before launching). */
   quietOnFailure: (outcome: RunOutcome) => boolean;
+  /** Keeps the outcome in the records (events.ndjson) as soon as the run has one. */
+  recordOutcome: (outcome: RunOutcome) => void;
 }
 
 export async function runTui(orch: Orchestrator, life: Lifecycle, o: TuiOptions): Promise<RunOutcome> {
@@ -36,6 +38,7 @@ export async function runTui(orch: Orchestrator, life: Lifecycle, o: TuiOptions)
   const ink = render(<App store={orch.store} actions={actions} />, { exitOnCtrlC: false, maxFps: 10, patchConsole: false });
   life.add('terminal', () => ink.unmount());
   outcome = await orch.run();
+  o.recordOutcome(outcome);
   const quiet = o.quietOnFailure(outcome);
   if (!stopRequested && !quiet) await left; // keep the final screen (diff view) until the user leaves
   ink.unmount();

@@ -94,14 +94,15 @@ export async function runCommand(o: RunOpts): Promise<number> {
   if (useTui) {
     applyColor(o.color);
     const { runTui } = await loadTui();
-    outcome = await runTui(orch, life, { writeSnapshot: () => (reports.write(orch.store.snapshot(), { exitCode: -1, reason: 'snapshot while running' }), reports.dir), quietOnFailure: (out) => failedBeforeLaunch(orch, out) });
+    outcome = await runTui(orch, life, {
+      recordOutcome: (out) => orch.store.recordOutcome(out), writeSnapshot: () => (reports.write(orch.store.snapshot(), { exitCode: -1, reason: 'snapshot while running' }), reports.dir), quietOnFailure: (out) => failedBeforeLaunch(orch, out) });
   } else {
     const headless = startHeadless(orch.store, { json: Boolean(o.json) });
     outcome = await orch.run();
+    orch.store.recordOutcome(outcome); // before the summary record: --json ends with the summary
     headless.final(outcome, failedBeforeLaunch(orch, outcome));
   }
   unwatch();
-  orch.store.recordOutcome(outcome);
   if (!failedBeforeLaunch(orch, outcome)) reports.write(orch.store.snapshot(), outcome, orch.observerStats());
   await reports.close();
   if (o.cleanup && !failedBeforeLaunch(orch, outcome)) await orch.cleanup((line) => void (!o.json && process.stdout.write(`${line}\n`)));
