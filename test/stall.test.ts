@@ -9,7 +9,7 @@ describe('StallDetector', () => {
     expect(d.stalled(t0 + 29_000)).toBe(false);
     expect(d.observe(10, 100, t0 + 29_999)).toBeCloseTo(29.999);
     expect(d.stalled(t0 + 30_000)).toBe(true);
-    expect(d.kind).toBe('silent');
+    expect(d.kind(t0 + 30_000)).toBe('silent');
   });
 
   it('counts progress, not events: events flowing without progress are a churning stall', () => {
@@ -20,9 +20,18 @@ describe('StallDetector', () => {
     expect(d.stalled(t0 + 18_000)).toBe(false);
     for (let t = 10_000; t <= 19_000; t += 1000) d.observe(6, 50 + t / 100, t0 + t); // events only
     expect(d.stalled(t0 + 19_000)).toBe(true);
-    expect(d.kind).toBe('churning');
+    expect(d.kind(t0 + 19_000)).toBe('churning');
     expect(d.eventsSinceProgress).toBe(190);
     expect(d.since).toBe(t0 + 9_000);
+  });
+
+  it('calls a stall silent when events stopped soon after the last progress (the tail of in-flight work)', () => {
+    const d = new StallDetector(10, 0);
+    d.observe(5, 50, 0);
+    d.observe(5, 60, 1_000); // the last in-flight iterations report, then nothing
+    d.observe(5, 60, 10_000);
+    expect(d.stalled(10_000)).toBe(true);
+    expect(d.kind(10_000)).toBe('silent');
   });
 
   it('does not call slow, steady progress a stall', () => {

@@ -127,7 +127,7 @@ function stallFacts(store: RunStore, mode: Mode, detector: StallDetector, now: n
   return {
     since: detector.since,
     idleSeconds: Math.round((now - detector.since) / 1000),
-    kind: detector.kind,
+    kind: detector.kind(now),
     eventsSinceProgress: detector.eventsSinceProgress,
     maxPersistedItemId: maxItemId,
     storedRows: f.stats?.storedRows ?? 0,

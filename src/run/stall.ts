@@ -11,6 +11,7 @@ export class StallDetector {
   private lastProgressAt: number;
   private eventsAtProgress = -1;
   private lastEvents = 0;
+  private lastEventAt: number;
   private readonly gaps: number[] = [];
 
   constructor(
@@ -18,10 +19,12 @@ export class StallDetector {
     now: number,
   ) {
     this.lastProgressAt = now;
+    this.lastEventAt = now;
   }
 
   /** Records one observation (progress = rows stored + steps completed); returns the idle seconds. */
   observe(progress: number, eventCount: number, now: number): number {
+    if (eventCount !== this.lastEvents) this.lastEventAt = now;
     this.lastEvents = eventCount;
     if (progress !== this.lastProgress) {
       if (this.lastProgress >= 0) this.gaps.push(now - this.lastProgressAt);
@@ -45,9 +48,14 @@ export class StallDetector {
     return (now - this.lastProgressAt) / 1000 >= this.thresholdSeconds();
   }
 
-  /** Events since the last progress: churning when the engine kept writing, silent when it did not. */
-  get kind(): StallKind {
-    return this.lastEvents > Math.max(0, this.eventsAtProgress) ? 'churning' : 'silent';
+  /**
+   * Churning when the engine is still writing events (some came in the last half of the allowed idle
+   * time) although nothing progresses; silent when it went quiet (the tail of in-flight work right after
+   * the last progress does not count).
+   */
+  kind(now: number): StallKind {
+    const recent = now - this.lastEventAt <= (this.thresholdSeconds() * 1000) / 2;
+    return recent && this.lastEvents > Math.max(0, this.eventsAtProgress) ? 'churning' : 'silent';
   }
 
   get eventsSinceProgress(): number {
