@@ -39,7 +39,7 @@ describe('TUI end to end', () => {
     expect(end).toContain('chunked_optimal (COMPLETED): 0 missing of 240');
     expect(end).toContain('run finished');
     tmux.keys('q');
-    const after = await tmux.waitFor((s) => /EXIT=\d+/.test(s), 30_000);
+    const after = await tmux.waitFor((s) => /EXIT=\d+/.test(s) && /icanon/.test(s), 30_000); // the wrapper prints the modes after EXIT
     expect(after).toContain('EXIT=0');
     expect(after).toMatch(/Result: exit 0/);
     expect(after).toMatch(/(^|\s)icanon echo(\s|$)/m); // not -icanon / -echo: the terminal is restored
@@ -57,7 +57,7 @@ describe('TUI end to end', () => {
     expect(s).toContain('direct_stress');
     expect(s.split('\n')[0]).toContain('noetl-loadrun');
     tmux.keys('C-c');
-    const after = await tmux.waitFor((x) => /EXIT=\d+/.test(x), 60_000);
+    const after = await tmux.waitFor((x) => /EXIT=\d+/.test(x) && /icanon/.test(x), 60_000);
     expect(after).toContain('EXIT=130');
     expect(after).toMatch(/Report: /);
     expect(after).toMatch(/(^|\s)icanon echo(\s|$)/m);
