@@ -11,6 +11,8 @@ import type { Orchestrator } from '../src/run/orchestrator.js';
 import type { Player } from '../src/run/player.js';
 import { App } from './App.js';
 import { ReplayApp } from './ReplayApp.js';
+import { SweepApp } from './SweepApp.js';
+import type { SweepRunner } from '../src/sweep/runner.js';
 
 export interface TuiOptions {
   /** Writes the reports now; returns where. */
@@ -21,16 +23,21 @@ export interface TuiOptions {
   recordOutcome: (outcome: RunOutcome) => void;
 }
 
+/** How a screen ends: `left` resolves when the user leaves after the end; an interrupt skips the wait. */
+function exitGate(life: Lifecycle) {
+  const gate = { stopRequested: false, leave: () => {}, left: Promise.resolve() };
+  gate.left = new Promise<void>((r) => (gate.leave = r));
+  life.whenInterrupted(() => {
+    gate.stopRequested = true;
+  });
+  return gate;
+}
+
 export async function runTui(orch: Orchestrator, life: Lifecycle, o: TuiOptions): Promise<RunOutcome> {
   let outcome: RunOutcome | undefined;
-  let stopRequested = false;
-  let leave!: () => void;
-  const left = new Promise<void>((r) => (leave = r));
-  life.whenInterrupted(() => {
-    stopRequested = true;
-  });
+  const gate = exitGate(life);
   const actions = {
-    quit: () => (outcome ? leave() : life.interrupt('quit key')),
+    quit: () => (outcome ? gate.leave() : life.interrupt('quit key')),
     reconnect: () => orch.reconnect(),
     writeSnapshot: () => orch.store.log('loadrun', 'info', `report snapshot written to ${o.writeSnapshot()}`),
     togglePause: () => orch.store.togglePause(),
@@ -40,7 +47,7 @@ export async function runTui(orch: Orchestrator, life: Lifecycle, o: TuiOptions)
   outcome = await orch.run();
   o.recordOutcome(outcome);
   const quiet = o.quietOnFailure(outcome);
-  if (!stopRequested && !quiet) await left; // keep the final screen (diff view) until the user leaves
+  if (!gate.stopRequested && !quiet) await gate.left; // keep the final screen (diff view) until the user leaves
   ink.unmount();
   await ink.waitUntilExit().catch(() => {});
   if (!quiet) process.stdout.write(redact(finalText(orch.store.snapshot(), outcome)) + '\n');
@@ -58,4 +65,25 @@ export async function runReplayTui(player: Player, outcome: RunOutcome): Promise
   ink.unmount();
   await ink.waitUntilExit().catch(() => {});
   process.stdout.write(redact(finalText(player.store.snapshot(), outcome)) + '\n');
+}
+
+/** A sweep under the TUI: the grid and the running run's screen; after the end the grid stays until q. */
+export async function runSweepTui(runner: SweepRunner, life: Lifecycle): Promise<RunOutcome> {
+  let outcome: RunOutcome | undefined;
+  const gate = exitGate(life);
+  const current = () => runner.store.snapshot().current?.store;
+  const actions = {
+    quit: () => (outcome ? gate.leave() : life.interrupt('quit key')),
+    reconnect: () => current()?.log('loadrun', 'info', 'reconnect is not available during a sweep'),
+    writeSnapshot: () => current()?.log('loadrun', 'info', 'each run writes its own report folder when it ends'),
+    togglePause: () => current()?.togglePause(),
+  };
+  const ink = render(<SweepApp store={runner.store} actions={actions} />, { exitOnCtrlC: false, maxFps: 10, patchConsole: false });
+  life.add('terminal', () => ink.unmount());
+  outcome = await runner.run();
+  // A sweep that could not even open its target has nothing to keep on screen.
+  if (!gate.stopRequested && runner.store.snapshot().runsDone > 0) await gate.left;
+  ink.unmount();
+  await ink.waitUntilExit().catch(() => {});
+  return outcome;
 }

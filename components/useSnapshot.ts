@@ -3,7 +3,7 @@
 import { useEffect, useState } from 'react';
 import type { Snapshot, SnapshotSource } from '../src/model.js';
 
-export function useSnapshot(store: Pick<SnapshotSource, 'snapshot' | 'subscribe'>, intervalMs = 100): Snapshot {
+export function useSnapshot<T = Snapshot>(store: { snapshot(): T; subscribe: SnapshotSource['subscribe'] }, intervalMs = 100): T {
   const [snap, setSnap] = useState(() => store.snapshot());
   useEffect(() => {
     // intervalMs 0: a new snapshot on every store change (the naive wiring, kept for the benchmark).

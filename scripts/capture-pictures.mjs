@@ -17,7 +17,7 @@ const work = mkdtempSync(path.join(os.tmpdir(), 'loadrun-pictures-'));
 const sock = `loadrun-pictures-${process.pid}`;
 const tmux = (...a) => execFileSync('tmux', ['-L', sock, ...a], { encoding: 'utf8' });
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const args = '--preset stress --sandbox-fault legacy-loop-state --stall-seconds 8';
+const args = '--preset stress --seed-rows 400 --sandbox-fault legacy-loop-state --stall-seconds 8';
 
 async function shoot(browser, url, file, width, height) {
   const page = await browser.newPage({ viewport: { width, height } });

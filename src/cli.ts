@@ -13,13 +13,15 @@ import { diffCommand } from './commands/diff.js';
 import { replayCommand } from './commands/replay.js';
 import { reportCommand } from './commands/report.js';
 import { runCommand } from './commands/run.js';
+import { sweepCommand } from './commands/sweep.js';
+import { BREACHES } from './model.js';
 import { assertId } from './noetl/client.js';
 import { sandboxCommand } from './commands/sandbox.js';
 
 const EXIT_HELP = `
 Examples:
   noetl-loadrun                                   both modes side by side on the embedded sandbox
-  noetl-loadrun --preset stress --sandbox-fault legacy-loop-state --stall-seconds 8
+  noetl-loadrun --preset stress --seed-rows 400 --sandbox-fault legacy-loop-state --stall-seconds 8
                                                   see a stall and its missing items
   noetl-loadrun --server-url http://localhost:8082 --pg-url postgres://noetl:PW@localhost:5432/noetl
   noetl-loadrun --target cluster --context kind-noetl --timeout 30m
@@ -32,11 +34,23 @@ Exit codes:
   2    usage or bad input
   3    environment: server, cluster or database unreachable
   130  interrupted (Ctrl-C / SIGTERM); the report is still written
+  --fail-on stall,missing,failures,timeout (default all) chooses which breaches give 1; --max-duration
+  makes a run that took longer a timeout breach. A sweep or --repeat exits 1 when any of its runs did.
 
 Durations (--timeout, --stall-seconds, --poll-interval, --request-timeout, --top-interval) take seconds
 or a unit: 30s, 5m, 1h.
 Presets: ${Object.entries(PRESETS).map(([k, v]) => `${k} (${v.seedRows} rows, ${v.payloadKb} KB, batch ${v.batchSize} x ${v.maxBatches})`).join('; ')}
 Sandbox fault profiles (emulation): ${FAULT_PROFILES.join(', ')}`;
+
+const SWEEP_HELP = `
+--seed-rows, --payload-kb, --batch-size, --max-batches, --chunk-parallelism and --worker-max-in-flight take
+comma lists; the grid is every combination. Each run keeps its own report folder under <dir>/<cell>/run-<n>/.
+The recommended cell has the highest median rows/s among cells whose every repeat completed with nothing
+missing. Exit code: 1 when any run breached --fail-on, 130 when interrupted (resume with --resume <dir>).
+
+Examples:
+  noetl-loadrun sweep --batch-size 20,40,60 --worker-max-in-flight 5,15 --repeat 3 --modes chunked_optimal
+  noetl-loadrun sweep --resume loadrun-reports/sweep_2026-11-28_10-00-00`;
 
 type Opt = [flags: string, help: string, defaultValue?: string];
 
@@ -73,6 +87,9 @@ function runOptions(program: Command): void {
     ['--timeout <d>', 'end observation after this long', '1800'],
     ['--cancel-on-exit', 'cancel executions that are still running when the tool stops'],
     ['--cleanup', "after the report is written, delete this run's rows from the fixture's tables"],
+    ['--repeat <n>', 'run the same setting n times: each run its own report, then the stall-rate table (as a sweep of one cell)'],
+    ['--fail-on <list>', `which breaches make exit code 1: ${BREACHES.join(',')} (default all), or none`],
+    ['--max-duration <d>', 'a run longer than this (launch to end) is a timeout breach'],
   ]);
   group(program, 'Target:', [
     ['--target <kind>', 'sandbox (default), server (a NoETL reached by URL), cluster (kubectl: port-forward, top, logs)'],
@@ -108,6 +125,26 @@ function runOptions(program: Command): void {
     ['--request-timeout <d>', 'timeout of every HTTP call', '10'],
     ...sandboxTuning(),
   ]);
+}
+
+/** sweep: a grid of settings, each cell repeated; the table, charts and recommendation at the end. */
+function sweepCommandOf(program: Command): void {
+  const sweep = program
+    .command('sweep')
+    .description('run a grid of settings (comma lists), each cell --repeat times: live grid, stall rate, throughput charts, the recommended cell')
+    .addHelpText('after', SWEEP_HELP)
+    .action(async (opts, cmd: Command) => {
+      // A resume keeps the saved options except those given now: defaults must not override them.
+      const explicit = Object.keys(opts).filter((k) => cmd.getOptionValueSource(k) !== 'default');
+      process.exitCode = await sweepCommand(opts, explicit);
+    });
+  group(sweep, 'Sweep:', [
+    ['--chunk-parallelism <list>', "the parent's chunk-worker loop max_in_flight, written into playbook variants under loadrun/sweep/<hash>/"],
+    ['--worker-max-in-flight <list>', "the chunk worker's item loop max_in_flight, written into the variants"],
+    ['--parallel-cells <n>', 'cells run at the same time (default 1: one after another)'],
+    ['--resume <dir>', 'continue an interrupted sweep: its finished runs are kept, only the missing ones run'],
+  ]);
+  runOptions(sweep);
 }
 
 /** watch: the live panels, stall detection, diagnosis and final diff for executions started elsewhere. */
@@ -154,6 +191,7 @@ function subcommands(program: Command): void {
       process.exitCode = await cleanupCommand(ids, opts);
     });
   for (const [flags, help] of SERVER_OPTS) cleanup.option(flags, help);
+  sweepCommandOf(program);
   program
     .command('check-playbook <file...>')
     .description('name the constructs a playbook uses that the target engine ignores or lacks, with the line and the form that works')

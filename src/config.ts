@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import ms from 'ms';
 import YAML from 'yaml';
 import { usageError } from './errors.js';
-import { MODES, type Dialect, type Mode, type RunParams, type TargetKind } from './model.js';
+import { BREACHES, MODES, type Breach, type Dialect, type Mode, type RunParams, type TargetKind, type Thresholds } from './model.js';
 import { DB_ROUTES, FAULT_PROFILES } from './sandbox/faults.js';
 
 export const PRESETS: Record<string, RunParams & { note: string }> = {
@@ -38,6 +38,8 @@ export interface RunConfig {
   workerPath?: string;
   playbookFile?: string;
   workerFile?: string;
+  /** Playbook texts to register instead of the bundled ones or the files (a sweep cell's variants). */
+  playbooks?: { parent: { text: string; path: string }; worker: { text: string; path: string } };
   stallSeconds: number;
   timeoutSeconds: number;
   pollMs: number;
@@ -45,6 +47,10 @@ export interface RunConfig {
   reportDir: string;
   cancelOnExit: boolean;
   dryRun: boolean;
+  /** --fail-on and --max-duration: which breaches make the exit code 1. */
+  thresholds: Thresholds;
+  /** --repeat: how many times the same setting runs (more than one goes through the sweep runner). */
+  repeat: number;
   /** watch: executions started elsewhere to observe instead of launching (one per mode). */
   watch?: string[];
   kube?: KubeConfig;
@@ -58,7 +64,7 @@ export const SANDBOX_TUNING = [
   { flag: 'crash-after-calls', opt: 'crashAfterCalls', help: 'worker-crash: python calls before a worker is killed (default 40)', min: 1, max: 10_000_000, int: true },
   { flag: 'loop-state-cap-bytes', opt: 'loopStateCapBytes', help: 'legacy-loop-state: loop state cap, NATS max_payload (default 1048576)', min: 1024, max: 1 << 30, int: true },
   { flag: 'loop-inline-max-bytes', opt: 'loopInlineMaxBytes', help: 'legacy-loop-state: results up to this size are kept inline (default 65536)', min: 0, max: 1 << 30, int: true },
-  { flag: 'loop-preview-bytes', opt: 'loopPreviewBytes', help: 'legacy-loop-state: preview kept with a reference (default 4096)', min: 0, max: 1 << 30, int: true },
+  { flag: 'loop-preview-bytes', opt: 'loopPreviewBytes', help: 'legacy-loop-state: preview kept with a reference (default 1024)', min: 0, max: 1 << 30, int: true },
   { flag: 'late-commit-ms', opt: 'lateCommitMs', help: 'late-commit: how long every 7th event insert is held back in ms (default 1500)', min: 0, max: 60_000, int: true },
   { flag: 'status-flap-ms', opt: 'statusFlapMs', help: 'status-flap: how long the terminal status is shown in ms (default 2500)', min: 0, max: 60_000, int: true },
 ] as const;
@@ -128,6 +134,17 @@ export function parseDuration(raw: unknown, what: string, { min = 0.1, max = 86_
   if (!Number.isFinite(seconds)) throw usageError(`${what} must be a number, got ${JSON.stringify(s)}: seconds, or a duration such as 30s, 5m, 1h`);
   if (seconds < min || seconds > max) throw usageError(`${what} must be between ${min} and ${max} seconds, got ${seconds}`);
   return seconds;
+}
+
+/** --fail-on: a comma list of breach kinds, `all` or `none`. */
+export function parseFailOn(raw: string | undefined): Breach[] {
+  if (raw === undefined || raw.trim() === 'all') return [...BREACHES];
+  if (raw.trim() === 'none') return [];
+  const list = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const b of list) {
+    if (!BREACHES.includes(b as Breach)) throw usageError(`--fail-on: unknown breach ${JSON.stringify(b)}`, `allowed: ${BREACHES.join(', ')}, all or none`);
+  }
+  return [...new Set(list)] as Breach[];
 }
 
 export function parseModes(raw: string | undefined): Mode[] {

@@ -266,6 +266,21 @@ export interface RunOutcome {
   reason: string;
 }
 
+/**
+ * The kinds of breach that can fail a run (`--fail-on`): a stalled mode, missing items, failures (a failed
+ * or cancelled mode, failed commands), and timeout (the observation timeout, or a run longer than
+ * `--max-duration`).
+ */
+export type Breach = 'stall' | 'missing' | 'failures' | 'timeout';
+export const BREACHES: Breach[] = ['stall', 'missing', 'failures', 'timeout'];
+
+/** What decides a run's exit code once it finished. */
+export interface Thresholds {
+  failOn: Breach[];
+  /** A run (launch to the end of observation) longer than this breaches `timeout`. */
+  maxDurationSeconds?: number;
+}
+
 /** What a renderer reads: snapshots on demand, a change signal, and every record as it happens. */
 export interface SnapshotSource {
   snapshot(): Snapshot;

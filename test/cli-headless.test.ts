@@ -77,24 +77,26 @@ describe('npm start -- --no-tui --preset smoke', () => {
   });
 });
 
-describe('npm start -- --no-tui --preset stress --sandbox-fault legacy-loop-state', () => {
+describe('npm start -- --no-tui --preset stress --seed-rows 400 --sandbox-fault legacy-loop-state', () => {
   let r: CliResult;
   let dir: string;
   beforeAll(async () => {
     dir = path.join(mkdtempSync(path.join(os.tmpdir(), 'loadrun-e2e-')), 'reports');
-    r = await runCli(['--no-tui', '--preset', 'stress', '--sandbox-fault', 'legacy-loop-state', '--stall-seconds', '8', '--report-dir', dir]);
+    r = await runCli(['--no-tui', '--preset', 'stress', '--seed-rows', '400', '--sandbox-fault', 'legacy-loop-state', '--stall-seconds', '8', '--report-dir', dir]);
   });
 
   it('exits 1 with direct_stress STALLED, chunked_optimal complete, and the missing ranges listed', () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/direct_stress\s+STALLED/);
-    expect(r.stdout).toMatch(/chunked_optimal\s+COMPLETED\s+220\/220/);
-    expect(r.stdout).toMatch(/direct_stress STALLED: no new rows or events for \d+s; max persisted item_id (\d+)/);
-    const missing = /direct_stress: (\d+) missing of 220: (\d+)-220/.exec(r.stdout);
+    expect(r.stdout).toMatch(/chunked_optimal\s+COMPLETED\s+240\/240/);
+    // The re-issued item keeps events coming while rows stop: a churning stall (noetl-contract §6.7).
+    expect(r.stdout).toMatch(/direct_stress STALLED: events kept flowing \(\d+\) but nothing progressed for \d+s; max persisted item_id (\d+)/);
+    const missing = /direct_stress: (\d+) missing of 400: (\d+)-400/.exec(r.stdout);
     expect(missing).not.toBeNull();
-    expect(Number(missing![1])).toBe(220 - Number(missing![2]) + 1);
-    expect(r.stdout).toContain('chunked_optimal: 0 missing of 220: none');
-    expect(r.stdout).toMatch(/stored by chunked_optimal, missing in direct_stress: \d+-220/);
+    expect(Number(missing![1])).toBe(400 - Number(missing![2]) + 1);
+    expect(r.stdout).toContain('chunked_optimal: 0 missing of 240: none');
+    // chunked_optimal covers items 1..240 (6 windows of 40), all below the point where direct_stress froze.
+    expect(r.stdout).toContain('stored by chunked_optimal, missing in direct_stress: none');
     expect(r.stdout).toContain('Result: exit 1');
   });
 
@@ -102,7 +104,8 @@ describe('npm start -- --no-tui --preset stress --sandbox-fault legacy-loop-stat
     const summary = JSON.parse(readFileSync(path.join(dir, 'summary.json'), 'utf8'));
     const d = summary.modes.find((m: { mode: string }) => m.mode === 'direct_stress');
     expect(d.verdict).toBe('stalled');
-    expect(d.stall.maxPersistedItemId).toBeGreaterThanOrEqual(100);
+    expect(d.stall.maxPersistedItemId).toBeGreaterThanOrEqual(320);
+    expect(d.stall.kind).toBe('churning');
     expect(d.stall.openExecutions).toContain(d.execution_id);
     expect(d.stall.podMemoryTrend.length).toBeGreaterThan(0);
     expect(summary.target.faults).toEqual(['legacy-loop-state']);

@@ -67,12 +67,12 @@ describe('TUI end to end', () => {
   it('stress with legacy-loop-state shows direct_stress STALLED next to a completed chunked_optimal', async () => {
     const dir = path.join(mkdtempSync(path.join(os.tmpdir(), 'loadrun-tui-')), 'r');
     tmux = new Tmux(120, 40);
-    tmux.start(`node bin/noetl-loadrun.js --preset stress --sandbox-fault legacy-loop-state --stall-seconds 8 --report-dir ${dir}`, ROOT, { TMPDIR: scope.tmpdir });
-    const live = await tmux.waitFor((x) => x.includes('FAULT legacy-loop-state (emulation)') && /\d+\/220/.test(x), 60_000);
+    tmux.start(`node bin/noetl-loadrun.js --preset stress --seed-rows 400 --sandbox-fault legacy-loop-state --stall-seconds 8 --report-dir ${dir}`, ROOT, { TMPDIR: scope.tmpdir });
+    const live = await tmux.waitFor((x) => x.includes('FAULT legacy-loop-state (emulation)') && /\d+\/400/.test(x), 60_000);
     expect(live).toContain('direct_stress');
     const end = await tmux.waitFor((x) => x.includes('missing-items diff — final'), 150_000);
-    expect(end).toMatch(/direct_stress \(STALLED\): \d+ missing of 220/);
-    expect(end).toContain('chunked_optimal (COMPLETED): 0 missing of 220');
+    expect(end).toMatch(/direct_stress \(STALLED\): \d+ missing of 400/);
+    expect(end).toContain('chunked_optimal (COMPLETED): 0 missing of 240');
     tmux.keys('d'); // back to the columns
     const cols = await tmux.waitFor((x) => x.includes(' STALLED ') && x.includes('max item'), 10_000);
     const header = cols.split('\n').find((l) => l.includes('direct_stress') && l.includes('chunked_optimal'))!;
@@ -80,6 +80,23 @@ describe('TUI end to end', () => {
     tmux.keys('q');
     const after = await tmux.waitFor((x) => /EXIT=\d+/.test(x), 30_000);
     expect(after).toContain('EXIT=1');
+    expect(await leftovers(scope)).toEqual([]);
+  });
+
+  it('sweep at 120x40: the grid above the running run, the recommendation at the end, q exits', async () => {
+    const dir = path.join(mkdtempSync(path.join(os.tmpdir(), 'loadrun-tui-')), 'sw');
+    tmux = new Tmux(120, 40);
+    tmux.start(`node bin/noetl-loadrun.js sweep --seed-rows 20 --payload-kb 4 --max-batches 2 --modes chunked_optimal --batch-size 5,10 --report-dir ${dir}`, ROOT, { TMPDIR: scope.tmpdir });
+    const live = await tmux.waitFor((x) => /sweep · \d\/2 runs/.test(x) && x.includes('on screen: cell-0') && x.includes('chunked_optimal'), 90_000);
+    expect(live).toMatch(/cell\s+setting\s+state\s+runs\s+rows\/s\s+stalls\s+missing\s+time/);
+    expect(live).toMatch(/cell-01-\w+\s+batch_size=5/);
+    expect(live).toMatch(/cell-02-\w+\s+batch_size=10/);
+    const end = await tmux.waitFor((x) => x.includes('recommended: batch_size='), 120_000);
+    expect(end).toMatch(/sweep · 2\/2 runs .* done/);
+    tmux.keys('q');
+    const after = await tmux.waitFor((x) => /EXIT=\d+/.test(x) && /icanon/.test(x), 30_000);
+    expect(after).toContain('EXIT=0');
+    expect(after).toMatch(/stall rate per cell:/);
     expect(await leftovers(scope)).toEqual([]);
   });
 });

@@ -1,7 +1,7 @@
 // From parsed run options to a validated RunConfig: the target and its flags, cluster settings, URLs and
 // secrets, durations. Every bad value is one line naming the input (exit code 2).
 import {
-  applyParamOverrides, parseDuration, parseFaults, parseModes, parsePgForward, parsePreset, positiveInt, readPlaybookFile, sandboxTuningArgs,
+  applyParamOverrides, parseDuration, parseFailOn, parseFaults, parseModes, parsePgForward, parsePreset, positiveInt, readPlaybookFile, sandboxTuningArgs,
   type KubeConfig, type RunConfig,
 } from '../config.js';
 import { usageError } from '../errors.js';
@@ -54,6 +54,9 @@ export interface RunOpts {
   topInterval?: string;
   playbookFile?: string;
   workerFile?: string;
+  failOn?: string;
+  maxDuration?: string;
+  repeat?: string;
   /** Set by the watch command: executions to observe instead of launching. */
   watch?: string[];
 }
@@ -176,6 +179,11 @@ export function buildConfig(o: RunOpts): RunConfig {
     requestTimeoutMs: Math.round(parseDuration(o.requestTimeout ?? '10', '--request-timeout', { min: 0.5, max: 600 }) * 1000),
     reportDir: o.reportDir ?? defaultReportDir(),
     cancelOnExit: Boolean(o.cancelOnExit),
+    thresholds: {
+      failOn: parseFailOn(o.failOn),
+      maxDurationSeconds: o.maxDuration !== undefined ? parseDuration(o.maxDuration, '--max-duration', { min: 0.001, max: 7 * 86_400 }) : undefined,
+    },
+    repeat: o.repeat !== undefined ? positiveInt(o.repeat, '--repeat', { max: 1000 }) : 1,
     dryRun: Boolean(o.dryRun),
     kube: target === 'cluster' ? kubeOf(o) : undefined,
     watch: o.watch,

@@ -66,6 +66,8 @@ function failedBeforeLaunch(orch: Orchestrator, outcome: RunOutcome): boolean {
 
 export async function runCommand(o: RunOpts): Promise<number> {
   const config = buildConfig(o);
+  // --repeat N: the same setting N times, through the sweep runner (a grid of one cell).
+  if (config.repeat > 1) return (await import('./sweep.js')).sweepCommand(o);
   if (config.dryRun) {
     printPlan(config, Boolean(o.json));
     return EXIT.OK;
@@ -109,7 +111,7 @@ export async function runCommand(o: RunOpts): Promise<number> {
   await life.runCleanups();
   // A clean demo run should not end on "nothing happened": say how to see a stall.
   if (config.target === 'sandbox' && !config.faults.length && !config.watch && outcome.exitCode === EXIT.OK && !o.json) {
-    process.stdout.write('No stall this time. To see one: --preset stress --sandbox-fault legacy-loop-state --stall-seconds 8 (emulated; other profiles: --help)\n');
+    process.stdout.write('No stall this time. To see one: --preset stress --seed-rows 400 --sandbox-fault legacy-loop-state --stall-seconds 8 (emulated; other profiles: --help)\n');
   }
   // A run that could not start or reach its target also says why on stderr, in one line.
   if (outcome.exitCode === EXIT.USAGE || outcome.exitCode === EXIT.ENVIRONMENT) process.stderr.write(`noetl-loadrun: ${redact(outcome.reason)}\n`);

@@ -2,7 +2,7 @@
 // the cross-mode comparison, the summarize step's value, cancelling what still runs when asked, and the
 // verdict that becomes the exit code.
 import { EXIT, oneLine } from '../errors.js';
-import type { ModeDiff, RunOutcome, RunParams } from '../model.js';
+import { BREACHES, type Breach, type ModeDiff, type RunOutcome, type RunParams, type Snapshot, type Thresholds } from '../model.js';
 import { buildModeDiff, crossOf } from '../diff/mode-diff.js';
 import type { NoetlClient } from '../noetl/client.js';
 import type { RowsSource } from '../sources/rows.js';
@@ -44,15 +44,43 @@ export async function cancelOpen(store: RunStore, client: NoetlClient): Promise<
   }
 }
 
-/** Exit 0 only when every mode completed with nothing missing and no failures. */
-export function verdictOf(store: RunStore): RunOutcome {
-  const problems: string[] = [];
-  for (const m of store.snapshot().modes) {
-    if (m.verdict !== 'completed') problems.push(`${m.mode} ${m.verdict.toUpperCase()}`);
-    if (m.diff && m.diff.missingCount > 0) problems.push(`${m.mode} missing ${m.diff.missingCount}`);
-    if (m.failures > 0) problems.push(`${m.mode} ${m.failures} failures`);
+/** Each problem of a finished run with the kind of breach it is. */
+export function breachesOf(store: RunStore, maxDurationSeconds?: number): Array<{ breach: Breach; text: string }> {
+  const out: Array<{ breach: Breach; text: string }> = [];
+  const snap = store.snapshot();
+  for (const m of snap.modes) {
+    if (m.verdict === 'stalled') out.push({ breach: 'stall', text: `${m.mode} STALLED` });
+    else if (m.verdict === 'timeout') out.push({ breach: 'timeout', text: `${m.mode} TIMEOUT` });
+    else if (m.verdict !== 'completed') out.push({ breach: 'failures', text: `${m.mode} ${m.verdict.toUpperCase()}` });
+    if (m.diff && m.diff.missingCount > 0) out.push({ breach: 'missing', text: `${m.mode} missing ${m.diff.missingCount}` });
+    if (m.failures > 0) out.push({ breach: 'failures', text: `${m.mode} ${m.failures} failures` });
   }
-  return problems.length ? { exitCode: EXIT.BREACHED, reason: problems.join('; ') } : { exitCode: EXIT.OK, reason: 'all modes complete, nothing missing' };
+  const seconds = runSeconds(snap);
+  if (maxDurationSeconds !== undefined && seconds !== null && seconds > maxDurationSeconds) {
+    out.push({ breach: 'timeout', text: `ran ${Math.round(seconds)}s, over --max-duration ${maxDurationSeconds}s` });
+  }
+  return out;
+}
+
+/** From the first launch to the last mode's end (null before anything launched). */
+export function runSeconds(snap: Snapshot): number | null {
+  const starts = snap.modes.map((m) => m.startedAt).filter((x): x is number => x !== null && x !== undefined);
+  if (!starts.length) return null;
+  const ends = snap.modes.map((m) => m.endedAt ?? snap.now);
+  return (Math.max(...ends) - Math.min(...starts)) / 1000;
+}
+
+/**
+ * The exit code of a finished run: 1 when a breach of a kind in `failOn` happened (all kinds by default),
+ * else 0. Breaches of other kinds are still named in the reason.
+ */
+export function verdictOf(store: RunStore, t: Thresholds = { failOn: BREACHES }): RunOutcome {
+  const found = breachesOf(store, t.maxDurationSeconds);
+  const failing = found.filter((b) => t.failOn.includes(b.breach));
+  const ignored = found.filter((b) => !t.failOn.includes(b.breach));
+  const note = ignored.length ? ` (not failing under --fail-on ${t.failOn.join(',') || 'none'}: ${ignored.map((b) => b.text).join('; ')})` : '';
+  if (failing.length) return { exitCode: EXIT.BREACHED, reason: failing.map((b) => b.text).join('; ') + note };
+  return { exitCode: EXIT.OK, reason: (found.length ? 'no failing breach' : 'all modes complete, nothing missing') + note };
 }
 
 /** What observing cost: calls the tool made to the server, the database and kubectl. */

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { payloadFor, readPlaybookFile, type RunConfig } from '../config.js';
 import { EXIT, LoadrunError, oneLine } from '../errors.js';
 import type { Lifecycle } from '../lifecycle.js';
-import type { Mode, PhaseName, RunOutcome } from '../model.js';
+import type { Mode, PhaseName, RunOutcome, TargetInfo } from '../model.js';
 import { expectedRows } from '../diff/missing-items.js';
 import { BUNDLED, bundledFile } from '../paths.js';
 import { checkPlaybook, findingLine } from '../playbooks/check.js';
@@ -20,6 +20,12 @@ import { drainTail, observe, samplePods } from './observe.js';
 import { sleep } from './sleep.js';
 import { RunStore } from './store.js';
 
+/** An opened target handed to each run of a sweep, with what its header shows. */
+export interface SharedTarget {
+  target: OpenedTarget;
+  info: Partial<TargetInfo>;
+}
+
 class Interrupted extends Error {}
 
 export class Orchestrator {
@@ -30,9 +36,11 @@ export class Orchestrator {
   private parentPath = BUNDLED.parentPath;
   private workerPath = BUNDLED.workerPath;
 
+  /** `shared`: a target already opened by the caller (a sweep's runs share one), left open at the end. */
   constructor(
     readonly config: RunConfig,
     private readonly life: Lifecycle,
+    private readonly shared?: SharedTarget,
   ) {
     this.store = new RunStore(
       { ...config.params, preset: config.preset },
@@ -84,7 +92,7 @@ export class Orchestrator {
     if (failure) return { exitCode: failure instanceof LoadrunError ? failure.exitCode : EXIT.ENVIRONMENT, reason: oneLine(failure) };
     // Counts that could not be read are an environment problem, never "nothing missing".
     if (unmeasured.length) return { exitCode: EXIT.ENVIRONMENT, reason: unmeasured.join('; ') };
-    return verdictOf(this.store);
+    return verdictOf(this.store, this.config.thresholds);
   }
 
   private async phase(name: PhaseName, fn: () => Promise<void>): Promise<void> {
@@ -131,6 +139,12 @@ export class Orchestrator {
   }
 
   private async preflight(): Promise<void> {
+    if (this.shared) {
+      this.target = this.shared.target;
+      this.store.setTarget(this.shared.info);
+      this.store.log('loadrun', 'info', `reusing the open target ${this.shared.target.client.baseUrl}`);
+      return;
+    }
     this.target = await openTarget(this.config, this.life, this.hooks(), () => this.target?.client.reconnect());
     void this.target.sandbox?.exited.then((code) => {
       if (!this.store.isFinished) this.store.log('sandbox', 'error', `the sandbox process exited (code ${code})`);
@@ -151,8 +165,8 @@ export class Orchestrator {
       return;
     }
     const bundled = (file: string, path: string) => ({ text: readFileSync(bundledFile(file), 'utf8'), path });
-    const worker = c.workerFile ? readPlaybookFile(c.workerFile, '--worker-file') : bundled(BUNDLED.workerFile, BUNDLED.workerPath);
-    const parent = c.playbookFile ? readPlaybookFile(c.playbookFile, '--playbook-file') : bundled(BUNDLED.parentFile, BUNDLED.parentPath);
+    const worker = c.playbooks?.worker ?? (c.workerFile ? readPlaybookFile(c.workerFile, '--worker-file') : bundled(BUNDLED.workerFile, BUNDLED.workerPath));
+    const parent = c.playbooks?.parent ?? (c.playbookFile ? readPlaybookFile(c.playbookFile, '--playbook-file') : bundled(BUNDLED.parentFile, BUNDLED.parentPath));
     for (const [pb, file] of [[worker, c.workerFile], [parent, c.playbookFile]] as const) {
       if (file) this.warnConstructs(file, pb.text);
       const r = await client.register(pb.text);

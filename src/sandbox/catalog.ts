@@ -21,20 +21,14 @@ export class Catalog {
     const doc = parseYaml(content);
     const path = catalogPath(doc);
     const playbook = compilePlaybook(doc);
-    const prev = this.latest.get(path);
-    const entry: CatalogEntry = {
-      catalogId: this.newId(),
-      path,
-      version: (prev?.version ?? 0) + 1,
-      kind: this.dialect === 'rust' ? 'playbook' : 'Playbook',
-      content,
-      playbook,
-      createdAt: new Date(),
-    };
-    await this.pool.query(
-      'INSERT INTO noetl.catalog (catalog_id, path, version, kind, content, meta) VALUES ($1,$2,$3,$4,$5,$6)',
-      [entry.catalogId.toString(), path, entry.version, entry.kind, content, JSON.stringify({ description: playbook.description ?? null })],
+    // The version comes from the table, as the server's does: a sandbox restarted on the same Postgres
+    // (a resumed sweep) registers the next version, not a duplicate of version 1.
+    const catalogId = this.newId();
+    const { rows } = await this.pool.query(
+      'INSERT INTO noetl.catalog (catalog_id, path, version, kind, content, meta) SELECT $1, $2::text, coalesce(max(version), 0) + 1, $3, $4, $5 FROM noetl.catalog WHERE path = $2::text RETURNING version',
+      [catalogId.toString(), path, this.dialect === 'rust' ? 'playbook' : 'Playbook', content, JSON.stringify({ description: playbook.description ?? null })],
     );
+    const entry: CatalogEntry = { catalogId, path, version: Number(rows[0].version), kind: this.dialect === 'rust' ? 'playbook' : 'Playbook', content, playbook, createdAt: new Date() };
     this.latest.set(path, entry);
     this.byId.set(entry.catalogId, entry);
     return entry;

@@ -9,7 +9,7 @@ import { CommandRunner, type EmitRow } from './commands.js';
 import type { Credentials } from './credentials.js';
 import type { Arc, Step } from './dsl.js';
 import type { EventLog } from './event-log.js';
-import { CANCELLED, Execution, LOOP_STALLED, type CatalogEntry } from './execution.js';
+import { CANCELLED, Execution, type CatalogEntry } from './execution.js';
 import type { LoopStateLimits } from './loop-state.js';
 import { LoopRun } from './loop-runner.js';
 import type { PythonPool } from './python-pool.js';
@@ -132,7 +132,7 @@ export class Engine {
       this.failExecution(exec, `step ${step.step} failed: ${msg}`);
       return undefined;
     }
-    if (result === LOOP_STALLED || result === CANCELLED || exec.cancelRequested) return undefined; // an emulated stall never moves on
+    if (result === CANCELLED || exec.cancelRequested) return undefined;
     exec.running.delete(step.step);
     exec.completed.add(step.step);
     exec.results[step.step] = result;
@@ -187,7 +187,7 @@ export class Engine {
       onStalled: () => this.stalledLoops++,
     };
     const out = await new LoopRun(host, exec, step, items, this.baseCtx(exec), this.o.loopState).run();
-    if (out !== LOOP_STALLED && out !== CANCELLED && this.o.dialect === 'python') {
+    if (out !== CANCELLED && this.o.dialect === 'python') {
       this.emit(exec, { event_type: 'loop.done', node_name: step.step, node_type: 'loop', status: 'COMPLETED', meta: { stats: out.stats } });
     }
     return out;

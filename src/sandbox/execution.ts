@@ -14,8 +14,6 @@ export interface CatalogEntry {
   createdAt: Date;
 }
 
-/** A loop that stopped for good (the emulated legacy loop-state stall). */
-export const LOOP_STALLED = Symbol('loop-stalled');
 /** Work that ended because its execution was cancelled. */
 export const CANCELLED = Symbol('cancelled');
 

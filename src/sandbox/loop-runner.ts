@@ -1,9 +1,10 @@
 // A loop step: one command per element with at most max_in_flight at a time. With the legacy-loop-state
 // fault, each completion is appended to an emulated loop state; once an append is rejected (over the cap)
-// the loop records nothing more, dispatches nothing, and never completes (the historical stall).
+// the count freezes and the loop keeps re-issuing the item at the frozen index (noetl-contract §6.7): events
+// keep flowing, no new item is stored, and the loop never completes (the historical stall) until cancelled.
 import type { Step } from './dsl.js';
 import type { EmitRow, Iteration } from './commands.js';
-import { CANCELLED, LOOP_STALLED, type Execution } from './execution.js';
+import { CANCELLED, type Execution } from './execution.js';
 import { LoopState, type LoopStateLimits } from './loop-state.js';
 import type { Ctx } from './tools.js';
 
@@ -14,7 +15,10 @@ export interface LoopHost {
   onStalled(): void;
 }
 
-export type LoopOutcome = { results: unknown[]; stats: { total: number; success: number; failed: number } } | typeof LOOP_STALLED | typeof CANCELLED;
+/** Pause between re-issues of the frozen item (keeps the emulated churn from saturating the sandbox). */
+const REISSUE_MS = 250;
+
+export type LoopOutcome = { results: unknown[]; stats: { total: number; success: number; failed: number } } | typeof CANCELLED;
 
 export class LoopRun {
   private readonly state: LoopState | undefined;
@@ -24,6 +28,7 @@ export class LoopRun {
   private active = 0;
   private stalledAnnounced = false;
   private rejectLogged = false;
+  private reissueTimer: NodeJS.Timeout | undefined;
   private resolve!: (o: LoopOutcome) => void;
 
   constructor(
@@ -49,15 +54,28 @@ export class LoopRun {
   private settle(): void {
     const { exec, step } = this;
     if (exec.cancelRequested) return this.resolve(CANCELLED);
-    if (this.state?.rejected) {
-      if (this.active > 0 || this.stalledAnnounced) return;
-      this.stalledAnnounced = true;
-      this.host.onStalled();
-      this.host.log('error', `loop ${step.step} of execution ${exec.id} records no more completions and dispatches nothing (emulated legacy loop state over its cap); the execution will not reach loop.done`);
-      return this.resolve(LOOP_STALLED);
-    }
+    if (this.state?.rejected) return this.churn();
     while (this.active < step.loop!.maxInFlight && this.next < this.items.length && !exec.cancelRequested) this.dispatch(this.next++);
     if (this.active === 0 && this.next >= this.items.length) this.resolve({ results: this.results, stats: this.stats });
+  }
+
+  /**
+   * The frozen loop: the next index comes from the recorded count, which no longer grows, so the item at
+   * that index is issued again and again (one at a time, REISSUE_MS apart) until the execution is cancelled.
+   */
+  private churn(): void {
+    const { exec, step } = this;
+    if (!this.stalledAnnounced) {
+      this.stalledAnnounced = true;
+      this.host.onStalled();
+      this.host.log('error', `loop ${step.step} of execution ${exec.id}: count frozen at ${this.state!.recorded} (emulated legacy loop state over its cap); item ${this.state!.recorded} is re-issued, loop.done will not come`);
+    }
+    if (this.active > 0 || this.reissueTimer) return;
+    this.reissueTimer = setTimeout(() => {
+      this.reissueTimer = undefined;
+      if (exec.cancelRequested) return this.resolve(CANCELLED);
+      this.dispatch(Math.min(this.state!.recorded, this.items.length - 1));
+    }, REISSUE_MS);
   }
 
   private dispatch(index: number): void {

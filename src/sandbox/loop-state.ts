@@ -5,13 +5,13 @@
 
 export interface LoopStateLimits {
   inlineMaxBytes: number; // NOETL_INLINE_MAX_BYTES (64 KiB)
-  previewBytes: number; // preview kept with a reference (4 KiB)
+  previewBytes: number; // preview kept with a reference (1 KiB, result_handler.py)
   capBytes: number; // NATS max_payload (1 MiB)
 }
 
 export const DEFAULT_LOOP_STATE_LIMITS: LoopStateLimits = {
   inlineMaxBytes: 64 * 1024,
-  previewBytes: 4 * 1024,
+  previewBytes: 1024,
   capBytes: 1024 * 1024,
 };
 

@@ -14,7 +14,7 @@ export interface SourceFile {
 export const TUI_ENTRY = 'src/commands/run.ts';
 /** Lower layers that must never reach up into the run or the renderers. */
 export const LOWER = ['src/noetl/', 'src/sources/', 'src/targets/', 'src/diff/'];
-export const UPPER = ['src/run/', 'src/render/', 'src/commands/', 'src/cli.ts'];
+export const UPPER = ['src/run/', 'src/render/', 'src/sweep/', 'src/commands/', 'src/cli.ts'];
 export const MAX_FILE_LINES = 300;
 export const MAX_FUNCTION_LINES = 60;
 
@@ -43,7 +43,8 @@ export function importViolations(files: SourceFile[]): string[] {
       if (inSrc && ui && f.rel !== TUI_ENTRY) out.push(`${f.rel} imports ${spec}: only ${TUI_ENTRY} may load the TUI`);
       if (f.rel === TUI_ENTRY && (spec === 'ink' || spec === 'react')) out.push(`${f.rel} imports ${spec} directly: load components/ instead`);
       if (target && LOWER.some((l) => f.rel.startsWith(l)) && UPPER.some((u) => target.startsWith(u))) out.push(`${f.rel} imports ${spec}: ${LOWER.join(', ')} must not import ${UPPER.join(', ')}`);
-      if (target && (f.rel.startsWith('src/run/') || f.rel.startsWith('src/render/')) && (target.startsWith('src/commands/') || target === 'src/cli.ts')) out.push(`${f.rel} imports ${spec}: the run and the renderers must not import the commands`);
+      if (target && ['src/run/', 'src/render/', 'src/sweep/'].some((d) => f.rel.startsWith(d)) && (target.startsWith('src/commands/') || target === 'src/cli.ts')) out.push(`${f.rel} imports ${spec}: the run, the sweep and the renderers must not import the commands`);
+      if (target && (f.rel.startsWith('src/run/') || f.rel.startsWith('src/render/')) && target.startsWith('src/sweep/')) out.push(`${f.rel} imports ${spec}: the run and the renderers must not import the sweep`);
     }
   }
   return out;

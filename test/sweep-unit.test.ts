@@ -1,0 +1,113 @@
+// The sweep's parts on their own: --fail-on per breach kind, the grid, the playbook variants, the
+// recommendation. The full sweep on the sandbox is test/sweep.test.ts.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import YAML from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { parseFailOn } from '../src/config.js';
+import { BREACHES, type Breach, type Mode, type ModeVerdict } from '../src/model.js';
+import { verdictOf } from '../src/run/finalize.js';
+import { RunStore } from '../src/run/store.js';
+import { buildGrid, parseAxes } from '../src/sweep/grid.js';
+import { cellResult, recommend, type RunRecord } from '../src/sweep/result.js';
+import { variantFor } from '../src/sweep/variants.js';
+import { ROOT } from './helpers/cli.js';
+
+const params = { seedRows: 20, payloadKb: 4, batchSize: 5, maxBatches: 2 };
+
+/** A finished one-mode run with the given verdict and missing count. */
+function finished(verdict: ModeVerdict, missing = 0, ranMs = 0): RunStore {
+  const mode: Mode = 'chunked_optimal';
+  const store = new RunStore({ ...params, preset: null }, [{ mode, expected: 10 }]);
+  store.markLaunched(mode, '1');
+  const launched = Date.now();
+  while (Date.now() - launched < ranMs) { /* the run takes ranMs */ }
+  store.setVerdict(mode, verdict);
+  store.setDiff(mode, { mode, executionId: '1', expected: 10, stored: 10 - missing, missingCount: missing, missing: missing ? [[11 - missing, 10]] : [], windows: [] });
+  return store;
+}
+
+describe('--fail-on decides the exit code', () => {
+  const cases: Array<[Breach, () => RunStore, number?]> = [
+    ['stall', () => finished('stalled')],
+    ['missing', () => finished('completed', 3)],
+    ['failures', () => finished('failed')],
+    ['timeout', () => finished('timeout')],
+    ['timeout', () => finished('completed', 0, 30), 0.01], // ran 30 ms, over --max-duration 10 ms
+  ];
+  for (const [breach, make, maxDuration] of cases) {
+    it(`${breach}${maxDuration !== undefined ? ' (--max-duration)' : ''}: 1 when listed, 0 when only the others are`, () => {
+      const store = make();
+      expect(verdictOf(store, { failOn: [breach], maxDurationSeconds: maxDuration }).exitCode).toBe(1);
+      const others = BREACHES.filter((b) => b !== breach);
+      const ok = verdictOf(store, { failOn: others, maxDurationSeconds: maxDuration });
+      expect(ok.exitCode).toBe(0);
+      expect(ok.reason).toContain('not failing under --fail-on');
+      expect(verdictOf(store, { failOn: [] , maxDurationSeconds: maxDuration }).exitCode).toBe(0);
+    });
+  }
+
+  it('a clean run exits 0 under every setting, and bad values are usage errors', () => {
+    expect(verdictOf(finished('completed'), { failOn: BREACHES })).toEqual({ exitCode: 0, reason: 'all modes complete, nothing missing' });
+    expect(parseFailOn(undefined)).toEqual(BREACHES);
+    expect(parseFailOn('none')).toEqual([]);
+    expect(parseFailOn('stall, missing')).toEqual(['stall', 'missing']);
+    expect(() => parseFailOn('stalls')).toThrow(/--fail-on: unknown breach "stalls"/);
+  });
+});
+
+describe('the grid', () => {
+  it('crosses the lists, names cells by what varies, and keeps ids stable', () => {
+    const axes = parseAxes({ batchSize: '20,40', workerMaxInFlight: '5,15', payloadKb: '64' });
+    const cells = buildGrid(params, axes);
+    expect(cells.map((c) => c.swept)).toEqual([
+      { batch_size: 20, worker_max_in_flight: 5 }, { batch_size: 20, worker_max_in_flight: 15 },
+      { batch_size: 40, worker_max_in_flight: 5 }, { batch_size: 40, worker_max_in_flight: 15 },
+    ]);
+    expect(cells.every((c) => c.params.payloadKb === 64 && c.chunkParallelism === null)).toBe(true);
+    expect(buildGrid(params, axes).map((c) => c.id)).toEqual(cells.map((c) => c.id));
+    expect(() => parseAxes({ batchSize: '20,,40' })).toThrow(/--batch-size: empty value/);
+    expect(() => parseAxes({ workerMaxInFlight: '0' })).toThrow(/--worker-max-in-flight must be between 1/);
+  });
+});
+
+describe('playbook variants', () => {
+  const read = (f: string) => ({ text: readFileSync(path.join(ROOT, 'fixtures/playbooks/loadrun', f), 'utf8'), path: '' });
+  const parent = { ...read('heavy_payload_parallel.yaml'), path: 'loadrun/heavy_payload_pipeline_in_step_parallel' };
+  const worker = { ...read('heavy_payload_chunk_worker.yaml'), path: 'loadrun/heavy_payload_pipeline_chunk_worker' };
+  const loop = (text: string, step: string) => YAML.parse(text).workflow.find((s: { step: string }) => s.step === step).loop.spec.max_in_flight;
+
+  it('write the widths into the chunk-worker loop and the worker loop, under loadrun/sweep/<hash>/', () => {
+    const v = variantFor(parent, worker, { chunkParallelism: 2, workerMaxInFlight: 7 });
+    expect(loop(v.parent.text, 'run_batch_workers')).toBe(2);
+    expect(loop(v.parent.text, 'run_direct_stress')).toBe(20); // the direct loop is not a chunk-worker loop
+    expect(loop(v.worker.text, 'process_batch_pipeline')).toBe(7);
+    expect(v.parent.path).toBe(`loadrun/sweep/${v.hash}/heavy_payload_pipeline_in_step_parallel`);
+    expect(YAML.parse(v.worker.text).metadata.path).toBe(`loadrun/sweep/${v.hash}/heavy_payload_pipeline_chunk_worker`);
+    expect(v.parent.text).toContain('# '); // comments survive the edit
+    expect(variantFor(parent, worker, { chunkParallelism: 3, workerMaxInFlight: 7 }).hash).not.toBe(v.hash);
+  });
+
+  it('refuse a parent without a loop calling a playbook', () => {
+    expect(() => variantFor(worker, worker, { chunkParallelism: 2, workerMaxInFlight: null })).toThrow(/--chunk-parallelism: the parent playbook .* has no loop step calling a playbook/);
+  });
+});
+
+describe('the recommendation', () => {
+  const run = (repeat: number, rps: number, stalled = false): RunRecord => ({
+    repeat, dir: '', ended_at: '', exit_code: stalled ? 1 : 0, outcome: '', verdicts: { chunked_optimal: stalled ? 'stalled' : 'completed' }, breaches: stalled ? ['stall', 'missing'] : [],
+    stored_rows: 10, expected_rows: 10, missing: stalled ? 4 : 0, duration_seconds: 1, rows_per_second: rps,
+  });
+  const cells = buildGrid(params, parseAxes({ batchSize: '5,10,20' }));
+
+  it('is the fastest cell whose every repeat completed with nothing missing', () => {
+    const results = [cellResult(cells[0], [run(1, 5), run(2, 7)], 2), cellResult(cells[1], [run(1, 50, true), run(2, 60)], 2), cellResult(cells[2], [run(1, 9), run(2, 8)], 2)];
+    expect(results.map((c) => [c.median_rows_per_second, c.stall_rate, c.qualified])).toEqual([[6, 0, true], [55, 0.5, false], [8.5, 0, true]]);
+    expect(recommend(results).cell?.id).toBe(cells[2].id);
+  });
+
+  it('says plainly when none qualified (a cell with a repeat missing does not)', () => {
+    const results = [cellResult(cells[0], [run(1, 5, true)], 1), cellResult(cells[1], [run(1, 9)], 2)];
+    expect(recommend(results)).toEqual({ cell: null, text: 'no cell qualified: none had every repeat complete with nothing missing' });
+  });
+});
