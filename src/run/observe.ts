@@ -157,20 +157,22 @@ export async function drainTail(ctx: ObserveContext, modes: Mode[]): Promise<voi
 /** Samples pods (and the tool itself) until the returned stop function is awaited. */
 export function samplePods(store: RunStore, pods: PodsSource | undefined, signal: AbortSignal): () => Promise<void> {
   if (!pods) return async () => {};
-  let running = true;
+  // Stopping ends the wait between samples at once (the run's end should not wait a pods interval).
+  const stop = new AbortController();
+  const both = AbortSignal.any([signal, stop.signal]);
   const loop = (async () => {
-    while (running && !signal.aborted) {
+    while (!both.aborted) {
       try {
         for (const s of await pods.sample()) store.recordPod(s);
         store.recordPod(selfSample());
       } catch (err) {
         store.setPodsNote(`pods source error: ${oneLine(err)}`);
       }
-      await sleep(pods.intervalMs, signal);
+      await sleep(pods.intervalMs, both);
     }
   })();
   return async () => {
-    running = false;
+    stop.abort();
     await loop;
   };
 }
