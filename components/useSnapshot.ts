@@ -1,5 +1,6 @@
 // Samples the store into React at about 10 Hz (and at least once a second for the clock): the store
-// takes every event outside React, the screen only ever sees bounded snapshots.
+// takes every event outside React, the screen only ever sees bounded snapshots. Once the run finished
+// nothing redraws the screen but a change.
 import { useEffect, useState } from 'react';
 import type { Snapshot, SnapshotSource } from '../src/model.js';
 
@@ -13,12 +14,16 @@ export function useSnapshot<T = Snapshot>(store: { snapshot(): T; subscribe: Sna
     const unsub = store.subscribe(() => {
       dirty = true;
     });
+    // A finished run's screen is static: no clock to advance, so only a change redraws it.
+    let finished = Boolean((store.snapshot() as { finished?: boolean }).finished);
     const timer = setInterval(() => {
       const now = Date.now();
-      if (dirty || now - lastAt >= 1000) {
+      if (dirty || (!finished && now - lastAt >= 1000)) {
         dirty = false;
         lastAt = now;
-        setSnap(store.snapshot());
+        const next = store.snapshot();
+        finished = Boolean((next as { finished?: boolean }).finished);
+        setSnap(next);
       }
     }, intervalMs);
     return () => {

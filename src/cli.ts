@@ -37,7 +37,7 @@ Exit codes:
   --fail-on stall,missing,failures,timeout (default all) chooses which breaches give 1; --max-duration
   makes a run that took longer a timeout breach. A sweep or --repeat exits 1 when any of its runs did.
 
-Durations (--timeout, --stall-seconds, --poll-interval, --request-timeout, --top-interval) take seconds
+Durations (--timeout, --stall-seconds, --poll-interval, --request-timeout, --tail-window, --top-interval) take seconds
 or a unit: 30s, 5m, 1h.
 Presets: ${Object.entries(PRESETS).map(([k, v]) => `${k} (${v.seedRows} rows, ${v.payloadKb} KB, batch ${v.batchSize} x ${v.maxBatches})`).join('; ')}
 Sandbox fault profiles (emulation): ${FAULT_PROFILES.join(', ')}`;
@@ -123,6 +123,7 @@ function runOptions(program: Command): void {
   group(program, 'Advanced:', [
     ['--poll-interval <d>', 'status/events/rows poll interval', '1'],
     ['--request-timeout <d>', 'timeout of every HTTP call', '10'],
+    new Option('--tail-window <d>', 'how long an event may commit below one already read: re-read that far back, and read an ended execution that long (default 5s)').env('NOETL_LOADRUN_TAIL_WINDOW'),
     ...sandboxTuning(),
   ]);
 }

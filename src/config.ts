@@ -43,6 +43,8 @@ export interface RunConfig {
   stallSeconds: number;
   timeoutSeconds: number;
   pollMs: number;
+  /** --tail-window: how long an event may commit below an id already read. */
+  tailWindowMs: number;
   requestTimeoutMs: number;
   reportDir: string;
   cancelOnExit: boolean;

@@ -2,7 +2,7 @@
 // src/tools/http.rs has no payload field; postgres.rs returns the last statement; no job namespace in the
 // worker's template context; loop results are lists; retry policies see the tool envelope), named with
 // their line, on a purpose-made playbook; and the run's own check of a --playbook-file.
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -19,20 +19,32 @@ describe('check-playbook', () => {
     expect(lines.slice(0, -1).map((l) => l.replace(/^.*python-only-constructs\.yaml:(\d+): ([a-z-]+):.*$/, '$1 $2'))).toEqual([
       '17 postgres-command-n', '23 http-payload', '24 job-namespace', '28 retry-http-status', '36 loop-dict-result',
     ]);
-    expect(r.stdout).toContain('send the body as json:');
+    expect(r.stdout).toContain('send the body as body: (an object goes as JSON on both engines)');
     expect(lines.at(-1)).toBe('5 construct(s) the rust engine ignores or lacks');
     const py = await runCli(['check-playbook', PYTHON_ONLY, '--engine', 'python']);
     expect(py.code).toBe(0);
     expect(py.stdout).toContain('no construct the python engine ignores or lacks');
+    // The other way round: json: is a Rust http field the Python http tool does not read.
+    const rustOnly = path.join(mkdtempSync(path.join(os.tmpdir(), 'loadrun-check-')), 'rust-only.yaml');
+    writeFileSync(rustOnly, readFileSync(PYTHON_ONLY, 'utf8').replace('payload:', 'json:'));
+    const py2 = await runCli(['check-playbook', rustOnly, '--engine', 'python']);
+    expect(py2.code).toBe(1);
+    expect(py2.stdout).toMatch(/rust-only\.yaml:23: http-json: an http tool with json: the Python http tool reads payload:/);
+    // The bundled pair uses only forms both engines read.
+    const bundled = await runCli(['check-playbook', bundledFile(BUNDLED.parentFile), bundledFile(BUNDLED.workerFile)]);
+    expect(bundled.stdout.trim()).toBe('no construct the rust engine ignores or lacks');
     const bad = await runCli(['check-playbook', path.join(ROOT, 'nope.yaml')]);
     expect(bad.code).toBe(2);
   });
 
   it('a run checks a --playbook-file against the server it targets and says so', async () => {
     const dir = path.join(mkdtempSync(path.join(os.tmpdir(), 'loadrun-check-')), 'r');
-    const r = await runCli(['--playbook-file', bundledFile(BUNDLED.parentFile), '--seed-rows', '20', '--payload-kb', '2', '--batch-size', '10', '--max-batches', '2', '--no-tui', '--report-dir', dir]);
+    // The bundled parent with its http body written the legacy Python way.
+    const legacy = path.join(path.dirname(dir), 'legacy-parent.yaml');
+    writeFileSync(legacy, readFileSync(bundledFile(BUNDLED.parentFile), 'utf8').replace(/^(\s+)body:$/m, '$1payload:'));
+    const r = await runCli(['--playbook-file', legacy, '--seed-rows', '20', '--payload-kb', '2', '--batch-size', '10', '--max-batches', '2', '--no-tui', '--report-dir', dir]);
     expect(r.code, r.stdout + r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/\[loadrun\] playbook: .*heavy_payload_parallel\.yaml:\d+: http-payload/);
+    expect(r.stdout).toMatch(/\[loadrun\] playbook: .*legacy-parent\.yaml:\d+: http-payload/);
     expect(JSON.parse(readFileSync(path.join(dir, 'summary.json'), 'utf8')).target.playbookWarnings).toBeGreaterThan(0);
   });
 });

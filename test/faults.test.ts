@@ -210,7 +210,7 @@ describe('Ctrl-C and SIGTERM in each phase', () => {
     const dir = path.join(tmp(), 'r');
     const child = spawn(process.execPath, [BIN, '--no-tui', '--seed-rows', '60', '--payload-kb', '8', '--report-dir', dir], {
       cwd: ROOT,
-      env: scope.env({ CI: 'true', NOETL_LOADRUN_TEST_HOLD: `${phase}:20000` }),
+      env: scope.env({ CI: 'true', NOETL_LOADRUN_TAIL_WINDOW: '1', NOETL_LOADRUN_TEST_HOLD: `${phase}:20000` }),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';

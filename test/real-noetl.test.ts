@@ -111,7 +111,7 @@ describe('events, every one, once', () => {
     const sb = await sandbox({ faults: ['late-commit'] });
     boxes.push(sb);
     const dir = dirOf();
-    const r = await runCli(['--server-url', sb.apiUrl, '--pg-url', sb.pgUrl, ...SMALL, '--report-dir', dir]);
+    const r = await runCli(['--server-url', sb.apiUrl, '--pg-url', sb.pgUrl, ...SMALL, '--report-dir', dir], { env: { NOETL_LOADRUN_TAIL_WINDOW: '5' } });
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(await expectEveryEventOnce(sb, dir)).toBeGreaterThan(100);
   });
@@ -120,7 +120,7 @@ describe('events, every one, once', () => {
 describe('final means final', () => {
   it.each(['rust', 'python'] as const)('%s: a terminal status flapping between two steps does not end observation', async (dialect) => {
     const dir = dirOf();
-    const r = await runCli(['--sandbox-dialect', dialect, '--sandbox-fault', 'status-flap', ...SMALL, '--report-dir', dir]);
+    const r = await runCli(['--sandbox-dialect', dialect, '--sandbox-fault', 'status-flap', ...SMALL, '--report-dir', dir], { env: { NOETL_LOADRUN_TAIL_WINDOW: '5' } });
     expect(r.code, r.stdout + r.stderr).toBe(0);
     const recs = ndjson(dir);
     const firstTerminal = recs.findIndex((x) => x.kind === 'event' && /^playbook[._]completed$/.test(x.event_type));

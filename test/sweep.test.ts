@@ -85,7 +85,8 @@ describe('sweep with legacy-loop-state (python dialect)', () => {
   it('stalls the cells whose loop exceeds the cap in every repeat and never recommends them', async () => {
     const dir = path.join(tmp(), 'sweep');
     // 128 KB items add about 2.5 KB each to the worker loop's state: 20 items pass a 32 KiB cap, 5 do not.
-    const r = await runCli(['sweep', '--seed-rows', '40', '--payload-kb', '128', '--max-batches', '2', '--modes', 'chunked_optimal', '--batch-size', '5,20', '--repeat', '2', '--stall-seconds', '3',
+    // Two cells at a time on the one sandbox (--parallel-cells): each run still gets its own verdicts.
+    const r = await runCli(['sweep', '--seed-rows', '40', '--payload-kb', '128', '--max-batches', '2', '--modes', 'chunked_optimal', '--batch-size', '5,20', '--repeat', '2', '--stall-seconds', '3', '--parallel-cells', '2',
       '--sandbox-fault', 'legacy-loop-state', '--loop-state-cap-bytes', '32768', '--pg-url', db.url, '--report-dir', dir], { timeoutMs: 400_000 });
     expect(r.code, r.stdout + r.stderr).toBe(1); // stalled runs breach the default --fail-on
     const s = json(path.join(dir, 'summary.json')) as { cells: CellOut[]; recommendation: { cell: string } | null };
@@ -106,7 +107,7 @@ describe('sweep --resume', () => {
     const args = ['sweep', ...SMALL, '--batch-size', '5,10', '--pg-url', db.url, '--report-dir', dir];
     // Interrupt once the first cell has printed its line.
     const first = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
-      const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, CI: 'true' }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, CI: 'true', NOETL_LOADRUN_TAIL_WINDOW: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
       let stdout = '';
       child.stdout.on('data', (d) => {
         stdout += d;

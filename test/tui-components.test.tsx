@@ -1,5 +1,6 @@
 // The TUI's panels rendered at several terminal sizes from a real store fed with events, rows, pods and a
 // stall: what appears, and that no frame is ever as tall as the terminal or wider than it.
+import { Profiler } from 'react';
 import { afterEach, describe, expect, it } from 'vitest';
 import { App } from '../components/App.js';
 import { computeLayout, MIN_COLS, MIN_ROWS } from '../components/layout.js';
@@ -177,5 +178,25 @@ describe('App actions', () => {
     expect(calls).toEqual(['reconnect', 'snapshot', 'pause', 'quit']);
     expect(r.lastFrame()).toContain('events PAUSED');
     expect(r.lastFrame()).toContain('stopping: finishing up and writing the report');
+  });
+});
+
+describe('render work', () => {
+  /** React commits of the App over `ms` after it settled. */
+  async function commitsOver(store: RunStore, ms: number): Promise<number> {
+    let commits = 0;
+    const r = renderAt(<Profiler id="app" onRender={() => commits++}><App store={store} actions={actions} refreshMs={20} /></Profiler>, 120, 40);
+    cleanup.push(r.unmount);
+    await tick(300);
+    const settled = commits;
+    await tick(ms);
+    return commits - settled;
+  }
+
+  it('a running screen redraws for its clock; a finished, static one not at all', async () => {
+    expect(await commitsOver(feed(), 2500)).toBeGreaterThanOrEqual(2); // once a second, the elapsed time
+    const done = feed();
+    done.finish();
+    expect(await commitsOver(done, 2500)).toBe(0);
   });
 });

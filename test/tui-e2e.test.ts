@@ -64,15 +64,16 @@ describe('TUI end to end', () => {
     expect(await leftovers(scope)).toEqual([]);
   });
 
-  it('stress with legacy-loop-state shows direct_stress STALLED next to a completed chunked_optimal', async () => {
+  it('legacy-loop-state shows direct_stress STALLED next to a completed chunked_optimal', async () => {
     const dir = path.join(mkdtempSync(path.join(os.tmpdir(), 'loadrun-tui-')), 'r');
     tmux = new Tmux(120, 40);
-    tmux.start(`node bin/noetl-loadrun.js --preset stress --seed-rows 400 --sandbox-fault legacy-loop-state --stall-seconds 8 --report-dir ${dir}`, ROOT, { TMPDIR: scope.tmpdir });
-    const live = await tmux.waitFor((x) => x.includes('FAULT legacy-loop-state (emulation)') && /\d+\/400/.test(x), 60_000);
+    // A 128 KiB loop-state cap stalls 80 items of 128 KB (the README's 400 x 256 KB run is cli-headless's).
+    tmux.start(`node bin/noetl-loadrun.js --seed-rows 80 --payload-kb 128 --batch-size 20 --max-batches 4 --sandbox-fault legacy-loop-state --loop-state-cap-bytes 131072 --stall-seconds 5 --report-dir ${dir}`, ROOT, { TMPDIR: scope.tmpdir, NOETL_LOADRUN_TAIL_WINDOW: '1' });
+    const live = await tmux.waitFor((x) => x.includes('FAULT legacy-loop-state (emulation)') && /\d+\/80/.test(x), 60_000);
     expect(live).toContain('direct_stress');
     const end = await tmux.waitFor((x) => x.includes('missing-items diff — final'), 150_000);
-    expect(end).toMatch(/direct_stress \(STALLED\): \d+ missing of 400/);
-    expect(end).toContain('chunked_optimal (COMPLETED): 0 missing of 240');
+    expect(end).toMatch(/direct_stress \(STALLED\): \d+ missing of 80/);
+    expect(end).toContain('chunked_optimal (COMPLETED): 0 missing of 80');
     tmux.keys('d'); // back to the columns
     const cols = await tmux.waitFor((x) => x.includes(' STALLED ') && x.includes('max item'), 10_000);
     const header = cols.split('\n').find((l) => l.includes('direct_stress') && l.includes('chunked_optimal'))!;
@@ -86,7 +87,7 @@ describe('TUI end to end', () => {
   it('sweep at 120x40: the grid above the running run, the recommendation at the end, q exits', async () => {
     const dir = path.join(mkdtempSync(path.join(os.tmpdir(), 'loadrun-tui-')), 'sw');
     tmux = new Tmux(120, 40);
-    tmux.start(`node bin/noetl-loadrun.js sweep --seed-rows 20 --payload-kb 4 --max-batches 2 --modes chunked_optimal --batch-size 5,10 --report-dir ${dir}`, ROOT, { TMPDIR: scope.tmpdir });
+    tmux.start(`node bin/noetl-loadrun.js sweep --seed-rows 20 --payload-kb 4 --max-batches 2 --modes chunked_optimal --batch-size 5,10 --report-dir ${dir}`, ROOT, { TMPDIR: scope.tmpdir, NOETL_LOADRUN_TAIL_WINDOW: '1' });
     const live = await tmux.waitFor((x) => /sweep · \d\/2 runs/.test(x) && x.includes('on screen: cell-0') && x.includes('chunked_optimal'), 90_000);
     expect(live).toMatch(/cell\s+setting\s+state\s+runs\s+rows\/s\s+stalls\s+missing\s+time/);
     expect(live).toMatch(/cell-01-\w+\s+batch_size=5/);

@@ -36,6 +36,7 @@ export interface RunOpts {
   timeout?: string;
   pollInterval?: string;
   requestTimeout?: string;
+  tailWindow?: string;
   reportDir?: string;
   tui?: boolean;
   color?: boolean;
@@ -176,6 +177,7 @@ export function buildConfig(o: RunOpts): RunConfig {
     stallSeconds: parseDuration(o.stallSeconds ?? '30', '--stall-seconds', { min: 1, max: 86_400 }),
     timeoutSeconds: parseDuration(o.timeout ?? '1800', '--timeout', { min: 1, max: 7 * 86_400 }),
     pollMs: Math.round(parseDuration(o.pollInterval ?? '1', '--poll-interval', { min: 0.2, max: 60 }) * 1000),
+    tailWindowMs: Math.round(parseDuration(o.tailWindow ?? '5', '--tail-window', { min: 0.2, max: 600 }) * 1000),
     requestTimeoutMs: Math.round(parseDuration(o.requestTimeout ?? '10', '--request-timeout', { min: 0.5, max: 600 }) * 1000),
     reportDir: o.reportDir ?? defaultReportDir(),
     cancelOnExit: Boolean(o.cancelOnExit),

@@ -116,7 +116,9 @@ export class NoetlClient {
 
   async register(yamlText: string): Promise<{ path: string; version: number; catalogId: string }> {
     const body = { content: Buffer.from(yamlText, 'utf8').toString('base64'), resource_type: 'Playbook' };
-    const r = await this.json('POST', '/api/catalog/register', body, 'catalog register', false);
+    // Repeating a register is harmless (at worst one more version of the same content, and a run uses the
+    // latest), so a dropped connection (a port-forward restarting) is retried like an idempotent call.
+    const r = await this.json('POST', '/api/catalog/register', body, 'catalog register', true);
     return { path: String(r.path), version: Number(r.version), catalogId: idString(r.catalog_id) ?? String(r.catalog_id) };
   }
 

@@ -4,7 +4,7 @@
 import { oneLine } from '../errors.js';
 import type { ExecState, Mode, NormalStatus, StallFacts } from '../model.js';
 import type { NoetlClient } from '../noetl/client.js';
-import { TRAILING_WINDOW_MS, type EventFeed } from '../sources/event-feed.js';
+import type { EventFeed } from '../sources/event-feed.js';
 import { selfSample, type PodsSource } from '../sources/pods.js';
 import type { RowsSource } from '../sources/rows.js';
 import { sleep } from './sleep.js';
@@ -87,7 +87,7 @@ function finalState(ctx: ObserveContext, mode: Mode, parent: string, st: NormalS
     pending.set(mode, { state: st.state, at: now });
     return undefined;
   }
-  return now - since.at >= TRAILING_WINDOW_MS ? st.state : undefined;
+  return now - since.at >= ctx.feed.windowMs ? st.state : undefined;
 }
 
 async function pollMode(ctx: ObserveContext, mode: Mode, tick: number, detector: StallDetector, pending: Pending): Promise<void> {
@@ -147,7 +147,7 @@ function stallFacts(store: RunStore, mode: Mode, detector: StallDetector, now: n
  */
 export async function drainTail(ctx: ObserveContext, modes: Mode[]): Promise<void> {
   const ended = modes.filter((m) => ['completed', 'failed', 'cancelled'].includes(ctx.store.modeFacts(m).verdict));
-  const give = Date.now() + TRAILING_WINDOW_MS + 2 * ctx.pollMs;
+  const give = Date.now() + ctx.feed.windowMs + 2 * ctx.pollMs;
   while (!ctx.signal.aborted && Date.now() < give && !ctx.feed.settled(ended.flatMap((m) => ctx.store.modeExecutions(m)))) {
     for (const m of ended) await pullEvents(ctx, m).catch(() => {});
     await sleep(Math.min(ctx.pollMs, 1000), ctx.signal);

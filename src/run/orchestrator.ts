@@ -197,7 +197,7 @@ export class Orchestrator {
     const t = this.target!;
     const deadline = Date.now() + c.timeoutSeconds * 1000;
     const stopSampling = samplePods(this.store, t.pods, this.stop.signal);
-    const feed = new EventFeed(t.client, t.rows, (msg) => this.store.log('loadrun', 'warn', msg));
+    const feed = new EventFeed(t.client, t.rows, (msg) => this.store.log('loadrun', 'warn', msg), c.tailWindowMs);
     const ctx = { store: this.store, client: t.client, rows: t.rows, feed, signal: this.stop.signal, stallSeconds: c.stallSeconds, pollMs: c.pollMs };
     try {
       // Sequential runs launch and observe one mode at a time; side by side launches both at once.

@@ -9,6 +9,7 @@ import { CANCELLED, type CatalogEntry, type Execution } from './execution.js';
 import { PythonWorkerLost, type PythonPool } from './python-pool.js';
 import { renderValue } from './templates.js';
 import { HttpTool, ToolError, runPostgres, runPython, type Ctx } from './tools.js';
+import type { ToolSemantics } from './semantics.js';
 
 export type EmitRow = Omit<EventRow, 'execution_id' | 'catalog_id'>;
 
@@ -28,6 +29,8 @@ export interface CommandTools {
   dataPool: (auth: string) => pg.Pool;
   python: PythonPool;
   http: HttpTool;
+  /** How this engine's tools read their config and shape their results. */
+  semantics: ToolSemantics;
   resultContextMaxBytes: number;
   /** Fault: SIGKILL a python worker after this many python calls (0 = never). */
   crashWorkerAfterCalls: number;
@@ -78,6 +81,8 @@ export class CommandRunner {
     const base = { ...issued, worker_id: workerId };
     this.host.emit(exec, { ...issued, event_type: 'command.issued', node_type: step.isSequence ? 'task_sequence' : step.tools[0].kind, status: 'PENDING', meta: { command_id: commandId } });
     for (let dispatch = 1; ; dispatch++) {
+      // The Rust orchestrator records the worker's claim before it starts (orchestrate-core); Python does not.
+      if (this.t.semantics.dialect === 'rust') this.host.emit(exec, { ...base, event_type: 'command.claimed', status: 'CLAIMED', meta: { command_id: commandId, dispatch } });
       this.host.emit(exec, { ...base, event_type: 'command.started', status: 'STARTED', meta: { command_id: commandId, dispatch } });
       const started = performance.now();
       try {
@@ -128,7 +133,7 @@ export class CommandRunner {
       case 'python':
         return this.runPythonTool(tool, ctx);
       case 'http':
-        return this.t.http.run(tool, ctx, (r) => {
+        return this.t.http.run(tool, ctx, this.t.semantics, (r) => {
           this.host.emit(exec, {
             event_type: 'call.error', node_id: `${step.step}.${tool.name ?? 'http'}`, node_name: step.step, status: 'RETRYING',
             result: { status: 'RETRYING', context: { error: r.error } },
@@ -138,7 +143,7 @@ export class CommandRunner {
           this.host.log('info', `retry ${r.attempt}/${r.maxAttempts - 1} of ${step.step}.${tool.name ?? 'http'}: ${r.error}; next in ${r.delayMs} ms`);
         });
       case 'postgres':
-        return runPostgres(this.t.dataPool(tool.auth === undefined ? DEFAULT_AUTH : String(renderValue(tool.auth, ctx))), tool, ctx);
+        return runPostgres(this.t.dataPool(tool.auth === undefined ? DEFAULT_AUTH : String(renderValue(tool.auth, ctx))), tool, ctx, this.t.semantics);
       case 'playbook':
         return this.runChild(exec, tool, ctx);
     }

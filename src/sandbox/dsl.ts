@@ -48,7 +48,8 @@ const TOP_KEYS = new Set(['apiVersion', 'kind', 'metadata', 'workload', 'workflo
 const STEP_KEYS = new Set(['step', 'desc', 'description', 'tool', 'loop', 'next']);
 const TOOL_KEYS: Record<string, Set<string>> = {
   python: new Set(['name', 'kind', 'code', 'input', 'libs', 'spec']),
-  http: new Set(['name', 'kind', 'method', 'url', 'headers', 'payload', 'params', 'timeout', 'spec']),
+  // The union of both engines' http fields; which of them a dialect reads is in semantics.ts.
+  http: new Set(['name', 'kind', 'method', 'url', 'headers', 'payload', 'body', 'json', 'form', 'params', 'timeout', 'timeout_seconds', 'follow_redirects', 'response_type', 'spec']),
   postgres: new Set(['name', 'kind', 'auth', 'query', 'command', 'spec']),
   playbook: new Set(['name', 'kind', 'path', 'catalog_id', 'input', 'return_step', 'return_result', 'timeout', 'spec']),
 };

@@ -12,6 +12,7 @@ import type { EventLog } from './event-log.js';
 import { CANCELLED, Execution, type CatalogEntry } from './execution.js';
 import type { LoopStateLimits } from './loop-state.js';
 import { LoopRun } from './loop-runner.js';
+import { SEMANTICS } from './semantics.js';
 import type { PythonPool } from './python-pool.js';
 import { renderString, renderValue, truthy } from './templates.js';
 import { HttpTool, ToolError, type Ctx } from './tools.js';
@@ -46,7 +47,7 @@ export class Engine {
   constructor(private readonly o: EngineOptions) {
     this.catalog = new Catalog(o.dialect, o.pool, () => o.events.newId());
     const host = { emit: (e: Execution, r: EmitRow) => this.emit(e, r), newId: () => o.events.newId(), resolve: (ref: { path?: string; catalogId?: bigint }) => this.resolve(ref), execute: (en: CatalogEntry, p: Record<string, unknown>, parent: bigint | null) => this.execute(en, p, parent), log: o.log };
-    this.commands = new CommandRunner(host, { pool: o.pool, dataPool: (auth) => o.credentials.pool(auth), python: o.python, http: o.http, resultContextMaxBytes: o.resultContextMaxBytes, crashWorkerAfterCalls: o.crashWorkerAfterCalls ?? 0 });
+    this.commands = new CommandRunner(host, { pool: o.pool, dataPool: (auth) => o.credentials.pool(auth), python: o.python, http: o.http, semantics: SEMANTICS[o.dialect], resultContextMaxBytes: o.resultContextMaxBytes, crashWorkerAfterCalls: o.crashWorkerAfterCalls ?? 0 });
   }
 
   get dialect(): Dialect {
@@ -112,7 +113,7 @@ export class Engine {
 
   private baseCtx(exec: Execution): Ctx {
     const id = exec.id.toString();
-    return { ...exec.workload, workload: exec.workload, ...exec.results, execution_id: id, job: { execution_id: id } };
+    return SEMANTICS[this.o.dialect].baseCtx(id, exec.workload, exec.results);
   }
 
   /** Runs one step; returns its result, or undefined when the execution must not move on. */
@@ -190,6 +191,9 @@ export class Engine {
     if (out !== CANCELLED && this.o.dialect === 'python') {
       this.emit(exec, { event_type: 'loop.done', node_name: step.step, node_type: 'loop', status: 'COMPLETED', meta: { stats: out.stats } });
     }
-    return out;
+    if (out === CANCELLED) return out;
+    // Rust: a failed iteration fails the step (noetl-contract §6.6); Python records it and goes on.
+    if (this.o.dialect === 'rust' && out.stats.failed > 0) throw new ToolError(`loop ${step.step}: ${out.stats.failed} of ${out.stats.total} iteration(s) failed`);
+    return SEMANTICS[this.o.dialect].loopResult(out.results, out.stats);
   }
 }

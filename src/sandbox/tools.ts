@@ -5,6 +5,7 @@ import { Agent, request } from 'undici';
 import type { PythonPool } from './python-pool.js';
 import { renderString, renderValue, truthy } from './templates.js';
 import type { ToolSpec } from './dsl.js';
+import type { HttpResponse, ToolSemantics } from './semantics.js';
 
 export class ToolError extends Error {
   constructor(
@@ -67,13 +68,12 @@ export class HttpTool {
     return url.toString();
   }
 
-  async run(tool: ToolSpec, ctx: Ctx, onRetry: (n: RetryNotice) => void): Promise<unknown> {
+  async run(tool: ToolSpec, ctx: Ctx, sem: ToolSemantics, onRetry: (n: RetryNotice) => void): Promise<unknown> {
     const method = String(renderValue(tool.method ?? 'GET', ctx)).toUpperCase();
     const target = this.route(String(renderValue(tool.url, ctx)));
     const headers = (renderValue(tool.headers ?? {}, ctx) as Record<string, string>) ?? {};
-    const payload = tool.payload === undefined ? undefined : renderValue(tool.payload, ctx);
     const params = tool.params === undefined ? undefined : (renderValue(tool.params, ctx) as Record<string, unknown>);
-    const timeoutMs = Number(tool.timeout ?? 60) * 1000;
+    const timeoutMs = sem.httpTimeoutMs(tool, ctx);
     const rules = (((tool.spec as Record<string, unknown> | undefined)?.policy as Record<string, unknown> | undefined)?.rules ??
       []) as Record<string, unknown>[];
     let url = target;
@@ -82,39 +82,30 @@ export class HttpTool {
       for (const [k, v] of Object.entries(params)) u.searchParams.set(k, String(v));
       url = u.toString();
     }
-    const body = payload === undefined || method === 'GET' ? undefined : JSON.stringify(payload);
-
+    const { body, contentType } = method === 'GET' ? {} : sem.httpBody(tool, ctx);
+    const sent = { method, headers: { ...(contentType ? { 'content-type': contentType } : {}), ...headers }, body, timeoutMs };
     for (let attempt = 1; ; attempt++) {
-      const { output, result } = await this.once(url, target, { method, headers, body, timeoutMs });
-      const decision = decide(rules, output);
-      const httpStatus = Number((output.http as { status: number }).status);
-      const error = output.status === 'error' ? (httpStatus ? `HTTP ${httpStatus} from ${target}` : `request to ${target} failed: ${output.error}`) : '';
+      const { status, response, failure } = await this.once(url, target, sent);
+      const result = response ? sem.httpResult(response) : undefined;
+      const ok = status > 0 && status < 400;
+      const decision = decide(rules, sem.policyOutput(ok, result, failure));
+      const error = ok ? '' : status ? `HTTP ${status} from ${target}` : `request to ${target} failed: ${failure}`;
       if (decision.do === 'retry' && attempt < decision.attempts) {
         const delayMs = decision.delay * 1000 * (decision.backoff === 'exponential' ? 2 ** (attempt - 1) : 1);
-        onRetry({ attempt, maxAttempts: decision.attempts, httpStatus, delayMs, error });
+        onRetry({ attempt, maxAttempts: decision.attempts, httpStatus: status, delayMs, error });
         await new Promise((r) => setTimeout(r, delayMs));
         continue;
       }
-      if (output.status === 'error') {
-        const suffix = decision.do === 'retry' ? ` after ${attempt} attempts` : '';
-        throw new ToolError(`${error}${suffix}`, result);
-      }
+      if (!ok) throw new ToolError(`${error}${decision.do === 'retry' ? ` after ${attempt} attempts` : ''}`, result);
       return result;
     }
   }
 
-  /** One request; its outcome as the retry policy sees it (output) and as the step sees it (result). */
-  private async once(url: string, target: string, r: { method: string; headers: Record<string, string>; body: string | undefined; timeoutMs: number }): Promise<{ output: Record<string, unknown>; result?: Record<string, unknown> }> {
+  /** One request: the status (0 when none came back) and the response, or why it failed. */
+  private async once(url: string, target: string, r: { method: string; headers: Record<string, string>; body: string | undefined; timeoutMs: number }): Promise<{ status: number; response?: HttpResponse; failure?: string }> {
     const started = performance.now();
     try {
-      const res = await request(url, {
-        method: r.method as 'POST',
-        headers: { 'content-type': 'application/json', ...r.headers },
-        body: r.body,
-        dispatcher: this.agent,
-        headersTimeout: r.timeoutMs,
-        bodyTimeout: r.timeoutMs,
-      });
+      const res = await request(url, { method: r.method as 'POST', headers: r.headers, body: r.body, dispatcher: this.agent, headersTimeout: r.timeoutMs, bodyTimeout: r.timeoutMs });
       const text = await res.body.text();
       const resHeaders: Record<string, string> = {};
       for (const [k, v] of Object.entries(res.headers)) resHeaders[k] = Array.isArray(v) ? v.join(', ') : String(v ?? '');
@@ -126,10 +117,9 @@ export class HttpTool {
           data = text;
         }
       }
-      const result = { status_code: res.statusCode, headers: resHeaders, url: target, elapsed: (performance.now() - started) / 1000, data };
-      return { output: { status: res.statusCode < 400 ? 'success' : 'error', http: { status: res.statusCode }, data: result }, result };
+      return { status: res.statusCode, response: { status_code: res.statusCode, headers: resHeaders, url: target, elapsed: (performance.now() - started) / 1000, data } };
     } catch (err) {
-      return { output: { status: 'error', http: { status: 0 }, error: (err as Error).message } };
+      return { status: 0, failure: (err as Error).message };
     }
   }
 
@@ -175,7 +165,7 @@ const types = {
   },
 };
 
-export async function runPostgres(pool: pg.Pool, tool: ToolSpec, ctx: Ctx): Promise<Record<string, unknown>> {
+export async function runPostgres(pool: pg.Pool, tool: ToolSpec, ctx: Ctx, sem: ToolSemantics): Promise<Record<string, unknown>> {
   const sql = String(renderValue(tool.query ?? tool.command, ctx));
   let results: pg.QueryResult | pg.QueryResult[];
   const client = await pool.connect();
@@ -191,13 +181,5 @@ export async function runPostgres(pool: pg.Pool, tool: ToolSpec, ctx: Ctx): Prom
     if (ddl) await client.query('SELECT pg_advisory_unlock(4242001)').catch(() => {});
     client.release();
   }
-  const list = Array.isArray(results) ? results : [results];
-  const out: Record<string, unknown> = {};
-  list.forEach((r, i) => {
-    const hasRows = r.fields && r.fields.length > 0;
-    out[`command_${i}`] = hasRows
-      ? { status: 'success', rows: r.rows, row_count: r.rowCount ?? r.rows.length, columns: r.fields.map((f) => f.name) }
-      : { status: 'success', row_count: r.rowCount ?? 0, message: `${r.command ?? 'OK'} ${r.rowCount ?? 0}` };
-  });
-  return out;
+  return sem.postgresResult(Array.isArray(results) ? results : [results]);
 }

@@ -1,7 +1,7 @@
 // The event feed: every event of a set of executions, exactly once, in order. Cursors alone lose events:
 // the Rust server mints an event id before its insert commits, so a row can appear below an id already
 // read (noetl-contract §6.4). So each execution keeps a trailing window of what it read (the events of
-// the last 5 s, at most the last 1,000), re-reads from the window's start on every pull and forwards only
+// the last 5 s by default, --tail-window, at most the last 1,000), re-reads from the window's start on every pull and forwards only
 // ids it has not seen. After an execution's terminal event it is read for one more window, then left.
 // On a server with no events route (HTTP 404) the feed switches for good to noetl.event by SQL.
 import type { NoetlEvent } from '../model.js';
@@ -10,6 +10,7 @@ import { TERMINAL_TYPES } from '../noetl/events.js';
 import type { RowsSource } from './rows.js';
 
 const PAGE = 1000;
+/** The default trailing window (--tail-window). */
 export const TRAILING_WINDOW_MS = 5000;
 const TRAILING_MAX_IDS = 1000;
 
@@ -20,6 +21,8 @@ class Trail {
   /** Every id at or below this was read and has left the window. */
   base: string | null = null;
   terminalAt: number | null = null;
+
+  constructor(private readonly windowMs: number) {}
 
   /** Keeps the events not seen before, in id order. */
   take(events: NoetlEvent[], now: number): NoetlEvent[] {
@@ -33,7 +36,7 @@ class Trail {
       this.recent.splice(i, 0, { id: e.eventId, at: now });
       if (TERMINAL_TYPES.has(e.type)) this.terminalAt ??= now;
     }
-    while (this.recent.length && (this.recent.length > TRAILING_MAX_IDS || this.recent[0].at < now - TRAILING_WINDOW_MS)) {
+    while (this.recent.length && (this.recent.length > TRAILING_MAX_IDS || this.recent[0].at < now - this.windowMs)) {
       const old = this.recent.shift()!;
       this.seen.delete(old.id);
       this.base = old.id;
@@ -43,7 +46,7 @@ class Trail {
 
   /** Ended, and read for a whole window since. */
   settled(now: number): boolean {
-    return this.terminalAt !== null && now - this.terminalAt >= TRAILING_WINDOW_MS;
+    return this.terminalAt !== null && now - this.terminalAt >= this.windowMs;
   }
 }
 
@@ -55,11 +58,13 @@ export class EventFeed {
     private readonly client: NoetlClient,
     private readonly rows: RowsSource,
     private readonly onSwitch: (message: string) => void = () => {},
+    /** How long an event may commit below an id already read (and how long an ended execution is read). */
+    readonly windowMs = TRAILING_WINDOW_MS,
   ) {}
 
   private trail(key: string): Trail {
     let t = this.trails.get(key);
-    if (!t) this.trails.set(key, (t = new Trail()));
+    if (!t) this.trails.set(key, (t = new Trail(this.windowMs)));
     return t;
   }
 

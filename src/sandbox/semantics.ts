@@ -1,0 +1,91 @@
+// How each engine's tools read their config and shape their results (noetl-contract §6.6). The sandbox's
+// rust dialect follows the Rust tools (noetl/tools src/tools/http.rs, src/tools/postgres.rs,
+// src/tools/task_sequence.rs); the python dialect follows the legacy Python engine (noetl/noetl
+// noetl/tools/http/request.py and executor.py: `payload`, with `body` as its alias; postgres results per
+// statement as command_N, as before noetl/noetl b2fd0519 collapsed them). The engine asks this module
+// instead of branching on the dialect.
+import type pg from 'pg';
+import type { Dialect } from '../model.js';
+import type { ToolSpec } from './dsl.js';
+import { renderValue } from './templates.js';
+
+type Ctx = Record<string, unknown>;
+
+export interface HttpResponse {
+  status_code: number;
+  headers: Record<string, string>;
+  url: string;
+  elapsed: number;
+  data: unknown;
+}
+
+export interface ToolSemantics {
+  readonly dialect: Dialect;
+  /** The request body this engine sends for the tool config (undefined: none) and its content type. */
+  httpBody(tool: ToolSpec, ctx: Ctx): { body?: string; contentType?: string };
+  httpTimeoutMs(tool: ToolSpec, ctx: Ctx): number;
+  /** What the step (and the next tools) see of a response. */
+  httpResult(r: HttpResponse): Record<string, unknown>;
+  /** What a task-sequence policy rule sees as `output`. */
+  policyOutput(ok: boolean, result: Record<string, unknown> | undefined, error: string | undefined): Record<string, unknown>;
+  postgresResult(results: pg.QueryResult[]): Record<string, unknown>;
+  /** The template namespace every step renders with. */
+  baseCtx(executionId: string, workload: Ctx, results: Ctx): Ctx;
+  /** A finished loop's result as the next steps see it. */
+  loopResult(results: unknown[], stats: { total: number; success: number; failed: number }): unknown;
+}
+
+const isObject = (v: unknown) => v !== null && typeof v === 'object';
+
+/** Rust: `json` (JSON), else `form` (urlencoded), else `body` (a string as text, anything else as JSON). */
+function rustBody(tool: ToolSpec, ctx: Ctx): { body?: string; contentType?: string } {
+  if (tool.json !== undefined) return { body: JSON.stringify(renderValue(tool.json, ctx)), contentType: 'application/json' };
+  if (tool.form !== undefined) {
+    const form = renderValue(tool.form, ctx) as Record<string, unknown>;
+    return { body: new URLSearchParams(Object.entries(form ?? {}).map(([k, v]) => [k, String(v)])).toString(), contentType: 'application/x-www-form-urlencoded' };
+  }
+  if (tool.body === undefined) return {};
+  const body = renderValue(tool.body, ctx);
+  return typeof body === 'string' ? { body } : { body: JSON.stringify(body), contentType: 'application/json' };
+}
+
+/** Python: `payload`, or `body` as its alias; a dict or list goes as JSON, anything else is not sent. */
+function pythonBody(tool: ToolSpec, ctx: Ctx): { body?: string; contentType?: string } {
+  const raw = tool.payload ?? tool.body;
+  if (raw === undefined) return {};
+  const payload = renderValue(raw, ctx);
+  return isObject(payload) ? { body: JSON.stringify(payload), contentType: 'application/json' } : {};
+}
+
+function statementResult(r: pg.QueryResult): Record<string, unknown> {
+  return r.fields && r.fields.length > 0
+    ? { status: 'success', rows: r.rows, row_count: r.rowCount ?? r.rows.length, columns: r.fields.map((f) => f.name) }
+    : { status: 'success', row_count: r.rowCount ?? 0, message: `${r.command ?? 'OK'} ${r.rowCount ?? 0}` };
+}
+
+export const SEMANTICS: Record<Dialect, ToolSemantics> = {
+  rust: {
+    dialect: 'rust',
+    httpBody: rustBody,
+    httpTimeoutMs: (tool, ctx) => Number(renderValue(tool.timeout_seconds ?? 30, ctx)) * 1000,
+    httpResult: (r) => ({ status_code: r.status_code, headers: r.headers, data: r.data, body: r.data }),
+    policyOutput: (ok, result) => ({ status: ok ? 'success' : 'error', data: result ?? null, error: { retryable: false } }),
+    postgresResult: (results) => {
+      const last = results[results.length - 1];
+      if (!last?.fields?.length) return last?.command === 'SELECT' ? { columns: [], rows: [], row_count: 0 } : { affected_rows: last?.rowCount ?? 0 };
+      return { columns: last.fields.map((f) => f.name), rows: last.rows, row_count: last.rows.length };
+    },
+    baseCtx: (id, workload, results) => ({ ...workload, workload, ...results, execution_id: id }),
+    loopResult: (results) => results,
+  },
+  python: {
+    dialect: 'python',
+    httpBody: pythonBody,
+    httpTimeoutMs: (tool, ctx) => Number(renderValue(tool.timeout ?? 60, ctx)) * 1000,
+    httpResult: (r) => ({ ...r }),
+    policyOutput: (ok, result, error) => ({ status: ok ? 'success' : 'error', http: { status: Number(result?.status_code ?? 0) }, data: result ?? null, ...(error ? { error } : {}) }),
+    postgresResult: (results) => Object.fromEntries(results.map((r, i) => [`command_${i}`, statementResult(r)])),
+    baseCtx: (id, workload, results) => ({ ...workload, workload, ...results, execution_id: id, job: { execution_id: id } }),
+    loopResult: (results, stats) => ({ results, stats }),
+  },
+};
