@@ -62,7 +62,9 @@ const CASES: Case[] = [
   ['malformed YAML', () => ['--playbook-file', MALFORMED], 2, /--playbook-file .*malformed.yaml is not valid YAML: /],
   ['a YAML that is not a playbook', () => ['--playbook-file', NOT_PLAYBOOK], 2, /--playbook-file .*credential.yaml is not a NoETL playbook \(kind Credential\)/],
   ['a YAML that is a list', () => ['--worker-file', LIST_YAML], 2, /--worker-file .*list.yaml is not a NoETL playbook/],
-  ['a tool kind the sandbox does not support', (sb) => ['--server-url', sb.apiUrl, '--pg-url', sb.pgUrl, '--playbook-file', DUCKDB], 2, /catalog register: HTTP 422 unsupported DSL feature: tool kind 'duckdb' \(the sandbox runs python, http, postgres, playbook\) at step 'start' tool/],
+  // The Rust server registers any YAML with metadata and parses the playbook at execute (noetl/server
+  // src/services/catalog.rs, src/handlers/execute.rs: AppError::Validation, 422).
+  ['a tool kind the sandbox does not support', (sb) => ['--server-url', sb.apiUrl, '--pg-url', sb.pgUrl, '--playbook-file', DUCKDB], 2, /execute [\w/]+: HTTP 422 unsupported DSL feature: tool kind 'duckdb' \(the sandbox runs python, http, postgres, playbook\) at step 'start' tool/],
   ['non-numeric execution id', () => ['diff', "12'; DROP TABLE x"], 2, /execution id "12'; DROP TABLE x" is not a number/],
   ['non-numeric --vs id', () => ['diff', '123', '--vs', 'abc'], 2, /--vs execution id "abc" is not a number/],
 ];

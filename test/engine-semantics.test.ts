@@ -94,6 +94,15 @@ for (const dialect of ['rust', 'python'] as Dialect[]) {
       expect(n['command.claimed'] ?? 0).toBe(dialect === 'rust' ? n['command.issued'] : 0);
     });
 
+    it(dialect === 'rust' ? 'registers any YAML with metadata and refuses what it cannot run at execute' : 'refuses what it cannot run at register', async () => {
+      const text = 'apiVersion: noetl.io/v2\nkind: Playbook\nmetadata:\n  name: t\n  path: tests/duck\nworkflow:\n  - step: start\n    tool:\n      kind: duckdb\n      query: select 1\n';
+      const reg = await api(sb.apiUrl, 'POST', '/api/catalog/register', { content: Buffer.from(text).toString('base64'), resource_type: 'Playbook' });
+      if (dialect === 'python') return void expect([reg.status, reg.text]).toEqual([422, expect.stringContaining("tool kind 'duckdb'")]);
+      expect(reg.status).toBe(200);
+      const ex = await api(sb.apiUrl, 'POST', '/api/execute', { path: 'tests/duck', payload: {} });
+      expect([ex.status, ex.text]).toEqual([422, expect.stringContaining("tool kind 'duckdb'")]);
+    });
+
     it('lets a retry rule see the envelope its engine builds', async () => {
       const { id, status } = await runToEnd(sb, 'tests/semantics_failures', { mode: 'retry' });
       expect(status).toBe('FAILED');

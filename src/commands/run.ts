@@ -80,7 +80,8 @@ export async function runCommand(o: RunOpts): Promise<number> {
   reports.attach(orch.store);
   orch.store.recordRunHeader('noetl-loadrun');
   const unwatch = orch.store.subscribe(() => {
-    if (orch.store.phaseState('launch') !== 'pending') reports.open();
+    // The folder appears once something was launched (or adopted): a launch the server refused leaves none.
+    if (orch.store.launchedAny()) reports.open();
   });
   let outcome: RunOutcome = { exitCode: EXIT.INTERRUPTED, reason: 'interrupted before the end of the run' };
   process.once('exit', () => {

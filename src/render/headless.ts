@@ -71,7 +71,7 @@ export function startHeadless(store: SnapshotSource, o: { json: boolean; write?:
       for (const p of changed) out(`phase ${p.name}: ${p.state}${p.detail ? ` (${p.detail})` : ''}\n`);
       lastPhases = phases;
     }
-    if (snap.phases.some((p) => p.name === 'launch' && p.state !== 'pending')) release();
+    if (snap.modes.some((m) => m.executionId)) release(); // something runs: a launch the server refused stays quiet
     for (const l of snap.logs) {
       if (l.seq <= seenLogs) continue;
       seenLogs = l.seq;

@@ -2,11 +2,10 @@
 // aggregates only: the full stream goes to the report's events.ndjson through the record sinks.
 // Writes are verbs (`recordRows`, `markStalled`); reads are `snapshot()` for renderers and a few narrow
 // getters for the poll loop.
-import type {
-  Check, CrossDiff, Diagnosis, ExecState, LogLine, Mode, ModeDiff, ModeFacts, ModeStats, ModeVerdict, NoetlEvent, NormalStatus, PhaseName, PhaseState, PodSample,
-  RunParams, Snapshot, StallFacts, TargetInfo,
+import {
+  PHASES, type Check, type CrossDiff, type Diagnosis, type ExecState, type LogLine, type Mode, type ModeDiff, type ModeFacts, type ModeStats, type ModeVerdict,
+  type NoetlEvent, type NormalStatus, type PhaseName, type PhaseState, type PodSample, type RunParams, type Snapshot, type StallFacts, type TargetInfo,
 } from '../model.js';
-import { PHASES } from '../model.js';
 import { LOG_PATTERNS, type LogHit, type LogPatternId } from '../diagnosis/patterns.js';
 import { checkLine } from '../render/lines.js';
 import { ModeState } from './mode-state.js';
@@ -14,7 +13,6 @@ import { PodsState } from './pods-state.js';
 import { Ring } from './ring.js';
 
 export type RecordSink = (record: Record<string, unknown>) => void;
-
 /** The tool's own log sources: what it says about itself is not evidence about the engine. */
 const OWN_SOURCES = new Set(['loadrun', 'preflight', 'port-forward']);
 
@@ -237,6 +235,8 @@ export class RunStore {
   }
 
   // ---- reads --------------------------------------------------------------------------------------
+  /** Whether any mode has an execution (launched or adopted). */
+  launchedAny = (): boolean => [...this.modes.values()].some((m) => m.facts.executionId !== null);
   /** One mode's plain facts, without building a whole snapshot (the poll loop reads these every tick). */
   modeFacts(mode: Mode): Readonly<ModeFacts> {
     return this.m(mode).facts;

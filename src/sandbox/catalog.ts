@@ -2,7 +2,7 @@
 // by path, catalog id or (Python only) version.
 import type pg from 'pg';
 import type { Dialect } from '../model.js';
-import { catalogPath, compilePlaybook, parseYaml } from './dsl.js';
+import { catalogPath, compilePlaybook, parseYaml, PlaybookValidationError, UnsupportedFeatureError, type Playbook } from './dsl.js';
 import type { CatalogEntry } from './execution.js';
 
 export class NotFoundError extends Error {}
@@ -20,15 +20,24 @@ export class Catalog {
   async register(content: string): Promise<CatalogEntry> {
     const doc = parseYaml(content);
     const path = catalogPath(doc);
-    const playbook = compilePlaybook(doc);
+    // Rust checks only the metadata at register and parses the playbook at execute (noetl/server
+    // src/services/catalog.rs, src/handlers/execute.rs); Python refuses a bad playbook at register.
+    let playbook: Playbook | null = null;
+    let compileError: string | undefined;
+    try {
+      playbook = compilePlaybook(doc);
+    } catch (err) {
+      if (this.dialect !== 'rust' || !(err instanceof PlaybookValidationError || err instanceof UnsupportedFeatureError)) throw err;
+      compileError = err.message;
+    }
     // The version comes from the table, as the server's does: a sandbox restarted on the same Postgres
     // (a resumed sweep) registers the next version, not a duplicate of version 1.
     const catalogId = this.newId();
     const { rows } = await this.pool.query(
       'INSERT INTO noetl.catalog (catalog_id, path, version, kind, content, meta) SELECT $1, $2::text, coalesce(max(version), 0) + 1, $3, $4, $5 FROM noetl.catalog WHERE path = $2::text RETURNING version',
-      [catalogId.toString(), path, this.dialect === 'rust' ? 'playbook' : 'Playbook', content, JSON.stringify({ description: playbook.description ?? null })],
+      [catalogId.toString(), path, this.dialect === 'rust' ? 'playbook' : 'Playbook', content, JSON.stringify({ description: playbook?.description ?? null })],
     );
-    const entry: CatalogEntry = { catalogId, path, version: Number(rows[0].version), kind: this.dialect === 'rust' ? 'playbook' : 'Playbook', content, playbook, createdAt: new Date() };
+    const entry: CatalogEntry = { catalogId, path, version: Number(rows[0].version), kind: this.dialect === 'rust' ? 'playbook' : 'Playbook', content, playbook, compileError, createdAt: new Date() };
     this.latest.set(path, entry);
     this.byId.set(entry.catalogId, entry);
     return entry;

@@ -72,6 +72,7 @@ export class Engine {
 
   execute(entry: CatalogEntry, payload: Record<string, unknown>, parentExecutionId: bigint | null): Execution {
     const id = this.o.events.newId();
+    if (!entry.playbook) throw new ToolError(`playbook ${entry.path} cannot run: ${entry.compileError}`);
     const workload = { ...entry.playbook.workload, ...payload };
     const exec = new Execution(id, entry, workload, parentExecutionId);
     this.executions.set(id, exec);
@@ -142,7 +143,7 @@ export class Engine {
   }
 
   private async run(exec: Execution): Promise<void> {
-    const pb = exec.entry.playbook;
+    const pb = exec.entry.playbook!;
     let step: Step | undefined = pb.steps.find((s) => s.step === 'start') ?? pb.steps[0];
     while (step && !exec.cancelRequested) {
       const current: Step = step;

@@ -10,7 +10,10 @@ export interface CatalogEntry {
   version: number;
   kind: string;
   content: string;
-  playbook: Playbook;
+  /** Null when it does not compile: the Rust server registers any YAML with metadata (see compileError). */
+  playbook: Playbook | null;
+  /** Why it cannot run, answered at execute time (Rust: AppError::Validation, HTTP 422). */
+  compileError?: string;
   createdAt: Date;
 }
 

@@ -32,7 +32,7 @@ async function list(ctx: ApiContext, req: Req, res: Res): Promise<void> {
   const kind = body.resource_type === undefined ? undefined : String(body.resource_type);
   const entries = ctx.engine.listCatalog().filter((e) => kind === undefined || ctx.dialect.kindMatches(e.kind, kind));
   send(res, 200, {
-    entries: entries.map((e) => ({ catalog_id: e.catalogId.toString(), path: e.path, kind: e.kind, version: e.version, content: e.content, layout: null, payload: null, meta: { description: e.playbook.description ?? null }, created_at: e.createdAt.toISOString() })),
+    entries: entries.map((e) => ({ catalog_id: e.catalogId.toString(), path: e.path, kind: e.kind, version: e.version, content: e.content, layout: null, payload: null, meta: { description: e.playbook?.description ?? null }, created_at: e.createdAt.toISOString() })),
   });
 }
 
@@ -61,6 +61,7 @@ async function execute(ctx: ApiContext, req: Req, res: Res): Promise<void> {
     if (err instanceof NotFoundError) throw new HttpError(404, rust ? err.message : err.message.replace(/^Playbook not found/, 'Executable catalog entry not found'));
     throw err;
   }
+  if (entry.compileError) throw new HttpError(422, entry.compileError); // AppError::Validation
   const exec = ctx.engine.execute(entry, payload, parent);
   send(res, 200, { execution_id: exec.id.toString(), status: 'started', commands_generated: 1 });
 }
