@@ -27,6 +27,8 @@ Examples:
   noetl-loadrun --target cluster --context kind-noetl --timeout 30m
   noetl-loadrun diff 583461712347136001 --vs 583461712347136002 --pg-url postgres://...
   noetl-loadrun --dry-run --json                  the plan as JSON, nothing sent
+  noetl-loadrun sweep --batch-size 20,40 --worker-max-in-flight 5,15 --repeat 3
+                                                  which settings do not stall, and how often (help sweep)
 
 Exit codes:
   0    all modes completed with nothing missing
