@@ -2,6 +2,7 @@
 // a fixed rate for a fixed time into the real App (store + 10 Hz snapshots + maxFps 10), the same App
 // wired naively (setState per batch, default maxFps), or a small naive Ink screen (events in React
 // state, setState per batch, default maxFps), and writes the process's CPU share and RSS to a JSON file.
+// Mode `static`: the real App on a finished run, nothing fed (what the final screen costs while it waits).
 import { writeFileSync } from 'node:fs';
 import { Box, render, Text } from 'ink';
 import { useEffect, useState } from 'react';
@@ -12,7 +13,7 @@ import { RunStore } from '../src/run/store.js';
 import type { NoetlEvent } from '../src/model.js';
 
 const { values } = parseArgs({ options: { mode: { type: 'string' }, rate: { type: 'string' }, seconds: { type: 'string' }, out: { type: 'string' } } });
-const mode = values.mode as 'app' | 'naive-app' | 'naive';
+const mode = values.mode as 'app' | 'naive-app' | 'naive' | 'static';
 const rate = Number(values.rate);
 const seconds = Number(values.seconds);
 const BATCH_MS = 10;
@@ -51,7 +52,7 @@ async function main() {
   let ingested = 0;
   let feed: Feed = () => {};
   let ink;
-  if (mode === 'app' || mode === 'naive-app') {
+  if (mode === 'app' || mode === 'naive-app' || mode === 'static') {
     const store = new RunStore({ seedRows: 100000, payloadKb: 256, batchSize: 40, maxBatches: 6, preset: null }, [
       { mode: 'direct_stress', expected: 100000 },
       { mode: 'chunked_optimal', expected: 100000 },
@@ -68,8 +69,13 @@ async function main() {
       }
     };
     const actions = { quit() {}, reconnect() {}, writeSnapshot() {}, togglePause() {} };
+    if (mode === 'static') {
+      for (let i = 0; i < 200; i++) feed(batch(10, i % 2 ? '1' : '2'));
+      store.finish();
+      feed = () => {};
+    }
     ink =
-      mode === 'app'
+      mode === 'app' || mode === 'static'
         ? render(<App store={store} actions={actions} />, { exitOnCtrlC: false, maxFps: 10, patchConsole: false })
         : // the same screen wired naively: a snapshot into React state on every batch, Ink's default maxFps
           render(<App store={store} actions={actions} refreshMs={0} />, { exitOnCtrlC: false, patchConsole: false });
@@ -81,6 +87,7 @@ async function main() {
   }
   const warmupMs = 2000;
   const started = Date.now();
+  if (mode === 'static') return measureStatic(ink, warmupMs, started);
   let cpu0: NodeJS.CpuUsage | undefined;
   let t0 = 0;
   let rssMax = 0;
@@ -112,6 +119,19 @@ async function main() {
     values.out!,
     JSON.stringify({ mode, rate, seconds, ingested, achievedRate: Math.round(ingested / ((Date.now() - started) / 1000)), cpuPercent: Math.round(((cpu.user + cpu.system) / 1000 / wall) * 1000) / 10, rssMB: Math.round(rssMax / 1048576) }),
   );
+  process.exit(0);
+}
+
+/** The finished screen left alone: no timer of ours in the measured window. */
+async function measureStatic(ink: { unmount(): void }, warmupMs: number, started: number): Promise<void> {
+  await new Promise((r) => setTimeout(r, warmupMs));
+  const cpu0 = process.cpuUsage();
+  const t0 = Date.now();
+  await new Promise((r) => setTimeout(r, seconds * 1000));
+  const cpu = process.cpuUsage(cpu0);
+  const wall = Date.now() - t0;
+  ink.unmount();
+  writeFileSync(values.out!, JSON.stringify({ mode, rate: 0, seconds, ingested: 2000, achievedRate: 0, cpuPercent: Math.round(((cpu.user + cpu.system) / 1000 / wall) * 1000) / 10, rssMB: Math.round(process.memoryUsage().rss / 1048576), startedAgoMs: t0 - started }));
   process.exit(0);
 }
 

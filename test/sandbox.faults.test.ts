@@ -45,7 +45,7 @@ describe('legacy-loop-state', () => {
     expect(after.events).toBeGreaterThan(before.events); // the item at the frozen index is issued again and again
     expect(after.rows.n).toBeGreaterThanOrEqual(320);
     expect(after.rows.n).toBeLessThan(directRows);
-    expect(after.rows.max).toBeLessThanOrEqual(380);
+    expect(after.rows.max).toBeLessThan(directRows); // the loop never gets to the last items
     const st = await api(sb.apiUrl, 'GET', `/api/executions/${direct}/status`);
     expect(st.json.status).toBe('RUNNING');
     expect(st.json.current_step).toBe('run_direct_stress');
@@ -80,8 +80,10 @@ describe('http-errors and worker-crash', () => {
   afterAll(async () => sb?.close());
 
   it('retries injected 503s per the policy and accounts for every item', async () => {
+    // The default rust dialect logs its retries and writes no event for them (noetl-contract §6.6).
     const retries = await sb.pool.query(`SELECT count(*)::int AS n FROM noetl.event WHERE execution_id = $1 AND event_type = 'call.error' AND status = 'RETRYING' AND meta->>'http_status' = '503'`, [id]);
-    expect(retries.rows[0].n).toBeGreaterThan(0);
+    expect(retries.rows[0].n).toBe(0);
+    expect(sb.logs.filter((l) => /retry \d+\/\d+ of run_direct_stress\.fetch_detail: HTTP 503/.test(l)).length).toBeGreaterThan(0);
     const info = await api(sb.apiUrl, 'GET', '/api/sandbox/info');
     expect(info.json.echo.injectedErrors).toBeGreaterThan(0);
     expect(info.json.emulation).toBe(true);

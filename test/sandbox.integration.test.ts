@@ -2,7 +2,7 @@
 // smoke and stress presets, and check status, Postgres rows, the event log read back by cursor, and the
 // contract's bad-input answers.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, registerBundled, sandbox, waitFor, FIXTURE, SMOKE, STRESS, type TestSandbox } from './helpers/sandbox.js';
+import { api, registerBundled, sandbox, waitFor, SMOKE, STRESS, type TestSandbox } from './helpers/sandbox.js';
 
 const PARENT = 'loadrun/heavy_payload_pipeline_in_step_parallel';
 
@@ -13,7 +13,9 @@ describe.each(['rust', 'python'] as const)('sandbox, %s dialect', (dialect) => {
   beforeAll(async () => {
     sb = await sandbox({ dialect });
     await registerBundled(sb.apiUrl);
-    for (const [name, payload] of [['smoke', SMOKE], ['stress', STRESS], ['fixture', FIXTURE]] as const) {
+    // The fixture preset (240 x 256 KB, chunked) is the smoke run at a larger size; it is run by hand, not in
+    // CI, to keep the suite within its time budget.
+    for (const [name, payload] of [['smoke', SMOKE], ['stress', STRESS]] as const) {
       const r = await api(sb.apiUrl, 'POST', '/api/execute', { path: PARENT, payload });
       expect(r.status).toBe(200);
       expect(r.json.status).toBe('started');
@@ -53,7 +55,7 @@ describe.each(['rust', 'python'] as const)('sandbox, %s dialect', (dialect) => {
   // The bundled pair uses only forms both engines read (body:, (x.command_0 or x).rows, execution_id, an
   // envelope-neutral retry rule, either loop result shape), so every preset completes on both.
   it('stores every expected row with HTTP 200 and nothing missing', async () => {
-    for (const [name, expected] of [['smoke', 120], ['stress', 220], ['fixture', 240]] as const) {
+    for (const [name, expected] of [['smoke', 120], ['stress', 220]] as const) {
       const { rows } = await sb.dataPool.query(
         `SELECT count(*)::int AS stored, count(*) FILTER (WHERE http_status = 200)::int AS ok,
            (SELECT count(*)::int FROM public.heavy_payload_source s WHERE s.execution_id = $1
@@ -65,7 +67,7 @@ describe.each(['rust', 'python'] as const)('sandbox, %s dialect', (dialect) => {
     }
     const batches = await sb.dataPool.query(`SELECT batch_number, count(*)::int AS n FROM public.heavy_payload_results WHERE execution_id = $1 GROUP BY 1 ORDER BY 1`, [ids.smoke]);
     expect(batches.rows).toEqual([1, 2, 3, 4].map((b) => ({ batch_number: b, n: 30 })));
-    for (const [name, kb] of [['smoke', 220], ['stress', 256], ['fixture', 256]] as const) {
+    for (const [name, kb] of [['smoke', 220], ['stress', 256]] as const) {
       const req = await sb.dataPool.query(`SELECT min(request_bytes) AS lo, max(request_bytes) AS hi, min(response_bytes) AS r, bool_and(has_response) AS has FROM public.heavy_payload_results WHERE execution_id = $1`, [ids[name]]);
       expect(req.rows[0]).toMatchObject({ lo: kb * 1024, hi: kb * 1024, has: true });
       expect(req.rows[0].r).toBeGreaterThan(2 * kb * 1024); // the body was really sent: the echo carries it twice (data + json)

@@ -1,6 +1,6 @@
 // Running one command: a step's tool or task sequence, with its command.* and call.* events, results over
 // the context budget stored by reference (noetl.result_store), a lost python worker's command
-// re-dispatched, and http retries written as call.error RETRYING events.
+// re-dispatched, and http retries logged (and, on the python dialect, written as call.error RETRYING events).
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import type { Step, ToolSpec } from './dsl.js';
@@ -134,7 +134,8 @@ export class CommandRunner {
         return this.runPythonTool(tool, ctx);
       case 'http':
         return this.t.http.run(tool, ctx, this.t.semantics, (r) => {
-          this.host.emit(exec, {
+          // The Rust worker only logs a retry (noetl-contract §6.6); the Python engine writes an event.
+          if (this.t.semantics.dialect === 'python') this.host.emit(exec, {
             event_type: 'call.error', node_id: `${step.step}.${tool.name ?? 'http'}`, node_name: step.step, status: 'RETRYING',
             result: { status: 'RETRYING', context: { error: r.error } },
             meta: { command_id: commandId, call_index: callIndex, tool: tool.name ?? null, retry: true, attempt: r.attempt, max_attempts: r.maxAttempts, http_status: r.httpStatus, delay_ms: r.delayMs },

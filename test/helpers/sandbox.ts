@@ -69,4 +69,3 @@ export async function waitFor<T>(fn: () => Promise<T | undefined>, timeoutMs: nu
 
 export const SMOKE = { execution_mode: 'chunked_optimal', seed_rows: 120, batch_size: 30, max_batches: 4, payload_kb_per_item: 220 };
 export const STRESS = { execution_mode: 'direct_stress', seed_rows: 220, payload_kb_per_item: 256 };
-export const FIXTURE = { execution_mode: 'chunked_optimal', seed_rows: 240, batch_size: 40, max_batches: 6, payload_kb_per_item: 256 };
