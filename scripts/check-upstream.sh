@@ -15,7 +15,7 @@ for engine in rust python; do
   echo "== check-playbook --engine $engine"
   for f in "${files[@]}"; do
     out=$("${cli[@]}" check-playbook "$f" --engine "$engine" 2>&1)
-    echo "$out" | sed "s|^$dir/||"
+    echo "$out" | sed -e "s|^$dir/||" -e "s|^no construct|${f#"$dir"/}: no construct|"
   done
 done
 
