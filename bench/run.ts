@@ -90,14 +90,18 @@ async function renderSample(mode: string, rate: number, seconds: number): Promis
 }
 
 // ---- shared sandbox for 2-4 -----------------------------------------------------------------------
-async function withSandbox<T>(fn: (sb: RunningSandbox, pool: pg.Pool) => Promise<T>): Promise<T> {
+/** `pool`: the system database (noetl.event); `data`: the data database with the fixture's tables. */
+async function withSandbox<T>(fn: (sb: RunningSandbox, pool: pg.Pool, data: pg.Pool) => Promise<T>): Promise<T> {
   const sb = await startSandbox();
   const pool = new pg.Pool({ connectionString: sb.pgUrl, max: 24 });
   pool.on('error', () => {});
+  const data = new pg.Pool({ connectionString: sb.dataPgUrl, max: 24 });
+  data.on('error', () => {});
   try {
-    return await fn(sb, pool);
+    return await fn(sb, pool, data);
   } finally {
     await pool.end();
+    await data.end();
     await sb.stop();
   }
 }
@@ -127,7 +131,7 @@ async function toolRun(sb: RunningSandbox, pool: pg.Pool) {
 }
 
 /** What the seed does by hand: launch, `noetl status` every 5 s, then the SQL checks. */
-async function seedScript(sb: RunningSandbox, pool: pg.Pool, phaseMs: number) {
+async function seedScript(sb: RunningSandbox, pool: pg.Pool, data: pg.Pool, phaseMs: number) {
   const client = new NoetlClient({ baseUrl: sb.apiUrl });
   const ids = [];
   for (const mode of ['direct_stress', 'chunked_optimal']) ids.push(await client.execute(BUNDLED.parentPath, { ...SMOKE, execution_mode: mode, batch_worker_path: BUNDLED.workerPath }));
@@ -139,8 +143,8 @@ async function seedScript(sb: RunningSandbox, pool: pg.Pool, phaseMs: number) {
       if (done.has(id)) continue;
       const st = await client.status(id);
       if (st.state !== 'running') {
-        await pool.query(`SELECT count(*) AS stored, count(*) FILTER (WHERE http_status = 200) AS ok, min(item_id), max(item_id), avg(request_bytes), avg(response_bytes) FROM public.heavy_payload_results WHERE execution_id = $1`, [id]);
-        await pool.query(`SELECT count(*) FROM public.heavy_payload_source s LEFT JOIN public.heavy_payload_results r ON r.execution_id = s.execution_id AND r.item_id = s.item_id WHERE s.execution_id = $1 AND r.item_id IS NULL`, [id]);
+        await data.query(`SELECT count(*) AS stored, count(*) FILTER (WHERE http_status = 200) AS ok, min(item_id), max(item_id), avg(request_bytes), avg(response_bytes) FROM public.heavy_payload_results WHERE execution_id = $1`, [id]);
+        await data.query(`SELECT count(*) FROM public.heavy_payload_source s LEFT JOIN public.heavy_payload_results r ON r.execution_id = s.execution_id AND r.item_id = s.item_id WHERE s.execution_id = $1 AND r.item_id IS NULL`, [id]);
         done.set(id, Date.now());
       }
     }
@@ -217,7 +221,7 @@ async function main() {
   log('noetl-loadrun benchmarks' + (quick ? ' (quick)' : ''));
   log('1. render cost (real terminal, tmux 120x40, CI unset)');
   results.render = await renderCost();
-  await withSandbox(async (sb, pool) => {
+  await withSandbox(async (sb, pool, data) => {
     const client = new NoetlClient({ baseUrl: sb.apiUrl });
     for (const f of [BUNDLED.workerFile, BUNDLED.parentFile]) await client.register(readFileSync(bundledFile(f), 'utf8'));
     await client.close();
@@ -231,7 +235,7 @@ async function main() {
       tool ??= t;
       toolMs.push(...t.latencies);
       const phase = Math.random() * 5000;
-      const seed = await seedScript(sb, pool, phase);
+      const seed = await seedScript(sb, pool, data, phase);
       seedMs.push(...seed);
       log(`  run ${i + 1}/${runs}: tool ${t.latencies.map(Math.round).join(', ')} ms; seed (phase ${Math.round(phase)} ms) ${seed.map(Math.round).join(', ')} ms`);
     }
@@ -243,10 +247,10 @@ async function main() {
     // Items/s from the database: rows over the span between the first and the last persisted row.
     const modes = [];
     for (const m of tool!.summary.modes as Array<{ mode: string; execution_id: string }>) {
-      const { rows } = await pool.query(`SELECT count(*)::float8 / greatest(extract(epoch FROM max(processed_at) - min(processed_at)), 0.001) AS ips FROM public.heavy_payload_results WHERE execution_id = $1`, [m.execution_id]);
+      const { rows } = await data.query(`SELECT count(*)::float8 / greatest(extract(epoch FROM max(processed_at) - min(processed_at)), 0.001) AS ips FROM public.heavy_payload_results WHERE execution_id = $1`, [m.execution_id]);
       modes.push({ mode: m.mode, itemsPerSecond: r2(Number(rows[0].ips)) });
     }
-    const raw = await rawThroughput(sb, pool, 120, 20, 220);
+    const raw = await rawThroughput(sb, data, 120, 20, 220);
     results.throughput = { modes, rawItemsPerSecond: r2(raw), ratios: modes.map((m: { mode: string; itemsPerSecond: number }) => ({ mode: m.mode, ratio: r2(m.itemsPerSecond / raw) })) };
     log(`  ${modes.map((m: { mode: string; itemsPerSecond: number }) => `${m.mode} ${m.itemsPerSecond}`).join(', ')} vs raw script ${r2(raw)} items/s (same I/O, concurrency 20)`);
     log('4. observer load');
