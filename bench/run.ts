@@ -75,7 +75,8 @@ async function renderCost() {
 async function renderSample(mode: string, rate: number, seconds: number): Promise<Record<string, unknown>> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-render-'));
   const out = path.join(dir, 'r.json');
-  const socket = `bench-${process.pid}`;
+  // A socket per sample: a server still shutting down from the last one must not take this one with it.
+  const socket = `bench-${process.pid}-${mode}-${rate}`;
   const cmd = [process.execPath, ...nodeArgsFor(new URL('./render-app.tsx', import.meta.url)), '--mode', mode, '--rate', String(rate), '--seconds', String(seconds), '--out', out].map((a) => `'${a}'`).join(' ');
   execFileSync('tmux', ['-L', socket, 'new-session', '-d', '-s', 'b', '-x', '120', '-y', '40', `env -u CI NODE_ENV=production ${cmd}; sleep 30`]);
   for (let i = 0; i < (seconds + 30) * 10 && !existsSync(out); i++) await sleep(100);

@@ -1,6 +1,7 @@
 // The TUI: both modes side by side, pods and row counts, logs, the diff view and the help overlay.
 // It renders store snapshots and sends user intents back; it owns no run logic.
 import { Box, Text, useStdin, useStdout } from 'ink';
+import { useMemo, type ProfilerOnRenderCallback } from 'react';
 import type { Snapshot, SnapshotSource } from '../src/model.js';
 import { DiffView } from './DiffView.js';
 import { Header } from './Header.js';
@@ -24,6 +25,8 @@ export interface AppProps {
   refreshMs?: number;
   /** Rows above the App that belong to its host (the replay's own line). */
   reservedRows?: number;
+  /** Measurement only (tests, bench): each mode column's renders. */
+  profile?: ProfilerOnRenderCallback;
 }
 
 const FOOTER_KEYS = ['quit', 'help', 'diff', 'logs', 'pause', 'filter'];
@@ -35,14 +38,15 @@ function footerText(snapshot: Snapshot, view: ViewState): string {
   return KEYMAP.filter((b) => FOOTER_KEYS.includes(b.action)).map((b) => `${b.keys[0]} ${b.action}`).join(' · ');
 }
 
-export function App({ store, actions, refreshMs = 100, reservedRows = 0 }: AppProps) {
+export function App({ store, actions, refreshMs = 100, reservedRows = 0, profile }: AppProps) {
   const snapshot = useSnapshot(store, refreshMs);
   const { stdout } = useStdout();
   const { isRawModeSupported } = useStdin();
   const { cols, rows: fullRows } = useTerminalSize(stdout);
   const rows = fullRows - reservedRows;
   const view = useViewKeys(actions, { finished: snapshot.finished, modes: snapshot.modes.length }, Boolean(isRawModeSupported));
-  const layout = computeLayout(cols, rows, view.toggles, view.chartWindow);
+  // One layout object per size and toggles, so memoised panels see the same one between frames.
+  const layout = useMemo(() => computeLayout(cols, rows, view.toggles, view.chartWindow), [cols, rows, view.toggles, view.chartWindow]);
   if (layout.tooSmall) return <TooSmall cols={cols} rows={rows} />;
   const halfWidth = Math.floor(cols / 2);
   const { toggles } = view;
@@ -56,7 +60,7 @@ export function App({ store, actions, refreshMs = 100, reservedRows = 0 }: AppPr
       ) : (
         <Box flexDirection="row" height={layout.modeHeight}>
           {snapshot.modes.map((m, i) => (
-            <ModeColumn key={m.mode} mode={m} layout={layout} focused={i === view.focus && snapshot.modes.length > 1} filter={view.filter} />
+            <ModeColumn key={m.mode} mode={m} layout={layout} focused={i === view.focus && snapshot.modes.length > 1} filter={view.filter} profile={profile} />
           ))}
         </Box>
       )}

@@ -1,5 +1,6 @@
 // One mode's column: state and step, progress, counters, the rows/s chart, the stall badge, the event tail.
 import { Box, Text } from 'ink';
+import { memo, Profiler, type ProfilerOnRenderCallback } from 'react';
 import type { ModeView } from '../src/model.js';
 import { EventTail } from './EventTail.js';
 import { bar, VERDICT_COLOR } from './format.js';
@@ -12,6 +13,8 @@ export interface ModeColumnProps {
   layout: Layout;
   focused: boolean;
   filter: string;
+  /** Measurement only (tests, bench): called for each render of this column. */
+  profile?: ProfilerOnRenderCallback;
 }
 
 function Counters({ mode, width }: { mode: ModeView; width: number }) {
@@ -34,9 +37,9 @@ function Counters({ mode, width }: { mode: ModeView; width: number }) {
   );
 }
 
-export function ModeColumn({ mode, layout, focused, filter }: ModeColumnProps) {
+function ModeColumnView({ mode, layout, focused, filter, profile }: ModeColumnProps) {
   const inner = layout.colWidth - 4;
-  return (
+  const column = (
     <Box flexDirection="column" width={layout.colWidth} height={layout.modeHeight} borderStyle="round" borderColor={focused ? 'cyan' : mode.stall ? 'red' : 'gray'} paddingX={1} overflow="hidden">
       <Box justifyContent="space-between">
         <Text bold wrap="truncate">
@@ -52,4 +55,15 @@ export function ModeColumn({ mode, layout, focused, filter }: ModeColumnProps) {
       {layout.tailLines > 0 && <EventTail events={mode.tail} filter={filter} lines={layout.tailLines} />}
     </Box>
   );
+  return profile ? <Profiler id={mode.mode} onRender={profile}>{column}</Profiler> : column;
 }
+
+/**
+ * A column renders again only when what it shows changed: snapshots are rebuilt at 10 Hz, so a mode that
+ * did not move (finished, or waiting) compares equal by value and its column is left alone.
+ */
+function sameColumn(a: ModeColumnProps, b: ModeColumnProps): boolean {
+  return a.layout === b.layout && a.focused === b.focused && a.filter === b.filter && a.profile === b.profile && (a.mode === b.mode || JSON.stringify(a.mode) === JSON.stringify(b.mode));
+}
+
+export const ModeColumn = memo(ModeColumnView, sameColumn);

@@ -199,4 +199,22 @@ describe('render work', () => {
     done.finish();
     expect(await commitsOver(done, 2500)).toBe(0);
   });
+
+  it('a mode column that did not change is not rendered again when the other one does', async () => {
+    const store = feed();
+    store.setVerdict('chunked_optimal', 'running');
+    const renders: Record<string, number> = {};
+    const profile = (id: string) => void (renders[id] = (renders[id] ?? 0) + 1);
+    const r = renderAt(<App store={store} actions={actions} refreshMs={20} profile={profile} />, 120, 40);
+    cleanup.push(r.unmount);
+    await tick(300);
+    const before = { ...renders };
+    let id = 583461712347199000n;
+    for (let i = 0; i < 15; i++) {
+      store.recordEvents('chunked_optimal', [{ eventId: String(id++), executionId: '583461712347136100', type: 'call.done', node: 'process_batch_pipeline', status: 'COMPLETED', createdAt: null }]);
+      await tick(100);
+    }
+    expect(renders.chunked_optimal - before.chunked_optimal).toBeGreaterThanOrEqual(5);
+    expect(renders.direct_stress - before.direct_stress).toBe(0); // the stalled column stood still
+  });
 });
