@@ -67,12 +67,13 @@ export const q = {
     params: [parentIds],
   }),
   eventsAfter: (executionIds: string[], after: string, limit: number): Sql => ({
-    // One primary-key range per execution ((execution_id, event_id)), then merged: ordering all of them by
-    // event_id at once can walk the event_id index through every newer event of every other execution.
+    // One primary-key range per execution (ordered by the whole key (execution_id, event_id), so the
+    // planner reads that range), then merged: ordering all of them by event_id at once can walk the
+    // event_id index through every newer event of every other execution.
     text: `SELECT e.event_id::text AS event_id, e.execution_id::text AS execution_id, e.event_type, e.node_name, e.status,
       to_char(e.created_at, 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS created_at
       FROM unnest($1::bigint[]) AS x(id)
-      CROSS JOIN LATERAL (SELECT * FROM noetl.event WHERE execution_id = x.id AND event_id > $2::bigint ORDER BY event_id LIMIT $3) e
+      CROSS JOIN LATERAL (SELECT * FROM noetl.event WHERE execution_id = x.id AND event_id > $2::bigint ORDER BY execution_id, event_id LIMIT $3) e
       ORDER BY e.event_id LIMIT $3`,
     params: [executionIds, after, limit],
   }),

@@ -13,11 +13,14 @@ export async function detailEvents(pool: pg.Pool, executionId: string) {
   return rows.map((r) => ({ ...r, event_id: BigInt(r.event_id) }));
 }
 
-/** Rust ehdb projection: events after a cursor, ascending, no bodies. */
+/**
+ * Rust ehdb projection: events after a cursor, ascending, no bodies. Ordered by the whole primary key so
+ * the planner reads the (execution_id, event_id) range, never the event_id index across all executions.
+ */
 export async function ehdbEvents(pool: pg.Pool, executionId: string, after: string, limit: number) {
   const { rows } = await pool.query(
     `SELECT event_id::text AS event_id, execution_id::text AS execution_id, event_type, node_name, status, ${CREATED_AT}
-     FROM noetl.event WHERE execution_id = $1 AND event_id > $2 ORDER BY event_id ASC LIMIT $3`,
+     FROM noetl.event WHERE execution_id = $1 AND event_id > $2 ORDER BY execution_id, event_id ASC LIMIT $3`,
     [executionId, after, limit],
   );
   return rows;
