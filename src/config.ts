@@ -5,6 +5,7 @@ import ms from 'ms';
 import YAML from 'yaml';
 import { usageError } from './errors.js';
 import { BREACHES, MODES, type Breach, type Dialect, type Mode, type RunParams, type TargetKind, type Thresholds } from './model.js';
+import { BUNDLED, bundledFile } from './paths.js';
 import { DB_ROUTES, FAULT_PROFILES } from './sandbox/faults.js';
 
 export const PRESETS: Record<string, RunParams & { note: string }> = {
@@ -39,7 +40,7 @@ export interface RunConfig {
   playbookFile?: string;
   workerFile?: string;
   /** Playbook texts to register instead of the bundled ones or the files (a sweep cell's variants). */
-  playbooks?: { parent: { text: string; path: string }; worker: { text: string; path: string } };
+  playbooks?: PlaybookPair;
   stallSeconds: number;
   timeoutSeconds: number;
   pollMs: number;
@@ -206,6 +207,26 @@ export function readPlaybookFile(file: string, flag: string): { text: string; pa
     throw usageError(`${flag} ${file} is not a NoETL playbook (kind ${kind || 'missing'})`, 'expected kind: Playbook with metadata.path and a workflow');
   }
   return { text, path: catalogPath };
+}
+
+/** A playbook's YAML and the catalog path it registers under (metadata.path). */
+export interface PlaybookText {
+  text: string;
+  path: string;
+}
+
+export interface PlaybookPair {
+  parent: PlaybookText;
+  worker: PlaybookText;
+}
+
+/** The pair a run registers: --playbook-file / --worker-file where given, else the bundled ones. */
+export function playbookTexts(c: Pick<RunConfig, 'playbookFile' | 'workerFile'>): PlaybookPair {
+  const bundled = (file: string, path: string) => ({ text: readFileSync(bundledFile(file), 'utf8'), path });
+  return {
+    parent: c.playbookFile ? readPlaybookFile(c.playbookFile, '--playbook-file') : bundled(BUNDLED.parentFile, BUNDLED.parentPath),
+    worker: c.workerFile ? readPlaybookFile(c.workerFile, '--worker-file') : bundled(BUNDLED.workerFile, BUNDLED.workerPath),
+  };
 }
 
 /** The mode and parameters an execution was launched with, from its workload (the fixture's defaults). */

@@ -11,7 +11,7 @@ import { positiveNumber } from '../config.js';
 import { Player } from '../run/player.js';
 import { readRecords, replay } from '../run/replay.js';
 import { applyColor } from './color.js';
-import { isCI, loadTui } from './run.js';
+import { loadTui, wantsTui } from './run.js';
 
 export async function replayCommand(dir: string, o: { tui?: boolean; speed?: string; color?: boolean }): Promise<number> {
   const events = path.join(dir, 'events.ndjson');
@@ -20,7 +20,7 @@ export async function replayCommand(dir: string, o: { tui?: boolean; speed?: str
   const records = readRecords(events);
   const summary = path.join(dir, 'summary.json');
   const fallback = existsSync(summary) ? JSON.parse(readFileSync(summary, 'utf8')) : undefined;
-  if (o.tui !== false && process.stdout.isTTY && process.stdin.isTTY && !isCI()) {
+  if (wantsTui(o)) {
     const final = replay(records, fallback);
     applyColor(o.color);
     const { runReplayTui } = await loadTui();

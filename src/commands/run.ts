@@ -53,9 +53,14 @@ export function loadTui() {
   return import('../../components/run-tui.js');
 }
 
-export function isCI(): boolean {
+function isCI(): boolean {
   const ci = process.env.CI;
   return ci !== undefined && ci !== '' && ci !== '0' && ci.toLowerCase() !== 'false';
+}
+
+/** The TUI needs a terminal on both ends (keys come from stdin in raw mode), no --json or --no-tui, no CI. */
+export function wantsTui(o: { json?: boolean; tui?: boolean }): boolean {
+  return !o.json && o.tui !== false && Boolean(process.stdout.isTTY) && Boolean(process.stdin.isTTY) && !isCI();
 }
 
 /** A run that could not start: a usage or environment failure before any mode was launched. */
@@ -72,8 +77,7 @@ export async function runCommand(o: RunOpts): Promise<number> {
     printPlan(config, Boolean(o.json));
     return EXIT.OK;
   }
-  // The TUI needs a terminal on both ends: keys come from stdin in raw mode.
-  const useTui = !o.json && o.tui !== false && Boolean(process.stdout.isTTY) && Boolean(process.stdin.isTTY) && !isCI();
+  const useTui = wantsTui(o);
   const life = new Lifecycle();
   const reports = new ReportWriter(config.reportDir);
   const orch = new Orchestrator(config, life);

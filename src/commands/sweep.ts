@@ -15,7 +15,7 @@ import { SweepRunner } from '../sweep/runner.js';
 import { cellLine, sweepSummary, sweepText, writeSweepReports } from '../sweep/report.js';
 import { loadSweepFile, saveSweepFile, SweepStore, SWEEP_SCHEMA_VERSION, type SweepFile } from '../sweep/state.js';
 import { applyColor } from './color.js';
-import { isCI, loadTui } from './run.js';
+import { loadTui, wantsTui } from './run.js';
 import { buildConfig, type RunOpts } from './run-config.js';
 
 export interface SweepOpts extends RunOpts {
@@ -94,7 +94,7 @@ export async function sweepCommand(given: SweepOpts, explicit: string[] = Object
   life.whenInterrupted(() => runner.requestStop());
   const resume = runner.resumeLine();
   if (resume) store.log(resume);
-  const useTui = !o.json && o.tui !== false && Boolean(process.stdout.isTTY) && Boolean(process.stdin.isTTY) && !isCI();
+  const useTui = wantsTui(o);
   let outcome: RunOutcome;
   if (useTui) {
     applyColor(o.color);

@@ -1,13 +1,12 @@
 // The run orchestrator: preflight (open the target) → register → launch (side by side or sequential) →
 // observe → finalize. It owns the phases and the stop request and pushes everything into the store; the
 // work of each phase lives beside it (targets/open, launch, observe, finalize). It never imports a renderer.
-import { readFileSync } from 'node:fs';
-import { payloadFor, readPlaybookFile, type RunConfig } from '../config.js';
+import { payloadFor, playbookTexts, type RunConfig } from '../config.js';
 import { EXIT, LoadrunError, oneLine } from '../errors.js';
 import type { Lifecycle } from '../lifecycle.js';
 import type { Mode, PhaseName, RunOutcome, TargetInfo } from '../model.js';
 import { expectedRows } from '../diff/missing-items.js';
-import { BUNDLED, bundledFile } from '../paths.js';
+import { BUNDLED } from '../paths.js';
 import { checkPlaybook, findingLine } from '../playbooks/check.js';
 import { EventFeed } from '../sources/event-feed.js';
 import type { TargetHooks } from '../targets/hooks.js';
@@ -164,9 +163,7 @@ export class Orchestrator {
       this.store.setPhase('register', 'running', `using catalog ${this.parentPath} + ${this.workerPath}`);
       return;
     }
-    const bundled = (file: string, path: string) => ({ text: readFileSync(bundledFile(file), 'utf8'), path });
-    const worker = c.playbooks?.worker ?? (c.workerFile ? readPlaybookFile(c.workerFile, '--worker-file') : bundled(BUNDLED.workerFile, BUNDLED.workerPath));
-    const parent = c.playbooks?.parent ?? (c.playbookFile ? readPlaybookFile(c.playbookFile, '--playbook-file') : bundled(BUNDLED.parentFile, BUNDLED.parentPath));
+    const { parent, worker } = c.playbooks ?? playbookTexts(c);
     for (const [pb, file] of [[worker, c.workerFile], [parent, c.playbookFile]] as const) {
       if (file) this.warnConstructs(file, pb.text);
       const r = await client.register(pb.text);

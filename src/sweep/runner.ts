@@ -1,13 +1,11 @@
 // The sweep runner: opens the target once, then runs every cell's missing repeats as ordinary runs (one
 // after another, or --parallel-cells at a time), each with its own report folder, recording each run in
 // sweep.json as soon as it ends so an interrupted sweep can be resumed.
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { readPlaybookFile, type RunConfig } from '../config.js';
+import { playbookTexts, type PlaybookPair, type RunConfig } from '../config.js';
 import { EXIT, LoadrunError, oneLine } from '../errors.js';
 import type { Lifecycle } from '../lifecycle.js';
 import type { RunOutcome, TargetInfo } from '../model.js';
-import { BUNDLED, bundledFile } from '../paths.js';
 import type { SharedTarget } from '../run/orchestrator.js';
 import { openTarget } from '../targets/open.js';
 import type { TargetHooks } from '../targets/hooks.js';
@@ -15,7 +13,7 @@ import { cellLabel, type Cell } from './grid.js';
 import { counts, recordRun } from './result.js';
 import { runOne } from './run-one.js';
 import type { SweepStore } from './state.js';
-import { variantFor, type PlaybookText } from './variants.js';
+import { variantFor } from './variants.js';
 
 export interface SweepSettings {
   base: RunConfig;
@@ -31,12 +29,16 @@ interface Job {
 export class SweepRunner {
   private stopping = false;
   private readonly stops = new Set<() => void>();
+  /** The playbooks every cell's variants start from, read once. */
+  private readonly base: PlaybookPair;
 
   constructor(
     readonly store: SweepStore,
     private readonly s: SweepSettings,
     private readonly life: Lifecycle,
-  ) {}
+  ) {
+    this.base = playbookTexts(s.base);
+  }
 
   requestStop(): void {
     this.stopping = true;
@@ -89,20 +91,10 @@ export class SweepRunner {
     return { target, info };
   }
 
-  private basePlaybooks(): { parent: PlaybookText; worker: PlaybookText } {
-    const c = this.s.base;
-    const bundled = (file: string, p: string) => ({ text: readFileSync(bundledFile(file), 'utf8'), path: p });
-    return {
-      parent: c.playbookFile ? readPlaybookFile(c.playbookFile, '--playbook-file') : bundled(BUNDLED.parentFile, BUNDLED.parentPath),
-      worker: c.workerFile ? readPlaybookFile(c.workerFile, '--worker-file') : bundled(BUNDLED.workerFile, BUNDLED.workerPath),
-    };
-  }
-
   private configFor(job: Job): RunConfig {
     const { cell, repeat } = job;
     const widths = cell.chunkParallelism !== null || cell.workerMaxInFlight !== null;
-    const base = this.basePlaybooks();
-    const playbooks = widths ? variantFor(base.parent, base.worker, cell) : undefined;
+    const playbooks = widths ? variantFor(this.base.parent, this.base.worker, cell) : undefined;
     // A stalled execution left running would load the next cell's runs: cancel what is open at the end.
     return { ...this.s.base, params: cell.params, preset: null, playbooks, repeat: 1, cancelOnExit: true, reportDir: path.join(this.store.dir, cell.id, `run-${repeat}`) };
   }

@@ -3,19 +3,12 @@
 // catalog entries) are never touched. Edited as a YAML document, so comments and layout survive.
 import { createHash } from 'node:crypto';
 import YAML, { isMap, isSeq, type Document, type YAMLMap } from 'yaml';
+import type { PlaybookPair, PlaybookText } from '../config.js';
 import { usageError } from '../errors.js';
 import type { LoopWidths } from './grid.js';
 
-export interface PlaybookText {
-  text: string;
-  /** The catalog path (metadata.path). */
-  path: string;
-}
-
-export interface Variant {
+export interface Variant extends PlaybookPair {
   hash: string;
-  parent: PlaybookText;
-  worker: PlaybookText;
 }
 
 function steps(doc: Document): YAMLMap[] {
