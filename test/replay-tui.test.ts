@@ -3,20 +3,12 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ROOT, runCli } from './helpers/cli.js';
-import { leftovers, ProcessScope } from './helpers/scope.js';
-import { Tmux } from './helpers/tmux.js';
+import { leftovers } from './helpers/scope.js';
+import { tmuxPerTest } from './helpers/tmux.js';
 
-let tmux: Tmux | undefined;
-let scope: ProcessScope;
-beforeEach(() => {
-  scope = new ProcessScope('replay');
-});
-afterEach(() => {
-  tmux?.kill();
-  scope.dispose();
-});
+const session = tmuxPerTest('replay');
 
 describe('replay in the TUI', () => {
   it('plays the run back, ends on the same diff, seeks back, and q leaves', async () => {
@@ -24,8 +16,8 @@ describe('replay in the TUI', () => {
     const r = await runCli(['--modes', 'direct_stress', '--seed-rows', '80', '--payload-kb', '128', '--sandbox-fault', 'legacy-loop-state', '--loop-state-cap-bytes', '131072', '--stall-seconds', '5', '--no-tui', '--report-dir', dir]);
     expect(r.code).toBe(1);
     const missing = JSON.parse(readFileSync(path.join(dir, 'summary.json'), 'utf8')).modes[0].missing.count as number;
-    tmux = new Tmux(120, 40);
-    tmux.start(`node bin/noetl-loadrun.js replay ${dir} --speed 4`, ROOT, { TMPDIR: scope.tmpdir });
+    const tmux = session.open(120, 40);
+    tmux.start(`node bin/noetl-loadrun.js replay ${dir} --speed 4`, ROOT, { TMPDIR: session.scope.tmpdir });
     const stored = (s: string) => Number(/(\d+)\/80\s/.exec(s)?.[1] ?? -1);
     const early = await tmux.waitFor((s) => s.includes('replay ') && stored(s) >= 0, 20_000);
     const later = await tmux.waitFor((s) => stored(s) > stored(early), 30_000);
@@ -40,6 +32,6 @@ describe('replay in the TUI', () => {
     const after = await tmux.waitFor((s) => /EXIT=\d+/.test(s), 20_000);
     expect(after).toContain('EXIT=0');
     expect(after).toMatch(/Result: exit 1 — direct_stress STALLED/);
-    expect(await leftovers(scope)).toEqual([]);
+    expect(await leftovers(session.scope)).toEqual([]);
   });
 });

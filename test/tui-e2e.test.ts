@@ -3,26 +3,18 @@
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ROOT } from './helpers/cli.js';
-import { leftovers, ProcessScope } from './helpers/scope.js';
-import { Tmux } from './helpers/tmux.js';
+import { leftovers } from './helpers/scope.js';
+import { tmuxPerTest } from './helpers/tmux.js';
 
-let tmux: Tmux | undefined;
-let scope: ProcessScope;
-beforeEach(() => {
-  scope = new ProcessScope('tui');
-});
-afterEach(() => {
-  tmux?.kill();
-  scope.dispose();
-});
+const session = tmuxPerTest('tui');
 
 describe('TUI end to end', () => {
   it('npm start at 120x40: live columns, pods, rows, progress, final diff, q exits 0 and cleans up', async () => {
     const dir = path.join(mkdtempSync(path.join(os.tmpdir(), 'loadrun-tui-')), 'r');
-    tmux = new Tmux(120, 40);
-    tmux.start(`npm start --silent -- --report-dir ${dir}`, ROOT, { TMPDIR: scope.tmpdir });
+    const tmux = session.open(120, 40);
+    tmux.start(`npm start --silent -- --report-dir ${dir}`, ROOT, { TMPDIR: session.scope.tmpdir });
     const live = await tmux.waitFor((s) => /stored|\d+\/240/.test(s) && /sandbox-server/.test(s) && /run_direct_stress|run_batch_workers/.test(s), 60_000);
     expect(live).toContain('direct_stress');
     expect(live).toContain('chunked_optimal');
@@ -43,13 +35,13 @@ describe('TUI end to end', () => {
     expect(after).toContain('EXIT=0');
     expect(after).toMatch(/Result: exit 0/);
     expect(after).toMatch(/(^|\s)icanon echo(\s|$)/m); // not -icanon / -echo: the terminal is restored
-    expect(await leftovers(scope)).toEqual([]);
+    expect(await leftovers(session.scope)).toEqual([]);
   });
 
   it('80x24 shows a compact layout that fits, never a broken frame; Ctrl-C stops gracefully with 130', async () => {
     const dir = path.join(mkdtempSync(path.join(os.tmpdir(), 'loadrun-tui-')), 'r');
-    tmux = new Tmux(80, 24);
-    tmux.start(`node bin/noetl-loadrun.js --seed-rows 400 --payload-kb 64 --report-dir ${dir}`, ROOT, { TMPDIR: scope.tmpdir, NO_COLOR: '1' });
+    const tmux = session.open(80, 24);
+    tmux.start(`node bin/noetl-loadrun.js --seed-rows 400 --payload-kb 64 --report-dir ${dir}`, ROOT, { TMPDIR: session.scope.tmpdir, NO_COLOR: '1' });
     const s = await tmux.waitFor((x) => /\d+\/400/.test(x) && x.includes('chunked_optimal'), 60_000);
     expect(tmux.screenWithColors()).not.toMatch(/\x1b\[[0-9;]*(3[0-7]|9[0-7]|38;)/); // NO_COLOR: no colour
     const lines = s.replace(/\n+$/, '').split('\n');
@@ -61,14 +53,14 @@ describe('TUI end to end', () => {
     expect(after).toContain('EXIT=130');
     expect(after).toMatch(/Report: /);
     expect(after).toMatch(/(^|\s)icanon echo(\s|$)/m);
-    expect(await leftovers(scope)).toEqual([]);
+    expect(await leftovers(session.scope)).toEqual([]);
   });
 
   it('legacy-loop-state shows direct_stress STALLED next to a completed chunked_optimal', async () => {
     const dir = path.join(mkdtempSync(path.join(os.tmpdir(), 'loadrun-tui-')), 'r');
-    tmux = new Tmux(120, 40);
+    const tmux = session.open(120, 40);
     // A 128 KiB loop-state cap stalls 80 items of 128 KB (the README's 400 x 256 KB run is cli-headless's).
-    tmux.start(`node bin/noetl-loadrun.js --seed-rows 80 --payload-kb 128 --batch-size 20 --max-batches 4 --sandbox-fault legacy-loop-state --loop-state-cap-bytes 131072 --stall-seconds 5 --report-dir ${dir}`, ROOT, { TMPDIR: scope.tmpdir, NOETL_LOADRUN_TAIL_WINDOW: '1' });
+    tmux.start(`node bin/noetl-loadrun.js --seed-rows 80 --payload-kb 128 --batch-size 20 --max-batches 4 --sandbox-fault legacy-loop-state --loop-state-cap-bytes 131072 --stall-seconds 5 --report-dir ${dir}`, ROOT, { TMPDIR: session.scope.tmpdir, NOETL_LOADRUN_TAIL_WINDOW: '1' });
     const live = await tmux.waitFor((x) => x.includes('FAULT legacy-loop-state (emulation)') && /\d+\/80/.test(x), 60_000);
     expect(live).toContain('direct_stress');
     const end = await tmux.waitFor((x) => x.includes('missing-items diff — final'), 150_000);
@@ -81,13 +73,13 @@ describe('TUI end to end', () => {
     tmux.keys('q');
     const after = await tmux.waitFor((x) => /EXIT=\d+/.test(x), 30_000);
     expect(after).toContain('EXIT=1');
-    expect(await leftovers(scope)).toEqual([]);
+    expect(await leftovers(session.scope)).toEqual([]);
   });
 
   it('sweep at 120x40: the grid above the running run, the recommendation at the end, q exits', async () => {
     const dir = path.join(mkdtempSync(path.join(os.tmpdir(), 'loadrun-tui-')), 'sw');
-    tmux = new Tmux(120, 40);
-    tmux.start(`node bin/noetl-loadrun.js sweep --seed-rows 20 --payload-kb 4 --max-batches 2 --modes chunked_optimal --batch-size 5,10 --report-dir ${dir}`, ROOT, { TMPDIR: scope.tmpdir, NOETL_LOADRUN_TAIL_WINDOW: '1' });
+    const tmux = session.open(120, 40);
+    tmux.start(`node bin/noetl-loadrun.js sweep --seed-rows 20 --payload-kb 4 --max-batches 2 --modes chunked_optimal --batch-size 5,10 --report-dir ${dir}`, ROOT, { TMPDIR: session.scope.tmpdir, NOETL_LOADRUN_TAIL_WINDOW: '1' });
     const live = await tmux.waitFor((x) => /sweep · \d\/2 runs/.test(x) && x.includes('on screen: cell-0') && x.includes('chunked_optimal'), 90_000);
     expect(live).toMatch(/cell\s+setting\s+state\s+runs\s+rows\/s\s+stalls\s+missing\s+time/);
     expect(live).toMatch(/cell-01-\w+\s+batch_size=5/);
@@ -98,6 +90,6 @@ describe('TUI end to end', () => {
     const after = await tmux.waitFor((x) => /EXIT=\d+/.test(x) && /icanon/.test(x), 30_000);
     expect(after).toContain('EXIT=0');
     expect(after).toMatch(/stall rate per cell:/);
-    expect(await leftovers(scope)).toEqual([]);
+    expect(await leftovers(session.scope)).toEqual([]);
   });
 });

@@ -1,5 +1,7 @@
 // Drives the real program in a tmux pane (CI unset, so Ink draws live) and reads the screen.
 import { execFileSync } from 'node:child_process';
+import { afterEach, beforeEach } from 'vitest';
+import { ProcessScope } from './scope.js';
 
 export class Tmux {
   readonly socket = `loadrun-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
@@ -51,4 +53,27 @@ export class Tmux {
       /* already gone */
     }
   }
+}
+
+/**
+ * Each test of the file gets its own process scope and at most one tmux pane (open()), both ended after
+ * the test whatever happened.
+ */
+export function tmuxPerTest(scopeName: string): { readonly scope: ProcessScope; open(cols: number, rows: number): Tmux } {
+  let scope: ProcessScope | undefined;
+  let pane: Tmux | undefined;
+  beforeEach(() => {
+    scope = new ProcessScope(scopeName);
+  });
+  afterEach(() => {
+    pane?.kill();
+    pane = undefined;
+    scope?.dispose();
+  });
+  return {
+    get scope() {
+      return scope!;
+    },
+    open: (cols, rows) => (pane = new Tmux(cols, rows)),
+  };
 }
