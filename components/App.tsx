@@ -6,6 +6,7 @@ import type { Snapshot, SnapshotSource } from '../src/model.js';
 import { DiffView } from './DiffView.js';
 import { Header } from './Header.js';
 import { HelpOverlay } from './HelpOverlay.js';
+import { FRAME_MS } from './ink-options.js';
 import { KEYMAP } from './keymap.js';
 import { computeLayout } from './layout.js';
 import { LogsPanel } from './LogsPanel.js';
@@ -38,7 +39,7 @@ function footerText(snapshot: Snapshot, view: ViewState): string {
   return KEYMAP.filter((b) => FOOTER_KEYS.includes(b.action)).map((b) => `${b.keys[0]} ${b.action}`).join(' · ');
 }
 
-export function App({ store, actions, refreshMs = 100, reservedRows = 0, profile }: AppProps) {
+export function App({ store, actions, refreshMs = FRAME_MS, reservedRows = 0, profile }: AppProps) {
   const snapshot = useSnapshot(store, refreshMs);
   const { stdout } = useStdout();
   const { isRawModeSupported } = useStdin();
@@ -51,7 +52,7 @@ export function App({ store, actions, refreshMs = 100, reservedRows = 0, profile
   const halfWidth = Math.floor(cols / 2);
   const { toggles } = view;
   return (
-    <Box flexDirection="column" width={cols} height={layout.frameHeight} overflow="hidden">
+    <Box flexDirection="column" width={cols} height={layout.frameHeight} overflowY="hidden">
       <Header snapshot={snapshot} layout={layout} />
       {view.help ? (
         <HelpOverlay layout={layout} height={layout.modeHeight} />

@@ -24,7 +24,7 @@ function diffViewLines(snapshot: Snapshot): Line[] {
 
 export function DiffView({ snapshot, layout, height }: { snapshot: Snapshot; layout: Layout; height: number }) {
   return (
-    <Box flexDirection="column" width={layout.cols} height={height} borderStyle="double" borderColor="magenta" paddingX={1} overflow="hidden">
+    <Box flexDirection="column" width={layout.cols} height={height} borderStyle="double" borderColor="magenta" paddingX={1} overflowY="hidden">
       <Text bold color="magenta">
         missing-items diff{snapshot.finished ? ' — final' : ''}
       </Text>

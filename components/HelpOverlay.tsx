@@ -5,7 +5,7 @@ import type { Layout } from './layout.js';
 
 export function HelpOverlay({ layout, height }: { layout: Layout; height: number }) {
   return (
-    <Box flexDirection="column" width={layout.cols} height={height} borderStyle="double" borderColor="cyan" paddingX={1} overflow="hidden">
+    <Box flexDirection="column" width={layout.cols} height={height} borderStyle="double" borderColor="cyan" paddingX={1} overflowY="hidden">
       <Text bold color="cyan">keys</Text>
       {KEYMAP.map((b) => (
         <Text key={b.action} wrap="truncate">

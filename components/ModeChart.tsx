@@ -1,6 +1,7 @@
 // A mode's rows/s over the chart window, sized to its column (asciichart draws one column per point).
 import asciichart from 'asciichart';
 import { Box, Text } from 'ink';
+import { memo } from 'react';
 
 export function chartLines(values: number[], points: number, height: number): string[] {
   const series = values.slice(-points);
@@ -9,9 +10,15 @@ export function chartLines(values: number[], points: number, height: number): st
   return asciichart.plot(padded, { height, format: (x: number) => x.toFixed(1).padStart(6) }).split('\n');
 }
 
-export function ModeChart({ values, points, height }: { values: number[]; points: number; height: number }) {
+interface ChartProps {
+  values: number[];
+  points: number;
+  height: number;
+}
+
+function ChartView({ values, points, height }: ChartProps) {
   return (
-    <Box flexDirection="column" height={height + 1} overflow="hidden">
+    <Box flexDirection="column" height={height + 1} overflowY="hidden">
       {chartLines(values, points, height).map((l, i) => (
         <Text key={i} color="cyan" wrap="truncate">
           {l}
@@ -20,3 +27,8 @@ export function ModeChart({ values, points, height }: { values: number[]; points
     </Box>
   );
 }
+
+const sameSeries = (a: number[], b: number[]) => a === b || (a.length === b.length && a.every((x, i) => x === b[i]));
+
+/** The chart is computed again only when its series or size changed (a new rows/s sample each poll), not per frame. */
+export const ModeChart = memo(ChartView, (a, b) => a.points === b.points && a.height === b.height && sameSeries(a.values.slice(-a.points), b.values.slice(-b.points)));

@@ -40,7 +40,7 @@ function Counters({ mode, width }: { mode: ModeView; width: number }) {
 function ModeColumnView({ mode, layout, focused, filter, profile }: ModeColumnProps) {
   const inner = layout.colWidth - 4;
   const column = (
-    <Box flexDirection="column" width={layout.colWidth} height={layout.modeHeight} borderStyle="round" borderColor={focused ? 'cyan' : mode.stall ? 'red' : 'gray'} paddingX={1} overflow="hidden">
+    <Box flexDirection="column" width={layout.colWidth} height={layout.modeHeight} borderStyle="round" borderColor={focused ? 'cyan' : mode.stall ? 'red' : 'gray'} paddingX={1} overflowY="hidden">
       <Box justifyContent="space-between">
         <Text bold wrap="truncate">
           {mode.mode} <Text dimColor>{mode.executionId ?? ''}</Text>
@@ -59,7 +59,7 @@ function ModeColumnView({ mode, layout, focused, filter, profile }: ModeColumnPr
 }
 
 /**
- * A column renders again only when what it shows changed: snapshots are rebuilt at 10 Hz, so a mode that
+ * A column renders again only when what it shows changed: snapshots are rebuilt every frame, so a mode that
  * did not move (finished, or waiting) compares equal by value and its column is left alone.
  */
 function sameColumn(a: ModeColumnProps, b: ModeColumnProps): boolean {

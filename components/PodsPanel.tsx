@@ -18,7 +18,7 @@ export function PodsPanel({ snapshot, layout, width }: { snapshot: Snapshot; lay
   const row = (name: string, c: string, m: string, d: string, spark: string, age: string) =>
     `${clip(name, nameWidth).padEnd(nameWidth)} ${c.padStart(6)} ${m.padStart(6)} ${d.padStart(6)} ${sparkWidth ? spark.padEnd(sparkWidth) : ''} ${age.padStart(4)}`;
   return (
-    <Box flexDirection="column" width={width} height={layout.bottomHeight} borderStyle="round" borderColor="gray" paddingX={1} overflow="hidden">
+    <Box flexDirection="column" width={width} height={layout.bottomHeight} borderStyle="round" borderColor="gray" paddingX={1} overflowY="hidden">
       <Text bold wrap="truncate">
         {row('pods', 'CPU', 'MEM', 'Δ MEM', sparkWidth ? 'memory' : '', 'age')}
       </Text>

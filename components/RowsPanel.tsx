@@ -11,7 +11,7 @@ const kib = (bytes: number | undefined) => `${Math.round((bytes ?? 0) / 1024)}K`
 export function RowsPanel({ snapshot, layout, width }: { snapshot: Snapshot; layout: Layout; width: number }) {
   const batched = snapshot.modes.filter((m) => m.stats && Object.keys(m.stats.perBatch).length > 1);
   return (
-    <Box flexDirection="column" width={width} height={layout.bottomHeight} borderStyle="round" borderColor="gray" paddingX={1} overflow="hidden">
+    <Box flexDirection="column" width={width} height={layout.bottomHeight} borderStyle="round" borderColor="gray" paddingX={1} overflowY="hidden">
       <Text bold wrap="truncate">
         {format(['rows', 'stored', 'ok', 'min', 'max', 'avg req', 'avg resp'])}
       </Text>

@@ -9,7 +9,7 @@ export function StallBadge({ mode, width }: { mode: ModeView; width: number }) {
   const retries = stall ? Object.values(stall.retriesPerNode).reduce((a, b) => a + b, 0) : 0;
   const memory = stall?.podMemoryTrend.map((t) => `${t.pod.replace('sandbox-', '')} ${t.deltaMiB >= 0 ? '+' : ''}${t.deltaMiB}`).slice(0, 2).join(' ');
   return (
-    <Box flexDirection="column" height={2} overflow="hidden">
+    <Box flexDirection="column" height={2} overflowY="hidden">
       {stall ? (
         <>
           <Text color="red" wrap="truncate">

@@ -10,6 +10,7 @@ import { finalText } from '../src/render/text.js';
 import type { Orchestrator } from '../src/run/orchestrator.js';
 import type { Player } from '../src/run/player.js';
 import { App } from './App.js';
+import { INK_OPTIONS } from './ink-options.js';
 import { ReplayApp } from './ReplayApp.js';
 import { SweepApp } from './SweepApp.js';
 import type { SweepRunner } from '../src/sweep/runner.js';
@@ -42,7 +43,7 @@ export async function runTui(orch: Orchestrator, life: Lifecycle, o: TuiOptions)
     writeSnapshot: () => orch.store.log('loadrun', 'info', `report snapshot written to ${o.writeSnapshot()}`),
     togglePause: () => orch.store.togglePause(),
   };
-  const ink = render(<App store={orch.store} actions={actions} />, { exitOnCtrlC: false, maxFps: 10, patchConsole: false });
+  const ink = render(<App store={orch.store} actions={actions} />, INK_OPTIONS);
   life.add('terminal', () => ink.unmount());
   outcome = await orch.run();
   o.recordOutcome(outcome);
@@ -58,7 +59,7 @@ export async function runTui(orch: Orchestrator, life: Lifecycle, o: TuiOptions)
 export async function runReplayTui(player: Player, outcome: RunOutcome): Promise<void> {
   let leave!: () => void;
   const left = new Promise<void>((r) => (leave = r));
-  const ink = render(<ReplayApp player={player} onQuit={() => leave()} />, { exitOnCtrlC: true, maxFps: 10, patchConsole: false });
+  const ink = render(<ReplayApp player={player} onQuit={() => leave()} />, { ...INK_OPTIONS, exitOnCtrlC: true });
   player.start();
   await left;
   player.stop();
@@ -78,7 +79,7 @@ export async function runSweepTui(runner: SweepRunner, life: Lifecycle): Promise
     writeSnapshot: () => current()?.log('loadrun', 'info', 'each run writes its own report folder when it ends'),
     togglePause: () => current()?.togglePause(),
   };
-  const ink = render(<SweepApp store={runner.store} actions={actions} />, { exitOnCtrlC: false, maxFps: 10, patchConsole: false });
+  const ink = render(<SweepApp store={runner.store} actions={actions} />, INK_OPTIONS);
   life.add('terminal', () => ink.unmount());
   outcome = await runner.run();
   // A sweep that could not even open its target has nothing to keep on screen.

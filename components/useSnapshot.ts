@@ -1,10 +1,11 @@
-// Samples the store into React at about 10 Hz (and at least once a second for the clock): the store
+// Samples the store into React every FRAME_MS (and at least once a second for the clock): the store
 // takes every event outside React, the screen only ever sees bounded snapshots. Once the run finished
 // nothing redraws the screen but a change.
 import { useEffect, useState } from 'react';
 import type { Snapshot, SnapshotSource } from '../src/model.js';
+import { FRAME_MS } from './ink-options.js';
 
-export function useSnapshot<T = Snapshot>(store: { snapshot(): T; subscribe: SnapshotSource['subscribe'] }, intervalMs = 100): T {
+export function useSnapshot<T = Snapshot>(store: { snapshot(): T; subscribe: SnapshotSource['subscribe'] }, intervalMs = FRAME_MS): T {
   const [snap, setSnap] = useState(() => store.snapshot());
   useEffect(() => {
     // intervalMs 0: a new snapshot on every store change (the naive wiring, kept for the benchmark).

@@ -1,7 +1,8 @@
 // The TUI's panels rendered at several terminal sizes from a real store fed with events, rows, pods and a
 // stall: what appears, and that no frame is ever as tall as the terminal or wider than it.
+import asciichart from 'asciichart';
 import { Profiler } from 'react';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { App } from '../components/App.js';
 import { computeLayout, MIN_COLS, MIN_ROWS } from '../components/layout.js';
 import { actionFor, KEYMAP } from '../components/keymap.js';
@@ -216,5 +217,31 @@ describe('render work', () => {
     }
     expect(renders.chunked_optimal - before.chunked_optimal).toBeGreaterThanOrEqual(5);
     expect(renders.direct_stress - before.direct_stress).toBe(0); // the stalled column stood still
+  });
+
+  it('the rows/s chart is computed again only when its series changes, not on every event', async () => {
+    const store = feed();
+    store.setVerdict('chunked_optimal', 'running');
+    const plot = vi.spyOn(asciichart, 'plot');
+    try {
+      store.recordRows('chunked_optimal', { storedRows: 181, okRows: 181, minItemId: 1, maxItemId: 181, avgRequestBytes: 262144, avgResponseBytes: 524700, firstAt: 1, lastAt: 2, perBatch: {} });
+      const r = renderAt(<App store={store} actions={actions} refreshMs={20} />, 120, 40);
+      cleanup.push(r.unmount);
+      await tick(300);
+      const settled = plot.mock.calls.length;
+      expect(settled).toBeGreaterThan(0); // the chart is on screen
+      let id = 583461712347299000n;
+      for (let i = 0; i < 10; i++) {
+        store.recordEvents('chunked_optimal', [{ eventId: String(id++), executionId: '583461712347136100', type: 'call.done', node: 'process_batch_pipeline', status: 'COMPLETED', createdAt: null }]);
+        await tick(60);
+      }
+      expect(r.lastFrame()).toContain('events 41'); // the column did redraw for its events
+      expect(plot.mock.calls.length).toBe(settled); // but its chart was not computed again
+      store.recordRows('chunked_optimal', { storedRows: 190, okRows: 190, minItemId: 1, maxItemId: 190, avgRequestBytes: 262144, avgResponseBytes: 524700, firstAt: 1, lastAt: 2, perBatch: {} });
+      await tick(200);
+      expect(plot.mock.calls.length).toBeGreaterThan(settled); // a new rows/s sample draws it again
+    } finally {
+      plot.mockRestore();
+    }
   });
 });
