@@ -8,7 +8,7 @@ import path from 'node:path';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** CPU seconds a process used so far (utime + stime from /proc). */
-function cpuSeconds(pid: number): number {
+export function cpuSeconds(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
   const ticks = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
   return (Number(fields[11]) + Number(fields[12])) / ticks;

@@ -43,7 +43,7 @@ export async function runTui(orch: Orchestrator, life: Lifecycle, o: TuiOptions)
     writeSnapshot: () => orch.store.log('loadrun', 'info', `report snapshot written to ${o.writeSnapshot()}`),
     togglePause: () => orch.store.togglePause(),
   };
-  const ink = render(<App store={orch.store} actions={actions} />, INK_OPTIONS);
+  const ink = render(<App store={orch.store} actions={actions} />, { ...INK_OPTIONS, onRender: ({ renderTime }) => orch.cost.frame(renderTime) });
   life.add('terminal', () => ink.unmount());
   outcome = await orch.run();
   o.recordOutcome(outcome);

@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { backoffMs } from '../src/run/observe.js';
+import { SelfCost } from '../src/run/self-cost.js';
 import { runCli } from './helpers/cli.js';
 
 describe('observer backoff', () => {
@@ -23,5 +24,31 @@ describe('observer backoff', () => {
     const gaps = polls.slice(1).map((t, i) => t - polls[i]);
     expect(Math.max(...gaps)).toBeGreaterThanOrEqual(1200); // backed off while every item waited 6 s
     expect(Math.min(...gaps)).toBeLessThan(1200); // and polled at the interval while things moved
+    // The run's own account of it (summary.json): quiet rounds were counted, with their calls.
+    const o = JSON.parse(readFileSync(path.join(dir, 'summary.json'), 'utf8')).observer;
+    expect(o.polls).toBeGreaterThan(2);
+    expect(o.quiet_seconds).toBeGreaterThan(1);
+    expect(o.quiet_api_calls_per_second_per_mode).toBeGreaterThan(0);
+    expect(o.rss_mb_start).toBeGreaterThan(10);
+    expect(o.diff_ms).toBeGreaterThanOrEqual(0);
+    expect(o.frames).toBe(0); // headless: nothing drawn
+  });
+});
+
+describe('the tool\'s own cost (summary.json observer figures)', () => {
+  it('keeps the first and last poll rounds, RSS from the start of observation, and quiet calls per mode', () => {
+    const c = new SelfCost();
+    for (let i = 0; i < 30; i++) c.poll(i < 10 ? 10 : 40, { moved: i < 20, modes: 2, spanMs: 5000, api: 4, sql: 2 });
+    c.diff(12.34);
+    c.frame(5);
+    c.frame(7);
+    const f = c.figures();
+    expect(f.polls).toBe(30);
+    expect([f.poll_ms_first, f.poll_ms_last]).toEqual([10, 40]);
+    expect(f.rss_mb_start).toBeGreaterThan(0);
+    expect(f.rss_mb_max).toBeGreaterThanOrEqual(f.rss_mb_end!);
+    expect([f.diff_ms, f.frames, f.frame_ms, f.frame_ms_max]).toEqual([12.3, 2, 6, 7]);
+    // ten quiet rounds of 5 s, 4 API calls and 2 queries each shared by two modes
+    expect([f.quiet_seconds, f.quiet_api_calls_per_second_per_mode, f.quiet_sql_queries_per_second_per_mode]).toEqual([50, 0.4, 0.2]);
   });
 });

@@ -5,6 +5,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'no
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registerSecret } from '../src/redact.js';
+import { safeJson } from '../src/render/reports.js';
 import { nodeArgsFor } from '../src/sandbox/supervisor.js';
 import { ROOT, runCli } from './helpers/cli.js';
 import { sandbox, type TestSandbox } from './helpers/sandbox.js';
@@ -57,6 +59,15 @@ describe('secrets', () => {
       expect(text, f).not.toContain(password);
       expect(text, f).not.toContain(TOKEN);
     }
+  });
+});
+
+describe('safeJson (every report and NDJSON line)', () => {
+  it('hides URL passwords and registered secrets, and writes bigints as strings', () => {
+    registerSecret('s3cr3t-token-value');
+    const line = safeJson({ id: 583461712347136001n, url: 'postgresql://noetl:pw1234@db:5432/noetl', note: 'token s3cr3t-token-value', plain: 'a://b c@d' });
+    expect(line).toBe('{"id":"583461712347136001","url":"postgresql://noetl:****@db:5432/noetl","note":"token ****","plain":"a://b c@d"}');
+    expect(safeJson({ kind: 'event', node: 'start' })).toBe('{"kind":"event","node":"start"}');
   });
 });
 

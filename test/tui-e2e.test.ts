@@ -30,6 +30,11 @@ describe('TUI end to end', () => {
     expect(end).toContain('direct_stress (COMPLETED): 0 missing of 240');
     expect(end).toContain('chunked_optimal (COMPLETED): 0 missing of 240');
     expect(end).toContain('run finished');
+    // Each line of the final frame drawn once, nothing left of a live frame (Ink 6.8's incremental
+    // rendering left stale lines here: a second phase line, the live footer under the final one).
+    expect(end.match(/preflight/g)).toHaveLength(1);
+    expect(end).toMatch(/^(preset|custom)\b.* rows · /m);
+    expect(end).not.toContain('q quit · ? help');
     tmux.keys('q');
     const after = await tmux.waitFor((s) => /EXIT=\d+/.test(s) && /icanon/.test(s), 30_000); // the wrapper prints the modes after EXIT
     expect(after).toContain('EXIT=0');

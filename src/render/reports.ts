@@ -21,7 +21,13 @@ export function defaultReportDir(now = new Date()): string {
 }
 
 export function safeJson(v: unknown): string {
-  return redact(JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x)));
+  let text: string;
+  try {
+    text = JSON.stringify(v); // a replacer is called for every value: only when a bigint needs it
+  } catch {
+    text = JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x));
+  }
+  return redact(text);
 }
 
 /**

@@ -83,9 +83,9 @@ export function verdictOf(store: RunStore, t: Thresholds = { failOn: BREACHES })
   return { exitCode: EXIT.OK, reason: (found.length ? 'no failing breach' : 'all modes complete, nothing missing') + note };
 }
 
-/** What observing cost: calls the tool made to the server, the database and kubectl. */
-export function observerStats(startedAt: number, calls: { api: number; sql: number; kubectl: number }): Record<string, unknown> {
-  const seconds = (Date.now() - startedAt) / 1000;
+/** What observing cost: calls the tool made to the server, the database and kubectl, from start to `endedAt`. */
+export function observerStats(startedAt: number, endedAt: number, calls: { api: number; sql: number; kubectl: number }, cost?: Record<string, number | null>): Record<string, unknown> {
+  const seconds = (endedAt - startedAt) / 1000;
   const perSecond = (n: number) => Math.round((n / Math.max(1, seconds)) * 100) / 100;
   return {
     observer: {
@@ -95,6 +95,7 @@ export function observerStats(startedAt: number, calls: { api: number; sql: numb
       kubectl_calls: calls.kubectl,
       api_calls_per_second: perSecond(calls.api),
       sql_queries_per_second: perSecond(calls.sql),
+      ...cost,
     },
   };
 }

@@ -10,6 +10,7 @@ import type { RowsSource } from '../sources/rows.js';
 import { sleep } from './sleep.js';
 import { diagnoseMode } from './evidence.js';
 import { StallDetector } from './stall.js';
+import type { SelfCost } from './self-cost.js';
 import type { RunStore } from './store.js';
 
 export interface ObserveContext {
@@ -20,6 +21,8 @@ export interface ObserveContext {
   signal: AbortSignal;
   stallSeconds: number;
   pollMs: number;
+  /** The tool's own cost (poll durations, RSS), when the caller keeps it. */
+  cost?: SelfCost;
 }
 
 /** Per mode: a terminal status not yet confirmed by a terminal event, and since when it has held. */
@@ -38,9 +41,15 @@ export async function observe(ctx: ObserveContext, modes: Mode[], deadline: numb
       break;
     }
     const before = movement(ctx, open);
+    const t0 = performance.now();
+    const [api, sql] = [ctx.client.calls, ctx.rows.queries];
     await Promise.all(open.map((m) => pollMode(ctx, m, tick, detectors.get(m)!, pending)));
-    quiet = movement(ctx, open) === before ? quiet + 1 : 0;
-    await sleep(backoffMs(ctx.pollMs, quiet), ctx.signal);
+    const ms = performance.now() - t0;
+    const moved = movement(ctx, open) !== before;
+    quiet = moved ? 0 : quiet + 1;
+    const wait = backoffMs(ctx.pollMs, quiet);
+    ctx.cost?.poll(ms, { moved, modes: open.length, spanMs: ms + wait, api: ctx.client.calls - api, sql: ctx.rows.queries - sql });
+    await sleep(wait, ctx.signal);
   }
 }
 

@@ -17,6 +17,7 @@ import { adoptExecutions } from './adopt.js';
 import { launchMode } from './launch.js';
 import { drainTail, observe, samplePods } from './observe.js';
 import { sleep } from './sleep.js';
+import { SelfCost } from './self-cost.js';
 import { RunStore } from './store.js';
 
 /** An opened target handed to each run of a sweep, with what its header shows. */
@@ -29,6 +30,10 @@ class Interrupted extends Error {}
 
 export class Orchestrator {
   readonly store: RunStore;
+  /** The tool's own cost while it observes (and, under the TUI, draws). */
+  readonly cost = new SelfCost();
+  /** When the run itself ended (a TUI may keep its final screen long after). */
+  private endedAt: number | undefined;
   private target: OpenedTarget | undefined;
   private readonly stop = new AbortController();
   private stopReason: 'interrupted' | 'user' | null = null;
@@ -86,6 +91,7 @@ export class Orchestrator {
       for (const m of this.store.snapshot().modes.map((x) => x.mode)) if (this.store.modeFacts(m).verdict === 'pending') this.store.setVerdict(m, 'not-launched', oneLine(failure));
     }
     const unmeasured = await this.finalize();
+    this.endedAt = Date.now();
     this.store.finish();
     if (this.stopReason === 'interrupted') return { exitCode: EXIT.INTERRUPTED, reason: 'interrupted' };
     if (failure) return { exitCode: failure instanceof LoadrunError ? failure.exitCode : EXIT.ENVIRONMENT, reason: oneLine(failure) };
@@ -195,7 +201,7 @@ export class Orchestrator {
     const deadline = Date.now() + c.timeoutSeconds * 1000;
     const stopSampling = samplePods(this.store, t.pods, this.stop.signal);
     const feed = new EventFeed(t.client, t.rows, (msg) => this.store.log('loadrun', 'warn', msg), c.tailWindowMs);
-    const ctx = { store: this.store, client: t.client, rows: t.rows, feed, signal: this.stop.signal, stallSeconds: c.stallSeconds, pollMs: c.pollMs };
+    const ctx = { store: this.store, client: t.client, rows: t.rows, feed, signal: this.stop.signal, stallSeconds: c.stallSeconds, pollMs: c.pollMs, cost: this.cost };
     try {
       // Sequential runs launch and observe one mode at a time; side by side launches both at once.
       for (const group of c.sequential ? modes.map((m) => [m]) : [modes]) {
@@ -234,7 +240,9 @@ export class Orchestrator {
     this.store.setPhase('finalize', 'running');
     try {
       await this.holdForTest('finalize');
+      const t0 = performance.now();
       const unmeasured = await finalizeDiffs(this.store, this.target?.rows, this.store.params);
+      this.cost.diff(performance.now() - t0);
       if (this.config.cancelOnExit && this.target) await cancelOpen(this.store, this.target.client);
       this.store.setPhase('finalize', unmeasured.length ? 'failed' : 'done', unmeasured.join('; '));
       return unmeasured;
@@ -255,6 +263,6 @@ export class Orchestrator {
   /** What observing cost: calls the tool made to the server, the database and kubectl. */
   observerStats(): Record<string, unknown> {
     const t = this.target;
-    return observerStats(this.store.startedAt, { api: t?.client.calls ?? 0, sql: t?.rows.queries ?? 0, kubectl: t?.kubectl?.calls ?? 0 });
+    return observerStats(this.store.startedAt, this.endedAt ?? Date.now(), { api: t?.client.calls ?? 0, sql: t?.rows.queries ?? 0, kubectl: t?.kubectl?.calls ?? 0 }, this.cost.figures());
   }
 }

@@ -1,0 +1,76 @@
+// What observing costs the tool itself, measured while it runs (issue 17's scale figures, and anyone's
+// answer to "is the tool slowing my laptop?"): each poll round's duration (the first rounds against the
+// last ones), its own RSS from the start of observation to the end, the final diff's duration and, under
+// the TUI, Ink's time per drawn frame. Written into summary.json's `observer` section.
+
+const EDGE = 10;
+
+const median = (xs: number[]): number | null => (xs.length ? [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] : null);
+const round = (n: number | null, digits = 1): number | null => (n === null ? null : Math.round(n * 10 ** digits) / 10 ** digits);
+const mb = (bytes: number | null) => (bytes === null ? null : Math.round(bytes / 104857.6) / 10);
+
+export class SelfCost {
+  private readonly firstPolls: number[] = [];
+  private lastPolls: number[] = [];
+  private polls = 0;
+  private rssStart: number | null = null;
+  private rssEnd: number | null = null;
+  private rssMax = 0;
+  private diffMs: number | null = null;
+  private frames = 0;
+  private frameTotalMs = 0;
+  private frameMaxMs = 0;
+  private quietMs = 0;
+  private quietApi = 0;
+  private quietSql = 0;
+
+  /**
+   * One poll round of every open mode took `ms`; the tool's RSS is sampled with it. A round that saw
+   * nothing move adds its span (the round and the wait after it) and its calls, per open mode, to the
+   * quiet figures.
+   */
+  poll(ms: number, round?: { moved: boolean; modes: number; spanMs: number; api: number; sql: number }): void {
+    if (round && !round.moved && round.modes > 0) {
+      this.quietMs += round.spanMs;
+      this.quietApi += round.api / round.modes;
+      this.quietSql += round.sql / round.modes;
+    }
+    this.polls++;
+    if (this.firstPolls.length < EDGE) this.firstPolls.push(ms);
+    this.lastPolls = [...this.lastPolls, ms].slice(-EDGE);
+    const rss = process.memoryUsage.rss();
+    this.rssStart ??= rss;
+    this.rssEnd = rss;
+    this.rssMax = Math.max(this.rssMax, rss);
+  }
+
+  /** The final counts and diffs of every mode took `ms`. */
+  diff(ms: number): void {
+    this.diffMs = ms;
+  }
+
+  /** Ink drew a frame in `ms` (its own render metric: layout to output string). */
+  frame(ms: number): void {
+    this.frames++;
+    this.frameTotalMs += ms;
+    this.frameMaxMs = Math.max(this.frameMaxMs, ms);
+  }
+
+  figures(): Record<string, number | null> {
+    return {
+      polls: this.polls,
+      poll_ms_first: round(median(this.firstPolls)),
+      poll_ms_last: round(median(this.lastPolls)),
+      rss_mb_start: mb(this.rssStart),
+      rss_mb_end: mb(this.rssEnd),
+      rss_mb_max: mb(this.rssMax || null),
+      diff_ms: round(this.diffMs),
+      frames: this.frames,
+      frame_ms: this.frames ? round(this.frameTotalMs / this.frames, 2) : null,
+      frame_ms_max: this.frames ? round(this.frameMaxMs) : null,
+      quiet_seconds: round(this.quietMs / 1000),
+      quiet_api_calls_per_second_per_mode: this.quietMs ? round(this.quietApi / (this.quietMs / 1000), 2) : null,
+      quiet_sql_queries_per_second_per_mode: this.quietMs ? round(this.quietSql / (this.quietMs / 1000), 2) : null,
+    };
+  }
+}
