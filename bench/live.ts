@@ -122,9 +122,11 @@ export async function fixtureCost(log: (s: string) => void, windowS: number) {
 
 /** Goal 2: a 20,000-item run at 1 KB (both modes) against a 200-item one, with the TUI on. */
 export async function scaleRuns(log: (s: string) => void, items: number) {
-  const small = await runTool(['--seed-rows', '200', '--payload-kb', '1'], { tui: true, windowS: 10 });
+  // The chunked mode covers every item too: 40 chunk windows (batch size items / 40).
+  const args = (n: number) => ['--seed-rows', String(n), '--payload-kb', '1', '--batch-size', String(Math.ceil(n / 40)), '--max-batches', '40', '--timeout', '40m'];
+  const small = await runTool(args(200), { tui: true, windowS: 10 });
   log(`  200 items: ${JSON.stringify(small.summary?.observer)}`);
-  const big = await runTool(['--seed-rows', String(items), '--payload-kb', '1', '--timeout', '40m'], { tui: true, windowS: 30, maxS: 2700 });
+  const big = await runTool(args(items), { tui: true, windowS: 30, maxS: 2700 });
   log(`  ${items} items (${big.wallSeconds} s): ${JSON.stringify(big.summary?.observer)}`);
   return { items, small: brief(small), big: brief(big) };
 }

@@ -106,6 +106,19 @@ describe.each(['rust', 'python'] as const)('client and sources, %s dialect', (di
     expect(endpoint.system!.queries).toBeGreaterThan(0);
   });
 
+  it('finds summarize in the last events first, and in the whole execution when 600 events came after it', async () => {
+    const before = direct.queries;
+    expect(((await direct.summarize(id)) as { data: Record<string, number> }).data).toMatchObject({ stored_rows: 60 });
+    expect(direct.queries - before).toBe(1); // found in the tail: one bounded read
+    const top = (await sb.pool.query(`SELECT max(event_id)::text AS m FROM noetl.event WHERE execution_id = $1`, [id])).rows[0].m;
+    await sb.pool.query(`INSERT INTO noetl.event (execution_id, catalog_id, event_id, event_type, node_name, status) SELECT $1::bigint, 1, $2::bigint + g, 'step.exit', 'after', 'COMPLETED' FROM generate_series(1, 600) g`, [id, top]);
+    try {
+      for (const src of [direct, endpoint]) expect(((await src.summarize(id)) as { data: Record<string, number> }).data).toMatchObject({ stored_rows: 60, missing_rows: 0 });
+    } finally {
+      await sb.pool.query(`DELETE FROM noetl.event WHERE execution_id = $1 AND event_id > $2::bigint`, [id, top]);
+    }
+  });
+
   it('binds hostile ids as parameters: quotes and semicolons are data, not SQL', async () => {
     const hostile = "1'; DROP TABLE public.heavy_payload_results; --";
     expect((await direct.stats(hostile)).storedRows).toBe(0);

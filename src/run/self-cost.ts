@@ -1,6 +1,6 @@
 // What observing costs the tool itself, measured while it runs (issue 17's scale figures, and anyone's
 // answer to "is the tool slowing my laptop?"): each poll round's duration (the first rounds against the
-// last ones), its own RSS from the start of observation to the end, the final diff's duration and, under
+// last ones), its own RSS (and live JS heap) from the start of observation to the end, the final diff's duration and, under
 // the TUI, Ink's time per drawn frame. Written into summary.json's `observer` section.
 
 const EDGE = 10;
@@ -16,6 +16,8 @@ export class SelfCost {
   private rssStart: number | null = null;
   private rssEnd: number | null = null;
   private rssMax = 0;
+  private heapStart: number | null = null;
+  private heapEnd: number | null = null;
   private diffMs: number | null = null;
   private frames = 0;
   private frameTotalMs = 0;
@@ -38,7 +40,9 @@ export class SelfCost {
     this.polls++;
     if (this.firstPolls.length < EDGE) this.firstPolls.push(ms);
     this.lastPolls = [...this.lastPolls, ms].slice(-EDGE);
-    const rss = process.memoryUsage.rss();
+    const { rss, heapUsed } = process.memoryUsage();
+    this.heapStart ??= heapUsed;
+    this.heapEnd = heapUsed;
     this.rssStart ??= rss;
     this.rssEnd = rss;
     this.rssMax = Math.max(this.rssMax, rss);
@@ -64,6 +68,8 @@ export class SelfCost {
       rss_mb_start: mb(this.rssStart),
       rss_mb_end: mb(this.rssEnd),
       rss_mb_max: mb(this.rssMax || null),
+      heap_mb_start: mb(this.heapStart),
+      heap_mb_end: mb(this.heapEnd),
       diff_ms: round(this.diffMs),
       frames: this.frames,
       frame_ms: this.frames ? round(this.frameTotalMs / this.frames, 2) : null,

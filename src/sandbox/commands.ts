@@ -10,6 +10,7 @@ import { PythonWorkerLost, type PythonPool } from './python-pool.js';
 import { renderValue } from './templates.js';
 import { HttpTool, ToolError, runPostgres, runPython, type Ctx } from './tools.js';
 import type { ToolSemantics } from './semantics.js';
+import { STAGES } from './stages.js';
 
 export type EmitRow = Omit<EventRow, 'execution_id' | 'catalog_id'>;
 
@@ -119,7 +120,7 @@ export class CommandRunner {
 
   private runPythonTool(tool: ToolSpec, ctx: Ctx): Promise<unknown> {
     const n = ++this.pythonCalls;
-    const p = runPython(this.t.python, tool, ctx);
+    const p = STAGES.time('python call', () => runPython(this.t.python, tool, ctx));
     if (this.t.crashWorkerAfterCalls > 0 && n === this.t.crashWorkerAfterCalls && !this.crashed) {
       this.crashed = true;
       const pid = this.t.python.crashOne();
@@ -133,7 +134,7 @@ export class CommandRunner {
       case 'python':
         return this.runPythonTool(tool, ctx);
       case 'http':
-        return this.t.http.run(tool, ctx, this.t.semantics, (r) => {
+        return STAGES.time('http call', () => this.t.http.run(tool, ctx, this.t.semantics, (r) => {
           // The Rust worker only logs a retry (noetl-contract §6.6); the Python engine writes an event.
           if (this.t.semantics.dialect === 'python') this.host.emit(exec, {
             event_type: 'call.error', node_id: `${step.step}.${tool.name ?? 'http'}`, node_name: step.step, status: 'RETRYING',
@@ -142,9 +143,9 @@ export class CommandRunner {
             ...cols,
           });
           this.host.log('info', `retry ${r.attempt}/${r.maxAttempts - 1} of ${step.step}.${tool.name ?? 'http'}: ${r.error}; next in ${r.delayMs} ms`);
-        });
+        }));
       case 'postgres':
-        return runPostgres(this.t.dataPool(tool.auth === undefined ? DEFAULT_AUTH : String(renderValue(tool.auth, ctx))), tool, ctx, this.t.semantics);
+        return STAGES.time('postgres tool', () => runPostgres(this.t.dataPool(tool.auth === undefined ? DEFAULT_AUTH : String(renderValue(tool.auth, ctx))), tool, ctx, this.t.semantics));
       case 'playbook':
         return this.runChild(exec, tool, ctx);
     }
@@ -169,13 +170,15 @@ export class CommandRunner {
 
   /** Writes call.done; a result over the context budget is stored in noetl.result_store by reference. */
   private async emitCallDone(exec: Execution, step: Step, tool: ToolSpec, value: unknown, commandId: string, callIndex: number, cols: object): Promise<number> {
+    const t0 = performance.now();
     const text = JSON.stringify(value ?? null);
     const bytes = Buffer.byteLength(text);
+    STAGES.add('result JSON encoding', performance.now() - t0);
     let inner: Record<string, unknown>;
     if (bytes > this.t.resultContextMaxBytes) {
       const ref = `noetl://execution/${exec.id}/result/${step.step}/${commandId}-${callIndex}`;
-      const sha256 = createHash('sha256').update(text).digest('hex');
-      await this.t.pool.query('INSERT INTO noetl.result_store (ref, execution_id, step, data, bytes, sha256) VALUES ($1,$2,$3,$4,$5,$6) ON CONFLICT (ref) DO NOTHING', [ref, exec.id.toString(), step.step, text, bytes, sha256]);
+      const sha256 = STAGES.timeSync('result JSON encoding', () => createHash('sha256').update(text).digest('hex'));
+      await STAGES.time('result store write', () => this.t.pool.query('INSERT INTO noetl.result_store (ref, execution_id, step, data, bytes, sha256) VALUES ($1,$2,$3,$4,$5,$6) ON CONFLICT (ref) DO NOTHING', [ref, exec.id.toString(), step.step, text, bytes, sha256]));
       inner = { status: 'success', reference: { kind: 'result_ref', ref, store: 'postgres', scope: 'execution', meta: { bytes, sha256, media_type: 'application/json', content_type: 'application/json' }, extracted: extract(value) } };
     } else {
       inner = { status: 'success', context: { status: 'success', data: value ?? null } };

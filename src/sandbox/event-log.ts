@@ -3,6 +3,7 @@
 // committed in that order, so a reader following `event_id > cursor` never skips a row.
 import pg from 'pg';
 import { Snowflake } from './snowflake.js';
+import { STAGES } from './stages.js';
 
 export const SCHEMA_SQL = `
 CREATE SCHEMA IF NOT EXISTS noetl;
@@ -161,6 +162,7 @@ export class EventLog {
     try {
       while (this.queue.length) {
         const batch = this.queue.splice(0, 200);
+        const t0 = performance.now();
         const values: unknown[] = [];
         const tuples: string[] = [];
         for (const q of batch) {
@@ -177,6 +179,7 @@ export class EventLog {
         }
         try {
           await this.pool.query(`INSERT INTO noetl.event (${COLUMNS.join(',')}) VALUES ${tuples.join(',')}`, values);
+          STAGES.add('event writes', performance.now() - t0);
           this.written += batch.length;
           for (const q of batch) q.done();
         } catch (err) {

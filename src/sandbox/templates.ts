@@ -3,6 +3,7 @@
 // loop inputs and tool inputs; anything else renders to text.
 import nunjucks from 'nunjucks';
 import { installJinjaSemantics, printAsPython, pyStr, pyTuples } from './jinja.js';
+import { STAGES } from './stages.js';
 
 const env = new nunjucks.Environment(null, { autoescape: false });
 env.addFilter('string', (v: unknown) => pyStr(v));
@@ -58,12 +59,17 @@ export function renderString(src: string, ctx: Record<string, unknown>): unknown
 }
 
 /** Renders every string inside a value (objects and arrays recursively). */
+/** Renders every string of `value` (recursively) against `ctx`; timed as one stage per top-level call. */
 export function renderValue(value: unknown, ctx: Record<string, unknown>): unknown {
+  return STAGES.timeSync('template rendering', () => renderTree(value, ctx));
+}
+
+function renderTree(value: unknown, ctx: Record<string, unknown>): unknown {
   if (typeof value === 'string') return renderString(value, ctx);
-  if (Array.isArray(value)) return value.map((v) => renderValue(v, ctx));
+  if (Array.isArray(value)) return value.map((v) => renderTree(v, ctx));
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = renderValue(v, ctx);
+    for (const [k, v] of Object.entries(value)) out[k] = renderTree(v, ctx);
     return out;
   }
   return value;

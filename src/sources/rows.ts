@@ -90,8 +90,11 @@ export class RowsSource {
     }));
   }
 
+  /** The summarize result: from the execution's last 500 events first, the whole execution only if not there. */
   async summarize(executionId: string): Promise<unknown> {
-    return (await this.sys('the summarize result').run(q.summarize(executionId)))[0]?.data ?? null;
+    const sys = this.sys('the summarize result');
+    const tail = (await sys.run(q.summarize(executionId, 500)))[0];
+    return (tail ?? (await sys.run(q.summarize(executionId)))[0])?.data ?? null;
   }
 
   async launched(launchId: string): Promise<string | undefined> {

@@ -77,11 +77,15 @@ export const q = {
       ORDER BY e.event_id LIMIT $3`,
     params: [executionIds, after, limit],
   }),
-  /** The summarize step's result: Rust keeps it in call.done, Python in step.exit. */
-  summarize: (executionId: string): Sql => ({
+  /**
+   * The summarize step's result: Rust keeps it in call.done, Python in step.exit. `tail` reads only the
+   * execution's last events through the primary key (summarize is the last step, so its event is there),
+   * bounded whatever the log holds; without it every event of the execution is looked at.
+   */
+  summarize: (executionId: string, tail?: number): Sql => ({
     text: `SELECT coalesce(result->'context'->'result'->'context'->'data', result->'context'->'data', result) AS data
-      FROM noetl.event WHERE execution_id = $1::bigint AND node_name = 'summarize'
-        AND event_type IN ('call.done', 'step.exit')
+      FROM ${tail ? `(SELECT event_id, node_name, event_type, result FROM noetl.event WHERE execution_id = $1::bigint ORDER BY execution_id DESC, event_id DESC LIMIT ${Math.floor(tail)}) e` : 'noetl.event'}
+      WHERE ${tail ? '' : 'execution_id = $1::bigint AND '}node_name = 'summarize' AND event_type IN ('call.done', 'step.exit')
       ORDER BY event_id DESC LIMIT 1`,
     params: [executionId],
   }),
@@ -89,7 +93,7 @@ export const q = {
   workload: (executionId: string): Sql => ({
     text: `SELECT context->'workload' AS workload, catalog_id::text AS catalog_id, node_name AS path
       FROM noetl.event WHERE execution_id = $1::bigint AND event_type IN ('playbook_started', 'playbook.initialized')
-      ORDER BY event_id LIMIT 1`,
+      ORDER BY execution_id, event_id LIMIT 1`,
     params: [executionId],
   }),
   /** cleanup: the fixture rows of these executions, per table. */

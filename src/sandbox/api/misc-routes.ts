@@ -4,6 +4,7 @@ import { jsonBody, type ApiContext, type Route } from './context.js';
 import { HttpError, send, type Req, type Res } from './http.js';
 import { resolveResult } from './queries.js';
 import { runQuery } from './query-runner.js';
+import { STAGES } from '../stages.js';
 
 const VERSION = '3.83.1'; // the Rust server version whose contract the sandbox follows
 
@@ -77,6 +78,7 @@ export const MISC_ROUTES: Route[] = [
       send(res, 200, data);
     },
   },
+  { method: 'GET', path: /^\/api\/sandbox\/stages$/, handle: async (_c, _q, res, _m, url) => send(res, 200, STAGES.report(url.searchParams.get('reset') === '1')) },
   { method: 'GET', path: /^\/api\/sandbox\/info$/, handle: async (ctx, _q, res) => send(res, 200, { ...ctx.info(), query_endpoint: ctx.queryStats }) },
   {
     method: 'POST',
