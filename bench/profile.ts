@@ -22,7 +22,7 @@ const STAGES: Array<[string, RegExp]> = [
   ['React commit', /react-reconciler.*:commitRoot/],
   ['screen snapshot (store → view)', /src\/run\/(store|mode-state)\.ts|components\/useSnapshot/],
   ['synthetic feed (harness)', /bench\/render-app\.tsx/],
-  ['garbage collection', /^\(garbage collector\)/],
+  ['garbage collection', /\(garbage collector\)/],
 ];
 
 const frameKey = (n: ProfileNode) => `${n.callFrame.url.replace(/^.*node_modules\//, '').replace(/^.*?\/(src|components|bench)\//, '$1/')}:${n.callFrame.functionName || '(anonymous)'}`;

@@ -32,6 +32,17 @@ describe.each(['rust', 'python'] as const)('sandbox, %s dialect', (dialect) => {
   });
   afterAll(async () => sb?.close());
 
+  it('tallies where its time went per stage (GET /api/sandbox/stages), and starts a new tally on reset', async () => {
+    const r = await api(sb.apiUrl, 'GET', '/api/sandbox/stages?reset=1');
+    expect(r.status).toBe(200);
+    // two runs of the fixture: three python calls, one http call and a postgres write per item, big results stored
+    for (const stage of ['python queue wait', 'python run', 'http call', 'postgres tool', 'result store write', 'result JSON encoding', 'event writes', 'template rendering']) {
+      expect(r.json.stages[stage]?.calls, stage).toBeGreaterThan(0);
+    }
+    expect(r.json.stages['python run'].calls).toBe(r.json.stages['python queue wait'].calls);
+    expect((await api(sb.apiUrl, 'GET', '/api/sandbox/stages')).json.stages).toEqual({});
+  });
+
   it('reports COMPLETED in the dialect status shape', async () => {
     for (const id of Object.values(ids)) {
       const s = await api(sb.apiUrl, 'GET', `/api/executions/${id}/status`);

@@ -120,7 +120,7 @@ export class CommandRunner {
 
   private runPythonTool(tool: ToolSpec, ctx: Ctx): Promise<unknown> {
     const n = ++this.pythonCalls;
-    const p = STAGES.time('python call', () => runPython(this.t.python, tool, ctx));
+    const p = runPython(this.t.python, tool, ctx);
     if (this.t.crashWorkerAfterCalls > 0 && n === this.t.crashWorkerAfterCalls && !this.crashed) {
       this.crashed = true;
       const pid = this.t.python.crashOne();
@@ -172,12 +172,14 @@ export class CommandRunner {
   private async emitCallDone(exec: Execution, step: Step, tool: ToolSpec, value: unknown, commandId: string, callIndex: number, cols: object): Promise<number> {
     const t0 = performance.now();
     const text = JSON.stringify(value ?? null);
-    const bytes = Buffer.byteLength(text);
+    // Small results need only their length; a large one is encoded once for its length and its hash.
+    const encoded = text.length > this.t.resultContextMaxBytes / 4 ? Buffer.from(text) : null;
+    const bytes = encoded ? encoded.length : Buffer.byteLength(text);
     STAGES.add('result JSON encoding', performance.now() - t0);
     let inner: Record<string, unknown>;
     if (bytes > this.t.resultContextMaxBytes) {
       const ref = `noetl://execution/${exec.id}/result/${step.step}/${commandId}-${callIndex}`;
-      const sha256 = STAGES.timeSync('result JSON encoding', () => createHash('sha256').update(text).digest('hex'));
+      const sha256 = STAGES.timeSync('result JSON encoding', () => createHash('sha256').update(encoded ?? text).digest('hex'));
       await STAGES.time('result store write', () => this.t.pool.query('INSERT INTO noetl.result_store (ref, execution_id, step, data, bytes, sha256) VALUES ($1,$2,$3,$4,$5,$6) ON CONFLICT (ref) DO NOTHING', [ref, exec.id.toString(), step.step, text, bytes, sha256]));
       inner = { status: 'success', reference: { kind: 'result_ref', ref, store: 'postgres', scope: 'execution', meta: { bytes, sha256, media_type: 'application/json', content_type: 'application/json' }, extracted: extract(value) } };
     } else {

@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import path from 'node:path';
 import { packageRoot } from '../paths.js';
+import { STAGES } from './stages.js';
 
 // From the package root, so the built (dist/) sandbox finds the script too (tsc does not copy it).
 const WORKER_SCRIPT = path.join(packageRoot(), 'src', 'sandbox', 'python_worker.py');
@@ -21,12 +22,13 @@ interface Pending {
   call: PythonCall;
   resolve: (v: unknown) => void;
   reject: (e: Error) => void;
+  queuedAt: number;
 }
 
 interface Worker {
   index: number;
   proc: ChildProcess;
-  busy?: { id: number; pending: Pending };
+  busy?: { id: number; pending: Pending; startedAt: number };
   stderrTail: string;
 }
 
@@ -81,7 +83,7 @@ export class PythonPool {
   run(call: PythonCall): Promise<unknown> {
     if (this.closed) return Promise.reject(new PythonWorkerLost('python pool is closed'));
     return new Promise((resolve, reject) => {
-      this.queue.push({ call, resolve, reject });
+      this.queue.push({ call, resolve, reject, queuedAt: performance.now() });
       this.pump();
     });
   }
@@ -123,6 +125,7 @@ export class PythonPool {
       const busy = worker.busy;
       if (!busy) return;
       worker.busy = undefined;
+      STAGES.add('python run', performance.now() - busy.startedAt);
       let reply: { id: number; ok: boolean; result?: unknown; error?: string };
       try {
         reply = JSON.parse(line);
@@ -156,7 +159,9 @@ export class PythonPool {
       if (w.busy || w.proc.exitCode !== null || w.proc.signalCode !== null || !w.proc.pid) continue;
       const pending = this.queue.shift()!;
       const id = this.nextId++;
-      w.busy = { id, pending };
+      const startedAt = performance.now();
+      STAGES.add('python queue wait', startedAt - pending.queuedAt);
+      w.busy = { id, pending, startedAt };
       let line: string;
       try {
         line = JSON.stringify({ id, code: pending.call.code, input: pending.call.input, libs: pending.call.libs ?? {} });
@@ -165,7 +170,9 @@ export class PythonPool {
         pending.reject(new PythonToolError(`python input is not JSON-serialisable: ${(err as Error).message}`));
         continue;
       }
-      w.proc.stdin!.write(line + '\n');
+      // The line and its newline apart: `line + '\n'` would copy a large request once more before writing it.
+      w.proc.stdin!.write(line);
+      w.proc.stdin!.write('\n');
       if (this.crashPending) {
         this.crashPending = false;
         this.onLog('error', `fault (emulation): killing python worker ${w.proc.pid} with a call in flight`);

@@ -1,8 +1,9 @@
-// Where the sandbox's time goes per item (issue 17, goal 4): wall time summed per stage over every call,
+// Where the sandbox's time goes per item (issue 17, goal 4): wall time summed per stage over every call
+// (a python call is its wait for a free worker, then its run: encode, pipe, execute, decode),
 // read with GET /api/sandbox/stages (`?reset=1` starts a new tally). Stages overlap when calls run
 // concurrently, so a stage's total is the time items spent in it, not CPU.
 
-export type Stage = 'python call' | 'http call' | 'postgres tool' | 'template rendering' | 'result JSON encoding' | 'result store write' | 'event writes';
+export type Stage = 'python queue wait' | 'python run' | 'http call' | 'postgres tool' | 'template rendering' | 'result JSON encoding' | 'result store write' | 'event writes';
 
 class StageClock {
   private tally = new Map<Stage, { calls: number; ms: number }>();
