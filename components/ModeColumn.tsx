@@ -52,7 +52,7 @@ function ModeColumnView({ mode, layout, focused, filter, profile }: ModeColumnPr
       <Counters mode={mode} width={inner} />
       {layout.chartHeight > 0 && <ModeChart values={mode.rateHistory} points={Math.min(layout.chartPoints, inner - 9)} height={layout.chartHeight} />}
       <StallBadge mode={mode} width={inner} />
-      {layout.tailLines > 0 && <EventTail events={mode.tail} filter={filter} lines={layout.tailLines} />}
+      {layout.tailLines > 0 && <EventTail events={mode.tail} filter={filter} lines={layout.tailLines} width={inner} />}
     </Box>
   );
   return profile ? <Profiler id={mode.mode} onRender={profile}>{column}</Profiler> : column;

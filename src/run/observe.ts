@@ -103,11 +103,11 @@ async function pollMode(ctx: ObserveContext, mode: Mode, tick: number, detector:
   const { store, client, rows } = ctx;
   const parent = store.modeFacts(mode).executionId!;
   try {
-    const st = await client.status(parent);
+    // Independent reads side by side: a round costs its slowest read, not their sum (the verdict waits
+    // for a round). New children first, so the events read covers them.
+    const [st] = await Promise.all([client.status(parent), tick % 2 === 0 ? discoverChildren(ctx, mode, parent) : undefined]);
     store.recordStatus(mode, st);
-    if (tick % 2 === 0) await discoverChildren(ctx, mode, parent);
-    await pullEvents(ctx, mode);
-    const stats = await rows.stats(parent);
+    const [, stats] = await Promise.all([pullEvents(ctx, mode), rows.stats(parent)]);
     store.recordRows(mode, stats);
     store.setDegraded(null);
     const now = Date.now();

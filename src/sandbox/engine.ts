@@ -163,7 +163,7 @@ export class Engine {
       }
     }
     if (exec.cancelRequested) return;
-    await this.o.events.drain();
+    await this.o.events.drainExecution(exec.id);
     exec.finish('COMPLETED');
     this.emit(exec, { event_type: 'playbook.completed', node_name: exec.entry.path, node_type: 'execution', status: 'COMPLETED', result: this.resultBody('COMPLETED', exec.results.summarize ?? exec.results.end ?? null) });
   }

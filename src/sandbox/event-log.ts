@@ -114,6 +114,8 @@ export class EventLog {
 
   private emitted = 0;
   private readonly late = new Set<Promise<void>>();
+  /** Per execution, the events emitted and not yet committed (or failed). */
+  private readonly pending = new Map<bigint, Set<Promise<void>>>();
 
   constructor(
     private readonly pool: pg.Pool,
@@ -138,6 +140,7 @@ export class EventLog {
       fail = rej;
     });
     written.catch(() => {}); // failures are reported through onError; callers may ignore the promise
+    this.track(row.execution_id, written);
     const item = { row, eventId, prevEventId, createdAt: new Date(), done, fail };
     if (this.lateCommit && ++this.emitted % this.lateCommit.every === 0 && !TERMINAL.has(row.event_type)) {
       const held = new Promise<void>((r) => setTimeout(r, this.lateCommit!.ms)).then(() => {
@@ -151,6 +154,26 @@ export class EventLog {
     this.queue.push(item);
     if (!this.flushing) void this.flush();
     return { eventId, written };
+  }
+
+  private track(executionId: bigint, written: Promise<void>): void {
+    const set = this.pending.get(executionId) ?? new Set<Promise<void>>();
+    set.add(written);
+    this.pending.set(executionId, set);
+    const settle = () => {
+      set.delete(written);
+      if (!set.size && this.pending.get(executionId) === set) this.pending.delete(executionId);
+    };
+    written.then(settle, settle);
+  }
+
+  /**
+   * Resolves once every event this execution emitted so far is committed (or failed): its terminal event
+   * comes after them. Other executions' events do not hold it (a busy execution beside it would, with
+   * drain(), keep every other one from ending).
+   */
+  async drainExecution(executionId: bigint): Promise<void> {
+    for (let set = this.pending.get(executionId); set?.size; set = this.pending.get(executionId)) await Promise.allSettled([...set]);
   }
 
   async drain(): Promise<void> {
