@@ -5,7 +5,8 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { backoffMs } from '../src/run/observe.js';
+import { backoffMs, endingSoon } from '../src/run/observe.js';
+import { RunStore } from '../src/run/store.js';
 import { SelfCost } from '../src/run/self-cost.js';
 import { runCli } from './helpers/cli.js';
 
@@ -14,6 +15,19 @@ describe('observer backoff', () => {
     expect([0, 1, 2, 3, 4, 10].map((q) => backoffMs(1000, q))).toEqual([1000, 2000, 4000, 5000, 5000, 5000]);
     expect([0, 1, 2, 3].map((q) => backoffMs(300, q))).toEqual([300, 600, 1200, 2400]);
     expect(backoffMs(8000, 3)).toBe(8000); // never faster than --poll-interval
+  });
+
+  it('polls closely once every expected row is stored (the end is near), and for 10 s at most', () => {
+    const store = new RunStore({ seedRows: 10, payloadKb: 1, batchSize: 5, maxBatches: 2, preset: null }, [{ mode: 'direct_stress', expected: 10 }]);
+    store.markLaunched('direct_stress', '583461712347136001');
+    const rows = (n: number) => ({ storedRows: n, okRows: n, minItemId: 1, maxItemId: n, avgRequestBytes: 1024, avgResponseBytes: 2048, firstAt: 1, lastAt: 2, perBatch: {} });
+    const since = new Map();
+    store.recordRows('direct_stress', rows(9));
+    expect(endingSoon({ store }, ['direct_stress'], since, 0)).toBe(false);
+    store.recordRows('direct_stress', rows(10));
+    expect(endingSoon({ store }, ['direct_stress'], since, 1_000)).toBe(true);
+    expect(endingSoon({ store }, ['direct_stress'], since, 10_999)).toBe(true);
+    expect(endingSoon({ store }, ['direct_stress'], since, 11_000)).toBe(false); // stored everything, never ended: usual pace
   });
 
   it('a quiet stretch (every item waiting on a slow endpoint) is polled less, a busy one at the interval', async () => {

@@ -32,6 +32,7 @@ type Pending = Map<Mode, { state: ExecState; at: number }>;
 export async function observe(ctx: ObserveContext, modes: Mode[], deadline: number, timeoutLabel: string): Promise<void> {
   const detectors = new Map(modes.map((m) => [m, new StallDetector(ctx.stallSeconds, Date.now())]));
   const pending: Pending = new Map();
+  const finishing = new Map<Mode, number>();
   let quiet = 0;
   for (let tick = 0; ; tick++) {
     const open = modes.filter((m) => ctx.store.modeFacts(m).verdict === 'running');
@@ -47,10 +48,25 @@ export async function observe(ctx: ObserveContext, modes: Mode[], deadline: numb
     const ms = performance.now() - t0;
     const moved = movement(ctx, open) !== before;
     quiet = moved ? 0 : quiet + 1;
-    const wait = backoffMs(ctx.pollMs, quiet);
+    const wait = endingSoon(ctx, open, finishing, Date.now()) ? Math.min(FINISH_POLL_MS, ctx.pollMs) : backoffMs(ctx.pollMs, quiet);
     ctx.cost?.poll(ms, { moved, modes: open.length, spanMs: ms + wait, api: ctx.client.calls - api, sql: ctx.rows.queries - sql });
     await sleep(wait, ctx.signal);
   }
+}
+
+/** Once every expected row is stored the run is in its last steps: its end is polled for this often… */
+const FINISH_POLL_MS = 250;
+/** …for at most this long (a run that stores everything and never ends goes back to the usual pace). */
+const FINISH_WINDOW_MS = 10_000;
+
+/** Whether an open mode has stored every expected row within the last FINISH_WINDOW_MS (`since` keeps when). */
+export function endingSoon(ctx: Pick<ObserveContext, 'store'>, modes: Mode[], since: Map<Mode, number>, now: number): boolean {
+  return modes.some((m) => {
+    const f = ctx.store.modeFacts(m);
+    if (!f.expected || (f.stats?.storedRows ?? 0) < f.expected) return false;
+    if (!since.has(m)) since.set(m, now);
+    return now - since.get(m)! < FINISH_WINDOW_MS;
+  });
 }
 
 /** Everything that moves: events, rows and verdicts of the open modes. */
