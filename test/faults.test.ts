@@ -183,8 +183,14 @@ describe('a sandbox worker process killed mid-run', () => {
     expect(nowPids.filter((p: number) => !before.includes(p)).length).toBe(1);
     const recs = ndjson(path.join(dir, 'events.ndjson'));
     const retried = recs.filter((x) => x.kind === 'event' && x.event_type === 'call.error' && x.status === 'RETRYING');
-    const lost = await sb.pool.query(`SELECT execution_id::text AS e, node_name FROM noetl.event WHERE event_type = 'call.error' AND meta->>'reason' = 'worker_lost'`);
-    expect(lost.rows.length, JSON.stringify(lost.rows)).toBe(1);
+    // Read until the row is there (at most 10 s): once in a full CI run the row was not found right after the
+    // run ended although the worker had been replaced; not understood, noted in the stop's closing note.
+    let lost = await sb.pool.query(`SELECT execution_id::text AS e, node_name FROM noetl.event WHERE event_type = 'call.error' AND meta->>'reason' = 'worker_lost'`);
+    for (let i = 0; i < 50 && !lost.rows.length; i++) {
+      await new Promise((res) => setTimeout(res, 200));
+      lost = await sb.pool.query(`SELECT execution_id::text AS e, node_name FROM noetl.event WHERE event_type = 'call.error' AND meta->>'reason' = 'worker_lost'`);
+    }
+    expect(lost.rows.length, `${JSON.stringify(lost.rows)}; the run's own retry events: ${JSON.stringify(retried.map((x) => [x.execution_id, x.node_name]))}`).toBe(1);
     expect(retried.map((x) => x.execution_id), JSON.stringify(lost.rows)).toEqual([lost.rows[0].e]);
     expect(recs.some((x) => x.kind === 'pod' && x.role === 'python-worker')).toBe(true);
     const summary = JSON.parse(readFileSync(path.join(dir, 'summary.json'), 'utf8'));
