@@ -1,7 +1,9 @@
 // What observing costs the tool itself, measured while it runs (issue 17's scale figures, and anyone's
 // answer to "is the tool slowing my laptop?"): each poll round's duration (the first rounds against the
-// last ones), its own RSS (and live JS heap) from the start of observation to the end, the final diff's duration and, under
-// the TUI, Ink's time per drawn frame. Written into summary.json's `observer` section.
+// last ones), its own RSS and JS heap in use (garbage not yet collected included) from the start of observation
+// to the end, the final diff's duration and, under the TUI, Ink's time per drawn frame. Written into summary.json's `observer` section.
+
+import { Ring } from './ring.js';
 
 const EDGE = 10;
 
@@ -11,8 +13,7 @@ const mb = (bytes: number | null) => (bytes === null ? null : Math.round(bytes /
 
 export class SelfCost {
   private readonly firstPolls: number[] = [];
-  private lastPolls: number[] = [];
-  private polls = 0;
+  private readonly lastPolls = new Ring<number>(EDGE);
   private rssStart: number | null = null;
   private rssEnd: number | null = null;
   private rssMax = 0;
@@ -37,9 +38,8 @@ export class SelfCost {
       this.quietApi += round.api / round.modes;
       this.quietSql += round.sql / round.modes;
     }
-    this.polls++;
     if (this.firstPolls.length < EDGE) this.firstPolls.push(ms);
-    this.lastPolls = [...this.lastPolls, ms].slice(-EDGE);
+    this.lastPolls.push(ms);
     const { rss, heapUsed } = process.memoryUsage();
     this.heapStart ??= heapUsed;
     this.heapEnd = heapUsed;
@@ -62,9 +62,9 @@ export class SelfCost {
 
   figures(): Record<string, number | null> {
     return {
-      polls: this.polls,
+      polls: this.lastPolls.total,
       poll_ms_first: round(median(this.firstPolls)),
-      poll_ms_last: round(median(this.lastPolls)),
+      poll_ms_last: round(median(this.lastPolls.toArray())),
       rss_mb_start: mb(this.rssStart),
       rss_mb_end: mb(this.rssEnd),
       rss_mb_max: mb(this.rssMax || null),
