@@ -11,6 +11,10 @@ let entry;
 if (existsSync(built) && !process.env.NOETL_LOADRUN_FROM_SOURCE) {
   entry = pathToFileURL(built).href;
 } else {
+  // The project's own tsconfig wherever the tool is started from: tsx reads the working folder's by
+  // default, and without this one the components' JSX compiles to React.createElement ("React is not
+  // defined"). Through the environment, the sandbox and every other child read it too.
+  process.env.TSX_TSCONFIG_PATH ??= fileURLToPath(new URL('../tsconfig.json', import.meta.url));
   const { register } = await import('tsx/esm/api');
   register();
   entry = new URL('../src/cli.ts', import.meta.url).href;

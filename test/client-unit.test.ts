@@ -18,6 +18,21 @@ describe('lossless ids', () => {
     expect(idString(v.execution_id)).toBe(big);
     expect(JSON.parse(`{"x": ${big}}`).x.toString()).not.toBe(big); // what a naive parse does
   });
+  it('reads every spelling of an unsafe integer exactly, and a page of string ids as JSON.parse does', () => {
+    // Python pages carry numeric ids (noetl/noetl noetl/server/api/execution/endpoint.py); the Rust
+    // projection sends them as strings (noetl/server src/handlers/ehdb.rs), which takes the fast path.
+    for (const text of [big, `[${big}]`, `[1,${big}]`, `{"a":\n  -${big}}`, `{"s":"x", "id" :${big}}`]) {
+      const v = JSON.stringify(parseJson(text), (_k, x) => (typeof x === 'bigint' ? `big:${x}` : x));
+      expect(v).toContain(`big:${text.includes('-') ? '-' : ''}${big}`);
+    }
+    const page = `{"events":[{"event_id":"${big}","execution_id":"${big}","event_type":"call.done","n":9007199254740991}],"limit":1000,"f":0.1234567890123456789}`;
+    expect(parseJson(page)).toEqual(JSON.parse(page));
+    // Digits inside a string only send the text to the slow parser, which reads it the same.
+    const inString = `{"note":"id:${big}","n":2}`;
+    expect(parseJson(inString)).toEqual({ note: `id:${big}`, n: 2 });
+    expect(() => parseJson('{"a":')).toThrow();
+    expect(() => parseJson(`{"a":${big}`)).toThrow();
+  });
   it('stringifies bigint exactly', () => {
     expect(stringifyJson({ id: BigInt(big) })).toBe(`{"id":${big}}`);
   });

@@ -43,10 +43,12 @@ describe('TUI end to end', () => {
     expect(await leftovers(session.scope)).toEqual([]);
   });
 
-  it('80x24 shows a compact layout that fits, never a broken frame; Ctrl-C stops gracefully with 130', async () => {
+  it('80x24, started from another folder: a compact layout that fits, never a broken frame; Ctrl-C stops gracefully with 130', async () => {
     const dir = path.join(mkdtempSync(path.join(os.tmpdir(), 'loadrun-tui-')), 'r');
     const tmux = session.open(80, 24);
-    tmux.start(`node bin/noetl-loadrun.js --seed-rows 400 --payload-kb 64 --report-dir ${dir}`, ROOT, { TMPDIR: session.scope.tmpdir, NO_COLOR: '1' });
+    // Not the checkout's folder: the sources' JSX must compile by the project's tsconfig wherever the tool
+    // is started from (tsx reads the tsconfig of the working folder; elsewhere it failed with "React is not defined").
+    tmux.start(`node ${path.join(ROOT, 'bin', 'noetl-loadrun.js')} --seed-rows 400 --payload-kb 64 --report-dir ${dir}`, path.dirname(dir), { TMPDIR: session.scope.tmpdir, NO_COLOR: '1' });
     const s = await tmux.waitFor((x) => /\d+\/400/.test(x) && x.includes('chunked_optimal'), 60_000);
     expect(tmux.screenWithColors()).not.toMatch(/\x1b\[[0-9;]*(3[0-7]|9[0-7]|38;)/); // NO_COLOR: no colour
     const lines = s.replace(/\n+$/, '').split('\n');
