@@ -4,17 +4,23 @@
 // state, setState per batch, default maxFps), and writes the process's CPU share and RSS to a JSON file.
 // Mode `static`: the real App on a finished run, nothing fed (what the final screen costs while it waits).
 import { writeFileSync } from 'node:fs';
-import { Box, render, Text } from 'ink';
 import { useEffect, useState } from 'react';
 import { parseArgs } from 'node:util';
 import asciichart from 'asciichart';
-import { App } from '../components/App.js';
+import { keepInkCachesAcrossFrames } from '../components/ink-caches.js';
 import { INK_OPTIONS } from '../components/ink-options.js';
+import { rememberStringWidths } from '../components/width-cache.js';
 import { RunStore } from '../src/run/store.js';
 import type { NoetlEvent } from '../src/model.js';
 
 const { values } = parseArgs({ options: { mode: { type: 'string' }, rate: { type: 'string' }, seconds: { type: 'string' }, out: { type: 'string' } } });
 const mode = values.mode as 'app' | 'naive-app' | 'naive' | 'static';
+// The real screen as the tool draws it: widths remembered (before Ink is linked) and Ink's caches kept
+// across frames; the naive ones as Ink draws alone.
+const tuned = mode === 'app' || mode === 'static';
+if (tuned) rememberStringWidths();
+const { Box, render, Text } = await import('ink');
+const { App } = await import('../components/App.js');
 const rate = Number(values.rate);
 const seconds = Number(values.seconds);
 const BATCH_MS = 10;
@@ -91,6 +97,7 @@ async function main() {
       store.finish();
       feed = () => {};
     }
+    if (tuned) await keepInkCachesAcrossFrames();
     ink =
       mode === 'app' || mode === 'static'
         ? render(<App store={store} actions={actions} />, { ...INK_OPTIONS, onRender })

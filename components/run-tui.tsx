@@ -2,7 +2,8 @@
 // Quit presses and signals are counted by the lifecycle owner alone: the first asks for a graceful stop
 // and a second forces. After a run that ended by itself, q leaves. The terminal is restored by Ink's
 // unmount, then the summary and diff are printed to the normal screen.
-import { render } from 'ink';
+import { render, type RenderOptions } from 'ink';
+import type { ReactNode } from 'react';
 import type { Lifecycle } from '../src/lifecycle.js';
 import type { RunOutcome } from '../src/model.js';
 import { redact } from '../src/redact.js';
@@ -10,6 +11,7 @@ import { finalText } from '../src/render/text.js';
 import type { Orchestrator } from '../src/run/orchestrator.js';
 import type { Player } from '../src/run/player.js';
 import { App } from './App.js';
+import { keepInkCachesAcrossFrames } from './ink-caches.js';
 import { INK_OPTIONS } from './ink-options.js';
 import { ReplayApp } from './ReplayApp.js';
 import { SweepApp } from './SweepApp.js';
@@ -22,6 +24,12 @@ export interface TuiOptions {
   quietOnFailure: (outcome: RunOutcome) => boolean;
   /** Keeps the outcome in the records (events.ndjson) as soon as the run has one. */
   recordOutcome: (outcome: RunOutcome) => void;
+}
+
+/** Every full screen is drawn with Ink's caches kept across frames (components/ink-caches.ts). */
+async function mount(node: ReactNode, options: RenderOptions) {
+  await keepInkCachesAcrossFrames();
+  return render(node, options);
 }
 
 /** How a screen ends: `left` resolves when the user leaves after the end; an interrupt skips the wait. */
@@ -43,7 +51,7 @@ export async function runTui(orch: Orchestrator, life: Lifecycle, o: TuiOptions)
     writeSnapshot: () => orch.store.log('loadrun', 'info', `report snapshot written to ${o.writeSnapshot()}`),
     togglePause: () => orch.store.togglePause(),
   };
-  const ink = render(<App store={orch.store} actions={actions} />, { ...INK_OPTIONS, onRender: ({ renderTime }) => orch.cost.frame(renderTime) });
+  const ink = await mount(<App store={orch.store} actions={actions} />, { ...INK_OPTIONS, onRender: ({ renderTime }) => orch.cost.frame(renderTime) });
   life.add('terminal', () => ink.unmount());
   outcome = await orch.run();
   o.recordOutcome(outcome);
@@ -59,7 +67,7 @@ export async function runTui(orch: Orchestrator, life: Lifecycle, o: TuiOptions)
 export async function runReplayTui(player: Player, outcome: RunOutcome): Promise<void> {
   let leave!: () => void;
   const left = new Promise<void>((r) => (leave = r));
-  const ink = render(<ReplayApp player={player} onQuit={() => leave()} />, { ...INK_OPTIONS, exitOnCtrlC: true });
+  const ink = await mount(<ReplayApp player={player} onQuit={() => leave()} />, { ...INK_OPTIONS, exitOnCtrlC: true });
   player.start();
   await left;
   player.stop();
@@ -79,7 +87,7 @@ export async function runSweepTui(runner: SweepRunner, life: Lifecycle): Promise
     writeSnapshot: () => current()?.log('loadrun', 'info', 'each run writes its own report folder when it ends'),
     togglePause: () => current()?.togglePause(),
   };
-  const ink = render(<SweepApp store={runner.store} actions={actions} />, INK_OPTIONS);
+  const ink = await mount(<SweepApp store={runner.store} actions={actions} />, INK_OPTIONS);
   life.add('terminal', () => ink.unmount());
   outcome = await runner.run();
   // A sweep that could not even open its target has nothing to keep on screen.

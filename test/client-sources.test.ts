@@ -106,6 +106,23 @@ describe.each(['rust', 'python'] as const)('client and sources, %s dialect', (di
     expect(endpoint.system!.queries).toBeGreaterThan(0);
   });
 
+  it('reads missing ranges at both edges, with nothing stored and with ids past the expected count (both sources)', async () => {
+    const some = '999000000000000001';
+    const none = '999000000000000002';
+    const stored = [2, 3, 4, 8, 10, 12]; // 12 is past the expected 10
+    await sb.dataPool.query(`INSERT INTO public.heavy_payload_results (execution_id, item_id, item_key, mode) SELECT $1, g, 'Item-' || g, 'test' FROM unnest($2::int[]) g`, [some, stored]);
+    try {
+      for (const src of [direct, endpoint]) {
+        expect(await src.missingRanges(some, 10)).toEqual([[1, 1], [5, 7], [9, 9]]);
+        expect(await src.missingRanges(some, 12)).toEqual([[1, 1], [5, 7], [9, 9], [11, 11]]);
+        expect(await src.missingRanges(some, 1)).toEqual([[1, 1]]);
+        expect(await src.missingRanges(none, 10)).toEqual([[1, 10]]);
+      }
+    } finally {
+      await sb.dataPool.query(`DELETE FROM public.heavy_payload_results WHERE execution_id = $1`, [some]);
+    }
+  });
+
   it('finds summarize in the last events first, and in the whole execution when 600 events came after it', async () => {
     const before = direct.queries;
     expect(((await direct.summarize(id)) as { data: Record<string, number> }).data).toMatchObject({ stored_rows: 60 });

@@ -49,7 +49,9 @@ function printPlan(c: RunConfig, json: boolean): void {
 }
 
 /** The TUI, loaded here and nowhere else under src/ (a dynamic import: headless runs never load Ink). */
-export function loadTui() {
+export async function loadTui() {
+  // Before Ink is linked: its text measuring goes through remembered widths (components/width-cache.ts).
+  (await import('../../components/width-cache.js')).rememberStringWidths();
   return import('../../components/run-tui.js');
 }
 

@@ -6,8 +6,8 @@ import { crossMode, missingPerWindow, rangeCount } from './missing-items.js';
 import type { RowsSource } from '../sources/rows.js';
 
 export async function buildModeDiff(rows: RowsSource, mode: Mode, executionId: string, expected: number, params: RunParams): Promise<{ diff: ModeDiff; stats: ModeStats }> {
-  const stats = await rows.stats(executionId);
-  const missing = await rows.missingRanges(executionId, expected);
+  // Side by side: two reads of the same rows, each on a connection of its own.
+  const [stats, missing] = await Promise.all([rows.stats(executionId), rows.missingRanges(executionId, expected)]);
   const diff: ModeDiff = {
     mode,
     executionId,

@@ -16,7 +16,9 @@ const TRAILING_MAX_IDS = 1000;
 
 /** What one execution (or one SQL group) has read: ids in the trailing window, and the floor below it. */
 class Trail {
-  private readonly recent: Array<{ id: string; at: number }> = [];
+  /** The window in id order from `head` on; ids before `head` have left it (dropped in bulk, not one shift at a time). */
+  private recent: Array<{ id: string; at: number }> = [];
+  private head = 0;
   private readonly seen = new Set<string>();
   /** Every id at or below this was read and has left the window. */
   base: string | null = null;
@@ -32,14 +34,19 @@ class Trail {
       this.seen.add(e.eventId);
       fresh.push(e);
       let i = this.recent.length;
-      while (i > 0 && cmpId(this.recent[i - 1].id, e.eventId) > 0) i--;
-      this.recent.splice(i, 0, { id: e.eventId, at: now });
+      while (i > this.head && cmpId(this.recent[i - 1].id, e.eventId) > 0) i--;
+      if (i === this.recent.length) this.recent.push({ id: e.eventId, at: now });
+      else this.recent.splice(i, 0, { id: e.eventId, at: now });
       if (TERMINAL_TYPES.has(e.type)) this.terminalAt ??= now;
     }
-    while (this.recent.length && (this.recent.length > TRAILING_MAX_IDS || this.recent[0].at < now - this.windowMs)) {
-      const old = this.recent.shift()!;
+    while (this.head < this.recent.length && (this.recent.length - this.head > TRAILING_MAX_IDS || this.recent[this.head].at < now - this.windowMs)) {
+      const old = this.recent[this.head++];
       this.seen.delete(old.id);
       this.base = old.id;
+    }
+    if (this.head > 1024 && this.head * 2 > this.recent.length) {
+      this.recent = this.recent.slice(this.head);
+      this.head = 0;
     }
     return fresh;
   }

@@ -48,15 +48,19 @@ export const q = {
     text: `SELECT batch_number, count(*)::int4 AS rows FROM ${RESULTS} WHERE execution_id = $1 GROUP BY batch_number ORDER BY batch_number`,
     params: [executionId],
   }),
-  /** Missing item ids 1..expected as compressed ranges, computed in SQL (gaps and islands). */
+  /**
+   * Missing item ids 1..expected as compressed ranges, computed in SQL: the gaps between consecutive stored
+   * ids, with 0 and expected + 1 as the edges. One ordered read of the execution's stored ids (a walk of
+   * 1..expected probing the index for each id took several times longer at 20,000 items).
+   */
   missingRanges: (executionId: string, expected: number): Sql => ({
-    text: `WITH missing AS (
-        SELECT g AS item_id FROM generate_series(1, $2::int4) AS g
-        WHERE NOT EXISTS (SELECT 1 FROM ${RESULTS} r WHERE r.execution_id = $1 AND r.item_id = g)
-      ), islands AS (
-        SELECT item_id, item_id - row_number() OVER (ORDER BY item_id)::int4 AS grp FROM missing
-      )
-      SELECT min(item_id)::int4 AS lo, max(item_id)::int4 AS hi FROM islands GROUP BY grp ORDER BY lo LIMIT 5000`,
+    text: `SELECT (prev + 1)::int4 AS lo, (item_id - 1)::int4 AS hi FROM (
+        SELECT item_id, lag(item_id) OVER (ORDER BY item_id) AS prev FROM (
+          SELECT r.item_id::int4 AS item_id FROM ${RESULTS} r WHERE r.execution_id = $1 AND r.item_id BETWEEN 1 AND $2::int4
+          UNION ALL SELECT 0 UNION ALL SELECT $2::int4 + 1
+        ) AS ids
+      ) AS gaps
+      WHERE item_id - prev > 1 ORDER BY lo LIMIT 5000`,
     params: [executionId, expected],
   }),
   children: (parentIds: string[]): Sql => ({

@@ -1,0 +1,60 @@
+// Ink measures every text node on every frame (render-node-to-output.js calls widest-line, which calls
+// string-width, whatever changed). For a line with one character outside printable ASCII (a '·', a bar's
+// '█', the chart's box drawing) string-width segments the whole line into graphemes and tests each
+// against Unicode property expressions: the largest single cost of the TUI's main thread on a real run
+// (BENCHMARKS.md §1). A width is a pure function of its string, so this remembers the last few thousand.
+//
+// Ink and widest-line import string-width as a module binding, out of reach at run time; a module hook
+// (node:module register) hands the modules under node_modules that import it one shared module that
+// remembers widths, before Ink is loaded. Options (ambiguous width, counting ANSI codes) go straight to
+// string-width. Must run before the first import of Ink; a later call changes nothing already linked.
+import { register } from 'node:module';
+
+/** Widths remembered before the memory starts over. */
+export const WIDTH_MEMO_ENTRIES = 4000;
+
+// The module a hooked import gets; __REAL__ is the URL string-width resolved to for that importer.
+const MEMO_MODULE = `
+import realWidth from __REAL__;
+const memo = new Map();
+globalThis[Symbol.for('noetl-loadrun.string-widths')] = memo;
+export default function stringWidth(text, options) {
+  if (options !== undefined || typeof text !== 'string') return realWidth(text, options);
+  let width = memo.get(text);
+  if (width === undefined) {
+    width = realWidth(text);
+    if (memo.size >= ${WIDTH_MEMO_ENTRIES}) memo.clear();
+    memo.set(text, width);
+  }
+  return width;
+}
+`;
+
+// Runs in Node's hooks thread: a bare 'string-width' imported by a package under node_modules resolves
+// as usual, then is served through the remembering module for that very file.
+const hooks = `
+const PREFIX = 'data:text/javascript;base64,';
+const MEMO_MODULE = ${JSON.stringify(MEMO_MODULE)};
+export async function resolve(specifier, context, next) {
+  const resolved = await next(specifier, context);
+  if (specifier !== 'string-width' || !context.parentURL || !context.parentURL.includes('/node_modules/')) return resolved;
+  return { url: PREFIX + Buffer.from(MEMO_MODULE.replace('__REAL__', JSON.stringify(resolved.url))).toString('base64'), format: 'module', shortCircuit: true };
+}
+`;
+
+/** The remembered widths once a hooked module has loaded (tests, bench). */
+export const rememberedWidths = (): Map<string, number> | undefined => (globalThis as Record<symbol, Map<string, number> | undefined>)[Symbol.for('noetl-loadrun.string-widths')];
+
+let registered = false;
+
+/** Remembers string widths for Ink and its helpers; true once the hook is in place. */
+export function rememberStringWidths(): boolean {
+  if (registered) return true;
+  try {
+    register(`data:text/javascript;base64,${Buffer.from(hooks).toString('base64')}`);
+    registered = true;
+  } catch {
+    registered = false; // an older Node without module hooks: Ink measures as it always did
+  }
+  return registered;
+}
