@@ -82,7 +82,7 @@ function liveMarkdown(v: Record<string, any>): string[] {
   else L.push(`| the tool with its TUI (tmux 120×40) | ${f.tui.cpuPercent}% | btop skipped | — | at most 2× btop | — |`);
   L.push(`| the tool headless (same run) | ${f.headless.cpuPercent}% | ${btop ? `btop ${btop}%` : '—'} | ${btop ? `${r2(f.headless.cpuPercent / btop)}×` : '—'} | — | — |`, '');
   const fo = f.tui.observer ?? {};
-  L.push(`Under the TUI the run drew ${fo.frames} frames at ${fo.frame_ms} ms each (Ink's own render time, max ${fo.frame_ms_max} ms). Headless the tool still reads every event (JSON with lossless ids), writes events.ndjson and counts rows: that part is the observer's, not the screen's.`, '');
+  L.push(`Under the TUI the run drew ${fo.frames} frames at ${fo.frame_ms} ms each (Ink's own render time, max ${fo.frame_ms_max} ms). Headless the tool still reads every event (JSON with lossless ids; JSON.parse where no integer in the body can pass 2^53), writes events.ndjson and counts rows: that part is the observer's, not the screen's.`, '');
   const s = v.scale;
   if (s?.big?.observer && s?.small?.observer) {
     const b = s.big.observer;
@@ -99,6 +99,8 @@ function liveMarkdown(v: Record<string, any>): string[] {
     L.push(`| final counts and diff (SQL) | ${b.diff_ms} ms | 200 items: ${m.diff_ms} ms | **${diffRatio}×** | within 5× | ${yes(diffRatio <= 5)} |`);
     if (frameRatio !== null) L.push(`| Ink time per frame | ${b.frame_ms} ms | fixture run: ${fx.frame_ms} ms | **${frameRatio}×** | within 1.5× | ${yes(frameRatio <= 1.5)} |`);
     L.push('');
+    L.push('Where the memory went (measured by hand on 2026-12-01, one run each, with heap snapshots and /proc/<pid>/smaps): under the TUI with Ink alone the tool grew by 105–157 MB while its live JS heap stayed near 44 MB; the process\'s malloc heap (`[heap]`) reached 115 MB. With Ink\'s caches kept (bounded) and string widths remembered it stayed near 15 MB and the whole run grew by 40–68 MB. An unbounded cache was worse: each cached styled character is an object of its own (about 270 bytes), 35 MB in a minute. Headless the tool grew by about 29 MB (max +56); the same headless run with glibc\'s trim and mmap thresholds fixed at 128 KiB (`MALLOC_TRIM_THRESHOLD_`, `MALLOC_MMAP_THRESHOLD_`, set before start) stayed flat (135.9 → 132.2 MB), so most of what is left is the allocator keeping freed memory. The tool does not set them for you.', '');
+    L.push('The final diff at this size is bound by reading every stored row: on an idle database the stats aggregate over 20,000 rows took 45 ms and the missing ranges 25 ms (31 ms before, when every expected id was probed in the index), against about 3 ms each at 200 items, where round trips dominate. Each mode\'s reads, and the two modes, now run side by side. A covering index would make it cheaper, but the table is the fixture\'s, in the user\'s database, where the tool creates nothing.', '');
   }
   return L;
 }
