@@ -17,7 +17,7 @@ export const WIDTH_MEMO_ENTRIES = 4000;
 const MEMO_MODULE = `
 import realWidth from __REAL__;
 const memo = new Map();
-globalThis[Symbol.for('noetl-loadrun.string-widths')] = memo;
+(globalThis[Symbol.for('noetl-loadrun.string-widths')] ??= new Map()).set(__REAL__, memo);
 export default function stringWidth(text, options) {
   if (options !== undefined || typeof text !== 'string') return realWidth(text, options);
   let width = memo.get(text);
@@ -38,12 +38,15 @@ const MEMO_MODULE = ${JSON.stringify(MEMO_MODULE)};
 export async function resolve(specifier, context, next) {
   const resolved = await next(specifier, context);
   if (specifier !== 'string-width' || !context.parentURL || !context.parentURL.includes('/node_modules/')) return resolved;
-  return { url: PREFIX + Buffer.from(MEMO_MODULE.replace('__REAL__', JSON.stringify(resolved.url))).toString('base64'), format: 'module', shortCircuit: true };
+  return { url: PREFIX + Buffer.from(MEMO_MODULE.replaceAll('__REAL__', JSON.stringify(resolved.url))).toString('base64'), format: 'module', shortCircuit: true };
 }
 `;
 
-/** The remembered widths once a hooked module has loaded (tests, bench). */
-export const rememberedWidths = (): Map<string, number> | undefined => (globalThis as Record<symbol, Map<string, number> | undefined>)[Symbol.for('noetl-loadrun.string-widths')];
+/**
+ * The remembered widths by the URL of the string-width they stand for (wrap-ansi brings a copy of its
+ * own), once a hooked module has loaded (tests).
+ */
+export const rememberedWidths = (): Map<string, Map<string, number>> | undefined => (globalThis as Record<symbol, Map<string, Map<string, number>> | undefined>)[Symbol.for('noetl-loadrun.string-widths')];
 
 let registered = false;
 
