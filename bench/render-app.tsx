@@ -98,8 +98,7 @@ async function main() {
       feed = () => {};
     }
     if (tuned) await keepInkCachesAcrossFrames();
-    ink =
-      mode === 'app' || mode === 'static'
+    ink = tuned
         ? render(<App store={store} actions={actions} />, { ...INK_OPTIONS, onRender })
         : // the same screen wired naively: a snapshot into React state on every batch, Ink's default maxFps
           render(<App store={store} actions={actions} refreshMs={0} />, { exitOnCtrlC: false, patchConsole: false, onRender });

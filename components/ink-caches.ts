@@ -4,8 +4,8 @@
 // its CPU profile (BENCHMARKS.md §1). This hands every frame's Output one set of caches, kept across
 // frames and started afresh once they hold LIMITS (a few frames' worth: each cached character is an
 // object of its own, about 270 bytes in a heap snapshot, so an unbounded cache grew the TUI's memory by
-// megabytes a minute). A cached value is a pure function
-// of its string, so a frame is the same with or without it (test/tui-components.test.tsx).
+// megabytes a minute). A cached value is a pure function of its string, so a frame is the same with or
+// without it (test/ink-caches.test.tsx).
 //
 // It reaches into Ink's build (build/output.js, not part of its exports), so it applies only to the
 // version it was written against and does nothing elsewhere; moving to another Ink drops or re-checks it.

@@ -5,8 +5,8 @@
 // (BENCHMARKS.md §1). A width is a pure function of its string, so this remembers the last few thousand.
 //
 // Ink and widest-line import string-width as a module binding, out of reach at run time; a module hook
-// (node:module register) hands the modules under node_modules that import it one shared module that
-// remembers widths, before Ink is loaded. Options (ambiguous width, counting ANSI codes) go straight to
+// (node:module register) hands the modules under node_modules that import it a remembering module, one
+// per copy of string-width (wrap-ansi brings its own), before Ink is loaded. Options (ambiguous width, counting ANSI codes) go straight to
 // string-width. Must run before the first import of Ink; a later call changes nothing already linked.
 import { register } from 'node:module';
 
