@@ -269,6 +269,29 @@ async function timeToVerdict(sb: RunningSandbox, pool: pg.Pool, data: pg.Pool) {
   return { verdict, tool: tool! };
 }
 
+/** Section 3: items/s of each mode in a smoke run (its summary given) against the raw-I/O script, then one
+ *  more smoke run with the sandbox's stage clock reset: where an item's time goes. */
+async function throughputSection(sb: RunningSandbox, pool: pg.Pool, data: pg.Pool, summary: { modes: unknown }) {
+  log('3. sandbox throughput (items/s)');
+  // Items/s from the database: rows over the span between the first and the last persisted row.
+  const modes = [];
+  for (const m of summary.modes as Array<{ mode: string; execution_id: string }>) {
+    const { rows } = await data.query(`SELECT count(*)::float8 / greatest(extract(epoch FROM max(processed_at) - min(processed_at)), 0.001) AS ips FROM public.heavy_payload_results WHERE execution_id = $1`, [m.execution_id]);
+    modes.push({ mode: m.mode, itemsPerSecond: r2(Number(rows[0].ips)) });
+  }
+  const raw = await rawThroughput(sb, data, 120, 20, 220);
+  // Per item, where the sandbox's time goes: one more smoke run with the sandbox's stage clock reset.
+  await stagesOf(sb, true);
+  const staged = await toolRun(sb, pool);
+  const st = await stagesOf(sb, false);
+  const items = (staged.summary.modes as Array<{ expected_rows: number }>).reduce((a, m) => a + (m.expected_rows ?? 0), 0) || 240;
+  const perItem = Object.entries(st.stages).map(([stage, v]) => ({ stage, calls: v.calls, msPerItem: r2(v.ms / items) })).sort((a, b) => b.msPerItem - a.msPerItem);
+  log(`  per item (${items} items): ${perItem.map((x) => `${x.stage} ${x.msPerItem} ms`).join(', ')}`);
+  const section = { stages: { items, perItem }, modes, rawItemsPerSecond: r2(raw), ratios: modes.map((m: { mode: string; itemsPerSecond: number }) => ({ mode: m.mode, ratio: r2(m.itemsPerSecond / raw) })) };
+  log(`  ${modes.map((m: { mode: string; itemsPerSecond: number }) => `${m.mode} ${m.itemsPerSecond}`).join(', ')} vs raw script ${r2(raw)} items/s (same I/O, concurrency 20)`);
+  return section;
+}
+
 /** Section 5: the real tool on real sandbox runs, each with its own sandbox (none of the above running). */
 async function liveSection(btop: unknown) {
   log('5. the real tool on real sandbox runs');
@@ -310,6 +333,20 @@ async function main() {
     writeFileSync(path.join(ROOT, 'BENCHMARKS.md'), markdown(last));
     return;
   }
+  if (process.argv.includes('--throughput-only')) {
+    // Section 3 again (a smoke run for items/s, the raw script, the stage clock) into the last full run's results.
+    const file = path.join(ROOT, 'bench', 'results', 'latest.json');
+    const last = JSON.parse(readFileSync(file, 'utf8'));
+    await withSandbox(async (sb, pool, data) => {
+      const client = new NoetlClient({ baseUrl: sb.apiUrl });
+      for (const f of [BUNDLED.workerFile, BUNDLED.parentFile]) await client.register(readFileSync(bundledFile(f), 'utf8'));
+      await client.close();
+      last.throughput = { ...(await throughputSection(sb, pool, data, (await toolRun(sb, pool)).summary)), rerun: new Date().toISOString() };
+    });
+    writeFileSync(file, JSON.stringify(last, null, 2) + '\n');
+    writeFileSync(path.join(ROOT, 'BENCHMARKS.md'), markdown(last));
+    return;
+  }
   if (process.argv.includes('--poll-only')) {
     // Just the steady-state poll cost (section 4's table), printed; nothing is written.
     await withSandbox(async (sb, pool) => void log(JSON.stringify(await pollCost(sb, pool))));
@@ -324,23 +361,7 @@ async function main() {
     await client.close();
     const { verdict, tool } = await timeToVerdict(sb, pool, data);
     results.timeToVerdict = verdict;
-    log('3. sandbox throughput (items/s)');
-    // Items/s from the database: rows over the span between the first and the last persisted row.
-    const modes = [];
-    for (const m of tool!.summary.modes as Array<{ mode: string; execution_id: string }>) {
-      const { rows } = await data.query(`SELECT count(*)::float8 / greatest(extract(epoch FROM max(processed_at) - min(processed_at)), 0.001) AS ips FROM public.heavy_payload_results WHERE execution_id = $1`, [m.execution_id]);
-      modes.push({ mode: m.mode, itemsPerSecond: r2(Number(rows[0].ips)) });
-    }
-    const raw = await rawThroughput(sb, data, 120, 20, 220);
-    // Per item, where the sandbox's time goes: one more smoke run with the sandbox's stage clock reset.
-    await stagesOf(sb, true);
-    const staged = await toolRun(sb, pool);
-    const st = await stagesOf(sb, false);
-    const items = (staged.summary.modes as Array<{ expected_rows: number }>).reduce((a, m) => a + (m.expected_rows ?? 0), 0) || 240;
-    const perItem = Object.entries(st.stages).map(([stage, v]) => ({ stage, calls: v.calls, msPerItem: r2(v.ms / items) })).sort((a, b) => b.msPerItem - a.msPerItem);
-    log(`  per item (${items} items): ${perItem.map((x) => `${x.stage} ${x.msPerItem} ms`).join(', ')}`);
-    results.throughput = { stages: { items, perItem }, modes, rawItemsPerSecond: r2(raw), ratios: modes.map((m: { mode: string; itemsPerSecond: number }) => ({ mode: m.mode, ratio: r2(m.itemsPerSecond / raw) })) };
-    log(`  ${modes.map((m: { mode: string; itemsPerSecond: number }) => `${m.mode} ${m.itemsPerSecond}`).join(', ')} vs raw script ${r2(raw)} items/s (same I/O, concurrency 20)`);
+    results.throughput = await throughputSection(sb, pool, data, tool!.summary);
     log('4. observer load');
     results.observer = { ...tool!.summary.observer, poll: await pollCost(sb, pool) };
     log(`  ${JSON.stringify(tool!.summary.observer)}`);

@@ -104,6 +104,16 @@ describe.each(['rust', 'python'] as const)('sandbox, %s dialect', (dialect) => {
     const store = await sb.pool.query(`SELECT count(*)::int AS n, min(bytes) AS lo FROM noetl.result_store WHERE execution_id = $1`, [ids.stress]);
     expect(store.rows[0].n).toBe(440);
     expect(store.rows[0].lo).toBeGreaterThan(100 * 1024);
+    // The rows hold the results themselves (sent as jsonb's binary input, src/sandbox/json-bytes.ts): each
+    // one's JSON has the length recorded beside it (jsonb orders keys its own way, not their lengths).
+    const rows = await sb.pool.query(`SELECT bytes, data::text AS text FROM noetl.result_store WHERE execution_id = $1 ORDER BY bytes DESC LIMIT 3`, [ids.stress]);
+    for (const r of rows.rows) {
+      const data = JSON.parse(r.text);
+      expect(Buffer.byteLength(JSON.stringify(data))).toBe(r.bytes);
+      expect(data.status_code).toBe(200);
+      if (dialect === 'rust') expect(data.body).toEqual(data.data); // noetl/tools src/tools/http.rs: the response as both
+      expect((dialect === 'rust' ? data.body : data.data).json.request_blob).toHaveLength(256 * 1024);
+    }
   });
 
   it('serves the events by cursor with no gap and no duplicate', async () => {

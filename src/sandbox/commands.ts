@@ -11,6 +11,7 @@ import { renderValue } from './templates.js';
 import { HttpTool, ToolError, runPostgres, runPython, type Ctx } from './tools.js';
 import type { ToolSemantics } from './semantics.js';
 import { STAGES } from './stages.js';
+import { jsonBytes } from './json-bytes.js';
 
 export type EmitRow = Omit<EventRow, 'execution_id' | 'catalog_id'>;
 
@@ -44,6 +45,8 @@ export interface Iteration {
 
 /** A postgres tool without `auth:` uses the fixture's credential (the sandbox has no other database). */
 const DEFAULT_AUTH = 'pg_k8s';
+/** jsonb_recv's format version, before the JSON text of a binary parameter (Postgres jsonb.c). */
+const JSONB_BINARY_VERSION = Buffer.from([1]);
 const MAX_DISPATCH = 3; // a lost worker's command is re-dispatched, as a lease expiry would
 
 function truncate(s: string, n: number): string {
@@ -171,16 +174,19 @@ export class CommandRunner {
   /** Writes call.done; a result over the context budget is stored in noetl.result_store by reference. */
   private async emitCallDone(exec: Execution, step: Step, tool: ToolSpec, value: unknown, commandId: string, callIndex: number, cols: object): Promise<number> {
     const t0 = performance.now();
-    const text = JSON.stringify(value ?? null);
-    // Small results need only their length; a large one is encoded once for its length and its hash.
-    const encoded = text.length > this.t.resultContextMaxBytes / 4 ? Buffer.from(text) : null;
-    const bytes = encoded ? encoded.length : Buffer.byteLength(text);
+    // Encoded once for its length, its hash and the row; a large one's members are reused by the next
+    // python call that takes them as input (json-bytes.ts).
+    const encoded = jsonBytes(value ?? null);
+    const bytes = encoded.length;
     STAGES.add('result JSON encoding', performance.now() - t0);
     let inner: Record<string, unknown>;
     if (bytes > this.t.resultContextMaxBytes) {
       const ref = `noetl://execution/${exec.id}/result/${step.step}/${commandId}-${callIndex}`;
-      const sha256 = STAGES.timeSync('result JSON encoding', () => createHash('sha256').update(encoded ?? text).digest('hex'));
-      await STAGES.time('result store write', () => this.t.pool.query('INSERT INTO noetl.result_store (ref, execution_id, step, data, bytes, sha256) VALUES ($1,$2,$3,$4,$5,$6) ON CONFLICT (ref) DO NOTHING', [ref, exec.id.toString(), step.step, text, bytes, sha256]));
+      const sha256 = STAGES.timeSync('result JSON encoding', () => createHash('sha256').update(encoded).digest('hex'));
+      // jsonb's binary input is a version byte (1) and the JSON text: the bytes go as they are, where a
+      // string parameter would be decoded here and encoded again by pg.
+      const data = Buffer.concat([JSONB_BINARY_VERSION, encoded]);
+      await STAGES.time('result store write', () => this.t.pool.query('INSERT INTO noetl.result_store (ref, execution_id, step, data, bytes, sha256) VALUES ($1,$2,$3,$4,$5,$6) ON CONFLICT (ref) DO NOTHING', [ref, exec.id.toString(), step.step, data, bytes, sha256]));
       inner = { status: 'success', reference: { kind: 'result_ref', ref, store: 'postgres', scope: 'execution', meta: { bytes, sha256, media_type: 'application/json', content_type: 'application/json' }, extracted: extract(value) } };
     } else {
       inner = { status: 'success', context: { status: 'success', data: value ?? null } };

@@ -1,13 +1,36 @@
 // A pool of persistent python3 worker processes (one request at a time each, a shared FIFO queue).
 // A worker that dies fails its in-flight call with a clear message and is replaced.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
 import path from 'node:path';
 import { packageRoot } from '../paths.js';
 import { STAGES } from './stages.js';
+import { jsonBytes } from './json-bytes.js';
 
 // From the package root, so the built (dist/) sandbox finds the script too (tsc does not copy it).
 const WORKER_SCRIPT = path.join(packageRoot(), 'src', 'sandbox', 'python_worker.py');
+
+const REQUEST_END = Buffer.from('}\n');
+
+/**
+ * Calls `onLine` with each newline-terminated line of a byte stream, as text. A reply is one line of up to
+ * megabytes arriving in 64 KB chunks: the chunks are kept as they come and joined once at the newline
+ * (readline would decode each chunk, split it with a regular expression and grow a string).
+ */
+export function readLines(stream: Readable, onLine: (line: string) => void): void {
+  let held: Buffer[] = [];
+  stream.on('data', (chunk: Buffer) => {
+    let from = 0;
+    for (let nl = chunk.indexOf(10); nl !== -1; nl = chunk.indexOf(10, from)) {
+      const tail = chunk.subarray(from, nl);
+      const line = held.length ? Buffer.concat([...held, tail]) : tail;
+      held = [];
+      from = nl + 1;
+      onLine(line.toString('utf8'));
+    }
+    if (from < chunk.length) held.push(chunk.subarray(from));
+  });
+}
 
 export interface PythonCall {
   code: string;
@@ -120,8 +143,7 @@ export class PythonPool {
     proc.stderr!.on('data', (d: string) => {
       worker.stderrTail = (worker.stderrTail + d).slice(-2000);
     });
-    const rl = createInterface({ input: proc.stdout!, crlfDelay: Infinity });
-    rl.on('line', (line) => {
+    readLines(proc.stdout!, (line) => {
       const busy = worker.busy;
       if (!busy) return;
       worker.busy = undefined;
@@ -162,17 +184,17 @@ export class PythonPool {
       const startedAt = performance.now();
       STAGES.add('python queue wait', startedAt - pending.queuedAt);
       w.busy = { id, pending, startedAt };
-      let line: string;
+      let request: Buffer;
       try {
-        line = JSON.stringify({ id, code: pending.call.code, input: pending.call.input, libs: pending.call.libs ?? {} });
+        // The input's large members (earlier tools' results) as already encoded (json-bytes.ts).
+        const head = `{"id":${id},"code":${JSON.stringify(pending.call.code)},"libs":${JSON.stringify(pending.call.libs ?? {})},"input":`;
+        request = Buffer.concat([Buffer.from(head), jsonBytes(pending.call.input), REQUEST_END]);
       } catch (err) {
         w.busy = undefined;
         pending.reject(new PythonToolError(`python input is not JSON-serialisable: ${(err as Error).message}`));
         continue;
       }
-      // The line and its newline apart: `line + '\n'` would copy a large request once more before writing it.
-      w.proc.stdin!.write(line);
-      w.proc.stdin!.write('\n');
+      w.proc.stdin!.write(request);
       if (this.crashPending) {
         this.crashPending = false;
         this.onLog('error', `fault (emulation): killing python worker ${w.proc.pid} with a call in flight`);
