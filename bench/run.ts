@@ -269,27 +269,136 @@ async function timeToVerdict(sb: RunningSandbox, pool: pg.Pool, data: pg.Pool) {
   return { verdict, tool: tool! };
 }
 
-/** Section 3: items/s of each mode in a smoke run (its summary given) against the raw-I/O script, then one
- *  more smoke run with the sandbox's stage clock reset: where an item's time goes. */
-async function throughputSection(sb: RunningSandbox, pool: pg.Pool, data: pg.Pool, summary: { modes: unknown }) {
-  log('3. sandbox throughput (items/s)');
-  // Items/s from the database: rows over the span between the first and the last persisted row.
-  const modes = [];
-  for (const m of summary.modes as Array<{ mode: string; execution_id: string }>) {
-    const { rows } = await data.query(`SELECT count(*)::float8 / greatest(extract(epoch FROM max(processed_at) - min(processed_at)), 0.001) AS ips FROM public.heavy_payload_results WHERE execution_id = $1`, [m.execution_id]);
-    modes.push({ mode: m.mode, itemsPerSecond: r2(Number(rows[0].ips)) });
+/** glibc's initial allocator thresholds: a Postgres started with them runs as it would without the sandbox's settings. */
+const GLIBC_MALLOC = { MALLOC_MMAP_THRESHOLD_: '131072', MALLOC_TRIM_THRESHOLD_: '131072' };
+
+/** A sandbox whose embedded Postgres runs with glibc's allocator thresholds (the environment is the user's to set). */
+async function untunedSandbox(): Promise<RunningSandbox> {
+  Object.assign(process.env, GLIBC_MALLOC);
+  try {
+    return await startSandbox();
+  } finally {
+    for (const k of Object.keys(GLIBC_MALLOC)) delete process.env[k];
   }
-  const raw = await rawThroughput(sb, data, 120, 20, 220);
-  // Per item, where the sandbox's time goes: one more smoke run with the sandbox's stage clock reset.
-  await stagesOf(sb, true);
-  const staged = await toolRun(sb, pool);
-  const st = await stagesOf(sb, false);
-  const items = (staged.summary.modes as Array<{ expected_rows: number }>).reduce((a, m) => a + (m.expected_rows ?? 0), 0) || 240;
-  const perItem = Object.entries(st.stages).map(([stage, v]) => ({ stage, calls: v.calls, msPerItem: r2(v.ms / items) })).sort((a, b) => b.msPerItem - a.msPerItem);
-  log(`  per item (${items} items): ${perItem.map((x) => `${x.stage} ${x.msPerItem} ms`).join(', ')}`);
-  const section = { stages: { items, perItem }, modes, rawItemsPerSecond: r2(raw), ratios: modes.map((m: { mode: string; itemsPerSecond: number }) => ({ mode: m.mode, ratio: r2(m.itemsPerSecond / raw) })) };
-  log(`  ${modes.map((m: { mode: string; itemsPerSecond: number }) => `${m.mode} ${m.itemsPerSecond}`).join(', ')} vs raw script ${r2(raw)} items/s (same I/O, concurrency 20)`);
-  return section;
+}
+
+/** One pass of section 3 in its own sandbox: items/s of a smoke run, the raw script, then the stage clock over a second run. */
+async function throughputPass(variant: 'tuned' | 'untuned') {
+  const sb = variant === 'untuned' ? await untunedSandbox() : await startSandbox();
+  const pool = new pg.Pool({ connectionString: sb.pgUrl, max: 24 });
+  const data = new pg.Pool({ connectionString: sb.dataPgUrl, max: 24 });
+  pool.on('error', () => {});
+  data.on('error', () => {});
+  try {
+    // The result store as the system database keeps it (logged, compressed), where the sandbox does not.
+    if (variant === 'untuned') await pool.query('ALTER TABLE noetl.result_store SET LOGGED; ALTER TABLE noetl.result_store ALTER COLUMN data SET STORAGE EXTENDED');
+    const client = new NoetlClient({ baseUrl: sb.apiUrl });
+    for (const f of [BUNDLED.workerFile, BUNDLED.parentFile]) await client.register(readFileSync(bundledFile(f), 'utf8'));
+    await client.close();
+    const run = await toolRun(sb, pool);
+    // Items/s from the database: rows over the span between the first and the last persisted row.
+    const modes: Record<string, number> = {};
+    for (const m of run.summary.modes as Array<{ mode: string; execution_id: string }>) {
+      const { rows } = await data.query(`SELECT count(*)::float8 / greatest(extract(epoch FROM max(processed_at) - min(processed_at)), 0.001) AS ips FROM public.heavy_payload_results WHERE execution_id = $1`, [m.execution_id]);
+      modes[m.mode] = Number(rows[0].ips);
+    }
+    const raw = await rawThroughput(sb, data, 120, 20, 220);
+    await stagesOf(sb, true);
+    const staged = await toolRun(sb, pool);
+    const st = await stagesOf(sb, false);
+    const items = (staged.summary.modes as Array<{ expected_rows: number }>).reduce((n, m) => n + (m.expected_rows ?? 0), 0) || 240;
+    log(`  ${variant}: ${Object.entries(modes).map(([m, v]) => `${m} ${r2(v)}`).join(', ')} items/s vs raw ${r2(raw)}; stages over ${st.seconds} s (server thread busy ${Math.round(st.serverThreadBusy * 100)}%): ${Object.entries(st.stages).map(([k, v]) => `${k} ${r2(v.ms / items)}`).join(', ')} ms per item`);
+    return { modes, raw, items, seconds: st.seconds, serverThreadBusy: st.serverThreadBusy, stages: st.stages };
+  } finally {
+    await pool.end();
+    await data.end();
+    await sb.stop();
+  }
+}
+
+/**
+ * Section 3: items/s of each mode in a smoke run against the raw-I/O script, and where an item's time goes
+ * (the sandbox's stage clock over one more smoke run). Two passes of the sandbox as it is and two with its
+ * Postgres as it comes (glibc's allocator thresholds, the result store logged and compressed), alternating,
+ * each in a fresh sandbox; the figures are the passes' means.
+ */
+async function throughputSection() {
+  log('3. sandbox throughput (items/s) and stages, the sandbox as it is vs its Postgres untuned (alternating)');
+  const passes: Record<'tuned' | 'untuned', Awaited<ReturnType<typeof throughputPass>>[]> = { tuned: [], untuned: [] };
+  for (let i = 0; i < (quick ? 1 : 2); i++) for (const v of ['untuned', 'tuned'] as const) passes[v].push(await throughputPass(v));
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const summary = (ps: Awaited<ReturnType<typeof throughputPass>>[]) => {
+    const stageNames = [...new Set(ps.flatMap((p) => Object.keys(p.stages)))];
+    const perItem = stageNames
+      .map((stage) => ({ stage, calls: Math.round(mean(ps.map((p) => p.stages[stage]?.calls ?? 0))), msPerItem: r2(mean(ps.map((p) => (p.stages[stage]?.ms ?? 0) / p.items))) }))
+      .sort((a, b) => b.msPerItem - a.msPerItem);
+    const raw = mean(ps.map((p) => p.raw));
+    const modes = Object.keys(ps[0].modes).map((mode) => ({ mode, itemsPerSecond: r2(mean(ps.map((p) => p.modes[mode]))) }));
+    return { passes: ps.length, modes, rawItemsPerSecond: r2(raw), ratios: modes.map((m) => ({ mode: m.mode, ratio: r2(m.itemsPerSecond / raw) })), stages: { items: ps[0].items, seconds: r2(mean(ps.map((p) => p.seconds))), serverThreadBusy: r2(mean(ps.map((p) => p.serverThreadBusy))), perItem } };
+  };
+  return { ...summary(passes.tuned), untuned: summary(passes.untuned) };
+}
+
+/** CPU ticks of a sandbox's Postgres: the postmaster and every process it started. */
+function postgresTicks(sb: RunningSandbox): number {
+  const postmaster = sb.processes.find((p) => p.role === 'postgres')?.pid;
+  let ticks = 0;
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      if (Number(pid) === postmaster || Number(f[1]) === postmaster) ticks += Number(f[11]) + Number(f[12]);
+    } catch {
+      /* gone */
+    }
+  }
+  return ticks;
+}
+
+/**
+ * Section 3b: what a result-store write costs Postgres (all its processes' CPU, ms per item) for the
+ * fixture's two large results (the built request and the echoed response, as the Rust http tool shapes
+ * it), 160 items from 8 connections: a table as the system database has it (logged, compressed) and the
+ * sandbox's own (unlogged, uncompressed), each in a sandbox whose Postgres runs with glibc's allocator
+ * as it comes (both thresholds at glibc's initial 128 KB) and with the sandbox's settings.
+ */
+async function resultStoreCost() {
+  log('3b. result-store write cost (Postgres CPU per item)');
+  const items = quick ? 48 : 160;
+  const payload = (i: number) => {
+    const blob = createHash('sha256').update(`${i}:Item-${i}`).digest('hex').repeat(3600).slice(0, 225280);
+    const request = { item_id: i, item_key: `Item-${i}`, request_blob: blob, request_bytes: blob.length };
+    const echoed = { args: {}, data: JSON.stringify(request), json: request };
+    return [JSON.stringify(request), JSON.stringify({ status_code: 200, headers: { 'content-type': 'application/json' }, data: echoed, body: echoed })];
+  };
+  const tables = {
+    system: 'CREATE TABLE bench_rs (ref text PRIMARY KEY, data jsonb)',
+    sandbox: 'CREATE UNLOGGED TABLE bench_rs (ref text PRIMARY KEY, data jsonb); ALTER TABLE bench_rs ALTER COLUMN data SET STORAGE EXTERNAL',
+  };
+  const out: Record<string, number> = {};
+  for (const allocator of ['glibc', 'sandbox'] as const) {
+    const sb = allocator === 'glibc' ? await untunedSandbox() : await startSandbox();
+    const pool = new pg.Pool({ connectionString: sb.pgUrl, max: 8 });
+    try {
+      for (const [table, ddl] of Object.entries(tables)) {
+        await pool.query('DROP TABLE IF EXISTS bench_rs');
+        await pool.query(ddl);
+        await pool.query('CHECKPOINT');
+        const t0 = postgresTicks(sb);
+        await Promise.all(Array.from({ length: 8 }, async (_, w) => {
+          for (let i = w; i < items; i += 8) for (const [k, text] of payload(i).entries()) await pool.query('INSERT INTO bench_rs VALUES ($1, $2)', [`${i}-${k}`, text]);
+        }));
+        await sleep(1500); // the WAL writer and the background writer catch up
+        out[`${allocator} allocator, ${table} table`] = r2(((postgresTicks(sb) - t0) * (1000 / 100)) / items);
+      }
+    } finally {
+      await pool.end();
+      await sb.stop();
+    }
+  }
+  const before = out['glibc allocator, system table'];
+  const after = out['sandbox allocator, sandbox table'];
+  log(`  ${Object.entries(out).map(([k, v]) => `${k} ${v} ms`).join(', ')}`);
+  return { items, msPerItem: out, ratio: r2(after / before) };
 }
 
 /** Section 5: the real tool on real sandbox runs, each with its own sandbox (none of the above running). */
@@ -299,9 +408,9 @@ async function liveSection(btop: unknown) {
 }
 
 /** The sandbox's stage clock (GET /api/sandbox/stages), optionally starting a new tally. */
-async function stagesOf(sb: RunningSandbox, reset: boolean): Promise<{ stages: Record<string, { calls: number; ms: number }> }> {
+async function stagesOf(sb: RunningSandbox, reset: boolean): Promise<{ seconds: number; serverThreadBusy: number; stages: Record<string, { calls: number; ms: number }> }> {
   const res = await request(`${sb.apiUrl}/api/sandbox/stages${reset ? '?reset=1' : ''}`);
-  return (await res.body.json()) as { stages: Record<string, { calls: number; ms: number }> };
+  return (await res.body.json()) as { seconds: number; serverThreadBusy: number; stages: Record<string, { calls: number; ms: number }> };
 }
 
 async function main() {
@@ -337,12 +446,7 @@ async function main() {
     // Section 3 again (a smoke run for items/s, the raw script, the stage clock) into the last full run's results.
     const file = path.join(ROOT, 'bench', 'results', 'latest.json');
     const last = JSON.parse(readFileSync(file, 'utf8'));
-    await withSandbox(async (sb, pool, data) => {
-      const client = new NoetlClient({ baseUrl: sb.apiUrl });
-      for (const f of [BUNDLED.workerFile, BUNDLED.parentFile]) await client.register(readFileSync(bundledFile(f), 'utf8'));
-      await client.close();
-      last.throughput = { ...(await throughputSection(sb, pool, data, (await toolRun(sb, pool)).summary)), rerun: new Date().toISOString() };
-    });
+    last.throughput = { ...(await throughputSection()), resultStore: await resultStoreCost(), rerun: new Date().toISOString() };
     writeFileSync(file, JSON.stringify(last, null, 2) + '\n');
     writeFileSync(path.join(ROOT, 'BENCHMARKS.md'), markdown(last));
     return;
@@ -361,11 +465,11 @@ async function main() {
     await client.close();
     const { verdict, tool } = await timeToVerdict(sb, pool, data);
     results.timeToVerdict = verdict;
-    results.throughput = await throughputSection(sb, pool, data, tool!.summary);
     log('4. observer load');
     results.observer = { ...tool!.summary.observer, poll: await pollCost(sb, pool) };
     log(`  ${JSON.stringify(tool!.summary.observer)}`);
   });
+  results.throughput = { ...(await throughputSection()), resultStore: await resultStoreCost() };
   results.live = await liveSection((results.render as { peers?: { btop: unknown } }).peers?.btop);
   writeFileSync(path.join(ROOT, 'bench', 'results', 'latest.json'), JSON.stringify(results, null, 2) + '\n');
   writeFileSync(path.join(ROOT, 'BENCHMARKS.md'), markdown(results));

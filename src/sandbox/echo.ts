@@ -1,7 +1,12 @@
 // A local echo endpoint compatible with httpbin's /anything/*: echoes method, url, headers, args, data
 // and json as JSON with a Content-Length. It also hosts the sandbox's HTTP fault injection (emulation).
+// The sandbox runs it on a thread of its own (startEchoThread): httpbin is another machine to NoETL, and
+// on the server's thread its parsing and re-encoding of every large body was a sixth of the thread that
+// the whole engine shares (issue 17, goal 4).
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { workerEntry } from './node-args.js';
 
 export interface EchoFaults {
   /** Share of requests (0..1) answered with `errorStatus` instead of the echo. */
@@ -47,7 +52,7 @@ function seededRandom(): () => number {
   };
 }
 
-export async function startEcho(host = '127.0.0.1', port = 0, faults?: Partial<EchoFaults>): Promise<EchoServer> {
+export async function startEcho(host = '127.0.0.1', port = 0, faults?: Partial<EchoFaults>, onRequest?: (stats: EchoServer['stats']) => void): Promise<EchoServer> {
   const state: EchoServer['faults'] = { errorRate: 0, errorStatus: 503, latencyMs: 0, ...faults };
   const stats = { requests: 0, injectedErrors: 0 };
   const random = seededRandom();
@@ -56,6 +61,7 @@ export async function startEcho(host = '127.0.0.1', port = 0, faults?: Partial<E
     if (!url.pathname.startsWith('/anything')) return send(res, 404, { error: 'not found: the echo endpoint serves /anything/*' });
     if (state.errorRate > 0 && random() < state.errorRate) {
       stats.injectedErrors++;
+      onRequest?.(stats);
       return send(res, state.errorStatus, { error: 'injected by sandbox fault profile (emulation)' });
     }
     send(res, 200, echoBody(req, url, data));
@@ -65,6 +71,7 @@ export async function startEcho(host = '127.0.0.1', port = 0, faults?: Partial<E
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       stats.requests++;
+      onRequest?.(stats);
       const data = Buffer.concat(chunks).toString('utf8');
       if (state.latencyMs > 0) setTimeout(() => reply(req, res, data), state.latencyMs);
       else reply(req, res, data);
@@ -93,4 +100,54 @@ function send(res: http.ServerResponse, status: number, body: unknown): void {
   const bytes = Buffer.from(JSON.stringify(body));
   res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': bytes.length });
   res.end(bytes);
+}
+
+interface ThreadStart {
+  echoThread: { host: string; port: number; faults?: Partial<EchoFaults> };
+}
+type FromThread = { type: 'ready'; url: string; port: number } | { type: 'stats'; stats: EchoServer['stats'] } | { type: 'error'; message: string };
+
+/**
+ * The echo endpoint on a worker thread: the same server, its stats mirrored here after every request.
+ * close() stops the server and ends the thread.
+ */
+export async function startEchoThread(host = '127.0.0.1', port = 0, faults?: Partial<EchoFaults>): Promise<EchoServer> {
+  const { entry, eval: asCode } = workerEntry(new URL(import.meta.url));
+  const worker = new Worker(entry, { eval: asCode, workerData: { echoThread: { host, port, faults } } satisfies ThreadStart });
+  const stats = { requests: 0, injectedErrors: 0 };
+  const ended = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  const ready = await new Promise<{ url: string; port: number }>((resolve, reject) => {
+    worker.once('error', reject);
+    void ended.then(() => reject(new Error('the echo thread ended before it was listening')));
+    worker.on('message', (m: FromThread) => {
+      if (m.type === 'ready') resolve(m);
+      else if (m.type === 'stats') Object.assign(stats, m.stats);
+      else reject(new Error(`echo endpoint: ${m.message}`));
+    });
+  });
+  return {
+    url: ready.url,
+    port: ready.port,
+    faults: { errorRate: 0, errorStatus: 503, latencyMs: 0, ...faults },
+    stats,
+    async close() {
+      worker.postMessage('close');
+      const timer = setTimeout(() => void worker.terminate(), 3000);
+      await ended;
+      clearTimeout(timer);
+    },
+  };
+}
+
+if (!isMainThread && (workerData as ThreadStart | undefined)?.echoThread) {
+  const { host, port, faults } = (workerData as ThreadStart).echoThread;
+  const post = (m: FromThread) => parentPort!.postMessage(m);
+  startEcho(host, port, faults, (stats) => post({ type: 'stats', stats }))
+    .then((echo) => {
+      post({ type: 'ready', url: echo.url, port: echo.port });
+      parentPort!.on('message', (m) => {
+        if (m === 'close') void echo.close().then(() => parentPort!.close());
+      });
+    })
+    .catch((err: Error) => post({ type: 'error', message: err.message }));
 }

@@ -130,6 +130,25 @@ function removeOnExit(dataDir: string, base: string, recFile: string, finished: 
   });
 }
 
+/**
+ * glibc's allocator settings for the embedded Postgres only (its processes inherit them from the
+ * environment at start; one the user set is kept). A backend receiving a megabyte-sized result gets a fresh
+ * mmap'd buffer for each message and the kernel zeroes its pages, then gives it back; with these, the
+ * buffers stay in the heap between messages. Measured on result-store inserts of the fixture's two large
+ * results: about a fifth of Postgres's CPU per item (BENCHMARKS.md, section 3).
+ */
+export const POSTGRES_MALLOC: Record<string, string> = { MALLOC_MMAP_THRESHOLD_: String(16 << 20), MALLOC_TRIM_THRESHOLD_: String(64 << 20) };
+
+async function withPostgresMalloc<T>(start: () => Promise<T>): Promise<T> {
+  const set = Object.keys(POSTGRES_MALLOC).filter((k) => process.env[k] === undefined);
+  for (const k of set) process.env[k] = POSTGRES_MALLOC[k];
+  try {
+    return await start();
+  } finally {
+    for (const k of set) delete process.env[k];
+  }
+}
+
 export async function startEmbeddedPg(log: (msg: string) => void = () => {}): Promise<EmbeddedPg> {
   await cleanStaleClusters(log);
   const { EmbeddedPostgres, dataParent } = await loadPgRuntime(log);
@@ -168,7 +187,7 @@ export async function startEmbeddedPg(log: (msg: string) => void = () => {}): Pr
   removeOnExit(dataDir, base, recFile, () => finished);
   try {
     await db.initialise();
-    await db.start();
+    await withPostgresMalloc(() => db.start());
     await db.createDatabase('noetl');
   } catch (err) {
     await stop();

@@ -66,6 +66,17 @@ CREATE TABLE IF NOT EXISTS noetl.result_store (
 );
 `;
 
+/**
+ * For the sandbox's own throw-away Postgres only (never a --pg-url database): the result store is not
+ * WAL-logged and its payloads are stored uncompressed. The cluster is deleted when the sandbox stops, so
+ * durability buys nothing, and pglz compressing about a megabyte per item was the largest single function
+ * on the machine during a fixture run (perf). What the client reads back is the same JSON.
+ */
+export const EPHEMERAL_RESULT_STORE_SQL = `
+ALTER TABLE noetl.result_store SET UNLOGGED;
+ALTER TABLE noetl.result_store ALTER COLUMN data SET STORAGE EXTERNAL;
+`;
+
 export interface EventRow {
   execution_id: bigint;
   catalog_id: bigint;

@@ -6,11 +6,11 @@ import pg from 'pg';
 import type { Dialect } from '../model.js';
 import { redact } from '../redact.js';
 import { startApi } from './api/server.js';
-import { startEcho } from './echo.js';
+import { startEchoThread } from './echo.js';
 import { startEmbeddedPg, type EmbeddedPg } from './embedded-pg.js';
 import { CREDENTIAL_SQL, credentialFromUrl, Credentials } from './credentials.js';
 import { Engine } from './engine.js';
-import { EventLog, SCHEMA_SQL } from './event-log.js';
+import { EPHEMERAL_RESULT_STORE_SQL, EventLog, SCHEMA_SQL } from './event-log.js';
 import { DB_ROUTES, FAULT_PROFILES, type DbRoutes, type FaultProfile } from './faults.js';
 import { DEFAULT_LOOP_STATE_LIMITS } from './loop-state.js';
 import { PythonPool } from './python-pool.js';
@@ -97,7 +97,7 @@ async function dataDatabase(pool: pg.Pool, systemUrl: string): Promise<string> {
 
 async function startEngine(a: Args, pool: pg.Pool, own: ReturnType<typeof shutdownOwner>, credentials: Credentials) {
   const { values, dialect, faults } = a;
-  const echo = await startEcho('127.0.0.1', 0, {
+  const echo = await startEchoThread('127.0.0.1', 0, {
     errorRate: faults.includes('http-errors') ? Number(values['http-error-rate']) : 0,
     errorStatus: Number(values['http-error-status']),
     latencyMs: faults.includes('latency') ? Number(values['latency-ms']) : 0,
@@ -133,6 +133,7 @@ async function boot(a: Args, own: ReturnType<typeof shutdownOwner>): Promise<voi
   });
   own.add(() => pool.end());
   await pool.query(SCHEMA_SQL);
+  if (embedded) await pool.query(EPHEMERAL_RESULT_STORE_SQL);
   await pool.query(CREDENTIAL_SQL);
   const dataPgUrl = await dataDatabase(pool, pgUrl);
   const credentials = new Credentials(pool, () => BigInt(Date.now()) * 1000n + BigInt(Math.floor(Math.random() * 1000)));

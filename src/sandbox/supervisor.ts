@@ -2,11 +2,11 @@
 // and stops the whole group on every exit path.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { envError } from '../errors.js';
 import type { Dialect, ProcessInfo } from '../model.js';
+import { nodeArgsFor } from './node-args.js';
+
+export { nodeArgsFor };
 
 export interface SandboxOptions {
   dialect?: Dialect;
@@ -33,15 +33,6 @@ export interface RunningSandbox {
   processes: ProcessInfo[];
   exited: Promise<number | null>;
   stop(): Promise<void>;
-}
-
-/** How to start a sibling module as a process: plain node for built JS, node + tsx for TypeScript. */
-export function nodeArgsFor(moduleUrl: URL): string[] {
-  const file = fileURLToPath(moduleUrl);
-  if (!/\.tsx?$/.test(file)) return [file];
-  // tsx's loader, found from this package (not the caller's cwd); its "." export is the --import entry.
-  const loader = path.join(path.dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist', 'loader.mjs');
-  return ['--import', pathToFileURL(loader).href, file];
 }
 
 const live = new Set<ChildProcess>();
