@@ -8,6 +8,7 @@ import { NoetlClient, HttpStatusError } from '../src/noetl/client.js';
 import { BUNDLED, bundledFile } from '../src/paths.js';
 import { LoadrunError } from '../src/errors.js';
 import { RowsSource } from '../src/sources/rows.js';
+import { buildModeDiff } from '../src/diff/mode-diff.js';
 import { DirectSql, EndpointSql } from '../src/sources/sql-runner.js';
 import { sandbox, waitFor, type TestSandbox } from './helpers/sandbox.js';
 
@@ -120,6 +121,27 @@ describe.each(['rust', 'python'] as const)('client and sources, %s dialect', (di
       }
     } finally {
       await sb.dataPool.query(`DELETE FROM public.heavy_payload_results WHERE execution_id = $1`, [some]);
+    }
+  });
+
+  it('builds the final diff without reading gaps when every item is stored, and with them otherwise', async () => {
+    const full = '999000000000000003';
+    const holed = '999000000000000004';
+    await sb.dataPool.query(`INSERT INTO public.heavy_payload_results (execution_id, item_id, item_key, mode) SELECT $1, g, 'Item-' || g, 'test' FROM generate_series(1, 30) g`, [full]);
+    await sb.dataPool.query(`INSERT INTO public.heavy_payload_results (execution_id, item_id, item_key, mode) SELECT $1, g, 'Item-' || g, 'test' FROM generate_series(2, 31) g`, [holed]);
+    const params = { seedRows: 30, payloadKb: 1, batchSize: 10, maxBatches: 3 };
+    try {
+      const before = data.queries;
+      const complete = await buildModeDiff(direct, 'direct_stress', full, 30, params);
+      expect(complete.diff).toMatchObject({ stored: 30, missingCount: 0, missing: [] });
+      expect(data.queries - before).toBe(2); // the counts and the batches; no read of the gaps
+      // As many rows as expected, but one of them past the end: the gaps are read and item 1 is missing.
+      const mid = data.queries;
+      const shifted = await buildModeDiff(direct, 'direct_stress', holed, 30, params);
+      expect(shifted.diff).toMatchObject({ stored: 30, missingCount: 1, missing: [[1, 1]] });
+      expect(data.queries - mid).toBe(3);
+    } finally {
+      await sb.dataPool.query(`DELETE FROM public.heavy_payload_results WHERE execution_id = ANY($1)`, [[full, holed]]);
     }
   });
 

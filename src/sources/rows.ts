@@ -43,8 +43,8 @@ export class RowsSource {
     let rows: Row[];
     let batches: Row[];
     try {
-      rows = await this.data.run(q.stats(executionId));
-      batches = await this.data.run(q.perBatch(executionId));
+      // Two scans of the execution's rows, side by side (each a few ms at 20,000 rows).
+      [rows, batches] = await Promise.all([this.data.run(q.stats(executionId)), this.data.run(q.perBatch(executionId))]);
       this.tableMissing = false;
     } catch (err) {
       if (!UNDEFINED_TABLE.test((err as Error).message)) throw err;
