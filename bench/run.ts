@@ -269,16 +269,13 @@ async function timeToVerdict(sb: RunningSandbox, pool: pg.Pool, data: pg.Pool) {
   return { verdict, tool: tool! };
 }
 
-/** glibc's initial allocator thresholds: a Postgres started with them runs as it would without the sandbox's settings. */
-const GLIBC_MALLOC = { MALLOC_MMAP_THRESHOLD_: '131072', MALLOC_TRIM_THRESHOLD_: '131072' };
-
-/** A sandbox whose embedded Postgres runs with glibc's allocator thresholds (the environment is the user's to set). */
+/** A sandbox whose embedded Postgres is not tuned (glibc's allocator as it comes, the result store logged and compressed). */
 async function untunedSandbox(): Promise<RunningSandbox> {
-  Object.assign(process.env, GLIBC_MALLOC);
+  process.env.NOETL_LOADRUN_SANDBOX_PG_TUNING = 'off';
   try {
     return await startSandbox();
   } finally {
-    for (const k of Object.keys(GLIBC_MALLOC)) delete process.env[k];
+    delete process.env.NOETL_LOADRUN_SANDBOX_PG_TUNING;
   }
 }
 
@@ -290,8 +287,6 @@ async function throughputPass(variant: 'tuned' | 'untuned') {
   pool.on('error', () => {});
   data.on('error', () => {});
   try {
-    // The result store as the system database keeps it (logged, compressed), where the sandbox does not.
-    if (variant === 'untuned') await pool.query('ALTER TABLE noetl.result_store SET LOGGED; ALTER TABLE noetl.result_store ALTER COLUMN data SET STORAGE EXTENDED');
     const client = new NoetlClient({ baseUrl: sb.apiUrl });
     for (const f of [BUNDLED.workerFile, BUNDLED.parentFile]) await client.register(readFileSync(bundledFile(f), 'utf8'));
     await client.close();
@@ -319,7 +314,8 @@ async function throughputPass(variant: 'tuned' | 'untuned') {
 /**
  * Section 3: items/s of each mode in a smoke run against the raw-I/O script, and where an item's time goes
  * (the sandbox's stage clock over one more smoke run). Two passes of the sandbox as it is and two with its
- * Postgres as it comes (glibc's allocator thresholds, the result store logged and compressed), alternating,
+ * Postgres untuned (NOETL_LOADRUN_SANDBOX_PG_TUNING=off: glibc's allocator as it comes, the result store
+ * logged and compressed), alternating,
  * each in a fresh sandbox; the figures are the passes' means.
  */
 async function throughputSection() {
@@ -359,7 +355,7 @@ function postgresTicks(sb: RunningSandbox): number {
  * fixture's two large results (the built request and the echoed response, as the Rust http tool shapes
  * it), 160 items from 8 connections: a table as the system database has it (logged, compressed) and the
  * sandbox's own (unlogged, uncompressed), each in a sandbox whose Postgres runs with glibc's allocator
- * as it comes (both thresholds at glibc's initial 128 KB) and with the sandbox's settings.
+ * as it comes and with the sandbox's settings.
  */
 async function resultStoreCost() {
   log('3b. result-store write cost (Postgres CPU per item)');

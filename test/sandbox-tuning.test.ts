@@ -35,6 +35,23 @@ describe('the sandbox Postgres settings', () => {
     if (process.env.MALLOC_MMAP_THRESHOLD_ === undefined) expect(server).not.toContain('MALLOC_MMAP_THRESHOLD_=');
   });
 
+  it('runs its Postgres as it comes with NOETL_LOADRUN_SANDBOX_PG_TUNING=off (the bench\'s peer)', async () => {
+    process.env.NOETL_LOADRUN_SANDBOX_PG_TUNING = 'off';
+    let plain: TestSandbox | undefined;
+    try {
+      plain = await sandbox();
+    } finally {
+      delete process.env.NOETL_LOADRUN_SANDBOX_PG_TUNING;
+    }
+    try {
+      expect(await storage(plain.pool)).toEqual({ persistence: 'p', storage: 'x' });
+      const postmaster = plain.processes.find((p) => p.role === 'postgres')!.pid;
+      if (process.env.MALLOC_MMAP_THRESHOLD_ === undefined) expect(readFileSync(`/proc/${postmaster}/environ`, 'utf8')).not.toContain('MALLOC_MMAP_THRESHOLD_=');
+    } finally {
+      await plain.close();
+    }
+  }, 120_000);
+
   it('leaves the tables of a --pg-url database as a system database has them', async () => {
     await own.pool.query('DROP DATABASE IF EXISTS tuning_other');
     await own.pool.query('CREATE DATABASE tuning_other');

@@ -117,7 +117,8 @@ export async function startEchoThread(host = '127.0.0.1', port = 0, faults?: Par
   const stats = { requests: 0, injectedErrors: 0 };
   const ended = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
   const ready = await new Promise<{ url: string; port: number }>((resolve, reject) => {
-    worker.once('error', reject);
+    // Kept for the thread's life: an error event with no listener would throw in the server's thread.
+    worker.on('error', reject);
     void ended.then(() => reject(new Error('the echo thread ended before it was listening')));
     worker.on('message', (m: FromThread) => {
       if (m.type === 'ready') resolve(m);

@@ -139,8 +139,14 @@ function removeOnExit(dataDir: string, base: string, recFile: string, finished: 
  */
 export const POSTGRES_MALLOC: Record<string, string> = { MALLOC_MMAP_THRESHOLD_: String(16 << 20), MALLOC_TRIM_THRESHOLD_: String(64 << 20) };
 
+/**
+ * The sandbox's tuning of its own Postgres (these allocator settings and the result store's, see
+ * EPHEMERAL_RESULT_STORE_SQL), on unless NOETL_LOADRUN_SANDBOX_PG_TUNING=off: the bench's peer for it.
+ */
+export const postgresTuned = () => process.env.NOETL_LOADRUN_SANDBOX_PG_TUNING !== 'off';
+
 async function withPostgresMalloc<T>(start: () => Promise<T>): Promise<T> {
-  const set = Object.keys(POSTGRES_MALLOC).filter((k) => process.env[k] === undefined);
+  const set = postgresTuned() ? Object.keys(POSTGRES_MALLOC).filter((k) => process.env[k] === undefined) : [];
   for (const k of set) process.env[k] = POSTGRES_MALLOC[k];
   try {
     return await start();

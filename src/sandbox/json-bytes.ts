@@ -8,7 +8,8 @@
 // encodes member by member and remembers, by identity, every member that came out large; a later
 // object holding the same member takes its bytes as they are. The engine never edits a tool's result
 // after the tool returned it (results are stored and passed on), which is what makes the memo sound;
-// only large members are remembered, so small bookkeeping objects are always encoded afresh.
+// only large plain objects are remembered (never arrays), so small bookkeeping objects and lists the
+// engine is still filling are always encoded afresh.
 
 /** Members whose JSON is at least this long are remembered. */
 export const REMEMBER_FROM = 16 * 1024;
@@ -33,7 +34,8 @@ function member(v: unknown): Buffer | undefined {
   const text = JSON.stringify(v) as string | undefined;
   if (text === undefined) return undefined;
   const bytes = Buffer.from(text);
-  if (v !== null && typeof v === 'object' && text.length >= REMEMBER_FROM) remembered.set(v, bytes);
+  // Objects only: the engine fills arrays (a loop's results) while other code can already read them.
+  if (isPlainObject(v) && text.length >= REMEMBER_FROM) remembered.set(v, bytes);
   return bytes;
 }
 

@@ -7,7 +7,7 @@ import type { Dialect } from '../model.js';
 import { redact } from '../redact.js';
 import { startApi } from './api/server.js';
 import { startEchoThread } from './echo.js';
-import { startEmbeddedPg, type EmbeddedPg } from './embedded-pg.js';
+import { postgresTuned, startEmbeddedPg, type EmbeddedPg } from './embedded-pg.js';
 import { CREDENTIAL_SQL, credentialFromUrl, Credentials } from './credentials.js';
 import { Engine } from './engine.js';
 import { EPHEMERAL_RESULT_STORE_SQL, EventLog, SCHEMA_SQL } from './event-log.js';
@@ -133,7 +133,7 @@ async function boot(a: Args, own: ReturnType<typeof shutdownOwner>): Promise<voi
   });
   own.add(() => pool.end());
   await pool.query(SCHEMA_SQL);
-  if (embedded) await pool.query(EPHEMERAL_RESULT_STORE_SQL);
+  if (embedded && postgresTuned()) await pool.query(EPHEMERAL_RESULT_STORE_SQL);
   await pool.query(CREDENTIAL_SQL);
   const dataPgUrl = await dataDatabase(pool, pgUrl);
   const credentials = new Credentials(pool, () => BigInt(Date.now()) * 1000n + BigInt(Math.floor(Math.random() * 1000)));
