@@ -49,6 +49,13 @@ describe('jsonBytes', () => {
     expect(input.toString()).toBe(JSON.stringify({ request, response: result, mode: 'direct_stress' }));
   });
 
+  it('encodes a large list afresh every time: the engine fills a loop\'s results while others read them', () => {
+    const results = [big('one')];
+    expect(jsonBytes({ results }).toString()).toBe(JSON.stringify({ results }));
+    results.push(big('two'));
+    expect(jsonBytes({ results }).toString()).toBe(JSON.stringify({ results }));
+  });
+
   it('encodes small objects afresh every time', () => {
     const small = { n: 1 };
     expect(jsonBytes({ small }).toString()).toBe('{"small":{"n":1}}');
