@@ -415,34 +415,27 @@ async function main() {
     writeFileSync(path.join(ROOT, 'BENCHMARKS.md'), markdown(JSON.parse(readFileSync(path.join(ROOT, 'bench', 'results', 'latest.json'), 'utf8'))));
     return;
   }
-  if (process.argv.includes('--verdict-only')) {
-    // Section 2 again (the tool and its peer in the same pass) into the last full run's results.
+  // One section measured again on its own, into the last full run's results (and BENCHMARKS.md from them).
+  const again: Record<string, (last: Record<string, any>) => Promise<void>> = {
+    '--verdict-only': async (last) => {
+      // Section 2 (the tool and its peer in the same pass).
+      await withSandbox(async (sb, pool, data) => {
+        const client = new NoetlClient({ baseUrl: sb.apiUrl });
+        for (const f of [BUNDLED.workerFile, BUNDLED.parentFile]) await client.register(readFileSync(bundledFile(f), 'utf8'));
+        await client.close();
+        last.timeToVerdict = { ...(await timeToVerdict(sb, pool, data)).verdict, rerun: new Date().toISOString() };
+      });
+    },
+    // Section 5, with its own btop sample.
+    '--live-only': async (last) => void (last.live = { ...(await liveSection(await btopCost(10))), rerun: new Date().toISOString() }),
+    // Section 3: items/s, the raw script and the stage clock, then the result-store write cost.
+    '--throughput-only': async (last) => void (last.throughput = { ...(await throughputSection()), resultStore: await resultStoreCost(), rerun: new Date().toISOString() }),
+  };
+  const flag = Object.keys(again).find((f) => process.argv.includes(f));
+  if (flag) {
     const file = path.join(ROOT, 'bench', 'results', 'latest.json');
     const last = JSON.parse(readFileSync(file, 'utf8'));
-    await withSandbox(async (sb, pool, data) => {
-      const client = new NoetlClient({ baseUrl: sb.apiUrl });
-      for (const f of [BUNDLED.workerFile, BUNDLED.parentFile]) await client.register(readFileSync(bundledFile(f), 'utf8'));
-      await client.close();
-      last.timeToVerdict = { ...(await timeToVerdict(sb, pool, data)).verdict, rerun: new Date().toISOString() };
-    });
-    writeFileSync(file, JSON.stringify(last, null, 2) + '\n');
-    writeFileSync(path.join(ROOT, 'BENCHMARKS.md'), markdown(last));
-    return;
-  }
-  if (process.argv.includes('--live-only')) {
-    // Section 5 again (with its own btop sample) into the last full run's results.
-    const file = path.join(ROOT, 'bench', 'results', 'latest.json');
-    const last = JSON.parse(readFileSync(file, 'utf8'));
-    last.live = { ...(await liveSection(await btopCost(10))), rerun: new Date().toISOString() };
-    writeFileSync(file, JSON.stringify(last, null, 2) + '\n');
-    writeFileSync(path.join(ROOT, 'BENCHMARKS.md'), markdown(last));
-    return;
-  }
-  if (process.argv.includes('--throughput-only')) {
-    // Section 3 again (a smoke run for items/s, the raw script, the stage clock) into the last full run's results.
-    const file = path.join(ROOT, 'bench', 'results', 'latest.json');
-    const last = JSON.parse(readFileSync(file, 'utf8'));
-    last.throughput = { ...(await throughputSection()), resultStore: await resultStoreCost(), rerun: new Date().toISOString() };
+    await again[flag](last);
     writeFileSync(file, JSON.stringify(last, null, 2) + '\n');
     writeFileSync(path.join(ROOT, 'BENCHMARKS.md'), markdown(last));
     return;
