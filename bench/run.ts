@@ -112,10 +112,10 @@ async function renderSample(mode: string, rate: number, seconds: number, profile
   return r;
 }
 
-// ---- shared sandbox for 2-4 -----------------------------------------------------------------------
+// ---- a sandbox with its pools (2-4 share one; each pass of 3 has its own) ------------------------------
 /** `pool`: the system database (noetl.event); `data`: the data database with the fixture's tables. */
-async function withSandbox<T>(fn: (sb: RunningSandbox, pool: pg.Pool, data: pg.Pool) => Promise<T>): Promise<T> {
-  const sb = await startSandbox();
+async function withSandbox<T>(fn: (sb: RunningSandbox, pool: pg.Pool, data: pg.Pool) => Promise<T>, start: () => Promise<RunningSandbox> = startSandbox): Promise<T> {
+  const sb = await start();
   const pool = new pg.Pool({ connectionString: sb.pgUrl, max: 24 });
   pool.on('error', () => {});
   const data = new pg.Pool({ connectionString: sb.dataPgUrl, max: 24 });
@@ -130,6 +130,13 @@ async function withSandbox<T>(fn: (sb: RunningSandbox, pool: pg.Pool, data: pg.P
 }
 
 const SMOKE = { seed_rows: 120, batch_size: 30, max_batches: 4, payload_kb_per_item: 220 };
+
+/** The bundled fixture pair, registered in the sandbox's catalog. */
+async function registerFixtures(sb: RunningSandbox): Promise<void> {
+  const client = new NoetlClient({ baseUrl: sb.apiUrl });
+  for (const f of [BUNDLED.workerFile, BUNDLED.parentFile]) await client.register(readFileSync(bundledFile(f), 'utf8'));
+  await client.close();
+}
 
 async function terminalAt(pool: pg.Pool, id: string): Promise<number> {
   const { rows } = await pool.query(`SELECT to_char(max(created_at), 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS t FROM noetl.event WHERE execution_id = $1 AND event_type IN ('playbook.completed','playbook.failed')`, [id]);
@@ -281,15 +288,8 @@ async function untunedSandbox(): Promise<RunningSandbox> {
 
 /** One pass of section 3 in its own sandbox: items/s of a smoke run, the raw script, then the stage clock over a second run. */
 async function throughputPass(variant: 'tuned' | 'untuned') {
-  const sb = variant === 'untuned' ? await untunedSandbox() : await startSandbox();
-  const pool = new pg.Pool({ connectionString: sb.pgUrl, max: 24 });
-  const data = new pg.Pool({ connectionString: sb.dataPgUrl, max: 24 });
-  pool.on('error', () => {});
-  data.on('error', () => {});
-  try {
-    const client = new NoetlClient({ baseUrl: sb.apiUrl });
-    for (const f of [BUNDLED.workerFile, BUNDLED.parentFile]) await client.register(readFileSync(bundledFile(f), 'utf8'));
-    await client.close();
+  return withSandbox(async (sb, pool, data) => {
+    await registerFixtures(sb);
     const run = await toolRun(sb, pool);
     // Items/s from the database: rows over the span between the first and the last persisted row.
     const modes: Record<string, number> = {};
@@ -304,11 +304,7 @@ async function throughputPass(variant: 'tuned' | 'untuned') {
     const items = (staged.summary.modes as Array<{ expected_rows: number }>).reduce((n, m) => n + (m.expected_rows ?? 0), 0) || 240;
     log(`  ${variant}: ${Object.entries(modes).map(([m, v]) => `${m} ${r2(v)}`).join(', ')} items/s vs raw ${r2(raw)}; stages over ${st.seconds} s (server thread busy ${Math.round(st.serverThreadBusy * 100)}%): ${Object.entries(st.stages).map(([k, v]) => `${k} ${r2(v.ms / items)}`).join(', ')} ms per item`);
     return { modes, raw, items, seconds: st.seconds, serverThreadBusy: st.serverThreadBusy, stages: st.stages };
-  } finally {
-    await pool.end();
-    await data.end();
-    await sb.stop();
-  }
+  }, variant === 'untuned' ? untunedSandbox : startSandbox);
 }
 
 /**
@@ -372,9 +368,7 @@ async function resultStoreCost() {
   };
   const out: Record<string, number> = {};
   for (const allocator of ['glibc', 'sandbox'] as const) {
-    const sb = allocator === 'glibc' ? await untunedSandbox() : await startSandbox();
-    const pool = new pg.Pool({ connectionString: sb.pgUrl, max: 8 });
-    try {
+    await withSandbox(async (sb, pool) => {
       for (const [table, ddl] of Object.entries(tables)) {
         await pool.query('DROP TABLE IF EXISTS bench_rs');
         await pool.query(ddl);
@@ -386,10 +380,7 @@ async function resultStoreCost() {
         await sleep(1500); // the WAL writer and the background writer catch up
         out[`${allocator} allocator, ${table} table`] = r2(((postgresTicks(sb) - t0) * (1000 / 100)) / items);
       }
-    } finally {
-      await pool.end();
-      await sb.stop();
-    }
+    }, allocator === 'glibc' ? untunedSandbox : startSandbox);
   }
   const before = out['glibc allocator, system table'];
   const after = out['sandbox allocator, sandbox table'];
@@ -420,9 +411,7 @@ async function main() {
     '--verdict-only': async (last) => {
       // Section 2 (the tool and its peer in the same pass).
       await withSandbox(async (sb, pool, data) => {
-        const client = new NoetlClient({ baseUrl: sb.apiUrl });
-        for (const f of [BUNDLED.workerFile, BUNDLED.parentFile]) await client.register(readFileSync(bundledFile(f), 'utf8'));
-        await client.close();
+        await registerFixtures(sb);
         last.timeToVerdict = { ...(await timeToVerdict(sb, pool, data)).verdict, rerun: new Date().toISOString() };
       });
     },
@@ -449,9 +438,7 @@ async function main() {
   log('1. render cost (real terminal, tmux 120x40, CI unset)');
   results.render = await renderCost();
   await withSandbox(async (sb, pool, data) => {
-    const client = new NoetlClient({ baseUrl: sb.apiUrl });
-    for (const f of [BUNDLED.workerFile, BUNDLED.parentFile]) await client.register(readFileSync(bundledFile(f), 'utf8'));
-    await client.close();
+    await registerFixtures(sb);
     const { verdict, tool } = await timeToVerdict(sb, pool, data);
     results.timeToVerdict = verdict;
     log('4. observer load');

@@ -24,6 +24,9 @@ export interface EchoServer {
   close(): Promise<void>;
 }
 
+/** No injected errors and no added latency unless asked; an injected error is a 503. */
+const withDefaults = (faults?: Partial<EchoFaults>): EchoFaults => ({ errorRate: 0, errorStatus: 503, latencyMs: 0, ...faults });
+
 /** httpbin's /anything answer for one request. */
 function echoBody(req: http.IncomingMessage, url: URL, data: string): Record<string, unknown> {
   let json: unknown = null;
@@ -53,7 +56,7 @@ function seededRandom(): () => number {
 }
 
 export async function startEcho(host = '127.0.0.1', port = 0, faults?: Partial<EchoFaults>, onRequest?: (stats: EchoServer['stats']) => void): Promise<EchoServer> {
-  const state: EchoServer['faults'] = { errorRate: 0, errorStatus: 503, latencyMs: 0, ...faults };
+  const state = withDefaults(faults);
   const stats = { requests: 0, injectedErrors: 0 };
   const random = seededRandom();
   const reply = (req: http.IncomingMessage, res: http.ServerResponse, data: string) => {
@@ -129,7 +132,7 @@ export async function startEchoThread(host = '127.0.0.1', port = 0, faults?: Par
   return {
     url: ready.url,
     port: ready.port,
-    faults: { errorRate: 0, errorStatus: 503, latencyMs: 0, ...faults },
+    faults: withDefaults(faults),
     stats,
     async close() {
       worker.postMessage('close');

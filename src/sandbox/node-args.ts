@@ -9,13 +9,10 @@ function tsxFile(...parts: string[]): string {
   return pathToFileURL(path.join(path.dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist', ...parts)).href;
 }
 
-/** tsx's --import entry. */
-export const tsxLoaderUrl = () => tsxFile('loader.mjs');
-
-/** The node arguments that run `moduleUrl`. */
+/** The node arguments that run `moduleUrl` (for TypeScript, tsx's --import entry first). */
 export function nodeArgsFor(moduleUrl: URL): string[] {
   const file = fileURLToPath(moduleUrl);
-  return /\.tsx?$/.test(file) ? ['--import', tsxLoaderUrl(), file] : [file];
+  return /\.tsx?$/.test(file) ? ['--import', tsxFile('loader.mjs'), file] : [file];
 }
 
 /**
