@@ -4,11 +4,15 @@
 // against Unicode property expressions: the largest single cost of the TUI's main thread on a real run
 // (BENCHMARKS.md §1). A width is a pure function of its string, so this remembers the last few thousand.
 //
+// A string made only of narrow characters (narrow.ts: one column each, a grapheme each, as string-width
+// and Intl.Segmenter say) is measured by its length, without segmenting it: most of the screen's lines.
+//
 // Ink and widest-line import string-width as a module binding, out of reach at run time; a module hook
 // (node:module register) hands the modules under node_modules that import it a remembering module, one
 // per copy of string-width (wrap-ansi brings its own), before Ink is loaded. Options (ambiguous width, counting ANSI codes) go straight to
 // string-width. Must run before the first import of Ink; a later call changes nothing already linked.
 import { register } from 'node:module';
+import { narrowTable } from './narrow.js';
 
 /** Widths remembered before the memory starts over. */
 export const WIDTH_MEMO_ENTRIES = 4000;
@@ -18,11 +22,17 @@ const MEMO_MODULE = `
 import realWidth from __REAL__;
 const memo = new Map();
 (globalThis[Symbol.for('noetl-loadrun.string-widths')] ??= new Map()).set(__REAL__, memo);
+let narrow;
+function allNarrow(text) {
+  narrow ??= globalThis[Symbol.for('noetl-loadrun.narrow-table')]?.(realWidth) ?? new Uint8Array(0x10000);
+  for (let i = 0; i < text.length; i++) if (narrow[text.charCodeAt(i)] !== 1) return false;
+  return true;
+}
 export default function stringWidth(text, options) {
   if (options !== undefined || typeof text !== 'string') return realWidth(text, options);
   let width = memo.get(text);
   if (width === undefined) {
-    width = realWidth(text);
+    width = allNarrow(text) ? text.length : realWidth(text);
     if (memo.size >= ${WIDTH_MEMO_ENTRIES}) memo.clear();
     memo.set(text, width);
   }
@@ -53,6 +63,8 @@ let registered = false;
 /** Remembers string widths for Ink and its helpers; true once the hook is in place. */
 export function rememberStringWidths(): boolean {
   if (registered) return true;
+  // Each remembering module builds its table with its own string-width, on its first measure.
+  (globalThis as Record<symbol, unknown>)[Symbol.for('noetl-loadrun.narrow-table')] = narrowTable;
   try {
     register(`data:text/javascript;base64,${Buffer.from(hooks).toString('base64')}`);
     registered = true;
