@@ -32,12 +32,17 @@ async function mount(node: ReactNode, options: RenderOptions) {
   return render(node, options);
 }
 
-/** How a screen ends: `left` resolves when the user leaves after the end; an interrupt skips the wait. */
+/**
+ * How a screen ends: `left` resolves when the user leaves after the end. An interrupt skips the wait, and
+ * one that comes while the final screen waits (SIGHUP when the terminal closes, SIGTERM) leaves it as q
+ * does: the tool must not outlive its terminal, holding its sandbox or port-forward.
+ */
 function exitGate(life: Lifecycle) {
   const gate = { stopRequested: false, leave: () => {}, left: Promise.resolve() };
   gate.left = new Promise<void>((r) => (gate.leave = r));
   life.whenInterrupted(() => {
     gate.stopRequested = true;
+    gate.leave();
   });
   return gate;
 }

@@ -1,6 +1,6 @@
 // The real `npm start` under tmux with CI unset: the live screen, the diff at the end, q to exit 0, no
 // process left behind and the terminal restored; then a small terminal.
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -61,6 +61,17 @@ describe('TUI end to end', () => {
     expect(after).toMatch(/Report: /);
     expect(after).toMatch(/(^|\s)icanon echo(\s|$)/m);
     expect(await leftovers(session.scope)).toEqual([]);
+  });
+
+  it('the terminal closed at the final screen: the tool ends, reports written, nothing it started left running', async () => {
+    const dir = path.join(mkdtempSync(path.join(os.tmpdir(), 'loadrun-tui-')), 'r');
+    const tmux = session.open(120, 40);
+    tmux.start(`node bin/noetl-loadrun.js --seed-rows 20 --payload-kb 8 --report-dir ${dir}`, ROOT, { TMPDIR: session.scope.tmpdir });
+    await tmux.waitFor((s) => s.includes('missing-items diff — final'), 120_000);
+    expect(session.scope.processes().some((p) => /sandbox\/main/.test(p))).toBe(true); // the sandbox waits with it
+    tmux.kill(); // the window closed: SIGHUP to the pane's processes (it once waited for q forever)
+    expect(await leftovers(session.scope, 30_000)).toEqual([]);
+    expect(existsSync(path.join(dir, 'summary.json'))).toBe(true);
   });
 
   it('legacy-loop-state shows direct_stress STALLED next to a completed chunked_optimal', async () => {
