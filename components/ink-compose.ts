@@ -62,6 +62,8 @@ function sameStyles(a: AnsiCode[], b: AnsiCode[]): boolean {
 }
 
 const NO_STYLES: AnsiCode[] = Object.freeze([]) as unknown as AnsiCode[];
+/** Distinct SGR sequences whose tokens are remembered. */
+const SGR_MEMO_ENTRIES = 1000;
 type RowWrites = Array<[x: number, line: string]>;
 
 /**
@@ -156,7 +158,10 @@ export class RowComposer {
         if (line.charCodeAt(end) !== 0x6d) return this.ansi.styledCharsFromTokens(this.ansi.tokenize(line));
         const sequence = line.slice(i, end + 1);
         let tokens = this.sgr.get(sequence);
-        if (!tokens) this.sgr.set(sequence, (tokens = this.ansi.tokenize(sequence)));
+        if (!tokens) {
+          if (this.sgr.size >= SGR_MEMO_ENTRIES) this.sgr.clear(); // a screen has a handful; never grows unbounded
+          this.sgr.set(sequence, (tokens = this.ansi.tokenize(sequence)));
+        }
         codes = this.ansi.reduceAnsiCodesIncremental(codes, tokens);
         i = end;
       } else if (narrow[c] === 1) {
