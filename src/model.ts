@@ -281,9 +281,15 @@ export interface Thresholds {
   maxDurationSeconds?: number;
 }
 
+/**
+ * Where each record of a run goes as it happens (events.ndjson, --json): the record as written, and its
+ * time in ms (the instant its `ts` names).
+ */
+export type RecordSink = (record: Record<string, unknown>, at: number) => void;
+
 /** What a renderer reads: snapshots on demand, a change signal, and every record as it happens. */
 export interface SnapshotSource {
   snapshot(): Snapshot;
   subscribe(fn: () => void): () => void;
-  addSink(sink: (record: Record<string, unknown>) => void): void;
+  addSink(sink: RecordSink): void;
 }

@@ -34,9 +34,8 @@ export class SeriesRecorder {
   readonly data: RunSeries = { startedAt: null, stored: {}, rate: {}, events: {}, memoryMiB: {}, cpuMillicores: {}, stallAt: {} };
   private readonly eventBuckets = new Map<string, Map<number, number>>();
 
-  /** Takes one store record (the same objects events.ndjson holds). */
-  add(rec: Record<string, unknown>): void {
-    const at = Date.parse(String(rec.ts));
+  /** Takes one store record (the same objects events.ndjson holds); `at`: its time, when known. */
+  add(rec: Record<string, unknown>, at = Date.parse(String(rec.ts))): void {
     if (!Number.isFinite(at)) return;
     this.data.startedAt ??= at;
     const t = Math.round((at - this.data.startedAt) / 100) / 10;

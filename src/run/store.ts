@@ -4,7 +4,7 @@
 // getters for the poll loop.
 import {
   PHASES, type Check, type CrossDiff, type Diagnosis, type ExecState, type LogLine, type Mode, type ModeDiff, type ModeFacts, type ModeStats, type ModeVerdict,
-  type NoetlEvent, type NormalStatus, type PhaseName, type PhaseState, type PodSample, type RunParams, type Snapshot, type StallFacts, type TargetInfo,
+  type NoetlEvent, type NormalStatus, type PhaseName, type PhaseState, type PodSample, type RecordSink, type RunParams, type Snapshot, type StallFacts, type TargetInfo,
 } from '../model.js';
 import { LOG_PATTERNS, type LogHit, type LogPatternId } from '../diagnosis/patterns.js';
 import { checkLine } from '../render/lines.js';
@@ -12,7 +12,6 @@ import { ModeState } from './mode-state.js';
 import { PodsState } from './pods-state.js';
 import { Ring } from './ring.js';
 
-export type RecordSink = (record: Record<string, unknown>) => void;
 /** The tool's own log sources: what it says about itself is not evidence about the engine. */
 const OWN_SOURCES = new Set(['loadrun', 'preflight', 'port-forward']);
 
@@ -55,12 +54,12 @@ export class RunStore {
   addSink(sink: RecordSink): void {
     this.sinks.push(sink);
   }
-  private record(kind: string, data: Record<string, unknown>): void {
+  private record(kind: string, data: Record<string, unknown>, at = Date.now()): void {
     if (!this.sinks.length) return;
     // The record's kind wins; a `kind` of the data itself (a target's, a stall's) is kept as `<kind>_kind`.
     const { kind: inner, ...rest } = data;
-    const rec = { ts: new Date().toISOString(), kind, ...(inner === undefined ? {} : { [`${kind}_kind`]: inner }), ...rest };
-    for (const s of this.sinks) s(rec);
+    const rec = { ts: new Date(at).toISOString(), kind, ...(inner === undefined ? {} : { [`${kind}_kind`]: inner }), ...rest };
+    for (const s of this.sinks) s(rec, at);
   }
   private changed(): void {
     for (const l of this.listeners) l();
@@ -198,10 +197,12 @@ export class RunStore {
     if (!evs.length) return;
     const s = this.m(mode);
     const now = Date.now();
+    const ts = new Date(now).toISOString(); // events are the hottest record: one literal each, one stamp a batch
     for (const e of evs) {
       const view = s.ingest(e, now);
       if (!this.paused) s.tail.push(view);
-      this.record('event', { mode, event_id: e.eventId, execution_id: e.executionId, event_type: e.type, node_name: e.node, status: e.status, created_at: e.createdAt, batch_number: view.batch });
+      const rec = { ts, kind: 'event', mode, event_id: e.eventId, execution_id: e.executionId, event_type: e.type, node_name: e.node, status: e.status, created_at: e.createdAt, batch_number: view.batch };
+      for (const sink of this.sinks) sink(rec, now);
     }
     this.changed();
   }
@@ -251,12 +252,8 @@ export class RunStore {
   terminalState(mode: Mode, executionId: string): ExecState | undefined {
     return this.m(mode).terminal.get(executionId);
   }
-  openExecutions(mode: Mode): string[] {
-    return this.m(mode).openExecutions();
-  }
-  modeExecutions(mode: Mode): string[] {
-    return [...this.m(mode).executions];
-  }
+  openExecutions = (mode: Mode): string[] => this.m(mode).openExecutions();
+  modeExecutions = (mode: Mode): string[] => [...this.m(mode).executions];
   podMemoryTrend(): StallFacts['podMemoryTrend'] {
     return this.pods.memoryTrend();
   }

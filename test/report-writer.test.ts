@@ -1,0 +1,48 @@
+// events.ndjson as the run goes (src/render/reports.ts ReportWriter): every record of the store once, in
+// order, written in batches (a write per record was a buffer and a queued request per event, at thousands
+// a second), and nothing held back when the writer closes at once.
+import { mkdtempSync, readFileSync, WriteStream } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { NoetlEvent } from '../src/model.js';
+import { ReportWriter } from '../src/render/reports.js';
+import { RunStore } from '../src/run/store.js';
+
+function setup() {
+  const dir = path.join(mkdtempSync(path.join(os.tmpdir(), 'loadrun-writer-')), 'r');
+  const store = new RunStore({ seedRows: 10, payloadKb: 1, batchSize: 5, maxBatches: 2, preset: null }, [{ mode: 'direct_stress', expected: 10 }]);
+  const writer = new ReportWriter(dir);
+  writer.attach(store);
+  writer.open();
+  store.markLaunched('direct_stress', '1');
+  return { dir, store, writer };
+}
+const events = (n: number, from = 0): NoetlEvent[] =>
+  Array.from({ length: n }, (_, i) => ({ eventId: String(1000 + from + i), executionId: '1', type: 'call.done', node: 'run_direct_stress', status: 'COMPLETED', createdAt: null }));
+const lines = (dir: string) => readFileSync(path.join(dir, 'events.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+
+afterEach(() => vi.restoreAllMocks());
+
+describe('events.ndjson', () => {
+  it('holds every event once, in order, written in a few batches rather than a write per event', async () => {
+    const writes = vi.spyOn(WriteStream.prototype, 'write');
+    const { dir, store, writer } = setup();
+    for (let b = 0; b < 5; b++) {
+      store.recordEvents('direct_stress', events(1000, b * 1000));
+      await new Promise((r) => setImmediate(r));
+    }
+    await writer.close();
+    const ids = lines(dir).filter((r) => r.kind === 'event').map((r) => r.event_id);
+    expect(ids).toEqual(Array.from({ length: 5000 }, (_, i) => String(1000 + i)));
+    expect(lines(dir).find((r) => r.kind === 'event')).toMatchObject({ kind: 'event', mode: 'direct_stress', execution_id: '1', event_type: 'call.done', node_name: 'run_direct_stress', status: 'COMPLETED' });
+    expect(writes.mock.calls.length).toBeLessThan(50); // about 1.4 MB in 64 KB batches; it was 5,000 writes
+  });
+
+  it('keeps what was recorded just before the writer closes', async () => {
+    const { dir, store, writer } = setup();
+    store.recordEvents('direct_stress', events(3));
+    await writer.close(); // no turn of the event loop in between
+    expect(lines(dir).filter((r) => r.kind === 'event')).toHaveLength(3);
+  });
+});
