@@ -62,6 +62,11 @@ describe('the tool\'s own cost (summary.json observer figures)', () => {
     expect(f.rss_mb_start).toBeGreaterThan(0);
     expect(f.rss_mb_max).toBeGreaterThanOrEqual(f.rss_mb_end!);
     expect([f.diff_ms, f.frames, f.frame_ms, f.frame_ms_max]).toEqual([12.3, 2, 6, 7]);
+    // The median frame is the typical one: a few frames preempted for 80 ms move the mean, not it.
+    const d = new SelfCost();
+    for (let i = 0; i < 20; i++) d.frame(i < 3 ? 80 : 2.04);
+    expect(d.figures().frame_ms_median).toBe(2.05); // the 0.1 ms step holding 2.04
+    expect(d.figures().frame_ms).toBeGreaterThan(13);
     // ten quiet rounds of 5 s, 4 API calls and 2 queries each shared by two modes
     expect([f.quiet_seconds, f.quiet_api_calls_per_second_per_mode, f.quiet_sql_queries_per_second_per_mode]).toEqual([50, 0.4, 0.2]);
   });
