@@ -8,17 +8,19 @@
 // clipping and transformers) and where they start, so a row whose writes are the ones of the last frame
 // is taken as it was then. A row that changed is laid out as Ink lays it and serialised with Ink's own
 // ANSI functions, skipping the diff between neighbours whose styles are equal (where it yields nothing).
-// The frame is byte for byte the one Ink composes (test/ink-caches.test.tsx). A frame with a write that
+// A line of narrow characters and SGR sequences is cut into cells without segmenting graphemes
+// (`styledChars`). The frame is byte for byte the one Ink composes (test/ink-caches.test.tsx). A frame with a write that
 // Ink would clip horizontally (slice-ansi) is left to Ink, as is everything on a version of Ink this was
 // not written against (ink-caches.ts applies it to 6.8 only).
 
 import { narrowTable } from './narrow.js';
 
-/** A styled cell as @alcalzone/ansi-tokenize makes it (Ink's cell). */
+/** One SGR code of a cell's style, with the code that ends it. */
 interface AnsiCode {
   code: string;
   endCode: string;
 }
+/** A styled cell as @alcalzone/ansi-tokenize makes it (Ink's cell). */
 interface Cell {
   type: string;
   value: string;
