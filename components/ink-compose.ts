@@ -54,7 +54,6 @@ export interface OutputLike {
   caches: { getStyledChars(line: string): Cell[]; getStringWidth(text: string): number };
 }
 
-const BLANK: Cell = Object.freeze({ type: 'char', value: ' ', fullWidth: false, styles: Object.freeze([]) as unknown as AnsiCode[] });
 
 function sameStyles(a: AnsiCode[], b: AnsiCode[]): boolean {
   if (a === b) return true;
@@ -64,6 +63,7 @@ function sameStyles(a: AnsiCode[], b: AnsiCode[]): boolean {
 }
 
 const NO_STYLES: AnsiCode[] = Object.freeze([]) as unknown as AnsiCode[];
+const BLANK: Cell = Object.freeze({ type: 'char', value: ' ', fullWidth: false, styles: NO_STYLES });
 /** Distinct SGR sequences whose tokens are remembered. */
 const SGR_MEMO_ENTRIES = 1000;
 type RowWrites = Array<[x: number, line: string]>;
@@ -117,7 +117,7 @@ function serialise(row: Array<Cell | undefined>, ansi: AnsiFunctions): string {
     text += cell.value;
     previous = cell;
   }
-  if (previous && previous.styles.length > 0) text += ansi.ansiCodesToString(ansi.diffAnsiCodes(previous.styles, []));
+  if (previous && previous.styles.length > 0) text += ansi.ansiCodesToString(ansi.diffAnsiCodes(previous.styles, NO_STYLES));
   return text.trimEnd();
 }
 

@@ -12,7 +12,7 @@
 // per copy of string-width (wrap-ansi brings its own), before Ink is loaded. Options (ambiguous width, counting ANSI codes) go straight to
 // string-width. Must run before the first import of Ink; a later call changes nothing already linked.
 import { register } from 'node:module';
-import { narrowTable } from './narrow.js';
+import { allNarrow, narrowTable } from './narrow.js';
 
 /** Widths remembered before the memory starts over. */
 export const WIDTH_MEMO_ENTRIES = 4000;
@@ -22,16 +22,12 @@ const MEMO_MODULE = `
 import realWidth from __REAL__;
 const memo = new Map();
 (globalThis[Symbol.for('noetl-loadrun.string-widths')] ??= new Map()).set(__REAL__, memo);
-let narrow;
-function allNarrow(text) {
-  narrow ??= globalThis[Symbol.for('noetl-loadrun.narrow-table')]?.(realWidth) ?? new Uint8Array(0x10000);
-  for (let i = 0; i < text.length; i++) if (narrow[text.charCodeAt(i)] !== 1) return false;
-  return true;
-}
+let allNarrow;
 export default function stringWidth(text, options) {
   if (options !== undefined || typeof text !== 'string') return realWidth(text, options);
   let width = memo.get(text);
   if (width === undefined) {
+    allNarrow ??= globalThis[Symbol.for('noetl-loadrun.narrow')]?.(realWidth) ?? (() => false);
     width = allNarrow(text) ? text.length : realWidth(text);
     if (memo.size >= ${WIDTH_MEMO_ENTRIES}) memo.clear();
     memo.set(text, width);
@@ -64,7 +60,10 @@ let registered = false;
 export function rememberStringWidths(): boolean {
   if (registered) return true;
   // Each remembering module builds its table with its own string-width, on its first measure.
-  (globalThis as Record<symbol, unknown>)[Symbol.for('noetl-loadrun.narrow-table')] = narrowTable;
+  (globalThis as Record<symbol, unknown>)[Symbol.for('noetl-loadrun.narrow')] = (width: (text: string) => number) => {
+    const table = narrowTable(width);
+    return (text: string) => allNarrow(table, text);
+  };
   try {
     register(`data:text/javascript;base64,${Buffer.from(hooks).toString('base64')}`);
     registered = true;
