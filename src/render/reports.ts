@@ -128,7 +128,7 @@ export class ReportWriter {
     }
     this.stream = createWriteStream(path.join(this.dir, 'events.ndjson'), { flags: 'a' });
     this.stream.on('error', () => {});
-    for (const line of this.held) this.stream.write(line);
+    this.stream.write(this.held.join(''));
     this.held = undefined;
   }
 
