@@ -15,7 +15,16 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const r1 = (n: number) => Math.round(n * 10) / 10;
 
 /** 3,000 items of 8 KB per mode with 200 ms echo latency: the run issue 17 measured by hand. */
-export const FIXTURE_RUN = ['--seed-rows', '3000', '--payload-kb', '8', '--sandbox-fault', 'latency', '--latency-ms', '200'];
+export const FIXTURE_RUN = [
+  '--seed-rows',
+  '3000',
+  '--payload-kb',
+  '8',
+  '--sandbox-fault',
+  'latency',
+  '--latency-ms',
+  '200',
+];
 
 export interface ToolRun {
   /** The tool's CPU (% of one core) over the window, its own process only (not the sandbox). */
@@ -29,7 +38,10 @@ export interface ToolRun {
  * One run of the CLI: under a tmux 120×40 terminal with its TUI (`tui`), or headless. The CPU window opens
  * `settleS` after the report folder appears (something launched) and lasts `windowS` or until the run ends.
  */
-export async function runTool(args: string[], o: { tui: boolean; windowS: number; settleS?: number; maxS?: number }): Promise<ToolRun> {
+export async function runTool(
+  args: string[],
+  o: { tui: boolean; windowS: number; settleS?: number; maxS?: number },
+): Promise<ToolRun> {
   const dir = path.join(mkdtempSync(path.join(os.tmpdir(), 'bench-live-')), 'r');
   const argv = [BIN, ...args, '--report-dir', dir, ...(o.tui ? [] : ['--no-tui'])];
   const socket = `bench-live-${process.pid}-${Date.now()}`;
@@ -69,7 +81,12 @@ export async function runTool(args: string[], o: { tui: boolean; windowS: number
     }
     while (!ended() && !exited() && Date.now() < deadline) await sleep(500);
     await stop(o.tui, socket, pid, exited);
-    return { cpuPercent: cpu, windowSeconds: r1(window), wallSeconds: r1((Date.now() - t0) / 1000), summary: existsSync(summaryFile) ? JSON.parse(readFileSync(summaryFile, 'utf8')) : null };
+    return {
+      cpuPercent: cpu,
+      windowSeconds: r1(window),
+      wallSeconds: r1((Date.now() - t0) / 1000),
+      summary: existsSync(summaryFile) ? JSON.parse(readFileSync(summaryFile, 'utf8')) : null,
+    };
   } finally {
     await stop(o.tui, socket, pid, exited);
   }
@@ -114,7 +131,9 @@ async function stop(tui: boolean, socket: string, pid: number, exited: () => boo
 /** Goal 1 on a real run: the tool with its TUI and headless, each over the same window. */
 export async function fixtureCost(log: (s: string) => void, windowS: number) {
   const tui = await runTool(FIXTURE_RUN, { tui: true, windowS });
-  log(`  fixture run, TUI: cpu ${tui.cpuPercent}% over ${tui.windowSeconds} s; frames ${tui.summary?.observer?.frames} at ${tui.summary?.observer?.frame_ms} ms`);
+  log(
+    `  fixture run, TUI: cpu ${tui.cpuPercent}% over ${tui.windowSeconds} s; frames ${tui.summary?.observer?.frames} at ${tui.summary?.observer?.frame_ms} ms`,
+  );
   const headless = await runTool(FIXTURE_RUN, { tui: false, windowS });
   log(`  fixture run, headless: cpu ${headless.cpuPercent}% over ${headless.windowSeconds} s`);
   return { args: FIXTURE_RUN.join(' '), tui: brief(tui), headless: brief(headless) };
@@ -123,7 +142,18 @@ export async function fixtureCost(log: (s: string) => void, windowS: number) {
 /** Goal 2: a 20,000-item run at 1 KB (both modes) against a 200-item one, with the TUI on. */
 export async function scaleRuns(log: (s: string) => void, items: number, passes = 2) {
   // The chunked mode covers every item too: 40 chunk windows (batch size items / 40).
-  const args = (n: number) => ['--seed-rows', String(n), '--payload-kb', '1', '--batch-size', String(Math.ceil(n / 40)), '--max-batches', '40', '--timeout', '40m'];
+  const args = (n: number) => [
+    '--seed-rows',
+    String(n),
+    '--payload-kb',
+    '1',
+    '--batch-size',
+    String(Math.ceil(n / 40)),
+    '--max-batches',
+    '40',
+    '--timeout',
+    '40m',
+  ];
   const small = await runTool(args(200), { tui: true, windowS: 10 });
   log(`  200 items: ${JSON.stringify(small.summary?.observer)}`);
   // The large run more than once: its RSS and frame figures move by tens of percent from run to run.
@@ -141,11 +171,40 @@ export async function scaleRuns(log: (s: string) => void, items: number, passes 
  * quiet figures are the tool's own tally of the poll rounds that saw nothing move (summary.json).
  */
 export async function quietRun(log: (s: string) => void) {
-  const q = await runTool(['--seed-rows', '4', '--payload-kb', '1', '--sandbox-fault', 'latency', '--latency-ms', '20000', '--poll-interval', '1'], { tui: false, windowS: 1 });
+  const q = await runTool(
+    [
+      '--seed-rows',
+      '4',
+      '--payload-kb',
+      '1',
+      '--sandbox-fault',
+      'latency',
+      '--latency-ms',
+      '20000',
+      '--poll-interval',
+      '1',
+    ],
+    { tui: false, windowS: 1 },
+  );
   const o = q.summary?.observer ?? {};
-  const out = { seconds: o.seconds, quietSeconds: o.quiet_seconds, apiPerSecondPerMode: o.quiet_api_calls_per_second_per_mode, sqlPerSecondPerMode: o.quiet_sql_queries_per_second_per_mode, wholeRun: { apiCalls: o.api_calls, sqlQueries: o.sql_queries }, verdicts: q.summary?.modes?.map((m: any) => m.verdict) };
-  log(`  quiet run (${o.quiet_seconds} of ${o.seconds} s quiet): ${out.apiPerSecondPerMode} API calls/s and ${out.sqlPerSecondPerMode} SQL queries/s per mode`);
+  const out = {
+    seconds: o.seconds,
+    quietSeconds: o.quiet_seconds,
+    apiPerSecondPerMode: o.quiet_api_calls_per_second_per_mode,
+    sqlPerSecondPerMode: o.quiet_sql_queries_per_second_per_mode,
+    wholeRun: { apiCalls: o.api_calls, sqlQueries: o.sql_queries },
+    verdicts: q.summary?.modes?.map((m: any) => m.verdict),
+  };
+  log(
+    `  quiet run (${o.quiet_seconds} of ${o.seconds} s quiet): ${out.apiPerSecondPerMode} API calls/s and ${out.sqlPerSecondPerMode} SQL queries/s per mode`,
+  );
   return out;
 }
 
-const brief = (r: ToolRun) => ({ cpuPercent: r.cpuPercent, windowSeconds: r.windowSeconds, wallSeconds: r.wallSeconds, observer: r.summary?.observer ?? null, verdicts: r.summary?.modes?.map((m: any) => `${m.mode} ${m.verdict}`) ?? null });
+const brief = (r: ToolRun) => ({
+  cpuPercent: r.cpuPercent,
+  windowSeconds: r.windowSeconds,
+  wallSeconds: r.wallSeconds,
+  observer: r.summary?.observer ?? null,
+  verdicts: r.summary?.modes?.map((m: any) => `${m.mode} ${m.verdict}`) ?? null,
+});

@@ -9,7 +9,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** CPU seconds a process used so far (utime + stime from /proc). */
 export function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    .replace(/^.*\) /, '')
+    .split(' ');
   const ticks = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
   return (Number(fields[11]) + Number(fields[12])) / ticks;
 }
@@ -20,7 +22,10 @@ function haveBtop(): boolean {
     return true;
   } catch {
     try {
-      execFileSync('apt-get', ['install', '-y', '-qq', 'btop'], { stdio: 'ignore', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+      execFileSync('apt-get', ['install', '-y', '-qq', 'btop'], {
+        stdio: 'ignore',
+        env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+      });
       return true;
     } catch {
       return false;
@@ -29,15 +34,31 @@ function haveBtop(): boolean {
 }
 
 /** btop's CPU share (% of one core) over `seconds` after a 2 s warm-up, redrawing every 100 ms. */
-export async function btopCost(seconds: number): Promise<{ cpuPercent: number; updateMs: number } | { skipped: string }> {
+export async function btopCost(
+  seconds: number,
+): Promise<{ cpuPercent: number; updateMs: number } | { skipped: string }> {
   if (!haveBtop()) return { skipped: 'btop is not installed and could not be installed from Debian' };
   const conf = mkdtempSync(path.join(os.tmpdir(), 'bench-btop-'));
   mkdirSync(path.join(conf, 'btop'));
   writeFileSync(path.join(conf, 'btop', 'btop.conf'), 'update_ms = 100\n');
   const socket = `bench-btop-${process.pid}`;
-  execFileSync('tmux', ['-L', socket, 'new-session', '-d', '-s', 'b', '-x', '120', '-y', '40', `exec env XDG_CONFIG_HOME=${conf} btop`]);
+  execFileSync('tmux', [
+    '-L',
+    socket,
+    'new-session',
+    '-d',
+    '-s',
+    'b',
+    '-x',
+    '120',
+    '-y',
+    '40',
+    `exec env XDG_CONFIG_HOME=${conf} btop`,
+  ]);
   try {
-    const pid = Number(execFileSync('tmux', ['-L', socket, 'display', '-p', '-t', 'b', '#{pane_pid}']).toString().trim());
+    const pid = Number(
+      execFileSync('tmux', ['-L', socket, 'display', '-p', '-t', 'b', '#{pane_pid}']).toString().trim(),
+    );
     await sleep(2000);
     if (!existsSync(`/proc/${pid}`)) return { skipped: 'btop exited at once' };
     const c0 = cpuSeconds(pid);

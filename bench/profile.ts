@@ -25,10 +25,14 @@ const STAGES: Array<[string, RegExp]> = [
   ['garbage collection', /\(garbage collector\)/],
 ];
 
-const frameKey = (n: ProfileNode) => `${n.callFrame.url.replace(/^.*node_modules\//, '').replace(/^.*?\/(src|components|bench)\//, '$1/')}:${n.callFrame.functionName || '(anonymous)'}`;
+const frameKey = (n: ProfileNode) =>
+  `${n.callFrame.url.replace(/^.*node_modules\//, '').replace(/^.*?\/(src|components|bench)\//, '$1/')}:${n.callFrame.functionName || '(anonymous)'}`;
 
 /** Busy ms per stage after the first `skipMs` of the profile (start-up and warm-up), and the window. */
-export function stages(file: string, skipMs: number): { windowMs: number; busyMs: number; stages: Array<{ stage: string; ms: number; share: number }> } {
+export function stages(
+  file: string,
+  skipMs: number,
+): { windowMs: number; busyMs: number; stages: Array<{ stage: string; ms: number; share: number }> } {
   const p = JSON.parse(readFileSync(file, 'utf8')) as Profile;
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
@@ -58,6 +62,8 @@ export function stages(file: string, skipMs: number): { windowMs: number; busyMs
     const s = stageFor(node.id);
     ms.set(s, (ms.get(s) ?? 0) + dt / 1000);
   }
-  const list = [...ms].sort((a, b) => b[1] - a[1]).map(([stage, v]) => ({ stage, ms: Math.round(v), share: Math.round((v / Math.max(1, busyUs / 1000)) * 100) }));
+  const list = [...ms]
+    .sort((a, b) => b[1] - a[1])
+    .map(([stage, v]) => ({ stage, ms: Math.round(v), share: Math.round((v / Math.max(1, busyUs / 1000)) * 100) }));
   return { windowMs: Math.round(windowUs / 1000), busyMs: Math.round(busyUs / 1000), stages: list };
 }

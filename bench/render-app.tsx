@@ -13,7 +13,9 @@ import { rememberStringWidths } from '../components/width-cache.js';
 import { RunStore } from '../src/run/store.js';
 import type { NoetlEvent } from '../src/model.js';
 
-const { values } = parseArgs({ options: { mode: { type: 'string' }, rate: { type: 'string' }, seconds: { type: 'string' }, out: { type: 'string' } } });
+const { values } = parseArgs({
+  options: { mode: { type: 'string' }, rate: { type: 'string' }, seconds: { type: 'string' }, out: { type: 'string' } },
+});
 const mode = values.mode as 'app' | 'naive-app' | 'naive' | 'static';
 // The real screen as the tool draws it: widths remembered (before Ink is linked) and Ink's caches kept
 // across frames; the naive ones as Ink draws alone.
@@ -34,12 +36,23 @@ const onRender = ({ renderTime }: { renderTime: number }) => {
   frames.totalMs += renderTime;
   frames.maxMs = Math.max(frames.maxMs, renderTime);
 };
-const frameFigures = () => ({ frames: frames.count, frameMs: Math.round((frames.totalMs / Math.max(1, frames.count)) * 100) / 100, frameMaxMs: Math.round(frames.maxMs * 10) / 10 });
+const frameFigures = () => ({
+  frames: frames.count,
+  frameMs: Math.round((frames.totalMs / Math.max(1, frames.count)) * 100) / 100,
+  frameMaxMs: Math.round(frames.maxMs * 10) / 10,
+});
 
 let seq = 583461712347136000n;
 const TYPES = ['command.issued', 'command.started', 'call.done', 'call.done', 'command.completed'];
 function batch(n: number, exec: string): NoetlEvent[] {
-  return Array.from({ length: n }, (_, i) => ({ eventId: String(seq++), executionId: exec, type: TYPES[i % TYPES.length], node: 'run_direct_stress', status: 'COMPLETED', createdAt: null }));
+  return Array.from({ length: n }, (_, i) => ({
+    eventId: String(seq++),
+    executionId: exec,
+    type: TYPES[i % TYPES.length],
+    node: 'run_direct_stress',
+    status: 'COMPLETED',
+    createdAt: null,
+  }));
 }
 
 type Feed = (evs: NoetlEvent[]) => void;
@@ -64,7 +77,17 @@ function Naive({ subscribe }: { subscribe: (f: Feed) => void }) {
   );
 }
 
-const stats = (n: number) => ({ storedRows: n, okRows: n, minItemId: 1, maxItemId: n, avgRequestBytes: 262144, avgResponseBytes: 524700, firstAt: 1, lastAt: 2, perBatch: {} });
+const stats = (n: number) => ({
+  storedRows: n,
+  okRows: n,
+  minItemId: 1,
+  maxItemId: n,
+  avgRequestBytes: 262144,
+  avgResponseBytes: 524700,
+  firstAt: 1,
+  lastAt: 2,
+  perBatch: {},
+});
 
 async function main() {
   let ingested = 0;
@@ -99,9 +122,13 @@ async function main() {
     }
     if (tuned) await keepInkCachesAcrossFrames();
     ink = tuned
-        ? render(<App store={store} actions={actions} />, { ...INK_OPTIONS, onRender })
-        : // the same screen wired naively: a snapshot into React state on every batch, Ink's default maxFps
-          render(<App store={store} actions={actions} refreshMs={0} />, { exitOnCtrlC: false, patchConsole: false, onRender });
+      ? render(<App store={store} actions={actions} />, { ...INK_OPTIONS, onRender })
+      : // the same screen wired naively: a snapshot into React state on every batch, Ink's default maxFps
+        render(<App store={store} actions={actions} refreshMs={0} />, {
+          exitOnCtrlC: false,
+          patchConsole: false,
+          onRender,
+        });
   } else {
     let sink: Feed = () => {};
     const subscribe = (f: Feed) => (sink = f);
@@ -143,7 +170,17 @@ async function main() {
   ink.unmount();
   writeFileSync(
     values.out!,
-    JSON.stringify({ mode, rate, seconds, ingested, achievedRate: Math.round(ingested / ((Date.now() - started) / 1000)), cpuPercent: Math.round(((cpu.user + cpu.system) / 1000 / wall) * 1000) / 10, rssMB: Math.round(rssMax / 1048576), ...frameFigures(), snapshots: commits }),
+    JSON.stringify({
+      mode,
+      rate,
+      seconds,
+      ingested,
+      achievedRate: Math.round(ingested / ((Date.now() - started) / 1000)),
+      cpuPercent: Math.round(((cpu.user + cpu.system) / 1000 / wall) * 1000) / 10,
+      rssMB: Math.round(rssMax / 1048576),
+      ...frameFigures(),
+      snapshots: commits,
+    }),
   );
   process.exit(0);
 }
@@ -158,7 +195,20 @@ async function measureStatic(ink: { unmount(): void }, warmupMs: number, started
   const cpu = process.cpuUsage(cpu0);
   const wall = Date.now() - t0;
   ink.unmount();
-  writeFileSync(values.out!, JSON.stringify({ mode, rate: 0, seconds, ingested: 2000, achievedRate: 0, cpuPercent: Math.round(((cpu.user + cpu.system) / 1000 / wall) * 1000) / 10, rssMB: Math.round(process.memoryUsage().rss / 1048576), startedAgoMs: t0 - started, ...frameFigures() }));
+  writeFileSync(
+    values.out!,
+    JSON.stringify({
+      mode,
+      rate: 0,
+      seconds,
+      ingested: 2000,
+      achievedRate: 0,
+      cpuPercent: Math.round(((cpu.user + cpu.system) / 1000 / wall) * 1000) / 10,
+      rssMB: Math.round(process.memoryUsage().rss / 1048576),
+      startedAgoMs: t0 - started,
+      ...frameFigures(),
+    }),
+  );
   process.exit(0);
 }
 

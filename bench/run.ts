@@ -2,7 +2,16 @@
 // run on this machine. Writes bench/results/latest.json and BENCHMARKS.md. Never fails the build.
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,7 +32,12 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const execFileP = promisify(execFile);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const quick = process.argv.includes('--quick');
-const results: Record<string, unknown> = { date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, quick };
+const results: Record<string, unknown> = {
+  date: new Date().toISOString(),
+  node: process.version,
+  cpus: os.cpus().length,
+  quick,
+};
 const log = (s: string) => process.stdout.write(`${s}\n`);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const r2 = (n: number) => Math.round(n * 100) / 100;
@@ -53,16 +67,25 @@ async function renderCost() {
     const n = get('naive');
     return {
       rate,
-      appCpu: a?.cpuPercent, naiveAppCpu: na?.cpuPercent, naiveCpu: n?.cpuPercent,
+      appCpu: a?.cpuPercent,
+      naiveAppCpu: na?.cpuPercent,
+      naiveCpu: n?.cpuPercent,
       cpuRatioSameScreen: a && na ? r2(a.cpuPercent / na.cpuPercent) : null,
       cpuRatioSmallNaive: a && n ? r2(a.cpuPercent / n.cpuPercent) : null,
-      appRss: a?.rssMB, naiveAppRss: na?.rssMB, naiveRss: n?.rssMB,
-      appAchieved: a?.achievedRate, naiveAppAchieved: na?.achievedRate,
+      appRss: a?.rssMB,
+      naiveAppRss: na?.rssMB,
+      naiveRss: n?.rssMB,
+      appAchieved: a?.achievedRate,
+      naiveAppAchieved: na?.achievedRate,
     };
   });
   const ingest = [];
   for (const mode of ['store', 'array']) {
-    const { stdout } = await execFileP(process.execPath, ['--expose-gc', ...nodeArgsFor(new URL('./ingest.ts', import.meta.url)), mode, quick ? '200000' : '1000000'], { cwd: ROOT, maxBuffer: 1 << 20 });
+    const { stdout } = await execFileP(
+      process.execPath,
+      ['--expose-gc', ...nodeArgsFor(new URL('./ingest.ts', import.meta.url)), mode, quick ? '200000' : '1000000'],
+      { cwd: ROOT, maxBuffer: 1 << 20 },
+    );
     ingest.push(JSON.parse(stdout.trim()));
     log(`  ingest ${mode}: ${JSON.stringify(ingest[ingest.length - 1])}`);
   }
@@ -81,26 +104,64 @@ async function profileSample(seconds: number) {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   await renderSample('app', 5000, seconds, dir);
-  const main = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).sort()[0];
+  const main = readdirSync(dir)
+    .filter((f) => f.endsWith('.cpuprofile'))
+    .sort()[0];
   if (!main) return { skipped: 'no profile was written' };
   const kept = path.join(dir, 'app-5000.cpuprofile');
   renameSync(path.join(dir, main), kept);
   for (const f of readdirSync(dir)) if (f !== 'app-5000.cpuprofile') rmSync(path.join(dir, f));
   // The window: after start-up and the 2 s warm-up (the first 4 s of the profile).
   const st = stages(kept, 4000);
-  log(`  profile (main thread, ${st.windowMs} ms window): ${st.stages.slice(0, 5).map((x) => `${x.stage} ${x.share}%`).join(', ')}`);
+  log(
+    `  profile (main thread, ${st.windowMs} ms window): ${st.stages
+      .slice(0, 5)
+      .map((x) => `${x.stage} ${x.share}%`)
+      .join(', ')}`,
+  );
   return { file: path.relative(ROOT, kept), ...st };
 }
 
 /** One render-cost sample in its own tmux 120×40 terminal (CI unset, production React). */
-async function renderSample(mode: string, rate: number, seconds: number, profileDir?: string): Promise<Record<string, unknown>> {
+async function renderSample(
+  mode: string,
+  rate: number,
+  seconds: number,
+  profileDir?: string,
+): Promise<Record<string, unknown>> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-render-'));
   const out = path.join(dir, 'r.json');
   const prof = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
   // A socket per sample: a server still shutting down from the last one must not take this one with it.
   const socket = `bench-${process.pid}-${mode}-${rate}`;
-  const cmd = [process.execPath, ...prof, ...nodeArgsFor(new URL('./render-app.tsx', import.meta.url)), '--mode', mode, '--rate', String(rate), '--seconds', String(seconds), '--out', out].map((a) => `'${a}'`).join(' ');
-  execFileSync('tmux', ['-L', socket, 'new-session', '-d', '-s', 'b', '-x', '120', '-y', '40', `env -u CI NODE_ENV=production ${cmd}; sleep 30`]);
+  const cmd = [
+    process.execPath,
+    ...prof,
+    ...nodeArgsFor(new URL('./render-app.tsx', import.meta.url)),
+    '--mode',
+    mode,
+    '--rate',
+    String(rate),
+    '--seconds',
+    String(seconds),
+    '--out',
+    out,
+  ]
+    .map((a) => `'${a}'`)
+    .join(' ');
+  execFileSync('tmux', [
+    '-L',
+    socket,
+    'new-session',
+    '-d',
+    '-s',
+    'b',
+    '-x',
+    '120',
+    '-y',
+    '40',
+    `env -u CI NODE_ENV=production ${cmd}; sleep 30`,
+  ]);
   for (let i = 0; i < (seconds + 30) * 10 && !existsSync(out); i++) await sleep(100);
   try {
     execFileSync('tmux', ['-L', socket, 'kill-server']);
@@ -108,13 +169,18 @@ async function renderSample(mode: string, rate: number, seconds: number, profile
     /* gone */
   }
   const r = existsSync(out) ? JSON.parse(readFileSync(out, 'utf8')) : { mode, rate, error: 'no result' };
-  log(`  render ${mode.padEnd(9)} ${String(rate).padStart(5)} ev/s: cpu ${r.cpuPercent}% rss ${r.rssMB} MB (achieved ${r.achievedRate} ev/s; ${r.frames} frames at ${r.frameMs} ms)`);
+  log(
+    `  render ${mode.padEnd(9)} ${String(rate).padStart(5)} ev/s: cpu ${r.cpuPercent}% rss ${r.rssMB} MB (achieved ${r.achievedRate} ev/s; ${r.frames} frames at ${r.frameMs} ms)`,
+  );
   return r;
 }
 
 // ---- a sandbox with its pools (2-4 share one; each pass of 3 has its own) ------------------------------
 /** `pool`: the system database (noetl.event); `data`: the data database with the fixture's tables. */
-async function withSandbox<T>(fn: (sb: RunningSandbox, pool: pg.Pool, data: pg.Pool) => Promise<T>, start: () => Promise<RunningSandbox> = startSandbox): Promise<T> {
+async function withSandbox<T>(
+  fn: (sb: RunningSandbox, pool: pg.Pool, data: pg.Pool) => Promise<T>,
+  start: () => Promise<RunningSandbox> = startSandbox,
+): Promise<T> {
   const sb = await start();
   const pool = new pg.Pool({ connectionString: sb.pgUrl, max: 24 });
   pool.on('error', () => {});
@@ -139,7 +205,10 @@ async function registerFixtures(sb: RunningSandbox): Promise<void> {
 }
 
 async function terminalAt(pool: pg.Pool, id: string): Promise<number> {
-  const { rows } = await pool.query(`SELECT to_char(max(created_at), 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS t FROM noetl.event WHERE execution_id = $1 AND event_type IN ('playbook.completed','playbook.failed')`, [id]);
+  const { rows } = await pool.query(
+    `SELECT to_char(max(created_at), 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS t FROM noetl.event WHERE execution_id = $1 AND event_type IN ('playbook.completed','playbook.failed')`,
+    [id],
+  );
   return Date.parse(rows[0].t);
 }
 
@@ -147,11 +216,29 @@ async function terminalAt(pool: pg.Pool, id: string): Promise<number> {
 async function toolRun(sb: RunningSandbox, pool: pg.Pool) {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-run-'));
   await new Promise<void>((resolve) => {
-    const c = spawn(process.execPath, [path.join(ROOT, 'bin', 'noetl-loadrun.js'), '--server-url', sb.apiUrl, '--pg-url', sb.pgUrl, '--preset', 'smoke', '--no-tui', '--report-dir', dir], { cwd: ROOT, env: { ...process.env, CI: 'true' }, stdio: 'ignore' });
+    const c = spawn(
+      process.execPath,
+      [
+        path.join(ROOT, 'bin', 'noetl-loadrun.js'),
+        '--server-url',
+        sb.apiUrl,
+        '--pg-url',
+        sb.pgUrl,
+        '--preset',
+        'smoke',
+        '--no-tui',
+        '--report-dir',
+        dir,
+      ],
+      { cwd: ROOT, env: { ...process.env, CI: 'true' }, stdio: 'ignore' },
+    );
     c.on('close', () => resolve());
   });
   const summary = JSON.parse(readFileSync(path.join(dir, 'summary.json'), 'utf8'));
-  const recs = readFileSync(path.join(dir, 'events.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const recs = readFileSync(path.join(dir, 'events.ndjson'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   const latencies: number[] = [];
   for (const m of summary.modes) {
     const v = recs.find((r) => r.kind === 'verdict' && r.mode === m.mode && r.verdict === 'completed');
@@ -164,7 +251,14 @@ async function toolRun(sb: RunningSandbox, pool: pg.Pool) {
 async function seedScript(sb: RunningSandbox, pool: pg.Pool, data: pg.Pool, phaseMs: number) {
   const client = new NoetlClient({ baseUrl: sb.apiUrl });
   const ids = [];
-  for (const mode of ['direct_stress', 'chunked_optimal']) ids.push(await client.execute(BUNDLED.parentPath, { ...SMOKE, execution_mode: mode, batch_worker_path: BUNDLED.workerPath }));
+  for (const mode of ['direct_stress', 'chunked_optimal'])
+    ids.push(
+      await client.execute(BUNDLED.parentPath, {
+        ...SMOKE,
+        execution_mode: mode,
+        batch_worker_path: BUNDLED.workerPath,
+      }),
+    );
   const done = new Map<string, number>();
   // A person starts the loop at some moment: the first wait is a random part of the 5 s interval.
   for (let wait = phaseMs; done.size < ids.length; wait = 5000) {
@@ -173,8 +267,14 @@ async function seedScript(sb: RunningSandbox, pool: pg.Pool, data: pg.Pool, phas
       if (done.has(id)) continue;
       const st = await client.status(id);
       if (st.state !== 'running') {
-        await data.query(`SELECT count(*) AS stored, count(*) FILTER (WHERE http_status = 200) AS ok, min(item_id), max(item_id), avg(request_bytes), avg(response_bytes) FROM public.heavy_payload_results WHERE execution_id = $1`, [id]);
-        await data.query(`SELECT count(*) FROM public.heavy_payload_source s LEFT JOIN public.heavy_payload_results r ON r.execution_id = s.execution_id AND r.item_id = s.item_id WHERE s.execution_id = $1 AND r.item_id IS NULL`, [id]);
+        await data.query(
+          `SELECT count(*) AS stored, count(*) FILTER (WHERE http_status = 200) AS ok, min(item_id), max(item_id), avg(request_bytes), avg(response_bytes) FROM public.heavy_payload_results WHERE execution_id = $1`,
+          [id],
+        );
+        await data.query(
+          `SELECT count(*) FROM public.heavy_payload_source s LEFT JOIN public.heavy_payload_results r ON r.execution_id = s.execution_id AND r.item_id = s.item_id WHERE s.execution_id = $1 AND r.item_id IS NULL`,
+          [id],
+        );
         done.set(id, Date.now());
       }
     }
@@ -198,7 +298,12 @@ async function rawThroughput(sb: RunningSandbox, pool: pg.Pool, items: number, c
       const key = `Item-${id}`;
       const digest = createHash('sha256').update(`${id}:${key}`).digest('hex');
       const blob = digest.repeat(Math.ceil((kb * 1024) / 64)).slice(0, kb * 1024);
-      const res = await request(`${sb.echoUrl}/heavy-item-detail`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ item_id: id, item_key: key, request_blob: blob }), dispatcher: agent });
+      const res = await request(`${sb.echoUrl}/heavy-item-detail`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ item_id: id, item_key: key, request_blob: blob }),
+        dispatcher: agent,
+      });
       const text = await res.body.text();
       await pool.query(
         `INSERT INTO public.bench_raw (execution_id, item_id, item_key, mode, batch_number, http_status, request_bytes, response_bytes, has_response, response_meta)
@@ -225,7 +330,10 @@ async function pollCost(sb: RunningSandbox, pool: pg.Pool) {
     `INSERT INTO noetl.event (execution_id, catalog_id, event_id, event_type, node_name, status)
      SELECT 900000000000000003 + g % 50, 1, 2000000000000 + g, 'call.done', 'run_direct_stress', 'COMPLETED' FROM generate_series(1, 100000) g`,
   );
-  for (const [exec, n] of [['900000000000000001', 100], ['900000000000000002', 100_000]] as const) {
+  for (const [exec, n] of [
+    ['900000000000000001', 100],
+    ['900000000000000002', 100_000],
+  ] as const) {
     await pool.query(
       `INSERT INTO noetl.event (execution_id, catalog_id, event_id, event_type, node_name, status)
        SELECT $1::bigint, 1, $1::bigint * 0 + 1000000000000 + g, 'call.done', 'run_direct_stress', 'COMPLETED' FROM generate_series(1, $2::int) g`,
@@ -244,7 +352,9 @@ async function pollCost(sb: RunningSandbox, pool: pg.Pool) {
       sql.push(performance.now() - t);
     }
     out[String(n)] = { apiMs: r2(median(api.slice(10))), sqlMs: r2(median(sql.slice(10))) };
-    log(`  poll with ${n} events in the log: API ${(out[String(n)] as { apiMs: number }).apiMs} ms, SQL ${(out[String(n)] as { sqlMs: number }).sqlMs} ms (median)`);
+    log(
+      `  poll with ${n} events in the log: API ${(out[String(n)] as { apiMs: number }).apiMs} ms, SQL ${(out[String(n)] as { sqlMs: number }).sqlMs} ms (median)`,
+    );
   }
   await direct.close();
   await client.close();
@@ -267,12 +377,30 @@ async function timeToVerdict(sb: RunningSandbox, pool: pg.Pool, data: pg.Pool) {
     const phase = Math.random() * 5000;
     const seed = await seedScript(sb, pool, data, phase);
     seedMs.push(...seed);
-    log(`  run ${i + 1}/${runs}: tool ${t.latencies.map(Math.round).join(', ')} ms; seed (phase ${Math.round(phase)} ms) ${seed.map(Math.round).join(', ')} ms`);
+    log(
+      `  run ${i + 1}/${runs}: tool ${t.latencies.map(Math.round).join(', ')} ms; seed (phase ${Math.round(phase)} ms) ${seed.map(Math.round).join(', ')} ms`,
+    );
   }
-  const spread = (xs: number[]) => ({ median: Math.round(median(xs)), min: Math.round(Math.min(...xs)), max: Math.round(Math.max(...xs)) });
+  const spread = (xs: number[]) => ({
+    median: Math.round(median(xs)),
+    min: Math.round(Math.min(...xs)),
+    max: Math.round(Math.max(...xs)),
+  });
   const ratio = r2(median(seedMs) / Math.max(1, median(toolMs)));
-  const verdict = { runs, samples: toolMs.length, tool: spread(toolMs), seedScript: spread(seedMs), toolLatencies: toolMs, seedLatencies: seedMs, speedup: ratio, goal: 'tool at most 1/5 of the seed loop (speedup >= 5)', met: ratio >= 5 };
-  log(`  median tool ${Math.round(median(toolMs))} ms vs seed script ${Math.round(median(seedMs))} ms after the terminal event (${ratio}x)`);
+  const verdict = {
+    runs,
+    samples: toolMs.length,
+    tool: spread(toolMs),
+    seedScript: spread(seedMs),
+    toolLatencies: toolMs,
+    seedLatencies: seedMs,
+    speedup: ratio,
+    goal: 'tool at most 1/5 of the seed loop (speedup >= 5)',
+    met: ratio >= 5,
+  };
+  log(
+    `  median tool ${Math.round(median(toolMs))} ms vs seed script ${Math.round(median(seedMs))} ms after the terminal event (${ratio}x)`,
+  );
   return { verdict, tool: tool! };
 }
 
@@ -288,23 +416,41 @@ async function untunedSandbox(): Promise<RunningSandbox> {
 
 /** One pass of section 3 in its own sandbox: items/s of a smoke run, the raw script, then the stage clock over a second run. */
 async function throughputPass(variant: 'tuned' | 'untuned') {
-  return withSandbox(async (sb, pool, data) => {
-    await registerFixtures(sb);
-    const run = await toolRun(sb, pool);
-    // Items/s from the database: rows over the span between the first and the last persisted row.
-    const modes: Record<string, number> = {};
-    for (const m of run.summary.modes as Array<{ mode: string; execution_id: string }>) {
-      const { rows } = await data.query(`SELECT count(*)::float8 / greatest(extract(epoch FROM max(processed_at) - min(processed_at)), 0.001) AS ips FROM public.heavy_payload_results WHERE execution_id = $1`, [m.execution_id]);
-      modes[m.mode] = Number(rows[0].ips);
-    }
-    const raw = await rawThroughput(sb, data, 120, 20, 220);
-    await stagesOf(sb, true);
-    const staged = await toolRun(sb, pool);
-    const st = await stagesOf(sb, false);
-    const items = (staged.summary.modes as Array<{ expected_rows: number }>).reduce((n, m) => n + (m.expected_rows ?? 0), 0) || 240;
-    log(`  ${variant}: ${Object.entries(modes).map(([m, v]) => `${m} ${r2(v)}`).join(', ')} items/s vs raw ${r2(raw)}; stages over ${st.seconds} s (server thread busy ${Math.round(st.serverThreadBusy * 100)}%): ${Object.entries(st.stages).map(([k, v]) => `${k} ${r2(v.ms / items)}`).join(', ')} ms per item`);
-    return { modes, raw, items, seconds: st.seconds, serverThreadBusy: st.serverThreadBusy, stages: st.stages };
-  }, variant === 'untuned' ? untunedSandbox : startSandbox);
+  return withSandbox(
+    async (sb, pool, data) => {
+      await registerFixtures(sb);
+      const run = await toolRun(sb, pool);
+      // Items/s from the database: rows over the span between the first and the last persisted row.
+      const modes: Record<string, number> = {};
+      for (const m of run.summary.modes as Array<{ mode: string; execution_id: string }>) {
+        const { rows } = await data.query(
+          `SELECT count(*)::float8 / greatest(extract(epoch FROM max(processed_at) - min(processed_at)), 0.001) AS ips FROM public.heavy_payload_results WHERE execution_id = $1`,
+          [m.execution_id],
+        );
+        modes[m.mode] = Number(rows[0].ips);
+      }
+      const raw = await rawThroughput(sb, data, 120, 20, 220);
+      await stagesOf(sb, true);
+      const staged = await toolRun(sb, pool);
+      const st = await stagesOf(sb, false);
+      const items =
+        (staged.summary.modes as Array<{ expected_rows: number }>).reduce((n, m) => n + (m.expected_rows ?? 0), 0) ||
+        240;
+      log(
+        `  ${variant}: ${Object.entries(modes)
+          .map(([m, v]) => `${m} ${r2(v)}`)
+          .join(
+            ', ',
+          )} items/s vs raw ${r2(raw)}; stages over ${st.seconds} s (server thread busy ${Math.round(st.serverThreadBusy * 100)}%): ${Object.entries(
+          st.stages,
+        )
+          .map(([k, v]) => `${k} ${r2(v.ms / items)}`)
+          .join(', ')} ms per item`,
+      );
+      return { modes, raw, items, seconds: st.seconds, serverThreadBusy: st.serverThreadBusy, stages: st.stages };
+    },
+    variant === 'untuned' ? untunedSandbox : startSandbox,
+  );
 }
 
 /**
@@ -317,16 +463,35 @@ async function throughputPass(variant: 'tuned' | 'untuned') {
 async function throughputSection() {
   log('3. sandbox throughput (items/s) and stages, the sandbox as it is vs its Postgres untuned (alternating)');
   const passes: Record<'tuned' | 'untuned', Awaited<ReturnType<typeof throughputPass>>[]> = { tuned: [], untuned: [] };
-  for (let i = 0; i < (quick ? 1 : 2); i++) for (const v of ['untuned', 'tuned'] as const) passes[v].push(await throughputPass(v));
+  for (let i = 0; i < (quick ? 1 : 2); i++)
+    for (const v of ['untuned', 'tuned'] as const) passes[v].push(await throughputPass(v));
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   const summary = (ps: Awaited<ReturnType<typeof throughputPass>>[]) => {
     const stageNames = [...new Set(ps.flatMap((p) => Object.keys(p.stages)))];
     const perItem = stageNames
-      .map((stage) => ({ stage, calls: Math.round(mean(ps.map((p) => p.stages[stage]?.calls ?? 0))), msPerItem: r2(mean(ps.map((p) => (p.stages[stage]?.ms ?? 0) / p.items))) }))
+      .map((stage) => ({
+        stage,
+        calls: Math.round(mean(ps.map((p) => p.stages[stage]?.calls ?? 0))),
+        msPerItem: r2(mean(ps.map((p) => (p.stages[stage]?.ms ?? 0) / p.items))),
+      }))
       .sort((a, b) => b.msPerItem - a.msPerItem);
     const raw = mean(ps.map((p) => p.raw));
-    const modes = Object.keys(ps[0].modes).map((mode) => ({ mode, itemsPerSecond: r2(mean(ps.map((p) => p.modes[mode]))) }));
-    return { passes: ps.length, modes, rawItemsPerSecond: r2(raw), ratios: modes.map((m) => ({ mode: m.mode, ratio: r2(m.itemsPerSecond / raw) })), stages: { items: ps[0].items, seconds: r2(mean(ps.map((p) => p.seconds))), serverThreadBusy: r2(mean(ps.map((p) => p.serverThreadBusy))), perItem } };
+    const modes = Object.keys(ps[0].modes).map((mode) => ({
+      mode,
+      itemsPerSecond: r2(mean(ps.map((p) => p.modes[mode]))),
+    }));
+    return {
+      passes: ps.length,
+      modes,
+      rawItemsPerSecond: r2(raw),
+      ratios: modes.map((m) => ({ mode: m.mode, ratio: r2(m.itemsPerSecond / raw) })),
+      stages: {
+        items: ps[0].items,
+        seconds: r2(mean(ps.map((p) => p.seconds))),
+        serverThreadBusy: r2(mean(ps.map((p) => p.serverThreadBusy))),
+        perItem,
+      },
+    };
   };
   return { ...summary(passes.tuned), untuned: summary(passes.untuned) };
 }
@@ -360,50 +525,80 @@ async function resultStoreCost() {
     const blob = createHash('sha256').update(`${i}:Item-${i}`).digest('hex').repeat(3600).slice(0, 225280);
     const request = { item_id: i, item_key: `Item-${i}`, request_blob: blob, request_bytes: blob.length };
     const echoed = { args: {}, data: JSON.stringify(request), json: request };
-    return [JSON.stringify(request), JSON.stringify({ status_code: 200, headers: { 'content-type': 'application/json' }, data: echoed, body: echoed })];
+    return [
+      JSON.stringify(request),
+      JSON.stringify({ status_code: 200, headers: { 'content-type': 'application/json' }, data: echoed, body: echoed }),
+    ];
   };
   const tables = {
     system: 'CREATE TABLE bench_rs (ref text PRIMARY KEY, data jsonb)',
-    sandbox: 'CREATE UNLOGGED TABLE bench_rs (ref text PRIMARY KEY, data jsonb); ALTER TABLE bench_rs ALTER COLUMN data SET STORAGE EXTERNAL',
+    sandbox:
+      'CREATE UNLOGGED TABLE bench_rs (ref text PRIMARY KEY, data jsonb); ALTER TABLE bench_rs ALTER COLUMN data SET STORAGE EXTERNAL',
   };
   const out: Record<string, number> = {};
   for (const allocator of ['glibc', 'sandbox'] as const) {
-    await withSandbox(async (sb, pool) => {
-      for (const [table, ddl] of Object.entries(tables)) {
-        await pool.query('DROP TABLE IF EXISTS bench_rs');
-        await pool.query(ddl);
-        await pool.query('CHECKPOINT');
-        const t0 = postgresTicks(sb);
-        await Promise.all(Array.from({ length: 8 }, async (_, w) => {
-          for (let i = w; i < items; i += 8) for (const [k, text] of payload(i).entries()) await pool.query('INSERT INTO bench_rs VALUES ($1, $2)', [`${i}-${k}`, text]);
-        }));
-        await sleep(1500); // the WAL writer and the background writer catch up
-        out[`${allocator} allocator, ${table} table`] = r2(((postgresTicks(sb) - t0) * (1000 / 100)) / items);
-      }
-    }, allocator === 'glibc' ? untunedSandbox : startSandbox);
+    await withSandbox(
+      async (sb, pool) => {
+        for (const [table, ddl] of Object.entries(tables)) {
+          await pool.query('DROP TABLE IF EXISTS bench_rs');
+          await pool.query(ddl);
+          await pool.query('CHECKPOINT');
+          const t0 = postgresTicks(sb);
+          await Promise.all(
+            Array.from({ length: 8 }, async (_, w) => {
+              for (let i = w; i < items; i += 8)
+                for (const [k, text] of payload(i).entries())
+                  await pool.query('INSERT INTO bench_rs VALUES ($1, $2)', [`${i}-${k}`, text]);
+            }),
+          );
+          await sleep(1500); // the WAL writer and the background writer catch up
+          out[`${allocator} allocator, ${table} table`] = r2(((postgresTicks(sb) - t0) * (1000 / 100)) / items);
+        }
+      },
+      allocator === 'glibc' ? untunedSandbox : startSandbox,
+    );
   }
   const before = out['glibc allocator, system table'];
   const after = out['sandbox allocator, sandbox table'];
-  log(`  ${Object.entries(out).map(([k, v]) => `${k} ${v} ms`).join(', ')}`);
+  log(
+    `  ${Object.entries(out)
+      .map(([k, v]) => `${k} ${v} ms`)
+      .join(', ')}`,
+  );
   return { items, msPerItem: out, ratio: r2(after / before) };
 }
 
 /** Section 5: the real tool on real sandbox runs, each with its own sandbox (none of the above running). */
 async function liveSection(btop: unknown) {
   log('5. the real tool on real sandbox runs');
-  return { btop, fixture: await fixtureCost(log, quick ? 10 : 20), quiet: await quietRun(log), scale: await scaleRuns(log, quick ? 2000 : 20000) };
+  return {
+    btop,
+    fixture: await fixtureCost(log, quick ? 10 : 20),
+    quiet: await quietRun(log),
+    scale: await scaleRuns(log, quick ? 2000 : 20000),
+  };
 }
 
 /** The sandbox's stage clock (GET /api/sandbox/stages), optionally starting a new tally. */
-async function stagesOf(sb: RunningSandbox, reset: boolean): Promise<{ seconds: number; serverThreadBusy: number; stages: Record<string, { calls: number; ms: number }> }> {
+async function stagesOf(
+  sb: RunningSandbox,
+  reset: boolean,
+): Promise<{ seconds: number; serverThreadBusy: number; stages: Record<string, { calls: number; ms: number }> }> {
   const res = await request(`${sb.apiUrl}/api/sandbox/stages${reset ? '?reset=1' : ''}`);
-  return (await res.body.json()) as { seconds: number; serverThreadBusy: number; stages: Record<string, { calls: number; ms: number }> };
+  return (await res.body.json()) as {
+    seconds: number;
+    serverThreadBusy: number;
+    stages: Record<string, { calls: number; ms: number }>;
+  };
 }
 
 async function main() {
   if (process.argv.includes('--markdown-only')) {
     // BENCHMARKS.md again from the last results (after a change to its wording, not to any figure).
-    writeFileSync(path.join(ROOT, 'BENCHMARKS.md'), markdown(JSON.parse(readFileSync(path.join(ROOT, 'bench', 'results', 'latest.json'), 'utf8'))));
+    writeFileSync(
+      path.join(ROOT, 'BENCHMARKS.md'),
+      markdown(JSON.parse(readFileSync(path.join(ROOT, 'bench', 'results', 'latest.json'), 'utf8'))),
+    );
     return;
   }
   // One section measured again on its own, into the last full run's results (and BENCHMARKS.md from them).
@@ -416,9 +611,15 @@ async function main() {
       });
     },
     // Section 5, with its own btop sample.
-    '--live-only': async (last) => void (last.live = { ...(await liveSection(await btopCost(10))), rerun: new Date().toISOString() }),
+    '--live-only': async (last) =>
+      void (last.live = { ...(await liveSection(await btopCost(10))), rerun: new Date().toISOString() }),
     // Section 3: items/s, the raw script and the stage clock, then the result-store write cost.
-    '--throughput-only': async (last) => void (last.throughput = { ...(await throughputSection()), resultStore: await resultStoreCost(), rerun: new Date().toISOString() }),
+    '--throughput-only': async (last) =>
+      void (last.throughput = {
+        ...(await throughputSection()),
+        resultStore: await resultStoreCost(),
+        rerun: new Date().toISOString(),
+      }),
   };
   const flag = Object.keys(again).find((f) => process.argv.includes(f));
   if (flag) {

@@ -35,8 +35,11 @@ const FOOTER_KEYS = ['quit', 'help', 'diff', 'logs', 'pause', 'filter'];
 function footerText(snapshot: Snapshot, view: ViewState): string {
   if (view.editing !== null) return `filter: ${view.editing}▏ (Enter applies, Esc clears)`;
   if (view.quitting && !snapshot.finished) return 'stopping: finishing up and writing the report… (q again forces)';
-  if (snapshot.finished) return `run finished — ${snapshot.modes.map((m) => `${m.mode} ${m.verdict.toUpperCase()}`).join(', ')} · d diff · q exit`;
-  return KEYMAP.filter((b) => FOOTER_KEYS.includes(b.action)).map((b) => `${b.keys[0]} ${b.action}`).join(' · ');
+  if (snapshot.finished)
+    return `run finished — ${snapshot.modes.map((m) => `${m.mode} ${m.verdict.toUpperCase()}`).join(', ')} · d diff · q exit`;
+  return KEYMAP.filter((b) => FOOTER_KEYS.includes(b.action))
+    .map((b) => `${b.keys[0]} ${b.action}`)
+    .join(' · ');
 }
 
 export function App({ store, actions, refreshMs = FRAME_MS, reservedRows = 0, profile }: AppProps) {
@@ -45,9 +48,16 @@ export function App({ store, actions, refreshMs = FRAME_MS, reservedRows = 0, pr
   const { isRawModeSupported } = useStdin();
   const { cols, rows: fullRows } = useTerminalSize(stdout);
   const rows = fullRows - reservedRows;
-  const view = useViewKeys(actions, { finished: snapshot.finished, modes: snapshot.modes.length }, Boolean(isRawModeSupported));
+  const view = useViewKeys(
+    actions,
+    { finished: snapshot.finished, modes: snapshot.modes.length },
+    Boolean(isRawModeSupported),
+  );
   // One layout object per size and toggles, so memoised panels see the same one between frames.
-  const layout = useMemo(() => computeLayout(cols, rows, view.toggles, view.chartWindow), [cols, rows, view.toggles, view.chartWindow]);
+  const layout = useMemo(
+    () => computeLayout(cols, rows, view.toggles, view.chartWindow),
+    [cols, rows, view.toggles, view.chartWindow],
+  );
   if (layout.tooSmall) return <TooSmall cols={cols} rows={rows} />;
   const halfWidth = Math.floor(cols / 2);
   const { toggles } = view;
@@ -61,18 +71,31 @@ export function App({ store, actions, refreshMs = FRAME_MS, reservedRows = 0, pr
       ) : (
         <Box flexDirection="row" height={layout.modeHeight}>
           {snapshot.modes.map((m, i) => (
-            <ModeColumn key={m.mode} mode={m} layout={layout} focused={i === view.focus && snapshot.modes.length > 1} filter={view.filter} profile={profile} />
+            <ModeColumn
+              key={m.mode}
+              mode={m}
+              layout={layout}
+              focused={i === view.focus && snapshot.modes.length > 1}
+              filter={view.filter}
+              profile={profile}
+            />
           ))}
         </Box>
       )}
       {layout.bottomHeight > 0 && (
         <Box flexDirection="row" height={layout.bottomHeight}>
           {toggles.pods && <PodsPanel snapshot={snapshot} layout={layout} width={toggles.rows ? halfWidth : cols} />}
-          {toggles.rows && <RowsPanel snapshot={snapshot} layout={layout} width={toggles.pods ? cols - halfWidth : cols} />}
+          {toggles.rows && (
+            <RowsPanel snapshot={snapshot} layout={layout} width={toggles.pods ? cols - halfWidth : cols} />
+          )}
         </Box>
       )}
       {layout.logsHeight > 0 && <LogsPanel snapshot={snapshot} layout={layout} />}
-      <Text wrap="truncate" dimColor={!view.quitting && !snapshot.finished} color={snapshot.finished ? 'green' : view.quitting ? 'yellow' : undefined}>
+      <Text
+        wrap="truncate"
+        dimColor={!view.quitting && !snapshot.finished}
+        color={snapshot.finished ? 'green' : view.quitting ? 'yellow' : undefined}
+      >
         {footerText(snapshot, view)}
       </Text>
     </Box>

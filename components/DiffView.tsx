@@ -2,16 +2,35 @@
 // cross-mode comparison; the lines come from src/render/lines.ts, only coloured here.
 import { Box, Text } from 'ink';
 import type { Snapshot } from '../src/model.js';
-import { BUDGET, crossLines, diagnosisLines, type Line, modeDiffLines, stallLines, type Tone } from '../src/render/lines.js';
+import {
+  BUDGET,
+  crossLines,
+  diagnosisLines,
+  type Line,
+  modeDiffLines,
+  stallLines,
+  type Tone,
+} from '../src/render/lines.js';
 import type { Layout } from './layout.js';
 
-const TONE_COLOR: Record<Tone, string | undefined> = { plain: undefined, ok: 'green', bad: 'red', warn: 'yellow', dim: 'gray' };
+const TONE_COLOR: Record<Tone, string | undefined> = {
+  plain: undefined,
+  ok: 'green',
+  bad: 'red',
+  warn: 'yellow',
+  dim: 'gray',
+};
 
 function diffViewLines(snapshot: Snapshot): Line[] {
   const lines: Line[] = [];
   for (const m of snapshot.modes) {
     const label = m.diff ? `${m.mode} (${m.verdict.toUpperCase()})` : m.mode;
-    const [main, ...windows] = modeDiffLines(label, m.diff, BUDGET.screen, snapshot.finished ? 'not measured' : 'computed when the run ends');
+    const [main, ...windows] = modeDiffLines(
+      label,
+      m.diff,
+      BUDGET.screen,
+      snapshot.finished ? 'not measured' : 'computed when the run ends',
+    );
     lines.push(main);
     if (m.stall) lines.push(...stallLines(m.mode, m.stall).slice(1));
     lines.push(...diagnosisLines(m.mode, m.diagnosis, false).map((l) => ({ ...l, depth: l.depth + 1 })));
@@ -24,7 +43,15 @@ function diffViewLines(snapshot: Snapshot): Line[] {
 
 export function DiffView({ snapshot, layout, height }: { snapshot: Snapshot; layout: Layout; height: number }) {
   return (
-    <Box flexDirection="column" width={layout.cols} height={height} borderStyle="double" borderColor="magenta" paddingX={1} overflowY="hidden">
+    <Box
+      flexDirection="column"
+      width={layout.cols}
+      height={height}
+      borderStyle="double"
+      borderColor="magenta"
+      paddingX={1}
+      overflowY="hidden"
+    >
       <Text bold color="magenta">
         missing-items diff{snapshot.finished ? ' — final' : ''}
       </Text>

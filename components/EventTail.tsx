@@ -4,8 +4,20 @@ import { Fragment } from 'react';
 import type { EventView } from '../src/model.js';
 import { clip, KIND_COLOR } from './format.js';
 
-export function EventTail({ events, filter, lines, width }: { events: EventView[]; filter: string; lines: number; width: number }) {
-  const shown = (filter ? events.filter((e) => e.type.includes(filter) || (e.node ?? '').includes(filter)) : events).slice(-lines);
+export function EventTail({
+  events,
+  filter,
+  lines,
+  width,
+}: {
+  events: EventView[];
+  filter: string;
+  lines: number;
+  width: number;
+}) {
+  const shown = (
+    filter ? events.filter((e) => e.type.includes(filter) || (e.node ?? '').includes(filter)) : events
+  ).slice(-lines);
   return (
     <Box flexDirection="column" height={lines + 1} overflowY="hidden">
       <Text dimColor wrap="truncate">
@@ -17,7 +29,12 @@ export function EventTail({ events, filter, lines, width }: { events: EventView[
         {shown.map((e, i) => (
           <Fragment key={i}>
             {i ? '\n' : ''}
-            <Text color={KIND_COLOR[e.kind]}>{clip(`${e.batch !== null ? `[b${e.batch}] ` : ''}${e.type} ${e.node ?? ''} ${e.status ?? ''}`.trimEnd(), width)}</Text>
+            <Text color={KIND_COLOR[e.kind]}>
+              {clip(
+                `${e.batch !== null ? `[b${e.batch}] ` : ''}${e.type} ${e.node ?? ''} ${e.status ?? ''}`.trimEnd(),
+                width,
+              )}
+            </Text>
           </Fragment>
         ))}
       </Text>

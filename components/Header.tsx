@@ -13,14 +13,20 @@ export function Header({ snapshot, layout }: { snapshot: Snapshot; layout: Layou
   return (
     <Box flexDirection="column" height={layout.headerHeight} width={layout.cols}>
       <Text wrap="truncate">
-        <Text bold color="cyan">noetl-loadrun</Text> · {t.kind} <Text dimColor>{t.serverUrl || '…'}</Text> · {t.dialect} · port-forward {t.portForward ?? 'n/a'} · rows via {t.rowsSource} · <Text bold>{elapsed(snapshot.now - snapshot.startedAt)}</Text>
+        <Text bold color="cyan">
+          noetl-loadrun
+        </Text>{' '}
+        · {t.kind} <Text dimColor>{t.serverUrl || '…'}</Text> · {t.dialect} · port-forward {t.portForward ?? 'n/a'} ·
+        rows via {t.rowsSource} · <Text bold>{elapsed(snapshot.now - snapshot.startedAt)}</Text>
       </Text>
       <Text wrap="truncate">
         {p.preset ? `preset ${p.preset}: ` : 'custom: '}
         {p.seedRows} rows · {p.payloadKb} KB/item · batch {p.batchSize}×{p.maxBatches}
         {t.faults.length ? <Text color="yellow"> · FAULT {t.faults.join(', ')} (emulation)</Text> : null}
         {snapshot.paused ? <Text color="yellow"> · events PAUSED</Text> : null}
-        {t.playbookWarnings ? <Text color="yellow"> · ⚠ {t.playbookWarnings} playbook construct(s) this engine ignores (logs: l)</Text> : null}
+        {t.playbookWarnings ? (
+          <Text color="yellow"> · ⚠ {t.playbookWarnings} playbook construct(s) this engine ignores (logs: l)</Text>
+        ) : null}
       </Text>
       <Text wrap="truncate" color={snapshot.degraded ? 'yellow' : undefined} dimColor={!snapshot.degraded}>
         {snapshot.degraded ? `⚠ ${snapshot.degraded}` : phases}

@@ -5,8 +5,18 @@ import type { Layout } from './layout.js';
 
 export function HelpOverlay({ layout, height }: { layout: Layout; height: number }) {
   return (
-    <Box flexDirection="column" width={layout.cols} height={height} borderStyle="double" borderColor="cyan" paddingX={1} overflowY="hidden">
-      <Text bold color="cyan">keys</Text>
+    <Box
+      flexDirection="column"
+      width={layout.cols}
+      height={height}
+      borderStyle="double"
+      borderColor="cyan"
+      paddingX={1}
+      overflowY="hidden"
+    >
+      <Text bold color="cyan">
+        keys
+      </Text>
       {KEYMAP.map((b) => (
         <Text key={b.action} wrap="truncate">
           <Text bold>{b.keys.join(' / ').padEnd(12)}</Text> {b.help}

@@ -12,7 +12,15 @@ function colorOf(line: LogLine): string | undefined {
 export function LogsPanel({ snapshot, layout }: { snapshot: Snapshot; layout: Layout }) {
   const lines = snapshot.logs.slice(-(layout.logsHeight - 3));
   return (
-    <Box flexDirection="column" width={layout.cols} height={layout.logsHeight} borderStyle="round" borderColor="gray" paddingX={1} overflowY="hidden">
+    <Box
+      flexDirection="column"
+      width={layout.cols}
+      height={layout.logsHeight}
+      borderStyle="round"
+      borderColor="gray"
+      paddingX={1}
+      overflowY="hidden"
+    >
       <Text bold>logs</Text>
       {snapshot.logsNote && !lines.length ? <Text color="yellow">{snapshot.logsNote}</Text> : null}
       {lines.map((l) => (

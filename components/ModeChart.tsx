@@ -31,4 +31,8 @@ function ChartView({ values, points, height }: ChartProps) {
 const sameSeries = (a: number[], b: number[]) => a === b || (a.length === b.length && a.every((x, i) => x === b[i]));
 
 /** The chart is computed again only when its series or size changed (a new rows/s sample each poll), not per frame. */
-export const ModeChart = memo(ChartView, (a, b) => a.points === b.points && a.height === b.height && sameSeries(a.values.slice(-a.points), b.values.slice(-b.points)));
+export const ModeChart = memo(
+  ChartView,
+  (a, b) =>
+    a.points === b.points && a.height === b.height && sameSeries(a.values.slice(-a.points), b.values.slice(-b.points)),
+);

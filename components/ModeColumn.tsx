@@ -28,10 +28,15 @@ function Counters({ mode, width }: { mode: ModeView; width: number }) {
         {mode.children ? ` · chunks ${mode.children}` : ''}
       </Text>
       <Text wrap="truncate">
-        <Text color={mode.verdict === 'completed' ? 'green' : mode.stall ? 'red' : 'cyan'}>{bar(stored, mode.expected, width - 18)}</Text> {String(stored).padStart(4)}/{mode.expected} {String(pct).padStart(3)}%
+        <Text color={mode.verdict === 'completed' ? 'green' : mode.stall ? 'red' : 'cyan'}>
+          {bar(stored, mode.expected, width - 18)}
+        </Text>{' '}
+        {String(stored).padStart(4)}/{mode.expected} {String(pct).padStart(3)}%
       </Text>
       <Text wrap="truncate">
-        {mode.rowsPerSecond.toFixed(1)} rows/s · in-flight {inFlight} · retries <Text color={mode.retries ? 'yellow' : undefined}>{mode.retries}</Text> · failures <Text color={mode.failures ? 'red' : undefined}>{mode.failures}</Text>
+        {mode.rowsPerSecond.toFixed(1)} rows/s · in-flight {inFlight} · retries{' '}
+        <Text color={mode.retries ? 'yellow' : undefined}>{mode.retries}</Text> · failures{' '}
+        <Text color={mode.failures ? 'red' : undefined}>{mode.failures}</Text>
       </Text>
     </>
   );
@@ -40,7 +45,15 @@ function Counters({ mode, width }: { mode: ModeView; width: number }) {
 function ModeColumnView({ mode, layout, focused, filter, profile }: ModeColumnProps) {
   const inner = layout.colWidth - 4;
   const column = (
-    <Box flexDirection="column" width={layout.colWidth} height={layout.modeHeight} borderStyle="round" borderColor={focused ? 'cyan' : mode.stall ? 'red' : 'gray'} paddingX={1} overflowY="hidden">
+    <Box
+      flexDirection="column"
+      width={layout.colWidth}
+      height={layout.modeHeight}
+      borderStyle="round"
+      borderColor={focused ? 'cyan' : mode.stall ? 'red' : 'gray'}
+      paddingX={1}
+      overflowY="hidden"
+    >
       <Box justifyContent="space-between">
         <Text bold wrap="truncate">
           {mode.mode} <Text dimColor>{mode.executionId ?? ''}</Text>
@@ -50,12 +63,24 @@ function ModeColumnView({ mode, layout, focused, filter, profile }: ModeColumnPr
         </Text>
       </Box>
       <Counters mode={mode} width={inner} />
-      {layout.chartHeight > 0 && <ModeChart values={mode.rateHistory} points={Math.min(layout.chartPoints, inner - 9)} height={layout.chartHeight} />}
+      {layout.chartHeight > 0 && (
+        <ModeChart
+          values={mode.rateHistory}
+          points={Math.min(layout.chartPoints, inner - 9)}
+          height={layout.chartHeight}
+        />
+      )}
       <StallBadge mode={mode} width={inner} />
       {layout.tailLines > 0 && <EventTail events={mode.tail} filter={filter} lines={layout.tailLines} width={inner} />}
     </Box>
   );
-  return profile ? <Profiler id={mode.mode} onRender={profile}>{column}</Profiler> : column;
+  return profile ? (
+    <Profiler id={mode.mode} onRender={profile}>
+      {column}
+    </Profiler>
+  ) : (
+    column
+  );
 }
 
 /**
@@ -63,7 +88,13 @@ function ModeColumnView({ mode, layout, focused, filter, profile }: ModeColumnPr
  * did not move (finished, or waiting) compares equal by value and its column is left alone.
  */
 function sameColumn(a: ModeColumnProps, b: ModeColumnProps): boolean {
-  return a.layout === b.layout && a.focused === b.focused && a.filter === b.filter && a.profile === b.profile && (a.mode === b.mode || JSON.stringify(a.mode) === JSON.stringify(b.mode));
+  return (
+    a.layout === b.layout &&
+    a.focused === b.focused &&
+    a.filter === b.filter &&
+    a.profile === b.profile &&
+    (a.mode === b.mode || JSON.stringify(a.mode) === JSON.stringify(b.mode))
+  );
 }
 
 export const ModeColumn = memo(ModeColumnView, sameColumn);

@@ -18,17 +18,36 @@ export function PodsPanel({ snapshot, layout, width }: { snapshot: Snapshot; lay
   const row = (name: string, c: string, m: string, d: string, spark: string, age: string) =>
     `${clip(name, nameWidth).padEnd(nameWidth)} ${c.padStart(6)} ${m.padStart(6)} ${d.padStart(6)} ${sparkWidth ? spark.padEnd(sparkWidth) : ''} ${age.padStart(4)}`;
   return (
-    <Box flexDirection="column" width={width} height={layout.bottomHeight} borderStyle="round" borderColor="gray" paddingX={1} overflowY="hidden">
+    <Box
+      flexDirection="column"
+      width={width}
+      height={layout.bottomHeight}
+      borderStyle="round"
+      borderColor="gray"
+      paddingX={1}
+      overflowY="hidden"
+    >
       <Text bold wrap="truncate">
         {row('pods', 'CPU', 'MEM', 'Δ MEM', sparkWidth ? 'memory' : '', 'age')}
       </Text>
-      {snapshot.podsNote && !pods.length ? <Text color="yellow" wrap="truncate">{snapshot.podsNote}</Text> : null}
+      {snapshot.podsNote && !pods.length ? (
+        <Text color="yellow" wrap="truncate">
+          {snapshot.podsNote}
+        </Text>
+      ) : null}
       {pods.map((pod) => {
         const delta = growth(pod);
         const d = delta === null ? '—' : `${delta >= 0 ? '+' : ''}${(delta / MiB).toFixed(0)}Mi`;
         return (
           <Text key={pod.name} wrap="truncate" color={delta !== null && delta > 50 * MiB ? 'yellow' : undefined}>
-            {row(pod.name, cpu(pod.cpuMillicores), mib(pod.memoryBytes), d, sparkline(pod.memoryHistory, sparkWidth), `${Math.round((snapshot.now - pod.sampledAt) / 1000)}s`)}
+            {row(
+              pod.name,
+              cpu(pod.cpuMillicores),
+              mib(pod.memoryBytes),
+              d,
+              sparkline(pod.memoryHistory, sparkWidth),
+              `${Math.round((snapshot.now - pod.sampledAt) / 1000)}s`,
+            )}
           </Text>
         );
       })}

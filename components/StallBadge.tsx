@@ -7,25 +7,42 @@ import { clip } from './format.js';
 export function StallBadge({ mode, width }: { mode: ModeView; width: number }) {
   const stall = mode.stall;
   const retries = stall ? Object.values(stall.retriesPerNode).reduce((a, b) => a + b, 0) : 0;
-  const memory = stall?.podMemoryTrend.map((t) => `${t.pod.replace('sandbox-', '')} ${t.deltaMiB >= 0 ? '+' : ''}${t.deltaMiB}`).slice(0, 2).join(' ');
+  const memory = stall?.podMemoryTrend
+    .map((t) => `${t.pod.replace('sandbox-', '')} ${t.deltaMiB >= 0 ? '+' : ''}${t.deltaMiB}`)
+    .slice(0, 2)
+    .join(' ');
   return (
     <Box flexDirection="column" height={2} overflowY="hidden">
       {stall ? (
         <>
           <Text color="red" wrap="truncate">
-            <Text inverse bold> STALLED </Text> {stall.kind} {stall.idleSeconds}s · max item {stall.maxPersistedItemId ?? '—'} · {stall.storedRows}/{stall.expectedRows}
+            <Text inverse bold>
+              {' '}
+              STALLED{' '}
+            </Text>{' '}
+            {stall.kind} {stall.idleSeconds}s · max item {stall.maxPersistedItemId ?? '—'} · {stall.storedRows}/
+            {stall.expectedRows}
             {mode.diagnosis?.causes.length ? ` · likely ${mode.diagnosis.causes[0].id}` : ''}
           </Text>
           <Text color="red" wrap="truncate">
-            iter {stall.iterationsDone}/{stall.iterationsIssued} done · open {stall.openExecutions.length} · retries {retries} · mem {memory}
+            iter {stall.iterationsDone}/{stall.iterationsIssued} done · open {stall.openExecutions.length} · retries{' '}
+            {retries} · mem {memory}
           </Text>
         </>
       ) : mode.error ? (
-        <Text color="red" wrap="truncate">{clip(mode.error, width * 2)}</Text>
+        <Text color="red" wrap="truncate">
+          {clip(mode.error, width * 2)}
+        </Text>
       ) : (
         <Text dimColor wrap="truncate">
-          {mode.diff ? `missing ${mode.diff.missingCount} of ${mode.diff.expected}` : mode.etaSeconds !== null && mode.verdict === 'running' ? `${mode.diagnosis?.state === 'slow' ? 'slow but progressing · ' : ''}ETA ${duration(mode.etaSeconds)}` : ''}
-          {mode.diagnosis?.causes.length && !mode.diff ? ` · watch: ${mode.diagnosis.causes.map((c) => c.id).join(', ')}` : ''}
+          {mode.diff
+            ? `missing ${mode.diff.missingCount} of ${mode.diff.expected}`
+            : mode.etaSeconds !== null && mode.verdict === 'running'
+              ? `${mode.diagnosis?.state === 'slow' ? 'slow but progressing · ' : ''}ETA ${duration(mode.etaSeconds)}`
+              : ''}
+          {mode.diagnosis?.causes.length && !mode.diff
+            ? ` · watch: ${mode.diagnosis.causes.map((c) => c.id).join(', ')}`
+            : ''}
         </Text>
       )}
     </Box>

@@ -16,7 +16,9 @@ export interface SweepAppProps {
 function FinalLines({ snapshot }: { snapshot: SweepSnapshot }) {
   return (
     <Box flexDirection="column">
-      <Text color={snapshot.recommendation?.startsWith('recommended') ? 'green' : 'yellow'} wrap="wrap">{snapshot.recommendation ?? ''}</Text>
+      <Text color={snapshot.recommendation?.startsWith('recommended') ? 'green' : 'yellow'} wrap="wrap">
+        {snapshot.recommendation ?? ''}
+      </Text>
       <Text dimColor>reports in {snapshot.dir} · q exit</Text>
     </Box>
   );
@@ -30,12 +32,19 @@ export function SweepApp({ store, actions }: SweepAppProps) {
   const live = snapshot.current && !snapshot.finished;
   // The run below needs its minimum height; the grid gets what is left (at least two cells).
   const cellRows = Math.min(snapshot.cells.length, Math.max(2, live ? rows - MIN_ROWS - 2 : rows - 4));
-  useInput((input, key) => void ((input === 'q' || (key.ctrl && input === 'c')) && actions.quit()), { isActive: Boolean(isRawModeSupported) && !live });
+  useInput((input, key) => void ((input === 'q' || (key.ctrl && input === 'c')) && actions.quit()), {
+    isActive: Boolean(isRawModeSupported) && !live,
+  });
   return (
     <Box flexDirection="column" width={cols}>
       <SweepGrid snapshot={snapshot} cellRows={cellRows} width={cols} />
       {live ? (
-        <App key={`${snapshot.current!.label}`} store={snapshot.current!.store} actions={actions} reservedRows={gridHeight(cellRows)} />
+        <App
+          key={`${snapshot.current!.label}`}
+          store={snapshot.current!.store}
+          actions={actions}
+          reservedRows={gridHeight(cellRows)}
+        />
       ) : snapshot.finished ? (
         <FinalLines snapshot={snapshot} />
       ) : (

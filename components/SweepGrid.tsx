@@ -12,19 +12,36 @@ export const gridHeight = (cellRows: number) => cellRows + 2;
 
 export function SweepGrid({ snapshot, cellRows, width }: { snapshot: SweepSnapshot; cellRows: number; width: number }) {
   const s = snapshot;
-  const focus = Math.max(0, s.cells.findIndex((c) => c.state !== 'done'));
+  const focus = Math.max(
+    0,
+    s.cells.findIndex((c) => c.state !== 'done'),
+  );
   const first = Math.max(0, Math.min(focus - Math.floor(cellRows / 2), s.cells.length - cellRows));
   const shown = s.cells.slice(first, first + cellRows);
   const lines = table([TABLE_HEAD, ...s.cells.map((c) => cellRow(c, c.state))]);
-  const eta = s.finished ? 'done' : s.etaSeconds === null ? 'ETA after the first run' : `ETA ${elapsed(s.etaSeconds * 1000)}`;
+  const eta = s.finished
+    ? 'done'
+    : s.etaSeconds === null
+      ? 'ETA after the first run'
+      : `ETA ${elapsed(s.etaSeconds * 1000)}`;
   return (
     <Box flexDirection="column" width={width} height={gridHeight(cellRows)}>
       <Text wrap="truncate">
-        <Text bold color="cyan">sweep</Text> · {s.runsDone}/{s.runsTotal} runs · {elapsed(s.elapsedSeconds * 1000)} · {eta}
+        <Text bold color="cyan">
+          sweep
+        </Text>{' '}
+        · {s.runsDone}/{s.runsTotal} runs · {elapsed(s.elapsedSeconds * 1000)} · {eta}
         {s.current ? <Text> · on screen: {s.current.label}</Text> : null}
-        {s.cells.length > cellRows ? <Text dimColor> · cells {first + 1}–{first + shown.length} of {s.cells.length}</Text> : null}
+        {s.cells.length > cellRows ? (
+          <Text dimColor>
+            {' '}
+            · cells {first + 1}–{first + shown.length} of {s.cells.length}
+          </Text>
+        ) : null}
       </Text>
-      <Text wrap="truncate" bold>{lines[0]}</Text>
+      <Text wrap="truncate" bold>
+        {lines[0]}
+      </Text>
       {shown.map((c, i) => (
         <Text key={c.id} wrap="truncate" color={STATE_COLOR[c.state]} dimColor={c.state === 'waiting'}>
           {lines[first + i + 1]}

@@ -16,7 +16,14 @@ export const KIND_COLOR: Record<EventKind, string> = {
 };
 
 export const VERDICT_COLOR: Record<string, string> = {
-  pending: 'gray', running: 'cyan', completed: 'green', failed: 'red', cancelled: 'yellow', stalled: 'redBright', timeout: 'yellow', 'not-launched': 'red',
+  pending: 'gray',
+  running: 'cyan',
+  completed: 'green',
+  failed: 'red',
+  cancelled: 'yellow',
+  stalled: 'redBright',
+  timeout: 'yellow',
+  'not-launched': 'red',
 };
 
 export function mib(bytes: number | null | undefined): string {

@@ -74,14 +74,30 @@ let restore: (() => void) | null = null;
 async function inkOutput(): Promise<{ Output: { prototype: OutputProto }; ansi: AnsiFunctions } | null> {
   try {
     const entry = createRequire(import.meta.url).resolve('ink'); // …/ink/build/index.js
-    const pkg = JSON.parse(readFileSync(path.join(path.dirname(entry), '..', 'package.json'), 'utf8')) as { version?: string };
+    const pkg = JSON.parse(readFileSync(path.join(path.dirname(entry), '..', 'package.json'), 'utf8')) as {
+      version?: string;
+    };
     if (!INK_VERSION.test(pkg.version ?? '')) return null;
-    const mod = (await import(pathToFileURL(path.join(path.dirname(entry), 'output.js')).href)) as { default?: { prototype: OutputProto } };
-    const dir = (createRequire(entry).resolve.paths('@alcalzone/ansi-tokenize') ?? []).map((p) => path.join(p, '@alcalzone', 'ansi-tokenize')).find((p) => existsSync(path.join(p, 'package.json')));
+    const mod = (await import(pathToFileURL(path.join(path.dirname(entry), 'output.js')).href)) as {
+      default?: { prototype: OutputProto };
+    };
+    const dir = (createRequire(entry).resolve.paths('@alcalzone/ansi-tokenize') ?? [])
+      .map((p) => path.join(p, '@alcalzone', 'ansi-tokenize'))
+      .find((p) => existsSync(path.join(p, 'package.json')));
     if (!dir || typeof mod.default?.prototype?.get !== 'function') return null;
-    const { exports } = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { exports?: { '.'?: { import?: string } } };
-    const ansi = (await import(pathToFileURL(path.join(dir, exports?.['.']?.import ?? 'build/index.js')).href)) as Partial<AnsiFunctions>;
-    const needed = ['diffAnsiCodes', 'ansiCodesToString', 'tokenize', 'styledCharsFromTokens', 'reduceAnsiCodesIncremental'] as const;
+    const { exports } = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as {
+      exports?: { '.'?: { import?: string } };
+    };
+    const ansi = (await import(
+      pathToFileURL(path.join(dir, exports?.['.']?.import ?? 'build/index.js')).href
+    )) as Partial<AnsiFunctions>;
+    const needed = [
+      'diffAnsiCodes',
+      'ansiCodesToString',
+      'tokenize',
+      'styledCharsFromTokens',
+      'reduceAnsiCodesIncremental',
+    ] as const;
     if (needed.some((f) => typeof ansi[f] !== 'function')) return null;
     return { Output: mod.default, ansi: ansi as AnsiFunctions };
   } catch {
@@ -102,7 +118,12 @@ export async function keepInkCachesAcrossFrames(): Promise<boolean> {
   if (!ink) return false;
   const proto = ink.Output.prototype;
   const original = proto.get;
-  let kept: { widths: FrameMemo<number>; blockWidths: FrameMemo<number>; styledChars: FrameMemo<unknown>; getStringWidth(text: string): number } | null = null;
+  let kept: {
+    widths: FrameMemo<number>;
+    blockWidths: FrameMemo<number>;
+    styledChars: FrameMemo<unknown>;
+    getStringWidth(text: string): number;
+  } | null = null;
   const rows = new RowComposer(ink.ansi, (text) => kept!.getStringWidth(text));
   composer = rows;
   proto.get = function (this: { caches: unknown }) {

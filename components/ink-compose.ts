@@ -54,7 +54,6 @@ export interface OutputLike {
   caches: { getStyledChars(line: string): Cell[]; getStringWidth(text: string): number };
 }
 
-
 function sameStyles(a: AnsiCode[], b: AnsiCode[]): boolean {
   if (a === b) return true;
   if (a.length !== b.length) return false;
@@ -113,11 +112,13 @@ function serialise(row: Array<Cell | undefined>, ansi: AnsiFunctions): string {
   for (const cell of row) {
     if (cell === undefined) continue; // a hole left by a write that started past the end
     const from = previous ? previous.styles : NO_STYLES;
-    if (!sameStyles(from, cell.styles)) text += ansi.ansiCodesToString(previous ? ansi.diffAnsiCodes(from, cell.styles) : cell.styles);
+    if (!sameStyles(from, cell.styles))
+      text += ansi.ansiCodesToString(previous ? ansi.diffAnsiCodes(from, cell.styles) : cell.styles);
     text += cell.value;
     previous = cell;
   }
-  if (previous && previous.styles.length > 0) text += ansi.ansiCodesToString(ansi.diffAnsiCodes(previous.styles, NO_STYLES));
+  if (previous && previous.styles.length > 0)
+    text += ansi.ansiCodesToString(ansi.diffAnsiCodes(previous.styles, NO_STYLES));
   return text.trimEnd();
 }
 
@@ -209,7 +210,8 @@ export class RowComposer {
         if (offsetX >= 0) row[offsetX] = character;
         const characterWidth = Math.max(1, output.caches.getStringWidth(character.value));
         for (let i = 1; i < characterWidth; i++) {
-          if (offsetX + i >= 0) row[offsetX + i] = { type: 'char', value: '', fullWidth: false, styles: character.styles };
+          if (offsetX + i >= 0)
+            row[offsetX + i] = { type: 'char', value: '', fullWidth: false, styles: character.styles };
         }
         offsetX += characterWidth;
       }

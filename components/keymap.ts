@@ -1,7 +1,21 @@
 // Every key binding in one place; the help overlay and the footer are generated from it.
 export type Action =
-  | 'quit' | 'help' | 'pause' | 'filter' | 'toggle-charts' | 'toggle-tails' | 'toggle-pods' | 'toggle-rows' | 'toggle-logs'
-  | 'chart-wider' | 'chart-narrower' | 'reconnect' | 'snapshot' | 'diff' | 'logs' | 'focus';
+  | 'quit'
+  | 'help'
+  | 'pause'
+  | 'filter'
+  | 'toggle-charts'
+  | 'toggle-tails'
+  | 'toggle-pods'
+  | 'toggle-rows'
+  | 'toggle-logs'
+  | 'chart-wider'
+  | 'chart-narrower'
+  | 'reconnect'
+  | 'snapshot'
+  | 'diff'
+  | 'logs'
+  | 'focus';
 
 export interface Binding {
   keys: string[]; // as shown to the user
@@ -10,7 +24,11 @@ export interface Binding {
 }
 
 export const KEYMAP: Binding[] = [
-  { keys: ['q', 'Ctrl-C'], action: 'quit', help: 'stop observing gracefully and write the report (press again to force)' },
+  {
+    keys: ['q', 'Ctrl-C'],
+    action: 'quit',
+    help: 'stop observing gracefully and write the report (press again to force)',
+  },
   { keys: ['?'], action: 'help', help: 'show or hide this help' },
   { keys: ['p'], action: 'pause', help: 'pause or resume the event stream' },
   { keys: ['/'], action: 'filter', help: 'filter events by type or step (Enter applies, Esc clears)' },

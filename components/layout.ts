@@ -52,5 +52,21 @@ export function computeLayout(cols: number, rows: number, t: Toggles, chartWindo
   const tailLines = t.tails && free >= 2 ? free - 1 : 0;
   const chartPoints = Math.max(10, Math.min(chartWindow, colWidth - 14));
   const podsLines = Math.max(1, bottomHeight - 3);
-  return { cols, rows, tooSmall, compact, frameHeight, headerHeight, footerHeight, modeHeight, colWidth, chartHeight, chartPoints, tailLines, bottomHeight, podsLines, logsHeight };
+  return {
+    cols,
+    rows,
+    tooSmall,
+    compact,
+    frameHeight,
+    headerHeight,
+    footerHeight,
+    modeHeight,
+    colWidth,
+    chartHeight,
+    chartPoints,
+    tailLines,
+    bottomHeight,
+    podsLines,
+    logsHeight,
+  };
 }

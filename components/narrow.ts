@@ -26,10 +26,12 @@ const BLOCKS: Array<[number, number]> = [
 export function narrowTable(width: (text: string) => number): Uint8Array {
   const table = new Uint8Array(0x10000);
   const candidates: number[] = [];
-  for (const [from, to] of BLOCKS) for (let code = from; code <= to; code++) if (width(String.fromCharCode(code)) === 1) candidates.push(code);
+  for (const [from, to] of BLOCKS)
+    for (let code = from; code <= to; code++) if (width(String.fromCharCode(code)) === 1) candidates.push(code);
   const text = `a${candidates.map((c) => String.fromCharCode(c)).join('a')}a`;
   // Candidate k sits at index 2k + 1.
-  for (const { segment, index } of new Intl.Segmenter().segment(text)) if (segment.length === 1 && index % 2 === 1) table[text.charCodeAt(index)] = 1;
+  for (const { segment, index } of new Intl.Segmenter().segment(text))
+    if (segment.length === 1 && index % 2 === 1) table[text.charCodeAt(index)] = 1;
   return table;
 }
 

@@ -56,7 +56,10 @@ export async function runTui(orch: Orchestrator, life: Lifecycle, o: TuiOptions)
     writeSnapshot: () => orch.store.log('loadrun', 'info', `report snapshot written to ${o.writeSnapshot()}`),
     togglePause: () => orch.store.togglePause(),
   };
-  const ink = await mount(<App store={orch.store} actions={actions} />, { ...INK_OPTIONS, onRender: ({ renderTime }) => orch.cost.frame(renderTime) });
+  const ink = await mount(<App store={orch.store} actions={actions} />, {
+    ...INK_OPTIONS,
+    onRender: ({ renderTime }) => orch.cost.frame(renderTime),
+  });
   life.add('terminal', () => ink.unmount());
   outcome = await orch.run();
   o.recordOutcome(outcome);

@@ -5,7 +5,10 @@ import { useEffect, useState } from 'react';
 import type { Snapshot, SnapshotSource } from '../src/model.js';
 import { FRAME_MS } from './ink-options.js';
 
-export function useSnapshot<T = Snapshot>(store: { snapshot(): T; subscribe: SnapshotSource['subscribe'] }, intervalMs = FRAME_MS): T {
+export function useSnapshot<T = Snapshot>(
+  store: { snapshot(): T; subscribe: SnapshotSource['subscribe'] },
+  intervalMs = FRAME_MS,
+): T {
   const [snap, setSnap] = useState(() => store.snapshot());
   useEffect(() => {
     // intervalMs 0: a new snapshot on every store change (the naive wiring, kept for the benchmark).

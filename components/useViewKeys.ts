@@ -27,10 +27,19 @@ export interface ViewState {
 }
 
 const TOGGLE_OF: Partial<Record<Action, keyof Toggles>> = {
-  'toggle-charts': 'charts', 'toggle-tails': 'tails', 'toggle-pods': 'pods', 'toggle-rows': 'rows', 'toggle-logs': 'logs', logs: 'logs',
+  'toggle-charts': 'charts',
+  'toggle-tails': 'tails',
+  'toggle-pods': 'pods',
+  'toggle-rows': 'rows',
+  'toggle-logs': 'logs',
+  logs: 'logs',
 };
 
-export function useViewKeys(actions: AppActions, run: { finished: boolean; modes: number }, active: boolean): ViewState {
+export function useViewKeys(
+  actions: AppActions,
+  run: { finished: boolean; modes: number },
+  active: boolean,
+): ViewState {
   const [toggles, setToggles] = useState<Toggles>({ charts: true, tails: true, pods: true, rows: true, logs: false });
   const [win, setWin] = useState(1);
   const [help, setHelp] = useState(false);
@@ -46,7 +55,11 @@ export function useViewKeys(actions: AppActions, run: { finished: boolean; modes
   const [focus, setFocus] = useState(0);
   const [quitting, setQuitting] = useState(false);
 
-  const editKey = (buf: string, input: string, key: { return: boolean; escape: boolean; backspace: boolean; delete: boolean; ctrl: boolean; meta: boolean }) => {
+  const editKey = (
+    buf: string,
+    input: string,
+    key: { return: boolean; escape: boolean; backspace: boolean; delete: boolean; ctrl: boolean; meta: boolean },
+  ) => {
     if (key.return) setFilter(buf.trim());
     else if (key.escape) setFilter('');
     else if (key.backspace || key.delete) return setEditing(buf.slice(0, -1));

@@ -52,7 +52,10 @@ export async function resolve(specifier, context, next) {
  * The remembered widths by the URL of the string-width they stand for (wrap-ansi brings a copy of its
  * own), once a hooked module has loaded (tests).
  */
-export const rememberedWidths = (): Map<string, Map<string, number>> | undefined => (globalThis as Record<symbol, Map<string, Map<string, number>> | undefined>)[Symbol.for('noetl-loadrun.string-widths')];
+export const rememberedWidths = (): Map<string, Map<string, number>> | undefined =>
+  (globalThis as Record<symbol, Map<string, Map<string, number>> | undefined>)[
+    Symbol.for('noetl-loadrun.string-widths')
+  ];
 
 let registered = false;
 

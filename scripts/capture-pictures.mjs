@@ -29,8 +29,23 @@ async function shoot(browser, url, file, width, height) {
 }
 
 mkdirSync(out, { recursive: true });
-tmux('new-session', '-d', '-s', 'pic', '-x', '120', '-y', '40', '-c', root, `env -u CI node bin/noetl-loadrun.js ${args} --report-dir ${work}/r; sleep 120`);
-const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'] });
+tmux(
+  'new-session',
+  '-d',
+  '-s',
+  'pic',
+  '-x',
+  '120',
+  '-y',
+  '40',
+  '-c',
+  root,
+  `env -u CI node bin/noetl-loadrun.js ${args} --report-dir ${work}/r; sleep 120`,
+);
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
+});
 try {
   let screen = '';
   for (let i = 0; i < 120; i++) {
@@ -41,7 +56,8 @@ try {
   const html = `<!doctype html><meta charset="utf-8"><body style="margin:0;background:#1e1e1e"><pre style="margin:0;padding:8px;font:13px/1.25 'DejaVu Sans Mono',monospace;color:#ddd">${new AnsiUp().ansi_to_html(screen)}</pre></body>`;
   writeFileSync(path.join(work, 'tui.html'), html);
   await shoot(browser, `file://${work}/tui.html`, path.join(out, 'tui.png'), 1000, 680);
-  for (let i = 0; i < 300 && !tmux('capture-pane', '-p', '-t', 'pic').includes('missing-items diff — final'); i++) await sleep(1000);
+  for (let i = 0; i < 300 && !tmux('capture-pane', '-p', '-t', 'pic').includes('missing-items diff — final'); i++)
+    await sleep(1000);
   tmux('send-keys', '-t', 'pic', 'q');
   await sleep(3000);
   await shoot(browser, `file://${work}/r/report.html`, path.join(out, 'report.png'), 1400, 1000);

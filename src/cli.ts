@@ -41,7 +41,9 @@ Exit codes:
 
 Durations (--timeout, --stall-seconds, --poll-interval, --request-timeout, --tail-window, --top-interval) take seconds
 or a unit: 30s, 5m, 1h.
-Presets: ${Object.entries(PRESETS).map(([k, v]) => `${k} (${v.seedRows} rows, ${v.payloadKb} KB, batch ${v.batchSize} x ${v.maxBatches})`).join('; ')}
+Presets: ${Object.entries(PRESETS)
+  .map(([k, v]) => `${k} (${v.seedRows} rows, ${v.payloadKb} KB, batch ${v.batchSize} x ${v.maxBatches})`)
+  .join('; ')}
 Sandbox fault profiles (emulation): ${FAULT_PROFILES.join(', ')}`;
 
 const SWEEP_HELP = `
@@ -57,23 +59,42 @@ Examples:
 type Opt = [flags: string, help: string, defaultValue?: string];
 
 function group(cmd: Command, heading: string, opts: Array<Opt | Option>): void {
-  for (const o of opts) cmd.addOption((o instanceof Option ? o : new Option(o[0], o[1]).default(o[2])).helpGroup(heading));
+  for (const o of opts)
+    cmd.addOption((o instanceof Option ? o : new Option(o[0], o[1]).default(o[2])).helpGroup(heading));
 }
 
 /** The query-endpoint policy and the fault-profile numbers, on every command that starts a sandbox. */
 function sandboxTuning(): Option[] {
-  const routes = new Option('--sandbox-db-routes <policy>', `what the sandbox's query endpoint allows: ${DB_ROUTES.join(', ')} (default open)`);
+  const routes = new Option(
+    '--sandbox-db-routes <policy>',
+    `what the sandbox's query endpoint allows: ${DB_ROUTES.join(', ')} (default open)`,
+  );
   return [routes, ...SANDBOX_TUNING.map((t) => new Option(`--${t.flag} <value>`, t.help))];
 }
 
 const SERVER_OPTS: Opt[] = [
-  ['--server-url <url>', 'NoETL server URL (else --host/--port, NOETL_SERVER_URL, ~/.noetl/config.yaml, http://localhost:8082)'],
+  [
+    '--server-url <url>',
+    'NoETL server URL (else --host/--port, NOETL_SERVER_URL, ~/.noetl/config.yaml, http://localhost:8082)',
+  ],
   ['--host <host>', 'NoETL server host (with --port)'],
   ['--port <port>', 'NoETL server port (with --host)'],
-  ['--session-token <token>', 'gateway session token (or NOETL_SESSION_TOKEN); sent as Authorization and x-session-token'],
-  ['--gateway', 'reach NoETL through its gateway: /noetl/... paths with the session token (also NOETL_USE_GATEWAY, or a gateway. URL)'],
-  ['--pg-url <url>', 'the NoETL system database (noetl.event), direct (else the server query endpoint, where its policy allows)'],
-  ['--data-pg-url <url>', "the database with the fixture's tables (else the pg_k8s credential from GET /api/credentials)"],
+  [
+    '--session-token <token>',
+    'gateway session token (or NOETL_SESSION_TOKEN); sent as Authorization and x-session-token',
+  ],
+  [
+    '--gateway',
+    'reach NoETL through its gateway: /noetl/... paths with the session token (also NOETL_USE_GATEWAY, or a gateway. URL)',
+  ],
+  [
+    '--pg-url <url>',
+    'the NoETL system database (noetl.event), direct (else the server query endpoint, where its policy allows)',
+  ],
+  [
+    '--data-pg-url <url>',
+    "the database with the fixture's tables (else the pg_k8s credential from GET /api/credentials)",
+  ],
 ];
 
 function runOptions(program: Command): void {
@@ -89,21 +110,39 @@ function runOptions(program: Command): void {
     ['--timeout <d>', 'end observation after this long', '1800'],
     ['--cancel-on-exit', 'cancel executions that are still running when the tool stops'],
     ['--cleanup', "after the report is written, delete this run's rows from the fixture's tables"],
-    ['--repeat <n>', 'run the same setting n times: each run its own report, then the stall-rate table (as a sweep of one cell)'],
+    [
+      '--repeat <n>',
+      'run the same setting n times: each run its own report, then the stall-rate table (as a sweep of one cell)',
+    ],
     ['--fail-on <list>', `which breaches make exit code 1: ${BREACHES.join(',')} (default all), or none`],
     ['--max-duration <d>', 'a run longer than this (launch to end) is a timeout breach'],
   ]);
   group(program, 'Target:', [
-    ['--target <kind>', 'sandbox (default), server (a NoETL reached by URL), cluster (kubectl: port-forward, top, logs)'],
+    [
+      '--target <kind>',
+      'sandbox (default), server (a NoETL reached by URL), cluster (kubectl: port-forward, top, logs)',
+    ],
     ...SERVER_OPTS,
     ['--context <name>', 'cluster: kube context (default: the current one)'],
     ['-n, --namespace <ns>', 'cluster: NoETL namespace (default noetl)'],
-    ['--service <svc>', 'cluster: NoETL service to forward (default svc/noetl:8082, falling back to svc/noetl-server-rust)'],
-    ['-l, --selector <labels>', 'cluster: label selector of the server pods (default: app=noetl-server-rust-embedded, then older names)'],
-    ['--worker-selector <labels>', 'cluster: label selector of the worker pods (default: component=worker, then older names)'],
+    [
+      '--service <svc>',
+      'cluster: NoETL service to forward (default svc/noetl:8082, falling back to svc/noetl-server-rust)',
+    ],
+    [
+      '-l, --selector <labels>',
+      'cluster: label selector of the server pods (default: app=noetl-server-rust-embedded, then older names)',
+    ],
+    [
+      '--worker-selector <labels>',
+      'cluster: label selector of the worker pods (default: component=worker, then older names)',
+    ],
     ['--kubectl <path>', 'cluster: kubectl binary (default kubectl on PATH)'],
     ['--kubeconfig <file>', 'cluster: kubeconfig file (default KUBECONFIG or ~/.kube/config)'],
-    ['--pg-forward <ns/svc/name:port>', 'cluster: the Postgres service to port-forward (default: the host of the credential or URL, when cluster-internal)'],
+    [
+      '--pg-forward <ns/svc/name:port>',
+      'cluster: the Postgres service to port-forward (default: the host of the credential or URL, when cluster-internal)',
+    ],
     ['--top-interval <d>', 'cluster: kubectl top poll interval', '15'],
     ['--catalog-path <path>', 'use this already-registered parent playbook instead of registering the bundled ones'],
     ['--worker-path <path>', 'chunk worker catalog path passed as batch_worker_path (with --catalog-path)'],
@@ -125,7 +164,10 @@ function runOptions(program: Command): void {
   group(program, 'Advanced:', [
     ['--poll-interval <d>', 'status/events/rows poll interval', '1'],
     ['--request-timeout <d>', 'timeout of every HTTP call', '10'],
-    new Option('--tail-window <d>', 'how long an event may commit below one already read: re-read that far back, and read an ended execution that long (default 5s)').env('NOETL_LOADRUN_TAIL_WINDOW'),
+    new Option(
+      '--tail-window <d>',
+      'how long an event may commit below one already read: re-read that far back, and read an ended execution that long (default 5s)',
+    ).env('NOETL_LOADRUN_TAIL_WINDOW'),
     ...sandboxTuning(),
   ]);
 }
@@ -134,7 +176,9 @@ function runOptions(program: Command): void {
 function sweepCommandOf(program: Command): void {
   const sweep = program
     .command('sweep')
-    .description('run a grid of settings (comma lists), each cell --repeat times: live grid, stall rate, throughput charts, the recommended cell')
+    .description(
+      'run a grid of settings (comma lists), each cell --repeat times: live grid, stall rate, throughput charts, the recommended cell',
+    )
     .addHelpText('after', SWEEP_HELP)
     .action(async (opts, cmd: Command) => {
       // A resume keeps the saved options except those given now: defaults must not override them.
@@ -142,7 +186,10 @@ function sweepCommandOf(program: Command): void {
       process.exitCode = await sweepCommand(opts, explicit);
     });
   group(sweep, 'Sweep:', [
-    ['--chunk-parallelism <list>', "the parent's chunk-worker loop max_in_flight, written into playbook variants under loadrun/sweep/<hash>/"],
+    [
+      '--chunk-parallelism <list>',
+      "the parent's chunk-worker loop max_in_flight, written into playbook variants under loadrun/sweep/<hash>/",
+    ],
     ['--worker-max-in-flight <list>', "the chunk worker's item loop max_in_flight, written into the variants"],
     ['--parallel-cells <n>', 'cells run at the same time (default 1: one after another)'],
     ['--resume <dir>', 'continue an interrupted sweep: its finished runs are kept, only the missing ones run'],
@@ -154,7 +201,9 @@ function sweepCommandOf(program: Command): void {
 function watchCommand(program: Command): void {
   const watch = program
     .command('watch <execution_id>')
-    .description('observe executions started elsewhere (the noetl CLI, a cron, another person): live panels, stalls, diagnosis, final diff; launches nothing')
+    .description(
+      'observe executions started elsewhere (the noetl CLI, a cron, another person): live panels, stalls, diagnosis, final diff; launches nothing',
+    )
     .option('--vs <execution_id>', "the other mode's execution, side by side")
     .action(async (id: string, opts) => {
       assertId(id);
@@ -188,7 +237,9 @@ function subcommands(program: Command): void {
   for (const [flags, help] of SERVER_OPTS) diff.option(flags, help);
   const cleanup = program
     .command('cleanup <execution_id...>')
-    .description("delete these executions' rows from the fixture's tables in the data database (shows the counts, asks; --yes for scripts)")
+    .description(
+      "delete these executions' rows from the fixture's tables in the data database (shows the counts, asks; --yes for scripts)",
+    )
     .option('--yes', 'delete without asking (needed without a terminal)')
     .action(async (ids: string[], opts) => {
       process.exitCode = await cleanupCommand(ids, opts);
@@ -197,14 +248,18 @@ function subcommands(program: Command): void {
   sweepCommandOf(program);
   program
     .command('check-playbook <file...>')
-    .description('name the constructs a playbook uses that the target engine ignores or lacks, with the line and the form that works')
+    .description(
+      'name the constructs a playbook uses that the target engine ignores or lacks, with the line and the form that works',
+    )
     .option('--engine <engine>', 'rust (default, what production runs) or python')
     .action(async (files: string[], opts) => {
       process.exitCode = await checkPlaybookCommand(files, opts);
     });
   program
     .command('replay <dir>')
-    .description('play a recorded run back on the live screen (space pause, , . seek, [ ] speed, j stall), or headless its summary and diff')
+    .description(
+      'play a recorded run back on the live screen (space pause, , . seek, [ ] speed, j stall), or headless its summary and diff',
+    )
     .option('--speed <n>', 'playback speed, 0.25..64 (default 1)')
     .option('--no-tui', 'headless: the summary and the diff the original printed')
     .option('--no-color', 'no colours on screen')
@@ -222,7 +277,9 @@ function subcommands(program: Command): void {
 export function buildProgram(): Command {
   const pkg = JSON.parse(readFileSync(`${packageRoot()}/package.json`, 'utf8')) as { version: string };
   const program = new Command('noetl-loadrun')
-    .description('Run the NoETL heavy-payload fixture in both modes side by side, live: events, pods, row counts, stalls, and the exact diff of missing items.\nWith no server flags it runs everything on the embedded sandbox.')
+    .description(
+      'Run the NoETL heavy-payload fixture in both modes side by side, live: events, pods, row counts, stalls, and the exact diff of missing items.\nWith no server flags it runs everything on the embedded sandbox.',
+    )
     .version(pkg.version)
     .enablePositionalOptions()
     .helpCommand(true)

@@ -4,7 +4,16 @@ import { readFileSync } from 'node:fs';
 import ms from 'ms';
 import YAML from 'yaml';
 import { usageError } from './errors.js';
-import { BREACHES, MODES, type Breach, type Dialect, type Mode, type RunParams, type TargetKind, type Thresholds } from './model.js';
+import {
+  BREACHES,
+  MODES,
+  type Breach,
+  type Dialect,
+  type Mode,
+  type RunParams,
+  type TargetKind,
+  type Thresholds,
+} from './model.js';
 import { BUNDLED, bundledFile } from './paths.js';
 import { DB_ROUTES, FAULT_PROFILES } from './sandbox/faults.js';
 
@@ -61,15 +70,78 @@ export interface RunConfig {
 
 /** Fault-profile numbers passed to the sandbox process (its own flag names). */
 export const SANDBOX_TUNING = [
-  { flag: 'http-error-rate', opt: 'httpErrorRate', help: 'http-errors: share of echo requests that fail, 0..1 (default 0.2)', min: 0, max: 1, int: false },
-  { flag: 'http-error-status', opt: 'httpErrorStatus', help: 'http-errors: HTTP status of the injected errors (default 503)', min: 400, max: 599, int: true },
-  { flag: 'latency-ms', opt: 'latencyMs', help: 'latency: added per echo request in ms (default 150)', min: 0, max: 600_000, int: true },
-  { flag: 'crash-after-calls', opt: 'crashAfterCalls', help: 'worker-crash: python calls before a worker is killed (default 40)', min: 1, max: 10_000_000, int: true },
-  { flag: 'loop-state-cap-bytes', opt: 'loopStateCapBytes', help: 'legacy-loop-state: loop state cap, NATS max_payload (default 1048576)', min: 1024, max: 1 << 30, int: true },
-  { flag: 'loop-inline-max-bytes', opt: 'loopInlineMaxBytes', help: 'legacy-loop-state: results up to this size are kept inline (default 65536)', min: 0, max: 1 << 30, int: true },
-  { flag: 'loop-preview-bytes', opt: 'loopPreviewBytes', help: 'legacy-loop-state: preview kept with a reference (default 1024)', min: 0, max: 1 << 30, int: true },
-  { flag: 'late-commit-ms', opt: 'lateCommitMs', help: 'late-commit: how long every 7th event insert is held back in ms (default 1500)', min: 0, max: 60_000, int: true },
-  { flag: 'status-flap-ms', opt: 'statusFlapMs', help: 'status-flap: how long the terminal status is shown in ms (default 2500)', min: 0, max: 60_000, int: true },
+  {
+    flag: 'http-error-rate',
+    opt: 'httpErrorRate',
+    help: 'http-errors: share of echo requests that fail, 0..1 (default 0.2)',
+    min: 0,
+    max: 1,
+    int: false,
+  },
+  {
+    flag: 'http-error-status',
+    opt: 'httpErrorStatus',
+    help: 'http-errors: HTTP status of the injected errors (default 503)',
+    min: 400,
+    max: 599,
+    int: true,
+  },
+  {
+    flag: 'latency-ms',
+    opt: 'latencyMs',
+    help: 'latency: added per echo request in ms (default 150)',
+    min: 0,
+    max: 600_000,
+    int: true,
+  },
+  {
+    flag: 'crash-after-calls',
+    opt: 'crashAfterCalls',
+    help: 'worker-crash: python calls before a worker is killed (default 40)',
+    min: 1,
+    max: 10_000_000,
+    int: true,
+  },
+  {
+    flag: 'loop-state-cap-bytes',
+    opt: 'loopStateCapBytes',
+    help: 'legacy-loop-state: loop state cap, NATS max_payload (default 1048576)',
+    min: 1024,
+    max: 1 << 30,
+    int: true,
+  },
+  {
+    flag: 'loop-inline-max-bytes',
+    opt: 'loopInlineMaxBytes',
+    help: 'legacy-loop-state: results up to this size are kept inline (default 65536)',
+    min: 0,
+    max: 1 << 30,
+    int: true,
+  },
+  {
+    flag: 'loop-preview-bytes',
+    opt: 'loopPreviewBytes',
+    help: 'legacy-loop-state: preview kept with a reference (default 1024)',
+    min: 0,
+    max: 1 << 30,
+    int: true,
+  },
+  {
+    flag: 'late-commit-ms',
+    opt: 'lateCommitMs',
+    help: 'late-commit: how long every 7th event insert is held back in ms (default 1500)',
+    min: 0,
+    max: 60_000,
+    int: true,
+  },
+  {
+    flag: 'status-flap-ms',
+    opt: 'statusFlapMs',
+    help: 'status-flap: how long the terminal status is shown in ms (default 2500)',
+    min: 0,
+    max: 60_000,
+    int: true,
+  },
 ] as const;
 
 /** Validated `--flag value` pairs for the sandbox process from the CLI options that were given. */
@@ -77,13 +149,19 @@ export function sandboxTuningArgs(o: Record<string, unknown>): string[] {
   const args: string[] = [];
   if (o.sandboxDbRoutes !== undefined) {
     const policy = String(o.sandboxDbRoutes);
-    if (!(DB_ROUTES as readonly string[]).includes(policy)) throw usageError(`--sandbox-db-routes: unknown policy ${JSON.stringify(policy)}`, `allowed: ${DB_ROUTES.join(', ')}`);
+    if (!(DB_ROUTES as readonly string[]).includes(policy))
+      throw usageError(
+        `--sandbox-db-routes: unknown policy ${JSON.stringify(policy)}`,
+        `allowed: ${DB_ROUTES.join(', ')}`,
+      );
     args.push('--db-routes', policy);
   }
   for (const t of SANDBOX_TUNING) {
     const raw = o[t.opt];
     if (raw === undefined) continue;
-    const n = t.int ? positiveInt(raw, `--${t.flag}`, { min: t.min, max: t.max }) : positiveNumber(raw, `--${t.flag}`, { min: t.min, max: t.max });
+    const n = t.int
+      ? positiveInt(raw, `--${t.flag}`, { min: t.min, max: t.max })
+      : positiveNumber(raw, `--${t.flag}`, { min: t.min, max: t.max });
     args.push(`--${t.flag}`, String(n));
   }
   return args;
@@ -104,8 +182,14 @@ export interface KubeConfig {
 
 /** `postgres/svc/postgres:5432` (namespace/kind/name:port) or `svc/postgres:5432` in the NoETL namespace. */
 export function parsePgForward(raw: string, defaultNs: string): { namespace: string; resource: string; port: number } {
-  const m = /^(?:([a-z0-9-]+)\/)?(svc|service|pod|deploy|deployment)\/([a-z0-9][-a-z0-9.]*):(\d{1,5})$/.exec(raw.trim());
-  if (!m) throw usageError(`--pg-forward ${JSON.stringify(raw)} is not NAMESPACE/svc/NAME:PORT`, 'for example postgres/svc/postgres:5432');
+  const m = /^(?:([a-z0-9-]+)\/)?(svc|service|pod|deploy|deployment)\/([a-z0-9][-a-z0-9.]*):(\d{1,5})$/.exec(
+    raw.trim(),
+  );
+  if (!m)
+    throw usageError(
+      `--pg-forward ${JSON.stringify(raw)} is not NAMESPACE/svc/NAME:PORT`,
+      'for example postgres/svc/postgres:5432',
+    );
   return { namespace: m[1] ?? defaultNs, resource: `${m[2] === 'service' ? 'svc' : m[2]}/${m[3]}`, port: Number(m[4]) };
 }
 
@@ -122,7 +206,8 @@ export function positiveInt(raw: unknown, what: string, { min = 1, max = 1_000_0
 
 export function positiveNumber(raw: unknown, what: string, { min = 0.1, max = 86_400 } = {}): number {
   const n = Number(String(raw).trim());
-  if (String(raw).trim() === '' || !Number.isFinite(n)) throw usageError(`${what} must be a number, got ${JSON.stringify(String(raw))}`);
+  if (String(raw).trim() === '' || !Number.isFinite(n))
+    throw usageError(`${what} must be a number, got ${JSON.stringify(String(raw))}`);
   if (n < min || n > max) throw usageError(`${what} must be between ${min} and ${max}, got ${n}`);
   return n;
 }
@@ -134,8 +219,10 @@ export function positiveNumber(raw: unknown, what: string, { min = 0.1, max = 86
 export function parseDuration(raw: unknown, what: string, { min = 0.1, max = 86_400 } = {}): number {
   const s = String(raw).trim();
   const seconds = /^\d+(\.\d+)?$/.test(s) ? Number(s) : /^\d/.test(s) ? ms(s as ms.StringValue) / 1000 : NaN;
-  if (!Number.isFinite(seconds)) throw usageError(`${what} must be a number, got ${JSON.stringify(s)}: seconds, or a duration such as 30s, 5m, 1h`);
-  if (seconds < min || seconds > max) throw usageError(`${what} must be between ${min} and ${max} seconds, got ${seconds}`);
+  if (!Number.isFinite(seconds))
+    throw usageError(`${what} must be a number, got ${JSON.stringify(s)}: seconds, or a duration such as 30s, 5m, 1h`);
+  if (seconds < min || seconds > max)
+    throw usageError(`${what} must be between ${min} and ${max} seconds, got ${seconds}`);
   return seconds;
 }
 
@@ -143,18 +230,29 @@ export function parseDuration(raw: unknown, what: string, { min = 0.1, max = 86_
 export function parseFailOn(raw: string | undefined): Breach[] {
   if (raw === undefined || raw.trim() === 'all') return [...BREACHES];
   if (raw.trim() === 'none') return [];
-  const list = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  const list = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const b of list) {
-    if (!BREACHES.includes(b as Breach)) throw usageError(`--fail-on: unknown breach ${JSON.stringify(b)}`, `allowed: ${BREACHES.join(', ')}, all or none`);
+    if (!BREACHES.includes(b as Breach))
+      throw usageError(
+        `--fail-on: unknown breach ${JSON.stringify(b)}`,
+        `allowed: ${BREACHES.join(', ')}, all or none`,
+      );
   }
   return [...new Set(list)] as Breach[];
 }
 
 export function parseModes(raw: string | undefined): Mode[] {
   if (!raw || raw === 'both') return [...MODES];
-  const list = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  const list = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const m of list) {
-    if (!MODES.includes(m as Mode)) throw usageError(`--modes: unknown mode ${JSON.stringify(m)}`, `allowed: ${MODES.join(', ')} or both`);
+    if (!MODES.includes(m as Mode))
+      throw usageError(`--modes: unknown mode ${JSON.stringify(m)}`, `allowed: ${MODES.join(', ')} or both`);
   }
   return [...new Set(list)] as Mode[];
 }
@@ -162,26 +260,41 @@ export function parseModes(raw: string | undefined): Mode[] {
 export function parsePreset(raw: string | undefined): { name: string; params: RunParams } {
   const name = raw ?? DEFAULT_PRESET;
   const p = PRESETS[name];
-  if (!p) throw usageError(`--preset: unknown preset ${JSON.stringify(name)}`, `allowed: ${Object.keys(PRESETS).join(', ')}`);
-  return { name, params: { seedRows: p.seedRows, payloadKb: p.payloadKb, batchSize: p.batchSize, maxBatches: p.maxBatches } };
+  if (!p)
+    throw usageError(`--preset: unknown preset ${JSON.stringify(name)}`, `allowed: ${Object.keys(PRESETS).join(', ')}`);
+  return {
+    name,
+    params: { seedRows: p.seedRows, payloadKb: p.payloadKb, batchSize: p.batchSize, maxBatches: p.maxBatches },
+  };
 }
 
 export function parseFaults(raw: string[] | undefined): string[] {
-  const list = (raw ?? []).flatMap((f) => f.split(',')).map((s) => s.trim()).filter(Boolean);
+  const list = (raw ?? [])
+    .flatMap((f) => f.split(','))
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const f of list) {
     if (!(FAULT_PROFILES as readonly string[]).includes(f)) {
-      throw usageError(`--sandbox-fault: unknown profile ${JSON.stringify(f)}`, `allowed: ${FAULT_PROFILES.join(', ')}`);
+      throw usageError(
+        `--sandbox-fault: unknown profile ${JSON.stringify(f)}`,
+        `allowed: ${FAULT_PROFILES.join(', ')}`,
+      );
     }
   }
   return [...new Set(list)];
 }
 
-export function applyParamOverrides(base: RunParams, o: { seedRows?: string; payloadKb?: string; batchSize?: string; maxBatches?: string }): RunParams {
+export function applyParamOverrides(
+  base: RunParams,
+  o: { seedRows?: string; payloadKb?: string; batchSize?: string; maxBatches?: string },
+): RunParams {
   return {
     seedRows: o.seedRows !== undefined ? positiveInt(o.seedRows, '--seed-rows', { max: 1_000_000 }) : base.seedRows,
-    payloadKb: o.payloadKb !== undefined ? positiveInt(o.payloadKb, '--payload-kb', { max: MAX_PAYLOAD_KB }) : base.payloadKb,
+    payloadKb:
+      o.payloadKb !== undefined ? positiveInt(o.payloadKb, '--payload-kb', { max: MAX_PAYLOAD_KB }) : base.payloadKb,
     batchSize: o.batchSize !== undefined ? positiveInt(o.batchSize, '--batch-size', { max: 100_000 }) : base.batchSize,
-    maxBatches: o.maxBatches !== undefined ? positiveInt(o.maxBatches, '--max-batches', { max: 10_000 }) : base.maxBatches,
+    maxBatches:
+      o.maxBatches !== undefined ? positiveInt(o.maxBatches, '--max-batches', { max: 10_000 }) : base.maxBatches,
   };
 }
 
@@ -204,7 +317,10 @@ export function readPlaybookFile(file: string, flag: string): { text: string; pa
   const meta = obj?.metadata as Record<string, unknown> | undefined;
   const catalogPath = meta?.path ?? meta?.name;
   if (!obj || kind.toLowerCase() !== 'playbook' || typeof catalogPath !== 'string' || !Array.isArray(obj.workflow)) {
-    throw usageError(`${flag} ${file} is not a NoETL playbook (kind ${kind || 'missing'})`, 'expected kind: Playbook with metadata.path and a workflow');
+    throw usageError(
+      `${flag} ${file} is not a NoETL playbook (kind ${kind || 'missing'})`,
+      'expected kind: Playbook with metadata.path and a workflow',
+    );
   }
   return { text, path: catalogPath };
 }
@@ -224,15 +340,28 @@ export interface PlaybookPair {
 export function playbookTexts(c: Pick<RunConfig, 'playbookFile' | 'workerFile'>): PlaybookPair {
   const bundled = (file: string, path: string) => ({ text: readFileSync(bundledFile(file), 'utf8'), path });
   return {
-    parent: c.playbookFile ? readPlaybookFile(c.playbookFile, '--playbook-file') : bundled(BUNDLED.parentFile, BUNDLED.parentPath),
-    worker: c.workerFile ? readPlaybookFile(c.workerFile, '--worker-file') : bundled(BUNDLED.workerFile, BUNDLED.workerPath),
+    parent: c.playbookFile
+      ? readPlaybookFile(c.playbookFile, '--playbook-file')
+      : bundled(BUNDLED.parentFile, BUNDLED.parentPath),
+    worker: c.workerFile
+      ? readPlaybookFile(c.workerFile, '--worker-file')
+      : bundled(BUNDLED.workerFile, BUNDLED.workerPath),
   };
 }
 
 /** The mode and parameters an execution was launched with, from its workload (the fixture's defaults). */
 export function launchedWith(w: Record<string, unknown>): { mode: Mode; params: RunParams } {
-  const mode: Mode = String(w.execution_mode ?? '').toLowerCase() === 'direct_stress' ? 'direct_stress' : 'chunked_optimal';
-  return { mode, params: { seedRows: Number(w.seed_rows ?? 240), payloadKb: Number(w.payload_kb_per_item ?? 256), batchSize: Number(w.batch_size ?? 40), maxBatches: Number(w.max_batches ?? 6) } };
+  const mode: Mode =
+    String(w.execution_mode ?? '').toLowerCase() === 'direct_stress' ? 'direct_stress' : 'chunked_optimal';
+  return {
+    mode,
+    params: {
+      seedRows: Number(w.seed_rows ?? 240),
+      payloadKb: Number(w.payload_kb_per_item ?? 256),
+      batchSize: Number(w.batch_size ?? 40),
+      maxBatches: Number(w.max_batches ?? 6),
+    },
+  };
 }
 
 /** The payload both modes are launched with: identical but for execution_mode. */

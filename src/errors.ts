@@ -33,5 +33,10 @@ export const envError = (message: string, hint?: string) => new LoadrunError(mes
 export function oneLine(err: unknown): string {
   if (err instanceof LoadrunError) return err.line();
   const msg = err instanceof Error ? err.message : String(err);
-  return msg.split('\n').map((s) => s.trim()).filter(Boolean).join(' ').slice(0, 500);
+  return msg
+    .split('\n')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .join(' ')
+    .slice(0, 500);
 }

@@ -123,9 +123,21 @@ export interface CrossDiff {
 export type PhaseName = 'preflight' | 'register' | 'launch' | 'observe' | 'finalize';
 export const PHASES: PhaseName[] = ['preflight', 'register', 'launch', 'observe', 'finalize'];
 export type PhaseState = 'pending' | 'running' | 'done' | 'failed' | 'skipped';
-export type ModeVerdict = 'pending' | 'running' | 'completed' | 'failed' | 'cancelled' | 'stalled' | 'timeout' | 'not-launched';
+export type ModeVerdict =
+  'pending' | 'running' | 'completed' | 'failed' | 'cancelled' | 'stalled' | 'timeout' | 'not-launched';
 
-export type EventKind = 'start' | 'step' | 'issued' | 'started' | 'done' | 'retry' | 'completed' | 'failed' | 'terminal' | 'emulation' | 'other';
+export type EventKind =
+  | 'start'
+  | 'step'
+  | 'issued'
+  | 'started'
+  | 'done'
+  | 'retry'
+  | 'completed'
+  | 'failed'
+  | 'terminal'
+  | 'emulation'
+  | 'other';
 
 export interface EventView {
   t: number;
@@ -165,7 +177,17 @@ export interface Cause {
   advice: string[];
 }
 
-export type DiagnosisState = 'progressing' | 'slow' | 'stalled-silent' | 'stalled-churning' | 'completed' | 'failed' | 'cancelled' | 'timeout' | 'not-launched' | 'pending';
+export type DiagnosisState =
+  | 'progressing'
+  | 'slow'
+  | 'stalled-silent'
+  | 'stalled-churning'
+  | 'completed'
+  | 'failed'
+  | 'cancelled'
+  | 'timeout'
+  | 'not-launched'
+  | 'pending';
 
 export interface Diagnosis {
   state: DiagnosisState;

@@ -8,7 +8,10 @@ export function registerSecret(value: string | undefined | null): void {
 
 export function redact(text: string): string {
   // The URL scan runs only where a URL with a user part can be (most event records have neither).
-  let out = text.includes('://') && text.includes('@') ? text.replace(/([a-z][a-z0-9+.-]*:\/\/[^:/@\s"']+):[^@\s"']*@/gi, '$1:****@') : text;
+  let out =
+    text.includes('://') && text.includes('@')
+      ? text.replace(/([a-z][a-z0-9+.-]*:\/\/[^:/@\s"']+):[^@\s"']*@/gi, '$1:****@')
+      : text;
   for (const s of secrets) if (out.includes(s)) out = out.split(s).join('****');
   return out;
 }

@@ -57,8 +57,14 @@ describe('the checker', () => {
 
   it('flags long files and long functions', () => {
     const body = Array.from({ length: 70 }, (_, i) => `  const v${i} = ${i};`).join('\n');
-    const v = sizeViolations([file('src/x.ts', `export function big() {\n${body}\n}\n`), file('src/y.ts', 'export const a = 1;\n'.repeat(301))]);
-    expect(v).toEqual([expect.stringMatching(/src\/x.ts:1 function big: 72 lines/), expect.stringMatching(/src\/y.ts: 302 lines/)]);
+    const v = sizeViolations([
+      file('src/x.ts', `export function big() {\n${body}\n}\n`),
+      file('src/y.ts', 'export const a = 1;\n'.repeat(301)),
+    ]);
+    expect(v).toEqual([
+      expect.stringMatching(/src\/x.ts:1 function big: 72 lines/),
+      expect.stringMatching(/src\/y.ts: 302 lines/),
+    ]);
   });
 });
 
@@ -77,9 +83,24 @@ describe('ARCHITECTURE.md', () => {
     expect(calls.length).toBeGreaterThan(15);
     for (const c of calls) {
       if (c.owner) expect(code, `${c.owner}`).toMatch(new RegExp(`(class|interface) ${c.owner}\\b`));
-      expect(code, `${c.owner ?? ''}.${c.name}`).toMatch(new RegExp(`(function ${c.name}\\b|^\\s+(async )?${c.name}(<[^>]*>)?\\(|${c.name}\\(\\w*[:)])`, 'm'));
+      expect(code, `${c.owner ?? ''}.${c.name}`).toMatch(
+        new RegExp(`(function ${c.name}\\b|^\\s+(async )?${c.name}(<[^>]*>)?\\(|${c.name}\\(\\w*[:)])`, 'm'),
+      );
     }
-    for (const t of ['Mode', 'RunParams', 'Dialect', 'Range', 'ModeStats', 'PodSample', 'Check', 'ProcessInfo', 'Snapshot', 'TargetHooks', 'ModeView', 'Lifecycle']) {
+    for (const t of [
+      'Mode',
+      'RunParams',
+      'Dialect',
+      'Range',
+      'ModeStats',
+      'PodSample',
+      'Check',
+      'ProcessInfo',
+      'Snapshot',
+      'TargetHooks',
+      'ModeView',
+      'Lifecycle',
+    ]) {
       expect(code, t).toMatch(new RegExp(`(type|interface|class) ${t}\\b`));
     }
   });

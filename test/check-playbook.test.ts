@@ -16,8 +16,14 @@ describe('check-playbook', () => {
     const r = await runCli(['check-playbook', PYTHON_ONLY]);
     expect(r.code).toBe(1);
     const lines = r.stdout.trim().split('\n');
-    expect(lines.slice(0, -1).map((l) => l.replace(/^.*python-only-constructs\.yaml:(\d+): ([a-z-]+):.*$/, '$1 $2'))).toEqual([
-      '17 postgres-command-n', '23 http-payload', '24 job-namespace', '28 retry-http-status', '36 loop-dict-result',
+    expect(
+      lines.slice(0, -1).map((l) => l.replace(/^.*python-only-constructs\.yaml:(\d+): ([a-z-]+):.*$/, '$1 $2')),
+    ).toEqual([
+      '17 postgres-command-n',
+      '23 http-payload',
+      '24 job-namespace',
+      '28 retry-http-status',
+      '36 loop-dict-result',
     ]);
     expect(r.stdout).toContain('send the body as body: (an object goes as JSON on both engines)');
     expect(lines.at(-1)).toBe('5 construct(s) the rust engine ignores or lacks');
@@ -29,7 +35,9 @@ describe('check-playbook', () => {
     writeFileSync(rustOnly, readFileSync(PYTHON_ONLY, 'utf8').replace('payload:', 'json:'));
     const py2 = await runCli(['check-playbook', rustOnly, '--engine', 'python']);
     expect(py2.code).toBe(1);
-    expect(py2.stdout).toMatch(/rust-only\.yaml:23: http-json: an http tool with json: the Python http tool reads payload:/);
+    expect(py2.stdout).toMatch(
+      /rust-only\.yaml:23: http-json: an http tool with json: the Python http tool reads payload:/,
+    );
     // The bundled pair uses only forms both engines read.
     const bundled = await runCli(['check-playbook', bundledFile(BUNDLED.parentFile), bundledFile(BUNDLED.workerFile)]);
     expect(bundled.stdout.trim()).toBe('no construct the rust engine ignores or lacks');
@@ -42,7 +50,21 @@ describe('check-playbook', () => {
     // The bundled parent with its http body written the legacy Python way.
     const legacy = path.join(path.dirname(dir), 'legacy-parent.yaml');
     writeFileSync(legacy, readFileSync(bundledFile(BUNDLED.parentFile), 'utf8').replace(/^(\s+)body:$/m, '$1payload:'));
-    const r = await runCli(['--playbook-file', legacy, '--seed-rows', '20', '--payload-kb', '2', '--batch-size', '10', '--max-batches', '2', '--no-tui', '--report-dir', dir]);
+    const r = await runCli([
+      '--playbook-file',
+      legacy,
+      '--seed-rows',
+      '20',
+      '--payload-kb',
+      '2',
+      '--batch-size',
+      '10',
+      '--max-batches',
+      '2',
+      '--no-tui',
+      '--report-dir',
+      dir,
+    ]);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toMatch(/\[loadrun\] playbook: .*legacy-parent\.yaml:\d+: http-payload/);
     expect(JSON.parse(readFileSync(path.join(dir, 'summary.json'), 'utf8')).target.playbookWarnings).toBeGreaterThan(0);

@@ -16,11 +16,20 @@ describe('cleanup', () => {
     const dir = path.join(mkdtempSync(path.join(os.tmpdir(), 'loadrun-clean-')), 'r');
     const r = await runCli([...target, ...SMALL, ...extra, '--report-dir', dir]);
     expect(r.code, r.stdout + r.stderr).toBe(0);
-    return { ids: JSON.parse(readFileSync(path.join(dir, 'summary.json'), 'utf8')).modes.map((m: { execution_id: string }) => m.execution_id) as string[], out: r.stdout };
+    return {
+      ids: JSON.parse(readFileSync(path.join(dir, 'summary.json'), 'utf8')).modes.map(
+        (m: { execution_id: string }) => m.execution_id,
+      ) as string[],
+      out: r.stdout,
+    };
   };
   const count = async (ids: string[]) => {
-    const q = (t: string) => sb.dataPool.query(`SELECT count(*)::int AS n FROM public.${t} WHERE execution_id = ANY($1::text[])`, [ids]);
-    return { results: (await q('heavy_payload_results')).rows[0].n, source: (await q('heavy_payload_source')).rows[0].n };
+    const q = (t: string) =>
+      sb.dataPool.query(`SELECT count(*)::int AS n FROM public.${t} WHERE execution_id = ANY($1::text[])`, [ids]);
+    return {
+      results: (await q('heavy_payload_results')).rows[0].n,
+      source: (await q('heavy_payload_source')).rows[0].n,
+    };
   };
   beforeAll(async () => {
     sb = await sandbox({ extraArgs: ['--db-routes', 'disabled'] });
@@ -34,11 +43,15 @@ describe('cleanup', () => {
     expect(await count(a)).toEqual({ results: 40, source: 40 });
     const refused = await runCli(['cleanup', ...a, ...target]);
     expect(refused.code).toBe(2);
-    expect(refused.stderr).toMatch(/refusing to delete 40 rows of public.heavy_payload_results and 40 of public.heavy_payload_source .* without confirmation — pass --yes/);
+    expect(refused.stderr).toMatch(
+      /refusing to delete 40 rows of public.heavy_payload_results and 40 of public.heavy_payload_source .* without confirmation — pass --yes/,
+    );
     expect(await count(a)).toEqual({ results: 40, source: 40 });
     const done = await runCli(['cleanup', ...a, ...target, '--yes']);
     expect(done.code, done.stderr).toBe(0);
-    expect(done.stdout).toMatch(/deleted 40 rows of public.heavy_payload_results and 40 of public.heavy_payload_source in demo_noetl on 127\.0\.0\.1:\d+/);
+    expect(done.stdout).toMatch(
+      /deleted 40 rows of public.heavy_payload_results and 40 of public.heavy_payload_source in demo_noetl on 127\.0\.0\.1:\d+/,
+    );
     expect(await count(a)).toEqual({ results: 0, source: 0 });
     expect(await count(b)).toEqual({ results: 40, source: 40 });
     const info = (await api(sb.apiUrl, 'GET', '/api/sandbox/info')).json;

@@ -44,7 +44,8 @@ describe('npm start -- --no-tui --preset smoke', () => {
   it('never prints the database password', () => {
     const password = new URL(db.url).password;
     expect(r.stdout).not.toContain(password);
-    for (const f of ['summary.json', 'report.md', 'events.ndjson']) expect(readFileSync(path.join(dir, f), 'utf8')).not.toContain(password);
+    for (const f of ['summary.json', 'report.md', 'events.ndjson'])
+      expect(readFileSync(path.join(dir, f), 'utf8')).not.toContain(password);
   });
 
   it('writes reports that agree with the database', async () => {
@@ -67,7 +68,10 @@ describe('npm start -- --no-tui --preset smoke', () => {
       expect(m.missing.count).toBe(0);
       expect(m.summarize.data).toMatchObject({ stored_rows: 120, missing_rows: 0 });
     }
-    const lines = readFileSync(path.join(dir, 'events.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const lines = readFileSync(path.join(dir, 'events.ndjson'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const events = lines.filter((l) => l.kind === 'event');
     const ids = events.map((e) => e.event_id);
     expect(new Set(ids).size).toBe(ids.length);
@@ -82,7 +86,19 @@ describe('npm start -- --no-tui --preset stress --seed-rows 400 --sandbox-fault 
   let dir: string;
   beforeAll(async () => {
     dir = path.join(mkdtempSync(path.join(os.tmpdir(), 'loadrun-e2e-')), 'reports');
-    r = await runCli(['--no-tui', '--preset', 'stress', '--seed-rows', '400', '--sandbox-fault', 'legacy-loop-state', '--stall-seconds', '8', '--report-dir', dir]);
+    r = await runCli([
+      '--no-tui',
+      '--preset',
+      'stress',
+      '--seed-rows',
+      '400',
+      '--sandbox-fault',
+      'legacy-loop-state',
+      '--stall-seconds',
+      '8',
+      '--report-dir',
+      dir,
+    ]);
   });
 
   it('exits 1 with direct_stress STALLED, chunked_optimal complete, and the missing ranges listed', () => {
@@ -90,7 +106,9 @@ describe('npm start -- --no-tui --preset stress --seed-rows 400 --sandbox-fault 
     expect(r.stdout).toMatch(/direct_stress\s+STALLED/);
     expect(r.stdout).toMatch(/chunked_optimal\s+COMPLETED\s+240\/240/);
     // The re-issued item keeps events coming while rows stop: a churning stall (noetl-contract §6.7).
-    expect(r.stdout).toMatch(/direct_stress STALLED: events kept flowing \(\d+\) but nothing progressed for \d+s; max persisted item_id (\d+)/);
+    expect(r.stdout).toMatch(
+      /direct_stress STALLED: events kept flowing \(\d+\) but nothing progressed for \d+s; max persisted item_id (\d+)/,
+    );
     const missing = /direct_stress: (\d+) missing of 400: (\d+)-400/.exec(r.stdout);
     expect(missing).not.toBeNull();
     expect(Number(missing![1])).toBe(400 - Number(missing![2]) + 1);
@@ -115,12 +133,27 @@ describe('npm start -- --no-tui --preset stress --seed-rows 400 --sandbox-fault 
 describe('--json', () => {
   it('writes NDJSON only, ending with the summary record', async () => {
     const dir = path.join(mkdtempSync(path.join(os.tmpdir(), 'loadrun-e2e-')), 'reports');
-    const r = await runCli(['--json', '--modes', 'direct_stress', '--seed-rows', '20', '--payload-kb', '4', '--report-dir', dir]);
+    const r = await runCli([
+      '--json',
+      '--modes',
+      'direct_stress',
+      '--seed-rows',
+      '20',
+      '--payload-kb',
+      '4',
+      '--report-dir',
+      dir,
+    ]);
     expect(r.code).toBe(0);
-    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines.every((l) => typeof l.kind === 'string')).toBe(true);
     const last = lines[lines.length - 1];
     expect(last).toMatchObject({ kind: 'summary', exit_code: 0 });
-    expect(last.modes).toEqual([expect.objectContaining({ mode: 'direct_stress', verdict: 'completed', stored_rows: 20, missing: 0 })]);
+    expect(last.modes).toEqual([
+      expect.objectContaining({ mode: 'direct_stress', verdict: 'completed', stored_rows: 20, missing: 0 }),
+    ]);
   });
 });

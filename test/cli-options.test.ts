@@ -6,7 +6,11 @@ import { describe, expect, it } from 'vitest';
 import { runCli } from './helpers/cli.js';
 
 const tmp = () => path.join(mkdtempSync(path.join(os.tmpdir(), 'loadrun-opt-')), 'r');
-const records = (dir: string) => readFileSync(path.join(dir, 'events.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+const records = (dir: string) =>
+  readFileSync(path.join(dir, 'events.ndjson'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
 
 describe('run options', () => {
   it('--sequential launches chunked_optimal only after direct_stress has ended', async () => {
@@ -14,7 +18,9 @@ describe('run options', () => {
     const r = await runCli(['--sequential', '--seed-rows', '30', '--payload-kb', '4', '--no-tui', '--report-dir', dir]);
     expect(r.code, r.stdout).toBe(0);
     const recs = records(dir);
-    const directDone = recs.find((x) => x.kind === 'verdict' && x.mode === 'direct_stress' && x.verdict === 'completed');
+    const directDone = recs.find(
+      (x) => x.kind === 'verdict' && x.mode === 'direct_stress' && x.verdict === 'completed',
+    );
     const chunkedLaunch = recs.find((x) => x.kind === 'launch' && x.mode === 'chunked_optimal');
     expect(directDone).toBeDefined();
     expect(Date.parse(chunkedLaunch.ts)).toBeGreaterThanOrEqual(Date.parse(directDone.ts));
@@ -22,7 +28,22 @@ describe('run options', () => {
 
   it('--timeout ends observation with a TIMEOUT verdict (exit 1) and --cancel-on-exit cancels what still runs', async () => {
     const dir = tmp();
-    const r = await runCli(['--modes', 'direct_stress', '--seed-rows', '400', '--payload-kb', '64', '--sandbox-fault', 'latency', '--timeout', '5', '--cancel-on-exit', '--no-tui', '--report-dir', dir]);
+    const r = await runCli([
+      '--modes',
+      'direct_stress',
+      '--seed-rows',
+      '400',
+      '--payload-kb',
+      '64',
+      '--sandbox-fault',
+      'latency',
+      '--timeout',
+      '5',
+      '--cancel-on-exit',
+      '--no-tui',
+      '--report-dir',
+      dir,
+    ]);
     expect(r.code, r.stdout).toBe(1);
     expect(r.stdout).toMatch(/direct_stress\s+TIMEOUT/);
     const summary = JSON.parse(readFileSync(path.join(dir, 'summary.json'), 'utf8'));
@@ -34,7 +55,23 @@ describe('run options', () => {
 
   it('passes the fault-profile numbers to the sandbox: a smaller loop-state cap stalls earlier', async () => {
     const dir = tmp();
-    const r = await runCli(['--modes', 'direct_stress', '--seed-rows', '80', '--payload-kb', '128', '--sandbox-fault', 'legacy-loop-state', '--loop-state-cap-bytes', '131072', '--stall-seconds', '5', '--no-tui', '--report-dir', dir]);
+    const r = await runCli([
+      '--modes',
+      'direct_stress',
+      '--seed-rows',
+      '80',
+      '--payload-kb',
+      '128',
+      '--sandbox-fault',
+      'legacy-loop-state',
+      '--loop-state-cap-bytes',
+      '131072',
+      '--stall-seconds',
+      '5',
+      '--no-tui',
+      '--report-dir',
+      dir,
+    ]);
     expect(r.code, r.stdout).toBe(1);
     const m = JSON.parse(readFileSync(path.join(dir, 'summary.json'), 'utf8')).modes[0];
     expect(m.verdict).toBe('stalled');

@@ -27,8 +27,16 @@ describe.each(['rust', 'python'] as const)('client and sources, %s dialect', (di
     direct = new RowsSource(data, new DirectSql(sb.pgUrl));
     endpoint = new RowsSource(data, new EndpointSql(client));
     expect(await client.detectDialect()).toBe(dialect);
-    for (const f of [BUNDLED.workerFile, BUNDLED.parentFile]) await client.register(readFileSync(bundledFile(f), 'utf8'));
-    id = await client.execute(BUNDLED.parentPath, { execution_mode: 'chunked_optimal', seed_rows: 60, batch_size: 20, max_batches: 3, payload_kb_per_item: 8, batch_worker_path: BUNDLED.workerPath });
+    for (const f of [BUNDLED.workerFile, BUNDLED.parentFile])
+      await client.register(readFileSync(bundledFile(f), 'utf8'));
+    id = await client.execute(BUNDLED.parentPath, {
+      execution_mode: 'chunked_optimal',
+      seed_rows: 60,
+      batch_size: 20,
+      max_batches: 3,
+      payload_kb_per_item: 8,
+      batch_worker_path: BUNDLED.workerPath,
+    });
     await waitFor(async () => ((await client.status(id)).state !== 'running' ? true : undefined), 120_000);
   });
   afterAll(async () => {
@@ -61,7 +69,11 @@ describe.each(['rust', 'python'] as const)('client and sources, %s dialect', (di
       seen.push(...evs.map((e) => e.eventId));
       cursor = evs[evs.length - 1].eventId;
     }
-    const db = (await sb.pool.query(`SELECT event_id::text AS id FROM noetl.event WHERE execution_id = $1 ORDER BY event_id`, [id])).rows.map((r) => r.id);
+    const db = (
+      await sb.pool.query(`SELECT event_id::text AS id FROM noetl.event WHERE execution_id = $1 ORDER BY event_id`, [
+        id,
+      ])
+    ).rows.map((r) => r.id);
     expect(seen).toEqual(db);
   });
 
@@ -74,7 +86,8 @@ describe.each(['rust', 'python'] as const)('client and sources, %s dialect', (di
   });
 
   it('keeps the fixture tables in the data database: the query endpoint does not see them', async () => {
-    const tables = async (p: { query: (s: string) => Promise<{ rows: Array<{ n: number }> }> }) => (await p.query(`SELECT count(*)::int AS n FROM pg_tables WHERE tablename = 'heavy_payload_results'`)).rows[0].n;
+    const tables = async (p: { query: (s: string) => Promise<{ rows: Array<{ n: number }> }> }) =>
+      (await p.query(`SELECT count(*)::int AS n FROM pg_tables WHERE tablename = 'heavy_payload_results'`)).rows[0].n;
     expect(await tables(sb.pool)).toBe(0);
     expect(await tables(sb.dataPool)).toBe(1);
     const blind = new RowsSource(new EndpointSql(client), undefined);
@@ -82,25 +95,38 @@ describe.each(['rust', 'python'] as const)('client and sources, %s dialect', (di
     expect(blind.tableMissing).toBe(true);
     const err = await blind.missingRanges(id, 60).catch((e: LoadrunError) => e);
     expect(err).toBeInstanceOf(LoadrunError);
-    expect((err as LoadrunError).line()).toMatch(/public.heavy_payload_results does not exist in the NoETL system database through .* — .*--data-pg-url/);
+    expect((err as LoadrunError).line()).toMatch(
+      /public.heavy_payload_results does not exist in the NoETL system database through .* — .*--data-pg-url/,
+    );
     const sys = await blind.children([id]).catch((e: LoadrunError) => e);
     expect((sys as LoadrunError).line()).toMatch(/needs the NoETL system database.* — give --pg-url/);
   });
 
   it('reads the same stats, missing ranges, events and summarize through both sources', async () => {
-    await sb.dataPool.query(`DELETE FROM public.heavy_payload_results WHERE execution_id = $1 AND item_id IN (5, 6, 7, 50, 60)`, [id]);
+    await sb.dataPool.query(
+      `DELETE FROM public.heavy_payload_results WHERE execution_id = $1 AND item_id IN (5, 6, 7, 50, 60)`,
+      [id],
+    );
     for (const src of [direct, endpoint]) {
       const s = await src.stats(id);
       expect(s).toMatchObject({ storedRows: 55, okRows: 55, minItemId: 1, maxItemId: 59, avgRequestBytes: 8192 });
       expect(s.perBatch).toEqual({ '1': 17, '2': 20, '3': 18 });
-      expect(await src.missingRanges(id, 60)).toEqual([[5, 7], [50, 50], [60, 60]]);
+      expect(await src.missingRanges(id, 60)).toEqual([
+        [5, 7],
+        [50, 50],
+        [60, 60],
+      ]);
       const sum = (await src.summarize(id)) as { data: Record<string, number> };
       expect(sum.data).toMatchObject({ stored_rows: 60, expected_rows: 60, missing_rows: 0 });
       const w = await src.workload(id);
       expect(w).toMatchObject({ execution_mode: 'chunked_optimal', seed_rows: 60 });
       const kids = (await src.children([id])).map((c) => c.executionId);
       const evs = await src.eventsAfter([id, ...kids], null, 10_000);
-      const total = (await sb.pool.query(`SELECT count(*)::int AS n FROM noetl.event WHERE execution_id = ANY($1::bigint[])`, [[id, ...kids]])).rows[0].n;
+      const total = (
+        await sb.pool.query(`SELECT count(*)::int AS n FROM noetl.event WHERE execution_id = ANY($1::bigint[])`, [
+          [id, ...kids],
+        ])
+      ).rows[0].n;
       expect(evs.length).toBe(total);
     }
     expect(direct.queries).toBeGreaterThan(0);
@@ -111,11 +137,23 @@ describe.each(['rust', 'python'] as const)('client and sources, %s dialect', (di
     const some = '999000000000000001';
     const none = '999000000000000002';
     const stored = [2, 3, 4, 8, 10, 12]; // 12 is past the expected 10
-    await sb.dataPool.query(`INSERT INTO public.heavy_payload_results (execution_id, item_id, item_key, mode) SELECT $1, g, 'Item-' || g, 'test' FROM unnest($2::int[]) g`, [some, stored]);
+    await sb.dataPool.query(
+      `INSERT INTO public.heavy_payload_results (execution_id, item_id, item_key, mode) SELECT $1, g, 'Item-' || g, 'test' FROM unnest($2::int[]) g`,
+      [some, stored],
+    );
     try {
       for (const src of [direct, endpoint]) {
-        expect(await src.missingRanges(some, 10)).toEqual([[1, 1], [5, 7], [9, 9]]);
-        expect(await src.missingRanges(some, 12)).toEqual([[1, 1], [5, 7], [9, 9], [11, 11]]);
+        expect(await src.missingRanges(some, 10)).toEqual([
+          [1, 1],
+          [5, 7],
+          [9, 9],
+        ]);
+        expect(await src.missingRanges(some, 12)).toEqual([
+          [1, 1],
+          [5, 7],
+          [9, 9],
+          [11, 11],
+        ]);
         expect(await src.missingRanges(some, 1)).toEqual([[1, 1]]);
         expect(await src.missingRanges(none, 10)).toEqual([[1, 10]]);
       }
@@ -127,8 +165,14 @@ describe.each(['rust', 'python'] as const)('client and sources, %s dialect', (di
   it('builds the final diff without reading gaps when every item is stored, and with them otherwise', async () => {
     const full = '999000000000000003';
     const holed = '999000000000000004';
-    await sb.dataPool.query(`INSERT INTO public.heavy_payload_results (execution_id, item_id, item_key, mode) SELECT $1, g, 'Item-' || g, 'test' FROM generate_series(1, 30) g`, [full]);
-    await sb.dataPool.query(`INSERT INTO public.heavy_payload_results (execution_id, item_id, item_key, mode) SELECT $1, g, 'Item-' || g, 'test' FROM generate_series(2, 31) g`, [holed]);
+    await sb.dataPool.query(
+      `INSERT INTO public.heavy_payload_results (execution_id, item_id, item_key, mode) SELECT $1, g, 'Item-' || g, 'test' FROM generate_series(1, 30) g`,
+      [full],
+    );
+    await sb.dataPool.query(
+      `INSERT INTO public.heavy_payload_results (execution_id, item_id, item_key, mode) SELECT $1, g, 'Item-' || g, 'test' FROM generate_series(2, 31) g`,
+      [holed],
+    );
     const params = { seedRows: 30, payloadKb: 1, batchSize: 10, maxBatches: 3 };
     try {
       const before = data.queries;
@@ -149,10 +193,18 @@ describe.each(['rust', 'python'] as const)('client and sources, %s dialect', (di
     const before = direct.queries;
     expect(((await direct.summarize(id)) as { data: Record<string, number> }).data).toMatchObject({ stored_rows: 60 });
     expect(direct.queries - before).toBe(1); // found in the tail: one bounded read
-    const top = (await sb.pool.query(`SELECT max(event_id)::text AS m FROM noetl.event WHERE execution_id = $1`, [id])).rows[0].m;
-    await sb.pool.query(`INSERT INTO noetl.event (execution_id, catalog_id, event_id, event_type, node_name, status) SELECT $1::bigint, 1, $2::bigint + g, 'step.exit', 'after', 'COMPLETED' FROM generate_series(1, 600) g`, [id, top]);
+    const top = (await sb.pool.query(`SELECT max(event_id)::text AS m FROM noetl.event WHERE execution_id = $1`, [id]))
+      .rows[0].m;
+    await sb.pool.query(
+      `INSERT INTO noetl.event (execution_id, catalog_id, event_id, event_type, node_name, status) SELECT $1::bigint, 1, $2::bigint + g, 'step.exit', 'after', 'COMPLETED' FROM generate_series(1, 600) g`,
+      [id, top],
+    );
     try {
-      for (const src of [direct, endpoint]) expect(((await src.summarize(id)) as { data: Record<string, number> }).data).toMatchObject({ stored_rows: 60, missing_rows: 0 });
+      for (const src of [direct, endpoint])
+        expect(((await src.summarize(id)) as { data: Record<string, number> }).data).toMatchObject({
+          stored_rows: 60,
+          missing_rows: 0,
+        });
     } finally {
       await sb.pool.query(`DELETE FROM noetl.event WHERE execution_id = $1 AND event_id > $2::bigint`, [id, top]);
     }

@@ -49,14 +49,29 @@ describe('lossless ids', () => {
 
 describe('normaliseStatus', () => {
   it('reads the Rust shape (status string, no completed field)', () => {
-    const s = normaliseStatus(parseJson('{"execution_id":583461712347136001,"status":"COMPLETED","current_step":"end","progress":{"total_steps":9,"completed_steps":9,"running_steps":0,"failed_steps":0},"is_cancelled":false}') as Record<string, unknown>, 'x');
-    expect(s).toMatchObject({ executionId: '583461712347136001', state: 'completed', currentStep: 'end', progress: { totalSteps: 9, completedSteps: 9 } });
+    const s = normaliseStatus(
+      parseJson(
+        '{"execution_id":583461712347136001,"status":"COMPLETED","current_step":"end","progress":{"total_steps":9,"completed_steps":9,"running_steps":0,"failed_steps":0},"is_cancelled":false}',
+      ) as Record<string, unknown>,
+      'x',
+    );
+    expect(s).toMatchObject({
+      executionId: '583461712347136001',
+      state: 'completed',
+      currentStep: 'end',
+      progress: { totalSteps: 9, completedSteps: 9 },
+    });
     expect(normaliseStatus({ status: 'RUNNING' }, '1').state).toBe('running');
     expect(normaliseStatus({ status: 'FAILED' }, '1').state).toBe('failed');
     expect(normaliseStatus({ status: 'CANCELLED' }, '1').state).toBe('cancelled');
   });
   it('reads the Python shape (completed/failed, no status)', () => {
-    expect(normaliseStatus({ execution_id: '7', completed: true, failed: false, current_step: 'end', completed_steps: ['a', 'b'] }, '7')).toMatchObject({ state: 'completed', progress: { completedSteps: 2 } });
+    expect(
+      normaliseStatus(
+        { execution_id: '7', completed: true, failed: false, current_step: 'end', completed_steps: ['a', 'b'] },
+        '7',
+      ),
+    ).toMatchObject({ state: 'completed', progress: { completedSteps: 2 } });
     expect(normaliseStatus({ completed: false, failed: true }, '7').state).toBe('failed');
     expect(normaliseStatus({ completed: false, failed: false }, '7').state).toBe('running');
   });
@@ -65,9 +80,14 @@ describe('normaliseStatus', () => {
 describe('resolveServer', () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'loadrun-cfg-'));
   const cfg = path.join(dir, 'config.yaml');
-  writeFileSync(cfg, 'current_context: kind\ncontexts:\n  kind:\n    server_url: http://ctx.example:9000\n    gateway_session_token: tok-from-config\n');
+  writeFileSync(
+    cfg,
+    'current_context: kind\ncontexts:\n  kind:\n    server_url: http://ctx.example:9000\n    gateway_session_token: tok-from-config\n',
+  );
   it('follows the noetl CLI precedence', () => {
-    expect(resolveServer({ serverUrl: 'http://a:1', host: 'b', port: 2, env: {}, configPath: cfg }).url).toBe('http://a:1');
+    expect(resolveServer({ serverUrl: 'http://a:1', host: 'b', port: 2, env: {}, configPath: cfg }).url).toBe(
+      'http://a:1',
+    );
     expect(resolveServer({ host: 'b', port: 2, env: {}, configPath: cfg }).url).toBe('http://b:2');
     expect(resolveServer({ host: 'b', env: {}, configPath: cfg }).url).toBe('http://ctx.example:9000'); // host alone is ignored
     expect(resolveServer({ env: { NOETL_SERVER_URL: 'http://e:3' }, configPath: cfg }).url).toBe('http://e:3');
@@ -86,9 +106,11 @@ describe('resolveServer', () => {
 describe('inline SQL for the query endpoint', () => {
   it('inlines validated ids and quotes strings', () => {
     expect(inline(q.stats('123'))).toContain("execution_id = '123'");
-    expect(inline({ text: 'SELECT $1, $2, $3', params: ["it's; DROP", 5, ['1', '2']] })).toBe("SELECT 'it''s; DROP', 5, ARRAY[1,2]");
+    expect(inline({ text: 'SELECT $1, $2, $3', params: ["it's; DROP", 5, ['1', '2']] })).toBe(
+      "SELECT 'it''s; DROP', 5, ARRAY[1,2]",
+    );
   });
   it('refuses to inline ids that are not numbers', () => {
-    expect(() => inline(q.children(["1); DROP TABLE noetl.event; --"]))).toThrow(/non-numeric id/);
+    expect(() => inline(q.children(['1); DROP TABLE noetl.event; --']))).toThrow(/non-numeric id/);
   });
 });

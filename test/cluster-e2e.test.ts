@@ -27,7 +27,11 @@ describe.skipIf(!HAS_KUBECTL)('--target cluster through a fake port-forward', ()
   beforeAll(async () => {
     // Production labels (noetl-contract §6.5): the embedded server StatefulSet, and Postgres beside NoETL.
     const fake = DEFAULT_CLUSTER();
-    fake.pods[0] = { ...fake.pods[0], name: 'noetl-server-rust-embedded-0', labels: { app: 'noetl-server-rust-embedded', component: 'server', runtime: 'rust' } };
+    fake.pods[0] = {
+      ...fake.pods[0],
+      name: 'noetl-server-rust-embedded-0',
+      labels: { app: 'noetl-server-rust-embedded', component: 'server', runtime: 'rust' },
+    };
     api = await startFakeKubeApi(fake);
     // Latency keeps the run going well past the moment the forward is killed, however loaded the machine.
     sb = await sandbox({ faults: ['latency'], extraArgs: ['--latency-ms', '1000'] });
@@ -50,7 +54,26 @@ describe.skipIf(!HAS_KUBECTL)('--target cluster through a fake port-forward', ()
         }, 3000);
       }
     }, 200);
-    cluster = await runCli(['--target', 'cluster', '--kubectl', FAKE_KUBECTL, '--kubeconfig', api.kubeconfig, '--context', 'fake', '-n', 'noetl', '--top-interval', '1', ...PARAMS, '--report-dir', path.join(dir, 'cluster')], { env });
+    cluster = await runCli(
+      [
+        '--target',
+        'cluster',
+        '--kubectl',
+        FAKE_KUBECTL,
+        '--kubeconfig',
+        api.kubeconfig,
+        '--context',
+        'fake',
+        '-n',
+        'noetl',
+        '--top-interval',
+        '1',
+        ...PARAMS,
+        '--report-dir',
+        path.join(dir, 'cluster'),
+      ],
+      { env },
+    );
     clearInterval(killer);
     local = await runCli([...PARAMS, '--report-dir', path.join(dir, 'sandbox')]);
   });
@@ -62,7 +85,17 @@ describe.skipIf(!HAS_KUBECTL)('--target cluster through a fake port-forward', ()
 
   it('passes the cluster preflight with a verdict per check', () => {
     expect(cluster.stderr).toBe('');
-    for (const check of ['kubectl on PATH', 'kube context: fake', 'cluster answers', 'namespace: noetl', 'NoETL service: svc/noetl:8082', 'server pods: 1 with app=noetl-server-rust-embedded', 'worker pods: 2 with component=worker', 'port-forward: http://127.0.0.1:', 'API healthy: rust dialect']) {
+    for (const check of [
+      'kubectl on PATH',
+      'kube context: fake',
+      'cluster answers',
+      'namespace: noetl',
+      'NoETL service: svc/noetl:8082',
+      'server pods: 1 with app=noetl-server-rust-embedded',
+      'worker pods: 2 with component=worker',
+      'port-forward: http://127.0.0.1:',
+      'API healthy: rust dialect',
+    ]) {
       expect(cluster.stdout).toContain(`✓ ${check}`);
     }
   });
@@ -86,12 +119,20 @@ describe.skipIf(!HAS_KUBECTL)('--target cluster through a fake port-forward', ()
     // Rows from the data database of the pg_k8s credential (here the sandbox's demo_noetl, reached directly).
     expect(summary.target.kind).toBe('cluster');
     expect(summary.target.rowsSource).toMatch(/^demo_noetl on 127\.0\.0\.1:\d+ \(credential pg_k8s\)$/);
-    expect(summary.pods.map((p: { name: string; role: string }) => `${p.role}:${p.name}`)).toEqual(expect.arrayContaining(['server:noetl-server-rust-embedded-0', 'worker:noetl-worker-rust-7c9d4-abcde', 'postgres:postgres-0']));
+    expect(summary.pods.map((p: { name: string; role: string }) => `${p.role}:${p.name}`)).toEqual(
+      expect.arrayContaining([
+        'server:noetl-server-rust-embedded-0',
+        'worker:noetl-worker-rust-7c9d4-abcde',
+        'postgres:postgres-0',
+      ]),
+    );
     const events = readFileSync(path.join(dir, 'cluster', 'events.ndjson'), 'utf8');
     expect(events).toContain('ERROR event write failed: timeout');
     expect(summary.preflight_checks.length).toBeGreaterThanOrEqual(9);
     expect(summary.preflight_checks.map((c: { name: string }) => c.name)).toContain('query endpoint');
     // The test's own sandbox is still up (it plays the cluster's server); nothing the CLI started is.
-    expect(scope.running().filter((l) => /noetl-loadrun\.js|kubectl-fake-pf|kubectl .*logs -f|sleep 1000/.test(l))).toEqual([]);
+    expect(
+      scope.running().filter((l) => /noetl-loadrun\.js|kubectl-fake-pf|kubectl .*logs -f|sleep 1000/.test(l)),
+    ).toEqual([]);
   });
 });

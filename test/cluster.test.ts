@@ -44,8 +44,20 @@ describe('parsers', () => {
     expect(parseMemory('100M')).toBe(100e6);
     expect(parseMemory('12345')).toBe(12345);
     expect(parseMemory('1Xi')).toBeNull();
-    const rows = parseTop('NAME                            CPU(cores)   MEMORY(bytes)\nnoetl-server-rust-6d5f8-x2x9q   1200m        1843Mi\n', 'server', 5);
-    expect(rows).toEqual([{ name: 'noetl-server-rust-6d5f8-x2x9q', role: 'server', cpuMillicores: 1200, memoryBytes: 1843 * 1048576, sampledAt: 5 }]);
+    const rows = parseTop(
+      'NAME                            CPU(cores)   MEMORY(bytes)\nnoetl-server-rust-6d5f8-x2x9q   1200m        1843Mi\n',
+      'server',
+      5,
+    );
+    expect(rows).toEqual([
+      {
+        name: 'noetl-server-rust-6d5f8-x2x9q',
+        role: 'server',
+        cpuMillicores: 1200,
+        memoryBytes: 1843 * 1048576,
+        sampledAt: 5,
+      },
+    ]);
   });
   it('reads the port-forward readiness line, including a random local port', () => {
     expect(parseForwarding('Forwarding from 127.0.0.1:41235 -> 8082')).toEqual({ local: 41235, remote: 8082 });
@@ -53,18 +65,40 @@ describe('parsers', () => {
     expect(parseForwarding('Handling connection for 41235')).toBeUndefined();
   });
   it('reads kubectl logs --timestamps --prefix lines', () => {
-    expect(parseLogLine('[pod/noetl-server-rust-6d5f8-x2x9q/main] 2026-11-27T10:00:01.000000000Z WARN retry 1/3')).toEqual({ pod: 'noetl-server-rust-6d5f8-x2x9q', timestamp: '2026-11-27T10:00:01.000000000Z', text: 'WARN retry 1/3' });
-    expect(parseLogLine('2026-11-27T10:00:01.5Z hello')).toEqual({ pod: null, timestamp: '2026-11-27T10:00:01.5Z', text: 'hello' });
+    expect(
+      parseLogLine('[pod/noetl-server-rust-6d5f8-x2x9q/main] 2026-11-27T10:00:01.000000000Z WARN retry 1/3'),
+    ).toEqual({
+      pod: 'noetl-server-rust-6d5f8-x2x9q',
+      timestamp: '2026-11-27T10:00:01.000000000Z',
+      text: 'WARN retry 1/3',
+    });
+    expect(parseLogLine('2026-11-27T10:00:01.5Z hello')).toEqual({
+      pod: null,
+      timestamp: '2026-11-27T10:00:01.5Z',
+      text: 'hello',
+    });
     expect(classifyLog('ERROR event write failed')).toBe('error');
     expect(classifyLog('retry 2/4 for http')).toBe('warn');
     expect(classifyLog('all good')).toBe('info');
   });
   it('reads service and pg-forward references', () => {
     expect(parseService('svc/noetl:8082')).toEqual({ resource: 'svc/noetl', name: 'noetl', port: 8082 });
-    expect(parseService('noetl-server-rust')).toEqual({ resource: 'svc/noetl-server-rust', name: 'noetl-server-rust', port: undefined });
+    expect(parseService('noetl-server-rust')).toEqual({
+      resource: 'svc/noetl-server-rust',
+      name: 'noetl-server-rust',
+      port: undefined,
+    });
     expect(() => parseService('svc/Bad_Name')).toThrow(/not a service reference/);
-    expect(parsePgForward('postgres/svc/postgres:5432', 'noetl')).toEqual({ namespace: 'postgres', resource: 'svc/postgres', port: 5432 });
-    expect(parsePgForward('svc/postgres:5432', 'noetl')).toEqual({ namespace: 'noetl', resource: 'svc/postgres', port: 5432 });
+    expect(parsePgForward('postgres/svc/postgres:5432', 'noetl')).toEqual({
+      namespace: 'postgres',
+      resource: 'svc/postgres',
+      port: 5432,
+    });
+    expect(parsePgForward('svc/postgres:5432', 'noetl')).toEqual({
+      namespace: 'noetl',
+      resource: 'svc/postgres',
+      port: 5432,
+    });
     expect(() => parsePgForward('postgres:5432', 'noetl')).toThrow(/NAMESPACE\/svc\/NAME:PORT/);
   });
 });
@@ -82,17 +116,42 @@ describe.skipIf(!HAS_KUBECTL)('real kubectl against a fake Kubernetes API', () =
     const seen: Check[] = [];
     const facts = await clusterPreflight(k, { context: 'fake', onCheck: (c) => seen.push(c) });
     expect(seen.map((c) => [c.name, c.verdict])).toEqual([
-      ['kubectl on PATH', 'ok'], ['kube context', 'ok'], ['cluster answers', 'ok'], ['namespace', 'ok'], ['NoETL service', 'ok'], ['server pods', 'ok'], ['worker pods', 'ok'],
+      ['kubectl on PATH', 'ok'],
+      ['kube context', 'ok'],
+      ['cluster answers', 'ok'],
+      ['namespace', 'ok'],
+      ['NoETL service', 'ok'],
+      ['server pods', 'ok'],
+      ['worker pods', 'ok'],
     ]);
-    expect(facts).toMatchObject({ serviceResource: 'svc/noetl', servicePort: 8082, generation: 'rust', serverSelector: 'app=noetl-server-rust', workerSelector: 'component=worker' });
+    expect(facts).toMatchObject({
+      serviceResource: 'svc/noetl',
+      servicePort: 8082,
+      generation: 'rust',
+      serverSelector: 'app=noetl-server-rust',
+      workerSelector: 'component=worker',
+    });
   });
 
   it('falls back to svc/noetl-server-rust and to the Python generation labels', async () => {
     api.cluster.services = [{ name: 'noetl-server-rust', ports: [8082] }];
     const saved = api.cluster.pods;
-    api.cluster.pods = [{ name: 'noetl-server-abc', labels: { app: 'noetl-server' }, cpu: '1m', memory: '1Mi', logs: [] }, { name: 'noetl-worker-abc', labels: { app: 'noetl-worker', component: 'worker' }, cpu: '1m', memory: '1Mi', logs: [] }];
+    api.cluster.pods = [
+      { name: 'noetl-server-abc', labels: { app: 'noetl-server' }, cpu: '1m', memory: '1Mi', logs: [] },
+      {
+        name: 'noetl-worker-abc',
+        labels: { app: 'noetl-worker', component: 'worker' },
+        cpu: '1m',
+        memory: '1Mi',
+        logs: [],
+      },
+    ];
     const facts = await clusterPreflight(k, { onCheck: () => {} });
-    expect(facts).toMatchObject({ serviceResource: 'svc/noetl-server-rust', generation: 'python', serverSelector: 'app=noetl-server' });
+    expect(facts).toMatchObject({
+      serviceResource: 'svc/noetl-server-rust',
+      generation: 'python',
+      serverSelector: 'app=noetl-server',
+    });
     api.cluster.services = [{ name: 'noetl', ports: [8082] }];
     api.cluster.pods = saved;
   });
@@ -100,21 +159,61 @@ describe.skipIf(!HAS_KUBECTL)('real kubectl against a fake Kubernetes API', () =
   it('finds production pods: the embedded server StatefulSet, workers and the system worker pool (noetl-contract §6.5)', async () => {
     const saved = api.cluster.pods;
     api.cluster.pods = [
-      { name: 'noetl-server-rust-embedded-0', labels: { app: 'noetl-server-rust-embedded', component: 'server', runtime: 'rust' }, cpu: '900m', memory: '2Gi', logs: [] },
-      { name: 'noetl-worker-rust-5f-abc', labels: { app: 'noetl-worker-rust', component: 'worker', runtime: 'rust' }, cpu: '100m', memory: '300Mi', logs: [] },
-      { name: 'noetl-worker-system-pool-7d-xyz', labels: { app: 'noetl-worker-system-pool', component: 'system-worker', runtime: 'rust' }, cpu: '50m', memory: '200Mi', logs: [] },
+      {
+        name: 'noetl-server-rust-embedded-0',
+        labels: { app: 'noetl-server-rust-embedded', component: 'server', runtime: 'rust' },
+        cpu: '900m',
+        memory: '2Gi',
+        logs: [],
+      },
+      {
+        name: 'noetl-worker-rust-5f-abc',
+        labels: { app: 'noetl-worker-rust', component: 'worker', runtime: 'rust' },
+        cpu: '100m',
+        memory: '300Mi',
+        logs: [],
+      },
+      {
+        name: 'noetl-worker-system-pool-7d-xyz',
+        labels: { app: 'noetl-worker-system-pool', component: 'system-worker', runtime: 'rust' },
+        cpu: '50m',
+        memory: '200Mi',
+        logs: [],
+      },
     ];
     try {
       const seen: Check[] = [];
       const facts = await clusterPreflight(k, { onCheck: (c) => seen.push(c) });
-      expect(facts).toMatchObject({ generation: 'rust', serverSelector: 'app=noetl-server-rust-embedded', workerSelector: 'component=worker', systemWorkerSelector: 'component=system-worker' });
+      expect(facts).toMatchObject({
+        generation: 'rust',
+        serverSelector: 'app=noetl-server-rust-embedded',
+        workerSelector: 'component=worker',
+        systemWorkerSelector: 'component=system-worker',
+      });
       expect(seen.find((c) => c.name === 'server pods')?.detail).toContain('noetl-server-rust-embedded-0');
-      const top = new KubectlTop(k, [{ role: 'server', selector: facts.serverSelector }, { role: 'worker', selector: facts.workerSelector }, { role: 'system-worker', selector: facts.systemWorkerSelector! }], 1000);
+      const top = new KubectlTop(
+        k,
+        [
+          { role: 'server', selector: facts.serverSelector },
+          { role: 'worker', selector: facts.workerSelector },
+          { role: 'system-worker', selector: facts.systemWorkerSelector! },
+        ],
+        1000,
+      );
       expect((await top.sample()).map((p) => [p.role, p.name])).toEqual([
-        ['server', 'noetl-server-rust-embedded-0'], ['worker', 'noetl-worker-rust-5f-abc'], ['system-worker', 'noetl-worker-system-pool-7d-xyz'],
+        ['server', 'noetl-server-rust-embedded-0'],
+        ['worker', 'noetl-worker-rust-5f-abc'],
+        ['system-worker', 'noetl-worker-system-pool-7d-xyz'],
       ]);
-      const given = await clusterPreflight(k, { selector: 'runtime=rust,component=server', workerSelector: 'app=noetl-worker-rust', onCheck: () => {} });
-      expect(given).toMatchObject({ serverSelector: 'runtime=rust,component=server', workerSelector: 'app=noetl-worker-rust' });
+      const given = await clusterPreflight(k, {
+        selector: 'runtime=rust,component=server',
+        workerSelector: 'app=noetl-worker-rust',
+        onCheck: () => {},
+      });
+      expect(given).toMatchObject({
+        serverSelector: 'runtime=rust,component=server',
+        workerSelector: 'app=noetl-worker-rust',
+      });
     } finally {
       api.cluster.pods = saved;
     }
@@ -142,7 +241,14 @@ describe.skipIf(!HAS_KUBECTL)('real kubectl against a fake Kubernetes API', () =
   });
 
   it('samples pods with kubectl top and reports a missing metrics API', async () => {
-    const top = new KubectlTop(k, [{ role: 'server', selector: 'app=noetl-server-rust' }, { role: 'worker', selector: 'component=worker' }], 15_000);
+    const top = new KubectlTop(
+      k,
+      [
+        { role: 'server', selector: 'app=noetl-server-rust' },
+        { role: 'worker', selector: 'component=worker' },
+      ],
+      15_000,
+    );
     const rows = await top.sample();
     expect(rows.map((r) => [r.name, r.role, r.cpuMillicores, r.memoryBytes])).toEqual([
       ['noetl-server-rust-6d5f8-x2x9q', 'server', 1200, 1843 * 1048576],
@@ -165,7 +271,11 @@ describe.skipIf(!HAS_KUBECTL)('real kubectl against a fake Kubernetes API', () =
     await f.stop();
     api.cluster.followEveryMs = 0;
     expect(f.restarts).toBeGreaterThanOrEqual(1);
-    expect(lines.slice(0, 3)).toEqual(['info|INFO server started', 'warn|WARN retry 1/3 for command 42', 'error|ERROR event write failed: timeout']);
+    expect(lines.slice(0, 3)).toEqual([
+      'info|INFO server started',
+      'warn|WARN retry 1/3 for command 42',
+      'error|ERROR event write failed: timeout',
+    ]);
     expect(new Set(lines).size).toBe(lines.length); // no line twice across the restart
     const ticks = lines.filter((l) => l.includes('tick')).map((l) => Number(l.split(' ').pop()));
     expect(ticks.length).toBeGreaterThan(5);
@@ -191,7 +301,13 @@ describe('port-forward supervisor (fake kubectl for port-forward only)', () => {
     process.env.FAKE_PF_TARGET = `127.0.0.1:${targetPort}`;
     process.env.FAKE_PF_PIDFILE = pidfile;
     const states: string[] = [];
-    const pf = new PortForward({ kubectl: new Kubectl({ bin: FAKE_KUBECTL, namespace: 'noetl' }), namespace: 'noetl', resource: 'svc/noetl', remotePort: 8082, onState: (s) => states.push(s) });
+    const pf = new PortForward({
+      kubectl: new Kubectl({ bin: FAKE_KUBECTL, namespace: 'noetl' }),
+      namespace: 'noetl',
+      resource: 'svc/noetl',
+      remotePort: 8082,
+      onState: (s) => states.push(s),
+    });
     try {
       const port = await pf.start();
       expect(port).toBeGreaterThan(0);
@@ -223,9 +339,15 @@ describe('port-forward supervisor (fake kubectl for port-forward only)', () => {
     }
   });
 
-  it.skipIf(!HAS_KUBECTL)('rejects with kubectl\'s own error when the real port-forward cannot start', async () => {
+  it.skipIf(!HAS_KUBECTL)("rejects with kubectl's own error when the real port-forward cannot start", async () => {
     const api = await startFakeKubeApi();
-    const pf = new PortForward({ kubectl: new Kubectl({ kubeconfig: api.kubeconfig, namespace: 'noetl' }), namespace: 'noetl', resource: 'svc/noetl', remotePort: 8082, readyTimeoutMs: 15_000 });
+    const pf = new PortForward({
+      kubectl: new Kubectl({ kubeconfig: api.kubeconfig, namespace: 'noetl' }),
+      namespace: 'noetl',
+      resource: 'svc/noetl',
+      remotePort: 8082,
+      readyTimeoutMs: 15_000,
+    });
     await expect(pf.start()).rejects.toThrow(/exited before it was ready/);
     await pf.stop();
     await api.close();

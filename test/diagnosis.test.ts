@@ -16,10 +16,35 @@ import { runCli } from './helpers/cli.js';
 import { HAS_KUBECTL } from './helpers/kubectl.js';
 
 const base = (over: Partial<Evidence> = {}): Evidence => ({
-  mode: 'direct_stress', verdict: 'completed', stall: null, slow: false, storedRows: 100, expected: 100, rowsPerSecond: 5,
-  eventsByType: {}, retriesPerNode: {}, perNode: {}, openExecutions: [], logHits: {}, pods: [], ...over,
+  mode: 'direct_stress',
+  verdict: 'completed',
+  stall: null,
+  slow: false,
+  storedRows: 100,
+  expected: 100,
+  rowsPerSecond: 5,
+  eventsByType: {},
+  retriesPerNode: {},
+  perNode: {},
+  openExecutions: [],
+  logHits: {},
+  pods: [],
+  ...over,
 });
-const stall = { since: 0, idleSeconds: 40, kind: 'silent' as const, eventsSinceProgress: 0, maxPersistedItemId: 20, storedRows: 20, expectedRows: 100, iterationsIssued: 40, iterationsDone: 20, retriesPerNode: {}, openExecutions: ['1'], podMemoryTrend: [] };
+const stall = {
+  since: 0,
+  idleSeconds: 40,
+  kind: 'silent' as const,
+  eventsSinceProgress: 0,
+  maxPersistedItemId: 20,
+  storedRows: 20,
+  expectedRows: 100,
+  iterationsIssued: 40,
+  iterationsDone: 20,
+  retriesPerNode: {},
+  openExecutions: ['1'],
+  podMemoryTrend: [],
+};
 const ids = (e: Evidence) => diagnose(e).causes.map((c) => c.id);
 
 describe('the rule table', () => {
@@ -42,20 +67,62 @@ describe('the rule table', () => {
 
   it('names each cause from its evidence, ranked by confidence', () => {
     expect(ids(base({ eventsByType: { 'loop.state.rejected': 1 } }))).toEqual(['loop-state-cap']);
-    expect(ids(base({ logHits: { 'nats-max-payload': { count: 2, example: '[worker] nats: maximum payload exceeded' } } }))).toEqual(['nats-max-payload']);
-    expect(ids(base({ logHits: { 'pool-exhausted': { count: 1, example: '[server] connection pool exhausted' } } }))).toEqual(['pool-exhausted']);
-    expect(ids(base({ retriesPerNode: { run_direct_stress: 7 }, logHits: { 'http-5xx-retry': { count: 7, example: 'retry 1/3 of run_direct_stress.fetch_detail: HTTP 503 from x' } } }))).toEqual(['http-retries']);
-    expect(ids(base({ retriesPerNode: { run_direct_stress: 1 }, logHits: { 'worker-exited': { count: 1, example: 'python worker 12 exited (SIGKILL); restarting it' } } }))).toEqual(['worker-lost']);
-    const pods = [{ name: 'w-0', role: 'worker', cpuMillicores: 1, memoryBytes: 1, sampledAt: 0, restarts: 2, lastReason: 'OOMKilled', growthMiB: 300, peakMiB: 900 }];
+    expect(
+      ids(base({ logHits: { 'nats-max-payload': { count: 2, example: '[worker] nats: maximum payload exceeded' } } })),
+    ).toEqual(['nats-max-payload']);
+    expect(
+      ids(base({ logHits: { 'pool-exhausted': { count: 1, example: '[server] connection pool exhausted' } } })),
+    ).toEqual(['pool-exhausted']);
+    expect(
+      ids(
+        base({
+          retriesPerNode: { run_direct_stress: 7 },
+          logHits: {
+            'http-5xx-retry': { count: 7, example: 'retry 1/3 of run_direct_stress.fetch_detail: HTTP 503 from x' },
+          },
+        }),
+      ),
+    ).toEqual(['http-retries']);
+    expect(
+      ids(
+        base({
+          retriesPerNode: { run_direct_stress: 1 },
+          logHits: { 'worker-exited': { count: 1, example: 'python worker 12 exited (SIGKILL); restarting it' } },
+        }),
+      ),
+    ).toEqual(['worker-lost']);
+    const pods = [
+      {
+        name: 'w-0',
+        role: 'worker',
+        cpuMillicores: 1,
+        memoryBytes: 1,
+        sampledAt: 0,
+        restarts: 2,
+        lastReason: 'OOMKilled',
+        growthMiB: 300,
+        peakMiB: 900,
+      },
+    ];
     expect(ids(base({ pods }))).toEqual(['oom-killed', 'memory-growth']);
-    const starved = base({ verdict: 'stalled', stall, perNode: { run_direct_stress: { issued: 40, claimed: 20, started: 20, completed: 20, failed: 0 } } });
+    const starved = base({
+      verdict: 'stalled',
+      stall,
+      perNode: { run_direct_stress: { issued: 40, claimed: 20, started: 20, completed: 20, failed: 0 } },
+    });
     expect(ids(starved)).toEqual(['commands-not-claimed']);
-    expect(diagnose(base({ verdict: 'stalled', stall: { ...stall, kind: 'churning', eventsSinceProgress: 900 } })).state).toBe('stalled-churning');
+    expect(
+      diagnose(base({ verdict: 'stalled', stall: { ...stall, kind: 'churning', eventsSinceProgress: 900 } })).state,
+    ).toBe('stalled-churning');
     expect(diagnose(base({ verdict: 'running', slow: true })).state).toBe('slow');
-    const hot = [{ name: 'srv-0', role: 'server', cpuMillicores: 990, memoryBytes: 1, sampledAt: 0, growthMiB: 0, peakMiB: 1 }];
+    const hot = [
+      { name: 'srv-0', role: 'server', cpuMillicores: 990, memoryBytes: 1, sampledAt: 0, growthMiB: 0, peakMiB: 1 },
+    ];
     expect(ids(base({ verdict: 'stalled', stall, pods: hot }))).toEqual(['cpu-saturation']);
     expect(ids(base({ pods: hot }))).toEqual([]); // busy while progressing is not a cause
-    const withTail = diagnose(base({ verdict: 'stalled', stall: { ...stall, lastEvents: ['call.done run_direct_stress COMPLETED'] } }));
+    const withTail = diagnose(
+      base({ verdict: 'stalled', stall: { ...stall, lastEvents: ['call.done run_direct_stress COMPLETED'] } }),
+    );
     expect(withTail.facts).toContain('last events: call.done run_direct_stress COMPLETED');
   });
 });
@@ -67,34 +134,94 @@ describe.skipIf(!HAS_KUBECTL)('cluster-only causes, real kubectl against the fak
   it('reads an OOMKilled pod, namespace warning events, previous logs, NATS max-payload and pool-exhausted lines into causes', async () => {
     const cluster = DEFAULT_CLUSTER();
     cluster.pods[1] = { ...cluster.pods[1], restarts: 3, lastReason: 'OOMKilled' };
-    cluster.pods[2] = { ...cluster.pods[2], restarts: 1, lastReason: 'Error', previousLogs: ['INFO worker ready', 'FATAL sqlx: too many connections for role "demo"'] };
+    cluster.pods[2] = {
+      ...cluster.pods[2],
+      restarts: 1,
+      lastReason: 'Error',
+      previousLogs: ['INFO worker ready', 'FATAL sqlx: too many connections for role "demo"'],
+    };
     cluster.events = [
-      { type: 'Warning', reason: 'BackOff', message: 'Back-off restarting failed container main in pod noetl-worker-rust-7c9d4-fghij', pod: 'noetl-worker-rust-7c9d4-fghij', count: 4 },
-      { type: 'Warning', reason: 'FailedScheduling', message: '0/3 nodes are available: 3 Insufficient memory.', pod: 'noetl-worker-rust-7c9d4-zzzzz', count: 1 },
-      { type: 'Normal', reason: 'Pulled', message: 'Container image already present', pod: 'noetl-worker-rust-7c9d4-abcde', count: 1 },
+      {
+        type: 'Warning',
+        reason: 'BackOff',
+        message: 'Back-off restarting failed container main in pod noetl-worker-rust-7c9d4-fghij',
+        pod: 'noetl-worker-rust-7c9d4-fghij',
+        count: 4,
+      },
+      {
+        type: 'Warning',
+        reason: 'FailedScheduling',
+        message: '0/3 nodes are available: 3 Insufficient memory.',
+        pod: 'noetl-worker-rust-7c9d4-zzzzz',
+        count: 1,
+      },
+      {
+        type: 'Normal',
+        reason: 'Pulled',
+        message: 'Container image already present',
+        pod: 'noetl-worker-rust-7c9d4-abcde',
+        count: 1,
+      },
     ];
-    cluster.pods[0] = { ...cluster.pods[0], logs: ['INFO server started', 'ERROR publish failed: nats: maximum payload exceeded', 'ERROR sqlx: connection pool exhausted (timed out)'] };
+    cluster.pods[0] = {
+      ...cluster.pods[0],
+      logs: [
+        'INFO server started',
+        'ERROR publish failed: nats: maximum payload exceeded',
+        'ERROR sqlx: connection pool exhausted (timed out)',
+      ],
+    };
     api = await startFakeKubeApi(cluster);
     const k = new Kubectl({ kubeconfig: api.kubeconfig, namespace: 'noetl', requestTimeoutSeconds: 5 });
-    const store = new RunStore({ seedRows: 100, payloadKb: 256, batchSize: 40, maxBatches: 6, preset: null }, [{ mode: 'direct_stress', expected: 100 }]);
+    const store = new RunStore({ seedRows: 100, payloadKb: 256, batchSize: 40, maxBatches: 6, preset: null }, [
+      { mode: 'direct_stress', expected: 100 },
+    ]);
     store.markLaunched('direct_stress', '583461712347136001');
-    const top = new KubectlTop(k, [{ role: 'server', selector: 'app=noetl-server-rust' }, { role: 'worker', selector: 'component=worker' }], 1000, (source, level, text) => store.log(source, level, text));
+    const top = new KubectlTop(
+      k,
+      [
+        { role: 'server', selector: 'app=noetl-server-rust' },
+        { role: 'worker', selector: 'component=worker' },
+      ],
+      1000,
+      (source, level, text) => store.log(source, level, text),
+    );
     for (const p of await top.sample()) store.recordPod(p);
     await top.sample(); // a second sample reports nothing twice
     const logs = store.snapshot().logs;
-    expect(logs.filter((l) => l.source === 'k8s-events').map((l) => l.text.split(' ')[0])).toEqual(['BackOff', 'FailedScheduling']);
-    expect(logs.filter((l) => l.source === 'worker-previous').map((l) => l.text)).toEqual(['noetl-worker-rust-7c9d4-fghij: INFO worker ready', 'noetl-worker-rust-7c9d4-fghij: FATAL sqlx: too many connections for role "demo"']);
+    expect(logs.filter((l) => l.source === 'k8s-events').map((l) => l.text.split(' ')[0])).toEqual([
+      'BackOff',
+      'FailedScheduling',
+    ]);
+    expect(logs.filter((l) => l.source === 'worker-previous').map((l) => l.text)).toEqual([
+      'noetl-worker-rust-7c9d4-fghij: INFO worker ready',
+      'noetl-worker-rust-7c9d4-fghij: FATAL sqlx: too many connections for role "demo"',
+    ]);
     const follower = new LogFollower(k, 'server', 'app=noetl-server-rust', (l) => store.log(l.source, l.level, l.text));
     follower.start();
     try {
-      for (let i = 0; i < 50 && !store.logHits('direct_stress')['nats-max-payload']; i++) await new Promise((r) => setTimeout(r, 100));
+      for (let i = 0; i < 50 && !store.logHits('direct_stress')['nats-max-payload']; i++)
+        await new Promise((r) => setTimeout(r, 100));
     } finally {
       await follower.stop();
     }
     const d = diagnose(evidenceOf(store, 'direct_stress'));
-    expect(d.causes.map((c) => c.id)).toEqual(expect.arrayContaining(['oom-killed', 'nats-max-payload', 'pool-exhausted', 'crash-loop', 'unschedulable', 'worker-lost']));
-    expect(d.causes.find((c) => c.id === 'pool-exhausted')!.evidence.join(' ')).toMatch(/pool exhausted|too many connections/);
-    expect(d.causes.find((c) => c.id === 'oom-killed')!.evidence[0]).toMatch(/pod noetl-worker-rust-7c9d4-abcde: last state OOMKilled, 3 restart\(s\)/);
+    expect(d.causes.map((c) => c.id)).toEqual(
+      expect.arrayContaining([
+        'oom-killed',
+        'nats-max-payload',
+        'pool-exhausted',
+        'crash-loop',
+        'unschedulable',
+        'worker-lost',
+      ]),
+    );
+    expect(d.causes.find((c) => c.id === 'pool-exhausted')!.evidence.join(' ')).toMatch(
+      /pool exhausted|too many connections/,
+    );
+    expect(d.causes.find((c) => c.id === 'oom-killed')!.evidence[0]).toMatch(
+      /pod noetl-worker-rust-7c9d4-abcde: last state OOMKilled, 3 restart\(s\)/,
+    );
     expect(d.causes.find((c) => c.id === 'nats-max-payload')!.evidence[0]).toContain('maximum payload exceeded');
   });
 });
@@ -105,7 +232,13 @@ describe('each sandbox fault profile diagnosed as itself', () => {
     const dir = path.join(mkdtempSync(path.join(os.tmpdir(), 'loadrun-diag-')), 'r');
     const r = await runCli([...args, '--report-dir', dir]);
     const summary = JSON.parse(readFileSync(path.join(dir, 'summary.json'), 'utf8'));
-    return { r, modes: Object.fromEntries(summary.modes.map((m: { mode: string }) => [m.mode, m])) as Record<string, { verdict: string; diagnosis: { state: string; causes: Array<{ id: string }> }; stall: { kind: string } | null }> };
+    return {
+      r,
+      modes: Object.fromEntries(summary.modes.map((m: { mode: string }) => [m.mode, m])) as Record<
+        string,
+        { verdict: string; diagnosis: { state: string; causes: Array<{ id: string }> }; stall: { kind: string } | null }
+      >,
+    };
   };
 
   it('clean: no cause', async () => {
@@ -115,7 +248,21 @@ describe('each sandbox fault profile diagnosed as itself', () => {
   });
 
   it('legacy-loop-state: direct_stress stalls, and the cause is the loop-state cap', async () => {
-    const { r, modes } = await run(['--modes', 'direct_stress', '--seed-rows', '80', '--payload-kb', '128', '--sandbox-fault', 'legacy-loop-state', '--loop-state-cap-bytes', '131072', '--stall-seconds', '5', '--no-tui']);
+    const { r, modes } = await run([
+      '--modes',
+      'direct_stress',
+      '--seed-rows',
+      '80',
+      '--payload-kb',
+      '128',
+      '--sandbox-fault',
+      'legacy-loop-state',
+      '--loop-state-cap-bytes',
+      '131072',
+      '--stall-seconds',
+      '5',
+      '--no-tui',
+    ]);
     expect(r.code).toBe(1);
     expect(modes.direct_stress.verdict).toBe('stalled');
     expect(modes.direct_stress.diagnosis.state).toMatch(/^stalled-/);
@@ -124,19 +271,45 @@ describe('each sandbox fault profile diagnosed as itself', () => {
   });
 
   it('http-errors: retries on the http step', async () => {
-    const { r, modes } = await run([...SMALL, '--modes', 'direct_stress', '--sandbox-fault', 'http-errors', '--http-error-rate', '0.3']);
+    const { r, modes } = await run([
+      ...SMALL,
+      '--modes',
+      'direct_stress',
+      '--sandbox-fault',
+      'http-errors',
+      '--http-error-rate',
+      '0.3',
+    ]);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(modes.direct_stress.diagnosis.causes.map((c) => c.id)).toContain('http-retries');
   });
 
   it('worker-crash: a worker restart', async () => {
-    const { r, modes } = await run([...SMALL, '--modes', 'direct_stress', '--sandbox-fault', 'worker-crash', '--crash-after-calls', '20']);
+    const { r, modes } = await run([
+      ...SMALL,
+      '--modes',
+      'direct_stress',
+      '--sandbox-fault',
+      'worker-crash',
+      '--crash-after-calls',
+      '20',
+    ]);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(modes.direct_stress.diagnosis.causes.map((c) => c.id)).toEqual(['worker-lost']);
   });
 
   it('latency: slow but progressing, not a stall', async () => {
-    const { r, modes } = await run([...SMALL, '--modes', 'direct_stress', '--sandbox-fault', 'latency', '--latency-ms', '2500', '--stall-seconds', '4']);
+    const { r, modes } = await run([
+      ...SMALL,
+      '--modes',
+      'direct_stress',
+      '--sandbox-fault',
+      'latency',
+      '--latency-ms',
+      '2500',
+      '--stall-seconds',
+      '4',
+    ]);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(modes.direct_stress.stall).toBeNull();
     expect(modes.direct_stress.diagnosis).toMatchObject({ state: 'completed', causes: [] });

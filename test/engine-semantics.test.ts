@@ -18,18 +18,29 @@ import { ROOT } from './helpers/cli.js';
 const file = (f: string) => readFileSync(path.join(ROOT, 'test', 'playbooks', f), 'utf8');
 
 async function register(sb: TestSandbox, text: string): Promise<void> {
-  const r = await api(sb.apiUrl, 'POST', '/api/catalog/register', { content: Buffer.from(text).toString('base64'), resource_type: 'Playbook' });
+  const r = await api(sb.apiUrl, 'POST', '/api/catalog/register', {
+    content: Buffer.from(text).toString('base64'),
+    resource_type: 'Playbook',
+  });
   if (r.status !== 200) throw new Error(`register: ${r.status} ${r.text}`);
 }
 
-async function runToEnd(sb: TestSandbox, p: string, payload: Record<string, unknown> = {}): Promise<{ id: string; status: string }> {
+async function runToEnd(
+  sb: TestSandbox,
+  p: string,
+  payload: Record<string, unknown> = {},
+): Promise<{ id: string; status: string }> {
   const id = String((await api(sb.apiUrl, 'POST', '/api/execute', { path: p, payload })).json.execution_id);
-  const status = await waitFor(async () => {
-    // Rust answers a status; Python flags (completed, failed), per noetl-contract §2.2.
-    const j = (await api(sb.apiUrl, 'GET', `/api/executions/${id}/status`)).json;
-    const s = j.status ? String(j.status).toUpperCase() : j.failed ? 'FAILED' : j.completed ? 'COMPLETED' : 'RUNNING';
-    return s === 'RUNNING' || s === 'PENDING' || s === 'STARTED' ? undefined : s;
-  }, 60_000, 200);
+  const status = await waitFor(
+    async () => {
+      // Rust answers a status; Python flags (completed, failed), per noetl-contract §2.2.
+      const j = (await api(sb.apiUrl, 'GET', `/api/executions/${id}/status`)).json;
+      const s = j.status ? String(j.status).toUpperCase() : j.failed ? 'FAILED' : j.completed ? 'COMPLETED' : 'RUNNING';
+      return s === 'RUNNING' || s === 'PENDING' || s === 'STARTED' ? undefined : s;
+    },
+    60_000,
+    200,
+  );
   return { id, status };
 }
 
@@ -88,34 +99,55 @@ for (const dialect of ['rust', 'python'] as Dialect[]) {
     });
 
     it(dialect === 'rust' ? 'records each command as claimed before it starts' : 'records no claims', async () => {
-      const { rows } = await sb.pool.query(`SELECT event_type, count(*)::int AS n FROM noetl.event WHERE execution_id = $1 AND event_type IN ('command.issued', 'command.claimed') GROUP BY 1`, [probeId]);
+      const { rows } = await sb.pool.query(
+        `SELECT event_type, count(*)::int AS n FROM noetl.event WHERE execution_id = $1 AND event_type IN ('command.issued', 'command.claimed') GROUP BY 1`,
+        [probeId],
+      );
       const n = Object.fromEntries(rows.map((x) => [x.event_type, x.n]));
       expect(n['command.issued']).toBeGreaterThan(0);
       expect(n['command.claimed'] ?? 0).toBe(dialect === 'rust' ? n['command.issued'] : 0);
     });
 
-    it(dialect === 'rust' ? 'registers any YAML with metadata and refuses what it cannot run at execute' : 'refuses what it cannot run at register', async () => {
-      const text = 'apiVersion: noetl.io/v2\nkind: Playbook\nmetadata:\n  name: t\n  path: tests/duck\nworkflow:\n  - step: start\n    tool:\n      kind: duckdb\n      query: select 1\n';
-      const reg = await api(sb.apiUrl, 'POST', '/api/catalog/register', { content: Buffer.from(text).toString('base64'), resource_type: 'Playbook' });
-      if (dialect === 'python') return void expect([reg.status, reg.text]).toEqual([422, expect.stringContaining("tool kind 'duckdb'")]);
-      expect(reg.status).toBe(200);
-      const ex = await api(sb.apiUrl, 'POST', '/api/execute', { path: 'tests/duck', payload: {} });
-      expect([ex.status, ex.text]).toEqual([422, expect.stringContaining("tool kind 'duckdb'")]);
-    });
+    it(
+      dialect === 'rust'
+        ? 'registers any YAML with metadata and refuses what it cannot run at execute'
+        : 'refuses what it cannot run at register',
+      async () => {
+        const text =
+          'apiVersion: noetl.io/v2\nkind: Playbook\nmetadata:\n  name: t\n  path: tests/duck\nworkflow:\n  - step: start\n    tool:\n      kind: duckdb\n      query: select 1\n';
+        const reg = await api(sb.apiUrl, 'POST', '/api/catalog/register', {
+          content: Buffer.from(text).toString('base64'),
+          resource_type: 'Playbook',
+        });
+        if (dialect === 'python')
+          return void expect([reg.status, reg.text]).toEqual([422, expect.stringContaining("tool kind 'duckdb'")]);
+        expect(reg.status).toBe(200);
+        const ex = await api(sb.apiUrl, 'POST', '/api/execute', { path: 'tests/duck', payload: {} });
+        expect([ex.status, ex.text]).toEqual([422, expect.stringContaining("tool kind 'duckdb'")]);
+      },
+    );
 
     it('lets a retry rule see the envelope its engine builds', async () => {
       const { id, status } = await runToEnd(sb, 'tests/semantics_failures', { mode: 'retry' });
       expect(status).toBe('FAILED');
-      const { rows } = await sb.pool.query(`SELECT count(*)::int AS n FROM noetl.event WHERE execution_id = $1 AND event_type = 'call.error' AND status = 'RETRYING'`, [id]);
+      const { rows } = await sb.pool.query(
+        `SELECT count(*)::int AS n FROM noetl.event WHERE execution_id = $1 AND event_type = 'call.error' AND status = 'RETRYING'`,
+        [id],
+      );
       const logged = sb.logs.filter((l) => /retry \d+\/\d+ of retry_probe\.missing: HTTP 404/.test(l)).length;
       // Python matches output.http.status (2 attempts: 1 retry) and writes it as an event; Rust matches
       // only output.data.status_code (3 attempts: 2 retries) and only logs them (noetl-contract §6.6).
-      expect({ events: rows[0].n, logged }).toEqual(dialect === 'rust' ? { events: 0, logged: 2 } : { events: 1, logged: 1 });
+      expect({ events: rows[0].n, logged }).toEqual(
+        dialect === 'rust' ? { events: 0, logged: 2 } : { events: 1, logged: 1 },
+      );
     });
 
-    it(dialect === 'rust' ? 'fails the loop step when an iteration fails' : 'records a failed iteration and goes on', async () => {
-      const { status } = await runToEnd(sb, 'tests/semantics_failures', { mode: 'loop' });
-      expect(status).toBe(dialect === 'rust' ? 'FAILED' : 'COMPLETED');
-    });
+    it(
+      dialect === 'rust' ? 'fails the loop step when an iteration fails' : 'records a failed iteration and goes on',
+      async () => {
+        const { status } = await runToEnd(sb, 'tests/semantics_failures', { mode: 'loop' });
+        expect(status).toBe(dialect === 'rust' ? 'FAILED' : 'COMPLETED');
+      },
+    );
   });
 }

@@ -21,16 +21,35 @@ describe('sandbox event log', () => {
     let stop = false;
     const busy = (async () => {
       while (!stop) {
-        for (let i = 0; i < 100; i++) log.emit({ execution_id: busyId, catalog_id: 1n, event_type: 'call.done', node_name: 'busy', status: 'COMPLETED' });
+        for (let i = 0; i < 100; i++)
+          log.emit({
+            execution_id: busyId,
+            catalog_id: 1n,
+            event_type: 'call.done',
+            node_name: 'busy',
+            status: 'COMPLETED',
+          });
         await sleep(1);
       }
     })();
     try {
       await sleep(200);
-      for (let i = 0; i < 3; i++) log.emit({ execution_id: quietId, catalog_id: 1n, event_type: 'step.exit', node_name: 'quiet', status: 'COMPLETED' });
-      const ended = await Promise.race([log.drainExecution(quietId).then(() => 'drained'), sleep(15_000).then(() => 'held')]);
+      for (let i = 0; i < 3; i++)
+        log.emit({
+          execution_id: quietId,
+          catalog_id: 1n,
+          event_type: 'step.exit',
+          node_name: 'quiet',
+          status: 'COMPLETED',
+        });
+      const ended = await Promise.race([
+        log.drainExecution(quietId).then(() => 'drained'),
+        sleep(15_000).then(() => 'held'),
+      ]);
       expect(ended).toBe('drained');
-      const { rows } = await sb.pool.query('SELECT count(*)::int AS n FROM noetl.event WHERE execution_id = $1', [quietId.toString()]);
+      const { rows } = await sb.pool.query('SELECT count(*)::int AS n FROM noetl.event WHERE execution_id = $1', [
+        quietId.toString(),
+      ]);
       expect(rows[0].n).toBe(3); // all of its events committed before it may end
       // the whole log never drained meanwhile: waiting for it would have held the quiet execution
       expect(await Promise.race([log.drain().then(() => 'drained'), sleep(300).then(() => 'busy')])).toBe('busy');

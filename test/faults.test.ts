@@ -15,7 +15,11 @@ import { alive } from '../src/sandbox/embedded-pg.js';
 const FAKE_KUBECTL = path.join(ROOT, 'test', 'fakes', 'kubectl-fake-pf.mjs');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const tmp = () => mkdtempSync(path.join(os.tmpdir(), 'loadrun-fault-'));
-const ndjson = (file: string) => readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+const ndjson = (file: string) =>
+  readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
 
 /** Every event id of both modes' executions (parents and chunk-worker children) in the database. */
 async function dbEventIds(sb: TestSandbox, parents: string[]): Promise<string[]> {
@@ -56,7 +60,23 @@ describe.skipIf(!HAS_KUBECTL)('port-forward killed 5 times during a run', () => 
       }
     }, 2500);
     const r = await runCli(
-      ['--target', 'cluster', '--kubectl', FAKE_KUBECTL, '--kubeconfig', kube.kubeconfig, '-n', 'noetl', '--seed-rows', '200', '--payload-kb', '16', '--no-tui', '--report-dir', path.join(dir, 'r')],
+      [
+        '--target',
+        'cluster',
+        '--kubectl',
+        FAKE_KUBECTL,
+        '--kubeconfig',
+        kube.kubeconfig,
+        '-n',
+        'noetl',
+        '--seed-rows',
+        '200',
+        '--payload-kb',
+        '16',
+        '--no-tui',
+        '--report-dir',
+        path.join(dir, 'r'),
+      ],
       { env: { FAKE_PF_TARGET: new URL(sb.apiUrl).host, FAKE_PF_PIDFILE: pidfile } },
     );
     clearInterval(killer);
@@ -65,9 +85,14 @@ describe.skipIf(!HAS_KUBECTL)('port-forward killed 5 times during a run', () => 
     expect(readFileSync(pidfile, 'utf8').trim().split('\n').length).toBe(6); // 5 reconnects
     expect((r.stdout.match(/\[port-forward\] svc\/noetl: restarting/g) ?? []).length).toBeGreaterThanOrEqual(5);
     const summary = JSON.parse(readFileSync(path.join(dir, 'r', 'summary.json'), 'utf8'));
-    const seen = ndjson(path.join(dir, 'r', 'events.ndjson')).filter((x) => x.kind === 'event').map((x) => x.event_id as string);
+    const seen = ndjson(path.join(dir, 'r', 'events.ndjson'))
+      .filter((x) => x.kind === 'event')
+      .map((x) => x.event_id as string);
     expect(new Set(seen).size).toBe(seen.length); // no duplicate
-    const db = await dbEventIds(sb, summary.modes.map((m: { execution_id: string }) => m.execution_id));
+    const db = await dbEventIds(
+      sb,
+      summary.modes.map((m: { execution_id: string }) => m.execution_id),
+    );
     expect([...seen].sort()).toEqual([...db].sort()); // no gap
   });
 });
@@ -93,7 +118,21 @@ describe('API answering 500, then hanging for 10 s', () => {
       }
     });
     const dir = tmp();
-    const r = await runCli(['--server-url', proxy.url, '--pg-url', sb.pgUrl, '--seed-rows', '200', '--payload-kb', '16', '--request-timeout', '2', '--no-tui', '--report-dir', dir]);
+    const r = await runCli([
+      '--server-url',
+      proxy.url,
+      '--pg-url',
+      sb.pgUrl,
+      '--seed-rows',
+      '200',
+      '--payload-kb',
+      '16',
+      '--request-timeout',
+      '2',
+      '--no-tui',
+      '--report-dir',
+      dir,
+    ]);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(proxy.counts.error500).toBeGreaterThan(0);
     expect(proxy.counts.hang).toBeGreaterThan(0);
@@ -118,12 +157,26 @@ describe('a launch whose answer is lost', () => {
     proxy = await startFaultProxy(sb.apiUrl);
     proxy.dropNextAnswer(/^\/api\/execute$/);
     const dir = tmp();
-    const r = await runCli(['--server-url', proxy.url, '--pg-url', sb.pgUrl, '--seed-rows', '30', '--payload-kb', '4', '--no-tui', '--report-dir', dir]);
+    const r = await runCli([
+      '--server-url',
+      proxy.url,
+      '--pg-url',
+      sb.pgUrl,
+      '--seed-rows',
+      '30',
+      '--payload-kb',
+      '4',
+      '--no-tui',
+      '--report-dir',
+      dir,
+    ]);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(proxy.dropped).toBe(1);
     expect(r.stdout).toMatch(/launch of \w+ failed on the network .*checking whether it started/);
     expect(r.stdout).toMatch(/\w+ had started as execution \d+/);
-    const parents = await sb.pool.query(`SELECT count(*)::int AS n FROM noetl.event WHERE event_type = 'playbook_started' AND parent_execution_id IS NULL`);
+    const parents = await sb.pool.query(
+      `SELECT count(*)::int AS n FROM noetl.event WHERE event_type = 'playbook_started' AND parent_execution_id IS NULL`,
+    );
     expect(parents.rows[0].n).toBe(2); // one per mode, none twice
   });
 });
@@ -137,16 +190,33 @@ describe('Postgres connections terminated mid-run', () => {
     const dir = tmp();
     let terminated = 0;
     const killer = setInterval(async () => {
-      const { rows } = await sb.pool.query(`SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE application_name = 'noetl-loadrun'`);
+      const { rows } = await sb.pool.query(
+        `SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE application_name = 'noetl-loadrun'`,
+      );
       terminated += rows[0].n;
     }, 1500);
-    const r = await runCli(['--server-url', sb.apiUrl, '--pg-url', sb.pgUrl, '--seed-rows', '200', '--payload-kb', '16', '--no-tui', '--report-dir', dir]);
+    const r = await runCli([
+      '--server-url',
+      sb.apiUrl,
+      '--pg-url',
+      sb.pgUrl,
+      '--seed-rows',
+      '200',
+      '--payload-kb',
+      '16',
+      '--no-tui',
+      '--report-dir',
+      dir,
+    ]);
     clearInterval(killer);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(terminated).toBeGreaterThanOrEqual(3);
     const summary = JSON.parse(readFileSync(path.join(dir, 'summary.json'), 'utf8'));
     for (const m of summary.modes) {
-      const { rows } = await sb.dataPool.query(`SELECT count(*)::int AS n FROM public.heavy_payload_results WHERE execution_id = $1`, [m.execution_id]);
+      const { rows } = await sb.dataPool.query(
+        `SELECT count(*)::int AS n FROM public.heavy_payload_results WHERE execution_id = $1`,
+        [m.execution_id],
+      );
       expect(m.stored_rows).toBe(rows[0].n);
       expect(m.stored_rows).toBe(200);
     }
@@ -162,36 +232,64 @@ describe('a sandbox worker process killed mid-run', () => {
   it('shows it in events and pods and the run completes', async () => {
     sb = await sandbox({ faults: ['latency'], extraArgs: ['--latency-ms', '500'] });
     const dir = tmp();
-    const before = (await api(sb.apiUrl, 'GET', '/api/sandbox/info')).json.processes.filter((p: { role: string }) => p.role === 'python-worker').map((p: { pid: number }) => p.pid);
+    const before = (await api(sb.apiUrl, 'GET', '/api/sandbox/info')).json.processes
+      .filter((p: { role: string }) => p.role === 'python-worker')
+      .map((p: { pid: number }) => p.pid);
     // Crash once the run is well under way (rows are being stored), so python calls are still to come.
     let crashed = false;
     const crash = setInterval(async () => {
       if (crashed) return;
-      const { rows } = await sb.dataPool.query(`SELECT count(*)::int AS n FROM public.heavy_payload_results`).catch(() => ({ rows: [{ n: 0 }] }));
+      const { rows } = await sb.dataPool
+        .query(`SELECT count(*)::int AS n FROM public.heavy_payload_results`)
+        .catch(() => ({ rows: [{ n: 0 }] }));
       if (rows[0].n >= 40) {
         crashed = true;
         await api(sb.apiUrl, 'POST', '/api/sandbox/crash-worker');
       }
     }, 200);
-    const r = await runCli(['--server-url', sb.apiUrl, '--pg-url', sb.pgUrl, '--seed-rows', '150', '--payload-kb', '16', '--no-tui', '--report-dir', dir]);
+    const r = await runCli([
+      '--server-url',
+      sb.apiUrl,
+      '--pg-url',
+      sb.pgUrl,
+      '--seed-rows',
+      '150',
+      '--payload-kb',
+      '16',
+      '--no-tui',
+      '--report-dir',
+      dir,
+    ]);
     clearInterval(crash);
     expect(crashed).toBe(true);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     const after = (await api(sb.apiUrl, 'GET', '/api/sandbox/info')).json;
     expect(after.python_restarts).toBe(1);
-    const nowPids = after.processes.filter((p: { role: string }) => p.role === 'python-worker').map((p: { pid: number }) => p.pid);
+    const nowPids = after.processes
+      .filter((p: { role: string }) => p.role === 'python-worker')
+      .map((p: { pid: number }) => p.pid);
     expect(nowPids.filter((p: number) => !before.includes(p)).length).toBe(1);
     const recs = ndjson(path.join(dir, 'events.ndjson'));
     const retried = recs.filter((x) => x.kind === 'event' && x.event_type === 'call.error' && x.status === 'RETRYING');
     // Read until the row is there (at most 10 s): once in a full CI run the row was not found right after the
     // run ended although the worker had been replaced; not understood, noted in the stop's closing note.
-    let lost = await sb.pool.query(`SELECT execution_id::text AS e, node_name FROM noetl.event WHERE event_type = 'call.error' AND meta->>'reason' = 'worker_lost'`);
+    let lost = await sb.pool.query(
+      `SELECT execution_id::text AS e, node_name FROM noetl.event WHERE event_type = 'call.error' AND meta->>'reason' = 'worker_lost'`,
+    );
     for (let i = 0; i < 50 && !lost.rows.length; i++) {
       await new Promise((res) => setTimeout(res, 200));
-      lost = await sb.pool.query(`SELECT execution_id::text AS e, node_name FROM noetl.event WHERE event_type = 'call.error' AND meta->>'reason' = 'worker_lost'`);
+      lost = await sb.pool.query(
+        `SELECT execution_id::text AS e, node_name FROM noetl.event WHERE event_type = 'call.error' AND meta->>'reason' = 'worker_lost'`,
+      );
     }
-    expect(lost.rows.length, `${JSON.stringify(lost.rows)}; the run's own retry events: ${JSON.stringify(retried.map((x) => [x.execution_id, x.node_name]))}`).toBe(1);
-    expect(retried.map((x) => x.execution_id), JSON.stringify(lost.rows)).toEqual([lost.rows[0].e]);
+    expect(
+      lost.rows.length,
+      `${JSON.stringify(lost.rows)}; the run's own retry events: ${JSON.stringify(retried.map((x) => [x.execution_id, x.node_name]))}`,
+    ).toBe(1);
+    expect(
+      retried.map((x) => x.execution_id),
+      JSON.stringify(lost.rows),
+    ).toEqual([lost.rows[0].e]);
     expect(recs.some((x) => x.kind === 'pod' && x.role === 'python-worker')).toBe(true);
     const summary = JSON.parse(readFileSync(path.join(dir, 'summary.json'), 'utf8'));
     expect(summary.modes.map((m: { stored_rows: number }) => m.stored_rows)).toEqual([150, 150]);
@@ -201,7 +299,13 @@ describe('a sandbox worker process killed mid-run', () => {
 
 describe('Ctrl-C and SIGTERM in each phase', () => {
   const phases = ['preflight', 'register', 'launch', 'observe', 'finalize'] as const;
-  const cases = phases.flatMap((p) => [[p, 'SIGINT'], [p, 'SIGTERM']] as const);
+  const cases = phases.flatMap(
+    (p) =>
+      [
+        [p, 'SIGINT'],
+        [p, 'SIGTERM'],
+      ] as const,
+  );
 
   it.each(cases)('%s + %s: exit 130, report written, nothing left running', async (phase, signal) => {
     const scope = new ProcessScope('signal');
@@ -212,13 +316,21 @@ describe('Ctrl-C and SIGTERM in each phase', () => {
     }
   });
 
-  async function signalInPhase(scope: ProcessScope, phase: (typeof phases)[number], signal: NodeJS.Signals): Promise<void> {
+  async function signalInPhase(
+    scope: ProcessScope,
+    phase: (typeof phases)[number],
+    signal: NodeJS.Signals,
+  ): Promise<void> {
     const dir = path.join(tmp(), 'r');
-    const child = spawn(process.execPath, [BIN, '--no-tui', '--seed-rows', '60', '--payload-kb', '8', '--report-dir', dir], {
-      cwd: ROOT,
-      env: scope.env({ CI: 'true', NOETL_LOADRUN_TAIL_WINDOW: '1', NOETL_LOADRUN_TEST_HOLD: `${phase}:20000` }),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [BIN, '--no-tui', '--seed-rows', '60', '--payload-kb', '8', '--report-dir', dir],
+      {
+        cwd: ROOT,
+        env: scope.env({ CI: 'true', NOETL_LOADRUN_TAIL_WINDOW: '1', NOETL_LOADRUN_TEST_HOLD: `${phase}:20000` }),
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));
@@ -234,7 +346,8 @@ describe('Ctrl-C and SIGTERM in each phase', () => {
     expect(summary.outcome).toBe('interrupted');
     const state = Object.fromEntries(summary.phases.map((p: { name: string; state: string }) => [p.name, p.state]));
     if (phase !== 'finalize') expect(state[phase]).toBe('failed');
-    if (phase === 'observe' || phase === 'finalize') expect(summary.modes.every((m: { execution_id: string | null }) => m.execution_id)).toBe(true);
+    if (phase === 'observe' || phase === 'finalize')
+      expect(summary.modes.every((m: { execution_id: string | null }) => m.execution_id)).toBe(true);
     expect(await leftovers(scope)).toEqual([]);
   }
 });
@@ -245,7 +358,11 @@ describe('after a SIGKILL', () => {
   afterAll(() => scope.dispose());
 
   it('the next start cleans the stale sandbox cluster', async () => {
-    const first = spawn(process.execPath, [BIN, 'sandbox'], { cwd: ROOT, env: scope.env({ CI: 'true' }), stdio: ['ignore', 'pipe', 'pipe'] });
+    const first = spawn(process.execPath, [BIN, 'sandbox'], {
+      cwd: ROOT,
+      env: scope.env({ CI: 'true' }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     first.stdout.on('data', (d) => (out += d));
     for (let i = 0; i < 300 && !out.includes('processes:'); i++) await sleep(100);
@@ -257,7 +374,11 @@ describe('after a SIGKILL', () => {
     first.kill('SIGKILL');
     await sleep(500);
     expect(() => process.kill(postgres, 0)).not.toThrow(); // orphaned postmaster still up
-    const second = spawn(process.execPath, [BIN, 'sandbox'], { cwd: ROOT, env: scope.env({ CI: 'true' }), stdio: ['ignore', 'pipe', 'pipe'] });
+    const second = spawn(process.execPath, [BIN, 'sandbox'], {
+      cwd: ROOT,
+      env: scope.env({ CI: 'true' }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out2 = '';
     second.stdout.on('data', (d) => (out2 += d));
     const exited = new Promise<number | null>((r) => second.on('close', (c) => r(c)));

@@ -9,9 +9,19 @@ import { pathToFileURL } from 'node:url';
 import { Box, render, Text } from 'ink';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { seeded } from './helpers/random.js';
-import { dropInkCaches, FrameMemo, keepInkCachesAcrossFrames, keptLines, rowsComposed } from '../components/ink-caches.js';
+import {
+  dropInkCaches,
+  FrameMemo,
+  keepInkCachesAcrossFrames,
+  keptLines,
+  rowsComposed,
+} from '../components/ink-caches.js';
 
-interface Caches { widths: Map<string, number>; blockWidths: Map<string, number>; styledChars: Map<string, unknown> }
+interface Caches {
+  widths: Map<string, number>;
+  blockWidths: Map<string, number>;
+  styledChars: Map<string, unknown>;
+}
 type Transformer = (line: string, index: number) => string;
 interface OutputLike {
   caches: Caches;
@@ -25,7 +35,8 @@ type OutputClass = { new (o: { width: number; height: number }): OutputLike; pro
 /** The module Ink's renderer uses (node_modules/ink/build/output.js). */
 async function inkOutput(): Promise<OutputClass> {
   const entry = createRequire(import.meta.url).resolve('ink');
-  return ((await import(pathToFileURL(path.join(path.dirname(entry), 'output.js')).href)) as { default: OutputClass }).default;
+  return ((await import(pathToFileURL(path.join(path.dirname(entry), 'output.js')).href)) as { default: OutputClass })
+    .default;
 }
 
 class Term extends EventEmitter {
@@ -43,11 +54,17 @@ class Term extends EventEmitter {
 function Screen({ n }: { n: number }) {
   return (
     <Box flexDirection="column" borderStyle="round" borderColor="cyan" width={60}>
-      <Text bold color="green">noetl-loadrun · 状态 ✓ 🚀 frame</Text>
-      <Text>
-        events <Text color="yellow">{n * 37}</Text> · {'█'.repeat(n)}{'░'.repeat(10 - n)}
+      <Text bold color="green">
+        noetl-loadrun · 状态 ✓ 🚀 frame
       </Text>
-      <Text dimColor wrap="truncate">{`a line that never changes, long enough to be truncated at the box's edge ${'x'.repeat(40)}`}</Text>
+      <Text>
+        events <Text color="yellow">{n * 37}</Text> · {'█'.repeat(n)}
+        {'░'.repeat(10 - n)}
+      </Text>
+      <Text
+        dimColor
+        wrap="truncate"
+      >{`a line that never changes, long enough to be truncated at the box's edge ${'x'.repeat(40)}`}</Text>
     </Box>
   );
 }
@@ -62,7 +79,12 @@ async function draw(frames: number, caches: Set<unknown>): Promise<string[]> {
   };
   const stdout = new Term();
   try {
-    const ink = render(<Screen n={0} />, { stdout: stdout as never, debug: true, patchConsole: false, exitOnCtrlC: false });
+    const ink = render(<Screen n={0} />, {
+      stdout: stdout as never,
+      debug: true,
+      patchConsole: false,
+      exitOnCtrlC: false,
+    });
     for (let n = 1; n < frames; n++) ink.rerender(<Screen n={n} />);
     ink.unmount();
     return stdout.frames;
@@ -101,13 +123,14 @@ describe("Ink's caches across frames", () => {
     }
   });
 
-  it('keeps only what the last two frames used, so a long run\'s distinct lines are not all kept', async () => {
+  it("keeps only what the last two frames used, so a long run's distinct lines are not all kept", async () => {
     expect(await keepInkCachesAcrossFrames()).toBe(true);
     const Output = await inkOutput();
     let most = 0;
     for (let frame = 0; frame < 30; frame++) {
       const o = new Output({ width: 40, height: 100 });
-      for (let y = 0; y < 100; y++) o.write(0, y, `frame ${String(frame).padStart(2)} line ${String(y).padStart(3)}`, { transformers: [] });
+      for (let y = 0; y < 100; y++)
+        o.write(0, y, `frame ${String(frame).padStart(2)} line ${String(y).padStart(3)}`, { transformers: [] });
       o.get();
       most = Math.max(most, keptLines().length);
     }
@@ -135,10 +158,29 @@ describe("Ink's caches across frames", () => {
     const inks = Output.prototype.get;
     expect(await keepInkCachesAcrossFrames()).toBe(true);
     const rand = seeded(42);
-    const STYLES = ['\x1b[31m', '\x1b[1m', '\x1b[2m', '\x1b[7m', '\x1b[38;5;208m', '\x1b[48;2;10;20;30m', '\x1b[4m', '\x1b[39m', '\x1b[22m', '\x1b[0m', '\x1b]8;;https://example.test\x07'];
+    const STYLES = [
+      '\x1b[31m',
+      '\x1b[1m',
+      '\x1b[2m',
+      '\x1b[7m',
+      '\x1b[38;5;208m',
+      '\x1b[48;2;10;20;30m',
+      '\x1b[4m',
+      '\x1b[39m',
+      '\x1b[22m',
+      '\x1b[0m',
+      '\x1b]8;;https://example.test\x07',
+    ];
     const CHARS = ['a', 'b', ' ', '·', '█', '░', '─', '╭', '状', '🚀', 'é', 'e\u0301', '\u200b', '✓', '…'];
-    const line = () => Array.from({ length: rand(14) }, () => (rand(3) === 0 ? STYLES[rand(STYLES.length)] : CHARS[rand(CHARS.length)])).join('');
-    const TRANSFORMERS: Transformer[] = [(l) => `\x1b[32m${l}\x1b[39m`, (l, i) => (i % 2 ? `\x1b[1m${l}\x1b[22m` : l), (l) => l.toUpperCase()];
+    const line = () =>
+      Array.from({ length: rand(14) }, () =>
+        rand(3) === 0 ? STYLES[rand(STYLES.length)] : CHARS[rand(CHARS.length)],
+      ).join('');
+    const TRANSFORMERS: Transformer[] = [
+      (l) => `\x1b[32m${l}\x1b[39m`,
+      (l, i) => (i % 2 ? `\x1b[1m${l}\x1b[22m` : l),
+      (l) => l.toUpperCase(),
+    ];
     type Op = ['write', number, number, string, Transformer[]] | ['clip', number, number] | ['unclip'];
     const ops = (): Op[] =>
       Array.from({ length: 6 + rand(10) }, (): Op => {
@@ -148,7 +190,12 @@ describe("Ink's caches across frames", () => {
         const text = Array.from({ length: 1 + rand(4) }, line).join('\n');
         return ['write', rand(24) - 2, rand(14) - 2, text, rand(3) === 0 ? [TRANSFORMERS[rand(3)]] : []];
       });
-    const compose = (list: Op[], width: number, height: number, get: () => { output: string; height: number } | undefined) => {
+    const compose = (
+      list: Op[],
+      width: number,
+      height: number,
+      get: () => { output: string; height: number } | undefined,
+    ) => {
       const o = new Output({ width, height });
       let depth = 0;
       for (const op of list) {

@@ -14,7 +14,13 @@ const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as
 
 /** A command run asynchronously: a long synchronous spawn would block the test worker's event loop, and
  * vitest's worker RPC times out after 60 s of that. */
-function sh(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env, timeoutMs = 240_000): Promise<{ code: number | null; out: string }> {
+function sh(
+  cmd: string,
+  args: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv = process.env,
+  timeoutMs = 240_000,
+): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { cwd, env: { ...env, CI: 'true' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
@@ -35,11 +41,21 @@ describe('installed anywhere', () => {
 
   it('a clone in a 0700 folder runs npm ci and a sandbox run as root', async () => {
     expect(statSync(clone).mode & 0o777).toBe(0o700);
-    const files = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: ROOT, encoding: 'utf8' }).split('\0').filter(Boolean);
+    const files = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    })
+      .split('\0')
+      .filter(Boolean);
     for (const f of files) cpSync(path.join(ROOT, f), path.join(clone, f), { force: true });
     const ci = await sh('npm', ['ci', '--no-audit', '--no-fund', '--prefer-offline'], clone);
     expect(ci.code, ci.out).toBe(0);
-    const run = await sh(process.execPath, ['bin/noetl-loadrun.js', ...SMOKE, '--report-dir', path.join(clone, 'r')], clone, scope.env());
+    const run = await sh(
+      process.execPath,
+      ['bin/noetl-loadrun.js', ...SMOKE, '--report-dir', path.join(clone, 'r')],
+      clone,
+      scope.env(),
+    );
     expect(run.code, run.out).toBe(0);
     expect(run.out).toContain('Result: exit 0');
     expect(await leftovers(scope)).toEqual([]);
@@ -56,7 +72,11 @@ describe('installed anywhere', () => {
     expect(listing).toContain('package/src/sandbox/python_worker.py');
     expect(listing).not.toContain('package/test/');
     const home = mkdtempSync(path.join(os.tmpdir(), 'loadrun-inst-'));
-    const inst = await sh('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', path.join(dest, tgz)], home);
+    const inst = await sh(
+      'npm',
+      ['install', '--no-audit', '--no-fund', '--prefer-offline', path.join(dest, tgz)],
+      home,
+    );
     expect(inst.code, inst.out).toBe(0);
     expect(readdirSync(path.join(home, 'node_modules'))).not.toContain('tsx'); // a dev dependency only
     const bin = path.join(home, 'node_modules', '.bin', 'noetl-loadrun');

@@ -16,7 +16,14 @@ describe('jsonBytes', () => {
   it('gives the bytes of JSON.stringify for every kind of value', () => {
     const nullProto = Object.assign(Object.create(null), { a: 1 });
     const values: unknown[] = [
-      null, undefined, 0, -1.5e-7, 'x', '', true, [1, undefined, () => 1, 'a'],
+      null,
+      undefined,
+      0,
+      -1.5e-7,
+      'x',
+      '',
+      true,
+      [1, undefined, () => 1, 'a'],
       { a: 1, b: undefined, c: () => 2, d: Symbol('s'), e: null, 'k"ey\n': 'v' },
       { when: new Date(0), nested: { deep: [{ x: 1 }] }, text: 'ünïcødé ✓ 😀', nullProto },
       { toJSON: () => ({ replaced: true }) },
@@ -49,7 +56,7 @@ describe('jsonBytes', () => {
     expect(input.toString()).toBe(JSON.stringify({ request, response: result, mode: 'direct_stress' }));
   });
 
-  it('encodes a large list afresh every time: the engine fills a loop\'s results while others read them', () => {
+  it("encodes a large list afresh every time: the engine fills a loop's results while others read them", () => {
     const results = [big('one')];
     expect(jsonBytes({ results }).toString()).toBe(JSON.stringify({ results }));
     results.push(big('two'));

@@ -23,7 +23,17 @@ async function stringWidths(): Promise<Array<[string, (s: string) => number]>> {
     }
   };
   walk(path.join(ROOT, 'node_modules'), 0);
-  return Promise.all(found.filter(existsSync).map(async (f) => [f, ((await import(pathToFileURL(f).href)) as { default: (s: string) => number }).default] as [string, (s: string) => number]));
+  return Promise.all(
+    found
+      .filter(existsSync)
+      .map(
+        async (f) =>
+          [f, ((await import(pathToFileURL(f).href)) as { default: (s: string) => number }).default] as [
+            string,
+            (s: string) => number,
+          ],
+      ),
+  );
 }
 
 describe('narrow characters', () => {
@@ -35,8 +45,10 @@ describe('narrow characters', () => {
       const table = narrowTable(width);
       const narrow = [...Array(0x10000).keys()].filter((c) => table[c] === 1).map((c) => String.fromCharCode(c));
       // The screen's own characters are in; marks, joiners, controls and wide emoji are not.
-      for (const ch of ['a', ' ', '·', '░', '█', '─', '╭', '│', '…', '✓', '→', '▏', '○', 'é']) expect(narrow, `${file}: ${ch}`).toContain(ch);
-      for (const ch of ['\u0301', '\u200d', '\u200b', '\u00ad', '\t', '\x1b', '✅', '⚡', '状']) expect(narrow, `${file}: U+${ch.codePointAt(0)!.toString(16)}`).not.toContain(ch);
+      for (const ch of ['a', ' ', '·', '░', '█', '─', '╭', '│', '…', '✓', '→', '▏', '○', 'é'])
+        expect(narrow, `${file}: ${ch}`).toContain(ch);
+      for (const ch of ['\u0301', '\u200d', '\u200b', '\u00ad', '\t', '\x1b', '✅', '⚡', '状'])
+        expect(narrow, `${file}: U+${ch.codePointAt(0)!.toString(16)}`).not.toContain(ch);
       const rand = seeded(7);
       for (let i = 0; i < 3000; i++) {
         const s = Array.from({ length: 1 + rand(40) }, () => narrow[rand(narrow.length)]).join('');
@@ -55,8 +67,36 @@ describe('narrow characters', () => {
     const { default: width } = (await import('string-width')) as { default: (s: string) => number };
     const rows = new RowComposer(ansi, width);
     const rand = seeded(11);
-    const PIECES = ['a', 'Z', ' ', '·', '░', '█', '─', '…', '状', '🚀', 'e\u0301', '\u200b', '\t', '\x1b[31m', '\x1b[1;4;38;5;208m', '\x1b[48;2;1;2;3m', '\x1b[39m', '\x1b[22m', '\x1b[0m', '\x1b[m', '\x1b[2K', '\x1b[', '\x1b]8;;https://example.test\x07', '\x1b]8;;\x07', '\u009b31m'];
-    const cells = (list: Array<{ value: string; fullWidth: boolean; styles: Array<{ code: string; endCode: string }> }>) => list.map((c) => [c.value, c.fullWidth, c.styles.map((s) => `${s.code}|${s.endCode}`).join(',')]);
+    const PIECES = [
+      'a',
+      'Z',
+      ' ',
+      '·',
+      '░',
+      '█',
+      '─',
+      '…',
+      '状',
+      '🚀',
+      'e\u0301',
+      '\u200b',
+      '\t',
+      '\x1b[31m',
+      '\x1b[1;4;38;5;208m',
+      '\x1b[48;2;1;2;3m',
+      '\x1b[39m',
+      '\x1b[22m',
+      '\x1b[0m',
+      '\x1b[m',
+      '\x1b[2K',
+      '\x1b[',
+      '\x1b]8;;https://example.test\x07',
+      '\x1b]8;;\x07',
+      '\u009b31m',
+    ];
+    const cells = (
+      list: Array<{ value: string; fullWidth: boolean; styles: Array<{ code: string; endCode: string }> }>,
+    ) => list.map((c) => [c.value, c.fullWidth, c.styles.map((s) => `${s.code}|${s.endCode}`).join(',')]);
     let fast = 0;
     for (let i = 0; i < 4000; i++) {
       const line = Array.from({ length: rand(24) }, () => PIECES[rand(i % 2 ? 12 : PIECES.length)]).join('');

@@ -15,13 +15,26 @@ const SMALL = ['--seed-rows', '40', '--payload-kb', '4', '--batch-size', '10', '
 
 describe('options and help without a server', () => {
   it('takes durations with units everywhere a duration is taken', async () => {
-    const r = await runCli(['--dry-run', '--json', '--timeout', '30m', '--stall-seconds', '45s', '--poll-interval', '1.5', '--request-timeout', '1m']);
+    const r = await runCli([
+      '--dry-run',
+      '--json',
+      '--timeout',
+      '30m',
+      '--stall-seconds',
+      '45s',
+      '--poll-interval',
+      '1.5',
+      '--request-timeout',
+      '1m',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     const plan = JSON.parse(r.stdout);
     expect(plan.observe).toEqual({ poll_seconds: 1.5, stall_seconds: 45, timeout_seconds: 1800 });
     const bad = await runCli(['--dry-run', '--timeout', '5 fortnights']);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/--timeout must be a number, got "5 fortnights": seconds, or a duration such as 30s, 5m, 1h/);
+    expect(bad.stderr).toMatch(
+      /--timeout must be a number, got "5 fortnights": seconds, or a duration such as 30s, 5m, 1h/,
+    );
   });
 
   it('prints the dry-run plan as one JSON object with --json', async () => {
@@ -31,7 +44,10 @@ describe('options and help without a server', () => {
     expect(lines).toHaveLength(1);
     const plan = JSON.parse(lines[0]);
     expect(plan).toMatchObject({ kind: 'plan', dry_run: true, target: 'sandbox' });
-    expect(plan.executions.map((e: { mode: string; expected_rows: number }) => [e.mode, e.expected_rows])).toEqual([['direct_stress', 120], ['chunked_optimal', 120]]);
+    expect(plan.executions.map((e: { mode: string; expected_rows: number }) => [e.mode, e.expected_rows])).toEqual([
+      ['direct_stress', 120],
+      ['chunked_optimal', 120],
+    ]);
   });
 
   it('answers help <command> and groups the main help with examples', async () => {
@@ -39,7 +55,8 @@ describe('options and help without a server', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/Usage: noetl-loadrun diff \[options\] <execution_id>/);
     const main = await runCli(['--help']);
-    for (const h of ['Run:', 'Target:', 'Sandbox:', 'Output:', 'Advanced:', 'Examples:', 'Exit codes:']) expect(main.stdout).toContain(h);
+    for (const h of ['Run:', 'Target:', 'Sandbox:', 'Output:', 'Advanced:', 'Examples:', 'Exit codes:'])
+      expect(main.stdout).toContain(h);
   });
 
   it('gives a subcommand the options written after it', async () => {
@@ -62,7 +79,11 @@ describe('the sandbox command', () => {
   it('takes its own options and removes its cluster record on Ctrl-C', async () => {
     const scope = new ProcessScope('sbcmd');
     try {
-      const child = spawn(process.execPath, [BIN, 'sandbox', '--sandbox-fault', 'latency', '--latency-ms', '50', '--dialect', 'python'], { cwd: ROOT, env: scope.env({ CI: 'true' }), stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(
+        process.execPath,
+        [BIN, 'sandbox', '--sandbox-fault', 'latency', '--latency-ms', '50', '--dialect', 'python'],
+        { cwd: ROOT, env: scope.env({ CI: 'true' }), stdio: ['ignore', 'pipe', 'pipe'] },
+      );
       let out = '';
       child.stdout.on('data', (d) => (out += d));
       const exited = new Promise<number | null>((r) => child.on('close', (c) => r(c)));
@@ -88,18 +109,42 @@ describe('on a running sandbox', () => {
   beforeAll(async () => {
     sb = await sandbox();
     const dir = path.join(tmp(), 'r');
-    const r = await runCli(['--server-url', sb.apiUrl, '--pg-url', sb.pgUrl, ...SMALL, '--no-tui', '--report-dir', dir]);
+    const r = await runCli([
+      '--server-url',
+      sb.apiUrl,
+      '--pg-url',
+      sb.pgUrl,
+      ...SMALL,
+      '--no-tui',
+      '--report-dir',
+      dir,
+    ]);
     runOut = r.stdout;
     expect(r.code, r.stdout + r.stderr).toBe(0);
-    ids = JSON.parse(readFileSync(path.join(dir, 'summary.json'), 'utf8')).modes.map((m: { execution_id: string }) => m.execution_id);
+    ids = JSON.parse(readFileSync(path.join(dir, 'summary.json'), 'utf8')).modes.map(
+      (m: { execution_id: string }) => m.execution_id,
+    );
   });
   afterAll(async () => sb?.close());
 
   it('diff --json prints the diffs and the cross-mode comparison as JSON', async () => {
-    const r = await runCli(['diff', ids[0], '--vs', ids[1], '--json', '--pg-url', sb.pgUrl, '--data-pg-url', sb.dataPgUrl]);
+    const r = await runCli([
+      'diff',
+      ids[0],
+      '--vs',
+      ids[1],
+      '--json',
+      '--pg-url',
+      sb.pgUrl,
+      '--data-pg-url',
+      sb.dataPgUrl,
+    ]);
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);
-    expect(out.diffs.map((d: { mode: string; missingCount: number }) => [d.mode, d.missingCount])).toEqual([['direct_stress', 0], ['chunked_optimal', 0]]);
+    expect(out.diffs.map((d: { mode: string; missingCount: number }) => [d.mode, d.missingCount])).toEqual([
+      ['direct_stress', 0],
+      ['chunked_optimal', 0],
+    ]);
     expect(out.cross_mode).toEqual({ onlyChunked: [], onlyDirect: [], missingInBoth: [] });
   });
 

@@ -18,9 +18,21 @@ describe('observer backoff', () => {
   });
 
   it('polls closely once every expected row is stored (the end is near), and for 10 s at most', () => {
-    const store = new RunStore({ seedRows: 10, payloadKb: 1, batchSize: 5, maxBatches: 2, preset: null }, [{ mode: 'direct_stress', expected: 10 }]);
+    const store = new RunStore({ seedRows: 10, payloadKb: 1, batchSize: 5, maxBatches: 2, preset: null }, [
+      { mode: 'direct_stress', expected: 10 },
+    ]);
     store.markLaunched('direct_stress', '583461712347136001');
-    const rows = (n: number) => ({ storedRows: n, okRows: n, minItemId: 1, maxItemId: n, avgRequestBytes: 1024, avgResponseBytes: 2048, firstAt: 1, lastAt: 2, perBatch: {} });
+    const rows = (n: number) => ({
+      storedRows: n,
+      okRows: n,
+      minItemId: 1,
+      maxItemId: n,
+      avgRequestBytes: 1024,
+      avgResponseBytes: 2048,
+      firstAt: 1,
+      lastAt: 2,
+      perBatch: {},
+    });
     const since = new Map();
     store.recordRows('direct_stress', rows(9));
     expect(endingSoon({ store }, ['direct_stress'], since, 0)).toBe(false);
@@ -32,9 +44,30 @@ describe('observer backoff', () => {
 
   it('a quiet stretch (every item waiting on a slow endpoint) is polled less, a busy one at the interval', async () => {
     const dir = path.join(mkdtempSync(path.join(os.tmpdir(), 'loadrun-quiet-')), 'r');
-    const r = await runCli(['--modes', 'direct_stress', '--seed-rows', '4', '--payload-kb', '2', '--poll-interval', '0.3', '--sandbox-fault', 'latency', '--latency-ms', '6000', '--no-tui', '--report-dir', dir]);
+    const r = await runCli([
+      '--modes',
+      'direct_stress',
+      '--seed-rows',
+      '4',
+      '--payload-kb',
+      '2',
+      '--poll-interval',
+      '0.3',
+      '--sandbox-fault',
+      'latency',
+      '--latency-ms',
+      '6000',
+      '--no-tui',
+      '--report-dir',
+      dir,
+    ]);
     expect(r.code, r.stdout + r.stderr).toBe(0);
-    const polls = readFileSync(path.join(dir, 'events.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((x) => x.kind === 'status').map((x) => Date.parse(x.ts));
+    const polls = readFileSync(path.join(dir, 'events.ndjson'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+      .filter((x) => x.kind === 'status')
+      .map((x) => Date.parse(x.ts));
     const gaps = polls.slice(1).map((t, i) => t - polls[i]);
     expect(Math.max(...gaps)).toBeGreaterThanOrEqual(1200); // backed off while every item waited 6 s
     expect(Math.min(...gaps)).toBeLessThan(1200); // and polled at the interval while things moved
@@ -49,7 +82,7 @@ describe('observer backoff', () => {
   });
 });
 
-describe('the tool\'s own cost (summary.json observer figures)', () => {
+describe("the tool's own cost (summary.json observer figures)", () => {
   it('keeps the first and last poll rounds, RSS from the start of observation, and quiet calls per mode', () => {
     const c = new SelfCost();
     for (let i = 0; i < 30; i++) c.poll(i < 10 ? 10 : 40, { moved: i < 20, modes: 2, spanMs: 5000, api: 4, sql: 2 });
@@ -68,6 +101,8 @@ describe('the tool\'s own cost (summary.json observer figures)', () => {
     expect(d.figures().frame_ms_median).toBe(2.05); // the 0.1 ms step holding 2.04
     expect(d.figures().frame_ms).toBeGreaterThan(13);
     // ten quiet rounds of 5 s, 4 API calls and 2 queries each shared by two modes
-    expect([f.quiet_seconds, f.quiet_api_calls_per_second_per_mode, f.quiet_sql_queries_per_second_per_mode]).toEqual([50, 0.4, 0.2]);
+    expect([f.quiet_seconds, f.quiet_api_calls_per_second_per_mode, f.quiet_sql_queries_per_second_per_mode]).toEqual([
+      50, 0.4, 0.2,
+    ]);
   });
 });

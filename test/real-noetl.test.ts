@@ -12,7 +12,11 @@ import { runCli } from './helpers/cli.js';
 
 const SMALL = ['--seed-rows', '40', '--payload-kb', '4', '--batch-size', '10', '--max-batches', '4', '--no-tui'];
 const dirOf = () => path.join(mkdtempSync(path.join(os.tmpdir(), 'loadrun-real-')), 'r');
-const ndjson = (dir: string) => readFileSync(path.join(dir, 'events.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+const ndjson = (dir: string) =>
+  readFileSync(path.join(dir, 'events.ndjson'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
 const summaryOf = (dir: string) => JSON.parse(readFileSync(path.join(dir, 'summary.json'), 'utf8'));
 
 /** events.ndjson against noetl.event for every execution of the run: no gap, no duplicate. */
@@ -23,7 +27,9 @@ async function expectEveryEventOnce(sb: TestSandbox, dir: string): Promise<numbe
        OR execution_id IN (SELECT execution_id FROM noetl.event WHERE parent_execution_id = ANY($1::bigint[])) ORDER BY event_id`,
     [parents],
   );
-  const seen = ndjson(dir).filter((x) => x.kind === 'event').map((x) => x.event_id as string);
+  const seen = ndjson(dir)
+    .filter((x) => x.kind === 'event')
+    .map((x) => x.event_id as string);
   expect(new Set(seen).size).toBe(seen.length);
   expect([...seen].sort()).toEqual(rows.map((r) => r.id).sort());
   return seen.length;
@@ -41,19 +47,49 @@ describe('two databases', () => {
     expect((await api(sb.apiUrl, 'GET', '/api/credentials/nope')).status).toBe(404);
     for (const extra of [[], ['--data-pg-url', sb.dataPgUrl]]) {
       const dir = dirOf();
-      const r = await runCli(['--server-url', sb.apiUrl, '--pg-url', sb.pgUrl, ...extra, ...SMALL, '--report-dir', dir]);
+      const r = await runCli([
+        '--server-url',
+        sb.apiUrl,
+        '--pg-url',
+        sb.pgUrl,
+        ...extra,
+        ...SMALL,
+        '--report-dir',
+        dir,
+      ]);
       expect(r.code, r.stdout + r.stderr).toBe(0);
       const s = summaryOf(dir);
-      expect(s.target.rowsSource).toMatch(extra.length ? /^demo_noetl on 127\.0\.0\.1:\d+ \(--data-pg-url\)$/ : /^demo_noetl on 127\.0\.0\.1:\d+ \(credential pg_k8s\)$/);
-      expect(s.modes.map((m: { stored_rows: number; missing: { count: number } }) => [m.stored_rows, m.missing.count])).toEqual([[40, 0], [40, 0]]);
+      expect(s.target.rowsSource).toMatch(
+        extra.length
+          ? /^demo_noetl on 127\.0\.0\.1:\d+ \(--data-pg-url\)$/
+          : /^demo_noetl on 127\.0\.0\.1:\d+ \(credential pg_k8s\)$/,
+      );
+      expect(
+        s.modes.map((m: { stored_rows: number; missing: { count: number } }) => [m.stored_rows, m.missing.count]),
+      ).toEqual([
+        [40, 0],
+        [40, 0],
+      ]);
     }
   });
 
   it('says where it looked when the fixture table is not there, never "all missing"', async () => {
     const dir = dirOf();
-    const r = await runCli(['--server-url', sb.apiUrl, '--pg-url', sb.pgUrl, '--data-pg-url', sb.pgUrl, ...SMALL, '--report-dir', dir]);
+    const r = await runCli([
+      '--server-url',
+      sb.apiUrl,
+      '--pg-url',
+      sb.pgUrl,
+      '--data-pg-url',
+      sb.pgUrl,
+      ...SMALL,
+      '--report-dir',
+      dir,
+    ]);
     expect(r.code).toBe(3);
-    expect(r.stderr).toMatch(/public\.heavy_payload_results does not exist in noetl on 127\.0\.0\.1:\d+ — .*check --data-pg-url/);
+    expect(r.stderr).toMatch(
+      /public\.heavy_payload_results does not exist in noetl on 127\.0\.0\.1:\d+ — .*check --data-pg-url/,
+    );
     expect(summaryOf(dir).modes.every((m: { missing: unknown }) => m.missing === null)).toBe(true);
   });
 });
@@ -100,7 +136,23 @@ describe('events, every one, once', () => {
     const bad = await api(sb.apiUrl, 'GET', '/api/executions/1/events?page_size=1000');
     expect([404, 422]).toContain(bad.status);
     const dir = dirOf();
-    const r = await runCli(['--server-url', sb.apiUrl, '--pg-url', sb.pgUrl, '--modes', 'chunked_optimal', '--poll-interval', '12', '--preset', 'smoke', '--payload-kb', '4', '--no-tui', '--report-dir', dir]);
+    const r = await runCli([
+      '--server-url',
+      sb.apiUrl,
+      '--pg-url',
+      sb.pgUrl,
+      '--modes',
+      'chunked_optimal',
+      '--poll-interval',
+      '12',
+      '--preset',
+      'smoke',
+      '--payload-kb',
+      '4',
+      '--no-tui',
+      '--report-dir',
+      dir,
+    ]);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     const batches = ndjson(dir).filter((x) => x.kind === 'event');
     expect(batches.length).toBeGreaterThan(1000);
@@ -111,24 +163,32 @@ describe('events, every one, once', () => {
     const sb = await sandbox({ faults: ['late-commit'] });
     boxes.push(sb);
     const dir = dirOf();
-    const r = await runCli(['--server-url', sb.apiUrl, '--pg-url', sb.pgUrl, ...SMALL, '--report-dir', dir], { env: { NOETL_LOADRUN_TAIL_WINDOW: '5' } });
+    const r = await runCli(['--server-url', sb.apiUrl, '--pg-url', sb.pgUrl, ...SMALL, '--report-dir', dir], {
+      env: { NOETL_LOADRUN_TAIL_WINDOW: '5' },
+    });
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(await expectEveryEventOnce(sb, dir)).toBeGreaterThan(100);
   });
 });
 
 describe('final means final', () => {
-  it.each(['rust', 'python'] as const)('%s: a terminal status flapping between two steps does not end observation', async (dialect) => {
-    const dir = dirOf();
-    const r = await runCli(['--sandbox-dialect', dialect, '--sandbox-fault', 'status-flap', ...SMALL, '--report-dir', dir], { env: { NOETL_LOADRUN_TAIL_WINDOW: '5' } });
-    expect(r.code, r.stdout + r.stderr).toBe(0);
-    const recs = ndjson(dir);
-    const firstTerminal = recs.findIndex((x) => x.kind === 'event' && /^playbook[._]completed$/.test(x.event_type));
-    const flapped = recs.findIndex((x) => x.kind === 'status' && x.state === 'completed');
-    expect(flapped).toBeGreaterThanOrEqual(0); // the flap was seen...
-    expect(flapped).toBeLessThan(firstTerminal); // ...before the end, and did not end the run
-    expect(summaryOf(dir).modes.map((m: { stored_rows: number }) => m.stored_rows)).toEqual([40, 40]);
-  });
+  it.each(['rust', 'python'] as const)(
+    '%s: a terminal status flapping between two steps does not end observation',
+    async (dialect) => {
+      const dir = dirOf();
+      const r = await runCli(
+        ['--sandbox-dialect', dialect, '--sandbox-fault', 'status-flap', ...SMALL, '--report-dir', dir],
+        { env: { NOETL_LOADRUN_TAIL_WINDOW: '5' } },
+      );
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      const recs = ndjson(dir);
+      const firstTerminal = recs.findIndex((x) => x.kind === 'event' && /^playbook[._]completed$/.test(x.event_type));
+      const flapped = recs.findIndex((x) => x.kind === 'status' && x.state === 'completed');
+      expect(flapped).toBeGreaterThanOrEqual(0); // the flap was seen...
+      expect(flapped).toBeLessThan(firstTerminal); // ...before the end, and did not end the run
+      expect(summaryOf(dir).modes.map((m: { stored_rows: number }) => m.stored_rows)).toEqual([40, 40]);
+    },
+  );
 });
 
 describe('the gateway prefix', () => {
@@ -138,12 +198,27 @@ describe('the gateway prefix', () => {
   it('sends /noetl/... with the session token', async () => {
     sb = await sandbox();
     expect((await api(sb.apiUrl, 'GET', '/noetl/health')).status).toBe(401);
-    expect((await api(sb.apiUrl, 'GET', '/noetl/health', undefined, undefined, { 'x-session-token': 't0k3n-x' })).status).toBe(200);
+    expect(
+      (await api(sb.apiUrl, 'GET', '/noetl/health', undefined, undefined, { 'x-session-token': 't0k3n-x' })).status,
+    ).toBe(200);
     const dir = dirOf();
-    const r = await runCli(['--server-url', sb.apiUrl, '--gateway', '--session-token', 't0k3n-x', '--pg-url', sb.pgUrl, ...SMALL, '--report-dir', dir]);
+    const r = await runCli([
+      '--server-url',
+      sb.apiUrl,
+      '--gateway',
+      '--session-token',
+      't0k3n-x',
+      '--pg-url',
+      sb.pgUrl,
+      ...SMALL,
+      '--report-dir',
+      dir,
+    ]);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(summaryOf(dir).target.serverUrl).toBe(sb.apiUrl);
-    const none = await runCli(['--server-url', sb.apiUrl, '--gateway', ...SMALL, '--report-dir', dirOf()], { env: { NOETL_SESSION_TOKEN: undefined } });
+    const none = await runCli(['--server-url', sb.apiUrl, '--gateway', ...SMALL, '--report-dir', dirOf()], {
+      env: { NOETL_SESSION_TOKEN: undefined },
+    });
     expect(none.code).toBe(2);
     expect(none.stderr).toMatch(/needs a session token/);
   });

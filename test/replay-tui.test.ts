@@ -13,7 +13,23 @@ const session = tmuxPerTest('replay');
 describe('replay in the TUI', () => {
   it('plays the run back, ends on the same diff, seeks back, and q leaves', async () => {
     const dir = path.join(mkdtempSync(path.join(os.tmpdir(), 'loadrun-replay-')), 'r');
-    const r = await runCli(['--modes', 'direct_stress', '--seed-rows', '80', '--payload-kb', '128', '--sandbox-fault', 'legacy-loop-state', '--loop-state-cap-bytes', '131072', '--stall-seconds', '5', '--no-tui', '--report-dir', dir]);
+    const r = await runCli([
+      '--modes',
+      'direct_stress',
+      '--seed-rows',
+      '80',
+      '--payload-kb',
+      '128',
+      '--sandbox-fault',
+      'legacy-loop-state',
+      '--loop-state-cap-bytes',
+      '131072',
+      '--stall-seconds',
+      '5',
+      '--no-tui',
+      '--report-dir',
+      dir,
+    ]);
     expect(r.code).toBe(1);
     const missing = JSON.parse(readFileSync(path.join(dir, 'summary.json'), 'utf8')).modes[0].missing.count as number;
     const tmux = session.open(120, 40);

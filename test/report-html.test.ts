@@ -15,10 +15,39 @@ describe.skipIf(!CHROMIUM)('report.html in headless Chromium', () => {
   let dir: string;
   beforeAll(async () => {
     dir = path.join(mkdtempSync(path.join(os.tmpdir(), 'loadrun-html-')), 'r');
-    const r = await runCli(['--seed-rows', '80', '--payload-kb', '128', '--batch-size', '20', '--max-batches', '4', '--sandbox-fault', 'legacy-loop-state', '--loop-state-cap-bytes', '131072', '--stall-seconds', '5', '--no-tui', '--report-dir', dir]);
+    const r = await runCli([
+      '--seed-rows',
+      '80',
+      '--payload-kb',
+      '128',
+      '--batch-size',
+      '20',
+      '--max-batches',
+      '4',
+      '--sandbox-fault',
+      'legacy-loop-state',
+      '--loop-state-cap-bytes',
+      '131072',
+      '--stall-seconds',
+      '5',
+      '--no-tui',
+      '--report-dir',
+      dir,
+    ]);
     expect(r.code, r.stdout + r.stderr).toBe(1);
     writeFileSync(path.join(dir, 'printed.txt'), r.stdout);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'] });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+        '--disable-quic',
+      ],
+    });
   });
   afterAll(async () => browser?.close());
 
@@ -50,10 +79,18 @@ describe.skipIf(!CHROMIUM)('report.html in headless Chromium', () => {
       const cv = document.querySelector('[data-mode=direct_stress] canvas.strip') as HTMLCanvasElement;
       const cols = Number(cv.dataset.cols);
       const cell = Number(cv.dataset.cell);
-      const at = (id: number) => Array.from(cv.getContext('2d')!.getImageData(((id - 1) % cols) * cell, Math.floor((id - 1) / cols) * cell, 1, 1).data.slice(0, 3));
+      const at = (id: number) =>
+        Array.from(
+          cv
+            .getContext('2d')!
+            .getImageData(((id - 1) % cols) * cell, Math.floor((id - 1) / cols) * cell, 1, 1)
+            .data.slice(0, 3),
+        );
       return { missing: cv.dataset.missing, first: at(1), last: at(Number(cv.dataset.expected)) };
     });
-    const ranges = (direct.missing.ranges as Array<[number, number]>).map(([a, b]) => (a === b ? `${a}` : `${a}-${b}`)).join(',');
+    const ranges = (direct.missing.ranges as Array<[number, number]>)
+      .map(([a, b]) => (a === b ? `${a}` : `${a}-${b}`))
+      .join(',');
     expect(strip.missing).toBe(ranges);
     expect(direct.missing.ranges.at(-1)[1]).toBe(80); // the last item was never stored...
     expect(strip.last).toEqual([198, 40, 40]); // ...and is painted red
@@ -67,7 +104,13 @@ describe.skipIf(!CHROMIUM)('report.html in headless Chromium', () => {
     const r = await runCli(['replay', dir, '--no-tui']);
     expect(r.code, r.stderr).toBe(0);
     const original = readFileSync(path.join(dir, 'printed.txt'), 'utf8');
-    const section = (t: string) => t.slice(t.indexOf('mode  '), t.indexOf('Report:')).replace(/\n.*seconds.*\n/, '\n').split('\n').map((l) => l.replace(/\s+[\d.]+$/, '')).join('\n');
+    const section = (t: string) =>
+      t
+        .slice(t.indexOf('mode  '), t.indexOf('Report:'))
+        .replace(/\n.*seconds.*\n/, '\n')
+        .split('\n')
+        .map((l) => l.replace(/\s+[\d.]+$/, ''))
+        .join('\n');
     expect(section(original)).toContain('Missing items:');
     expect(section(r.stdout)).toBe(section(original));
     expect(r.stdout).toMatch(/Result: exit 1 — direct_stress STALLED/);
@@ -80,7 +123,10 @@ describe.skipIf(!CHROMIUM)('report.html in headless Chromium', () => {
     expect(r.code, r.stderr).toBe(0);
     const rebuilt = JSON.parse(readFileSync(path.join(dir, 'summary.json'), 'utf8'));
     const essence = (s: typeof original) => ({
-      exit: s.exit_code, outcome: s.outcome, parameters: s.parameters, cross: s.cross_mode,
+      exit: s.exit_code,
+      outcome: s.outcome,
+      parameters: s.parameters,
+      cross: s.cross_mode,
       modes: s.modes.map((m: Record<string, unknown>) => ({ ...m, duration_seconds: undefined })),
     });
     expect(essence(rebuilt)).toEqual(essence(original));

@@ -11,7 +11,9 @@ import { RunStore } from '../src/run/store.js';
 
 function setup() {
   const dir = path.join(mkdtempSync(path.join(os.tmpdir(), 'loadrun-writer-')), 'r');
-  const store = new RunStore({ seedRows: 10, payloadKb: 1, batchSize: 5, maxBatches: 2, preset: null }, [{ mode: 'direct_stress', expected: 10 }]);
+  const store = new RunStore({ seedRows: 10, payloadKb: 1, batchSize: 5, maxBatches: 2, preset: null }, [
+    { mode: 'direct_stress', expected: 10 },
+  ]);
   const writer = new ReportWriter(dir);
   writer.attach(store);
   writer.open();
@@ -19,8 +21,19 @@ function setup() {
   return { dir, store, writer };
 }
 const events = (n: number, from = 0): NoetlEvent[] =>
-  Array.from({ length: n }, (_, i) => ({ eventId: String(1000 + from + i), executionId: '1', type: 'call.done', node: 'run_direct_stress', status: 'COMPLETED', createdAt: null }));
-const lines = (dir: string) => readFileSync(path.join(dir, 'events.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  Array.from({ length: n }, (_, i) => ({
+    eventId: String(1000 + from + i),
+    executionId: '1',
+    type: 'call.done',
+    node: 'run_direct_stress',
+    status: 'COMPLETED',
+    createdAt: null,
+  }));
+const lines = (dir: string) =>
+  readFileSync(path.join(dir, 'events.ndjson'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -33,9 +46,18 @@ describe('events.ndjson', () => {
       await new Promise((r) => setImmediate(r));
     }
     await writer.close();
-    const ids = lines(dir).filter((r) => r.kind === 'event').map((r) => r.event_id);
+    const ids = lines(dir)
+      .filter((r) => r.kind === 'event')
+      .map((r) => r.event_id);
     expect(ids).toEqual(Array.from({ length: 5000 }, (_, i) => String(1000 + i)));
-    expect(lines(dir).find((r) => r.kind === 'event')).toMatchObject({ kind: 'event', mode: 'direct_stress', execution_id: '1', event_type: 'call.done', node_name: 'run_direct_stress', status: 'COMPLETED' });
+    expect(lines(dir).find((r) => r.kind === 'event')).toMatchObject({
+      kind: 'event',
+      mode: 'direct_stress',
+      execution_id: '1',
+      event_type: 'call.done',
+      node_name: 'run_direct_stress',
+      status: 'COMPLETED',
+    });
     expect(writes.mock.calls.length).toBeLessThan(50); // about 1.4 MB in 64 KB batches; it was 5,000 writes
   });
 

@@ -35,7 +35,7 @@ describe('the sandbox Postgres settings', () => {
     if (process.env.MALLOC_MMAP_THRESHOLD_ === undefined) expect(server).not.toContain('MALLOC_MMAP_THRESHOLD_=');
   });
 
-  it('runs its Postgres as it comes with NOETL_LOADRUN_SANDBOX_PG_TUNING=off (the bench\'s peer)', async () => {
+  it("runs its Postgres as it comes with NOETL_LOADRUN_SANDBOX_PG_TUNING=off (the bench's peer)", async () => {
     process.env.NOETL_LOADRUN_SANDBOX_PG_TUNING = 'off';
     let plain: TestSandbox | undefined;
     try {
@@ -46,7 +46,8 @@ describe('the sandbox Postgres settings', () => {
     try {
       expect(await storage(plain.pool)).toEqual({ persistence: 'p', storage: 'x' });
       const postmaster = plain.processes.find((p) => p.role === 'postgres')!.pid;
-      if (process.env.MALLOC_MMAP_THRESHOLD_ === undefined) expect(readFileSync(`/proc/${postmaster}/environ`, 'utf8')).not.toContain('MALLOC_MMAP_THRESHOLD_=');
+      if (process.env.MALLOC_MMAP_THRESHOLD_ === undefined)
+        expect(readFileSync(`/proc/${postmaster}/environ`, 'utf8')).not.toContain('MALLOC_MMAP_THRESHOLD_=');
     } finally {
       await plain.close();
     }
@@ -74,8 +75,17 @@ describe('the echo endpoint on its own thread', () => {
     let closed = false;
     try {
       const body = JSON.stringify({ item_id: 7, blob: 'é'.repeat(100_000) });
-      const res = await fetch(`${echo.url}/heavy-item-detail?x=1`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
-      const answer = (await res.json()) as { data: string; json: unknown; args: Record<string, string>; method: string };
+      const res = await fetch(`${echo.url}/heavy-item-detail?x=1`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+      });
+      const answer = (await res.json()) as {
+        data: string;
+        json: unknown;
+        args: Record<string, string>;
+        method: string;
+      };
       expect(res.status).toBe(200);
       expect(answer).toMatchObject({ data: body, json: JSON.parse(body), args: { x: '1' }, method: 'POST' });
       for (let i = 0; i < 50 && echo.stats.requests < 1; i++) await new Promise((r) => setTimeout(r, 20));

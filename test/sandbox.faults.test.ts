@@ -21,16 +21,38 @@ describe('legacy-loop-state', () => {
   beforeAll(async () => {
     sb = await sandbox({ faults: ['legacy-loop-state'] });
     await registerBundled(sb.apiUrl);
-    direct = (await api(sb.apiUrl, 'POST', '/api/execute', { path: PARENT, payload: { ...params, seed_rows: directRows, execution_mode: 'direct_stress' } })).json.execution_id;
-    chunked = (await api(sb.apiUrl, 'POST', '/api/execute', { path: PARENT, payload: { ...params, execution_mode: 'chunked_optimal' } })).json.execution_id;
-    await waitFor(async () => ((await api(sb.apiUrl, 'GET', `/api/executions/${chunked}/status`)).json.status === 'COMPLETED' ? true : undefined), 150_000);
+    direct = (
+      await api(sb.apiUrl, 'POST', '/api/execute', {
+        path: PARENT,
+        payload: { ...params, seed_rows: directRows, execution_mode: 'direct_stress' },
+      })
+    ).json.execution_id;
+    chunked = (
+      await api(sb.apiUrl, 'POST', '/api/execute', {
+        path: PARENT,
+        payload: { ...params, execution_mode: 'chunked_optimal' },
+      })
+    ).json.execution_id;
+    await waitFor(
+      async () =>
+        (await api(sb.apiUrl, 'GET', `/api/executions/${chunked}/status`)).json.status === 'COMPLETED'
+          ? true
+          : undefined,
+      150_000,
+    );
     await waitFor(async () => (sb.logs.some((l) => l.includes('count frozen at')) ? true : undefined), 60_000);
   });
   afterAll(async () => sb?.close());
 
   const rows = async (id: string) =>
-    (await sb.dataPool.query(`SELECT count(*)::int AS n, max(item_id) AS max FROM public.heavy_payload_results WHERE execution_id = $1`, [id])).rows[0];
-  const events = async (id: string) => (await sb.pool.query(`SELECT count(*)::int AS n FROM noetl.event WHERE execution_id = $1`, [id])).rows[0].n;
+    (
+      await sb.dataPool.query(
+        `SELECT count(*)::int AS n, max(item_id) AS max FROM public.heavy_payload_results WHERE execution_id = $1`,
+        [id],
+      )
+    ).rows[0];
+  const events = async (id: string) =>
+    (await sb.pool.query(`SELECT count(*)::int AS n FROM noetl.event WHERE execution_id = $1`, [id])).rows[0].n;
 
   it('completes chunked_optimal with every row', async () => {
     expect((await rows(chunked)).n).toBe(220);
@@ -72,28 +94,57 @@ describe('http-errors and worker-crash', () => {
   let id: string;
 
   beforeAll(async () => {
-    sb = await sandbox({ faults: ['http-errors', 'worker-crash'], extraArgs: ['--http-error-rate', '0.15', '--crash-after-calls', '30'] });
+    sb = await sandbox({
+      faults: ['http-errors', 'worker-crash'],
+      extraArgs: ['--http-error-rate', '0.15', '--crash-after-calls', '30'],
+    });
     await registerBundled(sb.apiUrl);
-    id = (await api(sb.apiUrl, 'POST', '/api/execute', { path: PARENT, payload: { execution_mode: 'direct_stress', seed_rows: 60, payload_kb_per_item: 8 } })).json.execution_id;
-    await waitFor(async () => ((await api(sb.apiUrl, 'GET', `/api/executions/${id}/status`)).json.status !== 'RUNNING' ? true : undefined), 150_000);
+    id = (
+      await api(sb.apiUrl, 'POST', '/api/execute', {
+        path: PARENT,
+        payload: { execution_mode: 'direct_stress', seed_rows: 60, payload_kb_per_item: 8 },
+      })
+    ).json.execution_id;
+    await waitFor(
+      async () =>
+        (await api(sb.apiUrl, 'GET', `/api/executions/${id}/status`)).json.status !== 'RUNNING' ? true : undefined,
+      150_000,
+    );
   });
   afterAll(async () => sb?.close());
 
   it('retries injected 503s per the policy and accounts for every item', async () => {
     // The default rust dialect logs its retries and writes no event for them (noetl-contract §6.6).
-    const retries = await sb.pool.query(`SELECT count(*)::int AS n FROM noetl.event WHERE execution_id = $1 AND event_type = 'call.error' AND status = 'RETRYING' AND meta->>'http_status' = '503'`, [id]);
+    const retries = await sb.pool.query(
+      `SELECT count(*)::int AS n FROM noetl.event WHERE execution_id = $1 AND event_type = 'call.error' AND status = 'RETRYING' AND meta->>'http_status' = '503'`,
+      [id],
+    );
     expect(retries.rows[0].n).toBe(0);
-    expect(sb.logs.filter((l) => /retry \d+\/\d+ of run_direct_stress\.fetch_detail: HTTP 503/.test(l)).length).toBeGreaterThan(0);
+    expect(
+      sb.logs.filter((l) => /retry \d+\/\d+ of run_direct_stress\.fetch_detail: HTTP 503/.test(l)).length,
+    ).toBeGreaterThan(0);
     const info = await api(sb.apiUrl, 'GET', '/api/sandbox/info');
     expect(info.json.echo.injectedErrors).toBeGreaterThan(0);
     expect(info.json.emulation).toBe(true);
-    const stored = (await sb.dataPool.query(`SELECT count(*)::int AS n FROM public.heavy_payload_results WHERE execution_id = $1`, [id])).rows[0].n;
-    const failed = (await sb.pool.query(`SELECT count(*)::int AS n FROM noetl.event WHERE execution_id = $1 AND event_type = 'command.failed' AND node_name = 'run_direct_stress'`, [id])).rows[0].n;
+    const stored = (
+      await sb.dataPool.query(`SELECT count(*)::int AS n FROM public.heavy_payload_results WHERE execution_id = $1`, [
+        id,
+      ])
+    ).rows[0].n;
+    const failed = (
+      await sb.pool.query(
+        `SELECT count(*)::int AS n FROM noetl.event WHERE execution_id = $1 AND event_type = 'command.failed' AND node_name = 'run_direct_stress'`,
+        [id],
+      )
+    ).rows[0].n;
     expect(stored + failed).toBe(60);
   });
 
   it('replaces a killed python worker and re-dispatches its command', async () => {
-    const lost = await sb.pool.query(`SELECT count(*)::int AS n FROM noetl.event WHERE execution_id = $1 AND event_type = 'call.error' AND meta->>'reason' = 'worker_lost'`, [id]);
+    const lost = await sb.pool.query(
+      `SELECT count(*)::int AS n FROM noetl.event WHERE execution_id = $1 AND event_type = 'call.error' AND meta->>'reason' = 'worker_lost'`,
+      [id],
+    );
     expect(lost.rows[0].n).toBe(1);
     const info = await api(sb.apiUrl, 'GET', '/api/sandbox/info');
     expect(info.json.python_restarts).toBe(1);

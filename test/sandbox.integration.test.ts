@@ -15,7 +15,10 @@ describe.each(['rust', 'python'] as const)('sandbox, %s dialect', (dialect) => {
     await registerBundled(sb.apiUrl);
     // The fixture preset (240 x 256 KB, chunked) is the smoke run at a larger size; it is run by hand, not in
     // CI, to keep the suite within its time budget.
-    for (const [name, payload] of [['smoke', SMOKE], ['stress', STRESS]] as const) {
+    for (const [name, payload] of [
+      ['smoke', SMOKE],
+      ['stress', STRESS],
+    ] as const) {
       const r = await api(sb.apiUrl, 'POST', '/api/execute', { path: PARENT, payload });
       expect(r.status).toBe(200);
       expect(r.json.status).toBe('started');
@@ -36,7 +39,16 @@ describe.each(['rust', 'python'] as const)('sandbox, %s dialect', (dialect) => {
     const r = await api(sb.apiUrl, 'GET', '/api/sandbox/stages?reset=1');
     expect(r.status).toBe(200);
     // two runs of the fixture: three python calls, one http call and a postgres write per item, big results stored
-    for (const stage of ['python queue wait', 'python run', 'http call', 'postgres tool', 'result store write', 'result JSON encoding', 'event writes', 'template rendering']) {
+    for (const stage of [
+      'python queue wait',
+      'python run',
+      'http call',
+      'postgres tool',
+      'result store write',
+      'result JSON encoding',
+      'event writes',
+      'template rendering',
+    ]) {
       expect(r.json.stages[stage]?.calls, stage).toBeGreaterThan(0);
     }
     expect(r.json.stages['python run'].calls).toBe(r.json.stages['python queue wait'].calls);
@@ -66,7 +78,10 @@ describe.each(['rust', 'python'] as const)('sandbox, %s dialect', (dialect) => {
   // The bundled pair uses only forms both engines read (body:, (x.command_0 or x).rows, execution_id, an
   // envelope-neutral retry rule, either loop result shape), so every preset completes on both.
   it('stores every expected row with HTTP 200 and nothing missing', async () => {
-    for (const [name, expected] of [['smoke', 120], ['stress', 220]] as const) {
+    for (const [name, expected] of [
+      ['smoke', 120],
+      ['stress', 220],
+    ] as const) {
       const { rows } = await sb.dataPool.query(
         `SELECT count(*)::int AS stored, count(*) FILTER (WHERE http_status = 200)::int AS ok,
            (SELECT count(*)::int FROM public.heavy_payload_source s WHERE s.execution_id = $1
@@ -76,10 +91,19 @@ describe.each(['rust', 'python'] as const)('sandbox, %s dialect', (dialect) => {
       );
       expect(rows[0]).toEqual({ stored: expected, ok: expected, missing: 0 });
     }
-    const batches = await sb.dataPool.query(`SELECT batch_number, count(*)::int AS n FROM public.heavy_payload_results WHERE execution_id = $1 GROUP BY 1 ORDER BY 1`, [ids.smoke]);
+    const batches = await sb.dataPool.query(
+      `SELECT batch_number, count(*)::int AS n FROM public.heavy_payload_results WHERE execution_id = $1 GROUP BY 1 ORDER BY 1`,
+      [ids.smoke],
+    );
     expect(batches.rows).toEqual([1, 2, 3, 4].map((b) => ({ batch_number: b, n: 30 })));
-    for (const [name, kb] of [['smoke', 220], ['stress', 256]] as const) {
-      const req = await sb.dataPool.query(`SELECT min(request_bytes) AS lo, max(request_bytes) AS hi, min(response_bytes) AS r, bool_and(has_response) AS has FROM public.heavy_payload_results WHERE execution_id = $1`, [ids[name]]);
+    for (const [name, kb] of [
+      ['smoke', 220],
+      ['stress', 256],
+    ] as const) {
+      const req = await sb.dataPool.query(
+        `SELECT min(request_bytes) AS lo, max(request_bytes) AS hi, min(response_bytes) AS r, bool_and(has_response) AS has FROM public.heavy_payload_results WHERE execution_id = $1`,
+        [ids[name]],
+      );
       expect(req.rows[0]).toMatchObject({ lo: kb * 1024, hi: kb * 1024, has: true });
       expect(req.rows[0].r).toBeGreaterThan(2 * kb * 1024); // the body was really sent: the echo carries it twice (data + json)
     }
@@ -88,12 +112,27 @@ describe.each(['rust', 'python'] as const)('sandbox, %s dialect', (dialect) => {
   it('writes the dialect event types, child links and large results by reference', async () => {
     const types = (await sb.pool.query(`SELECT DISTINCT event_type FROM noetl.event`)).rows.map((r) => r.event_type);
     if (dialect === 'rust') {
-      expect(types).toEqual(expect.arrayContaining(['playbook_started', 'step.enter', 'command.issued', 'command.started', 'call.done', 'command.completed', 'playbook.completed']));
+      expect(types).toEqual(
+        expect.arrayContaining([
+          'playbook_started',
+          'step.enter',
+          'command.issued',
+          'command.started',
+          'call.done',
+          'command.completed',
+          'playbook.completed',
+        ]),
+      );
       expect(types).not.toContain('loop.done');
     } else {
-      expect(types).toEqual(expect.arrayContaining(['playbook.initialized', 'step.exit', 'loop.done', 'playbook.completed']));
+      expect(types).toEqual(
+        expect.arrayContaining(['playbook.initialized', 'step.exit', 'loop.done', 'playbook.completed']),
+      );
     }
-    const children = await sb.pool.query(`SELECT count(*)::int AS n FROM noetl.event WHERE parent_execution_id = $1 AND event_type IN ('playbook_started','playbook.initialized')`, [ids.smoke]);
+    const children = await sb.pool.query(
+      `SELECT count(*)::int AS n FROM noetl.event WHERE parent_execution_id = $1 AND event_type IN ('playbook_started','playbook.initialized')`,
+      [ids.smoke],
+    );
     expect(children.rows[0].n).toBe(4);
     const refs = await sb.pool.query(
       `SELECT count(*)::int AS n FROM noetl.event WHERE execution_id = $1 AND event_type = 'call.done'
@@ -101,12 +140,18 @@ describe.each(['rust', 'python'] as const)('sandbox, %s dialect', (dialect) => {
       [ids.stress],
     );
     expect(refs.rows[0].n).toBe(2 * 220); // build_large_request and fetch_detail of every item
-    const store = await sb.pool.query(`SELECT count(*)::int AS n, min(bytes) AS lo FROM noetl.result_store WHERE execution_id = $1`, [ids.stress]);
+    const store = await sb.pool.query(
+      `SELECT count(*)::int AS n, min(bytes) AS lo FROM noetl.result_store WHERE execution_id = $1`,
+      [ids.stress],
+    );
     expect(store.rows[0].n).toBe(440);
     expect(store.rows[0].lo).toBeGreaterThan(100 * 1024);
     // The rows hold the results themselves (sent as jsonb's binary input, src/sandbox/json-bytes.ts): each
     // one's JSON has the length recorded beside it (jsonb orders keys its own way, not their lengths).
-    const rows = await sb.pool.query(`SELECT bytes, data::text AS text FROM noetl.result_store WHERE execution_id = $1 ORDER BY bytes DESC LIMIT 3`, [ids.stress]);
+    const rows = await sb.pool.query(
+      `SELECT bytes, data::text AS text FROM noetl.result_store WHERE execution_id = $1 ORDER BY bytes DESC LIMIT 3`,
+      [ids.stress],
+    );
     for (const r of rows.rows) {
       const data = JSON.parse(r.text);
       expect(Buffer.byteLength(JSON.stringify(data))).toBe(r.bytes);
@@ -123,7 +168,11 @@ describe.each(['rust', 'python'] as const)('sandbox, %s dialect', (dialect) => {
     for (let page = 0; page < 1000; page++) {
       let batch: string[];
       if (dialect === 'rust') {
-        const r = await api(sb.apiUrl, 'GET', `/api/ehdb/executions/${id}/events?limit=97${cursor ? `&after=${cursor}` : ''}`);
+        const r = await api(
+          sb.apiUrl,
+          'GET',
+          `/api/ehdb/executions/${id}/events?limit=97${cursor ? `&after=${cursor}` : ''}`,
+        );
         expect(r.status).toBe(200);
         batch = r.json.events.map((e: { event_id: string }) => e.event_id);
         expect(batch.every((e) => typeof e === 'string')).toBe(true);
@@ -140,7 +189,11 @@ describe.each(['rust', 'python'] as const)('sandbox, %s dialect', (dialect) => {
       cursor = batch[batch.length - 1];
     }
     if (dialect === 'python') seen.reverse();
-    const db = (await sb.pool.query(`SELECT event_id::text AS id FROM noetl.event WHERE execution_id = $1 ORDER BY event_id`, [id])).rows.map((r) => r.id);
+    const db = (
+      await sb.pool.query(`SELECT event_id::text AS id FROM noetl.event WHERE execution_id = $1 ORDER BY event_id`, [
+        id,
+      ])
+    ).rows.map((r) => r.id);
     expect(db.length).toBeGreaterThan(1000);
     expect(seen).toEqual(db);
     expect(new Set(seen).size).toBe(seen.length);
@@ -152,7 +205,13 @@ describe.each(['rust', 'python'] as const)('sandbox, %s dialect', (dialect) => {
         ? `SELECT result->'context'->'result'->'context'->'data' AS d FROM noetl.event WHERE execution_id = $1 AND event_type = 'call.done' AND node_name = 'summarize'`
         : `SELECT result->'context'->'data' AS d FROM noetl.event WHERE execution_id = $1 AND event_type = 'step.exit' AND node_name = 'summarize'`;
     const { rows } = await sb.pool.query(sql, [ids.smoke]);
-    expect(rows[0].d.data).toMatchObject({ expected_rows: 120, stored_rows: 120, missing_rows: 0, chunked_mode_rows: 120, max_batch_number: 4 });
+    expect(rows[0].d.data).toMatchObject({
+      expected_rows: 120,
+      stored_rows: 120,
+      missing_rows: 0,
+      chunked_mode_rows: 120,
+      max_batch_number: 4,
+    });
     expect(rows[0].d.execution).toEqual({ loop_iterations: 4, failed_iterations: 0 });
   });
 
@@ -160,15 +219,19 @@ describe.each(['rust', 'python'] as const)('sandbox, %s dialect', (dialect) => {
     const invalidYaml = await api(sb.apiUrl, 'POST', '/api/catalog/register', { content: 'a: [unclosed' });
     expect(invalidYaml.status).toBe(422);
     expect(invalidYaml.text).toContain('Invalid YAML');
-    const noMeta = await api(sb.apiUrl, 'POST', '/api/catalog/register', { content: 'apiVersion: noetl.io/v2\nkind: Playbook\n' });
+    const noMeta = await api(sb.apiUrl, 'POST', '/api/catalog/register', {
+      content: 'apiVersion: noetl.io/v2\nkind: Playbook\n',
+    });
     expect(noMeta.status).toBe(422);
     expect(noMeta.text).toContain("Missing 'metadata' section");
     const unsupported = await api(sb.apiUrl, 'POST', '/api/catalog/register', {
-      content: 'apiVersion: noetl.io/v2\nkind: Playbook\nmetadata: {name: x, path: t/x}\nworkflow:\n  - step: start\n    tool: {kind: duckdb, query: "select 1"}\n',
+      content:
+        'apiVersion: noetl.io/v2\nkind: Playbook\nmetadata: {name: x, path: t/x}\nworkflow:\n  - step: start\n    tool: {kind: duckdb, query: "select 1"}\n',
     });
     // Rust registers any YAML with metadata and refuses at execute (noetl/server src/handlers/execute.rs);
     // Python refuses at register.
-    const refusal = dialect === 'rust' ? await api(sb.apiUrl, 'POST', '/api/execute', { path: 't/x', payload: {} }) : unsupported;
+    const refusal =
+      dialect === 'rust' ? await api(sb.apiUrl, 'POST', '/api/execute', { path: 't/x', payload: {} }) : unsupported;
     expect(unsupported.status).toBe(dialect === 'rust' ? 200 : 422);
     expect(refusal.status).toBe(422);
     expect(refusal.text).toContain("tool kind 'duckdb'");
@@ -190,9 +253,15 @@ describe.each(['rust', 'python'] as const)('sandbox, %s dialect', (dialect) => {
       expect((await api(sb.apiUrl, 'GET', `/api/executions/${ids.smoke}/events`)).status).toBe(404);
       const cancelDone = await api(sb.apiUrl, 'POST', `/api/executions/${ids.smoke}/cancel`, { cascade: true });
       expect(cancelDone.status).toBe(422);
-      const multi = await api(sb.apiUrl, 'POST', '/api/postgres/execute', { query: 'SELECT 1; SELECT 2', schema: 'noetl' });
+      const multi = await api(sb.apiUrl, 'POST', '/api/postgres/execute', {
+        query: 'SELECT 1; SELECT 2',
+        schema: 'noetl',
+      });
       expect(multi.status).toBe(500);
-      const ts = await api(sb.apiUrl, 'POST', '/api/postgres/execute', { query: `SELECT created_at, created_at::text AS t, execution_id FROM noetl.event WHERE execution_id = ${ids.smoke} LIMIT 1`, schema: 'noetl' });
+      const ts = await api(sb.apiUrl, 'POST', '/api/postgres/execute', {
+        query: `SELECT created_at, created_at::text AS t, execution_id FROM noetl.event WHERE execution_id = ${ids.smoke} LIMIT 1`,
+        schema: 'noetl',
+      });
       expect(ts.json.result[0].created_at).toBeNull();
       expect(typeof ts.json.result[0].t).toBe('string');
       expect(ts.text).toContain(`"execution_id":${ids.smoke}`);
@@ -203,7 +272,10 @@ describe.each(['rust', 'python'] as const)('sandbox, %s dialect', (dialect) => {
       expect((await api(sb.apiUrl, 'GET', `/api/ehdb/executions/${ids.smoke}/events`)).status).toBe(404);
       const cancelDone = await api(sb.apiUrl, 'POST', `/api/executions/${ids.smoke}/cancel`, {});
       expect(cancelDone.status).toBe(400);
-      const sqlErr = await api(sb.apiUrl, 'POST', '/api/postgres/execute', { query: 'SELECT * FROM nope', schema: 'public' });
+      const sqlErr = await api(sb.apiUrl, 'POST', '/api/postgres/execute', {
+        query: 'SELECT * FROM nope',
+        schema: 'public',
+      });
       expect(sqlErr.status).toBe(200);
       expect(sqlErr.json.status).toBe('error');
     }

@@ -32,12 +32,33 @@ describe('secrets', () => {
 
   it('never appear on screen, in logs, in reports or in NDJSON', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'loadrun-secret-'));
-    const base = ['--server-url', sb.apiUrl, '--pg-url', sb.pgUrl, '--session-token', TOKEN, '--seed-rows', '20', '--payload-kb', '4'];
+    const base = [
+      '--server-url',
+      sb.apiUrl,
+      '--pg-url',
+      sb.pgUrl,
+      '--session-token',
+      TOKEN,
+      '--seed-rows',
+      '20',
+      '--payload-kb',
+      '4',
+    ];
     const runs = [
       await runCli([...base, '--no-tui', '--report-dir', path.join(dir, 'a')]),
       await runCli([...base, '--json', '--report-dir', path.join(dir, 'b')]),
       await runCli([...base, '--dry-run', '--report-dir', path.join(dir, 'c')]),
-      await runCli(['--server-url', sb.apiUrl, '--pg-url', `postgres://noetl:${password}@127.0.0.1:1/noetl`, '--session-token', TOKEN, '--no-tui', '--report-dir', path.join(dir, 'd')]),
+      await runCli([
+        '--server-url',
+        sb.apiUrl,
+        '--pg-url',
+        `postgres://noetl:${password}@127.0.0.1:1/noetl`,
+        '--session-token',
+        TOKEN,
+        '--no-tui',
+        '--report-dir',
+        path.join(dir, 'd'),
+      ]),
       await runCli(['diff', '1', '--pg-url', `postgres://noetl:${password}@127.0.0.1:1/noetl`]),
       await runCli(['--pg-url', `postgres://noetl:${password}@[bad`]),
     ];
@@ -65,8 +86,15 @@ describe('secrets', () => {
 describe('safeJson (every report and NDJSON line)', () => {
   it('hides URL passwords and registered secrets, and writes bigints as strings', () => {
     registerSecret('s3cr3t-token-value');
-    const line = safeJson({ id: 583461712347136001n, url: 'postgresql://noetl:pw1234@db:5432/noetl', note: 'token s3cr3t-token-value', plain: 'a://b c@d' });
-    expect(line).toBe('{"id":"583461712347136001","url":"postgresql://noetl:****@db:5432/noetl","note":"token ****","plain":"a://b c@d"}');
+    const line = safeJson({
+      id: 583461712347136001n,
+      url: 'postgresql://noetl:pw1234@db:5432/noetl',
+      note: 'token s3cr3t-token-value',
+      plain: 'a://b c@d',
+    });
+    expect(line).toBe(
+      '{"id":"583461712347136001","url":"postgresql://noetl:****@db:5432/noetl","note":"token ****","plain":"a://b c@d"}',
+    );
     expect(safeJson({ kind: 'event', node: 'start' })).toBe('{"kind":"event","node":"start"}');
   });
 });
@@ -80,7 +108,10 @@ describe('the sandbox network surface', () => {
 
   it('listens on 127.0.0.1 only (API, echo endpoint, Postgres)', () => {
     const ports = [new URL(sb.apiUrl).port, new URL(sb.echoUrl).port, new URL(sb.pgUrl).port].map(Number);
-    const listening = [...readFileSync('/proc/net/tcp', 'utf8').split('\n').slice(1), ...readFileSync('/proc/net/tcp6', 'utf8').split('\n').slice(1)]
+    const listening = [
+      ...readFileSync('/proc/net/tcp', 'utf8').split('\n').slice(1),
+      ...readFileSync('/proc/net/tcp6', 'utf8').split('\n').slice(1),
+    ]
       .map((l) => l.trim().split(/\s+/))
       .filter((c) => c[3] === '0A') // LISTEN
       .map((c) => ({ addr: c[1].split(':')[0], port: parseInt(c[1].split(':')[1], 16) }));
@@ -93,7 +124,10 @@ describe('the sandbox network surface', () => {
 
   it('refuses to bind anything else', async () => {
     const args = nodeArgsFor(new URL('../src/sandbox/main.ts', import.meta.url));
-    const child = spawn(process.execPath, [...args, '--host', '0.0.0.0'], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...args, '--host', '0.0.0.0'], {
+      cwd: ROOT,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     const code = await new Promise<number | null>((r) => child.on('close', (c) => r(c)));

@@ -21,9 +21,19 @@ function finished(verdict: ModeVerdict, missing = 0, ranMs = 0): RunStore {
   const store = new RunStore({ ...params, preset: null }, [{ mode, expected: 10 }]);
   store.markLaunched(mode, '1');
   const launched = Date.now();
-  while (Date.now() - launched < ranMs) { /* the run takes ranMs */ }
+  while (Date.now() - launched < ranMs) {
+    /* the run takes ranMs */
+  }
   store.setVerdict(mode, verdict);
-  store.setDiff(mode, { mode, executionId: '1', expected: 10, stored: 10 - missing, missingCount: missing, missing: missing ? [[11 - missing, 10]] : [], windows: [] });
+  store.setDiff(mode, {
+    mode,
+    executionId: '1',
+    expected: 10,
+    stored: 10 - missing,
+    missingCount: missing,
+    missing: missing ? [[11 - missing, 10]] : [],
+    windows: [],
+  });
   return store;
 }
 
@@ -43,12 +53,15 @@ describe('--fail-on decides the exit code', () => {
       const ok = verdictOf(store, { failOn: others, maxDurationSeconds: maxDuration });
       expect(ok.exitCode).toBe(0);
       expect(ok.reason).toContain('not failing under --fail-on');
-      expect(verdictOf(store, { failOn: [] , maxDurationSeconds: maxDuration }).exitCode).toBe(0);
+      expect(verdictOf(store, { failOn: [], maxDurationSeconds: maxDuration }).exitCode).toBe(0);
     });
   }
 
   it('a clean run exits 0 under every setting, and bad values are usage errors', () => {
-    expect(verdictOf(finished('completed'), { failOn: BREACHES })).toEqual({ exitCode: 0, reason: 'all modes complete, nothing missing' });
+    expect(verdictOf(finished('completed'), { failOn: BREACHES })).toEqual({
+      exitCode: 0,
+      reason: 'all modes complete, nothing missing',
+    });
     expect(parseFailOn(undefined)).toEqual(BREACHES);
     expect(parseFailOn('none')).toEqual([]);
     expect(parseFailOn('stall, missing')).toEqual(['stall', 'missing']);
@@ -61,8 +74,10 @@ describe('the grid', () => {
     const axes = parseAxes({ batchSize: '20,40', workerMaxInFlight: '5,15', payloadKb: '64' });
     const cells = buildGrid(params, axes);
     expect(cells.map((c) => c.swept)).toEqual([
-      { batch_size: 20, worker_max_in_flight: 5 }, { batch_size: 20, worker_max_in_flight: 15 },
-      { batch_size: 40, worker_max_in_flight: 5 }, { batch_size: 40, worker_max_in_flight: 15 },
+      { batch_size: 20, worker_max_in_flight: 5 },
+      { batch_size: 20, worker_max_in_flight: 15 },
+      { batch_size: 40, worker_max_in_flight: 5 },
+      { batch_size: 40, worker_max_in_flight: 15 },
     ]);
     expect(cells.every((c) => c.params.payloadKb === 64 && c.chunkParallelism === null)).toBe(true);
     expect(buildGrid(params, axes).map((c) => c.id)).toEqual(cells.map((c) => c.id));
@@ -72,10 +87,14 @@ describe('the grid', () => {
 });
 
 describe('playbook variants', () => {
-  const read = (f: string) => ({ text: readFileSync(path.join(ROOT, 'fixtures/playbooks/loadrun', f), 'utf8'), path: '' });
+  const read = (f: string) => ({
+    text: readFileSync(path.join(ROOT, 'fixtures/playbooks/loadrun', f), 'utf8'),
+    path: '',
+  });
   const parent = { ...read('heavy_payload_parallel.yaml'), path: 'loadrun/heavy_payload_pipeline_in_step_parallel' };
   const worker = { ...read('heavy_payload_chunk_worker.yaml'), path: 'loadrun/heavy_payload_pipeline_chunk_worker' };
-  const loop = (text: string, step: string) => YAML.parse(text).workflow.find((s: { step: string }) => s.step === step).loop.spec.max_in_flight;
+  const loop = (text: string, step: string) =>
+    YAML.parse(text).workflow.find((s: { step: string }) => s.step === step).loop.spec.max_in_flight;
 
   it('write the widths into the chunk-worker loop and the worker loop, under loadrun/sweep/<hash>/', () => {
     const v = variantFor(parent, worker, { chunkParallelism: 2, workerMaxInFlight: 7 });
@@ -89,25 +108,48 @@ describe('playbook variants', () => {
   });
 
   it('refuse a parent without a loop calling a playbook', () => {
-    expect(() => variantFor(worker, worker, { chunkParallelism: 2, workerMaxInFlight: null })).toThrow(/--chunk-parallelism: the parent playbook .* has no loop step calling a playbook/);
+    expect(() => variantFor(worker, worker, { chunkParallelism: 2, workerMaxInFlight: null })).toThrow(
+      /--chunk-parallelism: the parent playbook .* has no loop step calling a playbook/,
+    );
   });
 });
 
 describe('the recommendation', () => {
   const run = (repeat: number, rps: number, stalled = false): RunRecord => ({
-    repeat, dir: '', ended_at: '', exit_code: stalled ? 1 : 0, outcome: '', verdicts: { chunked_optimal: stalled ? 'stalled' : 'completed' }, breaches: stalled ? ['stall', 'missing'] : [],
-    stored_rows: 10, expected_rows: 10, missing: stalled ? 4 : 0, duration_seconds: 1, rows_per_second: rps,
+    repeat,
+    dir: '',
+    ended_at: '',
+    exit_code: stalled ? 1 : 0,
+    outcome: '',
+    verdicts: { chunked_optimal: stalled ? 'stalled' : 'completed' },
+    breaches: stalled ? ['stall', 'missing'] : [],
+    stored_rows: 10,
+    expected_rows: 10,
+    missing: stalled ? 4 : 0,
+    duration_seconds: 1,
+    rows_per_second: rps,
   });
   const cells = buildGrid(params, parseAxes({ batchSize: '5,10,20' }));
 
   it('is the fastest cell whose every repeat completed with nothing missing', () => {
-    const results = [cellResult(cells[0], [run(1, 5), run(2, 7)], 2), cellResult(cells[1], [run(1, 50, true), run(2, 60)], 2), cellResult(cells[2], [run(1, 9), run(2, 8)], 2)];
-    expect(results.map((c) => [c.median_rows_per_second, c.stall_rate, c.qualified])).toEqual([[6, 0, true], [55, 0.5, false], [8.5, 0, true]]);
+    const results = [
+      cellResult(cells[0], [run(1, 5), run(2, 7)], 2),
+      cellResult(cells[1], [run(1, 50, true), run(2, 60)], 2),
+      cellResult(cells[2], [run(1, 9), run(2, 8)], 2),
+    ];
+    expect(results.map((c) => [c.median_rows_per_second, c.stall_rate, c.qualified])).toEqual([
+      [6, 0, true],
+      [55, 0.5, false],
+      [8.5, 0, true],
+    ]);
     expect(recommend(results).cell?.id).toBe(cells[2].id);
   });
 
   it('says plainly when none qualified (a cell with a repeat missing does not)', () => {
     const results = [cellResult(cells[0], [run(1, 5, true)], 1), cellResult(cells[1], [run(1, 9)], 2)];
-    expect(recommend(results)).toEqual({ cell: null, text: 'no cell qualified: none had every repeat complete with nothing missing' });
+    expect(recommend(results)).toEqual({
+      cell: null,
+      text: 'no cell qualified: none had every repeat complete with nothing missing',
+    });
   });
 });

@@ -16,23 +16,76 @@ function feed(): RunStore {
     { mode: 'direct_stress', expected: 220 },
     { mode: 'chunked_optimal', expected: 220 },
   ]);
-  store.setTarget({ kind: 'sandbox', serverUrl: 'http://127.0.0.1:40000', dialect: 'rust 3.83.1', rowsSource: 'postgres (direct)', faults: ['legacy-loop-state'] });
+  store.setTarget({
+    kind: 'sandbox',
+    serverUrl: 'http://127.0.0.1:40000',
+    dialect: 'rust 3.83.1',
+    rowsSource: 'postgres (direct)',
+    faults: ['legacy-loop-state'],
+  });
   store.markLaunched('direct_stress', '583461712347136001');
   store.markLaunched('chunked_optimal', '583461712347136002');
   store.addChild('chunked_optimal', '583461712347136100', 2);
   let id = 583461712347137000n;
-  const ev = (exec: string, type: string, node: string, status: string) => ({ eventId: String(id++), executionId: exec, type, node, status, createdAt: null });
+  const ev = (exec: string, type: string, node: string, status: string) => ({
+    eventId: String(id++),
+    executionId: exec,
+    type,
+    node,
+    status,
+    createdAt: null,
+  });
   for (let i = 0; i < 30; i++) {
-    store.recordEvents('direct_stress', [ev('583461712347136001', 'command.issued', 'run_direct_stress', 'PENDING'), ev('583461712347136001', 'command.completed', 'run_direct_stress', 'success')]);
-    store.recordEvents('chunked_optimal', [ev('583461712347136100', 'call.done', 'process_batch_pipeline', 'COMPLETED')]);
+    store.recordEvents('direct_stress', [
+      ev('583461712347136001', 'command.issued', 'run_direct_stress', 'PENDING'),
+      ev('583461712347136001', 'command.completed', 'run_direct_stress', 'success'),
+    ]);
+    store.recordEvents('chunked_optimal', [
+      ev('583461712347136100', 'call.done', 'process_batch_pipeline', 'COMPLETED'),
+    ]);
   }
   store.recordEvents('chunked_optimal', [ev('583461712347136100', 'call.error', 'process_batch_pipeline', 'RETRYING')]);
-  const stats = (n: number) => ({ storedRows: n, okRows: n, minItemId: 1, maxItemId: n, avgRequestBytes: 262144, avgResponseBytes: 524700, firstAt: 1, lastAt: 2, perBatch: { '0': n } });
+  const stats = (n: number) => ({
+    storedRows: n,
+    okRows: n,
+    minItemId: 1,
+    maxItemId: n,
+    avgRequestBytes: 262144,
+    avgResponseBytes: 524700,
+    firstAt: 1,
+    lastAt: 2,
+    perBatch: { '0': n },
+  });
   store.recordRows('direct_stress', stats(134));
   store.recordRows('chunked_optimal', stats(180));
-  store.recordPod({ name: 'sandbox-server', role: 'server', cpuMillicores: 850, memoryBytes: 230 * 1048576, sampledAt: Date.now() });
-  store.recordPod({ name: 'sandbox-postgres', role: 'postgres', cpuMillicores: 400, memoryBytes: 330 * 1048576, sampledAt: Date.now() });
-  store.markStalled('direct_stress', { since: Date.now() - 31_000, idleSeconds: 31, kind: 'silent', eventsSinceProgress: 0, maxPersistedItemId: 134, storedRows: 134, expectedRows: 220, iterationsIssued: 134, iterationsDone: 134, retriesPerNode: {}, openExecutions: ['583461712347136001'], podMemoryTrend: [{ pod: 'sandbox-server', firstMiB: 114, lastMiB: 230, deltaMiB: 116 }] });
+  store.recordPod({
+    name: 'sandbox-server',
+    role: 'server',
+    cpuMillicores: 850,
+    memoryBytes: 230 * 1048576,
+    sampledAt: Date.now(),
+  });
+  store.recordPod({
+    name: 'sandbox-postgres',
+    role: 'postgres',
+    cpuMillicores: 400,
+    memoryBytes: 330 * 1048576,
+    sampledAt: Date.now(),
+  });
+  store.markStalled('direct_stress', {
+    since: Date.now() - 31_000,
+    idleSeconds: 31,
+    kind: 'silent',
+    eventsSinceProgress: 0,
+    maxPersistedItemId: 134,
+    storedRows: 134,
+    expectedRows: 220,
+    iterationsIssued: 134,
+    iterationsDone: 134,
+    retriesPerNode: {},
+    openExecutions: ['583461712347136001'],
+    podMemoryTrend: [{ pod: 'sandbox-server', firstMiB: 114, lastMiB: 230, deltaMiB: 116 }],
+  });
   store.setVerdict('direct_stress', 'stalled');
   store.log('sandbox', 'error', 'loop run_direct_stress: state write rejected (emulated)');
   return store;
@@ -142,7 +195,12 @@ describe('App at other sizes', () => {
 
 describe('layout and keymap', () => {
   it('budgets every size below the terminal height', () => {
-    for (const [c, rws] of [[80, 24], [120, 40], [90, 60], [300, 80]]) {
+    for (const [c, rws] of [
+      [80, 24],
+      [120, 40],
+      [90, 60],
+      [300, 80],
+    ]) {
       for (const logs of [false, true]) {
         const l = computeLayout(c, rws, { charts: true, tails: true, pods: true, rows: true, logs });
         expect(l.headerHeight + l.modeHeight + l.bottomHeight + l.logsHeight + l.footerHeight).toBeLessThan(rws);
@@ -186,7 +244,13 @@ describe('render work', () => {
   /** React commits of the App over `ms` after it settled. */
   async function commitsOver(store: RunStore, ms: number): Promise<number> {
     let commits = 0;
-    const r = renderAt(<Profiler id="app" onRender={() => commits++}><App store={store} actions={actions} refreshMs={20} /></Profiler>, 120, 40);
+    const r = renderAt(
+      <Profiler id="app" onRender={() => commits++}>
+        <App store={store} actions={actions} refreshMs={20} />
+      </Profiler>,
+      120,
+      40,
+    );
     cleanup.push(r.unmount);
     await tick(300);
     const settled = commits;
@@ -212,7 +276,16 @@ describe('render work', () => {
     const before = { ...renders };
     let id = 583461712347199000n;
     for (let i = 0; i < 15; i++) {
-      store.recordEvents('chunked_optimal', [{ eventId: String(id++), executionId: '583461712347136100', type: 'call.done', node: 'process_batch_pipeline', status: 'COMPLETED', createdAt: null }]);
+      store.recordEvents('chunked_optimal', [
+        {
+          eventId: String(id++),
+          executionId: '583461712347136100',
+          type: 'call.done',
+          node: 'process_batch_pipeline',
+          status: 'COMPLETED',
+          createdAt: null,
+        },
+      ]);
       await tick(100);
     }
     expect(renders.chunked_optimal - before.chunked_optimal).toBeGreaterThanOrEqual(5);
@@ -224,7 +297,17 @@ describe('render work', () => {
     store.setVerdict('chunked_optimal', 'running');
     const plot = vi.spyOn(asciichart, 'plot');
     try {
-      store.recordRows('chunked_optimal', { storedRows: 181, okRows: 181, minItemId: 1, maxItemId: 181, avgRequestBytes: 262144, avgResponseBytes: 524700, firstAt: 1, lastAt: 2, perBatch: {} });
+      store.recordRows('chunked_optimal', {
+        storedRows: 181,
+        okRows: 181,
+        minItemId: 1,
+        maxItemId: 181,
+        avgRequestBytes: 262144,
+        avgResponseBytes: 524700,
+        firstAt: 1,
+        lastAt: 2,
+        perBatch: {},
+      });
       const r = renderAt(<App store={store} actions={actions} refreshMs={20} />, 120, 40);
       cleanup.push(r.unmount);
       await tick(300);
@@ -232,12 +315,31 @@ describe('render work', () => {
       expect(settled).toBeGreaterThan(0); // the chart is on screen
       let id = 583461712347299000n;
       for (let i = 0; i < 10; i++) {
-        store.recordEvents('chunked_optimal', [{ eventId: String(id++), executionId: '583461712347136100', type: 'call.done', node: 'process_batch_pipeline', status: 'COMPLETED', createdAt: null }]);
+        store.recordEvents('chunked_optimal', [
+          {
+            eventId: String(id++),
+            executionId: '583461712347136100',
+            type: 'call.done',
+            node: 'process_batch_pipeline',
+            status: 'COMPLETED',
+            createdAt: null,
+          },
+        ]);
         await tick(60);
       }
       expect(r.lastFrame()).toContain('events 41'); // the column did redraw for its events
       expect(plot.mock.calls.length).toBe(settled); // but its chart was not computed again
-      store.recordRows('chunked_optimal', { storedRows: 190, okRows: 190, minItemId: 1, maxItemId: 190, avgRequestBytes: 262144, avgResponseBytes: 524700, firstAt: 1, lastAt: 2, perBatch: {} });
+      store.recordRows('chunked_optimal', {
+        storedRows: 190,
+        okRows: 190,
+        minItemId: 1,
+        maxItemId: 190,
+        avgRequestBytes: 262144,
+        avgResponseBytes: 524700,
+        firstAt: 1,
+        lastAt: 2,
+        perBatch: {},
+      });
       await tick(200);
       expect(plot.mock.calls.length).toBeGreaterThan(settled); // a new rows/s sample draws it again
     } finally {

@@ -15,7 +15,10 @@ describe('TUI end to end', () => {
     const dir = path.join(mkdtempSync(path.join(os.tmpdir(), 'loadrun-tui-')), 'r');
     const tmux = session.open(120, 40);
     tmux.start(`npm start --silent -- --report-dir ${dir}`, ROOT, { TMPDIR: session.scope.tmpdir });
-    const live = await tmux.waitFor((s) => /stored|\d+\/240/.test(s) && /sandbox-server/.test(s) && /run_direct_stress|run_batch_workers/.test(s), 60_000);
+    const live = await tmux.waitFor(
+      (s) => /stored|\d+\/240/.test(s) && /sandbox-server/.test(s) && /run_direct_stress|run_batch_workers/.test(s),
+      60_000,
+    );
     expect(live).toContain('direct_stress');
     expect(live).toContain('chunked_optimal');
     expect(live).toMatch(/pods\s+CPU\s+MEM/);
@@ -48,7 +51,11 @@ describe('TUI end to end', () => {
     const tmux = session.open(80, 24);
     // Not the checkout's folder: the sources' JSX must compile by the project's tsconfig wherever the tool
     // is started from (tsx reads the tsconfig of the working folder; elsewhere it failed with "React is not defined").
-    tmux.start(`node ${path.join(ROOT, 'bin', 'noetl-loadrun.js')} --seed-rows 400 --payload-kb 64 --report-dir ${dir}`, path.dirname(dir), { TMPDIR: session.scope.tmpdir, NO_COLOR: '1' });
+    tmux.start(
+      `node ${path.join(ROOT, 'bin', 'noetl-loadrun.js')} --seed-rows 400 --payload-kb 64 --report-dir ${dir}`,
+      path.dirname(dir),
+      { TMPDIR: session.scope.tmpdir, NO_COLOR: '1' },
+    );
     const s = await tmux.waitFor((x) => /\d+\/400/.test(x) && x.includes('chunked_optimal'), 60_000);
     expect(tmux.screenWithColors()).not.toMatch(/\x1b\[[0-9;]*(3[0-7]|9[0-7]|38;)/); // NO_COLOR: no colour
     const lines = s.replace(/\n+$/, '').split('\n');
@@ -66,7 +73,9 @@ describe('TUI end to end', () => {
   it('the terminal closed at the final screen: the tool ends, reports written, nothing it started left running', async () => {
     const dir = path.join(mkdtempSync(path.join(os.tmpdir(), 'loadrun-tui-')), 'r');
     const tmux = session.open(120, 40);
-    tmux.start(`node bin/noetl-loadrun.js --seed-rows 20 --payload-kb 8 --report-dir ${dir}`, ROOT, { TMPDIR: session.scope.tmpdir });
+    tmux.start(`node bin/noetl-loadrun.js --seed-rows 20 --payload-kb 8 --report-dir ${dir}`, ROOT, {
+      TMPDIR: session.scope.tmpdir,
+    });
     await tmux.waitFor((s) => s.includes('missing-items diff — final'), 120_000);
     expect(session.scope.processes().some((p) => /sandbox\/main/.test(p))).toBe(true); // the sandbox waits with it
     tmux.kill(); // the window closed: SIGHUP to the pane's processes (it once waited for q forever)
@@ -78,8 +87,15 @@ describe('TUI end to end', () => {
     const dir = path.join(mkdtempSync(path.join(os.tmpdir(), 'loadrun-tui-')), 'r');
     const tmux = session.open(120, 40);
     // A 128 KiB loop-state cap stalls 80 items of 128 KB (the README's 400 x 256 KB run is cli-headless's).
-    tmux.start(`node bin/noetl-loadrun.js --seed-rows 80 --payload-kb 128 --batch-size 20 --max-batches 4 --sandbox-fault legacy-loop-state --loop-state-cap-bytes 131072 --stall-seconds 5 --report-dir ${dir}`, ROOT, { TMPDIR: session.scope.tmpdir, NOETL_LOADRUN_TAIL_WINDOW: '1' });
-    const live = await tmux.waitFor((x) => x.includes('FAULT legacy-loop-state (emulation)') && /\d+\/80/.test(x), 60_000);
+    tmux.start(
+      `node bin/noetl-loadrun.js --seed-rows 80 --payload-kb 128 --batch-size 20 --max-batches 4 --sandbox-fault legacy-loop-state --loop-state-cap-bytes 131072 --stall-seconds 5 --report-dir ${dir}`,
+      ROOT,
+      { TMPDIR: session.scope.tmpdir, NOETL_LOADRUN_TAIL_WINDOW: '1' },
+    );
+    const live = await tmux.waitFor(
+      (x) => x.includes('FAULT legacy-loop-state (emulation)') && /\d+\/80/.test(x),
+      60_000,
+    );
     expect(live).toContain('direct_stress');
     const end = await tmux.waitFor((x) => x.includes('missing-items diff — final'), 150_000);
     expect(end).toMatch(/direct_stress \(STALLED\): \d+ missing of 80/);
@@ -97,8 +113,15 @@ describe('TUI end to end', () => {
   it('sweep at 120x40: the grid above the running run, the recommendation at the end, q exits', async () => {
     const dir = path.join(mkdtempSync(path.join(os.tmpdir(), 'loadrun-tui-')), 'sw');
     const tmux = session.open(120, 40);
-    tmux.start(`node bin/noetl-loadrun.js sweep --seed-rows 20 --payload-kb 4 --max-batches 2 --modes chunked_optimal --batch-size 5,10 --report-dir ${dir}`, ROOT, { TMPDIR: session.scope.tmpdir, NOETL_LOADRUN_TAIL_WINDOW: '1' });
-    const live = await tmux.waitFor((x) => /sweep · \d\/2 runs/.test(x) && x.includes('on screen: cell-0') && x.includes('chunked_optimal'), 90_000);
+    tmux.start(
+      `node bin/noetl-loadrun.js sweep --seed-rows 20 --payload-kb 4 --max-batches 2 --modes chunked_optimal --batch-size 5,10 --report-dir ${dir}`,
+      ROOT,
+      { TMPDIR: session.scope.tmpdir, NOETL_LOADRUN_TAIL_WINDOW: '1' },
+    );
+    const live = await tmux.waitFor(
+      (x) => /sweep · \d\/2 runs/.test(x) && x.includes('on screen: cell-0') && x.includes('chunked_optimal'),
+      90_000,
+    );
     expect(live).toMatch(/cell\s+setting\s+state\s+runs\s+rows\/s\s+stalls\s+missing\s+time/);
     expect(live).toMatch(/cell-01-\w+\s+batch_size=5/);
     expect(live).toMatch(/cell-02-\w+\s+batch_size=10/);

@@ -18,17 +18,28 @@ describe('remembered string widths', () => {
     const Screen = ({ n }: { n: number }) => (
       <Box flexDirection="column" borderStyle="round" width={50}>
         <Text>{`step run_direct_stress · events ${n}`}</Text>
-        <Text color="cyan">{'█'.repeat(n)}{'░'.repeat(12 - n)} 状态 ✓</Text>
+        <Text color="cyan">
+          {'█'.repeat(n)}
+          {'░'.repeat(12 - n)} 状态 ✓
+        </Text>
         <Text>a line that never changes · ever</Text>
       </Box>
     );
-    const ink = render(<Screen n={1} />, { stdout: Object.assign(stdout, { write }) as never, debug: true, patchConsole: false, exitOnCtrlC: false });
+    const ink = render(<Screen n={1} />, {
+      stdout: Object.assign(stdout, { write }) as never,
+      debug: true,
+      patchConsole: false,
+      exitOnCtrlC: false,
+    });
     for (let n = 2; n <= 6; n++) ink.rerender(<Screen n={n} />);
     ink.unmount();
     const memos = rememberedWidths();
     expect(memos).toBeInstanceOf(Map);
     // The string-width widest-line imports (the top-level copy), which Ink's renderer measures with.
-    const [url, memo] = [...memos!].find(([u]) => /\/node_modules\/string-width\/index\.js$/.test(u) && !/\/node_modules\/.+\/node_modules\//.test(u)) ?? [];
+    const [url, memo] =
+      [...memos!].find(
+        ([u]) => /\/node_modules\/string-width\/index\.js$/.test(u) && !/\/node_modules\/.+\/node_modules\//.test(u),
+      ) ?? [];
     expect(url).toBeDefined();
     const keys = [...memo!.keys()];
     expect(keys.filter((k) => k.includes('a line that never changes'))).toHaveLength(1); // measured once, for six frames

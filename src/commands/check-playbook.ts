@@ -19,6 +19,10 @@ export async function checkPlaybookCommand(files: string[], o: { engine?: string
     found += findings.length;
     for (const f of findings) process.stdout.write(`${findingLine(file, f)}\n`);
   }
-  process.stdout.write(found ? `${found} construct(s) the ${engine} engine ignores or lacks\n` : `no construct the ${engine} engine ignores or lacks\n`);
+  process.stdout.write(
+    found
+      ? `${found} construct(s) the ${engine} engine ignores or lacks\n`
+      : `no construct the ${engine} engine ignores or lacks\n`,
+  );
   return found ? EXIT.BREACHED : EXIT.OK;
 }

@@ -29,13 +29,24 @@ export async function diffCommand(id: string, o: DiffOpts): Promise<number> {
     const diffs: ModeDiff[] = [];
     for (const execId of [id, ...(o.vs ? [o.vs] : [])]) {
       const w = await rows.workload(execId);
-      if (!w) throw new LoadrunError(`execution ${execId} has no start event in noetl.event`, EXIT.USAGE, 'check the id (parent executions of the heavy-payload playbook)');
+      if (!w)
+        throw new LoadrunError(
+          `execution ${execId} has no start event in noetl.event`,
+          EXIT.USAGE,
+          'check the id (parent executions of the heavy-payload playbook)',
+        );
       const { mode, params } = launchedWith(w);
       diffs.push((await buildModeDiff(rows, mode, execId, expectedRows(mode, params), params)).diff);
     }
     const cross = diffs.length === 2 ? crossOf(diffs) : null;
     if (o.json) process.stdout.write(JSON.stringify({ diffs, cross_mode: cross }) + '\n');
-    else process.stdout.write(diffText(diffs.map((d) => ({ label: `${d.mode} ${d.executionId}`, diff: d })), cross).join('\n') + '\n');
+    else
+      process.stdout.write(
+        diffText(
+          diffs.map((d) => ({ label: `${d.mode} ${d.executionId}`, diff: d })),
+          cross,
+        ).join('\n') + '\n',
+      );
     return diffs.some((d) => d.missingCount > 0) ? EXIT.BREACHED : EXIT.OK;
   } finally {
     await rows.close();

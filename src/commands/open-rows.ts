@@ -29,13 +29,29 @@ export async function openRows(o: RowsOpts, life: Lifecycle): Promise<{ rows: Ro
     await system.check('check --pg-url (host, port, credentials)');
     const data = o.dataPgUrl ? new DirectSql(o.dataPgUrl, '--data-pg-url') : system;
     if (data !== system) await data.check('check --data-pg-url');
-    return { rows: new RowsSource(data, system, 'the fixture tables are in the database of its pg_auth credential: give --data-pg-url') };
+    return {
+      rows: new RowsSource(
+        data,
+        system,
+        'the fixture tables are in the database of its pg_auth credential: give --data-pg-url',
+      ),
+    };
   }
-  const r = resolveServer({ serverUrl: o.serverUrl, host: o.host, port: o.port, sessionToken: o.sessionToken, gateway: o.gateway });
+  const r = resolveServer({
+    serverUrl: o.serverUrl,
+    host: o.host,
+    port: o.port,
+    sessionToken: o.sessionToken,
+    gateway: o.gateway,
+  });
   const client = new NoetlClient({ baseUrl: r.url, token: r.token, gateway: r.gateway });
   life.add('http client', () => client.close());
   const quiet = { check() {}, log() {}, describe() {}, degraded() {}, notes() {} };
-  const { rows } = await openDatabases({ dataPgUrl: o.dataPgUrl } as RunConfig, { client, pgUrl: o.pgUrl }, life, quiet);
+  const { rows } = await openDatabases(
+    { dataPgUrl: o.dataPgUrl } as RunConfig,
+    { client, pgUrl: o.pgUrl },
+    life,
+    quiet,
+  );
   return { rows, client };
 }
-

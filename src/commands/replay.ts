@@ -13,9 +13,13 @@ import { readRecords, replay } from '../run/replay.js';
 import { applyColor } from './color.js';
 import { loadTui, wantsTui } from './run.js';
 
-export async function replayCommand(dir: string, o: { tui?: boolean; speed?: string; color?: boolean }): Promise<number> {
+export async function replayCommand(
+  dir: string,
+  o: { tui?: boolean; speed?: string; color?: boolean },
+): Promise<number> {
   const events = path.join(dir, 'events.ndjson');
-  if (!existsSync(events)) throw usageError(`${dir} has no events.ndjson`, 'give the folder of a run (its --report-dir)');
+  if (!existsSync(events))
+    throw usageError(`${dir} has no events.ndjson`, 'give the folder of a run (its --report-dir)');
   const speed = positiveNumber(o.speed ?? '1', '--speed', { min: 0.25, max: 64 });
   const records = readRecords(events);
   const summary = path.join(dir, 'summary.json');

@@ -9,14 +9,19 @@ import { readRecords, replay } from '../run/replay.js';
 
 export async function reportCommand(dir: string): Promise<number> {
   const events = path.join(dir, 'events.ndjson');
-  if (!existsSync(events)) throw usageError(`${dir} has no events.ndjson`, 'give the folder of a run (its --report-dir)');
+  if (!existsSync(events))
+    throw usageError(`${dir} has no events.ndjson`, 'give the folder of a run (its --report-dir)');
   const summaryFile = path.join(dir, 'summary.json');
-  const old = existsSync(summaryFile) ? (JSON.parse(readFileSync(summaryFile, 'utf8')) as Record<string, unknown>) : undefined;
+  const old = existsSync(summaryFile)
+    ? (JSON.parse(readFileSync(summaryFile, 'utf8')) as Record<string, unknown>)
+    : undefined;
   const records = readRecords(events);
   const { store, outcome } = replay(records, old as never);
   const result = outcome ?? (old ? { exitCode: Number(old.exit_code), reason: String(old.outcome) } : verdictOf(store));
   const writer = new ReportWriter(dir);
   writer.rebuild(store.snapshot(), result, records, old?.observer ? { observer: old.observer } : {});
-  process.stdout.write(`rebuilt summary.json, report.md and report.html in ${path.resolve(dir)} from ${records.length} records\n`);
+  process.stdout.write(
+    `rebuilt summary.json, report.md and report.html in ${path.resolve(dir)} from ${records.length} records\n`,
+  );
   return EXIT.OK;
 }

@@ -1,8 +1,18 @@
 // From parsed run options to a validated RunConfig: the target and its flags, cluster settings, URLs and
 // secrets, durations. Every bad value is one line naming the input (exit code 2).
 import {
-  applyParamOverrides, parseDuration, parseFailOn, parseFaults, parseModes, parsePgForward, parsePreset, positiveInt, readPlaybookFile, sandboxTuningArgs,
-  type KubeConfig, type RunConfig,
+  applyParamOverrides,
+  parseDuration,
+  parseFailOn,
+  parseFaults,
+  parseModes,
+  parsePgForward,
+  parsePreset,
+  positiveInt,
+  readPlaybookFile,
+  sandboxTuningArgs,
+  type KubeConfig,
+  type RunConfig,
 } from '../config.js';
 import { usageError } from '../errors.js';
 import { DIALECTS, TARGET_KINDS, type Dialect, type TargetKind } from '../model.js';
@@ -72,7 +82,8 @@ export function urlPassword(url: string): string | undefined {
 }
 
 export function parseDialect(raw: string | undefined, flag: string): Dialect | undefined {
-  if (raw !== undefined && !DIALECTS.includes(raw as Dialect)) throw usageError(`${flag}: unknown dialect ${JSON.stringify(raw)}`, `allowed: ${DIALECTS.join(', ')}`);
+  if (raw !== undefined && !DIALECTS.includes(raw as Dialect))
+    throw usageError(`${flag}: unknown dialect ${JSON.stringify(raw)}`, `allowed: ${DIALECTS.join(', ')}`);
   return raw as Dialect | undefined;
 }
 
@@ -82,7 +93,11 @@ export function parseDialect(raw: string | undefined, flag: string): Dialect | u
  */
 export function legacyDialect(faults: string[], asked: Dialect | undefined, flag: string): Dialect {
   if (!faults.includes('legacy-loop-state')) return asked ?? 'rust';
-  if (asked === 'rust') throw usageError(`--sandbox-fault legacy-loop-state emulates the legacy Python engine and cannot run with ${flag} rust`, `drop ${flag} (it selects python)`);
+  if (asked === 'rust')
+    throw usageError(
+      `--sandbox-fault legacy-loop-state emulates the legacy Python engine and cannot run with ${flag} rust`,
+      `drop ${flag} (it selects python)`,
+    );
   return 'python';
 }
 
@@ -92,30 +107,54 @@ function targetOf(o: RunOpts): TargetKind {
   const kubeFlags = Boolean(o.context || o.namespace || o.service || o.pgForward || o.selector || o.workerSelector);
   // watch observes what runs elsewhere: without target flags it goes to the server the noetl CLI would use.
   const target = (o.target ?? (kubeFlags ? 'cluster' : serverFlags || o.watch ? 'server' : 'sandbox')) as TargetKind;
-  if (!TARGET_KINDS.includes(target)) throw usageError(`--target: unknown target ${JSON.stringify(o.target)}`, `allowed: ${TARGET_KINDS.join(', ')}`);
-  if (target === 'sandbox' && serverFlags) throw usageError('--target sandbox conflicts with --server-url/--host/--port', 'drop one of them');
-  if ((o.host && !o.port) || (!o.host && o.port)) throw usageError('--host and --port go together', 'or give --server-url');
+  if (!TARGET_KINDS.includes(target))
+    throw usageError(`--target: unknown target ${JSON.stringify(o.target)}`, `allowed: ${TARGET_KINDS.join(', ')}`);
+  if (target === 'sandbox' && serverFlags)
+    throw usageError('--target sandbox conflicts with --server-url/--host/--port', 'drop one of them');
+  if ((o.host && !o.port) || (!o.host && o.port))
+    throw usageError('--host and --port go together', 'or give --server-url');
   if (o.port) positiveInt(o.port, '--port', { max: 65535 });
-  if (target === 'cluster' && serverFlags) throw usageError('--target cluster conflicts with --server-url/--host/--port', 'the cluster target port-forwards the NoETL service itself; drop the server flags or the kube flags');
-  if (target !== 'cluster' && kubeFlags) throw usageError('--context/--namespace/--service/--pg-forward need --target cluster', 'drop them or use --target cluster');
+  if (target === 'cluster' && serverFlags)
+    throw usageError(
+      '--target cluster conflicts with --server-url/--host/--port',
+      'the cluster target port-forwards the NoETL service itself; drop the server flags or the kube flags',
+    );
+  if (target !== 'cluster' && kubeFlags)
+    throw usageError(
+      '--context/--namespace/--service/--pg-forward need --target cluster',
+      'drop them or use --target cluster',
+    );
   return target;
 }
 
 /** Flags that only fit some targets or go in pairs. */
 function checkCombinations(o: RunOpts, target: TargetKind, faults: string[], sandboxArgs: string[]): void {
-  if (faults.length && target !== 'sandbox') throw usageError('--sandbox-fault only applies to the sandbox target', 'drop it or use --target sandbox');
-  if (sandboxArgs.length && target !== 'sandbox') throw usageError(`${sandboxArgs[0]} only applies to the sandbox target`, 'drop it or use --target sandbox');
-  if (o.workerPath && !o.catalogPath) throw usageError('--worker-path needs --catalog-path', 'give the parent playbook path too');
-  if ((o.playbookFile || o.workerFile) && o.catalogPath) throw usageError('--playbook-file/--worker-file conflict with --catalog-path', 'register files, or use what the catalog has, not both');
+  if (faults.length && target !== 'sandbox')
+    throw usageError('--sandbox-fault only applies to the sandbox target', 'drop it or use --target sandbox');
+  if (sandboxArgs.length && target !== 'sandbox')
+    throw usageError(`${sandboxArgs[0]} only applies to the sandbox target`, 'drop it or use --target sandbox');
+  if (o.workerPath && !o.catalogPath)
+    throw usageError('--worker-path needs --catalog-path', 'give the parent playbook path too');
+  if ((o.playbookFile || o.workerFile) && o.catalogPath)
+    throw usageError(
+      '--playbook-file/--worker-file conflict with --catalog-path',
+      'register files, or use what the catalog has, not both',
+    );
   if (o.playbookFile) readPlaybookFile(o.playbookFile, '--playbook-file');
   if (o.workerFile) readPlaybookFile(o.workerFile, '--worker-file');
-  if (o.pgForward && !o.pgUrl && !o.dataPgUrl) throw usageError('--pg-forward needs --pg-url or --data-pg-url for the credentials', 'without it the data database comes from the pg_k8s credential and is forwarded by itself');
-  if (o.json && o.tui === true && process.argv.includes('--tui')) throw usageError('--json conflicts with the TUI', 'use --json alone (it implies --no-tui)');
+  if (o.pgForward && !o.pgUrl && !o.dataPgUrl)
+    throw usageError(
+      '--pg-forward needs --pg-url or --data-pg-url for the credentials',
+      'without it the data database comes from the pg_k8s credential and is forwarded by itself',
+    );
+  if (o.json && o.tui === true && process.argv.includes('--tui'))
+    throw usageError('--json conflicts with the TUI', 'use --json alone (it implies --no-tui)');
 }
 
 function kubeOf(o: RunOpts): KubeConfig {
   const namespace = o.namespace ?? 'noetl';
-  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(namespace)) throw usageError(`--namespace ${JSON.stringify(namespace)} is not a valid namespace name`);
+  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(namespace))
+    throw usageError(`--namespace ${JSON.stringify(namespace)} is not a valid namespace name`);
   return {
     bin: o.kubectl ?? 'kubectl',
     context: o.context,
@@ -140,10 +179,25 @@ function serverOf(o: RunOpts, target: TargetKind): Pick<RunConfig, 'serverUrl' |
   registerSecret(o.sessionToken);
   registerSecret(process.env.NOETL_SESSION_TOKEN);
   if (target !== 'server') return {};
-  const r = resolveServer({ serverUrl: o.serverUrl, host: o.host, port: o.port, sessionToken: o.sessionToken, gateway: o.gateway });
+  const r = resolveServer({
+    serverUrl: o.serverUrl,
+    host: o.host,
+    port: o.port,
+    sessionToken: o.sessionToken,
+    gateway: o.gateway,
+  });
   registerSecret(r.token);
-  if (r.gateway && !r.token) throw usageError(`the gateway at ${r.url} needs a session token`, 'give --session-token or NOETL_SESSION_TOKEN (noetl auth login)');
-  return { serverUrl: r.url, token: r.token, serverSource: r.gateway ? `${r.source}, through the gateway` : r.source, gateway: r.gateway };
+  if (r.gateway && !r.token)
+    throw usageError(
+      `the gateway at ${r.url} needs a session token`,
+      'give --session-token or NOETL_SESSION_TOKEN (noetl auth login)',
+    );
+  return {
+    serverUrl: r.url,
+    token: r.token,
+    serverSource: r.gateway ? `${r.source}, through the gateway` : r.source,
+    gateway: r.gateway,
+  };
 }
 
 export function buildConfig(o: RunOpts): RunConfig {
@@ -153,7 +207,11 @@ export function buildConfig(o: RunOpts): RunConfig {
   const target = targetOf(o);
   const faults = parseFaults(o.sandboxFault);
   const sandboxArgs = sandboxTuningArgs(o as Record<string, unknown>);
-  const sandboxDialect = legacyDialect(faults, parseDialect(o.sandboxDialect, '--sandbox-dialect'), '--sandbox-dialect');
+  const sandboxDialect = legacyDialect(
+    faults,
+    parseDialect(o.sandboxDialect, '--sandbox-dialect'),
+    '--sandbox-dialect',
+  );
   checkCombinations(o, target, faults, sandboxArgs);
   checkPgUrl(o.pgUrl);
   checkPgUrl(o.dataPgUrl, '--data-pg-url');
@@ -178,12 +236,17 @@ export function buildConfig(o: RunOpts): RunConfig {
     timeoutSeconds: parseDuration(o.timeout ?? '1800', '--timeout', { min: 1, max: 7 * 86_400 }),
     pollMs: Math.round(parseDuration(o.pollInterval ?? '1', '--poll-interval', { min: 0.2, max: 60 }) * 1000),
     tailWindowMs: Math.round(parseDuration(o.tailWindow ?? '5', '--tail-window', { min: 0.2, max: 600 }) * 1000),
-    requestTimeoutMs: Math.round(parseDuration(o.requestTimeout ?? '10', '--request-timeout', { min: 0.5, max: 600 }) * 1000),
+    requestTimeoutMs: Math.round(
+      parseDuration(o.requestTimeout ?? '10', '--request-timeout', { min: 0.5, max: 600 }) * 1000,
+    ),
     reportDir: o.reportDir ?? defaultReportDir(),
     cancelOnExit: Boolean(o.cancelOnExit),
     thresholds: {
       failOn: parseFailOn(o.failOn),
-      maxDurationSeconds: o.maxDuration !== undefined ? parseDuration(o.maxDuration, '--max-duration', { min: 0.001, max: 7 * 86_400 }) : undefined,
+      maxDurationSeconds:
+        o.maxDuration !== undefined
+          ? parseDuration(o.maxDuration, '--max-duration', { min: 0.001, max: 7 * 86_400 })
+          : undefined,
     },
     repeat: o.repeat !== undefined ? positiveInt(o.repeat, '--repeat', { max: 1000 }) : 1,
     dryRun: Boolean(o.dryRun),

@@ -20,11 +20,26 @@ export function planOf(c: RunConfig) {
   return {
     target: c.target,
     sandbox: c.target === 'sandbox' ? { dialect: c.sandboxDialect, faults: c.faults } : null,
-    server: c.target === 'sandbox' ? 'started locally on 127.0.0.1 (free port)' : c.target === 'cluster' ? `kubectl port-forward ${c.kube!.service ?? 'svc/noetl:8082 (else svc/noetl-server-rust)'} in namespace ${c.kube!.namespace}${c.kube!.context ? ` of context ${c.kube!.context}` : ''}` : `${c.serverUrl} (from ${c.serverSource})`,
-    rows_source: c.pgUrl ? `postgres ${redact(c.pgUrl)}` : c.target === 'sandbox' ? 'the sandbox Postgres (direct)' : 'the server query endpoint POST /api/postgres/execute',
-    playbooks: c.catalogPath ? `catalog ${parentPath} + ${workerPath} (already registered)` : `register ${BUNDLED.parentFile} -> ${parentPath}, ${BUNDLED.workerFile} -> ${workerPath}`,
+    server:
+      c.target === 'sandbox'
+        ? 'started locally on 127.0.0.1 (free port)'
+        : c.target === 'cluster'
+          ? `kubectl port-forward ${c.kube!.service ?? 'svc/noetl:8082 (else svc/noetl-server-rust)'} in namespace ${c.kube!.namespace}${c.kube!.context ? ` of context ${c.kube!.context}` : ''}`
+          : `${c.serverUrl} (from ${c.serverSource})`,
+    rows_source: c.pgUrl
+      ? `postgres ${redact(c.pgUrl)}`
+      : c.target === 'sandbox'
+        ? 'the sandbox Postgres (direct)'
+        : 'the server query endpoint POST /api/postgres/execute',
+    playbooks: c.catalogPath
+      ? `catalog ${parentPath} + ${workerPath} (already registered)`
+      : `register ${BUNDLED.parentFile} -> ${parentPath}, ${BUNDLED.workerFile} -> ${workerPath}`,
     launch: `${c.modes.join(' + ')} ${c.sequential ? 'one after the other' : 'side by side'}`,
-    executions: c.modes.map((m) => ({ mode: m, request: { path: parentPath, payload: payloadFor(m, c.params, workerPath) }, expected_rows: expectedRows(m, c.params) })),
+    executions: c.modes.map((m) => ({
+      mode: m,
+      request: { path: parentPath, payload: payloadFor(m, c.params, workerPath) },
+      expected_rows: expectedRows(m, c.params),
+    })),
     observe: { poll_seconds: c.pollMs / 1000, stall_seconds: c.stallSeconds, timeout_seconds: c.timeoutSeconds },
     report_dir: c.reportDir,
   };
@@ -33,7 +48,9 @@ export function planOf(c: RunConfig) {
 function printPlan(c: RunConfig, json: boolean): void {
   const p = planOf(c);
   if (json) return void process.stdout.write(JSON.stringify({ kind: 'plan', dry_run: true, ...p }) + '\n');
-  const sb = p.sandbox ? ` (embedded, dialect ${p.sandbox.dialect}${p.sandbox.faults.length ? `, fault emulation: ${p.sandbox.faults.join(', ')}` : ''})` : '';
+  const sb = p.sandbox
+    ? ` (embedded, dialect ${p.sandbox.dialect}${p.sandbox.faults.length ? `, fault emulation: ${p.sandbox.faults.join(', ')}` : ''})`
+    : '';
   const lines = [
     'noetl-loadrun plan (dry run: nothing is started or sent)',
     `  target:      ${p.target}${sb}`,
@@ -104,7 +121,13 @@ export async function runCommand(o: RunOpts): Promise<number> {
     applyColor(o.color);
     const { runTui } = await loadTui();
     outcome = await runTui(orch, life, {
-      recordOutcome: (out) => orch.store.recordOutcome(out), writeSnapshot: () => (reports.write(orch.store.snapshot(), { exitCode: -1, reason: 'snapshot while running' }), reports.dir), quietOnFailure: (out) => failedBeforeLaunch(orch, out) });
+      recordOutcome: (out) => orch.store.recordOutcome(out),
+      writeSnapshot: () => (
+        reports.write(orch.store.snapshot(), { exitCode: -1, reason: 'snapshot while running' }),
+        reports.dir
+      ),
+      quietOnFailure: (out) => failedBeforeLaunch(orch, out),
+    });
   } else {
     const headless = startHeadless(orch.store, { json: Boolean(o.json) });
     outcome = await orch.run();
@@ -114,13 +137,23 @@ export async function runCommand(o: RunOpts): Promise<number> {
   unwatch();
   if (!failedBeforeLaunch(orch, outcome)) reports.write(orch.store.snapshot(), outcome, orch.observerStats());
   await reports.close();
-  if (o.cleanup && !failedBeforeLaunch(orch, outcome)) await orch.cleanup((line) => void (!o.json && process.stdout.write(`${line}\n`)));
+  if (o.cleanup && !failedBeforeLaunch(orch, outcome))
+    await orch.cleanup((line) => void (!o.json && process.stdout.write(`${line}\n`)));
   await life.runCleanups();
   // A clean demo run should not end on "nothing happened": say how to see a stall.
-  if (config.target === 'sandbox' && !config.faults.length && !config.watch && outcome.exitCode === EXIT.OK && !o.json) {
-    process.stdout.write('No stall this time. To see one: --preset stress --seed-rows 400 --sandbox-fault legacy-loop-state --stall-seconds 8 (emulated; other profiles: --help)\n');
+  if (
+    config.target === 'sandbox' &&
+    !config.faults.length &&
+    !config.watch &&
+    outcome.exitCode === EXIT.OK &&
+    !o.json
+  ) {
+    process.stdout.write(
+      'No stall this time. To see one: --preset stress --seed-rows 400 --sandbox-fault legacy-loop-state --stall-seconds 8 (emulated; other profiles: --help)\n',
+    );
   }
   // A run that could not start or reach its target also says why on stderr, in one line.
-  if (outcome.exitCode === EXIT.USAGE || outcome.exitCode === EXIT.ENVIRONMENT) process.stderr.write(`noetl-loadrun: ${redact(outcome.reason)}\n`);
+  if (outcome.exitCode === EXIT.USAGE || outcome.exitCode === EXIT.ENVIRONMENT)
+    process.stderr.write(`noetl-loadrun: ${redact(outcome.reason)}\n`);
   return outcome.exitCode;
 }

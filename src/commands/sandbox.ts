@@ -24,7 +24,15 @@ export async function sandboxCommand(o: SandboxOpts): Promise<number> {
   checkPgUrl(o.pgUrl);
   const life = new Lifecycle();
   const say = (s: string) => process.stdout.write(redact(s) + '\n');
-  const sb = await startSandbox({ dialect, faults, extraArgs, pgUrl: o.pgUrl, allowNetwork: o.allowNetwork, port, onLog: (lvl, m) => say(`${lvl === 'error' ? 'error: ' : ''}[sandbox] ${m}`) });
+  const sb = await startSandbox({
+    dialect,
+    faults,
+    extraArgs,
+    pgUrl: o.pgUrl,
+    allowNetwork: o.allowNetwork,
+    port,
+    onLog: (lvl, m) => say(`${lvl === 'error' ? 'error: ' : ''}[sandbox] ${m}`),
+  });
   registerSecret(urlPassword(sb.pgUrl));
   life.add('sandbox', () => sb.stop());
   say(`noetl-loadrun sandbox (dialect ${sb.dialect}) — bound to 127.0.0.1 only`);

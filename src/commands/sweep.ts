@@ -50,20 +50,52 @@ function planOf(o: SweepOpts): Plan {
 
 function printPlan(p: Plan, dir: string, json: boolean): void {
   const runs = p.cells.length * p.config.repeat;
-  if (json) return void process.stdout.write(JSON.stringify({ kind: 'sweep-plan', dry_run: true, report_dir: dir, repeat: p.config.repeat, parallel_cells: p.parallel, cells: p.cells }) + '\n');
-  const lines = [`noetl-loadrun sweep plan (dry run): ${p.cells.length} cell(s) × ${p.config.repeat} repeat(s) = ${runs} run(s), ${p.parallel} at a time, on ${p.config.target}`];
-  for (const c of p.cells) lines.push(`  ${c.id}  ${Object.entries(c.swept).map(([k, v]) => `${k}=${v}`).join(' ') || '(one setting)'}  seed_rows=${c.params.seedRows} payload_kb=${c.params.payloadKb} batch_size=${c.params.batchSize} max_batches=${c.params.maxBatches}`);
+  if (json)
+    return void process.stdout.write(
+      JSON.stringify({
+        kind: 'sweep-plan',
+        dry_run: true,
+        report_dir: dir,
+        repeat: p.config.repeat,
+        parallel_cells: p.parallel,
+        cells: p.cells,
+      }) + '\n',
+    );
+  const lines = [
+    `noetl-loadrun sweep plan (dry run): ${p.cells.length} cell(s) × ${p.config.repeat} repeat(s) = ${runs} run(s), ${p.parallel} at a time, on ${p.config.target}`,
+  ];
+  for (const c of p.cells)
+    lines.push(
+      `  ${c.id}  ${
+        Object.entries(c.swept)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(' ') || '(one setting)'
+      }  seed_rows=${c.params.seedRows} payload_kb=${c.params.payloadKb} batch_size=${c.params.batchSize} max_batches=${c.params.maxBatches}`,
+    );
   lines.push(`  reports: ${dir}/<cell>/run-<n>/ and ${dir}/summary.json`);
   process.stdout.write(lines.join('\n') + '\n');
 }
 
 function newFile(o: SweepOpts, repeat: number): SweepFile {
-  return { schema_version: SWEEP_SCHEMA_VERSION, tool: 'noetl-loadrun', kind: 'sweep', started_at: new Date().toISOString(), options: savedOptions(o), repeat, runs: {} };
+  return {
+    schema_version: SWEEP_SCHEMA_VERSION,
+    tool: 'noetl-loadrun',
+    kind: 'sweep',
+    started_at: new Date().toISOString(),
+    options: savedOptions(o),
+    repeat,
+    runs: {},
+  };
 }
 
 /** Headless: one line (or one NDJSON record) per cell as it finishes. */
 function followHeadless(store: SweepStore, json: boolean): () => void {
-  const printed = new Set(store.snapshot().cells.filter((c) => c.state === 'done').map((c) => c.id));
+  const printed = new Set(
+    store
+      .snapshot()
+      .cells.filter((c) => c.state === 'done')
+      .map((c) => c.id),
+  );
   return store.subscribe(() => {
     for (const c of store.snapshot().cells) {
       if (c.state !== 'done' || printed.has(c.id)) continue;
@@ -80,17 +112,24 @@ export async function sweepCommand(given: SweepOpts, explicit: string[] = Object
   const o: SweepOpts = resumed ? { ...given, ...(resumed.options as SweepOpts), ...now } : given;
   const plan = planOf(o);
   const dir = path.resolve(given.resume ?? o.reportDir ?? defaultReportDir().replace(/([^/]+)$/, 'sweep_$1'));
-  if (plan.config.dryRun) return printPlan(plan, dir, Boolean(o.json)), EXIT.OK;
+  if (plan.config.dryRun) return (printPlan(plan, dir, Boolean(o.json)), EXIT.OK);
   const file = resumed ?? newFile(o, plan.config.repeat);
   try {
     mkdirSync(dir, { recursive: true });
     saveSweepFile(dir, file);
   } catch (err) {
-    throw usageError(`the sweep folder ${dir} cannot be written (${(err as NodeJS.ErrnoException).code ?? 'error'})`, 'choose a writable --report-dir');
+    throw usageError(
+      `the sweep folder ${dir} cannot be written (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+      'choose a writable --report-dir',
+    );
   }
   const life = new Lifecycle();
   const store = new SweepStore(dir, plan.cells, file, plan.parallel);
-  const runner = new SweepRunner(store, { base: plan.config, parallelCells: plan.parallel, cleanup: Boolean(o.cleanup) }, life);
+  const runner = new SweepRunner(
+    store,
+    { base: plan.config, parallelCells: plan.parallel, cleanup: Boolean(o.cleanup) },
+    life,
+  );
   life.whenInterrupted(() => runner.requestStop());
   const resume = runner.resumeLine();
   if (resume) store.log(resume);
@@ -101,7 +140,12 @@ export async function sweepCommand(given: SweepOpts, explicit: string[] = Object
     const { runSweepTui } = await loadTui();
     outcome = await runSweepTui(runner, life);
   } else {
-    if (!o.json) process.stdout.write([`sweep: ${plan.cells.length} cell(s) × ${file.repeat} repeat(s), reports in ${dir}`, resume].filter(Boolean).join('\n') + '\n');
+    if (!o.json)
+      process.stdout.write(
+        [`sweep: ${plan.cells.length} cell(s) × ${file.repeat} repeat(s), reports in ${dir}`, resume]
+          .filter(Boolean)
+          .join('\n') + '\n',
+      );
     const unfollow = followHeadless(store, Boolean(o.json));
     outcome = await runner.run();
     unfollow();
@@ -109,7 +153,10 @@ export async function sweepCommand(given: SweepOpts, explicit: string[] = Object
   const cells = store.results();
   writeSweepReports(dir, file, cells, outcome);
   await life.runCleanups();
-  process.stdout.write((o.json ? JSON.stringify(sweepSummary(file, cells, outcome)) : redact(sweepText(cells, outcome, dir))) + '\n');
-  if (outcome.exitCode === EXIT.USAGE || outcome.exitCode === EXIT.ENVIRONMENT) process.stderr.write(`noetl-loadrun: ${redact(outcome.reason)}\n`);
+  process.stdout.write(
+    (o.json ? JSON.stringify(sweepSummary(file, cells, outcome)) : redact(sweepText(cells, outcome, dir))) + '\n',
+  );
+  if (outcome.exitCode === EXIT.USAGE || outcome.exitCode === EXIT.ENVIRONMENT)
+    process.stderr.write(`noetl-loadrun: ${redact(outcome.reason)}\n`);
   return outcome.exitCode;
 }

@@ -4,7 +4,10 @@
 // OOM kills, worker processes that exit, and the sandbox's own emulation lines.
 export const LOG_PATTERNS = [
   { id: 'nats-max-payload', re: /maximum payload exceeded|MaxPayloadExceeded/i },
-  { id: 'pool-exhausted', re: /pool (is )?exhausted|too many (clients|connections)|connection pool .*(timed out|timeout)|remaining connection slots/i },
+  {
+    id: 'pool-exhausted',
+    re: /pool (is )?exhausted|too many (clients|connections)|connection pool .*(timed out|timeout)|remaining connection slots/i,
+  },
   { id: 'timeout', re: /timed? ?out|deadline exceeded/i },
   { id: 'oom', re: /OOMKill|out of memory|oom-kill/i },
   { id: 'crash-loop', re: /CrashLoopBackOff|Back-off restarting failed container/i },

@@ -1,7 +1,16 @@
 // The diagnosis: a rule table that turns the evidence gathered live per mode into likely causes, ranked
 // by confidence, each with the evidence lines that support it and the tuning advice that applies. One
 // module, stable kebab-case ids (listed in the README). Pure: evidence in, diagnosis out.
-import type { Cause, Diagnosis, DiagnosisState, Mode, ModeVerdict, NodeCounts, PodSample, StallFacts } from '../model.js';
+import type {
+  Cause,
+  Diagnosis,
+  DiagnosisState,
+  Mode,
+  ModeVerdict,
+  NodeCounts,
+  PodSample,
+  StallFacts,
+} from '../model.js';
 import type { LogHit, LogPatternId } from './patterns.js';
 
 export interface Evidence {
@@ -27,9 +36,12 @@ export const ADVICE = {
   chunked: 'Prefer chunked_optimal: bounded windows keep each loop small (fixture README, tuning)',
   chunkParallelism: 'Keep chunk-worker parallelism bounded: max_in_flight 3 on run_batch_workers (fixture README)',
   workerInFlight: "Keep the worker loop's max_in_flight moderate: 15 in the chunk worker (fixture README)",
-  referenceFirst: 'Keep large results reference-first: NOETL_INLINE_MAX_BYTES 65536 (noetl/ops configmaps; noetl-contract §2.3)',
-  httpPool: 'Tune NOETL_HTTP_MAX_CONNECTIONS / NOETL_HTTP_MAX_KEEPALIVE_CONNECTIONS (Python http tool only; noetl-contract §2.3)',
-  upgradeLoopState: 'Run an engine after noetl/noetl PR #220: loop progress by counters, not one NATS KV value (noetl-contract §6.7)',
+  referenceFirst:
+    'Keep large results reference-first: NOETL_INLINE_MAX_BYTES 65536 (noetl/ops configmaps; noetl-contract §2.3)',
+  httpPool:
+    'Tune NOETL_HTTP_MAX_CONNECTIONS / NOETL_HTTP_MAX_KEEPALIVE_CONNECTIONS (Python http tool only; noetl-contract §2.3)',
+  upgradeLoopState:
+    'Run an engine after noetl/noetl PR #220: loop progress by counters, not one NATS KV value (noetl-contract §6.7)',
   previousLogs: 'Read the crashed container: kubectl logs --previous on the pod named above',
   workers: 'Check that worker pods run and serve the pool the commands go to (kubectl get pods -l component=worker)',
 } as const;
@@ -52,12 +64,23 @@ function fromLog(e: Evidence, id: LogPatternId, confidence: Cause['confidence'] 
 }
 
 /** A rule whose only evidence is a log pattern (the pattern id is the rule id unless given). */
-function logRule(id: string, title: string, advice: string[], pattern = id as LogPatternId, confidence: Cause['confidence'] = 'high'): Rule {
+function logRule(
+  id: string,
+  title: string,
+  advice: string[],
+  pattern = id as LogPatternId,
+  confidence: Cause['confidence'] = 'high',
+): Rule {
   return { id, title, advice, match: (e) => fromLog(e, pattern, confidence) };
 }
 
 /** Evidence from pods that match `which` and from a log pattern; high confidence when either has any. */
-function podsOrLog(e: Evidence, which: (p: Evidence['pods'][number]) => boolean, describe: (p: Evidence['pods'][number]) => string, log: LogPatternId) {
+function podsOrLog(
+  e: Evidence,
+  which: (p: Evidence['pods'][number]) => boolean,
+  describe: (p: Evidence['pods'][number]) => string,
+  log: LogPatternId,
+) {
   const pods = e.pods.filter(which);
   const h = hit(e, log);
   if (!pods.length && !h) return undefined;
@@ -73,23 +96,46 @@ export const RULES: Rule[] = [
       const rejected = e.eventsByType['loop.state.rejected'] ?? 0;
       const log = hit(e, 'loop-state-rejected');
       if (!rejected && !log) return undefined;
-      return { confidence: 'high', evidence: [...(rejected ? [`${rejected} loop.state.rejected event(s)`] : []), ...(log ? [hitLine(log)] : [])] };
+      return {
+        confidence: 'high',
+        evidence: [...(rejected ? [`${rejected} loop.state.rejected event(s)`] : []), ...(log ? [hitLine(log)] : [])],
+      };
     },
   },
-  logRule('nats-max-payload', 'a message over the NATS max_payload was refused', [ADVICE.referenceFirst, ADVICE.batchSize, ADVICE.upgradeLoopState]),
+  logRule('nats-max-payload', 'a message over the NATS max_payload was refused', [
+    ADVICE.referenceFirst,
+    ADVICE.batchSize,
+    ADVICE.upgradeLoopState,
+  ]),
   {
     id: 'oom-killed',
     title: 'a pod was OOMKilled',
     advice: [ADVICE.previousLogs, ADVICE.referenceFirst, ADVICE.workerInFlight, ADVICE.batchSize],
-    match: (e) => podsOrLog(e, (p) => p.lastReason === 'OOMKilled', (p) => `pod ${p.name}: last state OOMKilled, ${p.restarts ?? 0} restart(s)`, 'oom'),
+    match: (e) =>
+      podsOrLog(
+        e,
+        (p) => p.lastReason === 'OOMKilled',
+        (p) => `pod ${p.name}: last state OOMKilled, ${p.restarts ?? 0} restart(s)`,
+        'oom',
+      ),
   },
   {
     id: 'worker-lost',
     title: 'worker processes died and were restarted: their commands were re-dispatched or lost',
     advice: [ADVICE.previousLogs, ADVICE.workerInFlight],
-    match: (e) => podsOrLog(e, (p) => (p.restarts ?? 0) > 0 && p.lastReason !== 'OOMKilled', (p) => `pod ${p.name}: ${p.restarts} restart(s), last ${p.lastReason ?? 'unknown'}`, 'worker-exited'),
+    match: (e) =>
+      podsOrLog(
+        e,
+        (p) => (p.restarts ?? 0) > 0 && p.lastReason !== 'OOMKilled',
+        (p) => `pod ${p.name}: ${p.restarts} restart(s), last ${p.lastReason ?? 'unknown'}`,
+        'worker-exited',
+      ),
   },
-  logRule('pool-exhausted', 'a connection pool ran out', [ADVICE.httpPool, ADVICE.workerInFlight, ADVICE.chunkParallelism]),
+  logRule('pool-exhausted', 'a connection pool ran out', [
+    ADVICE.httpPool,
+    ADVICE.workerInFlight,
+    ADVICE.chunkParallelism,
+  ]),
   {
     id: 'http-retries',
     title: 'the http step keeps failing and retrying (5xx or timeouts from the endpoint)',
@@ -98,7 +144,8 @@ export const RULES: Rule[] = [
       const log = hit(e, 'http-5xx-retry');
       const retries = sum(e.retriesPerNode);
       if (!log && !retries) return undefined;
-      if (!log && !Object.keys(e.retriesPerNode).some((n) => /http|fetch|detail/i.test(n)) && hit(e, 'worker-exited')) return undefined;
+      if (!log && !Object.keys(e.retriesPerNode).some((n) => /http|fetch|detail/i.test(n)) && hit(e, 'worker-exited'))
+        return undefined;
       const lines = Object.entries(e.retriesPerNode).map(([n, c]) => `${c} retr${c === 1 ? 'y' : 'ies'} on ${n}`);
       return { confidence: log ? 'high' : 'medium', evidence: [...lines, ...(log ? [hitLine(log)] : [])] };
     },
@@ -111,19 +158,42 @@ export const RULES: Rule[] = [
       if (!e.stall) return undefined;
       const starved = Object.entries(e.perNode).filter(([, c]) => c.issued - Math.max(c.claimed, c.started) >= 5);
       if (!starved.length) return undefined;
-      return { confidence: 'high', evidence: starved.map(([n, c]) => `${n}: ${c.issued} issued, ${c.claimed} claimed, ${c.started} started, ${c.completed} completed`) };
+      return {
+        confidence: 'high',
+        evidence: starved.map(
+          ([n, c]) => `${n}: ${c.issued} issued, ${c.claimed} claimed, ${c.started} started, ${c.completed} completed`,
+        ),
+      };
     },
   },
-  logRule('crash-loop', 'a container keeps crashing and is restarted with back-off (CrashLoopBackOff)', [ADVICE.previousLogs, ADVICE.workers], 'crash-loop'),
-  logRule('unschedulable', 'pods cannot be scheduled: the cluster lacks CPU or memory for them', ['Free or add capacity, or lower the pods\' requests (kubectl describe pod)', ADVICE.chunkParallelism], 'unschedulable'),
-  logRule('timeouts', 'calls time out', ['Check the slow dependency named in the log line', ADVICE.workerInFlight], 'timeout', 'medium'),
+  logRule(
+    'crash-loop',
+    'a container keeps crashing and is restarted with back-off (CrashLoopBackOff)',
+    [ADVICE.previousLogs, ADVICE.workers],
+    'crash-loop',
+  ),
+  logRule(
+    'unschedulable',
+    'pods cannot be scheduled: the cluster lacks CPU or memory for them',
+    ["Free or add capacity, or lower the pods' requests (kubectl describe pod)", ADVICE.chunkParallelism],
+    'unschedulable',
+  ),
+  logRule(
+    'timeouts',
+    'calls time out',
+    ['Check the slow dependency named in the log line', ADVICE.workerInFlight],
+    'timeout',
+    'medium',
+  ),
   {
     id: 'cpu-saturation',
     title: 'a pod runs at a full core while nothing progresses',
     advice: [ADVICE.workerInFlight, ADVICE.chunkParallelism],
     match(e) {
       const busy = e.stall ? e.pods.filter((p) => p.role !== 'observer' && (p.cpuMillicores ?? 0) >= 900) : [];
-      return busy.length ? { confidence: 'low', evidence: busy.map((p) => `pod ${p.name}: ${p.cpuMillicores}m CPU at the stall`) } : undefined;
+      return busy.length
+        ? { confidence: 'low', evidence: busy.map((p) => `pod ${p.name}: ${p.cpuMillicores}m CPU at the stall`) }
+        : undefined;
     },
   },
   {
@@ -133,7 +203,12 @@ export const RULES: Rule[] = [
     match(e) {
       // Postgres grows its caches by design: its memory is not evidence of a leak in the engine.
       const grown = e.pods.filter((p) => p.role !== 'postgres' && p.growthMiB !== null && p.growthMiB >= 256);
-      return grown.length ? { confidence: 'low', evidence: grown.map((p) => `pod ${p.name}: +${p.growthMiB} MiB (peak ${p.peakMiB} MiB)`) } : undefined;
+      return grown.length
+        ? {
+            confidence: 'low',
+            evidence: grown.map((p) => `pod ${p.name}: +${p.growthMiB} MiB (peak ${p.peakMiB} MiB)`),
+          }
+        : undefined;
     },
   },
 ];
@@ -149,9 +224,13 @@ function stateOf(e: Evidence): DiagnosisState {
 /** The facts worth showing beside (or, when nothing matches, instead of) the causes. */
 function factsOf(e: Evidence): string[] {
   const out = [`${e.storedRows}/${e.expected} rows stored, ${e.rowsPerSecond.toFixed(1)} rows/s`];
-  if (e.stall) out.push(`no progress for ${e.stall.idleSeconds}s (${e.stall.kind}: ${e.stall.eventsSinceProgress} events since), max persisted item_id ${e.stall.maxPersistedItemId ?? '-'}`);
+  if (e.stall)
+    out.push(
+      `no progress for ${e.stall.idleSeconds}s (${e.stall.kind}: ${e.stall.eventsSinceProgress} events since), max persisted item_id ${e.stall.maxPersistedItemId ?? '-'}`,
+    );
   if (e.stall?.lastEvents?.length) out.push(`last events: ${e.stall.lastEvents.join('; ')}`);
-  if (e.openExecutions.length && e.verdict !== 'running') out.push(`executions with no terminal event: ${e.openExecutions.join(', ')}`);
+  if (e.openExecutions.length && e.verdict !== 'running')
+    out.push(`executions with no terminal event: ${e.openExecutions.join(', ')}`);
   return out;
 }
 
@@ -164,7 +243,13 @@ export function diagnose(e: Evidence): Diagnosis {
   causes.sort((a, b) => RANK[a.confidence] - RANK[b.confidence]);
   const state = stateOf(e);
   if (!causes.length && state.startsWith('stalled')) {
-    causes.push({ id: 'unknown', title: 'no known cause matched: the facts below are what is known', confidence: 'low', evidence: factsOf(e), advice: [ADVICE.batchSize, ADVICE.chunked] });
+    causes.push({
+      id: 'unknown',
+      title: 'no known cause matched: the facts below are what is known',
+      confidence: 'low',
+      evidence: factsOf(e),
+      advice: [ADVICE.batchSize, ADVICE.chunked],
+    });
   }
   return { state, causes, facts: factsOf(e) };
 }

@@ -5,11 +5,18 @@ import type { Mode, ModeDiff, ModeStats, RunParams } from '../model.js';
 import { crossMode, missingPerWindow, rangeCount } from './missing-items.js';
 import type { RowsSource } from '../sources/rows.js';
 
-export async function buildModeDiff(rows: RowsSource, mode: Mode, executionId: string, expected: number, params: RunParams): Promise<{ diff: ModeDiff; stats: ModeStats }> {
+export async function buildModeDiff(
+  rows: RowsSource,
+  mode: Mode,
+  executionId: string,
+  expected: number,
+  params: RunParams,
+): Promise<{ diff: ModeDiff; stats: ModeStats }> {
   const stats = await rows.stats(executionId);
   // Ids are unique (the table's primary key), so expected rows from 1 to expected are every item: the
   // common end of a run needs no read of the gaps (at 20,000 items the longest of the final reads).
-  const complete = stats.storedRows === expected && (expected === 0 || (stats.minItemId === 1 && stats.maxItemId === expected));
+  const complete =
+    stats.storedRows === expected && (expected === 0 || (stats.minItemId === 1 && stats.maxItemId === expected));
   const missing = complete ? [] : await rows.missingRanges(executionId, expected);
   const diff: ModeDiff = {
     mode,

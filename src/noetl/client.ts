@@ -4,7 +4,15 @@ import { Agent, request, type Dispatcher } from 'undici';
 import { envError } from '../errors.js';
 import { idString, parseJson, stringifyJson } from '../json.js';
 import type { Dialect, NoetlEvent, NormalStatus } from '../model.js';
-import { assertId, cmpId, describeNetworkError, errorCode, HttpStatusError, normaliseEvent, normaliseStatus } from './normalise.js';
+import {
+  assertId,
+  cmpId,
+  describeNetworkError,
+  errorCode,
+  HttpStatusError,
+  normaliseEvent,
+  normaliseStatus,
+} from './normalise.js';
 
 export { assertId, cmpId, HttpStatusError, normaliseStatus } from './normalise.js';
 
@@ -49,21 +57,31 @@ export class NoetlClient {
   }
 
   /** One HTTP call with a timeout; idempotent calls retry on network errors and 5xx with backoff. */
-  async call(method: 'GET' | 'POST', path: string, body: unknown, what: string, idempotent: boolean, retry5xx = idempotent): Promise<{ status: number; text: string }> {
+  async call(
+    method: 'GET' | 'POST',
+    path: string,
+    body: unknown,
+    what: string,
+    idempotent: boolean,
+    retry5xx = idempotent,
+  ): Promise<{ status: number; text: string }> {
     const attempts = this.retries + 1;
     let last: Error | undefined;
     for (let attempt = 1; attempt <= attempts; attempt++) {
       this.calls++;
       try {
-        const res = await request(`${this.baseUrl}${this.o.gateway && path.startsWith('/api/') ? `/noetl/${path.slice(5)}` : path}`, {
-          method: method as Dispatcher.HttpMethod,
-          headers: this.headers(body !== undefined),
-          body: body === undefined ? undefined : stringifyJson(body),
-          dispatcher: this.agent,
-          headersTimeout: this.timeoutMs,
-          bodyTimeout: this.timeoutMs,
-          signal: AbortSignal.timeout(this.timeoutMs + 1000),
-        });
+        const res = await request(
+          `${this.baseUrl}${this.o.gateway && path.startsWith('/api/') ? `/noetl/${path.slice(5)}` : path}`,
+          {
+            method: method as Dispatcher.HttpMethod,
+            headers: this.headers(body !== undefined),
+            body: body === undefined ? undefined : stringifyJson(body),
+            dispatcher: this.agent,
+            headersTimeout: this.timeoutMs,
+            bodyTimeout: this.timeoutMs,
+            signal: AbortSignal.timeout(this.timeoutMs + 1000),
+          },
+        );
         const text = await res.body.text();
         if (res.statusCode >= 500 && retry5xx && attempt < attempts) {
           last = new HttpStatusError(res.statusCode, text, what);
@@ -79,16 +97,29 @@ export class NoetlClient {
       await new Promise((r) => setTimeout(r, Math.min(4000, 250 * 2 ** (attempt - 1))));
     }
     if (last instanceof HttpStatusError) throw last;
-    throw envError(`${what}: ${describeNetworkError(last, this.baseUrl)}`, `is the NoETL server reachable at ${this.baseUrl}?`);
+    throw envError(
+      `${what}: ${describeNetworkError(last, this.baseUrl)}`,
+      `is the NoETL server reachable at ${this.baseUrl}?`,
+    );
   }
 
-  private async json(method: 'GET' | 'POST', path: string, body: unknown, what: string, idempotent: boolean, retry5xx = idempotent): Promise<Record<string, unknown>> {
+  private async json(
+    method: 'GET' | 'POST',
+    path: string,
+    body: unknown,
+    what: string,
+    idempotent: boolean,
+    retry5xx = idempotent,
+  ): Promise<Record<string, unknown>> {
     const { status, text } = await this.call(method, path, body, what, idempotent, retry5xx);
     if (status < 200 || status >= 300) throw new HttpStatusError(status, text, what);
     try {
       return parseJson(text) as Record<string, unknown>;
     } catch {
-      throw envError(`${what}: the server answered with non-JSON (${text.slice(0, 80)})`, `is ${this.baseUrl} a NoETL server?`);
+      throw envError(
+        `${what}: the server answered with non-JSON (${text.slice(0, 80)})`,
+        `is ${this.baseUrl} a NoETL server?`,
+      );
     }
   }
 
@@ -119,11 +150,21 @@ export class NoetlClient {
     // Repeating a register is harmless (at worst one more version of the same content, and a run uses the
     // latest), so a dropped connection (a port-forward restarting) is retried like an idempotent call.
     const r = await this.json('POST', '/api/catalog/register', body, 'catalog register', true);
-    return { path: String(r.path), version: Number(r.version), catalogId: idString(r.catalog_id) ?? String(r.catalog_id) };
+    return {
+      path: String(r.path),
+      version: Number(r.version),
+      catalogId: idString(r.catalog_id) ?? String(r.catalog_id),
+    };
   }
 
   async catalogPaths(): Promise<Set<string>> {
-    const r = await this.json('POST', '/api/catalog/list', { resource_type: this.dialect === 'python' ? 'Playbook' : 'playbook' }, 'catalog list', true);
+    const r = await this.json(
+      'POST',
+      '/api/catalog/list',
+      { resource_type: this.dialect === 'python' ? 'Playbook' : 'playbook' },
+      'catalog list',
+      true,
+    );
     const entries = Array.isArray(r.entries) ? (r.entries as Record<string, unknown>[]) : [];
     return new Set(entries.map((e) => String(e.path)));
   }
@@ -156,7 +197,9 @@ export class NoetlClient {
     const qs = new URLSearchParams({ limit: String(Math.min(limit, 1000)) });
     if (after) qs.set('after', after);
     const r = await this.json('GET', `/api/ehdb/executions/${id}/events?${qs}`, undefined, `events of ${id}`, true);
-    return ((r.events as Record<string, unknown>[]) ?? []).map((e) => normaliseEvent(e, id)).filter((e): e is NoetlEvent => Boolean(e));
+    return ((r.events as Record<string, unknown>[]) ?? [])
+      .map((e) => normaliseEvent(e, id))
+      .filter((e): e is NoetlEvent => Boolean(e));
   }
 
   private async pythonEventsAfter(id: string, after: string | null): Promise<NoetlEvent[]> {
@@ -188,7 +231,13 @@ export class NoetlClient {
    * src/handlers/credentials.rs `get`); undefined when the server has none by that name.
    */
   async credential(name: string): Promise<Record<string, unknown> | undefined> {
-    const { status, text } = await this.call('GET', `/api/credentials/${encodeURIComponent(name)}?include_data=true`, undefined, `credential ${name}`, true);
+    const { status, text } = await this.call(
+      'GET',
+      `/api/credentials/${encodeURIComponent(name)}?include_data=true`,
+      undefined,
+      `credential ${name}`,
+      true,
+    );
     if (status === 404) return undefined;
     if (status < 200 || status >= 300) throw new HttpStatusError(status, text, `credential ${name}`);
     const body = parseJson(text) as Record<string, unknown>;
@@ -200,20 +249,30 @@ export class NoetlClient {
    * 403) and disabled (501) or absent (404); a read-only EXPLAIN tells open from readonly. Never a write.
    */
   async queryPolicy(): Promise<{ policy: QueryPolicy; detail: string }> {
-    const probe = (sql: string) => this.call('POST', '/api/postgres/execute', { query: sql, schema: 'noetl' }, 'query endpoint probe', true, false);
+    const probe = (sql: string) =>
+      this.call('POST', '/api/postgres/execute', { query: sql, schema: 'noetl' }, 'query endpoint probe', true, false);
     const first = await probe('SELECT 1 AS ok');
     const detail = `HTTP ${first.status}`;
     if (first.status === 404 || first.status === 405) return { policy: 'absent', detail };
     if (first.status === 501) return { policy: 'disabled', detail };
     if (first.status === 401 || first.status === 403) return { policy: 'gated', detail };
-    if (first.status !== 200 || (parseJson(first.text) as Record<string, unknown>).status === 'error') return { policy: 'broken', detail: `${detail} ${first.text.slice(0, 120)}` };
+    if (first.status !== 200 || (parseJson(first.text) as Record<string, unknown>).status === 'error')
+      return { policy: 'broken', detail: `${detail} ${first.text.slice(0, 120)}` };
     const second = await probe('EXPLAIN SELECT 1');
-    return second.status === 200 ? { policy: 'open', detail } : { policy: 'readonly', detail: `EXPLAIN refused with HTTP ${second.status}` };
+    return second.status === 200
+      ? { policy: 'open', detail }
+      : { policy: 'readonly', detail: `EXPLAIN refused with HTTP ${second.status}` };
   }
 
   async cancel(id: string, reason = 'cancelled by noetl-loadrun'): Promise<boolean> {
     assertId(id);
-    const { status } = await this.call('POST', `/api/executions/${id}/cancel`, { cascade: true, reason }, `cancel ${id}`, false);
+    const { status } = await this.call(
+      'POST',
+      `/api/executions/${id}/cancel`,
+      { cascade: true, reason },
+      `cancel ${id}`,
+      false,
+    );
     return status >= 200 && status < 300;
   }
 
@@ -232,4 +291,3 @@ export class NoetlClient {
     await this.agent.close().catch(() => {});
   }
 }
-

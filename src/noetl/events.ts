@@ -4,8 +4,15 @@
 import type { EventKind, ExecState } from '../model.js';
 
 export const TERMINAL_TYPES = new Set([
-  'playbook.completed', 'playbook_completed', 'playbook.failed', 'playbook_failed', 'playbook_cancelled',
-  'playbook.cancelled', 'execution.cancelled', 'workflow.completed', 'workflow.failed',
+  'playbook.completed',
+  'playbook_completed',
+  'playbook.failed',
+  'playbook_failed',
+  'playbook_cancelled',
+  'playbook.cancelled',
+  'execution.cancelled',
+  'workflow.completed',
+  'workflow.failed',
 ]);
 
 /** The state a terminal event settles: completed, failed or cancelled (Python's cancel included). */
@@ -21,7 +28,11 @@ export const ITEM_LOOP_NODES = new Set(['run_direct_stress', 'process_batch_pipe
 export function classify(type: string, status: string | null): EventKind {
   const s = (status ?? '').toUpperCase();
   if (TERMINAL_TYPES.has(type)) return 'terminal';
-  if (type.includes('retry') || ((type === 'call.error' || type === 'command.failed') && s !== '' && s !== 'FAILED' && s !== 'ERROR')) return 'retry';
+  if (
+    type.includes('retry') ||
+    ((type === 'call.error' || type === 'command.failed') && s !== '' && s !== 'FAILED' && s !== 'ERROR')
+  )
+    return 'retry';
   if (type === 'call.error' || type === 'command.failed' || type === 'step_failed' || s === 'FAILED') return 'failed';
   if (type.startsWith('loop.state')) return 'emulation';
   switch (type) {

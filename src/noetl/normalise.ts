@@ -45,9 +45,19 @@ export function normaliseStatus(body: Record<string, unknown>, requestedId: stri
   const p = body.progress as Record<string, unknown> | undefined;
   const progress =
     p && typeof p === 'object'
-      ? { totalSteps: Number(p.total_steps ?? 0), completedSteps: Number(p.completed_steps ?? 0), runningSteps: Number(p.running_steps ?? 0), failedSteps: Number(p.failed_steps ?? 0) }
+      ? {
+          totalSteps: Number(p.total_steps ?? 0),
+          completedSteps: Number(p.completed_steps ?? 0),
+          runningSteps: Number(p.running_steps ?? 0),
+          failedSteps: Number(p.failed_steps ?? 0),
+        }
       : Array.isArray(body.completed_steps)
-        ? { totalSteps: body.completed_steps.length, completedSteps: body.completed_steps.length, runningSteps: state === 'running' ? 1 : 0, failedSteps: state === 'failed' ? 1 : 0 }
+        ? {
+            totalSteps: body.completed_steps.length,
+            completedSteps: body.completed_steps.length,
+            runningSteps: state === 'running' ? 1 : 0,
+            failedSteps: state === 'failed' ? 1 : 0,
+          }
         : null;
   return { executionId, state, currentStep, progress, inferred: body.completion_inferred === true, raw: body };
 }
@@ -66,7 +76,12 @@ export function normaliseEvent(e: Record<string, unknown>, executionId: string):
 }
 
 export function assertId(id: string, what = 'execution id'): string {
-  if (!/^\d{1,20}$/.test(id)) throw new LoadrunError(`${what} ${JSON.stringify(id)} is not a number`, EXIT.USAGE, 'NoETL ids are 64-bit integers');
+  if (!/^\d{1,20}$/.test(id))
+    throw new LoadrunError(
+      `${what} ${JSON.stringify(id)} is not a number`,
+      EXIT.USAGE,
+      'NoETL ids are 64-bit integers',
+    );
   return id;
 }
 
@@ -83,7 +98,14 @@ export function describeNetworkError(err: Error | undefined, base: string): stri
   const code = errorCode(err);
   if (code === 'ECONNREFUSED') return `connection refused at ${base}`;
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `host not found (${new URL(base).hostname})`;
-  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT' || err.name === 'TimeoutError' || err.name === 'AbortError') return `timed out talking to ${base}`;
+  if (
+    code === 'UND_ERR_HEADERS_TIMEOUT' ||
+    code === 'UND_ERR_BODY_TIMEOUT' ||
+    code === 'UND_ERR_CONNECT_TIMEOUT' ||
+    err.name === 'TimeoutError' ||
+    err.name === 'AbortError'
+  )
+    return `timed out talking to ${base}`;
   if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') return `connection reset by ${base}`;
   if (err instanceof HttpStatusError) return err.message;
   return err.message.split('\n')[0];

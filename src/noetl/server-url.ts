@@ -71,12 +71,22 @@ function resolveUrl(i: ServerUrlInput): Omit<ResolvedServer, 'gateway'> {
   const configFile = i.configPath ?? path.join(os.homedir(), '.noetl', 'config.yaml');
   const token = i.sessionToken || env.NOETL_SESSION_TOKEN || undefined;
   if (i.serverUrl) return { url: validateUrl(i.serverUrl, '--server-url'), source: 'flag', token };
-  if (i.host && i.port !== undefined) return { url: validateUrl(`http://${i.host}:${i.port}`, '--host/--port'), source: 'host-port', token };
+  if (i.host && i.port !== undefined)
+    return { url: validateUrl(`http://${i.host}:${i.port}`, '--host/--port'), source: 'host-port', token };
   if (env.NOETL_SERVER_URL) return { url: validateUrl(env.NOETL_SERVER_URL, 'NOETL_SERVER_URL'), source: 'env', token };
-  if (env.NOETL_HOST && env.NOETL_PORT && !BIND_ALL.has(env.NOETL_HOST.trim())) return { url: validateUrl(`http://${env.NOETL_HOST}:${env.NOETL_PORT}`, 'NOETL_HOST/NOETL_PORT'), source: 'env', token };
+  if (env.NOETL_HOST && env.NOETL_PORT && !BIND_ALL.has(env.NOETL_HOST.trim()))
+    return {
+      url: validateUrl(`http://${env.NOETL_HOST}:${env.NOETL_PORT}`, 'NOETL_HOST/NOETL_PORT'),
+      source: 'env',
+      token,
+    };
   const ctx = readConfig(configFile);
   if (ctx?.server_url) {
-    return { url: validateUrl(ctx.server_url, `server_url in ${configFile}`), source: 'config', token: token ?? ctx.gateway_session_token };
+    return {
+      url: validateUrl(ctx.server_url, `server_url in ${configFile}`),
+      source: 'config',
+      token: token ?? ctx.gateway_session_token,
+    };
   }
   return { url: 'http://localhost:8082', source: 'default', token: token ?? ctx?.gateway_session_token };
 }

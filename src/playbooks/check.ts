@@ -36,35 +36,83 @@ const lineOf = (lc: LineCounter, n: Node) => lc.linePos(n.range?.[0] ?? 0).line;
 function loopSteps(doc: ReturnType<typeof parseDocument>): string[] {
   const wf = doc.get('workflow');
   if (!isSeq(wf)) return [];
-  return wf.items.filter((s) => isMap(s) && s.has('loop')).map((s) => String((s as never as { get(k: string): unknown }).get('step')));
+  return wf.items
+    .filter((s) => isMap(s) && s.has('loop'))
+    .map((s) => String((s as never as { get(k: string): unknown }).get('step')));
 }
 
 function templateFindings(text: string, line: number, loops: string[]): Finding[] {
   const out: Finding[] = [];
   // `(x.command_0 or x).rows` reads either shape: the portable form is not a finding.
-  if (/\.command_\d+\b/.test(text.replace(/\(\s*([\w.]+)\.command_\d+\s+or\s+\1\s*\)/g, ''))) out.push({ line, id: 'postgres-command-n', message: 'reads command_N of a postgres result: the Rust postgres tool returns the last statement only, as {columns, rows, row_count}', fix: 'read <step>.rows (one statement per step)' });
-  if (/\bjob\.\w+/.test(text)) out.push({ line, id: 'job-namespace', message: 'uses the job namespace: there is none on Rust (it renders empty)', fix: 'use execution_id' });
+  if (/\.command_\d+\b/.test(text.replace(/\(\s*([\w.]+)\.command_\d+\s+or\s+\1\s*\)/g, '')))
+    out.push({
+      line,
+      id: 'postgres-command-n',
+      message:
+        'reads command_N of a postgres result: the Rust postgres tool returns the last statement only, as {columns, rows, row_count}',
+      fix: 'read <step>.rows (one statement per step)',
+    });
+  if (/\bjob\.\w+/.test(text))
+    out.push({
+      line,
+      id: 'job-namespace',
+      message: 'uses the job namespace: there is none on Rust (it renders empty)',
+      fix: 'use execution_id',
+    });
   for (const l of loops) {
-    if (new RegExp(`\\b${l}\\.(results|stats)\\b`).test(text)) out.push({ line, id: 'loop-dict-result', message: `reads ${l}.results/.stats: a Rust loop's result is the list of iteration results`, fix: `iterate ${l} itself (a list); count with | length` });
+    if (new RegExp(`\\b${l}\\.(results|stats)\\b`).test(text))
+      out.push({
+        line,
+        id: 'loop-dict-result',
+        message: `reads ${l}.results/.stats: a Rust loop's result is the list of iteration results`,
+        fix: `iterate ${l} itself (a list); count with | length`,
+      });
   }
-  if (/output\.http\.status/.test(text)) out.push({ line, id: 'retry-http-status', message: 'a retry rule on output.http.status: Rust task-sequence policies see the tool envelope, so it never matches', fix: 'test the tool result status (result.status / status_code)' });
+  if (/output\.http\.status/.test(text))
+    out.push({
+      line,
+      id: 'retry-http-status',
+      message:
+        'a retry rule on output.http.status: Rust task-sequence policies see the tool envelope, so it never matches',
+      fix: 'test the tool result status (result.status / status_code)',
+    });
   return out;
 }
 
 /** The keys of the http tool config at `path` (the map holding `kind: http`). */
 function httpKeys(doc: ReturnType<typeof parseDocument>, path: unknown[]): Map<string, Node> {
   const parent = doc.getIn(path.slice(0, -1));
-  return new Map(isMap(parent) ? parent.items.filter((p) => isScalar(p.key)).map((p) => [String((p.key as { value: unknown }).value), p.key as Node]) : []);
+  return new Map(
+    isMap(parent)
+      ? parent.items
+          .filter((p) => isScalar(p.key))
+          .map((p) => [String((p.key as { value: unknown }).value), p.key as Node])
+      : [],
+  );
 }
 
 /** The http body fields the engine ignores (noetl/tools src/tools/http.rs; noetl/noetl noetl/tools/http/executor.py). */
 function httpFindings(keys: Map<string, Node>, engine: Dialect, lc: LineCounter): Finding[] {
   if (engine === 'rust' && keys.has('payload')) {
-    return [{ line: lineOf(lc, keys.get('payload')!), id: 'http-payload', message: 'an http tool with payload: the Rust http tool has no payload field, so no body is sent', fix: 'send the body as body: (an object goes as JSON on both engines)' }];
+    return [
+      {
+        line: lineOf(lc, keys.get('payload')!),
+        id: 'http-payload',
+        message: 'an http tool with payload: the Rust http tool has no payload field, so no body is sent',
+        fix: 'send the body as body: (an object goes as JSON on both engines)',
+      },
+    ];
   }
   const only = ['json', 'form'].find((k) => keys.has(k));
   if (engine === 'python' && only && !keys.has('payload') && !keys.has('body')) {
-    return [{ line: lineOf(lc, keys.get(only)!), id: 'http-json', message: `an http tool with ${only}: the Python http tool reads payload: (or body:), so no body is sent`, fix: 'send the body as body: (an object goes as JSON on both engines)' }];
+    return [
+      {
+        line: lineOf(lc, keys.get(only)!),
+        id: 'http-json',
+        message: `an http tool with ${only}: the Python http tool reads payload: (or body:), so no body is sent`,
+        fix: 'send the body as body: (an object goes as JSON on both engines)',
+      },
+    ];
   }
   return [];
 }
@@ -76,8 +124,10 @@ export function checkPlaybook(yamlText: string, engine: Dialect): Finding[] {
   const out: Finding[] = [];
   for (const v of walk(doc.contents)) {
     const key = v.path[v.path.length - 1];
-    if (key === 'kind' && isScalar(v.node) && v.node.value === 'http') out.push(...httpFindings(httpKeys(doc, v.path), engine, lc));
-    if (engine === 'rust' && isScalar(v.node) && typeof v.node.value === 'string') out.push(...templateFindings(v.node.value, lineOf(lc, v.node), loops));
+    if (key === 'kind' && isScalar(v.node) && v.node.value === 'http')
+      out.push(...httpFindings(httpKeys(doc, v.path), engine, lc));
+    if (engine === 'rust' && isScalar(v.node) && typeof v.node.value === 'string')
+      out.push(...templateFindings(v.node.value, lineOf(lc, v.node), loops));
   }
   return out.sort((a, b) => a.line - b.line);
 }

@@ -18,8 +18,26 @@ function startJson(store: SnapshotSource, write: (s: string) => void): Headless 
     stop() {},
     final(outcome) {
       const snap = store.snapshot();
-      const modes = snap.modes.map((m) => ({ mode: m.mode, execution_id: m.executionId, verdict: m.verdict, stored_rows: m.stats?.storedRows ?? 0, expected_rows: m.expected, missing: m.diff?.missingCount ?? null, missing_ranges: m.diff?.missing ?? null }));
-      write(safeJson({ ts: new Date().toISOString(), kind: 'summary', exit_code: outcome.exitCode, outcome: outcome.reason, modes, cross_mode: snap.cross, report_dir: snap.reportDir }) + '\n');
+      const modes = snap.modes.map((m) => ({
+        mode: m.mode,
+        execution_id: m.executionId,
+        verdict: m.verdict,
+        stored_rows: m.stats?.storedRows ?? 0,
+        expected_rows: m.expected,
+        missing: m.diff?.missingCount ?? null,
+        missing_ranges: m.diff?.missing ?? null,
+      }));
+      write(
+        safeJson({
+          ts: new Date().toISOString(),
+          kind: 'summary',
+          exit_code: outcome.exitCode,
+          outcome: outcome.reason,
+          modes,
+          cross_mode: snap.cross,
+          report_dir: snap.reportDir,
+        }) + '\n',
+      );
     },
   };
 }
@@ -45,7 +63,10 @@ function heldWriter(write: (s: string) => void, maxMs: number) {
   };
 }
 
-export function startHeadless(store: SnapshotSource, o: { json: boolean; write?: (s: string) => void; intervalMs?: number }): Headless {
+export function startHeadless(
+  store: SnapshotSource,
+  o: { json: boolean; write?: (s: string) => void; intervalMs?: number },
+): Headless {
   const write = o.write ?? ((s: string) => process.stdout.write(s));
   if (o.json) return startJson(store, write);
   let lastPhases = '';
@@ -53,7 +74,9 @@ export function startHeadless(store: SnapshotSource, o: { json: boolean; write?:
   const { out, release, holding } = heldWriter(write, 5000);
   const print = () => {
     const snap = store.snapshot();
-    for (const m of snap.modes) if (m.verdict !== 'pending' && m.verdict !== 'not-launched') out(progressLine(m, snap.now, snap.startedAt) + '\n');
+    for (const m of snap.modes)
+      if (m.verdict !== 'pending' && m.verdict !== 'not-launched')
+        out(progressLine(m, snap.now, snap.startedAt) + '\n');
     if (snap.degraded) out(`  ! ${snap.degraded}\n`);
   };
   let dirty = false;
@@ -65,7 +88,10 @@ export function startHeadless(store: SnapshotSource, o: { json: boolean; write?:
     if (!dirty) return;
     dirty = false;
     const snap = store.snapshot();
-    const phases = snap.phases.filter((p) => p.state !== 'pending').map((p) => `${p.name}:${p.state}`).join(' ');
+    const phases = snap.phases
+      .filter((p) => p.state !== 'pending')
+      .map((p) => `${p.name}:${p.state}`)
+      .join(' ');
     if (phases !== lastPhases) {
       const changed = snap.phases.filter((p) => p.state !== 'pending' && !lastPhases.includes(`${p.name}:${p.state}`));
       for (const p of changed) out(`phase ${p.name}: ${p.state}${p.detail ? ` (${p.detail})` : ''}\n`);
@@ -75,7 +101,8 @@ export function startHeadless(store: SnapshotSource, o: { json: boolean; write?:
     for (const l of snap.logs) {
       if (l.seq <= seenLogs) continue;
       seenLogs = l.seq;
-      if (l.level !== 'info' || l.source === 'loadrun' || l.source === 'preflight') out(`${l.level === 'info' ? '' : `${l.level}: `}[${l.source}] ${redact(l.text)}\n`);
+      if (l.level !== 'info' || l.source === 'loadrun' || l.source === 'preflight')
+        out(`${l.level === 'info' ? '' : `${l.level}: `}[${l.source}] ${redact(l.text)}\n`);
     }
   };
   const follower = setInterval(follow, 100);

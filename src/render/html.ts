@@ -10,11 +10,15 @@ import { BUDGET, crossLines, diagnosisLines, modeDiffLines } from './lines.js';
 import type { RunSeries } from './series.js';
 
 const require = createRequire(import.meta.url);
-const esc = (s: unknown) => String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+const esc = (s: unknown) =>
+  String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 function uplotAssets(): { js: string; css: string } {
   const dir = path.join(path.dirname(require.resolve('uplot/package.json')), 'dist');
-  return { js: readFileSync(path.join(dir, 'uPlot.iife.min.js'), 'utf8'), css: readFileSync(path.join(dir, 'uPlot.min.css'), 'utf8') };
+  return {
+    js: readFileSync(path.join(dir, 'uPlot.iife.min.js'), 'utf8'),
+    css: readFileSync(path.join(dir, 'uPlot.min.css'), 'utf8'),
+  };
 }
 
 const STYLE = `body{font:14px system-ui,sans-serif;margin:16px;color:#222}h1{font-size:20px}h2{font-size:16px;margin:4px 0}
@@ -29,7 +33,9 @@ function lineDivs(lines: ReturnType<typeof modeDiffLines>): string {
 }
 
 function modeSection(snap: Snapshot, m: Snapshot['modes'][number]): string {
-  const windows = (m.diff?.windows ?? []).map((w) => `<tr><td>${w.batchNumber}</td><td>${w.from}–${w.to}</td><td>${w.missing}</td></tr>`).join('');
+  const windows = (m.diff?.windows ?? [])
+    .map((w) => `<tr><td>${w.batchNumber}</td><td>${w.from}–${w.to}</td><td>${w.missing}</td></tr>`)
+    .join('');
   const missing = (m.diff?.missing ?? []).map(([a, b]) => (a === b ? `${a}` : `${a}-${b}`)).join(',');
   return `<div class="mode" data-mode="${m.mode}">
 <h2>${m.mode} <span class="verdict-${m.verdict}">${m.verdict.toUpperCase()}</span> <small>${esc(m.executionId ?? '')}</small></h2>
@@ -44,10 +50,21 @@ ${windows ? `<table><tr><th>window</th><th>items</th><th>missing</th></tr>${wind
 function metaSection(snap: Snapshot, outcome: RunOutcome, versions: Record<string, string>): string {
   const p = snap.params;
   const rows: Array<[string, unknown]> = [
-    ['target', `${snap.target.kind} ${snap.target.serverUrl} (${snap.target.dialect})`], ['rows from', snap.target.rowsSource],
-    ['parameters', `preset ${p.preset ?? 'custom'}: seed_rows ${p.seedRows}, payload_kb_per_item ${p.payloadKb}, batch_size ${p.batchSize}, max_batches ${p.maxBatches}`],
-    ['faults (emulation)', snap.target.faults.join(', ') || 'none'], ['started', new Date(snap.startedAt).toISOString()],
-    ['outcome', `exit ${outcome.exitCode} — ${outcome.reason}`], ['versions', Object.entries(versions).map(([k, v]) => `${k} ${v}`).join(', ')],
+    ['target', `${snap.target.kind} ${snap.target.serverUrl} (${snap.target.dialect})`],
+    ['rows from', snap.target.rowsSource],
+    [
+      'parameters',
+      `preset ${p.preset ?? 'custom'}: seed_rows ${p.seedRows}, payload_kb_per_item ${p.payloadKb}, batch_size ${p.batchSize}, max_batches ${p.maxBatches}`,
+    ],
+    ['faults (emulation)', snap.target.faults.join(', ') || 'none'],
+    ['started', new Date(snap.startedAt).toISOString()],
+    ['outcome', `exit ${outcome.exitCode} — ${outcome.reason}`],
+    [
+      'versions',
+      Object.entries(versions)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', '),
+    ],
   ];
   return `<table class="meta">${rows.map(([k, v]) => `<tr><th>${k}</th><td style="text-align:left">${esc(v)}</td></tr>`).join('')}</table>`;
 }
@@ -68,7 +85,12 @@ for(var i=1;i<=n;i++){g.fillStyle=cv.dataset.measured!=='yes'?'#bbb':miss.has(i)
 cv.dataset.cols=cols;cv.dataset.cell=cell});
 chart(document.getElementById('mem'),'pod memory (MiB)',d.memoryMiB,Object.keys(d.memoryMiB));chart(document.getElementById('cpu'),'pod CPU (millicores)',d.cpuMillicores,Object.keys(d.cpuMillicores));document.body.dataset.drawn='yes'})();`;
 
-export function renderHtml(snap: Snapshot, outcome: RunOutcome, series: RunSeries, versions: Record<string, string>): string {
+export function renderHtml(
+  snap: Snapshot,
+  outcome: RunOutcome,
+  series: RunSeries,
+  versions: Record<string, string>,
+): string {
   const { js, css } = uplotAssets();
   const causes = Object.fromEntries(snap.modes.map((m) => [m.mode, m.diagnosis?.causes[0]?.id ?? 'unknown']));
   const data = JSON.stringify({ ...series, causes }).replace(/</g, '\\u003c');

@@ -33,19 +33,42 @@ export function checkLine(c: Check): string {
 }
 
 export function stallLines(mode: string, s: StallFacts): Line[] {
-  const how = s.kind === 'churning' ? `events kept flowing (${s.eventsSinceProgress}) but nothing progressed` : 'no new rows or events';
+  const how =
+    s.kind === 'churning'
+      ? `events kept flowing (${s.eventsSinceProgress}) but nothing progressed`
+      : 'no new rows or events';
   return [
-    line(`${mode} STALLED: ${how} for ${s.idleSeconds}s; max persisted item_id ${s.maxPersistedItemId ?? '-'} (${s.storedRows}/${s.expectedRows})`, 'bad'),
-    line(`iterations issued ${s.iterationsIssued}, done ${s.iterationsDone}; retries per node: ${Object.entries(s.retriesPerNode).map(([k, v]) => `${k}=${v}`).join(', ') || 'none'}`, 'bad', 1),
+    line(
+      `${mode} STALLED: ${how} for ${s.idleSeconds}s; max persisted item_id ${s.maxPersistedItemId ?? '-'} (${s.storedRows}/${s.expectedRows})`,
+      'bad',
+    ),
+    line(
+      `iterations issued ${s.iterationsIssued}, done ${s.iterationsDone}; retries per node: ${
+        Object.entries(s.retriesPerNode)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(', ') || 'none'
+      }`,
+      'bad',
+      1,
+    ),
     line(`executions with no terminal event: ${s.openExecutions.join(', ') || 'none'}`, 'bad', 1),
-    line(`pod memory: ${s.podMemoryTrend.map((t) => `${t.pod} ${t.firstMiB}->${t.lastMiB} MiB`).join(', ') || 'no samples'}`, 'bad', 1),
+    line(
+      `pod memory: ${s.podMemoryTrend.map((t) => `${t.pod} ${t.firstMiB}->${t.lastMiB} MiB`).join(', ') || 'no samples'}`,
+      'bad',
+      1,
+    ),
   ];
 }
 
 /** A mode's diagnosis: its state, then each likely cause with its evidence and advice. */
 export function diagnosisLines(mode: string, d: Diagnosis | null, withAdvice = true): Line[] {
   if (!d || (!d.causes.length && !d.state.startsWith('stalled'))) return [];
-  const out = [line(`${mode} diagnosis: ${d.state}${d.causes.length ? ` — likely ${d.causes.map((c) => c.id).join(', ')}` : ''}`, d.state.startsWith('stalled') ? 'bad' : 'warn')];
+  const out = [
+    line(
+      `${mode} diagnosis: ${d.state}${d.causes.length ? ` — likely ${d.causes.map((c) => c.id).join(', ')}` : ''}`,
+      d.state.startsWith('stalled') ? 'bad' : 'warn',
+    ),
+  ];
   for (const c of d.causes) {
     out.push(line(`${c.id} (${c.confidence}): ${c.title}`, 'warn', 1));
     for (const e of c.evidence) out.push(line(`evidence: ${e}`, 'plain', 1));
@@ -56,18 +79,37 @@ export function diagnosisLines(mode: string, d: Diagnosis | null, withAdvice = t
 
 /** A mode that "completed" with nothing stored or no request bytes: say what to look at. */
 export function hollowRunLines(modes: ModeView[], dialect: string, warnings: number): Line[] {
-  const hollow = modes.filter((m) => m.verdict === 'completed' && ((m.stats?.storedRows ?? 0) === 0 || (m.stats?.avgRequestBytes ?? 0) === 0));
+  const hollow = modes.filter(
+    (m) => m.verdict === 'completed' && ((m.stats?.storedRows ?? 0) === 0 || (m.stats?.avgRequestBytes ?? 0) === 0),
+  );
   if (!hollow.length) return [];
   const engine = /python/.test(dialect) ? 'python' : 'rust';
-  return hollow.map((m) => line(`${m.mode} completed with ${m.stats?.storedRows ?? 0} rows stored and ${Math.round(m.stats?.avgRequestBytes ?? 0)} request bytes: the playbook may use constructs the ${engine} engine ignores${warnings ? ` (${warnings} found at register)` : ''} — noetl-loadrun check-playbook FILE --engine ${engine}`, 'warn'));
+  return hollow.map((m) =>
+    line(
+      `${m.mode} completed with ${m.stats?.storedRows ?? 0} rows stored and ${Math.round(m.stats?.avgRequestBytes ?? 0)} request bytes: the playbook may use constructs the ${engine} engine ignores${warnings ? ` (${warnings} found at register)` : ''} — noetl-loadrun check-playbook FILE --engine ${engine}`,
+      'warn',
+    ),
+  );
 }
 
 /** One mode's diff: its main line and a line per window with missing items. `label` names the mode. */
 export function modeDiffLines(label: string, diff: ModeDiff | null, budget: Budget, pending = 'not measured'): Line[] {
   if (!diff) return [line(`${label}: ${pending}`, 'dim')];
-  const out = [line(`${label}: ${diff.missingCount} missing of ${diff.expected}: ${formatRanges(diff.missing, budget.ranges)}`, diff.missingCount ? 'bad' : 'ok')];
+  const out = [
+    line(
+      `${label}: ${diff.missingCount} missing of ${diff.expected}: ${formatRanges(diff.missing, budget.ranges)}`,
+      diff.missingCount ? 'bad' : 'ok',
+    ),
+  ];
   for (const w of diff.windows) {
-    if (w.missing) out.push(line(`window ${w.batchNumber} (items ${w.from}-${w.to}): ${w.missing} missing (${formatRanges(w.ranges, budget.windowRanges)})`, 'warn', 1));
+    if (w.missing)
+      out.push(
+        line(
+          `window ${w.batchNumber} (items ${w.from}-${w.to}): ${w.missing} missing (${formatRanges(w.ranges, budget.windowRanges)})`,
+          'warn',
+          1,
+        ),
+      );
   }
   return out;
 }
@@ -76,14 +118,27 @@ export function crossLines(cross: CrossDiff | null, budget: Budget): Line[] {
   if (!cross) return [];
   return [
     line('Cross-mode:'),
-    line(`stored by chunked_optimal, missing in direct_stress: ${formatRanges(cross.onlyChunked, budget.ranges)}`, 'plain', 1),
-    line(`stored by direct_stress, missing in chunked_optimal: ${formatRanges(cross.onlyDirect, budget.ranges)}`, 'plain', 1),
+    line(
+      `stored by chunked_optimal, missing in direct_stress: ${formatRanges(cross.onlyChunked, budget.ranges)}`,
+      'plain',
+      1,
+    ),
+    line(
+      `stored by direct_stress, missing in chunked_optimal: ${formatRanges(cross.onlyDirect, budget.ranges)}`,
+      'plain',
+      1,
+    ),
     line(`missing in both: ${formatRanges(cross.missingInBoth, budget.ranges)}`, 'plain', 1),
   ];
 }
 
 /** The whole diff section: a line set per mode, then the cross-mode comparison. */
-export function diffSection(modes: Array<{ label: string; diff: ModeDiff | null }>, cross: CrossDiff | null, budget: Budget, pending?: string): Line[] {
+export function diffSection(
+  modes: Array<{ label: string; diff: ModeDiff | null }>,
+  cross: CrossDiff | null,
+  budget: Budget,
+  pending?: string,
+): Line[] {
   return [...modes.flatMap((m) => modeDiffLines(m.label, m.diff, budget, pending)), ...crossLines(cross, budget)];
 }
 
@@ -93,7 +148,19 @@ export function duration(seconds: number): string {
   return m ? `${m}m${String(Math.round(seconds % 60)).padStart(2, '0')}s` : `${Math.round(seconds)}s`;
 }
 
-export const SUMMARY_HEAD = ['mode', 'verdict', 'stored/expected', 'ok', 'min-max id', 'avg req B', 'avg resp B', 'events', 'retries', 'failures', 'seconds'];
+export const SUMMARY_HEAD = [
+  'mode',
+  'verdict',
+  'stored/expected',
+  'ok',
+  'min-max id',
+  'avg req B',
+  'avg resp B',
+  'events',
+  'retries',
+  'failures',
+  'seconds',
+];
 
 /** The summary table's cells for one mode. */
 export function summaryCells(m: ModeView, now: number): string[] {

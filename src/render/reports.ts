@@ -1,6 +1,16 @@
 // Run reports under --report-dir: events.ndjson (every event and sample, streamed while the run goes),
 // summary.json (schema-versioned), report.md and report.html, written on every exit path.
-import { accessSync, constants, createWriteStream, existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync, type WriteStream } from 'node:fs';
+import {
+  accessSync,
+  constants,
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmdirSync,
+  writeFileSync,
+  type WriteStream,
+} from 'node:fs';
 import path from 'node:path';
 import { usageError } from '../errors.js';
 import type { RecordSink, RunOutcome, Snapshot } from '../model.js';
@@ -80,7 +90,10 @@ export class ReportWriter {
       accessSync(this.dir, constants.W_OK);
       for (const d of created.reverse()) rmdirSync(d);
     } catch (err) {
-      throw usageError(`--report-dir ${JSON.stringify(dir)} cannot be written (${(err as NodeJS.ErrnoException).code ?? 'error'})`, 'choose a writable directory');
+      throw usageError(
+        `--report-dir ${JSON.stringify(dir)} cannot be written (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+        'choose a writable directory',
+      );
     }
   }
 
@@ -124,7 +137,10 @@ export class ReportWriter {
     try {
       mkdirs(this.dir);
     } catch (err) {
-      throw usageError(`--report-dir ${JSON.stringify(this.dir)} cannot be written (${(err as NodeJS.ErrnoException).code ?? 'error'})`, 'choose a writable directory');
+      throw usageError(
+        `--report-dir ${JSON.stringify(this.dir)} cannot be written (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+        'choose a writable directory',
+      );
     }
     this.stream = createWriteStream(path.join(this.dir, 'events.ndjson'), { flags: 'a' });
     this.stream.on('error', () => {});
@@ -133,7 +149,12 @@ export class ReportWriter {
   }
 
   /** report <dir>: the series from recorded records instead of live ones; events.ndjson is left as it is. */
-  rebuild(snap: Snapshot, outcome: RunOutcome, records: Array<Record<string, unknown>>, extra: Record<string, unknown> = {}): void {
+  rebuild(
+    snap: Snapshot,
+    outcome: RunOutcome,
+    records: Array<Record<string, unknown>>,
+    extra: Record<string, unknown> = {},
+  ): void {
     for (const r of records) this.series.add(r);
     this.held = undefined; // nothing to stream: the folder and its events.ndjson exist
     this.write(snap, outcome, extra);
@@ -145,7 +166,10 @@ export class ReportWriter {
     const summary = buildSummary(snap, outcome, extra);
     writeFileSync(path.join(this.dir, 'summary.json'), redact(JSON.stringify(summary, null, 2)) + '\n');
     writeFileSync(path.join(this.dir, 'report.md'), redact(renderMarkdown(snap, outcome)));
-    writeFileSync(path.join(this.dir, 'report.html'), redact(renderHtml(snap, outcome, this.series.result(), versions())));
+    writeFileSync(
+      path.join(this.dir, 'report.html'),
+      redact(renderHtml(snap, outcome, this.series.result(), versions())),
+    );
     this.written = true;
   }
 

@@ -31,7 +31,15 @@ function push(map: Record<string, Series>, key: string, t: number, v: number): v
 }
 
 export class SeriesRecorder {
-  readonly data: RunSeries = { startedAt: null, stored: {}, rate: {}, events: {}, memoryMiB: {}, cpuMillicores: {}, stallAt: {} };
+  readonly data: RunSeries = {
+    startedAt: null,
+    stored: {},
+    rate: {},
+    events: {},
+    memoryMiB: {},
+    cpuMillicores: {},
+    stallAt: {},
+  };
   private readonly eventBuckets = new Map<string, Map<number, number>>();
 
   /** Takes one store record (the same objects events.ndjson holds); `at`: its time, when known. */
@@ -52,11 +60,14 @@ export class SeriesRecorder {
         break;
       }
       case 'pod':
-        if (rec.memoryBytes !== null && rec.memoryBytes !== undefined) push(this.data.memoryMiB, String(rec.name), t, Math.round(Number(rec.memoryBytes) / 1048576));
-        if (rec.cpuMillicores !== null && rec.cpuMillicores !== undefined) push(this.data.cpuMillicores, String(rec.name), t, Number(rec.cpuMillicores));
+        if (rec.memoryBytes !== null && rec.memoryBytes !== undefined)
+          push(this.data.memoryMiB, String(rec.name), t, Math.round(Number(rec.memoryBytes) / 1048576));
+        if (rec.cpuMillicores !== null && rec.cpuMillicores !== undefined)
+          push(this.data.cpuMillicores, String(rec.name), t, Number(rec.cpuMillicores));
         break;
       case 'stall':
-        if (this.data.startedAt !== null) this.data.stallAt[mode] = Math.round((Number(rec.since) - this.data.startedAt) / 100) / 10;
+        if (this.data.startedAt !== null)
+          this.data.stallAt[mode] = Math.round((Number(rec.since) - this.data.startedAt) / 100) / 10;
         break;
     }
   }

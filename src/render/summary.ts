@@ -34,7 +34,19 @@ function modeSummary(m: Snapshot['modes'][number], now: number) {
     diagnosis: m.diagnosis,
     per_step: m.perNode,
     summarize: m.summarize,
-    missing: m.diff ? { count: m.diff.missingCount, ranges: m.diff.missing, per_window: m.diff.windows.map((w) => ({ batch_number: w.batchNumber, from: w.from, to: w.to, missing: w.missing, ranges: w.ranges })) } : null,
+    missing: m.diff
+      ? {
+          count: m.diff.missingCount,
+          ranges: m.diff.missing,
+          per_window: m.diff.windows.map((w) => ({
+            batch_number: w.batchNumber,
+            from: w.from,
+            to: w.to,
+            missing: w.missing,
+            ranges: w.ranges,
+          })),
+        }
+      : null,
   };
 }
 
@@ -53,7 +65,13 @@ export function buildSummary(snap: Snapshot, outcome: RunOutcome, extra: Record<
     preflight_checks: snap.checks,
     modes: snap.modes.map((m) => modeSummary(m, snap.now)),
     cross_mode: snap.cross,
-    pods: snap.pods.map((p) => ({ name: p.name, role: p.role, cpu_millicores: p.cpuMillicores, memory_bytes: p.memoryBytes, first_memory_bytes: p.firstMemoryBytes })),
+    pods: snap.pods.map((p) => ({
+      name: p.name,
+      role: p.role,
+      cpu_millicores: p.cpuMillicores,
+      memory_bytes: p.memoryBytes,
+      first_memory_bytes: p.firstMemoryBytes,
+    })),
     ...extra,
   };
 }

@@ -1,6 +1,17 @@
 // Plain-text views of a snapshot, shared by the headless renderer and the TUI's exit print.
 import type { ModeView, RunOutcome, Snapshot } from '../model.js';
-import { BUDGET, crossLines, diagnosisLines, diffSection, duration, hollowRunLines, plain, stallLines, SUMMARY_HEAD, summaryCells } from './lines.js';
+import {
+  BUDGET,
+  crossLines,
+  diagnosisLines,
+  diffSection,
+  duration,
+  hollowRunLines,
+  plain,
+  stallLines,
+  SUMMARY_HEAD,
+  summaryCells,
+} from './lines.js';
 
 export const secs = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
 
@@ -23,18 +34,32 @@ export function progressLine(m: ModeView, now: number, startedAt: number): strin
 }
 
 function pad(cells: string[], widths: number[]): string {
-  return cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+  return cells
+    .map((c, i) => c.padEnd(widths[i]))
+    .join('  ')
+    .trimEnd();
 }
 
 export function summaryTable(snap: Snapshot): string[] {
   const rows = snap.modes.map((m) => summaryCells(m, snap.now));
   const widths = SUMMARY_HEAD.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  return [pad(SUMMARY_HEAD, widths), pad(widths.map((w) => '-'.repeat(w)), widths), ...rows.map((r) => pad(r, widths))];
+  return [
+    pad(SUMMARY_HEAD, widths),
+    pad(
+      widths.map((w) => '-'.repeat(w)),
+      widths,
+    ),
+    ...rows.map((r) => pad(r, widths)),
+  ];
 }
 
 /** "Missing items:" and the diff section, as the headless summary and the `diff` command print it. */
 export function diffText(modes: Array<{ label: string; diff: ModeView['diff'] }>, cross: Snapshot['cross']): string[] {
-  return ['Missing items:', ...plain(diffSection(modes, null, BUDGET.text), '  ', '  '), ...plain(crossLines(cross, BUDGET.text))];
+  return [
+    'Missing items:',
+    ...plain(diffSection(modes, null, BUDGET.text), '  ', '  '),
+    ...plain(crossLines(cross, BUDGET.text)),
+  ];
 }
 
 export function finalText(snap: Snapshot, outcome: RunOutcome): string {
@@ -43,7 +68,13 @@ export function finalText(snap: Snapshot, outcome: RunOutcome): string {
   for (const m of snap.modes) lines.push(...plain(diagnosisLines(m.mode, m.diagnosis)));
   lines.push(...plain(hollowRunLines(snap.modes, snap.target.dialect, snap.target.playbookWarnings)));
   for (const m of snap.modes) if (m.error) lines.push(`${m.mode}: ${m.error}`);
-  lines.push(...diffText(snap.modes.map((m) => ({ label: m.mode, diff: m.diff })), snap.cross), '');
+  lines.push(
+    ...diffText(
+      snap.modes.map((m) => ({ label: m.mode, diff: m.diff })),
+      snap.cross,
+    ),
+    '',
+  );
   if (snap.reportDir) lines.push(`Report: ${snap.reportDir}`);
   lines.push(`Result: exit ${outcome.exitCode} — ${outcome.reason}`);
   return lines.join('\n');

@@ -11,13 +11,26 @@ export async function adoptExecutions(store: RunStore, rows: RowsSource, ids: st
   const adopted: Array<{ mode: Mode; id: string; params: RunParams }> = [];
   for (const id of ids) {
     const w = await rows.workload(id);
-    if (!w) throw new LoadrunError(`execution ${id} has no start event in noetl.event`, EXIT.USAGE, 'watch takes parent executions of the heavy-payload playbook');
+    if (!w)
+      throw new LoadrunError(
+        `execution ${id} has no start event in noetl.event`,
+        EXIT.USAGE,
+        'watch takes parent executions of the heavy-payload playbook',
+      );
     const { mode, params } = launchedWith(w);
     const twin = adopted.find((a) => a.mode === mode);
-    if (twin) throw new LoadrunError(`executions ${twin.id} and ${id} are both ${mode}`, EXIT.USAGE, 'watch one execution per mode (--vs takes the other mode)');
+    if (twin)
+      throw new LoadrunError(
+        `executions ${twin.id} and ${id} are both ${mode}`,
+        EXIT.USAGE,
+        'watch one execution per mode (--vs takes the other mode)',
+      );
     adopted.push({ mode, id, params });
   }
-  store.watchOnly(adopted.map((a) => ({ mode: a.mode, expected: expectedRows(a.mode, a.params) })), adopted[0].params);
+  store.watchOnly(
+    adopted.map((a) => ({ mode: a.mode, expected: expectedRows(a.mode, a.params) })),
+    adopted[0].params,
+  );
   for (const a of adopted) {
     store.markLaunched(a.mode, a.id);
     store.log('loadrun', 'info', `watching ${a.mode} execution ${a.id} (started elsewhere)`);

@@ -14,7 +14,12 @@ async function confirmed(question: string): Promise<boolean> {
 }
 
 /** Deletes the rows of `ids` once confirmed; the line printed says what was (or would be) deleted. */
-export async function cleanupRows(rows: RowsSource, ids: string[], yes: boolean, say: (s: string) => void): Promise<number> {
+export async function cleanupRows(
+  rows: RowsSource,
+  ids: string[],
+  yes: boolean,
+  say: (s: string) => void,
+): Promise<number> {
   const before = await rows.cleanupRows(ids, false);
   const what = `${before.results} rows of public.heavy_payload_results and ${before.source} of public.heavy_payload_source for ${ids.join(', ')} in ${rows.data.where}`;
   if (!before.results && !before.source) {
@@ -22,14 +27,16 @@ export async function cleanupRows(rows: RowsSource, ids: string[], yes: boolean,
     return EXIT.OK;
   }
   if (!yes) {
-    if (!process.stdin.isTTY || !process.stdout.isTTY) throw usageError(`refusing to delete ${what} without confirmation`, 'pass --yes');
+    if (!process.stdin.isTTY || !process.stdout.isTTY)
+      throw usageError(`refusing to delete ${what} without confirmation`, 'pass --yes');
     if (!(await confirmed(`delete ${what}? [y/N] `))) {
       say('nothing deleted');
       return EXIT.OK;
     }
   }
   const done = await rows.cleanupRows(ids, true);
-  say(`deleted ${done.results} rows of public.heavy_payload_results and ${done.source} of public.heavy_payload_source in ${rows.data.where}`);
+  say(
+    `deleted ${done.results} rows of public.heavy_payload_results and ${done.source} of public.heavy_payload_source in ${rows.data.where}`,
+  );
   return EXIT.OK;
 }
-

@@ -2,7 +2,15 @@
 // the cross-mode comparison, the summarize step's value, cancelling what still runs when asked, and the
 // verdict that becomes the exit code.
 import { EXIT, oneLine } from '../errors.js';
-import { BREACHES, type Breach, type ModeDiff, type RunOutcome, type RunParams, type Snapshot, type Thresholds } from '../model.js';
+import {
+  BREACHES,
+  type Breach,
+  type ModeDiff,
+  type RunOutcome,
+  type RunParams,
+  type Snapshot,
+  type Thresholds,
+} from '../model.js';
 import { buildModeDiff, crossOf } from '../diff/mode-diff.js';
 import type { NoetlClient } from '../noetl/client.js';
 import type { RowsSource } from '../sources/rows.js';
@@ -12,7 +20,11 @@ import type { RunStore } from './store.js';
 const FINAL = ['completed', 'failed', 'cancelled', 'not-launched'];
 
 /** Final counts and diffs; returns what could not be measured (one line each). */
-export async function finalizeDiffs(store: RunStore, rows: RowsSource | undefined, params: RunParams): Promise<string[]> {
+export async function finalizeDiffs(
+  store: RunStore,
+  rows: RowsSource | undefined,
+  params: RunParams,
+): Promise<string[]> {
   const diffs: ModeDiff[] = [];
   const failures: string[] = [];
   // Every mode's reads side by side (at 20,000 items a mode's aggregate over its rows takes tens of ms on
@@ -50,7 +62,11 @@ export async function cancelOpen(store: RunStore, client: NoetlClient): Promise<
     if (!m.executionId || FINAL.includes(m.verdict)) continue;
     for (const id of [m.executionId, ...m.openExecutions.filter((x) => x !== m.executionId)]) {
       const ok = await client.cancel(id).catch(() => false);
-      store.log('loadrun', ok ? 'info' : 'warn', `${ok ? 'cancelled' : 'could not cancel'} execution ${id} (${m.mode})`);
+      store.log(
+        'loadrun',
+        ok ? 'info' : 'warn',
+        `${ok ? 'cancelled' : 'could not cancel'} execution ${id} (${m.mode})`,
+      );
     }
   }
 }
@@ -63,7 +79,8 @@ export function breachesOf(store: RunStore, maxDurationSeconds?: number): Array<
     if (m.verdict === 'stalled') out.push({ breach: 'stall', text: `${m.mode} STALLED` });
     else if (m.verdict === 'timeout') out.push({ breach: 'timeout', text: `${m.mode} TIMEOUT` });
     else if (m.verdict !== 'completed') out.push({ breach: 'failures', text: `${m.mode} ${m.verdict.toUpperCase()}` });
-    if (m.diff && m.diff.missingCount > 0) out.push({ breach: 'missing', text: `${m.mode} missing ${m.diff.missingCount}` });
+    if (m.diff && m.diff.missingCount > 0)
+      out.push({ breach: 'missing', text: `${m.mode} missing ${m.diff.missingCount}` });
     if (m.failures > 0) out.push({ breach: 'failures', text: `${m.mode} ${m.failures} failures` });
   }
   const seconds = runSeconds(snap);
@@ -89,13 +106,23 @@ export function verdictOf(store: RunStore, t: Thresholds = { failOn: BREACHES })
   const found = breachesOf(store, t.maxDurationSeconds);
   const failing = found.filter((b) => t.failOn.includes(b.breach));
   const ignored = found.filter((b) => !t.failOn.includes(b.breach));
-  const note = ignored.length ? ` (not failing under --fail-on ${t.failOn.join(',') || 'none'}: ${ignored.map((b) => b.text).join('; ')})` : '';
+  const note = ignored.length
+    ? ` (not failing under --fail-on ${t.failOn.join(',') || 'none'}: ${ignored.map((b) => b.text).join('; ')})`
+    : '';
   if (failing.length) return { exitCode: EXIT.BREACHED, reason: failing.map((b) => b.text).join('; ') + note };
-  return { exitCode: EXIT.OK, reason: (found.length ? 'no failing breach' : 'all modes complete, nothing missing') + note };
+  return {
+    exitCode: EXIT.OK,
+    reason: (found.length ? 'no failing breach' : 'all modes complete, nothing missing') + note,
+  };
 }
 
 /** What observing cost: calls the tool made to the server, the database and kubectl, from start to `endedAt`. */
-export function observerStats(startedAt: number, endedAt: number, calls: { api: number; sql: number; kubectl: number }, cost?: Record<string, number | null>): Record<string, unknown> {
+export function observerStats(
+  startedAt: number,
+  endedAt: number,
+  calls: { api: number; sql: number; kubectl: number },
+  cost?: Record<string, number | null>,
+): Record<string, unknown> {
   const seconds = (endedAt - startedAt) / 1000;
   const perSecond = (n: number) => Math.round((n / Math.max(1, seconds)) * 100) / 100;
   return {

@@ -15,7 +15,12 @@ export interface LaunchContext {
   log(level: 'info' | 'warn', text: string): void;
 }
 
-export async function launchMode(ctx: LaunchContext, mode: Mode, path: string, payload: Record<string, unknown>): Promise<string> {
+export async function launchMode(
+  ctx: LaunchContext,
+  mode: Mode,
+  path: string,
+  payload: Record<string, unknown>,
+): Promise<string> {
   const launchId = randomUUID();
   const body = { ...payload, loadrun_launch_id: launchId };
   for (let attempt = 1; ; attempt++) {

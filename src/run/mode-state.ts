@@ -21,8 +21,26 @@ export class ModeState {
 
   constructor(mode: Mode, expected: number) {
     this.facts = {
-      mode, executionId: null, verdict: 'pending', currentStep: null, expected, stats: null, rowsPerSecond: 0, eventCount: 0,
-      iterationsIssued: 0, iterationsDone: 0, retries: 0, failures: 0, stall: null, diagnosis: null, etaSeconds: null, summarize: null, diff: null, startedAt: null, endedAt: null, error: null,
+      mode,
+      executionId: null,
+      verdict: 'pending',
+      currentStep: null,
+      expected,
+      stats: null,
+      rowsPerSecond: 0,
+      eventCount: 0,
+      iterationsIssued: 0,
+      iterationsDone: 0,
+      retries: 0,
+      failures: 0,
+      stall: null,
+      diagnosis: null,
+      etaSeconds: null,
+      summarize: null,
+      diff: null,
+      startedAt: null,
+      endedAt: null,
+      error: null,
     };
   }
 
@@ -46,7 +64,16 @@ export class ModeState {
     const settled = terminalStateOf(e.type);
     if (settled) this.terminal.set(e.executionId, settled);
     this.executions.add(e.executionId);
-    return { t: now, eventId: e.eventId, executionId: e.executionId, type: e.type, kind, node: e.node, status: e.status, batch: this.childBatch.get(e.executionId) ?? null };
+    return {
+      t: now,
+      eventId: e.eventId,
+      executionId: e.executionId,
+      type: e.type,
+      kind,
+      node: e.node,
+      status: e.status,
+      batch: this.childBatch.get(e.executionId) ?? null,
+    };
   }
 
   private countNode(node: string, type: string, kind: string): void {

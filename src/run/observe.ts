@@ -29,7 +29,12 @@ export interface ObserveContext {
 type Pending = Map<Mode, { state: ExecState; at: number }>;
 
 /** Polls `modes` until none is running, the stop signal, or `deadline` (ms epoch). */
-export async function observe(ctx: ObserveContext, modes: Mode[], deadline: number, timeoutLabel: string): Promise<void> {
+export async function observe(
+  ctx: ObserveContext,
+  modes: Mode[],
+  deadline: number,
+  timeoutLabel: string,
+): Promise<void> {
   const detectors = new Map(modes.map((m) => [m, new StallDetector(ctx.stallSeconds, Date.now())]));
   const pending: Pending = new Map();
   const finishing = new Map<Mode, number>();
@@ -48,8 +53,16 @@ export async function observe(ctx: ObserveContext, modes: Mode[], deadline: numb
     const ms = performance.now() - t0;
     const moved = movement(ctx, open) !== before;
     quiet = moved ? 0 : quiet + 1;
-    const wait = endingSoon(ctx, open, finishing, Date.now()) ? Math.min(FINISH_POLL_MS, ctx.pollMs) : backoffMs(ctx.pollMs, quiet);
-    ctx.cost?.poll(ms, { moved, modes: open.length, spanMs: ms + wait, api: ctx.client.calls - api, sql: ctx.rows.queries - sql });
+    const wait = endingSoon(ctx, open, finishing, Date.now())
+      ? Math.min(FINISH_POLL_MS, ctx.pollMs)
+      : backoffMs(ctx.pollMs, quiet);
+    ctx.cost?.poll(ms, {
+      moved,
+      modes: open.length,
+      spanMs: ms + wait,
+      api: ctx.client.calls - api,
+      sql: ctx.rows.queries - sql,
+    });
     await sleep(wait, ctx.signal);
   }
 }
@@ -60,7 +73,12 @@ const FINISH_POLL_MS = 250;
 const FINISH_WINDOW_MS = 10_000;
 
 /** Whether an open mode has stored every expected row within the last FINISH_WINDOW_MS (`since` keeps when). */
-export function endingSoon(ctx: Pick<ObserveContext, 'store'>, modes: Mode[], since: Map<Mode, number>, now: number): boolean {
+export function endingSoon(
+  ctx: Pick<ObserveContext, 'store'>,
+  modes: Mode[],
+  since: Map<Mode, number>,
+  now: number,
+): boolean {
   return modes.some((m) => {
     const f = ctx.store.modeFacts(m);
     if (!f.expected || (f.stats?.storedRows ?? 0) < f.expected) return false;
@@ -71,10 +89,12 @@ export function endingSoon(ctx: Pick<ObserveContext, 'store'>, modes: Mode[], si
 
 /** Everything that moves: events, rows and verdicts of the open modes. */
 function movement(ctx: ObserveContext, modes: Mode[]): string {
-  return modes.map((m) => {
-    const f = ctx.store.modeFacts(m);
-    return `${f.eventCount}/${f.stats?.storedRows ?? 0}/${f.verdict}`;
-  }).join(',');
+  return modes
+    .map((m) => {
+      const f = ctx.store.modeFacts(m);
+      return `${f.eventCount}/${f.stats?.storedRows ?? 0}/${f.verdict}`;
+    })
+    .join(',');
 }
 
 /**
@@ -100,7 +120,14 @@ async function pullEvents(ctx: ObserveContext, mode: Mode): Promise<void> {
  * one (Rust's heuristics, Python's completion_inferred, a status flapping between two steps) counts only
  * once the same status has held over two polls at least a trailing window apart.
  */
-function finalState(ctx: ObserveContext, mode: Mode, parent: string, st: NormalStatus, pending: Pending, now: number): ExecState | undefined {
+function finalState(
+  ctx: ObserveContext,
+  mode: Mode,
+  parent: string,
+  st: NormalStatus,
+  pending: Pending,
+  now: number,
+): ExecState | undefined {
   const settled = ctx.store.terminalState(mode, parent);
   if (settled) return settled;
   if (st.state === 'running') {
@@ -115,13 +142,22 @@ function finalState(ctx: ObserveContext, mode: Mode, parent: string, st: NormalS
   return now - since.at >= ctx.feed.windowMs ? st.state : undefined;
 }
 
-async function pollMode(ctx: ObserveContext, mode: Mode, tick: number, detector: StallDetector, pending: Pending): Promise<void> {
+async function pollMode(
+  ctx: ObserveContext,
+  mode: Mode,
+  tick: number,
+  detector: StallDetector,
+  pending: Pending,
+): Promise<void> {
   const { store, client, rows } = ctx;
   const parent = store.modeFacts(mode).executionId!;
   try {
     // Independent reads side by side: a round costs its slowest read, not their sum (the verdict waits
     // for a round). New children first, so the events read covers them.
-    const [st] = await Promise.all([client.status(parent), tick % 2 === 0 ? discoverChildren(ctx, mode, parent) : undefined]);
+    const [st] = await Promise.all([
+      client.status(parent),
+      tick % 2 === 0 ? discoverChildren(ctx, mode, parent) : undefined,
+    ]);
     store.recordStatus(mode, st);
     const [, stats] = await Promise.all([pullEvents(ctx, mode), rows.stats(parent)]);
     store.recordRows(mode, stats);
@@ -147,7 +183,13 @@ async function pollMode(ctx: ObserveContext, mode: Mode, tick: number, detector:
   }
 }
 
-function stallFacts(store: RunStore, mode: Mode, detector: StallDetector, now: number, maxItemId: number | null): StallFacts {
+function stallFacts(
+  store: RunStore,
+  mode: Mode,
+  detector: StallDetector,
+  now: number,
+  maxItemId: number | null,
+): StallFacts {
   const f = store.modeFacts(mode);
   return {
     since: detector.since,
@@ -162,7 +204,10 @@ function stallFacts(store: RunStore, mode: Mode, detector: StallDetector, now: n
     retriesPerNode: store.retriesPerNode(mode),
     openExecutions: store.openExecutions(mode),
     podMemoryTrend: store.podMemoryTrend(),
-    lastEvents: store.modeView(mode).tail.slice(-5).map((e) => `${e.type} ${e.node ?? ''} ${e.status ?? ''}`.trim()),
+    lastEvents: store
+      .modeView(mode)
+      .tail.slice(-5)
+      .map((e) => `${e.type} ${e.node ?? ''} ${e.status ?? ''}`.trim()),
   };
 }
 
@@ -173,7 +218,11 @@ function stallFacts(store: RunStore, mode: Mode, detector: StallDetector, now: n
 export async function drainTail(ctx: ObserveContext, modes: Mode[]): Promise<void> {
   const ended = modes.filter((m) => ['completed', 'failed', 'cancelled'].includes(ctx.store.modeFacts(m).verdict));
   const give = Date.now() + ctx.feed.windowMs + 2 * ctx.pollMs;
-  while (!ctx.signal.aborted && Date.now() < give && !ctx.feed.settled(ended.flatMap((m) => ctx.store.modeExecutions(m)))) {
+  while (
+    !ctx.signal.aborted &&
+    Date.now() < give &&
+    !ctx.feed.settled(ended.flatMap((m) => ctx.store.modeExecutions(m)))
+  ) {
     for (const m of ended) await pullEvents(ctx, m).catch(() => {});
     await sleep(Math.min(ctx.pollMs, 1000), ctx.signal);
   }

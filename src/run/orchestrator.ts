@@ -88,13 +88,18 @@ export class Orchestrator {
     }
     if (failure) {
       this.store.log('loadrun', 'error', oneLine(failure));
-      for (const m of this.store.snapshot().modes.map((x) => x.mode)) if (this.store.modeFacts(m).verdict === 'pending') this.store.setVerdict(m, 'not-launched', oneLine(failure));
+      for (const m of this.store.snapshot().modes.map((x) => x.mode))
+        if (this.store.modeFacts(m).verdict === 'pending') this.store.setVerdict(m, 'not-launched', oneLine(failure));
     }
     const unmeasured = await this.finalize();
     this.endedAt = Date.now();
     this.store.finish();
     if (this.stopReason === 'interrupted') return { exitCode: EXIT.INTERRUPTED, reason: 'interrupted' };
-    if (failure) return { exitCode: failure instanceof LoadrunError ? failure.exitCode : EXIT.ENVIRONMENT, reason: oneLine(failure) };
+    if (failure)
+      return {
+        exitCode: failure instanceof LoadrunError ? failure.exitCode : EXIT.ENVIRONMENT,
+        reason: oneLine(failure),
+      };
     // Counts that could not be read are an environment problem, never "nothing missing".
     if (unmeasured.length) return { exitCode: EXIT.ENVIRONMENT, reason: unmeasured.join('; ') };
     return verdictOf(this.store, this.config.thresholds);
@@ -164,13 +169,21 @@ export class Orchestrator {
       this.workerPath = c.workerPath ?? this.workerPath;
       const known = await client.catalogPaths();
       for (const p of [this.parentPath, this.workerPath]) {
-        if (!known.has(p)) throw new LoadrunError(`catalog path ${JSON.stringify(p)} is not registered on ${client.baseUrl}`, EXIT.USAGE, 'register it first or drop --catalog-path to use the bundled playbooks');
+        if (!known.has(p))
+          throw new LoadrunError(
+            `catalog path ${JSON.stringify(p)} is not registered on ${client.baseUrl}`,
+            EXIT.USAGE,
+            'register it first or drop --catalog-path to use the bundled playbooks',
+          );
       }
       this.store.setPhase('register', 'running', `using catalog ${this.parentPath} + ${this.workerPath}`);
       return;
     }
     const { parent, worker } = c.playbooks ?? playbookTexts(c);
-    for (const [pb, file] of [[worker, c.workerFile], [parent, c.playbookFile]] as const) {
+    for (const [pb, file] of [
+      [worker, c.workerFile],
+      [parent, c.playbookFile],
+    ] as const) {
       if (file) this.warnConstructs(file, pb.text);
       const r = await client.register(pb.text);
       this.store.log('loadrun', 'info', `registered ${r.path} version ${r.version}`);
@@ -192,7 +205,8 @@ export class Orchestrator {
     const engine = this.target!.client.dialect ?? 'rust';
     const findings = checkPlaybook(text, engine);
     for (const f of findings) this.store.log('loadrun', 'warn', `playbook: ${findingLine(file, f)}`);
-    if (findings.length) this.store.setTarget({ playbookWarnings: this.store.target.playbookWarnings + findings.length });
+    if (findings.length)
+      this.store.setTarget({ playbookWarnings: this.store.target.playbookWarnings + findings.length });
   }
 
   private async launchAndObserve(modes: Mode[]): Promise<void> {
@@ -201,7 +215,16 @@ export class Orchestrator {
     const deadline = Date.now() + c.timeoutSeconds * 1000;
     const stopSampling = samplePods(this.store, t.pods, this.stop.signal);
     const feed = new EventFeed(t.client, t.rows, (msg) => this.store.log('loadrun', 'warn', msg), c.tailWindowMs);
-    const ctx = { store: this.store, client: t.client, rows: t.rows, feed, signal: this.stop.signal, stallSeconds: c.stallSeconds, pollMs: c.pollMs, cost: this.cost };
+    const ctx = {
+      store: this.store,
+      client: t.client,
+      rows: t.rows,
+      feed,
+      signal: this.stop.signal,
+      stallSeconds: c.stallSeconds,
+      pollMs: c.pollMs,
+      cost: this.cost,
+    };
     try {
       // Sequential runs launch and observe one mode at a time; side by side launches both at once.
       for (const group of c.sequential ? modes.map((m) => [m]) : [modes]) {
@@ -220,7 +243,12 @@ export class Orchestrator {
 
   private async launch(modes: Mode[]): Promise<void> {
     const t = this.target!;
-    const ctx = { client: t.client, rows: t.rows, signal: this.stop.signal, log: (level: 'info' | 'warn', text: string) => this.store.log('loadrun', level, text) };
+    const ctx = {
+      client: t.client,
+      rows: t.rows,
+      signal: this.stop.signal,
+      log: (level: 'info' | 'warn', text: string) => this.store.log('loadrun', level, text),
+    };
     // Both modes start together with identical parameters (only execution_mode differs).
     const results = await Promise.allSettled(
       modes.map(async (mode) => {
@@ -255,7 +283,10 @@ export class Orchestrator {
 
   /** --cleanup: deletes this run's rows from the fixture's tables (after the report is written). */
   async cleanup(say: (s: string) => void): Promise<void> {
-    const ids = this.store.snapshot().modes.map((m) => m.executionId).filter((x): x is string => Boolean(x));
+    const ids = this.store
+      .snapshot()
+      .modes.map((m) => m.executionId)
+      .filter((x): x is string => Boolean(x));
     if (!ids.length || !this.target) return;
     await cleanupRows(this.target.rows, ids, true, say).catch((err) => say(`cleanup failed: ${oneLine(err)}`));
   }
@@ -263,6 +294,11 @@ export class Orchestrator {
   /** What observing cost: calls the tool made to the server, the database and kubectl. */
   observerStats(): Record<string, unknown> {
     const t = this.target;
-    return observerStats(this.store.startedAt, this.endedAt ?? Date.now(), { api: t?.client.calls ?? 0, sql: t?.rows.queries ?? 0, kubectl: t?.kubectl?.calls ?? 0 }, this.cost.figures());
+    return observerStats(
+      this.store.startedAt,
+      this.endedAt ?? Date.now(),
+      { api: t?.client.calls ?? 0, sql: t?.rows.queries ?? 0, kubectl: t?.kubectl?.calls ?? 0 },
+      this.cost.figures(),
+    );
   }
 }

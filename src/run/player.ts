@@ -37,18 +37,25 @@ export class Player {
   }
 
   state(): PlayerState {
-    return { at: this.at, total: this.times.at(-1) ?? 0, speed: this.speed, paused: this.paused, done: this.next >= this.records.length };
+    return {
+      at: this.at,
+      total: this.times.at(-1) ?? 0,
+      speed: this.speed,
+      paused: this.paused,
+      done: this.next >= this.records.length,
+    };
   }
 
   /** Applies every record up to `t` seconds at once. */
   private applyUntil(t: number): void {
-    while (this.next < this.records.length && this.times[this.next] <= t) applyRecord(this.store, this.records[this.next++]);
+    while (this.next < this.records.length && this.times[this.next] <= t)
+      applyRecord(this.store, this.records[this.next++]);
     this.at = Math.min(t, this.state().total);
     if (this.next >= this.records.length) this.store.finish();
   }
 
   private tick = (): void => {
-    if (!this.paused) this.applyUntil(this.at + (0.1 * this.speed));
+    if (!this.paused) this.applyUntil(this.at + 0.1 * this.speed);
     for (const l of this.listeners) l();
     if (this.next < this.records.length) this.timer = setTimeout(this.tick, 100);
   };

@@ -26,19 +26,29 @@ export class PodsState {
   memoryTrend(): StallFacts['podMemoryTrend'] {
     return [...this.pods.values()]
       .filter((p) => p.first !== null && p.sample.memoryBytes !== null)
-      .map((p) => ({ pod: p.sample.name, firstMiB: r1(p.first! / MiB), lastMiB: r1(p.sample.memoryBytes! / MiB), deltaMiB: r1((p.sample.memoryBytes! - p.first!) / MiB) }));
+      .map((p) => ({
+        pod: p.sample.name,
+        firstMiB: r1(p.first! / MiB),
+        lastMiB: r1(p.sample.memoryBytes! / MiB),
+        deltaMiB: r1((p.sample.memoryBytes! - p.first!) / MiB),
+      }));
   }
 
   /** Pods with their memory growth and peak, for the diagnosis. */
   withGrowth() {
     return [...this.pods.values()].map((p) => {
       const peak = Math.max(...p.history.toArray(), p.sample.memoryBytes ?? 0);
-      const growth = p.first !== null && p.sample.memoryBytes !== null ? Math.round((p.sample.memoryBytes - p.first) / MiB) : null;
+      const growth =
+        p.first !== null && p.sample.memoryBytes !== null ? Math.round((p.sample.memoryBytes - p.first) / MiB) : null;
       return { ...p.sample, growthMiB: growth, peakMiB: peak ? Math.round(peak / MiB) : null };
     });
   }
 
   views(): PodView[] {
-    return [...this.pods.values()].map((p) => ({ ...p.sample, firstMemoryBytes: p.first, memoryHistory: p.history.toArray() }));
+    return [...this.pods.values()].map((p) => ({
+      ...p.sample,
+      firstMemoryBytes: p.first,
+      memoryHistory: p.history.toArray(),
+    }));
   }
 }

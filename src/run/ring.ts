@@ -17,7 +17,9 @@ export class Ring<T> {
 
   /** Oldest first. */
   toArray(): T[] {
-    return this.buf.length < this.capacity ? this.buf.slice() : [...this.buf.slice(this.start), ...this.buf.slice(0, this.start)];
+    return this.buf.length < this.capacity
+      ? this.buf.slice()
+      : [...this.buf.slice(this.start), ...this.buf.slice(0, this.start)];
   }
 
   last(n: number): T[] {

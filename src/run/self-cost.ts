@@ -10,8 +10,10 @@ const EDGE = 10;
 const FRAME_STEP_MS = 0.1;
 const FRAME_STEPS = 1000;
 
-const median = (xs: number[]): number | null => (xs.length ? [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] : null);
-const round = (n: number | null, digits = 1): number | null => (n === null ? null : Math.round(n * 10 ** digits) / 10 ** digits);
+const median = (xs: number[]): number | null =>
+  xs.length ? [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] : null;
+const round = (n: number | null, digits = 1): number | null =>
+  n === null ? null : Math.round(n * 10 ** digits) / 10 ** digits;
 const mb = (bytes: number | null) => (bytes === null ? null : Math.round(bytes / 104857.6) / 10);
 
 export class SelfCost {

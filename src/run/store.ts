@@ -3,8 +3,27 @@
 // Writes are verbs (`recordRows`, `markStalled`); reads are `snapshot()` for renderers and a few narrow
 // getters for the poll loop.
 import {
-  PHASES, type Check, type CrossDiff, type Diagnosis, type ExecState, type LogLine, type Mode, type ModeDiff, type ModeFacts, type ModeStats, type ModeVerdict,
-  type NoetlEvent, type NormalStatus, type PhaseName, type PhaseState, type PodSample, type RecordSink, type RunParams, type Snapshot, type StallFacts, type TargetInfo,
+  PHASES,
+  type Check,
+  type CrossDiff,
+  type Diagnosis,
+  type ExecState,
+  type LogLine,
+  type Mode,
+  type ModeDiff,
+  type ModeFacts,
+  type ModeStats,
+  type ModeVerdict,
+  type NoetlEvent,
+  type NormalStatus,
+  type PhaseName,
+  type PhaseState,
+  type PodSample,
+  type RecordSink,
+  type RunParams,
+  type Snapshot,
+  type StallFacts,
+  type TargetInfo,
 } from '../model.js';
 import { LOG_PATTERNS, type LogHit, type LogPatternId } from '../diagnosis/patterns.js';
 import { checkLine } from '../render/lines.js';
@@ -36,7 +55,15 @@ export class RunStore {
    */
   private readonly hits = new Map<string, Partial<Record<LogPatternId, LogHit>>>();
   readonly startedAt = Date.now();
-  target: TargetInfo = { kind: 'sandbox', serverUrl: '', dialect: '?', portForward: null, rowsSource: '?', faults: [], playbookWarnings: 0 };
+  target: TargetInfo = {
+    kind: 'sandbox',
+    serverUrl: '',
+    dialect: '?',
+    portForward: null,
+    rowsSource: '?',
+    faults: [],
+    playbookWarnings: 0,
+  };
 
   constructor(
     public params: RunParams & { preset: string | null },
@@ -58,7 +85,12 @@ export class RunStore {
     if (!this.sinks.length) return;
     // The record's kind wins; a `kind` of the data itself (a target's, a stall's) is kept as `<kind>_kind`.
     const { kind: inner, ...rest } = data;
-    const rec = { ts: new Date(at).toISOString(), kind, ...(inner === undefined ? {} : { [`${kind}_kind`]: inner }), ...rest };
+    const rec = {
+      ts: new Date(at).toISOString(),
+      kind,
+      ...(inner === undefined ? {} : { [`${kind}_kind`]: inner }),
+      ...rest,
+    };
     for (const s of this.sinks) s(rec, at);
   }
   private changed(): void {
@@ -119,7 +151,9 @@ export class RunStore {
   private matchPatterns(source: string, text: string): void {
     const matched = LOG_PATTERNS.filter((p) => p.re.test(text));
     if (!matched.length) return;
-    const owners = [...this.modes.values()].filter((s) => Object.keys(s.perNode).some((n) => text.includes(n))).map((s) => s.facts.mode as string);
+    const owners = [...this.modes.values()]
+      .filter((s) => Object.keys(s.perNode).some((n) => text.includes(n)))
+      .map((s) => s.facts.mode as string);
     for (const key of owners.length ? owners : ['*']) {
       const hits = this.hits.get(key) ?? {};
       this.hits.set(key, hits);
@@ -145,7 +179,11 @@ export class RunStore {
   }
   /** The header record of events.ndjson: what a rebuild needs to start a store (render/replay.ts). */
   recordRunHeader(tool: string): void {
-    this.record('run', { tool, params: this.params, modes: [...this.modes.values()].map((m) => ({ mode: m.facts.mode, expected: m.facts.expected })) });
+    this.record('run', {
+      tool,
+      params: this.params,
+      modes: [...this.modes.values()].map((m) => ({ mode: m.facts.mode, expected: m.facts.expected })),
+    });
   }
   recordOutcome(outcome: { exitCode: number; reason: string }): void {
     this.record('outcome', { exit_code: outcome.exitCode, reason: outcome.reason });
@@ -182,7 +220,13 @@ export class RunStore {
   }
   recordStatus(mode: Mode, st: NormalStatus): void {
     this.m(mode).facts.currentStep = st.currentStep;
-    this.record('status', { mode, execution_id: st.executionId, state: st.state, current_step: st.currentStep, progress: st.progress });
+    this.record('status', {
+      mode,
+      execution_id: st.executionId,
+      state: st.state,
+      current_step: st.currentStep,
+      progress: st.progress,
+    });
     this.changed();
   }
   addChild(mode: Mode, executionId: string, batch: number | null): void {
@@ -201,7 +245,18 @@ export class RunStore {
     for (const e of evs) {
       const view = s.ingest(e, now);
       if (!this.paused) s.tail.push(view);
-      const rec = { ts, kind: 'event', mode, event_id: e.eventId, execution_id: e.executionId, event_type: e.type, node_name: e.node, status: e.status, created_at: e.createdAt, batch_number: view.batch };
+      const rec = {
+        ts,
+        kind: 'event',
+        mode,
+        event_id: e.eventId,
+        execution_id: e.executionId,
+        event_type: e.type,
+        node_name: e.node,
+        status: e.status,
+        created_at: e.createdAt,
+        batch_number: view.batch,
+      };
       for (const sink of this.sinks) sink(rec, now);
     }
     this.changed();
@@ -209,7 +264,12 @@ export class RunStore {
   recordRows(mode: Mode, stats: ModeStats): void {
     const s = this.m(mode);
     s.takeRows(stats, Date.now());
-    this.record('rows', { mode, execution_id: s.facts.executionId, ...stats, rows_per_second: Number(s.facts.rowsPerSecond.toFixed(2)) });
+    this.record('rows', {
+      mode,
+      execution_id: s.facts.executionId,
+      ...stats,
+      rows_per_second: Number(s.facts.rowsPerSecond.toFixed(2)),
+    });
     this.changed();
   }
   markStalled(mode: Mode, facts: StallFacts): void {

@@ -2,7 +2,14 @@
 // by path, catalog id or (Python only) version.
 import type pg from 'pg';
 import type { Dialect } from '../model.js';
-import { catalogPath, compilePlaybook, parseYaml, PlaybookValidationError, UnsupportedFeatureError, type Playbook } from './dsl.js';
+import {
+  catalogPath,
+  compilePlaybook,
+  parseYaml,
+  PlaybookValidationError,
+  UnsupportedFeatureError,
+  type Playbook,
+} from './dsl.js';
 import type { CatalogEntry } from './execution.js';
 
 export class NotFoundError extends Error {}
@@ -27,7 +34,11 @@ export class Catalog {
     try {
       playbook = compilePlaybook(doc);
     } catch (err) {
-      if (this.dialect !== 'rust' || !(err instanceof PlaybookValidationError || err instanceof UnsupportedFeatureError)) throw err;
+      if (
+        this.dialect !== 'rust' ||
+        !(err instanceof PlaybookValidationError || err instanceof UnsupportedFeatureError)
+      )
+        throw err;
       compileError = err.message;
     }
     // The version comes from the table, as the server's does: a sandbox restarted on the same Postgres
@@ -35,16 +46,33 @@ export class Catalog {
     const catalogId = this.newId();
     const { rows } = await this.pool.query(
       'INSERT INTO noetl.catalog (catalog_id, path, version, kind, content, meta) SELECT $1, $2::text, coalesce(max(version), 0) + 1, $3, $4, $5 FROM noetl.catalog WHERE path = $2::text RETURNING version',
-      [catalogId.toString(), path, this.dialect === 'rust' ? 'playbook' : 'Playbook', content, JSON.stringify({ description: playbook?.description ?? null })],
+      [
+        catalogId.toString(),
+        path,
+        this.dialect === 'rust' ? 'playbook' : 'Playbook',
+        content,
+        JSON.stringify({ description: playbook?.description ?? null }),
+      ],
     );
-    const entry: CatalogEntry = { catalogId, path, version: Number(rows[0].version), kind: this.dialect === 'rust' ? 'playbook' : 'Playbook', content, playbook, compileError, createdAt: new Date() };
+    const entry: CatalogEntry = {
+      catalogId,
+      path,
+      version: Number(rows[0].version),
+      kind: this.dialect === 'rust' ? 'playbook' : 'Playbook',
+      content,
+      playbook,
+      compileError,
+      createdAt: new Date(),
+    };
     this.latest.set(path, entry);
     this.byId.set(entry.catalogId, entry);
     return entry;
   }
 
   list(): CatalogEntry[] {
-    return [...this.byId.values()].sort((a, b) => (a.path === b.path ? a.version - b.version : a.path < b.path ? -1 : 1));
+    return [...this.byId.values()].sort((a, b) =>
+      a.path === b.path ? a.version - b.version : a.path < b.path ? -1 : 1,
+    );
   }
 
   /** Rust ignores the version: a path always runs its latest; Python honours it. */

@@ -58,7 +58,8 @@ function extract(value: unknown): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   if (value && typeof value === 'object' && !Array.isArray(value)) {
     for (const [k, v] of Object.entries(value)) {
-      if (v === null || typeof v === 'number' || typeof v === 'boolean' || (typeof v === 'string' && v.length <= 200)) out[k] = v;
+      if (v === null || typeof v === 'number' || typeof v === 'boolean' || (typeof v === 'string' && v.length <= 200))
+        out[k] = v;
     }
   }
   return out;
@@ -79,35 +80,85 @@ export class CommandRunner {
    */
   async run(exec: Execution, step: Step, ctx: Ctx, iteration: Iteration | null): Promise<unknown> {
     const commandId = this.host.newId().toString();
-    const cols = iteration ? { current_index: iteration.index, current_item: truncate(JSON.stringify(iteration.item ?? null), 500) } : {};
+    const cols = iteration
+      ? { current_index: iteration.index, current_item: truncate(JSON.stringify(iteration.item ?? null), 500) }
+      : {};
     const workerId = `sandbox-worker-${iteration ? iteration.index % 4 : 0}`;
     const issued = { node_id: step.step, node_name: step.step, ...cols };
     const base = { ...issued, worker_id: workerId };
-    this.host.emit(exec, { ...issued, event_type: 'command.issued', node_type: step.isSequence ? 'task_sequence' : step.tools[0].kind, status: 'PENDING', meta: { command_id: commandId } });
+    this.host.emit(exec, {
+      ...issued,
+      event_type: 'command.issued',
+      node_type: step.isSequence ? 'task_sequence' : step.tools[0].kind,
+      status: 'PENDING',
+      meta: { command_id: commandId },
+    });
     for (let dispatch = 1; ; dispatch++) {
       // The Rust orchestrator records the worker's claim before it starts (orchestrate-core); Python does not.
-      if (this.t.semantics.dialect === 'rust') this.host.emit(exec, { ...base, event_type: 'command.claimed', status: 'CLAIMED', meta: { command_id: commandId, dispatch } });
-      this.host.emit(exec, { ...base, event_type: 'command.started', status: 'STARTED', meta: { command_id: commandId, dispatch } });
+      if (this.t.semantics.dialect === 'rust')
+        this.host.emit(exec, {
+          ...base,
+          event_type: 'command.claimed',
+          status: 'CLAIMED',
+          meta: { command_id: commandId, dispatch },
+        });
+      this.host.emit(exec, {
+        ...base,
+        event_type: 'command.started',
+        status: 'STARTED',
+        meta: { command_id: commandId, dispatch },
+      });
       const started = performance.now();
       try {
         const out = await this.runTools(exec, step, { ...ctx }, commandId, cols, !iteration);
         if (out === CANCELLED) return CANCELLED;
-        this.host.emit(exec, { ...base, event_type: 'command.completed', status: 'success', duration: (performance.now() - started) / 1000, meta: { command_id: commandId } });
+        this.host.emit(exec, {
+          ...base,
+          event_type: 'command.completed',
+          status: 'success',
+          duration: (performance.now() - started) / 1000,
+          meta: { command_id: commandId },
+        });
         return iteration ? out : out.last;
       } catch (err) {
         const error = { status: 'FAILED', context: { error: (err as Error).message } };
         if (err instanceof PythonWorkerLost && dispatch < MAX_DISPATCH && !exec.cancelRequested) {
-          this.host.emit(exec, { ...base, event_type: 'call.error', status: 'RETRYING', result: { ...error, status: 'RETRYING' }, meta: { command_id: commandId, retry: true, reason: 'worker_lost', dispatch } });
+          this.host.emit(exec, {
+            ...base,
+            event_type: 'call.error',
+            status: 'RETRYING',
+            result: { ...error, status: 'RETRYING' },
+            meta: { command_id: commandId, retry: true, reason: 'worker_lost', dispatch },
+          });
           continue;
         }
-        this.host.emit(exec, { ...base, event_type: 'call.error', status: 'FAILED', result: error, meta: { command_id: commandId } });
-        this.host.emit(exec, { ...base, event_type: 'command.failed', status: 'FAILED', result: error, meta: { command_id: commandId } });
+        this.host.emit(exec, {
+          ...base,
+          event_type: 'call.error',
+          status: 'FAILED',
+          result: error,
+          meta: { command_id: commandId },
+        });
+        this.host.emit(exec, {
+          ...base,
+          event_type: 'command.failed',
+          status: 'FAILED',
+          result: error,
+          meta: { command_id: commandId },
+        });
         throw err;
       }
     }
   }
 
-  private async runTools(exec: Execution, step: Step, local: Ctx, commandId: string, cols: object, cancellable: boolean): Promise<{ final: unknown; last: unknown; sizes: number[] } | typeof CANCELLED> {
+  private async runTools(
+    exec: Execution,
+    step: Step,
+    local: Ctx,
+    commandId: string,
+    cols: object,
+    cancellable: boolean,
+  ): Promise<{ final: unknown; last: unknown; sizes: number[] } | typeof CANCELLED> {
     const sizes: number[] = [];
     let last: unknown;
     for (let i = 0; i < step.tools.length; i++) {
@@ -132,23 +183,56 @@ export class CommandRunner {
     return p;
   }
 
-  private async runTool(exec: Execution, step: Step, tool: ToolSpec, ctx: Ctx, commandId: string, callIndex: number, cols: object): Promise<unknown> {
+  private async runTool(
+    exec: Execution,
+    step: Step,
+    tool: ToolSpec,
+    ctx: Ctx,
+    commandId: string,
+    callIndex: number,
+    cols: object,
+  ): Promise<unknown> {
     switch (tool.kind) {
       case 'python':
         return this.runPythonTool(tool, ctx);
       case 'http':
-        return STAGES.time('http call', () => this.t.http.run(tool, ctx, this.t.semantics, (r) => {
-          // The Rust worker only logs a retry (noetl-contract §6.6); the Python engine writes an event.
-          if (this.t.semantics.dialect === 'python') this.host.emit(exec, {
-            event_type: 'call.error', node_id: `${step.step}.${tool.name ?? 'http'}`, node_name: step.step, status: 'RETRYING',
-            result: { status: 'RETRYING', context: { error: r.error } },
-            meta: { command_id: commandId, call_index: callIndex, tool: tool.name ?? null, retry: true, attempt: r.attempt, max_attempts: r.maxAttempts, http_status: r.httpStatus, delay_ms: r.delayMs },
-            ...cols,
-          });
-          this.host.log('info', `retry ${r.attempt}/${r.maxAttempts - 1} of ${step.step}.${tool.name ?? 'http'}: ${r.error}; next in ${r.delayMs} ms`);
-        }));
+        return STAGES.time('http call', () =>
+          this.t.http.run(tool, ctx, this.t.semantics, (r) => {
+            // The Rust worker only logs a retry (noetl-contract §6.6); the Python engine writes an event.
+            if (this.t.semantics.dialect === 'python')
+              this.host.emit(exec, {
+                event_type: 'call.error',
+                node_id: `${step.step}.${tool.name ?? 'http'}`,
+                node_name: step.step,
+                status: 'RETRYING',
+                result: { status: 'RETRYING', context: { error: r.error } },
+                meta: {
+                  command_id: commandId,
+                  call_index: callIndex,
+                  tool: tool.name ?? null,
+                  retry: true,
+                  attempt: r.attempt,
+                  max_attempts: r.maxAttempts,
+                  http_status: r.httpStatus,
+                  delay_ms: r.delayMs,
+                },
+                ...cols,
+              });
+            this.host.log(
+              'info',
+              `retry ${r.attempt}/${r.maxAttempts - 1} of ${step.step}.${tool.name ?? 'http'}: ${r.error}; next in ${r.delayMs} ms`,
+            );
+          }),
+        );
       case 'postgres':
-        return STAGES.time('postgres tool', () => runPostgres(this.t.dataPool(tool.auth === undefined ? DEFAULT_AUTH : String(renderValue(tool.auth, ctx))), tool, ctx, this.t.semantics));
+        return STAGES.time('postgres tool', () =>
+          runPostgres(
+            this.t.dataPool(tool.auth === undefined ? DEFAULT_AUTH : String(renderValue(tool.auth, ctx))),
+            tool,
+            ctx,
+            this.t.semantics,
+          ),
+        );
       case 'playbook':
         return this.runChild(exec, tool, ctx);
     }
@@ -164,15 +248,32 @@ export class CommandRunner {
     if (tool.return_step === undefined && !tool.return_result) return { ...status(), async: true };
     const timeoutMs = Number(tool.timeout ?? 300) * 1000;
     let timer: NodeJS.Timeout | undefined;
-    const timedOut = await Promise.race([child.finished.then(() => false), new Promise<boolean>((r) => (timer = setTimeout(() => r(true), timeoutMs)))]);
+    const timedOut = await Promise.race([
+      child.finished.then(() => false),
+      new Promise<boolean>((r) => (timer = setTimeout(() => r(true), timeoutMs))),
+    ]);
     clearTimeout(timer);
-    if (timedOut) throw new ToolError(`child execution ${child.id} (${entry.path}) did not finish within ${timeoutMs / 1000} s`);
-    if (child.state !== 'COMPLETED') throw new ToolError(`child execution ${child.id} (${entry.path}) ended ${child.state}${child.error ? `: ${child.error}` : ''}`);
-    return tool.return_result ? child.results : { ...status(), current_step: child.currentStep, result: child.results[String(tool.return_step)] ?? null };
+    if (timedOut)
+      throw new ToolError(`child execution ${child.id} (${entry.path}) did not finish within ${timeoutMs / 1000} s`);
+    if (child.state !== 'COMPLETED')
+      throw new ToolError(
+        `child execution ${child.id} (${entry.path}) ended ${child.state}${child.error ? `: ${child.error}` : ''}`,
+      );
+    return tool.return_result
+      ? child.results
+      : { ...status(), current_step: child.currentStep, result: child.results[String(tool.return_step)] ?? null };
   }
 
   /** Writes call.done; a result over the context budget is stored in noetl.result_store by reference. */
-  private async emitCallDone(exec: Execution, step: Step, tool: ToolSpec, value: unknown, commandId: string, callIndex: number, cols: object): Promise<number> {
+  private async emitCallDone(
+    exec: Execution,
+    step: Step,
+    tool: ToolSpec,
+    value: unknown,
+    commandId: string,
+    callIndex: number,
+    cols: object,
+  ): Promise<number> {
     const t0 = performance.now();
     // Encoded once for its length, its hash and the row; a large one's members are reused by the next
     // python call that takes them as input (json-bytes.ts).
@@ -186,14 +287,36 @@ export class CommandRunner {
       // jsonb's binary input is a version byte (1) and the JSON text: the bytes go as they are, where a
       // string parameter would be decoded here and encoded again by pg.
       const data = Buffer.concat([JSONB_BINARY_VERSION, encoded]);
-      await STAGES.time('result store write', () => this.t.pool.query('INSERT INTO noetl.result_store (ref, execution_id, step, data, bytes, sha256) VALUES ($1,$2,$3,$4,$5,$6) ON CONFLICT (ref) DO NOTHING', [ref, exec.id.toString(), step.step, data, bytes, sha256]));
-      inner = { status: 'success', reference: { kind: 'result_ref', ref, store: 'postgres', scope: 'execution', meta: { bytes, sha256, media_type: 'application/json', content_type: 'application/json' }, extracted: extract(value) } };
+      await STAGES.time('result store write', () =>
+        this.t.pool.query(
+          'INSERT INTO noetl.result_store (ref, execution_id, step, data, bytes, sha256) VALUES ($1,$2,$3,$4,$5,$6) ON CONFLICT (ref) DO NOTHING',
+          [ref, exec.id.toString(), step.step, data, bytes, sha256],
+        ),
+      );
+      inner = {
+        status: 'success',
+        reference: {
+          kind: 'result_ref',
+          ref,
+          store: 'postgres',
+          scope: 'execution',
+          meta: { bytes, sha256, media_type: 'application/json', content_type: 'application/json' },
+          extracted: extract(value),
+        },
+      };
     } else {
       inner = { status: 'success', context: { status: 'success', data: value ?? null } };
     }
     this.host.emit(exec, {
-      event_type: 'call.done', node_id: tool.name ? `${step.step}.${tool.name}` : step.step, node_name: step.step, node_type: tool.kind, status: 'COMPLETED',
-      result: { status: 'COMPLETED', context: { command_id: commandId, call_index: callIndex, tool: tool.name ?? null, result: inner } },
+      event_type: 'call.done',
+      node_id: tool.name ? `${step.step}.${tool.name}` : step.step,
+      node_name: step.step,
+      node_type: tool.kind,
+      status: 'COMPLETED',
+      result: {
+        status: 'COMPLETED',
+        context: { command_id: commandId, call_index: callIndex, tool: tool.name ?? null, result: inner },
+      },
       meta: { command_id: commandId, tool: tool.name ?? null, bytes },
       ...cols,
     });

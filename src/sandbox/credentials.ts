@@ -32,7 +32,13 @@ CREATE TABLE IF NOT EXISTS noetl.credential (
 
 export function credentialFromUrl(url: string): PostgresCredential {
   const u = new URL(url);
-  return { db_host: u.hostname, db_port: u.port || '5432', db_user: decodeURIComponent(u.username), db_password: decodeURIComponent(u.password), db_name: u.pathname.replace(/^\//, '') };
+  return {
+    db_host: u.hostname,
+    db_port: u.port || '5432',
+    db_user: decodeURIComponent(u.username),
+    db_password: decodeURIComponent(u.password),
+    db_name: u.pathname.replace(/^\//, ''),
+  };
 }
 
 export class Credentials {
@@ -46,7 +52,10 @@ export class Credentials {
 
   async register(name: string, data: PostgresCredential): Promise<void> {
     const row: CredentialRow = { id: this.newId(), name, type: 'postgres', data, createdAt: new Date() };
-    await this.system.query('INSERT INTO noetl.credential (id, name, type, data) VALUES ($1,$2,$3,$4) ON CONFLICT (name) DO UPDATE SET data = EXCLUDED.data', [row.id.toString(), name, row.type, JSON.stringify(data)]);
+    await this.system.query(
+      'INSERT INTO noetl.credential (id, name, type, data) VALUES ($1,$2,$3,$4) ON CONFLICT (name) DO UPDATE SET data = EXCLUDED.data',
+      [row.id.toString(), name, row.type, JSON.stringify(data)],
+    );
     this.rows.set(name, row);
   }
 
@@ -61,7 +70,14 @@ export class Credentials {
     let pool = this.pools.get(name);
     if (!pool) {
       const d = row.data;
-      pool = new pg.Pool({ host: d.db_host, port: Number(d.db_port), user: d.db_user, password: d.db_password, database: d.db_name, max: 30 });
+      pool = new pg.Pool({
+        host: d.db_host,
+        port: Number(d.db_port),
+        user: d.db_user,
+        password: d.db_password,
+        database: d.db_name,
+        max: 30,
+      });
       pool.on('error', () => {});
       this.pools.set(name, pool);
     }

@@ -27,7 +27,18 @@ export interface DialectApi {
 const i64Error = (raw: string) => new HttpError(400, `Invalid URL: Cannot parse \`${raw}\` to a \`i64\``, true);
 
 function rustStatus(e: Execution) {
-  return { execution_id: e.id, status: e.shownState, current_step: e.currentStep, progress: { total_steps: e.entered.size, completed_steps: e.completed.size, running_steps: e.running.size, failed_steps: e.failed.size }, is_cancelled: e.state === 'CANCELLED' };
+  return {
+    execution_id: e.id,
+    status: e.shownState,
+    current_step: e.currentStep,
+    progress: {
+      total_steps: e.entered.size,
+      completed_steps: e.completed.size,
+      running_steps: e.running.size,
+      failed_steps: e.failed.size,
+    },
+    is_cancelled: e.state === 'CANCELLED',
+  };
 }
 
 function pythonStatus(e: Execution) {
@@ -35,9 +46,17 @@ function pythonStatus(e: Execution) {
   const dur = ((end ?? new Date()).getTime() - e.startedAt.getTime()) / 1000;
   const flap = e.state === 'RUNNING' && e.shownState !== 'RUNNING'; // inferred from the events, not final
   return {
-    execution_id: e.id.toString(), current_step: e.currentStep, completed_steps: [...e.completed], failed: e.state === 'FAILED',
-    completed: flap || e.state === 'COMPLETED' || e.state === 'CANCELLED', completion_inferred: flap, variables: {},
-    start_time: e.startedAt.toISOString(), end_time: end?.toISOString() ?? null, duration_seconds: dur, duration_human: `${dur.toFixed(1)}s`,
+    execution_id: e.id.toString(),
+    current_step: e.currentStep,
+    completed_steps: [...e.completed],
+    failed: e.state === 'FAILED',
+    completed: flap || e.state === 'COMPLETED' || e.state === 'CANCELLED',
+    completion_inferred: flap,
+    variables: {},
+    start_time: e.startedAt.toISOString(),
+    end_time: end?.toISOString() ?? null,
+    duration_seconds: dur,
+    duration_human: `${dur.toFixed(1)}s`,
   };
 }
 
@@ -47,14 +66,20 @@ export const RUST: DialectApi = {
   name: 'rust',
   errorBody: (status, message) => ({ error: message, status }),
   parseBody(type, text) {
-    if (!type.includes('application/json')) throw new HttpError(415, 'Expected request with `Content-Type: application/json`', true);
+    if (!type.includes('application/json'))
+      throw new HttpError(415, 'Expected request with `Content-Type: application/json`', true);
     let body: unknown;
     try {
       body = parseJson(text);
     } catch (err) {
       throw new HttpError(400, `Failed to parse the request body as JSON: ${(err as Error).message}`, true);
     }
-    if (!asObject(body)) throw new HttpError(422, 'Failed to deserialize the JSON body into the target type: expected a JSON object', true);
+    if (!asObject(body))
+      throw new HttpError(
+        422,
+        'Failed to deserialize the JSON body into the target type: expected a JSON object',
+        true,
+      );
     return body as Record<string, unknown>;
   },
   checkId(raw) {
@@ -77,15 +102,31 @@ export const PYTHON: DialectApi = {
     try {
       body = parseJson(text || '{}');
     } catch (err) {
-      throw new HttpErrorDetail(422, [{ type: 'json_invalid', loc: ['body', 0], msg: 'JSON decode error', input: {}, ctx: { error: (err as Error).message } }]);
+      throw new HttpErrorDetail(422, [
+        {
+          type: 'json_invalid',
+          loc: ['body', 0],
+          msg: 'JSON decode error',
+          input: {},
+          ctx: { error: (err as Error).message },
+        },
+      ]);
     }
-    if (!asObject(body)) throw new HttpErrorDetail(422, [{ type: 'model_attributes_type', loc: ['body'], msg: 'Input should be a valid dictionary' }]);
+    if (!asObject(body))
+      throw new HttpErrorDetail(422, [
+        { type: 'model_attributes_type', loc: ['body'], msg: 'Input should be a valid dictionary' },
+      ]);
     return body as Record<string, unknown>;
   },
   checkId() {},
   notFound: (raw) => `Execution ${raw} not found`,
   status: pythonStatus,
-  cancelled: (e, cancelled) => ({ status: 'cancelled', execution_id: e.id.toString(), cancelled_executions: cancelled.map((c) => c.id.toString()), message: `Cancelled ${cancelled.length} execution(s)` }),
+  cancelled: (e, cancelled) => ({
+    status: 'cancelled',
+    execution_id: e.id.toString(),
+    cancelled_executions: cancelled.map((c) => c.id.toString()),
+    message: `Cancelled ${cancelled.length} execution(s)`,
+  }),
   cannotCancel: (e) => new HttpError(400, `Execution ${e.id} is already ${e.state.toLowerCase()}`),
   cascade: (body) => body.cascade !== false,
   kindMatches: (stored, asked) => stored.toLowerCase() === asked.toLowerCase(),

@@ -49,7 +49,23 @@ const STEP_KEYS = new Set(['step', 'desc', 'description', 'tool', 'loop', 'next'
 const TOOL_KEYS: Record<string, Set<string>> = {
   python: new Set(['name', 'kind', 'code', 'input', 'libs', 'spec']),
   // The union of both engines' http fields; which of them a dialect reads is in semantics.ts.
-  http: new Set(['name', 'kind', 'method', 'url', 'headers', 'payload', 'body', 'json', 'form', 'params', 'timeout', 'timeout_seconds', 'follow_redirects', 'response_type', 'spec']),
+  http: new Set([
+    'name',
+    'kind',
+    'method',
+    'url',
+    'headers',
+    'payload',
+    'body',
+    'json',
+    'form',
+    'params',
+    'timeout',
+    'timeout_seconds',
+    'follow_redirects',
+    'response_type',
+    'spec',
+  ]),
   postgres: new Set(['name', 'kind', 'auth', 'query', 'command', 'spec']),
   playbook: new Set(['name', 'kind', 'path', 'catalog_id', 'input', 'return_step', 'return_result', 'timeout', 'spec']),
 };
@@ -101,7 +117,8 @@ export function compilePlaybook(doc: Record<string, unknown>): Playbook {
   if (byName.size !== steps.length) throw new PlaybookValidationError('duplicate step names in workflow');
   for (const s of steps) {
     for (const a of s.arcs) {
-      if (!byName.has(a.step)) throw new PlaybookValidationError(`step '${s.step}' has an arc to unknown step '${a.step}'`);
+      if (!byName.has(a.step))
+        throw new PlaybookValidationError(`step '${s.step}' has an arc to unknown step '${a.step}'`);
     }
   }
   return {
@@ -124,7 +141,8 @@ function compileStep(raw: unknown, where: string): Step {
   if (rawTools.length === 0) unsupported(where, 'a step without a tool');
   const tools = rawTools.map((t, i) => compileTool(t, isSequence ? `${where} tool[${i}]` : `${where} tool`));
   if (isSequence) {
-    for (const t of tools) if (!t.name) throw new PlaybookValidationError(`${where}: every tool of a task sequence needs a name`);
+    for (const t of tools)
+      if (!t.name) throw new PlaybookValidationError(`${where}: every tool of a task sequence needs a name`);
   }
   let loop: LoopSpec | undefined;
   if (obj.loop !== undefined) {
@@ -132,7 +150,8 @@ function compileStep(raw: unknown, where: string): Step {
     if (!l || l.in === undefined || typeof l.iterator !== 'string') {
       throw new PlaybookValidationError(`${where}: loop needs 'in' and 'iterator'`);
     }
-    for (const key of Object.keys(l)) if (!['in', 'iterator', 'spec'].includes(key)) unsupported(where, `loop key '${key}'`);
+    for (const key of Object.keys(l))
+      if (!['in', 'iterator', 'spec'].includes(key)) unsupported(where, `loop key '${key}'`);
     const spec = asObject(l.spec) ?? {};
     for (const key of Object.keys(spec)) {
       if (!['mode', 'max_in_flight', 'policy'].includes(key)) unsupported(where, `loop.spec key '${key}'`);
@@ -140,7 +159,8 @@ function compileStep(raw: unknown, where: string): Step {
     const mode = String(spec.mode ?? 'sequential');
     if (mode !== 'parallel' && mode !== 'sequential') unsupported(where, `loop mode '${mode}'`);
     const mif = Number(spec.max_in_flight ?? (mode === 'parallel' ? 10 : 1));
-    if (!Number.isInteger(mif) || mif < 1) throw new PlaybookValidationError(`${where}: loop.spec.max_in_flight must be a positive integer`);
+    if (!Number.isInteger(mif) || mif < 1)
+      throw new PlaybookValidationError(`${where}: loop.spec.max_in_flight must be a positive integer`);
     loop = { in: l.in, iterator: l.iterator, mode, maxInFlight: mode === 'parallel' ? mif : 1 };
   }
   const arcs: Arc[] = [];
@@ -154,9 +174,13 @@ function compileStep(raw: unknown, where: string): Step {
     for (const a of next.arcs) {
       const arc = asObject(a);
       if (!arc || typeof arc.step !== 'string') throw new PlaybookValidationError(`${where}: every arc needs a 'step'`);
-      for (const key of Object.keys(arc)) if (!['step', 'when', 'args'].includes(key)) unsupported(where, `arc key '${key}'`);
+      for (const key of Object.keys(arc))
+        if (!['step', 'when', 'args'].includes(key)) unsupported(where, `arc key '${key}'`);
       if ('args' in arc) unsupported(where, 'arc args');
-      arcs.push({ step: arc.step, when: typeof arc.when === 'string' ? arc.when : arc.when === undefined ? undefined : String(arc.when) });
+      arcs.push({
+        step: arc.step,
+        when: typeof arc.when === 'string' ? arc.when : arc.when === undefined ? undefined : String(arc.when),
+      });
     }
   }
   return { step: obj.step, desc: typeof obj.desc === 'string' ? obj.desc : undefined, tools, isSequence, loop, arcs };
@@ -166,19 +190,23 @@ function compileTool(raw: unknown, where: string): ToolSpec {
   const obj = asObject(raw);
   if (!obj) throw new PlaybookValidationError(`${where}: a tool must be a mapping`);
   const kind = String(obj.kind ?? '');
-  if (!TOOL_KINDS.has(kind)) unsupported(where, `tool kind '${kind}' (the sandbox runs python, http, postgres, playbook)`);
+  if (!TOOL_KINDS.has(kind))
+    unsupported(where, `tool kind '${kind}' (the sandbox runs python, http, postgres, playbook)`);
   for (const key of Object.keys(obj)) if (!TOOL_KEYS[kind].has(key)) unsupported(where, `${kind} tool key '${key}'`);
   const spec = asObject(obj.spec);
   if (spec) {
     for (const key of Object.keys(spec)) if (key !== 'policy') unsupported(where, `tool spec key '${key}'`);
     const policy = asObject(spec.policy);
-    if (policy) for (const key of Object.keys(policy)) if (key !== 'rules') unsupported(where, `tool policy key '${key}'`);
+    if (policy)
+      for (const key of Object.keys(policy)) if (key !== 'rules') unsupported(where, `tool policy key '${key}'`);
   }
   if (kind === 'postgres' && typeof (obj.query ?? obj.command) !== 'string') {
     throw new PlaybookValidationError(`${where}: a postgres tool needs 'query' or 'command'`);
   }
-  if (kind === 'python' && typeof obj.code !== 'string') throw new PlaybookValidationError(`${where}: a python tool needs 'code'`);
-  if (kind === 'http' && typeof obj.url !== 'string') throw new PlaybookValidationError(`${where}: an http tool needs 'url'`);
+  if (kind === 'python' && typeof obj.code !== 'string')
+    throw new PlaybookValidationError(`${where}: a python tool needs 'code'`);
+  if (kind === 'http' && typeof obj.url !== 'string')
+    throw new PlaybookValidationError(`${where}: an http tool needs 'url'`);
   if (kind === 'playbook' && obj.path === undefined && obj.catalog_id === undefined) {
     throw new PlaybookValidationError(`${where}: a playbook tool needs 'path' or 'catalog_id'`);
   }

@@ -25,7 +25,12 @@ export interface EchoServer {
 }
 
 /** No injected errors and no added latency unless asked; an injected error is a 503. */
-const withDefaults = (faults?: Partial<EchoFaults>): EchoFaults => ({ errorRate: 0, errorStatus: 503, latencyMs: 0, ...faults });
+const withDefaults = (faults?: Partial<EchoFaults>): EchoFaults => ({
+  errorRate: 0,
+  errorStatus: 503,
+  latencyMs: 0,
+  ...faults,
+});
 
 /** httpbin's /anything answer for one request. */
 function echoBody(req: http.IncomingMessage, url: URL, data: string): Record<string, unknown> {
@@ -41,7 +46,17 @@ function echoBody(req: http.IncomingMessage, url: URL, data: string): Record<str
   for (let i = 0; i < req.rawHeaders.length; i += 2) headers[titleCase(req.rawHeaders[i])] = req.rawHeaders[i + 1];
   const args: Record<string, string> = {};
   url.searchParams.forEach((v, k) => (args[k] = v));
-  return { args, data, files: {}, form: {}, headers, json, method: req.method, origin: req.socket.remoteAddress ?? '127.0.0.1', url: url.toString() };
+  return {
+    args,
+    data,
+    files: {},
+    form: {},
+    headers,
+    json,
+    method: req.method,
+    origin: req.socket.remoteAddress ?? '127.0.0.1',
+    url: url.toString(),
+  };
 }
 
 /** A deterministic xorshift in [0, 1): the same run injects the same errors. */
@@ -55,13 +70,19 @@ function seededRandom(): () => number {
   };
 }
 
-export async function startEcho(host = '127.0.0.1', port = 0, faults?: Partial<EchoFaults>, onRequest?: (stats: EchoServer['stats']) => void): Promise<EchoServer> {
+export async function startEcho(
+  host = '127.0.0.1',
+  port = 0,
+  faults?: Partial<EchoFaults>,
+  onRequest?: (stats: EchoServer['stats']) => void,
+): Promise<EchoServer> {
   const state = withDefaults(faults);
   const stats = { requests: 0, injectedErrors: 0 };
   const random = seededRandom();
   const reply = (req: http.IncomingMessage, res: http.ServerResponse, data: string) => {
     const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
-    if (!url.pathname.startsWith('/anything')) return send(res, 404, { error: 'not found: the echo endpoint serves /anything/*' });
+    if (!url.pathname.startsWith('/anything'))
+      return send(res, 404, { error: 'not found: the echo endpoint serves /anything/*' });
     if (state.errorRate > 0 && random() < state.errorRate) {
       stats.injectedErrors++;
       onRequest?.(stats);
@@ -108,7 +129,10 @@ function send(res: http.ServerResponse, status: number, body: unknown): void {
 interface ThreadStart {
   echoThread: { host: string; port: number; faults?: Partial<EchoFaults> };
 }
-type FromThread = { type: 'ready'; url: string; port: number } | { type: 'stats'; stats: EchoServer['stats'] } | { type: 'error'; message: string };
+type FromThread =
+  | { type: 'ready'; url: string; port: number }
+  | { type: 'stats'; stats: EchoServer['stats'] }
+  | { type: 'error'; message: string };
 
 /**
  * The echo endpoint on a worker thread: the same server, its stats mirrored here after every request.
@@ -116,7 +140,10 @@ type FromThread = { type: 'ready'; url: string; port: number } | { type: 'stats'
  */
 export async function startEchoThread(host = '127.0.0.1', port = 0, faults?: Partial<EchoFaults>): Promise<EchoServer> {
   const { entry, eval: asCode } = workerEntry(new URL(import.meta.url));
-  const worker = new Worker(entry, { eval: asCode, workerData: { echoThread: { host, port, faults } } satisfies ThreadStart });
+  const worker = new Worker(entry, {
+    eval: asCode,
+    workerData: { echoThread: { host, port, faults } } satisfies ThreadStart,
+  });
   const stats = { requests: 0, injectedErrors: 0 };
   const ended = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
   const ready = await new Promise<{ url: string; port: number }>((resolve, reject) => {

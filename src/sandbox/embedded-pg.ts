@@ -90,7 +90,9 @@ export async function cleanStaleClusters(log: (msg: string) => void = () => {}):
     }
     await fs.rm(rec.base, { recursive: true, force: true });
     await fs.rm(file, { force: true });
-    log(`cleaned a stale sandbox Postgres cluster (owner pid ${rec.ownerPid} is gone${pm ? `, postmaster ${pm} stopped` : ''})`);
+    log(
+      `cleaned a stale sandbox Postgres cluster (owner pid ${rec.ownerPid} is gone${pm ? `, postmaster ${pm} stopped` : ''})`,
+    );
     cleaned++;
   }
   return cleaned;
@@ -137,7 +139,10 @@ function removeOnExit(dataDir: string, base: string, recFile: string, finished: 
  * buffers stay in the heap between messages. Measured on result-store inserts of the fixture's two large
  * results: about a fifth of Postgres's CPU per item (BENCHMARKS.md, section 3).
  */
-export const POSTGRES_MALLOC: Record<string, string> = { MALLOC_MMAP_THRESHOLD_: String(16 << 20), MALLOC_TRIM_THRESHOLD_: String(64 << 20) };
+export const POSTGRES_MALLOC: Record<string, string> = {
+  MALLOC_MMAP_THRESHOLD_: String(16 << 20),
+  MALLOC_TRIM_THRESHOLD_: String(64 << 20),
+};
 
 /**
  * The sandbox's tuning of its own Postgres (these allocator settings and the result store's, see
@@ -199,5 +204,11 @@ export async function startEmbeddedPg(log: (msg: string) => void = () => {}): Pr
     await stop();
     throw new Error(`embedded Postgres failed to start: ${(err as Error).message ?? err}`);
   }
-  return { url: `postgres://postgres:${password}@127.0.0.1:${port}/noetl`, port, password, postmasterPid: postmasterPid(dataDir), stop };
+  return {
+    url: `postgres://postgres:${password}@127.0.0.1:${port}/noetl`,
+    port,
+    password,
+    postmasterPid: postmasterPid(dataDir),
+    stop,
+  };
 }

@@ -46,8 +46,22 @@ export class Engine {
 
   constructor(private readonly o: EngineOptions) {
     this.catalog = new Catalog(o.dialect, o.pool, () => o.events.newId());
-    const host = { emit: (e: Execution, r: EmitRow) => this.emit(e, r), newId: () => o.events.newId(), resolve: (ref: { path?: string; catalogId?: bigint }) => this.resolve(ref), execute: (en: CatalogEntry, p: Record<string, unknown>, parent: bigint | null) => this.execute(en, p, parent), log: o.log };
-    this.commands = new CommandRunner(host, { pool: o.pool, dataPool: (auth) => o.credentials.pool(auth), python: o.python, http: o.http, semantics: SEMANTICS[o.dialect], resultContextMaxBytes: o.resultContextMaxBytes, crashWorkerAfterCalls: o.crashWorkerAfterCalls ?? 0 });
+    const host = {
+      emit: (e: Execution, r: EmitRow) => this.emit(e, r),
+      newId: () => o.events.newId(),
+      resolve: (ref: { path?: string; catalogId?: bigint }) => this.resolve(ref),
+      execute: (en: CatalogEntry, p: Record<string, unknown>, parent: bigint | null) => this.execute(en, p, parent),
+      log: o.log,
+    };
+    this.commands = new CommandRunner(host, {
+      pool: o.pool,
+      dataPool: (auth) => o.credentials.pool(auth),
+      python: o.python,
+      http: o.http,
+      semantics: SEMANTICS[o.dialect],
+      resultContextMaxBytes: o.resultContextMaxBytes,
+      crashWorkerAfterCalls: o.crashWorkerAfterCalls ?? 0,
+    });
   }
 
   get dialect(): Dialect {
@@ -95,7 +109,12 @@ export class Engine {
       if (e.terminal) return;
       e.cancelRequested = true;
       e.finish('CANCELLED');
-      this.emit(e, { event_type: this.o.dialect === 'rust' ? 'playbook_cancelled' : 'execution.cancelled', node_name: e.entry.path, node_type: 'execution', status: 'CANCELLED' });
+      this.emit(e, {
+        event_type: this.o.dialect === 'rust' ? 'playbook_cancelled' : 'execution.cancelled',
+        node_name: e.entry.path,
+        node_type: 'execution',
+        status: 'CANCELLED',
+      });
       done.push(e);
       if (cascade) e.children.forEach(walk);
     };
@@ -109,7 +128,12 @@ export class Engine {
   }
 
   private emit(exec: Execution, row: EmitRow) {
-    return this.o.events.emit({ execution_id: exec.id, catalog_id: exec.entry.catalogId, parent_execution_id: exec.parentExecutionId, ...row });
+    return this.o.events.emit({
+      execution_id: exec.id,
+      catalog_id: exec.entry.catalogId,
+      parent_execution_id: exec.parentExecutionId,
+      ...row,
+    });
   }
 
   private baseCtx(exec: Execution): Ctx {
@@ -122,15 +146,29 @@ export class Engine {
     exec.currentStep = step.step;
     exec.entered.add(step.step);
     exec.running.add(step.step);
-    this.emit(exec, { event_type: 'step.enter', node_id: step.step, node_name: step.step, node_type: step.loop ? 'loop' : 'step', status: 'ENTERED' });
+    this.emit(exec, {
+      event_type: 'step.enter',
+      node_id: step.step,
+      node_name: step.step,
+      node_type: step.loop ? 'loop' : 'step',
+      status: 'ENTERED',
+    });
     let result: unknown;
     try {
-      result = step.loop ? await this.runLoop(exec, step) : await this.commands.run(exec, step, this.baseCtx(exec), null);
+      result = step.loop
+        ? await this.runLoop(exec, step)
+        : await this.commands.run(exec, step, this.baseCtx(exec), null);
     } catch (err) {
       exec.running.delete(step.step);
       exec.failed.add(step.step);
       const msg = (err as Error).message;
-      if (this.o.dialect === 'rust') this.emit(exec, { event_type: 'step_failed', node_name: step.step, status: 'FAILED', result: { status: 'FAILED', context: { error: msg } } });
+      if (this.o.dialect === 'rust')
+        this.emit(exec, {
+          event_type: 'step_failed',
+          node_name: step.step,
+          status: 'FAILED',
+          result: { status: 'FAILED', context: { error: msg } },
+        });
       this.failExecution(exec, `step ${step.step} failed: ${msg}`);
       return undefined;
     }
@@ -138,7 +176,13 @@ export class Engine {
     exec.running.delete(step.step);
     exec.completed.add(step.step);
     exec.results[step.step] = result;
-    if (this.o.dialect === 'python') this.emit(exec, { event_type: 'step.exit', node_name: step.step, status: 'COMPLETED', result: this.resultBody('COMPLETED', result) });
+    if (this.o.dialect === 'python')
+      this.emit(exec, {
+        event_type: 'step.exit',
+        node_name: step.step,
+        status: 'COMPLETED',
+        result: this.resultBody('COMPLETED', result),
+      });
     return { value: result };
   }
 
@@ -155,7 +199,9 @@ export class Engine {
       }
       const ctx: Ctx = { ...this.baseCtx(exec), event: { name: current.loop ? 'loop.done' : 'step.exit' } };
       try {
-        const arc: Arc | undefined = current.arcs.find((a) => a.when === undefined || truthy(renderString(a.when, ctx)));
+        const arc: Arc | undefined = current.arcs.find(
+          (a) => a.when === undefined || truthy(renderString(a.when, ctx)),
+        );
         step = arc ? pb.byName.get(arc.step) : undefined;
       } catch (err) {
         this.failExecution(exec, `step ${current.step}: arc condition failed: ${(err as Error).message}`);
@@ -165,14 +211,26 @@ export class Engine {
     if (exec.cancelRequested) return;
     await this.o.events.drainExecution(exec.id);
     exec.finish('COMPLETED');
-    this.emit(exec, { event_type: 'playbook.completed', node_name: exec.entry.path, node_type: 'execution', status: 'COMPLETED', result: this.resultBody('COMPLETED', exec.results.summarize ?? exec.results.end ?? null) });
+    this.emit(exec, {
+      event_type: 'playbook.completed',
+      node_name: exec.entry.path,
+      node_type: 'execution',
+      status: 'COMPLETED',
+      result: this.resultBody('COMPLETED', exec.results.summarize ?? exec.results.end ?? null),
+    });
   }
 
   private failExecution(exec: Execution, error: string): void {
     if (exec.terminal) return;
     this.o.log('error', `execution ${exec.id} (${exec.entry.path}) failed: ${error}`);
     exec.finish('FAILED', error);
-    this.emit(exec, { event_type: 'playbook.failed', node_name: exec.entry.path, node_type: 'execution', status: 'FAILED', result: { status: 'FAILED', context: { error } } });
+    this.emit(exec, {
+      event_type: 'playbook.failed',
+      node_name: exec.entry.path,
+      node_type: 'execution',
+      status: 'FAILED',
+      result: { status: 'FAILED', context: { error } },
+    });
   }
 
   private resultBody(status: string, value: unknown) {
@@ -181,20 +239,29 @@ export class Engine {
 
   private async runLoop(exec: Execution, step: Step): Promise<unknown> {
     const items = renderValue(step.loop!.in, this.baseCtx(exec));
-    if (!Array.isArray(items)) throw new ToolError(`loop.in of step ${step.step} rendered to ${typeof items}, not a list`);
+    if (!Array.isArray(items))
+      throw new ToolError(`loop.in of step ${step.step} rendered to ${typeof items}, not a list`);
     const host = {
       emit: (e: Execution, r: EmitRow) => this.emit(e, r),
       log: this.o.log,
-      runCommand: (e: Execution, s: Step, c: Ctx, it: { index: number; item: unknown }) => this.commands.run(e, s, c, it),
+      runCommand: (e: Execution, s: Step, c: Ctx, it: { index: number; item: unknown }) =>
+        this.commands.run(e, s, c, it),
       onStalled: () => this.stalledLoops++,
     };
     const out = await new LoopRun(host, exec, step, items, this.baseCtx(exec), this.o.loopState).run();
     if (out !== CANCELLED && this.o.dialect === 'python') {
-      this.emit(exec, { event_type: 'loop.done', node_name: step.step, node_type: 'loop', status: 'COMPLETED', meta: { stats: out.stats } });
+      this.emit(exec, {
+        event_type: 'loop.done',
+        node_name: step.step,
+        node_type: 'loop',
+        status: 'COMPLETED',
+        meta: { stats: out.stats },
+      });
     }
     if (out === CANCELLED) return out;
     // Rust: a failed iteration fails the step (noetl-contract §6.6); Python records it and goes on.
-    if (this.o.dialect === 'rust' && out.stats.failed > 0) throw new ToolError(`loop ${step.step}: ${out.stats.failed} of ${out.stats.total} iteration(s) failed`);
+    if (this.o.dialect === 'rust' && out.stats.failed > 0)
+      throw new ToolError(`loop ${step.step}: ${out.stats.failed} of ${out.stats.total} iteration(s) failed`);
     return SEMANTICS[this.o.dialect].loopResult(out.results, out.stats);
   }
 }

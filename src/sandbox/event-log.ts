@@ -98,9 +98,26 @@ export interface EventRow {
 }
 
 const COLUMNS = [
-  'event_id', 'execution_id', 'catalog_id', 'parent_event_id', 'prev_event_id', 'parent_execution_id', 'event_type',
-  'node_id', 'node_name', 'node_type', 'status', 'duration', 'context', 'result', 'meta', 'error', 'current_index',
-  'current_item', 'worker_id', 'created_at',
+  'event_id',
+  'execution_id',
+  'catalog_id',
+  'parent_event_id',
+  'prev_event_id',
+  'parent_execution_id',
+  'event_type',
+  'node_id',
+  'node_name',
+  'node_type',
+  'status',
+  'duration',
+  'context',
+  'result',
+  'meta',
+  'error',
+  'current_index',
+  'current_item',
+  'worker_id',
+  'created_at',
 ] as const;
 
 interface Queued {
@@ -184,7 +201,8 @@ export class EventLog {
    * drain(), keep every other one from ending).
    */
   async drainExecution(executionId: bigint): Promise<void> {
-    for (let set = this.pending.get(executionId); set?.size; set = this.pending.get(executionId)) await Promise.allSettled([...set]);
+    for (let set = this.pending.get(executionId); set?.size; set = this.pending.get(executionId))
+      await Promise.allSettled([...set]);
   }
 
   async drain(): Promise<void> {
@@ -202,10 +220,25 @@ export class EventLog {
         for (const q of batch) {
           const r = q.row;
           const vals: unknown[] = [
-            q.eventId.toString(), r.execution_id.toString(), r.catalog_id.toString(), r.parent_event_id?.toString() ?? null,
-            q.prevEventId?.toString() ?? null, r.parent_execution_id?.toString() ?? null, r.event_type, r.node_id ?? null,
-            r.node_name ?? null, r.node_type ?? null, r.status ?? null, r.duration ?? null, json(r.context), json(r.result),
-            json(r.meta), r.error ?? null, r.current_index ?? null, r.current_item ?? null, r.worker_id ?? null,
+            q.eventId.toString(),
+            r.execution_id.toString(),
+            r.catalog_id.toString(),
+            r.parent_event_id?.toString() ?? null,
+            q.prevEventId?.toString() ?? null,
+            r.parent_execution_id?.toString() ?? null,
+            r.event_type,
+            r.node_id ?? null,
+            r.node_name ?? null,
+            r.node_type ?? null,
+            r.status ?? null,
+            r.duration ?? null,
+            json(r.context),
+            json(r.result),
+            json(r.meta),
+            r.error ?? null,
+            r.current_index ?? null,
+            r.current_item ?? null,
+            r.worker_id ?? null,
             q.createdAt.toISOString().replace('Z', ''),
           ];
           tuples.push(`(${vals.map((_, i) => `$${values.length + i + 1}`).join(',')})`);
@@ -235,5 +268,7 @@ export class EventLog {
 }
 
 function json(v: unknown): string | null {
-  return v === undefined || v === null ? null : JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x));
+  return v === undefined || v === null
+    ? null
+    : JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x));
 }

@@ -1,14 +1,24 @@
 // Fault profiles the sandbox can emulate. Everything they cause is labelled as emulation where shown.
-export const FAULT_PROFILES = ['http-errors', 'latency', 'worker-crash', 'legacy-loop-state', 'late-commit', 'status-flap'] as const;
+export const FAULT_PROFILES = [
+  'http-errors',
+  'latency',
+  'worker-crash',
+  'legacy-loop-state',
+  'late-commit',
+  'status-flap',
+] as const;
 export type FaultProfile = (typeof FAULT_PROFILES)[number];
 
 export const FAULT_DESCRIPTIONS: Record<FaultProfile, string> = {
   'http-errors': 'the echo endpoint answers a share of requests with an error status (exercises the http retry policy)',
   latency: 'the echo endpoint delays every answer',
   'worker-crash': 'one python worker process is killed mid-run (its command is re-dispatched)',
-  'legacy-loop-state': 'loop state kept in one NATS KV value capped at max_payload, as NoETL once did: big loops stall near item 130',
-  'late-commit': 'event ids minted before slow inserts: some rows commit late, below ids already readable (the Rust server, noetl-contract §6.4)',
-  'status-flap': 'a terminal status shown for a moment between two steps (Rust status heuristics, Python completion_inferred; §6.3)',
+  'legacy-loop-state':
+    'loop state kept in one NATS KV value capped at max_payload, as NoETL once did: big loops stall near item 130',
+  'late-commit':
+    'event ids minted before slow inserts: some rows commit late, below ids already readable (the Rust server, noetl-contract §6.4)',
+  'status-flap':
+    'a terminal status shown for a moment between two steps (Rust status heuristics, Python completion_inferred; §6.3)',
 };
 
 /** What the query endpoint allows (noetl-contract §6.2; NOETL_DATABASE_ROUTES_AUTH upstream). */

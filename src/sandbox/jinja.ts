@@ -10,7 +10,11 @@ import nunjucks from 'nunjucks';
 import { sprintf } from 'sprintf-js';
 
 type Runtime = { memberLookup: (obj: unknown, key: string) => unknown; pyMod?: (a: unknown, b: unknown) => unknown };
-type CompilerProto = { compileMod(node: { left: unknown; right: unknown }, frame: unknown): void; _emit(s: string): void; compile(n: unknown, f: unknown): void };
+type CompilerProto = {
+  compileMod(node: { left: unknown; right: unknown }, frame: unknown): void;
+  _emit(s: string): void;
+  compile(n: unknown, f: unknown): void;
+};
 
 /** Python's repr of a JSON-like value. */
 export function pyRepr(v: unknown): string {
@@ -19,7 +23,10 @@ export function pyRepr(v: unknown): string {
   if (v === false) return 'False';
   if (typeof v === 'string') return `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
   if (Array.isArray(v)) return `[${v.map(pyRepr).join(', ')}]`;
-  if (typeof v === 'object') return `{${Object.entries(v).map(([k, x]) => `${pyRepr(k)}: ${pyRepr(x)}`).join(', ')}}`;
+  if (typeof v === 'object')
+    return `{${Object.entries(v)
+      .map(([k, x]) => `${pyRepr(k)}: ${pyRepr(x)}`)
+      .join(', ')}}`;
   return String(v);
 }
 
@@ -32,7 +39,11 @@ export function pyStr(v: unknown): string {
 
 /** Jinja's tojson: JSON with <, >, & and ' escaped. */
 export function tojson(v: unknown): string {
-  return (JSON.stringify(v ?? null) ?? 'null').replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026').replace(/'/g, '\\u0027');
+  return (JSON.stringify(v ?? null) ?? 'null')
+    .replace(/</g, '\\u003c')
+    .replace(/>/g, '\\u003e')
+    .replace(/&/g, '\\u0026')
+    .replace(/'/g, '\\u0027');
 }
 
 const DICT_METHODS: Record<string, (o: Record<string, unknown>, ...a: unknown[]) => unknown> = {
@@ -82,16 +93,31 @@ export function installJinjaSemantics(env: nunjucks.Environment): void {
   const runtime = (nunjucks as unknown as { runtime: Runtime }).runtime;
   const lookup = runtime.memberLookup;
   runtime.memberLookup = (obj, key) => {
-    if (typeof obj === 'string' && key in STRING_METHODS && !(key in String.prototype && typeof (String.prototype as never)[key] === 'function' && !['replace', 'split'].includes(key))) {
+    if (
+      typeof obj === 'string' &&
+      key in STRING_METHODS &&
+      !(
+        key in String.prototype &&
+        typeof (String.prototype as never)[key] === 'function' &&
+        !['replace', 'split'].includes(key)
+      )
+    ) {
       return (...a: unknown[]) => STRING_METHODS[key](obj, ...a);
     }
-    if (obj && typeof obj === 'object' && !Array.isArray(obj) && key in DICT_METHODS && !Object.prototype.hasOwnProperty.call(obj, key)) {
+    if (
+      obj &&
+      typeof obj === 'object' &&
+      !Array.isArray(obj) &&
+      key in DICT_METHODS &&
+      !Object.prototype.hasOwnProperty.call(obj, key)
+    ) {
       return (...a: unknown[]) => DICT_METHODS[key](obj as Record<string, unknown>, ...a);
     }
     return lookup(obj, key);
   };
   runtime.pyMod = pyMod;
-  const proto = (nunjucks as unknown as { compiler: { Compiler: { prototype: CompilerProto } } }).compiler.Compiler.prototype;
+  const proto = (nunjucks as unknown as { compiler: { Compiler: { prototype: CompilerProto } } }).compiler.Compiler
+    .prototype;
   proto.compileMod = function compileMod(node, frame) {
     this._emit('runtime.pyMod(');
     this.compile(node.left, frame);
@@ -103,7 +129,9 @@ export function installJinjaSemantics(env: nunjucks.Environment): void {
 
 /** Every `{{ expr }}` printed through Python's str(): `{{ (expr) | __py }}`. */
 export function printAsPython(src: string): string {
-  return src.replace(/\{\{(-?)([\s\S]*?)(-?)\}\}/g, (whole, l: string, expr: string, r: string) => (expr.trim() ? `{{${l} (${expr}) | __py ${r}}}` : whole));
+  return src.replace(/\{\{(-?)([\s\S]*?)(-?)\}\}/g, (whole, l: string, expr: string, r: string) =>
+    expr.trim() ? `{{${l} (${expr}) | __py ${r}}}` : whole,
+  );
 }
 
 /** `"%s-%s" % (a, b)`: a Python tuple after `%` becomes a list, which nunjucks can parse. */

@@ -18,7 +18,8 @@ export interface LoopHost {
 /** Pause between re-issues of the frozen item (keeps the emulated churn from saturating the sandbox). */
 const REISSUE_MS = 250;
 
-export type LoopOutcome = { results: unknown[]; stats: { total: number; success: number; failed: number } } | typeof CANCELLED;
+export type LoopOutcome =
+  { results: unknown[]; stats: { total: number; success: number; failed: number } } | typeof CANCELLED;
 
 export class LoopRun {
   private readonly state: LoopState | undefined;
@@ -55,7 +56,8 @@ export class LoopRun {
     const { exec, step } = this;
     if (exec.cancelRequested) return this.resolve(CANCELLED);
     if (this.state?.rejected) return this.churn();
-    while (this.active < step.loop!.maxInFlight && this.next < this.items.length && !exec.cancelRequested) this.dispatch(this.next++);
+    while (this.active < step.loop!.maxInFlight && this.next < this.items.length && !exec.cancelRequested)
+      this.dispatch(this.next++);
     if (this.active === 0 && this.next >= this.items.length) this.resolve({ results: this.results, stats: this.stats });
   }
 
@@ -68,7 +70,10 @@ export class LoopRun {
     if (!this.stalledAnnounced) {
       this.stalledAnnounced = true;
       this.host.onStalled();
-      this.host.log('error', `loop ${step.step} of execution ${exec.id}: count frozen at ${this.state!.recorded} (emulated legacy loop state over its cap); item ${this.state!.recorded} is re-issued, loop.done will not come`);
+      this.host.log(
+        'error',
+        `loop ${step.step} of execution ${exec.id}: count frozen at ${this.state!.recorded} (emulated legacy loop state over its cap); item ${this.state!.recorded} is re-issued, loop.done will not come`,
+      );
     }
     if (this.active > 0 || this.reissueTimer) return;
     this.reissueTimer = setTimeout(() => {
@@ -108,11 +113,25 @@ export class LoopRun {
     const accepted = state.append(sizes);
     if (!accepted && !this.rejectLogged) {
       this.rejectLogged = true;
-      this.host.log('error', `loop ${this.step.step}: state write of ${state.bytes + state.entryBytes(sizes)} bytes rejected (cap ${state.limits.capBytes}, emulated NATS KV max_payload)`);
+      this.host.log(
+        'error',
+        `loop ${this.step.step}: state write of ${state.bytes + state.entryBytes(sizes)} bytes rejected (cap ${state.limits.capBytes}, emulated NATS KV max_payload)`,
+      );
     }
     this.host.emit(this.exec, {
-      event_type: accepted ? 'loop.state.updated' : 'loop.state.rejected', node_name: this.step.step, node_type: 'loop', status: accepted ? 'UPDATED' : 'REJECTED', current_index: index,
-      meta: { loop_state: { bytes: state.bytes, cap: state.limits.capBytes, recorded: state.recorded, emulation: 'legacy-loop-state' } },
+      event_type: accepted ? 'loop.state.updated' : 'loop.state.rejected',
+      node_name: this.step.step,
+      node_type: 'loop',
+      status: accepted ? 'UPDATED' : 'REJECTED',
+      current_index: index,
+      meta: {
+        loop_state: {
+          bytes: state.bytes,
+          cap: state.limits.capBytes,
+          recorded: state.recorded,
+          emulation: 'legacy-loop-state',
+        },
+      },
     });
     return accepted;
   }

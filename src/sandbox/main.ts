@@ -23,7 +23,9 @@ const log = (level: 'info' | 'error', msg: string) => out({ type: 'log', level, 
 
 // A failure inside one request or tool must not take the whole sandbox (and every run on it) down.
 process.on('uncaughtException', (err) => log('error', `sandbox internal error: ${err.message}`));
-process.on('unhandledRejection', (err) => log('error', `sandbox internal error: ${(err as Error)?.message ?? String(err)}`));
+process.on('unhandledRejection', (err) =>
+  log('error', `sandbox internal error: ${(err as Error)?.message ?? String(err)}`),
+);
 
 function readArgs() {
   const { values } = parseArgs({
@@ -49,9 +51,11 @@ function readArgs() {
     strict: true,
   });
   const dialect = values.dialect as Dialect;
-  if (dialect !== 'rust' && dialect !== 'python') throw new Error(`--dialect must be rust or python, got ${values.dialect}`);
+  if (dialect !== 'rust' && dialect !== 'python')
+    throw new Error(`--dialect must be rust or python, got ${values.dialect}`);
   const faults = (values.fault as string[]).flatMap((f) => f.split(',')).filter(Boolean) as FaultProfile[];
-  for (const f of faults) if (!FAULT_PROFILES.includes(f)) throw new Error(`unknown fault profile ${f}; known: ${FAULT_PROFILES.join(', ')}`);
+  for (const f of faults)
+    if (!FAULT_PROFILES.includes(f)) throw new Error(`unknown fault profile ${f}; known: ${FAULT_PROFILES.join(', ')}`);
   if (values.host !== '127.0.0.1' && values.host !== 'localhost') throw new Error('the sandbox binds 127.0.0.1 only');
   const dbRoutes = values['db-routes'] as DbRoutes;
   if (!DB_ROUTES.includes(dbRoutes)) throw new Error(`--db-routes must be one of ${DB_ROUTES.join(', ')}`);
@@ -74,7 +78,13 @@ function shutdownOwner() {
   process.stdin.on('end', () => void shutdown(0)); // the parent is gone
   process.stdin.on('error', () => void shutdown(0));
   process.stdin.resume();
-  return { add: (fn: () => Promise<unknown>) => cleanup.push(fn), shutdown, get shuttingDown() { return shuttingDown; } };
+  return {
+    add: (fn: () => Promise<unknown>) => cleanup.push(fn),
+    shutdown,
+    get shuttingDown() {
+      return shuttingDown;
+    },
+  };
 }
 
 /**
@@ -90,7 +100,10 @@ async function dataDatabase(pool: pg.Pool, systemUrl: string): Promise<string> {
     if (!rows.length) await pool.query('CREATE DATABASE demo_noetl');
     return url.toString();
   } catch (err) {
-    log('error', `cannot create the data database demo_noetl (${(err as Error).message}); the fixture tables go into the system database`);
+    log(
+      'error',
+      `cannot create the data database demo_noetl (${(err as Error).message}); the fixture tables go into the system database`,
+    );
     return systemUrl;
   }
 }
@@ -112,10 +125,26 @@ async function startEngine(a: Args, pool: pg.Pool, own: ReturnType<typeof shutdo
   const events = new EventLog(pool, (m) => log('error', m), late);
   own.add(() => events.drain());
   const loopState = faults.includes('legacy-loop-state')
-    ? { inlineMaxBytes: Number(values['loop-inline-max-bytes']), previewBytes: Number(values['loop-preview-bytes']), capBytes: Number(values['loop-state-cap-bytes']) }
+    ? {
+        inlineMaxBytes: Number(values['loop-inline-max-bytes']),
+        previewBytes: Number(values['loop-preview-bytes']),
+        capBytes: Number(values['loop-state-cap-bytes']),
+      }
     : undefined;
   const resultContextMaxBytes = Number(process.env.NOETL_EVENT_RESULT_CONTEXT_MAX_BYTES ?? 102400);
-  const engine = new Engine({ dialect, pool, credentials, events, python, http, resultContextMaxBytes, loopState, crashWorkerAfterCalls: faults.includes('worker-crash') ? Number(values['crash-after-calls']) : 0, statusFlapMs: faults.includes('status-flap') ? Number(values['status-flap-ms']) : 0, log });
+  const engine = new Engine({
+    dialect,
+    pool,
+    credentials,
+    events,
+    python,
+    http,
+    resultContextMaxBytes,
+    loopState,
+    crashWorkerAfterCalls: faults.includes('worker-crash') ? Number(values['crash-after-calls']) : 0,
+    statusFlapMs: faults.includes('status-flap') ? Number(values['status-flap-ms']) : 0,
+    log,
+  });
   return { engine, echo, python, events };
 }
 
@@ -136,7 +165,10 @@ async function boot(a: Args, own: ReturnType<typeof shutdownOwner>): Promise<voi
   if (embedded && postgresTuned()) await pool.query(EPHEMERAL_RESULT_STORE_SQL);
   await pool.query(CREDENTIAL_SQL);
   const dataPgUrl = await dataDatabase(pool, pgUrl);
-  const credentials = new Credentials(pool, () => BigInt(Date.now()) * 1000n + BigInt(Math.floor(Math.random() * 1000)));
+  const credentials = new Credentials(
+    pool,
+    () => BigInt(Date.now()) * 1000n + BigInt(Math.floor(Math.random() * 1000)),
+  );
   own.add(() => credentials.close());
   await credentials.register('pg_k8s', credentialFromUrl(dataPgUrl));
   const { engine, echo, python, events } = await startEngine(a, pool, own, credentials);
@@ -146,10 +178,41 @@ async function boot(a: Args, own: ReturnType<typeof shutdownOwner>): Promise<voi
     ...(embedded?.postmasterPid ? [{ role: 'postgres', name: 'sandbox-postgres', pid: embedded.postmasterPid }] : []),
     ...python.processes(),
   ];
-  const info = () => ({ sandbox: true, dialect, faults, db_routes: a.dbRoutes, emulation: faults.length > 0, echo_url: echo.url, echo: echo.stats, python_restarts: python.restarts, events_written: events.written, stalled_loops: engine.stalledLoops, processes: processes() });
-  const api = await startApi({ engine, pool, host: a.values.host as string, port: Number(a.values.port), info, onCrashWorker: () => engine.crashWorker(), log, dbRoutes: a.dbRoutes });
+  const info = () => ({
+    sandbox: true,
+    dialect,
+    faults,
+    db_routes: a.dbRoutes,
+    emulation: faults.length > 0,
+    echo_url: echo.url,
+    echo: echo.stats,
+    python_restarts: python.restarts,
+    events_written: events.written,
+    stalled_loops: engine.stalledLoops,
+    processes: processes(),
+  });
+  const api = await startApi({
+    engine,
+    pool,
+    host: a.values.host as string,
+    port: Number(a.values.port),
+    info,
+    onCrashWorker: () => engine.crashWorker(),
+    log,
+    dbRoutes: a.dbRoutes,
+  });
   own.add(() => api.close());
-  out({ type: 'ready', apiUrl: api.url, pgUrl, pgUrlMasked: redact(pgUrl), dataPgUrl, echoUrl: echo.url, dialect, faults, processes: processes() });
+  out({
+    type: 'ready',
+    apiUrl: api.url,
+    pgUrl,
+    pgUrlMasked: redact(pgUrl),
+    dataPgUrl,
+    echoUrl: echo.url,
+    dialect,
+    faults,
+    processes: processes(),
+  });
 }
 
 async function main(): Promise<void> {

@@ -6,7 +6,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 /** A file of tsx's, found from this package, not from the caller's working folder. */
 function tsxFile(...parts: string[]): string {
-  return pathToFileURL(path.join(path.dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist', ...parts)).href;
+  return pathToFileURL(
+    path.join(path.dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist', ...parts),
+  ).href;
 }
 
 /** The node arguments that run `moduleUrl` (for TypeScript, tsx's --import entry first). */
@@ -23,5 +25,8 @@ export function nodeArgsFor(moduleUrl: URL): string[] {
 export function workerEntry(moduleUrl: URL): { entry: URL | string; eval: boolean } {
   if (!/\.tsx?$/.test(moduleUrl.pathname)) return { entry: moduleUrl, eval: false };
   const api = JSON.stringify(tsxFile('esm', 'api', 'index.mjs'));
-  return { entry: `import(${api}).then((tsx) => { tsx.register(); return import(${JSON.stringify(moduleUrl.href)}); })`, eval: true };
+  return {
+    entry: `import(${api}).then((tsx) => { tsx.register(); return import(${JSON.stringify(moduleUrl.href)}); })`,
+    eval: true,
+  };
 }

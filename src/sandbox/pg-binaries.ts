@@ -5,7 +5,18 @@
 // keyed by the binaries' version). The binaries' shared-library links, made by the package's install
 // script, are made here when npm skipped that script.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, constants as fsc, cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import {
+  chmodSync,
+  constants as fsc,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -52,7 +63,9 @@ function hydrate(pkg: string): void {
   const script = path.join(pkg, 'scripts', 'hydrate-symlinks.js');
   if (existsSync(script)) spawnSync(process.execPath, [script], { cwd: pkg, stdio: 'ignore' });
   if (!existsSync(path.join(pkg, 'native', 'lib', 'libicuuc.so.60'))) {
-    throw new Error(`embedded Postgres libraries are not linked (its install script did not run): run \`node scripts/hydrate-symlinks.js\` inside ${pkg}`);
+    throw new Error(
+      `embedded Postgres libraries are not linked (its install script did not run): run \`node scripts/hydrate-symlinks.js\` inside ${pkg}`,
+    );
   }
 }
 

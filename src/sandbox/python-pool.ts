@@ -133,7 +133,8 @@ export class PythonPool {
     proc.on('error', (err) => {
       const w = worker.busy;
       worker.busy = undefined;
-      const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? `${this.python} not found on PATH` : err.message;
+      const reason =
+        (err as NodeJS.ErrnoException).code === 'ENOENT' ? `${this.python} not found on PATH` : err.message;
       w?.pending.reject(new PythonWorkerLost(reason));
       for (const p of this.queue.splice(0)) p.reject(new PythonWorkerLost(reason));
       this.closed = true;

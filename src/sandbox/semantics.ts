@@ -27,7 +27,11 @@ export interface ToolSemantics {
   /** What the step (and the next tools) see of a response. */
   httpResult(r: HttpResponse): Record<string, unknown>;
   /** What a task-sequence policy rule sees as `output`. */
-  policyOutput(ok: boolean, result: Record<string, unknown> | undefined, error: string | undefined): Record<string, unknown>;
+  policyOutput(
+    ok: boolean,
+    result: Record<string, unknown> | undefined,
+    error: string | undefined,
+  ): Record<string, unknown>;
   postgresResult(results: pg.QueryResult[]): Record<string, unknown>;
   /** The template namespace every step renders with. */
   baseCtx(executionId: string, workload: Ctx, results: Ctx): Ctx;
@@ -39,10 +43,14 @@ const isObject = (v: unknown) => v !== null && typeof v === 'object';
 
 /** Rust: `json` (JSON), else `form` (urlencoded), else `body` (a string as text, anything else as JSON). */
 function rustBody(tool: ToolSpec, ctx: Ctx): { body?: string; contentType?: string } {
-  if (tool.json !== undefined) return { body: JSON.stringify(renderValue(tool.json, ctx)), contentType: 'application/json' };
+  if (tool.json !== undefined)
+    return { body: JSON.stringify(renderValue(tool.json, ctx)), contentType: 'application/json' };
   if (tool.form !== undefined) {
     const form = renderValue(tool.form, ctx) as Record<string, unknown>;
-    return { body: new URLSearchParams(Object.entries(form ?? {}).map(([k, v]) => [k, String(v)])).toString(), contentType: 'application/x-www-form-urlencoded' };
+    return {
+      body: new URLSearchParams(Object.entries(form ?? {}).map(([k, v]) => [k, String(v)])).toString(),
+      contentType: 'application/x-www-form-urlencoded',
+    };
   }
   if (tool.body === undefined) return {};
   const body = renderValue(tool.body, ctx);
@@ -69,10 +77,17 @@ export const SEMANTICS: Record<Dialect, ToolSemantics> = {
     httpBody: rustBody,
     httpTimeoutMs: (tool, ctx) => Number(renderValue(tool.timeout_seconds ?? 30, ctx)) * 1000,
     httpResult: (r) => ({ status_code: r.status_code, headers: r.headers, data: r.data, body: r.data }),
-    policyOutput: (ok, result) => ({ status: ok ? 'success' : 'error', data: result ?? null, error: { retryable: false } }),
+    policyOutput: (ok, result) => ({
+      status: ok ? 'success' : 'error',
+      data: result ?? null,
+      error: { retryable: false },
+    }),
     postgresResult: (results) => {
       const last = results[results.length - 1];
-      if (!last?.fields?.length) return last?.command === 'SELECT' ? { columns: [], rows: [], row_count: 0 } : { affected_rows: last?.rowCount ?? 0 };
+      if (!last?.fields?.length)
+        return last?.command === 'SELECT'
+          ? { columns: [], rows: [], row_count: 0 }
+          : { affected_rows: last?.rowCount ?? 0 };
       return { columns: last.fields.map((f) => f.name), rows: last.rows, row_count: last.rows.length };
     },
     baseCtx: (id, workload, results) => ({ ...workload, workload, ...results, execution_id: id }),
@@ -83,9 +98,20 @@ export const SEMANTICS: Record<Dialect, ToolSemantics> = {
     httpBody: pythonBody,
     httpTimeoutMs: (tool, ctx) => Number(renderValue(tool.timeout ?? 60, ctx)) * 1000,
     httpResult: (r) => ({ ...r }),
-    policyOutput: (ok, result, error) => ({ status: ok ? 'success' : 'error', http: { status: Number(result?.status_code ?? 0) }, data: result ?? null, ...(error ? { error } : {}) }),
+    policyOutput: (ok, result, error) => ({
+      status: ok ? 'success' : 'error',
+      http: { status: Number(result?.status_code ?? 0) },
+      data: result ?? null,
+      ...(error ? { error } : {}),
+    }),
     postgresResult: (results) => Object.fromEntries(results.map((r, i) => [`command_${i}`, statementResult(r)])),
-    baseCtx: (id, workload, results) => ({ ...workload, workload, ...results, execution_id: id, job: { execution_id: id } }),
+    baseCtx: (id, workload, results) => ({
+      ...workload,
+      workload,
+      ...results,
+      execution_id: id,
+      job: { execution_id: id },
+    }),
     loopResult: (results, stats) => ({ results, stats }),
   },
 };

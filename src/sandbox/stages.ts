@@ -4,7 +4,15 @@
 // concurrently, so a stage's total is the time items spent in it, not CPU.
 import { performance } from 'node:perf_hooks';
 
-export type Stage = 'python queue wait' | 'python run' | 'http call' | 'postgres tool' | 'template rendering' | 'result JSON encoding' | 'result store write' | 'event writes';
+export type Stage =
+  | 'python queue wait'
+  | 'python run'
+  | 'http call'
+  | 'postgres tool'
+  | 'template rendering'
+  | 'result JSON encoding'
+  | 'result store write'
+  | 'event writes';
 
 class StageClock {
   private tally = new Map<Stage, { calls: number; ms: number }>();
@@ -37,9 +45,17 @@ class StageClock {
   }
 
   /** The tally, and how busy the server's thread was over the same time (0..1, Node's event-loop utilisation). */
-  report(reset: boolean): { seconds: number; serverThreadBusy: number; stages: Record<string, { calls: number; ms: number }> } {
+  report(reset: boolean): {
+    seconds: number;
+    serverThreadBusy: number;
+    stages: Record<string, { calls: number; ms: number }>;
+  } {
     const busy = performance.eventLoopUtilization(this.loopSince).utilization;
-    const out = { seconds: Math.round((Date.now() - this.since) / 100) / 10, serverThreadBusy: Math.round(busy * 1000) / 1000, stages: Object.fromEntries([...this.tally].map(([k, v]) => [k, { calls: v.calls, ms: Math.round(v.ms) }])) };
+    const out = {
+      seconds: Math.round((Date.now() - this.since) / 100) / 10,
+      serverThreadBusy: Math.round(busy * 1000) / 1000,
+      stages: Object.fromEntries([...this.tally].map(([k, v]) => [k, { calls: v.calls, ms: Math.round(v.ms) }])),
+    };
     if (reset) {
       this.tally = new Map();
       this.since = Date.now();

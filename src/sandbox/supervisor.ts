@@ -60,10 +60,18 @@ function sandboxArgs(o: SandboxOptions): string[] {
 }
 
 /** Waits for the sandbox's ready line, relaying its log lines; rejects on a fatal line, exit or timeout. */
-function whenReady(child: ChildProcess, exited: Promise<number | null>, stderrTail: () => string, o: SandboxOptions): Promise<Record<string, unknown>> {
+function whenReady(
+  child: ChildProcess,
+  exited: Promise<number | null>,
+  stderrTail: () => string,
+  o: SandboxOptions,
+): Promise<Record<string, unknown>> {
   const timeoutMs = o.readyTimeoutMs ?? 60_000;
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(envError(`the sandbox did not become ready within ${timeoutMs / 1000} s`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(envError(`the sandbox did not become ready within ${timeoutMs / 1000} s`)),
+      timeoutMs,
+    );
     const rl = createInterface({ input: child.stdout!, crlfDelay: Infinity });
     rl.on('line', (line) => {
       let msg: Record<string, unknown>;
@@ -88,7 +96,11 @@ function whenReady(child: ChildProcess, exited: Promise<number | null>, stderrTa
 }
 
 export async function startSandbox(o: SandboxOptions = {}): Promise<RunningSandbox> {
-  const child = spawn(process.execPath, sandboxArgs(o), { stdio: ['pipe', 'pipe', 'pipe'], detached: true, env: { ...process.env, FORCE_COLOR: '0' } });
+  const child = spawn(process.execPath, sandboxArgs(o), {
+    stdio: ['pipe', 'pipe', 'pipe'],
+    detached: true,
+    env: { ...process.env, FORCE_COLOR: '0' },
+  });
   live.add(child);
   let stderrTail = '';
   child.stderr!.setEncoding('utf8');

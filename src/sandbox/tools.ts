@@ -57,13 +57,18 @@ export class HttpTool {
     if (url.hostname === 'httpbin.org' || url.hostname === 'www.httpbin.org') {
       if (!this.announcedRedirect) {
         this.announcedRedirect = true;
-        this.routing.log('info', `hermetic sandbox: http calls to ${url.host} are answered by the local echo endpoint ${this.routing.echoUrl}`);
+        this.routing.log(
+          'info',
+          `hermetic sandbox: http calls to ${url.host} are answered by the local echo endpoint ${this.routing.echoUrl}`,
+        );
       }
       const echo = new URL(this.routing.echoUrl);
       return `${echo.origin}${url.pathname}${url.search}`;
     }
     if (!LOCAL_HOSTS.has(url.hostname) && !this.routing.allowNetwork) {
-      throw new ToolError(`http tool: outside host ${url.host} is blocked in the hermetic sandbox (use --allow-network to permit it)`);
+      throw new ToolError(
+        `http tool: outside host ${url.host} is blocked in the hermetic sandbox (use --allow-network to permit it)`,
+      );
     }
     return url.toString();
   }
@@ -74,8 +79,8 @@ export class HttpTool {
     const headers = (renderValue(tool.headers ?? {}, ctx) as Record<string, string>) ?? {};
     const params = tool.params === undefined ? undefined : (renderValue(tool.params, ctx) as Record<string, unknown>);
     const timeoutMs = sem.httpTimeoutMs(tool, ctx);
-    const rules = (((tool.spec as Record<string, unknown> | undefined)?.policy as Record<string, unknown> | undefined)?.rules ??
-      []) as Record<string, unknown>[];
+    const rules = (((tool.spec as Record<string, unknown> | undefined)?.policy as Record<string, unknown> | undefined)
+      ?.rules ?? []) as Record<string, unknown>[];
     let url = target;
     if (params) {
       const u = new URL(target);
@@ -83,7 +88,12 @@ export class HttpTool {
       url = u.toString();
     }
     const { body, contentType } = method === 'GET' ? {} : sem.httpBody(tool, ctx);
-    const sent = { method, headers: { ...(contentType ? { 'content-type': contentType } : {}), ...headers }, body, timeoutMs };
+    const sent = {
+      method,
+      headers: { ...(contentType ? { 'content-type': contentType } : {}), ...headers },
+      body,
+      timeoutMs,
+    };
     for (let attempt = 1; ; attempt++) {
       const { status, response, failure } = await this.once(url, target, sent);
       const result = response ? sem.httpResult(response) : undefined;
@@ -102,13 +112,25 @@ export class HttpTool {
   }
 
   /** One request: the status (0 when none came back) and the response, or why it failed. */
-  private async once(url: string, target: string, r: { method: string; headers: Record<string, string>; body: string | undefined; timeoutMs: number }): Promise<{ status: number; response?: HttpResponse; failure?: string }> {
+  private async once(
+    url: string,
+    target: string,
+    r: { method: string; headers: Record<string, string>; body: string | undefined; timeoutMs: number },
+  ): Promise<{ status: number; response?: HttpResponse; failure?: string }> {
     const started = performance.now();
     try {
-      const res = await request(url, { method: r.method as 'POST', headers: r.headers, body: r.body, dispatcher: this.agent, headersTimeout: r.timeoutMs, bodyTimeout: r.timeoutMs });
+      const res = await request(url, {
+        method: r.method as 'POST',
+        headers: r.headers,
+        body: r.body,
+        dispatcher: this.agent,
+        headersTimeout: r.timeoutMs,
+        bodyTimeout: r.timeoutMs,
+      });
       const text = await res.body.text();
       const resHeaders: Record<string, string> = {};
-      for (const [k, v] of Object.entries(res.headers)) resHeaders[k] = Array.isArray(v) ? v.join(', ') : String(v ?? '');
+      for (const [k, v] of Object.entries(res.headers))
+        resHeaders[k] = Array.isArray(v) ? v.join(', ') : String(v ?? '');
       let data: unknown = text;
       if ((resHeaders['content-type'] ?? '').includes('json')) {
         try {
@@ -117,7 +139,16 @@ export class HttpTool {
           data = text;
         }
       }
-      return { status: res.statusCode, response: { status_code: res.statusCode, headers: resHeaders, url: target, elapsed: (performance.now() - started) / 1000, data } };
+      return {
+        status: res.statusCode,
+        response: {
+          status_code: res.statusCode,
+          headers: resHeaders,
+          url: target,
+          elapsed: (performance.now() - started) / 1000,
+          data,
+        },
+      };
     } catch (err) {
       return { status: 0, failure: (err as Error).message };
     }
@@ -143,7 +174,7 @@ function decide(rules: Record<string, unknown>[], output: Record<string, unknown
     if (!matches) continue;
     const then = ((elseRule ? elseRule.then : rule.then) ?? {}) as Record<string, unknown>;
     return {
-      do: (String(then.do ?? 'continue') as Decision['do']),
+      do: String(then.do ?? 'continue') as Decision['do'],
       attempts: Number(then.attempts ?? 3),
       delay: Number(then.delay ?? 1),
       backoff: String(then.backoff ?? 'fixed'),
@@ -165,7 +196,12 @@ const types = {
   },
 };
 
-export async function runPostgres(pool: pg.Pool, tool: ToolSpec, ctx: Ctx, sem: ToolSemantics): Promise<Record<string, unknown>> {
+export async function runPostgres(
+  pool: pg.Pool,
+  tool: ToolSpec,
+  ctx: Ctx,
+  sem: ToolSemantics,
+): Promise<Record<string, unknown>> {
   const sql = String(renderValue(tool.query ?? tool.command, ctx));
   let results: pg.QueryResult | pg.QueryResult[];
   const client = await pool.connect();

@@ -39,7 +39,10 @@ class Trail {
       else this.recent.splice(i, 0, { id: e.eventId, at: now });
       if (TERMINAL_TYPES.has(e.type)) this.terminalAt ??= now;
     }
-    while (this.head < this.recent.length && (this.recent.length - this.head > TRAILING_MAX_IDS || this.recent[this.head].at < now - this.windowMs)) {
+    while (
+      this.head < this.recent.length &&
+      (this.recent.length - this.head > TRAILING_MAX_IDS || this.recent[this.head].at < now - this.windowMs)
+    ) {
       const old = this.recent[this.head++];
       this.seen.delete(old.id);
       this.base = old.id;
@@ -98,7 +101,9 @@ export class EventFeed {
   /** Whether every one of `ids` has ended and been read for a whole trailing window since. */
   settled(ids: string[]): boolean {
     const now = Date.now();
-    return ids.every((id) => (this.viaSql ? [...this.trails.values()].every((t) => t.settled(now)) : this.trail(id).settled(now)));
+    return ids.every((id) =>
+      this.viaSql ? [...this.trails.values()].every((t) => t.settled(now)) : this.trail(id).settled(now),
+    );
   }
 
   private async readAfter(id: string, after: string | null): Promise<NoetlEvent[]> {

@@ -29,7 +29,12 @@ function readStat(pid: number): ProcStat | undefined {
     const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
     // fields after the command: state(0) ppid(1) ... utime(11) stime(12) ... rss(21)
-    return { pid, ppid: Number(rest[1]), ticks: Number(rest[11]) + Number(rest[12]), rssBytes: Number(rest[21]) * PAGE };
+    return {
+      pid,
+      ppid: Number(rest[1]),
+      ticks: Number(rest[11]) + Number(rest[12]),
+      rssBytes: Number(rest[21]) * PAGE,
+    };
   } catch {
     return undefined;
   }
@@ -111,7 +116,13 @@ export class SandboxPods implements PodsSource {
     }
     return procs.map((p) => {
       const r = rows.get(p.pid);
-      return { name: p.name, role: p.role, cpuMillicores: r ? Math.round(r.cpu * 10) : null, memoryBytes: r ? r.rss * 1024 : null, sampledAt: now };
+      return {
+        name: p.name,
+        role: p.role,
+        cpuMillicores: r ? Math.round(r.cpu * 10) : null,
+        memoryBytes: r ? r.rss * 1024 : null,
+        sampledAt: now,
+      };
     });
   }
 }
@@ -128,5 +139,11 @@ export function selfSample(): PodSample {
     millicores = Math.round(usedMicros / (now - lastSelf.at));
   }
   lastSelf = { cpu, at: now };
-  return { name: 'noetl-loadrun', role: 'observer', cpuMillicores: millicores, memoryBytes: process.memoryUsage().rss, sampledAt: now };
+  return {
+    name: 'noetl-loadrun',
+    role: 'observer',
+    cpuMillicores: millicores,
+    memoryBytes: process.memoryUsage().rss,
+    sampledAt: now,
+  };
 }

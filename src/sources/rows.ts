@@ -10,7 +10,17 @@ import type { Row, SqlRunner } from './sql-runner.js';
 
 export type { SqlRunner } from './sql-runner.js';
 
-const EMPTY: ModeStats = { storedRows: 0, okRows: 0, minItemId: null, maxItemId: null, avgRequestBytes: 0, avgResponseBytes: 0, firstAt: null, lastAt: null, perBatch: {} };
+const EMPTY: ModeStats = {
+  storedRows: 0,
+  okRows: 0,
+  minItemId: null,
+  maxItemId: null,
+  avgRequestBytes: 0,
+  avgResponseBytes: 0,
+  firstAt: null,
+  lastAt: null,
+  perBatch: {},
+};
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 const UNDEFINED_TABLE = /relation "public\.heavy_payload_(results|source)" does not exist|42P01/;
 
@@ -30,7 +40,11 @@ export class RowsSource {
   }
 
   private sys(what: string): SqlRunner {
-    if (!this.system) throw envError(`${what} needs the NoETL system database, and neither a direct connection nor the query endpoint is available`, 'give --pg-url');
+    if (!this.system)
+      throw envError(
+        `${what} needs the NoETL system database, and neither a direct connection nor the query endpoint is available`,
+        'give --pg-url',
+      );
     return this.system;
   }
 
@@ -44,7 +58,10 @@ export class RowsSource {
     let batches: Row[];
     try {
       // Two scans of the execution's rows, side by side (each a few ms at 20,000 rows).
-      [rows, batches] = await Promise.all([this.data.run(q.stats(executionId)), this.data.run(q.perBatch(executionId))]);
+      [rows, batches] = await Promise.all([
+        this.data.run(q.stats(executionId)),
+        this.data.run(q.perBatch(executionId)),
+      ]);
       this.tableMissing = false;
     } catch (err) {
       if (!UNDEFINED_TABLE.test((err as Error).message)) throw err;
@@ -55,8 +72,15 @@ export class RowsSource {
     const perBatch: Record<string, number> = {};
     for (const b of batches) perBatch[String(b.batch_number)] = Number(b.rows);
     return {
-      storedRows: Number(r.stored_rows ?? 0), okRows: Number(r.ok_rows ?? 0), minItemId: num(r.min_item_id), maxItemId: num(r.max_item_id),
-      avgRequestBytes: Number(r.avg_request_bytes ?? 0), avgResponseBytes: Number(r.avg_response_bytes ?? 0), firstAt: num(r.first_at), lastAt: num(r.last_at), perBatch,
+      storedRows: Number(r.stored_rows ?? 0),
+      okRows: Number(r.ok_rows ?? 0),
+      minItemId: num(r.min_item_id),
+      maxItemId: num(r.max_item_id),
+      avgRequestBytes: Number(r.avg_request_bytes ?? 0),
+      avgResponseBytes: Number(r.avg_response_bytes ?? 0),
+      firstAt: num(r.first_at),
+      lastAt: num(r.last_at),
+      perBatch,
     };
   }
 
@@ -64,7 +88,9 @@ export class RowsSource {
   async missingRanges(executionId: string, expected: number): Promise<Range[]> {
     if (expected <= 0) return [];
     try {
-      return (await this.data.run(q.missingRanges(executionId, expected))).map((r) => [Number(r.lo), Number(r.hi)] as Range);
+      return (await this.data.run(q.missingRanges(executionId, expected))).map(
+        (r) => [Number(r.lo), Number(r.hi)] as Range,
+      );
     } catch (err) {
       if (UNDEFINED_TABLE.test((err as Error).message)) throw this.noTable();
       throw err;
@@ -77,7 +103,10 @@ export class RowsSource {
     return rows.map((r) => ({
       executionId: String(r.execution_id),
       parentExecutionId: String(r.parent_execution_id),
-      batchNumber: r.batch_number === null || r.batch_number === undefined || r.batch_number === '' ? null : Number(r.batch_number),
+      batchNumber:
+        r.batch_number === null || r.batch_number === undefined || r.batch_number === ''
+          ? null
+          : Number(r.batch_number),
     }));
   }
 
@@ -85,8 +114,12 @@ export class RowsSource {
     if (!executionIds.length) return [];
     const rows = await this.sys('reading events by SQL').run(q.eventsAfter(executionIds, after ?? '0', limit));
     return rows.map((r) => ({
-      eventId: String(r.event_id), executionId: String(r.execution_id), type: String(r.event_type), node: (r.node_name as string | null) ?? null,
-      status: (r.status as string | null) ?? null, createdAt: (r.created_at as string | null) ?? null,
+      eventId: String(r.event_id),
+      executionId: String(r.execution_id),
+      type: String(r.event_type),
+      node: (r.node_name as string | null) ?? null,
+      status: (r.status as string | null) ?? null,
+      createdAt: (r.created_at as string | null) ?? null,
     }));
   }
 
@@ -112,7 +145,8 @@ export class RowsSource {
    * through a direct connection: a write is never sent through the query endpoint.
    */
   async cleanupRows(executionIds: string[], remove: boolean): Promise<{ results: number; source: number }> {
-    if (this.data.kind !== 'direct') throw envError('cleanup writes only through a direct connection to the data database', 'give --data-pg-url');
+    if (this.data.kind !== 'direct')
+      throw envError('cleanup writes only through a direct connection to the data database', 'give --data-pg-url');
     try {
       const r = (await this.data.run(remove ? q.cleanupDelete(executionIds) : q.cleanupCounts(executionIds)))[0] ?? {};
       return { results: Number(r.results ?? 0), source: Number(r.source ?? 0) };

@@ -18,16 +18,21 @@ export interface SqlRunner {
   close(): Promise<void>;
 }
 
-const RETRYABLE = /terminating connection|Connection terminated|ECONNRESET|ECONNREFUSED|server closed the connection|57P01|connection timeout/i;
+const RETRYABLE =
+  /terminating connection|Connection terminated|ECONNRESET|ECONNREFUSED|server closed the connection|57P01|connection timeout/i;
 
 export function parsePgUrl(url: string, flag: string): URL {
   let u: URL;
   try {
     u = new URL(url);
   } catch {
-    throw usageError(`${flag} ${JSON.stringify(redact(url))} is not a valid URL`, 'expected postgres://user:password@host:port/db');
+    throw usageError(
+      `${flag} ${JSON.stringify(redact(url))} is not a valid URL`,
+      'expected postgres://user:password@host:port/db',
+    );
   }
-  if (!/^postgres(ql)?:$/.test(u.protocol)) throw usageError(`${flag} ${JSON.stringify(redact(url))} must start with postgres://`);
+  if (!/^postgres(ql)?:$/.test(u.protocol))
+    throw usageError(`${flag} ${JSON.stringify(redact(url))} must start with postgres://`);
   return u;
 }
 
@@ -40,7 +45,14 @@ export class DirectSql implements SqlRunner {
   constructor(url: string, flag = '--pg-url') {
     const u = parsePgUrl(url, flag);
     this.where = `${u.pathname.replace(/^\//, '') || 'postgres'} on ${u.hostname}:${u.port || 5432}`;
-    this.pool = new pg.Pool({ connectionString: url, max: 4, connectionTimeoutMillis: 5000, idleTimeoutMillis: 10_000, statement_timeout: 30_000, application_name: 'noetl-loadrun' });
+    this.pool = new pg.Pool({
+      connectionString: url,
+      max: 4,
+      connectionTimeoutMillis: 5000,
+      idleTimeoutMillis: 10_000,
+      statement_timeout: 30_000,
+      application_name: 'noetl-loadrun',
+    });
     // A terminated backend surfaces here for idle clients; the pool drops them and the next query reconnects.
     this.pool.on('error', () => {});
   }

@@ -13,7 +13,8 @@ export const ID_RE = /^\d{1,20}$/;
 
 function literal(p: SqlParam): string {
   if (Array.isArray(p)) {
-    for (const id of p) if (!ID_RE.test(id)) throw new Error(`refusing to inline a non-numeric id ${JSON.stringify(id)}`);
+    for (const id of p)
+      if (!ID_RE.test(id)) throw new Error(`refusing to inline a non-numeric id ${JSON.stringify(id)}`);
     return p.length ? `ARRAY[${p.join(',')}]` : 'ARRAY[]::text[]';
   }
   if (typeof p === 'number') {

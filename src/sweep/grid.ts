@@ -34,7 +34,8 @@ export interface Cell extends LoopWidths {
 /** A comma list of whole numbers, de-duplicated in the given order. */
 export function parseList(raw: string, flag: string, max: number): number[] {
   const parts = raw.split(',').map((s) => s.trim());
-  if (parts.some((p) => p === '')) throw usageError(`${flag}: empty value in ${JSON.stringify(raw)}`, 'give a comma list such as 20,40');
+  if (parts.some((p) => p === ''))
+    throw usageError(`${flag}: empty value in ${JSON.stringify(raw)}`, 'give a comma list such as 20,40');
   return [...new Set(parts.map((p) => positiveInt(p, flag, { max })))];
 }
 
@@ -59,9 +60,21 @@ export function buildGrid(base: RunParams, axes: Partial<Record<AxisKey, number[
   }
   return combos.map((c, i) => {
     // Only what varies names a cell; single values are the cell's parameters like any run's.
-    const swept = Object.fromEntries(Object.entries(c).filter(([k]) => (axes[k as AxisKey]?.length ?? 0) > 1).map(([k, v]) => [label(k as AxisKey), v as number]));
-    const params: RunParams = { seedRows: c.seedRows ?? base.seedRows, payloadKb: c.payloadKb ?? base.payloadKb, batchSize: c.batchSize ?? base.batchSize, maxBatches: c.maxBatches ?? base.maxBatches };
-    const widths: LoopWidths = { chunkParallelism: c.chunkParallelism ?? null, workerMaxInFlight: c.workerMaxInFlight ?? null };
+    const swept = Object.fromEntries(
+      Object.entries(c)
+        .filter(([k]) => (axes[k as AxisKey]?.length ?? 0) > 1)
+        .map(([k, v]) => [label(k as AxisKey), v as number]),
+    );
+    const params: RunParams = {
+      seedRows: c.seedRows ?? base.seedRows,
+      payloadKb: c.payloadKb ?? base.payloadKb,
+      batchSize: c.batchSize ?? base.batchSize,
+      maxBatches: c.maxBatches ?? base.maxBatches,
+    };
+    const widths: LoopWidths = {
+      chunkParallelism: c.chunkParallelism ?? null,
+      workerMaxInFlight: c.workerMaxInFlight ?? null,
+    };
     const digest = createHash('sha256').update(JSON.stringify({ params, widths })).digest('hex').slice(0, 6);
     return { id: `cell-${String(i + 1).padStart(2, '0')}-${digest}`, params, swept, ...widths };
   });

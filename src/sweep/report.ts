@@ -8,19 +8,34 @@ import { safeJson } from '../render/reports.js';
 import { recommend, throughputByAxis, type CellResult } from './result.js';
 import type { SweepFile } from './state.js';
 
-const esc = (s: unknown) => String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+const esc = (s: unknown) =>
+  String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 const num = (n: number | null, unit = '') => (n === null ? '–' : `${n}${unit}`);
 
 export const TABLE_HEAD = ['cell', 'setting', 'state', 'runs', 'rows/s', 'stalls', 'missing', 'time'];
 
 /** One row per cell: figures as the screens and reports show them. */
 export function cellRow(c: CellResult, state?: string): string[] {
-  return [c.id, c.label, state ?? (c.qualified ? 'ok' : c.runs.length < c.repeats ? 'incomplete' : 'breached'), `${c.runs.length}/${c.repeats}`, num(c.median_rows_per_second), `${c.stalls}/${c.runs.length}`, String(c.missing), num(c.median_duration_seconds, 's')];
+  return [
+    c.id,
+    c.label,
+    state ?? (c.qualified ? 'ok' : c.runs.length < c.repeats ? 'incomplete' : 'breached'),
+    `${c.runs.length}/${c.repeats}`,
+    num(c.median_rows_per_second),
+    `${c.stalls}/${c.runs.length}`,
+    String(c.missing),
+    num(c.median_duration_seconds, 's'),
+  ];
 }
 
 export function table(rows: string[][]): string[] {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  return rows.map((r) => r.map((v, i) => v.padEnd(widths[i])).join('  ').trimEnd());
+  return rows.map((r) =>
+    r
+      .map((v, i) => v.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd(),
+  );
 }
 
 /** One line per finished cell (headless). */
@@ -38,7 +53,10 @@ function charts(cells: CellResult[]): string[] {
   }
   const longest = Math.max(...cells.map((c) => c.id.length));
   out.push('', 'stall rate per cell:');
-  for (const c of cells) out.push(`  ${c.id.padEnd(longest)}  ${'█'.repeat(Math.round((c.stall_rate ?? 0) * 20)).padEnd(20, '·')}  ${c.stall_rate === null ? '–' : `${Math.round(c.stall_rate * 100)}%`}`);
+  for (const c of cells)
+    out.push(
+      `  ${c.id.padEnd(longest)}  ${'█'.repeat(Math.round((c.stall_rate ?? 0) * 20)).padEnd(20, '·')}  ${c.stall_rate === null ? '–' : `${Math.round(c.stall_rate * 100)}%`}`,
+    );
   return out;
 }
 
@@ -58,10 +76,35 @@ export function sweepMarkdown(cells: CellResult[], outcome: RunOutcome): string 
   const rows = [TABLE_HEAD, ...cells.map((c) => cellRow(c))];
   const md = rows.map((r) => `| ${r.join(' | ')} |`);
   md.splice(1, 0, `|${rows[0].map(() => ' --- ').join('|')}|`);
-  const runs = cells.flatMap((c) => c.runs.map((r) => `| ${c.id} | ${r.repeat} | [${r.dir}](${r.dir}/report.md) | ${r.exit_code} | ${num(r.rows_per_second)} | ${r.breaches.join(', ') || 'none'} | ${r.missing} |`));
+  const runs = cells.flatMap((c) =>
+    c.runs.map(
+      (r) =>
+        `| ${c.id} | ${r.repeat} | [${r.dir}](${r.dir}/report.md) | ${r.exit_code} | ${num(r.rows_per_second)} | ${r.breaches.join(', ') || 'none'} | ${r.missing} |`,
+    ),
+  );
   return [
-    '# noetl-loadrun sweep', '', `Result: exit ${outcome.exitCode} — ${outcome.reason}`, '', `**${recommend(cells).text}**`, '', '## Cells', '', ...md, '',
-    '## Charts', '', '```', ...charts(cells), '```', '', '## Runs', '', '| cell | repeat | report | exit | rows/s | breaches | missing |', '| --- | --- | --- | --- | --- | --- | --- |', ...runs, '',
+    '# noetl-loadrun sweep',
+    '',
+    `Result: exit ${outcome.exitCode} — ${outcome.reason}`,
+    '',
+    `**${recommend(cells).text}**`,
+    '',
+    '## Cells',
+    '',
+    ...md,
+    '',
+    '## Charts',
+    '',
+    '```',
+    ...charts(cells),
+    '```',
+    '',
+    '## Runs',
+    '',
+    '| cell | repeat | report | exit | rows/s | breaches | missing |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+    ...runs,
+    '',
   ].join('\n');
 }
 
@@ -69,15 +112,47 @@ export function sweepMarkdown(cells: CellResult[], outcome: RunOutcome): string 
 function svgBars(title: string, bars: Array<{ label: string; value: number | null }>, unit: string): string {
   const max = Math.max(1e-9, ...bars.map((b) => b.value ?? 0));
   const h = 22 * bars.length + 30;
-  const body = bars.map((b, i) => `<text x="0" y="${38 + i * 22}">${esc(b.label)}</text><rect class="bar" x="260" y="${24 + i * 22}" width="${Math.round(((b.value ?? 0) / max) * 300)}" height="16"/><text x="${570}" y="${38 + i * 22}">${esc(num(b.value, unit))}</text>`).join('');
+  const body = bars
+    .map(
+      (b, i) =>
+        `<text x="0" y="${38 + i * 22}">${esc(b.label)}</text><rect class="bar" x="260" y="${24 + i * 22}" width="${Math.round(((b.value ?? 0) / max) * 300)}" height="16"/><text x="${570}" y="${38 + i * 22}">${esc(num(b.value, unit))}</text>`,
+    )
+    .join('');
   return `<figure><svg role="img" aria-label="${esc(title)}" width="680" height="${h}"><text x="0" y="14" font-weight="bold">${esc(title)}</text>${body}</svg></figure>`;
 }
 
 export function sweepHtml(cells: CellResult[], outcome: RunOutcome): string {
-  const rows = cells.map((c) => `<tr>${cellRow(c).map((v) => `<td>${esc(v)}</td>`).join('')}</tr>`).join('');
-  const axes = Object.entries(throughputByAxis(cells)).map(([axis, pts]) => svgBars(`median rows/s by ${axis}`, pts.map((p) => ({ label: `${axis}=${p.value}`, value: p.rows_per_second })), ''));
-  const stall = svgBars('stall rate per cell', cells.map((c) => ({ label: `${c.id} ${c.label}`, value: c.stall_rate === null ? null : Math.round(c.stall_rate * 100) })), '%');
-  const links = cells.flatMap((c) => c.runs.map((r) => `<li><a href="${esc(r.dir)}/report.html">${esc(c.id)} run ${r.repeat}</a>: exit ${r.exit_code}, ${esc(r.breaches.join(', ') || 'no breach')}</li>`)).join('');
+  const rows = cells
+    .map(
+      (c) =>
+        `<tr>${cellRow(c)
+          .map((v) => `<td>${esc(v)}</td>`)
+          .join('')}</tr>`,
+    )
+    .join('');
+  const axes = Object.entries(throughputByAxis(cells)).map(([axis, pts]) =>
+    svgBars(
+      `median rows/s by ${axis}`,
+      pts.map((p) => ({ label: `${axis}=${p.value}`, value: p.rows_per_second })),
+      '',
+    ),
+  );
+  const stall = svgBars(
+    'stall rate per cell',
+    cells.map((c) => ({
+      label: `${c.id} ${c.label}`,
+      value: c.stall_rate === null ? null : Math.round(c.stall_rate * 100),
+    })),
+    '%',
+  );
+  const links = cells
+    .flatMap((c) =>
+      c.runs.map(
+        (r) =>
+          `<li><a href="${esc(r.dir)}/report.html">${esc(c.id)} run ${r.repeat}</a>: exit ${r.exit_code}, ${esc(r.breaches.join(', ') || 'no breach')}</li>`,
+      ),
+    )
+    .join('');
   return `<!doctype html><html><head><meta charset="utf-8"><title>noetl-loadrun sweep</title><style>body{font:14px system-ui,sans-serif;margin:16px}
 table{border-collapse:collapse}td,th{border:1px solid #ddd;padding:2px 6px}th{background:#f4f4f4}.bar{fill:#4a7bd0}svg text{font-size:12px}</style></head><body>
 <h1>noetl-loadrun sweep</h1><p>Result: exit ${outcome.exitCode} — ${esc(outcome.reason)}</p><p id="recommendation"><b>${esc(recommend(cells).text)}</b></p>
@@ -87,7 +162,21 @@ ${axes.join('')}${stall}<h2>Runs</h2><ul>${links}</ul></body></html>\n`;
 
 export function sweepSummary(file: SweepFile, cells: CellResult[], outcome: RunOutcome) {
   const rec = recommend(cells);
-  return { schema_version: file.schema_version, tool: 'noetl-loadrun', kind: 'sweep', started_at: file.started_at, ended_at: new Date().toISOString(), exit_code: outcome.exitCode, outcome: outcome.reason, repeat: file.repeat, recommendation: rec.cell ? { cell: rec.cell.id, setting: rec.cell.swept, median_rows_per_second: rec.cell.median_rows_per_second } : null, recommendation_text: rec.text, cells };
+  return {
+    schema_version: file.schema_version,
+    tool: 'noetl-loadrun',
+    kind: 'sweep',
+    started_at: file.started_at,
+    ended_at: new Date().toISOString(),
+    exit_code: outcome.exitCode,
+    outcome: outcome.reason,
+    repeat: file.repeat,
+    recommendation: rec.cell
+      ? { cell: rec.cell.id, setting: rec.cell.swept, median_rows_per_second: rec.cell.median_rows_per_second }
+      : null,
+    recommendation_text: rec.text,
+    cells,
+  };
 }
 
 /** summary.json, report.md and report.html in the sweep folder. */

@@ -48,7 +48,13 @@ export function median(xs: number[]): number | null {
 }
 
 /** The record of one finished run, read from its store. */
-export function recordRun(store: RunStore, outcome: RunOutcome, repeat: number, dir: string, maxDurationSeconds?: number): RunRecord {
+export function recordRun(
+  store: RunStore,
+  outcome: RunOutcome,
+  repeat: number,
+  dir: string,
+  maxDurationSeconds?: number,
+): RunRecord {
   const snap = store.snapshot();
   const stored = snap.modes.reduce((a, m) => a + (m.stats?.storedRows ?? 0), 0);
   const seconds = runSeconds(snap);
@@ -76,7 +82,8 @@ export function counts(r: RunRecord): boolean {
 export function cellResult(cell: Cell, runs: RunRecord[], repeats: number): CellResult {
   const done = runs.filter(counts);
   const stalls = done.filter((r) => r.breaches.includes('stall')).length;
-  const clean = (r: RunRecord) => Object.values(r.verdicts).every((v) => v === 'completed') && r.missing === 0 && r.exit_code !== 3;
+  const clean = (r: RunRecord) =>
+    Object.values(r.verdicts).every((v) => v === 'completed') && r.missing === 0 && r.exit_code !== 3;
   return {
     id: cell.id,
     label: cellLabel(cell),
@@ -97,16 +104,32 @@ export function recommend(cells: CellResult[]): { cell: CellResult | null; text:
   const ok = cells.filter((c) => c.qualified && c.median_rows_per_second !== null);
   if (!ok.length) return { cell: null, text: 'no cell qualified: none had every repeat complete with nothing missing' };
   const best = ok.reduce((a, b) => (b.median_rows_per_second! > a.median_rows_per_second! ? b : a));
-  return { cell: best, text: `recommended: ${best.label} — median ${best.median_rows_per_second} rows/s, ${best.runs.length}/${best.repeats} repeats complete, nothing missing` };
+  return {
+    cell: best,
+    text: `recommended: ${best.label} — median ${best.median_rows_per_second} rows/s, ${best.runs.length}/${best.repeats} repeats complete, nothing missing`,
+  };
 }
 
 /** Median throughput for each value of each swept parameter (for the charts). */
-export function throughputByAxis(cells: CellResult[]): Record<string, Array<{ value: number; rows_per_second: number | null }>> {
+export function throughputByAxis(
+  cells: CellResult[],
+): Record<string, Array<{ value: number; rows_per_second: number | null }>> {
   const axes = [...new Set(cells.flatMap((c) => Object.keys(c.swept)))];
   return Object.fromEntries(
     axes.map((axis) => {
       const values = [...new Set(cells.map((c) => c.swept[axis]))].sort((a, b) => a - b);
-      return [axis, values.map((value) => ({ value, rows_per_second: median(cells.filter((c) => c.swept[axis] === value).flatMap((c) => c.runs.map((r) => r.rows_per_second)).filter((x): x is number => x !== null)) }))];
+      return [
+        axis,
+        values.map((value) => ({
+          value,
+          rows_per_second: median(
+            cells
+              .filter((c) => c.swept[axis] === value)
+              .flatMap((c) => c.runs.map((r) => r.rows_per_second))
+              .filter((x): x is number => x !== null),
+          ),
+        })),
+      ];
     }),
   );
 }

@@ -20,7 +20,13 @@ export interface RunHooks {
   say(line: string): void;
 }
 
-export async function runOne(config: RunConfig, life: Lifecycle, shared: SharedTarget, hooks: RunHooks, cleanup: boolean): Promise<OneRun> {
+export async function runOne(
+  config: RunConfig,
+  life: Lifecycle,
+  shared: SharedTarget,
+  hooks: RunHooks,
+  cleanup: boolean,
+): Promise<OneRun> {
   const orch = new Orchestrator(config, life, shared);
   const reports = new ReportWriter(config.reportDir);
   reports.attach(orch.store);

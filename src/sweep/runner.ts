@@ -55,8 +55,15 @@ export class SweepRunner {
   /** The repeats each cell still needs (all of them on a fresh sweep). */
   jobs(): Job[] {
     return this.store.cells.flatMap((cell) => {
-      const done = new Set(this.store.runsOf(cell.id).filter(counts).map((r) => r.repeat));
-      return Array.from({ length: this.store.file.repeat }, (_, i) => i + 1).filter((r) => !done.has(r)).map((repeat) => ({ cell, repeat }));
+      const done = new Set(
+        this.store
+          .runsOf(cell.id)
+          .filter(counts)
+          .map((r) => r.repeat),
+      );
+      return Array.from({ length: this.store.file.repeat }, (_, i) => i + 1)
+        .filter((r) => !done.has(r))
+        .map((repeat) => ({ cell, repeat }));
     });
   }
 
@@ -87,7 +94,9 @@ export class SweepRunner {
       notes: () => {},
     };
     const target = await openTarget(this.s.base, this.life, hooks, () => target.client.reconnect());
-    this.store.log(`target open: ${info.kind ?? this.s.base.target} ${info.serverUrl ?? ''} (${info.dialect ?? 'unknown dialect'})`);
+    this.store.log(
+      `target open: ${info.kind ?? this.s.base.target} ${info.serverUrl ?? ''} (${info.dialect ?? 'unknown dialect'})`,
+    );
     return { target, info };
   }
 
@@ -96,27 +105,46 @@ export class SweepRunner {
     const widths = cell.chunkParallelism !== null || cell.workerMaxInFlight !== null;
     const playbooks = widths ? variantFor(this.base.parent, this.base.worker, cell) : undefined;
     // A stalled execution left running would load the next cell's runs: cancel what is open at the end.
-    return { ...this.s.base, params: cell.params, preset: null, playbooks, repeat: 1, cancelOnExit: true, reportDir: path.join(this.store.dir, cell.id, `run-${repeat}`) };
+    return {
+      ...this.s.base,
+      params: cell.params,
+      preset: null,
+      playbooks,
+      repeat: 1,
+      cancelOnExit: true,
+      reportDir: path.join(this.store.dir, cell.id, `run-${repeat}`),
+    };
   }
 
   private async runJob(job: Job, shared: SharedTarget): Promise<void> {
     const config = this.configFor(job);
     const label = `${job.cell.id} ${cellLabel(job.cell)} #${job.repeat}`;
-    if (config.playbooks) this.store.log(`${label}: variants ${config.playbooks.parent.path} + ${config.playbooks.worker.path}`);
+    if (config.playbooks)
+      this.store.log(`${label}: variants ${config.playbooks.parent.path} + ${config.playbooks.worker.path}`);
     const t0 = Date.now();
     let stop: (() => void) | undefined;
     try {
-      const run = await runOne(config, this.life, shared, {
-        started: (store, s) => {
-          stop = s;
-          this.stops.add(s);
-          if (this.stopping) s();
-          this.store.started(job.cell, job.repeat, label, store);
+      const run = await runOne(
+        config,
+        this.life,
+        shared,
+        {
+          started: (store, s) => {
+            stop = s;
+            this.stops.add(s);
+            if (this.stopping) s();
+            this.store.started(job.cell, job.repeat, label, store);
+          },
+          say: (line) => this.store.log(`${label}: ${line}`),
         },
-        say: (line) => this.store.log(`${label}: ${line}`),
-      }, this.s.cleanup);
+        this.s.cleanup,
+      );
       const rel = path.relative(this.store.dir, config.reportDir);
-      this.store.finished(job.cell, recordRun(run.store, run.outcome, job.repeat, rel, config.thresholds.maxDurationSeconds), (Date.now() - t0) / 1000);
+      this.store.finished(
+        job.cell,
+        recordRun(run.store, run.outcome, job.repeat, rel, config.thresholds.maxDurationSeconds),
+        (Date.now() - t0) / 1000,
+      );
     } finally {
       if (stop) this.stops.delete(stop);
     }
@@ -124,12 +152,20 @@ export class SweepRunner {
 
   /** Interrupted: 130. Else the worst run: an environment failure (3), a failing breach (1), or 0. */
   private outcome(): RunOutcome {
-    if (this.stopping) return { exitCode: EXIT.INTERRUPTED, reason: `interrupted: resume with sweep --resume ${this.store.dir}` };
+    if (this.stopping)
+      return { exitCode: EXIT.INTERRUPTED, reason: `interrupted: resume with sweep --resume ${this.store.dir}` };
     const runs = this.store.cells.flatMap((c) => this.store.runsOf(c.id));
     const env = runs.find((r) => r.exit_code === EXIT.ENVIRONMENT || r.exit_code === EXIT.USAGE);
     if (env) return { exitCode: env.exit_code, reason: env.outcome };
     const breached = runs.filter((r) => r.exit_code === EXIT.BREACHED).length;
-    if (breached) return { exitCode: EXIT.BREACHED, reason: `${breached} of ${runs.length} runs breached --fail-on ${this.s.base.thresholds.failOn.join(',') || 'none'}` };
-    return { exitCode: EXIT.OK, reason: `all ${runs.length} runs passed --fail-on ${this.s.base.thresholds.failOn.join(',') || 'none'}` };
+    if (breached)
+      return {
+        exitCode: EXIT.BREACHED,
+        reason: `${breached} of ${runs.length} runs breached --fail-on ${this.s.base.thresholds.failOn.join(',') || 'none'}`,
+      };
+    return {
+      exitCode: EXIT.OK,
+      reason: `all ${runs.length} runs passed --fail-on ${this.s.base.thresholds.failOn.join(',') || 'none'}`,
+    };
   }
 }

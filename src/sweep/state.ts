@@ -24,10 +24,15 @@ export interface SweepFile {
 
 export function loadSweepFile(dir: string): SweepFile {
   const file = path.join(dir, SWEEP_FILE);
-  if (!existsSync(file)) throw usageError(`--resume ${dir}: no ${SWEEP_FILE} there`, 'give the folder a sweep wrote (it prints it at the start)');
+  if (!existsSync(file))
+    throw usageError(
+      `--resume ${dir}: no ${SWEEP_FILE} there`,
+      'give the folder a sweep wrote (it prints it at the start)',
+    );
   try {
     const f = JSON.parse(readFileSync(file, 'utf8')) as SweepFile;
-    if (f.kind !== 'sweep' || typeof f.runs !== 'object' || typeof f.options !== 'object') throw new Error('not a sweep record');
+    if (f.kind !== 'sweep' || typeof f.runs !== 'object' || typeof f.options !== 'object')
+      throw new Error('not a sweep record');
     return f;
   } catch (err) {
     throw usageError(`--resume ${dir}: ${SWEEP_FILE} cannot be read (${(err as Error).message.split('\n')[0]})`);
@@ -122,15 +127,24 @@ export class SweepStore {
     const results = this.results();
     const runsDone = results.reduce((a, c) => a + Math.min(c.runs.length, this.file.repeat), 0);
     const runsTotal = this.cells.length * this.file.repeat;
-    const avg = this.freshSeconds.length ? this.freshSeconds.reduce((a, b) => a + b, 0) / this.freshSeconds.length : null;
+    const avg = this.freshSeconds.length
+      ? this.freshSeconds.reduce((a, b) => a + b, 0) / this.freshSeconds.length
+      : null;
     return {
       dir: this.dir,
-      cells: results.map((r) => ({ ...r, state: (this.running.get(r.id) ?? 0) > 0 ? 'running' : r.runs.length >= this.file.repeat ? 'done' : 'waiting' })),
+      cells: results.map((r) => ({
+        ...r,
+        state: (this.running.get(r.id) ?? 0) > 0 ? 'running' : r.runs.length >= this.file.repeat ? 'done' : 'waiting',
+      })),
       current: this.current,
       runsDone,
       runsTotal,
       elapsedSeconds: ((this.finishedAt ?? Date.now()) - this.startedAt) / 1000,
-      etaSeconds: this.finishedAt ? 0 : avg === null ? null : Math.round((avg * (runsTotal - runsDone)) / this.parallel),
+      etaSeconds: this.finishedAt
+        ? 0
+        : avg === null
+          ? null
+          : Math.round((avg * (runsTotal - runsDone)) / this.parallel),
       finished: this.finishedAt !== null,
       recommendation: this.finishedAt ? recommend(results).text : null,
       log: this.lines.slice(-5),

@@ -47,10 +47,16 @@ export function variantFor(parent: PlaybookText, worker: PlaybookText, w: LoopWi
   const p = YAML.parseDocument(parent.text);
   const k = YAML.parseDocument(worker.text);
   if (w.chunkParallelism !== null && !setWidth(p, (s) => toolKind(s) === 'playbook', w.chunkParallelism).length) {
-    throw usageError(`--chunk-parallelism: the parent playbook ${parent.path} has no loop step calling a playbook`, 'sweep it on a parent that dispatches chunk workers');
+    throw usageError(
+      `--chunk-parallelism: the parent playbook ${parent.path} has no loop step calling a playbook`,
+      'sweep it on a parent that dispatches chunk workers',
+    );
   }
   if (w.workerMaxInFlight !== null && !setWidth(k, () => true, w.workerMaxInFlight).length) {
-    throw usageError(`--worker-max-in-flight: the worker playbook ${worker.path} has no loop step`, 'sweep it on a worker with a parallel loop');
+    throw usageError(
+      `--worker-max-in-flight: the worker playbook ${worker.path} has no loop step`,
+      'sweep it on a worker with a parallel loop',
+    );
   }
   const hash = createHash('sha256').update(p.toString()).update(k.toString()).digest('hex').slice(0, 10);
   const workerPath = retarget(k, hash);

@@ -51,8 +51,16 @@ async function forwardServer(k: Kubectl, o: AttachOptions, resource: string, rem
   try {
     await pf.start();
   } catch (err) {
-    hooks.check({ name: 'port-forward', verdict: 'fail', detail: oneLine(err), hint: 'kubectl port-forward needs the service to have ready endpoints' });
-    throw envError(`port-forward to ${resource} failed: ${oneLine(err)}`, 'check the server pods (kubectl get pods -n NAMESPACE)');
+    hooks.check({
+      name: 'port-forward',
+      verdict: 'fail',
+      detail: oneLine(err),
+      hint: 'kubectl port-forward needs the service to have ready endpoints',
+    });
+    throw envError(
+      `port-forward to ${resource} failed: ${oneLine(err)}`,
+      'check the server pods (kubectl get pods -n NAMESPACE)',
+    );
   }
   hooks.check({ name: 'port-forward', verdict: 'ok', detail: `${pf.url} -> ${resource}:${remotePort}` });
   return pf;
@@ -78,11 +86,21 @@ function postgresForwarder(k: Kubectl, o: AttachOptions): (url: string) => Promi
     if (!fwd) return url;
     const key = `${fwd.namespace}/${fwd.resource}:${fwd.port}`;
     if (!forwards.has(key)) {
-      const pgf = new PortForward({ kubectl: k, namespace: fwd.namespace, resource: fwd.resource, remotePort: fwd.port, onState: (st, d) => o.hooks.log('port-forward', st === 'ready' ? 'info' : 'warn', `postgres ${fwd.resource}: ${st} ${d}`) });
+      const pgf = new PortForward({
+        kubectl: k,
+        namespace: fwd.namespace,
+        resource: fwd.resource,
+        remotePort: fwd.port,
+        onState: (st, d) =>
+          o.hooks.log('port-forward', st === 'ready' ? 'info' : 'warn', `postgres ${fwd.resource}: ${st} ${d}`),
+      });
       o.life.add(`postgres port-forward ${key}`, () => pgf.stop());
-      forwards.set(key, pgf.start().catch((err) => {
-        throw envError(`port-forward to Postgres ${key} failed: ${oneLine(err)}`, 'check --pg-forward');
-      }));
+      forwards.set(
+        key,
+        pgf.start().catch((err) => {
+          throw envError(`port-forward to Postgres ${key} failed: ${oneLine(err)}`, 'check --pg-forward');
+        }),
+      );
     }
     u.hostname = '127.0.0.1';
     u.port = String(await forwards.get(key)!);
@@ -94,7 +112,10 @@ function postgresForwarder(k: Kubectl, o: AttachOptions): (url: string) => Promi
 async function neighbours(k: Kubectl): Promise<Selector[]> {
   const out: Selector[] = [];
   for (const ns of ['postgres', 'nats']) {
-    const exists = await k.json(['get', 'namespace', ns], { namespaced: false }).then(() => true, () => false);
+    const exists = await k.json(['get', 'namespace', ns], { namespaced: false }).then(
+      () => true,
+      () => false,
+    );
     if (exists) out.push({ role: ns, selector: '', namespace: ns });
   }
   return out;
@@ -102,16 +123,34 @@ async function neighbours(k: Kubectl): Promise<Selector[]> {
 
 export async function attachCluster(o: AttachOptions): Promise<Attached> {
   const kc = o.kube;
-  const k = new Kubectl({ bin: kc.bin, context: kc.context, namespace: kc.namespace, kubeconfig: kc.kubeconfig, requestTimeoutSeconds: Math.ceil(o.requestTimeoutMs / 1000) });
-  const facts = await clusterPreflight(k, { context: kc.context, service: kc.service, selector: kc.selector, workerSelector: kc.workerSelector, onCheck: (ch) => o.hooks.check(ch) });
+  const k = new Kubectl({
+    bin: kc.bin,
+    context: kc.context,
+    namespace: kc.namespace,
+    kubeconfig: kc.kubeconfig,
+    requestTimeoutSeconds: Math.ceil(o.requestTimeoutMs / 1000),
+  });
+  const facts = await clusterPreflight(k, {
+    context: kc.context,
+    service: kc.service,
+    selector: kc.selector,
+    workerSelector: kc.workerSelector,
+    onCheck: (ch) => o.hooks.check(ch),
+  });
   const forward = await forwardServer(k, o, facts.serviceResource, facts.servicePort);
   const reach = postgresForwarder(k, o);
   const pgUrl = o.pgUrl ? await reach(o.pgUrl) : undefined;
-  const roles: Selector[] = [{ role: 'server', selector: facts.serverSelector }, { role: 'worker', selector: facts.workerSelector }];
+  const roles: Selector[] = [
+    { role: 'server', selector: facts.serverSelector },
+    { role: 'worker', selector: facts.workerSelector },
+  ];
   if (facts.systemWorkerSelector) roles.push({ role: 'system-worker', selector: facts.systemWorkerSelector });
   roles.push(...(await neighbours(k)));
   const pods = new KubectlTop(k, roles, kc.topIntervalMs, (source, level, text) => o.hooks.log(source, level, text));
-  for (const [source, selector] of [['server', facts.serverSelector], ['worker', facts.workerSelector]] as const) {
+  for (const [source, selector] of [
+    ['server', facts.serverSelector],
+    ['worker', facts.workerSelector],
+  ] as const) {
     const f = new LogFollower(k, source, selector, (l) => o.hooks.log(l.source, l.level, l.text));
     f.start();
     o.life.add(`logs ${source}`, () => f.stop());
@@ -124,7 +163,16 @@ export async function attachCluster(o: AttachOptions): Promise<Attached> {
 export async function credentialCheck(client: NoetlClient, hooks: TargetHooks, name = 'pg_k8s'): Promise<void> {
   try {
     const data = await client.credential(name);
-    hooks.check(data ? { name: 'credential', verdict: 'ok', detail: `${name} is registered` } : { name: 'credential', verdict: 'warn', detail: `${name} is not registered on the server`, hint: 'register it (noetl catalog register pg_k8s.json) or the postgres steps will fail' });
+    hooks.check(
+      data
+        ? { name: 'credential', verdict: 'ok', detail: `${name} is registered` }
+        : {
+            name: 'credential',
+            verdict: 'warn',
+            detail: `${name} is not registered on the server`,
+            hint: 'register it (noetl catalog register pg_k8s.json) or the postgres steps will fail',
+          },
+    );
   } catch (err) {
     hooks.check({ name: 'credential', verdict: 'warn', detail: `could not check ${name}: ${oneLine(err)}` });
   }

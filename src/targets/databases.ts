@@ -54,10 +54,21 @@ async function direct(url: string, flag: string, hint: string, life: Lifecycle):
 async function systemDb(c: RunConfig, i: DatabaseInputs, life: Lifecycle, hooks: TargetHooks): Promise<SqlRunner> {
   const url = i.pgUrl ?? i.sandbox?.pgUrl;
   if (url) return direct(url, '--pg-url', 'check --pg-url (host, port, credentials)', life);
-  const { policy, detail } = await i.client.queryPolicy().catch((err) => ({ policy: 'broken' as const, detail: oneLine(err) }));
+  const { policy, detail } = await i.client
+    .queryPolicy()
+    .catch((err) => ({ policy: 'broken' as const, detail: oneLine(err) }));
   const usable = policy === 'open' || policy === 'readonly';
-  hooks.check({ name: 'query endpoint', verdict: usable ? 'ok' : 'fail', detail: `${policy} (${detail})`, hint: usable ? undefined : 'give --pg-url for the NoETL system database' });
-  if (!usable) throw envError(`the NoETL system database cannot be read: the server's query endpoint is ${policy} (${detail})`, 'give --pg-url postgres://user:password@host:port/noetl (a port-forward of its Postgres)');
+  hooks.check({
+    name: 'query endpoint',
+    verdict: usable ? 'ok' : 'fail',
+    detail: `${policy} (${detail})`,
+    hint: usable ? undefined : 'give --pg-url for the NoETL system database',
+  });
+  if (!usable)
+    throw envError(
+      `the NoETL system database cannot be read: the server's query endpoint is ${policy} (${detail})`,
+      'give --pg-url postgres://user:password@host:port/noetl (a port-forward of its Postgres)',
+    );
   return new EndpointSql(i.client);
 }
 
@@ -73,22 +84,49 @@ async function dataUrl(c: RunConfig, i: DatabaseInputs, hooks: TargetHooks): Pro
   const url = data && credentialUrl(data);
   if (!url) {
     if (i.pgUrl) {
-      hooks.log('loadrun', 'warn', `no usable credential ${name} on the server: looking for the fixture tables in the --pg-url database`);
+      hooks.log(
+        'loadrun',
+        'warn',
+        `no usable credential ${name} on the server: looking for the fixture tables in the --pg-url database`,
+      );
       return { url: i.pgUrl, from: '--pg-url (no credential)' };
     }
-    throw envError(`the data database is unknown: the server has no credential ${name} with a host`, 'give --data-pg-url postgres://user:password@host:port/db');
+    throw envError(
+      `the data database is unknown: the server has no credential ${name} with a host`,
+      'give --data-pg-url postgres://user:password@host:port/db',
+    );
   }
   const host = new URL(url).hostname;
   if (serviceOfHost(host, 5432) && !i.reach) {
-    throw envError(`credential ${name} points at ${host}, inside the cluster`, 'give --data-pg-url through your own port-forward, or use --target cluster');
+    throw envError(
+      `credential ${name} points at ${host}, inside the cluster`,
+      'give --data-pg-url through your own port-forward, or use --target cluster',
+    );
   }
   return { url: i.reach ? await i.reach(url) : url, from: `credential ${name}` };
 }
 
-export async function openDatabases(c: RunConfig, i: DatabaseInputs, life: Lifecycle, hooks: TargetHooks): Promise<{ rows: RowsSource; label: string }> {
+export async function openDatabases(
+  c: RunConfig,
+  i: DatabaseInputs,
+  life: Lifecycle,
+  hooks: TargetHooks,
+): Promise<{ rows: RowsSource; label: string }> {
   const system = await systemDb(c, i, life, hooks);
   const d = await dataUrl(c, i, hooks);
-  const data = await direct(d.url, d.from === '--data-pg-url' ? '--data-pg-url' : 'the data database URL', `the fixture's tables are read there (${d.from}); give --data-pg-url`, life);
+  const data = await direct(
+    d.url,
+    d.from === '--data-pg-url' ? '--data-pg-url' : 'the data database URL',
+    `the fixture's tables are read there (${d.from}); give --data-pg-url`,
+    life,
+  );
   const label = `${data.where} (${d.from})`;
-  return { rows: new RowsSource(data, system, `the fixture writes to its pg_auth credential's database; rows were read as ${d.from}: check --data-pg-url`), label };
+  return {
+    rows: new RowsSource(
+      data,
+      system,
+      `the fixture writes to its pg_auth credential's database; rows were read as ${d.from}: check --data-pg-url`,
+    ),
+    label,
+  };
 }

@@ -36,7 +36,11 @@ interface Endpoints {
 }
 
 async function openSandbox(c: RunConfig, life: Lifecycle, hooks: TargetHooks): Promise<Endpoints> {
-  hooks.log('loadrun', 'info', 'starting the embedded sandbox (Postgres, python workers, echo endpoint, NoETL-compatible API)');
+  hooks.log(
+    'loadrun',
+    'info',
+    'starting the embedded sandbox (Postgres, python workers, echo endpoint, NoETL-compatible API)',
+  );
   const sb = await startSandbox({
     dialect: c.sandboxDialect,
     faults: c.faults,
@@ -52,11 +56,30 @@ async function openSandbox(c: RunConfig, life: Lifecycle, hooks: TargetHooks): P
   return { serverUrl: sb.apiUrl, pgUrl: sb.pgUrl, sandbox: sb };
 }
 
-async function endpointsOf(c: RunConfig, life: Lifecycle, hooks: TargetHooks, reconnect: () => void): Promise<Endpoints> {
+async function endpointsOf(
+  c: RunConfig,
+  life: Lifecycle,
+  hooks: TargetHooks,
+  reconnect: () => void,
+): Promise<Endpoints> {
   if (c.target === 'sandbox') return openSandbox(c, life, hooks);
   if (c.target === 'server') return { serverUrl: c.serverUrl ?? '', pgUrl: c.pgUrl };
-  const a = await attachCluster({ kube: c.kube!, pgUrl: c.pgUrl, requestTimeoutMs: c.requestTimeoutMs, hooks, life, onForwardRestored: reconnect });
-  return { serverUrl: a.serverUrl, pgUrl: a.pgUrl, kubectl: a.kubectl, forward: a.forward, pods: a.pods, reach: a.reach };
+  const a = await attachCluster({
+    kube: c.kube!,
+    pgUrl: c.pgUrl,
+    requestTimeoutMs: c.requestTimeoutMs,
+    hooks,
+    life,
+    onForwardRestored: reconnect,
+  });
+  return {
+    serverUrl: a.serverUrl,
+    pgUrl: a.pgUrl,
+    kubectl: a.kubectl,
+    forward: a.forward,
+    pods: a.pods,
+    reach: a.reach,
+  };
 }
 
 async function connect(c: RunConfig, serverUrl: string, life: Lifecycle, hooks: TargetHooks): Promise<NoetlClient> {
@@ -70,9 +93,19 @@ async function connect(c: RunConfig, serverUrl: string, life: Lifecycle, hooks: 
   life.add('http client', () => client.close());
   try {
     await client.detectDialect();
-    if (c.target === 'cluster') hooks.check({ name: 'API healthy', verdict: 'ok', detail: `${client.dialect} dialect${client.version ? ` ${client.version}` : ''} at ${serverUrl}` });
+    if (c.target === 'cluster')
+      hooks.check({
+        name: 'API healthy',
+        verdict: 'ok',
+        detail: `${client.dialect} dialect${client.version ? ` ${client.version}` : ''} at ${serverUrl}`,
+      });
   } catch (err) {
-    const hint = c.target === 'sandbox' ? 'the sandbox API did not answer' : c.target === 'cluster' ? 'the service is forwarded but NoETL does not answer: kubectl logs the server pod' : 'check --server-url or start a port-forward';
+    const hint =
+      c.target === 'sandbox'
+        ? 'the sandbox API did not answer'
+        : c.target === 'cluster'
+          ? 'the service is forwarded but NoETL does not answer: kubectl logs the server pod'
+          : 'check --server-url or start a port-forward';
     if (c.target === 'cluster') hooks.check({ name: 'API healthy', verdict: 'fail', detail: oneLine(err), hint });
     throw envError(`NoETL server at ${serverUrl} is unreachable: ${oneLine(err)}`, hint);
   }
@@ -81,15 +114,27 @@ async function connect(c: RunConfig, serverUrl: string, life: Lifecycle, hooks: 
 }
 
 /** Opens the configured target. `reconnect` is called when a cluster's forward comes back after a drop. */
-export async function openTarget(c: RunConfig, life: Lifecycle, hooks: TargetHooks, reconnect: () => void): Promise<OpenedTarget> {
+export async function openTarget(
+  c: RunConfig,
+  life: Lifecycle,
+  hooks: TargetHooks,
+  reconnect: () => void,
+): Promise<OpenedTarget> {
   const ep = await endpointsOf(c, life, hooks, reconnect);
   const client = await connect(c, ep.serverUrl, life, hooks);
-  const { rows, label } = await openDatabases(c, { client, pgUrl: ep.pgUrl, sandbox: ep.sandbox, reach: ep.reach }, life, hooks);
+  const { rows, label } = await openDatabases(
+    c,
+    { client, pgUrl: ep.pgUrl, sandbox: ep.sandbox, reach: ep.reach },
+    life,
+    hooks,
+  );
   hooks.describe({
     kind: c.target,
     serverUrl: ep.serverUrl,
     // The sandbox emulates a dialect; it has no server version of its own to show.
-    dialect: client.sandbox ? `sandbox, ${client.dialect} dialect` : `${client.dialect}${client.version ? ` ${client.version}` : ''}`,
+    dialect: client.sandbox
+      ? `sandbox, ${client.dialect} dialect`
+      : `${client.dialect}${client.version ? ` ${client.version}` : ''}`,
     rowsSource: label,
     faults: c.faults,
   });
@@ -100,7 +145,10 @@ export async function openTarget(c: RunConfig, life: Lifecycle, hooks: TargetHoo
     pods = new SandboxPods(async () => ((await client.sandboxInfo()).processes as ProcessInfo[] | undefined) ?? []);
     hooks.notes({ pods: null, logs: null });
   } else {
-    hooks.notes({ pods: 'no pods source: the server is reached directly (use --target cluster for kubectl top)', logs: 'no logs source: the server is reached directly' });
+    hooks.notes({
+      pods: 'no pods source: the server is reached directly (use --target cluster for kubectl top)',
+      logs: 'no logs source: the server is reached directly',
+    });
   }
   return { client, rows, pods, kubectl: ep.kubectl, forward: ep.forward, sandbox: ep.sandbox };
 }

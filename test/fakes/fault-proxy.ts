@@ -28,16 +28,19 @@ export async function startFaultProxy(target: string) {
     }
     const drop = dropAnswer?.test(req.url ?? '') ?? false;
     if (drop) dropAnswer = undefined;
-    const up = http.request({ host: t.hostname, port: t.port, method: req.method, path: req.url, headers: req.headers }, (r) => {
-      if (drop) {
-        dropped++;
-        r.resume();
-        r.on('end', () => req.socket.destroy()); // the server did the work; the client sees a reset
-        return;
-      }
-      res.writeHead(r.statusCode ?? 502, r.headers);
-      r.pipe(res);
-    });
+    const up = http.request(
+      { host: t.hostname, port: t.port, method: req.method, path: req.url, headers: req.headers },
+      (r) => {
+        if (drop) {
+          dropped++;
+          r.resume();
+          r.on('end', () => req.socket.destroy()); // the server did the work; the client sees a reset
+          return;
+        }
+        res.writeHead(r.statusCode ?? 502, r.headers);
+        r.pipe(res);
+      },
+    );
     up.on('error', () => {
       res.writeHead(502);
       res.end();

@@ -29,7 +29,9 @@ const server = net.createServer((sock) => {
   up.on('error', () => sock.destroy());
 });
 server.on('error', (e) => {
-  process.stderr.write(`Unable to listen on port ${local}: ${e.message}\nerror: unable to listen on any of the requested ports: [{${local} ${remote}}]\n`);
+  process.stderr.write(
+    `Unable to listen on port ${local}: ${e.message}\nerror: unable to listen on any of the requested ports: [{${local} ${remote}}]\n`,
+  );
   process.exit(1);
 });
 server.listen(Number(local || 0), '127.0.0.1', () => {

@@ -39,12 +39,29 @@ export function importViolations(files: SourceFile[]): string[] {
     for (const spec of importsOf(f.text)) {
       const target = resolveSpecifier(f.rel, spec);
       const inSrc = f.rel.startsWith('src/');
-      const ui = spec === 'ink' || spec === 'react' || spec.startsWith('ink/') || spec.startsWith('react/') || target?.startsWith('components/');
+      const ui =
+        spec === 'ink' ||
+        spec === 'react' ||
+        spec.startsWith('ink/') ||
+        spec.startsWith('react/') ||
+        target?.startsWith('components/');
       if (inSrc && ui && f.rel !== TUI_ENTRY) out.push(`${f.rel} imports ${spec}: only ${TUI_ENTRY} may load the TUI`);
-      if (f.rel === TUI_ENTRY && (spec === 'ink' || spec === 'react')) out.push(`${f.rel} imports ${spec} directly: load components/ instead`);
-      if (target && LOWER.some((l) => f.rel.startsWith(l)) && UPPER.some((u) => target.startsWith(u))) out.push(`${f.rel} imports ${spec}: ${LOWER.join(', ')} must not import ${UPPER.join(', ')}`);
-      if (target && ['src/run/', 'src/render/', 'src/sweep/'].some((d) => f.rel.startsWith(d)) && (target.startsWith('src/commands/') || target === 'src/cli.ts')) out.push(`${f.rel} imports ${spec}: the run, the sweep and the renderers must not import the commands`);
-      if (target && (f.rel.startsWith('src/run/') || f.rel.startsWith('src/render/')) && target.startsWith('src/sweep/')) out.push(`${f.rel} imports ${spec}: the run and the renderers must not import the sweep`);
+      if (f.rel === TUI_ENTRY && (spec === 'ink' || spec === 'react'))
+        out.push(`${f.rel} imports ${spec} directly: load components/ instead`);
+      if (target && LOWER.some((l) => f.rel.startsWith(l)) && UPPER.some((u) => target.startsWith(u)))
+        out.push(`${f.rel} imports ${spec}: ${LOWER.join(', ')} must not import ${UPPER.join(', ')}`);
+      if (
+        target &&
+        ['src/run/', 'src/render/', 'src/sweep/'].some((d) => f.rel.startsWith(d)) &&
+        (target.startsWith('src/commands/') || target === 'src/cli.ts')
+      )
+        out.push(`${f.rel} imports ${spec}: the run, the sweep and the renderers must not import the commands`);
+      if (
+        target &&
+        (f.rel.startsWith('src/run/') || f.rel.startsWith('src/render/')) &&
+        target.startsWith('src/sweep/')
+      )
+        out.push(`${f.rel} imports ${spec}: the run and the renderers must not import the sweep`);
     }
   }
   return out;
@@ -55,13 +72,20 @@ export function sizeViolations(files: SourceFile[]): string[] {
   for (const f of files) {
     const lines = f.text.split('\n').length;
     if (lines > MAX_FILE_LINES) out.push(`${f.rel}: ${lines} lines (at most ${MAX_FILE_LINES})`);
-    const sf = ts.createSourceFile(f.rel, f.text, ts.ScriptTarget.ES2022, true, f.rel.endsWith('x') ? ts.ScriptKind.TSX : ts.ScriptKind.TS);
+    const sf = ts.createSourceFile(
+      f.rel,
+      f.text,
+      ts.ScriptTarget.ES2022,
+      true,
+      f.rel.endsWith('x') ? ts.ScriptKind.TSX : ts.ScriptKind.TS,
+    );
     const visit = (n: ts.Node) => {
       if (ts.isFunctionLike(n) && 'body' in n && n.body) {
         const start = sf.getLineAndCharacterOfPosition(n.getStart()).line;
         const end = sf.getLineAndCharacterOfPosition(n.getEnd()).line;
         const name = (n as ts.FunctionLikeDeclaration).name?.getText(sf) ?? '(anonymous)';
-        if (end - start + 1 > MAX_FUNCTION_LINES) out.push(`${f.rel}:${start + 1} function ${name}: ${end - start + 1} lines (at most ${MAX_FUNCTION_LINES})`);
+        if (end - start + 1 > MAX_FUNCTION_LINES)
+          out.push(`${f.rel}:${start + 1} function ${name}: ${end - start + 1} lines (at most ${MAX_FUNCTION_LINES})`);
       }
       ts.forEachChild(n, visit);
     };

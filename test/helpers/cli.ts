@@ -12,11 +12,18 @@ export interface CliResult {
   stderr: string;
 }
 
-export function runCli(args: string[], o: { env?: Record<string, string | undefined>; timeoutMs?: number; cwd?: string } = {}): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  o: { env?: Record<string, string | undefined>; timeoutMs?: number; cwd?: string } = {},
+): Promise<CliResult> {
   return new Promise((resolve) => {
     // A 1 s tail window (--tail-window) spares every run four seconds of reading after its end; the tests
     // of late commits and flapping statuses ask for the default 5 s.
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: o.cwd ?? ROOT, env: { ...process.env, CI: 'true', NOETL_LOADRUN_TAIL_WINDOW: '1', ...o.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: o.cwd ?? ROOT,
+      env: { ...process.env, CI: 'true', NOETL_LOADRUN_TAIL_WINDOW: '1', ...o.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));

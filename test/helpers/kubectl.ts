@@ -2,4 +2,5 @@
 // that need it are skipped (and say so) rather than faked.
 import { spawnSync } from 'node:child_process';
 
-export const HAS_KUBECTL = spawnSync('kubectl', ['version', '--client', '-o', 'json'], { stdio: 'ignore' }).status === 0;
+export const HAS_KUBECTL =
+  spawnSync('kubectl', ['version', '--client', '-o', 'json'], { stdio: 'ignore' }).status === 0;

@@ -51,7 +51,14 @@ export function renderAt(tree: ReactElement, columns: number, rows: number) {
   const stdout = new Term(columns, rows);
   const stdin = new Input();
   const stderr = new Term(columns, rows);
-  const instance = inkRender(tree, { stdout: stdout as never, stdin: stdin as never, stderr: stderr as never, debug: true, exitOnCtrlC: false, patchConsole: false });
+  const instance = inkRender(tree, {
+    stdout: stdout as never,
+    stdin: stdin as never,
+    stderr: stderr as never,
+    debug: true,
+    exitOnCtrlC: false,
+    patchConsole: false,
+  });
   return {
     stdout,
     stdin,

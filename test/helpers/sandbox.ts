@@ -34,7 +34,14 @@ export async function sandbox(o: SandboxOptions = {}): Promise<TestSandbox> {
   };
 }
 
-export async function api(base: string, method: string, path: string, body?: unknown, raw?: string, headers: Record<string, string> = {}) {
+export async function api(
+  base: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  raw?: string,
+  headers: Record<string, string> = {},
+) {
   const res = await fetch(base + path, {
     method,
     headers: body !== undefined || raw !== undefined ? { 'content-type': 'application/json', ...headers } : headers,
@@ -52,7 +59,10 @@ export async function api(base: string, method: string, path: string, body?: unk
 
 export async function registerBundled(base: string): Promise<void> {
   for (const f of [BUNDLED.workerFile, BUNDLED.parentFile]) {
-    const r = await api(base, 'POST', '/api/catalog/register', { content: Buffer.from(readFileSync(bundledFile(f), 'utf8')).toString('base64'), resource_type: 'Playbook' });
+    const r = await api(base, 'POST', '/api/catalog/register', {
+      content: Buffer.from(readFileSync(bundledFile(f), 'utf8')).toString('base64'),
+      resource_type: 'Playbook',
+    });
     if (r.status !== 200) throw new Error(`register ${f}: ${r.status} ${r.text}`);
   }
 }
@@ -67,5 +77,11 @@ export async function waitFor<T>(fn: () => Promise<T | undefined>, timeoutMs: nu
   }
 }
 
-export const SMOKE = { execution_mode: 'chunked_optimal', seed_rows: 120, batch_size: 30, max_batches: 4, payload_kb_per_item: 220 };
+export const SMOKE = {
+  execution_mode: 'chunked_optimal',
+  seed_rows: 120,
+  batch_size: 30,
+  max_batches: 4,
+  payload_kb_per_item: 220,
+};
 export const STRESS = { execution_mode: 'direct_stress', seed_rows: 220, payload_kb_per_item: 256 };

@@ -57,8 +57,10 @@ export class ProcessScope {
   private members(): Proc[] {
     const procs = readProcs();
     const mark = `TMPDIR=${this.tmpdir}\0`;
-    const inScope = new Set(procs.filter((p) => p.args.includes(this.tmpdir) || `${p.env}\0`.includes(mark)).map((p) => p.pid));
-    for (let grew = true; grew; ) {
+    const inScope = new Set(
+      procs.filter((p) => p.args.includes(this.tmpdir) || `${p.env}\0`.includes(mark)).map((p) => p.pid),
+    );
+    for (let grew = true; grew;) {
       grew = false;
       for (const p of procs) {
         if (!inScope.has(p.pid) && inScope.has(p.ppid)) {

@@ -17,7 +17,9 @@ export class Tmux {
   /** `env` adds variables (TMPDIR of the test's process scope, say); values must not contain quotes or spaces. */
   start(command: string, cwd: string, env: Record<string, string> = {}): void {
     // The wrapper shell reports the exit code and the terminal modes after the program ends.
-    const vars = Object.entries(env).map(([k, v]) => `${k}=${v} `).join('');
+    const vars = Object.entries(env)
+      .map(([k, v]) => `${k}=${v} `)
+      .join('');
     const wrapped = `env -u CI ${vars}sh -c '${command}; echo EXIT=$?; stty -a | tr " ;" "\\n\\n" | grep -xE -- "-?(icanon|echo)" | tr "\\n" " "; echo; sleep 600'`;
     this.tmux('new-session', '-d', '-s', 'app', '-x', String(this.cols), '-y', String(this.rows), '-c', cwd, wrapped);
   }
@@ -59,7 +61,10 @@ export class Tmux {
  * Each test of the file gets its own process scope and at most one tmux pane (open()), both ended after
  * the test whatever happened.
  */
-export function tmuxPerTest(scopeName: string): { readonly scope: ProcessScope; open(cols: number, rows: number): Tmux } {
+export function tmuxPerTest(scopeName: string): {
+  readonly scope: ProcessScope;
+  open(cols: number, rows: number): Tmux;
+} {
   let scope: ProcessScope | undefined;
   let pane: Tmux | undefined;
   beforeEach(() => {

@@ -17,12 +17,25 @@ export function decodeContent(content: string): string {
 
 async function register(ctx: ApiContext, req: Req, res: Res): Promise<void> {
   const body = await jsonBody(ctx, req);
-  if (typeof body.content !== 'string') throw new HttpError(422, 'Failed to deserialize the JSON body into the target type: missing field `content`', ctx.dialect.name === 'rust');
+  if (typeof body.content !== 'string')
+    throw new HttpError(
+      422,
+      'Failed to deserialize the JSON body into the target type: missing field `content`',
+      ctx.dialect.name === 'rust',
+    );
   try {
     const entry = await ctx.engine.register(decodeContent(body.content));
-    send(res, 200, { status: 'success', message: `Resource '${entry.path}' version '${entry.version}' registered.`, path: entry.path, version: entry.version, catalog_id: entry.catalogId.toString(), kind: entry.kind });
+    send(res, 200, {
+      status: 'success',
+      message: `Resource '${entry.path}' version '${entry.version}' registered.`,
+      path: entry.path,
+      version: entry.version,
+      catalog_id: entry.catalogId.toString(),
+      kind: entry.kind,
+    });
   } catch (err) {
-    if (err instanceof PlaybookValidationError || err instanceof UnsupportedFeatureError) throw new HttpError(422, err.message);
+    if (err instanceof PlaybookValidationError || err instanceof UnsupportedFeatureError)
+      throw new HttpError(422, err.message);
     throw err;
   }
 }
@@ -32,13 +45,28 @@ async function list(ctx: ApiContext, req: Req, res: Res): Promise<void> {
   const kind = body.resource_type === undefined ? undefined : String(body.resource_type);
   const entries = ctx.engine.listCatalog().filter((e) => kind === undefined || ctx.dialect.kindMatches(e.kind, kind));
   send(res, 200, {
-    entries: entries.map((e) => ({ catalog_id: e.catalogId.toString(), path: e.path, kind: e.kind, version: e.version, content: e.content, layout: null, payload: null, meta: { description: e.playbook?.description ?? null }, created_at: e.createdAt.toISOString() })),
+    entries: entries.map((e) => ({
+      catalog_id: e.catalogId.toString(),
+      path: e.path,
+      kind: e.kind,
+      version: e.version,
+      content: e.content,
+      layout: null,
+      payload: null,
+      meta: { description: e.playbook?.description ?? null },
+      created_at: e.createdAt.toISOString(),
+    })),
   });
 }
 
 function parentOf(ctx: ApiContext, v: unknown): bigint | null {
   if (v === undefined || v === null) return null;
-  if (ctx.dialect.name === 'rust' && typeof v === 'string') throw new HttpError(422, 'Failed to deserialize the JSON body into the target type: parent_execution_id: invalid type: string, expected i64', true);
+  if (ctx.dialect.name === 'rust' && typeof v === 'string')
+    throw new HttpError(
+      422,
+      'Failed to deserialize the JSON body into the target type: parent_execution_id: invalid type: string, expected i64',
+      true,
+    );
   const s = idString(v);
   if (!s) throw new HttpError(422, 'parent_execution_id must be an integer');
   return BigInt(s);
@@ -58,7 +86,11 @@ async function execute(ctx: ApiContext, req: Req, res: Res): Promise<void> {
   try {
     entry = ctx.engine.resolve({ path, catalogId: catalogRaw === undefined ? undefined : BigInt(catalogRaw), version });
   } catch (err) {
-    if (err instanceof NotFoundError) throw new HttpError(404, rust ? err.message : err.message.replace(/^Playbook not found/, 'Executable catalog entry not found'));
+    if (err instanceof NotFoundError)
+      throw new HttpError(
+        404,
+        rust ? err.message : err.message.replace(/^Playbook not found/, 'Executable catalog entry not found'),
+      );
     throw err;
   }
   if (entry.compileError) throw new HttpError(422, entry.compileError); // AppError::Validation

@@ -19,11 +19,31 @@ function pageOf(url: URL, maxSize: number, minSize: number) {
 async function detail(ctx: ApiContext, res: Res, raw: string, url: URL): Promise<void> {
   const e = executionOf(ctx, raw);
   if (ctx.dialect.name === 'rust') {
-    return send(res, 200, { execution_id: e.id, catalog_id: e.entry.catalogId, path: e.entry.path, status: e.state, started_at: e.startedAt.toISOString(), completed_at: e.completedAt?.toISOString() ?? null, parent_execution_id: e.parentExecutionId, workload: e.workload, events: await detailEvents(ctx.pool, e.id.toString()) });
+    return send(res, 200, {
+      execution_id: e.id,
+      catalog_id: e.entry.catalogId,
+      path: e.entry.path,
+      status: e.state,
+      started_at: e.startedAt.toISOString(),
+      completed_at: e.completedAt?.toISOString() ?? null,
+      parent_execution_id: e.parentExecutionId,
+      workload: e.workload,
+      events: await detailEvents(ctx.pool, e.id.toString()),
+    });
   }
   const p = pageOf(url, 500, 10);
   const { rows, total } = await pythonEventPage(ctx.pool, e.id.toString(), { ...p, order: 'DESC' });
-  send(res, 200, { execution_id: e.id.toString(), path: e.entry.path, status: e.state, start_time: e.startedAt.toISOString(), end_time: e.completedAt?.toISOString() ?? null, parent_execution_id: e.parentExecutionId?.toString() ?? null, events: rows, pagination: pagination(p.page, p.size, total), events_endpoint: `/api/executions/${e.id}/events` });
+  send(res, 200, {
+    execution_id: e.id.toString(),
+    path: e.entry.path,
+    status: e.state,
+    start_time: e.startedAt.toISOString(),
+    end_time: e.completedAt?.toISOString() ?? null,
+    parent_execution_id: e.parentExecutionId?.toString() ?? null,
+    events: rows,
+    pagination: pagination(p.page, p.size, total),
+    events_endpoint: `/api/executions/${e.id}/events`,
+  });
 }
 
 /**
@@ -36,37 +56,87 @@ async function pythonEvents(ctx: ApiContext, res: Res, raw: string, url: URL): P
   const asked = Number(url.searchParams.get('page_size') ?? 100);
   if (!Number.isInteger(asked) || asked < 10 || asked > 500) {
     const type = asked < 10 ? 'greater_than_equal' : 'less_than_equal';
-    throw new HttpErrorDetail(422, [{ type, loc: ['query', 'page_size'], msg: `Input should be ${asked < 10 ? 'greater than or equal to 10' : 'less than or equal to 500'}`, input: String(asked) }]);
+    throw new HttpErrorDetail(422, [
+      {
+        type,
+        loc: ['query', 'page_size'],
+        msg: `Input should be ${asked < 10 ? 'greater than or equal to 10' : 'less than or equal to 500'}`,
+        input: String(asked),
+      },
+    ]);
   }
   const p = pageOf(url, 500, 10);
   const { rows, total } = await pythonEventPage(ctx.pool, e.id.toString(), { ...p, order: 'DESC' });
-  send(res, 200, { execution_id: e.id.toString(), path: e.entry.path, status: e.state, events: rows, pagination: pagination(p.page, p.size, total) });
+  send(res, 200, {
+    execution_id: e.id.toString(),
+    path: e.entry.path,
+    status: e.state,
+    events: rows,
+    pagination: pagination(p.page, p.size, total),
+  });
 }
 
 async function ehdbExecutionEvents(ctx: ApiContext, res: Res, raw: string, url: URL): Promise<void> {
   rustOnly(ctx);
   ctx.dialect.checkId(raw);
   const after = url.searchParams.get('after') ?? '0';
-  if (!/^\d+$/.test(after)) throw new HttpError(400, 'Failed to deserialize query string: after: invalid digit found in string', true);
+  if (!/^\d+$/.test(after))
+    throw new HttpError(400, 'Failed to deserialize query string: after: invalid digit found in string', true);
   const limit = Math.min(1000, Math.max(1, Number(url.searchParams.get('limit') ?? 100) || 100));
   const rows = await ehdbEvents(ctx.pool, raw, after, limit);
   const exists = ctx.engine.executions.has(BigInt(raw));
-  send(res, 200, { action: 'ehdb.execution.events', tier: 'projection', execution_id: raw, exists, limit, returned: rows.length, next_cursor: rows.length === limit ? rows[rows.length - 1].event_id : null, events: rows });
+  send(res, 200, {
+    action: 'ehdb.execution.events',
+    tier: 'projection',
+    execution_id: raw,
+    exists,
+    limit,
+    returned: rows.length,
+    next_cursor: rows.length === limit ? rows[rows.length - 1].event_id : null,
+    events: rows,
+  });
 }
 
 async function ehdbState(ctx: ApiContext, res: Res, raw: string): Promise<void> {
   rustOnly(ctx);
   const e = ctx.engine.executions.get(BigInt(/^\d+$/.test(raw) ? raw : '0'));
   if (!e) return send(res, 200, { exists: false, state: null });
-  const state = { execution_id: e.id.toString(), catalog_id: e.entry.catalogId.toString(), path: e.entry.path, status: e.state, terminal: e.terminal, current_node: e.currentStep, parent_execution_id: e.parentExecutionId?.toString() ?? null, event_count: await eventCount(ctx.pool, e.id.toString()), started_at: e.startedAt.toISOString(), completed_at: e.completedAt?.toISOString() ?? null };
+  const state = {
+    execution_id: e.id.toString(),
+    catalog_id: e.entry.catalogId.toString(),
+    path: e.entry.path,
+    status: e.state,
+    terminal: e.terminal,
+    current_node: e.currentStep,
+    parent_execution_id: e.parentExecutionId?.toString() ?? null,
+    event_count: await eventCount(ctx.pool, e.id.toString()),
+    started_at: e.startedAt.toISOString(),
+    completed_at: e.completedAt?.toISOString() ?? null,
+  };
   send(res, 200, { exists: true, state });
 }
 
 export const EXECUTION_ROUTES: Route[] = [
-  { method: 'GET', path: /^\/api\/executions\/([^/]+)\/status$/, handle: async (ctx, _q, res, m) => send(res, 200, ctx.dialect.status(executionOf(ctx, m[1]))) },
-  { method: 'GET', path: /^\/api\/executions\/([^/]+)$/, handle: (ctx, _q, res, m, url) => detail(ctx, res, m[1], url) },
-  { method: 'GET', path: /^\/api\/executions\/([^/]+)\/events$/, handle: (ctx, _q, res, m, url) => pythonEvents(ctx, res, m[1], url) },
-  { method: 'GET', path: /^\/api\/ehdb\/executions\/([^/]+)\/events$/, handle: (ctx, _q, res, m, url) => ehdbExecutionEvents(ctx, res, m[1], url) },
+  {
+    method: 'GET',
+    path: /^\/api\/executions\/([^/]+)\/status$/,
+    handle: async (ctx, _q, res, m) => send(res, 200, ctx.dialect.status(executionOf(ctx, m[1]))),
+  },
+  {
+    method: 'GET',
+    path: /^\/api\/executions\/([^/]+)$/,
+    handle: (ctx, _q, res, m, url) => detail(ctx, res, m[1], url),
+  },
+  {
+    method: 'GET',
+    path: /^\/api\/executions\/([^/]+)\/events$/,
+    handle: (ctx, _q, res, m, url) => pythonEvents(ctx, res, m[1], url),
+  },
+  {
+    method: 'GET',
+    path: /^\/api\/ehdb\/executions\/([^/]+)\/events$/,
+    handle: (ctx, _q, res, m, url) => ehdbExecutionEvents(ctx, res, m[1], url),
+  },
   { method: 'GET', path: /^\/api\/ehdb\/executions\/([^/]+)$/, handle: (ctx, _q, res, m) => ehdbState(ctx, res, m[1]) },
   {
     method: 'POST',

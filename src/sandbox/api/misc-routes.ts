@@ -17,7 +17,13 @@ async function health(ctx: ApiContext, res: Res): Promise<void> {
     database = 'disconnected';
   }
   const ok = database === 'connected';
-  send(res, ok ? 200 : 503, { status: ok ? 'ok' : 'unhealthy', database, nats: 'removed', uptime_seconds: Math.floor((Date.now() - ctx.startedAt) / 1000), version: VERSION });
+  send(res, ok ? 200 : 503, {
+    status: ok ? 'ok' : 'unhealthy',
+    database,
+    nats: 'removed',
+    uptime_seconds: Math.floor((Date.now() - ctx.startedAt) / 1000),
+    version: VERSION,
+  });
 }
 
 /**
@@ -26,13 +32,24 @@ async function health(ctx: ApiContext, res: Res): Promise<void> {
  * WITH or SHOW statement. The status codes of gated and readonly are this sandbox's (inferred).
  */
 function checkPolicy(ctx: ApiContext, req: Req, sql: string): void {
-  for (const st of sql.split(';').map((x) => x.trim()).filter(Boolean)) {
+  for (const st of sql
+    .split(';')
+    .map((x) => x.trim())
+    .filter(Boolean)) {
     ctx.queryStats.statements++;
     if (!/^(SELECT|WITH|SHOW|EXPLAIN)\b/i.test(st)) ctx.queryStats.notReads++;
   }
-  if (ctx.dbRoutes === 'disabled') throw new HttpError(501, 'the query endpoint is disabled on this server (disable_execute)');
-  if (ctx.dbRoutes === 'gated') throw new HttpError(req.headers.authorization ? 403 : 401, 'the query endpoint needs the internal API token (gate_execute)');
-  const statements = sql.split(';').map((x) => x.trim()).filter(Boolean);
+  if (ctx.dbRoutes === 'disabled')
+    throw new HttpError(501, 'the query endpoint is disabled on this server (disable_execute)');
+  if (ctx.dbRoutes === 'gated')
+    throw new HttpError(
+      req.headers.authorization ? 403 : 401,
+      'the query endpoint needs the internal API token (gate_execute)',
+    );
+  const statements = sql
+    .split(';')
+    .map((x) => x.trim())
+    .filter(Boolean);
   if (ctx.dbRoutes === 'readonly' && (statements.length !== 1 || !/^(SELECT|WITH|SHOW)\b/i.test(statements[0]))) {
     throw new HttpError(403, 'the query endpoint is read-only: one SELECT, WITH or SHOW statement (readonly_execute)');
   }
@@ -45,7 +62,10 @@ async function query(ctx: ApiContext, req: Req, res: Res): Promise<void> {
   if (!sql) throw new HttpError(400, "one of 'query', 'query_base64' or 'procedure' is required");
   checkPolicy(ctx, req, sql);
   try {
-    send(res, 200, { status: 'ok', result: await runQuery(ctx.pool, sql, String(body.db_schema ?? body.schema ?? 'noetl'), ctx.dialect.name) });
+    send(res, 200, {
+      status: 'ok',
+      result: await runQuery(ctx.pool, sql, String(body.db_schema ?? body.schema ?? 'noetl'), ctx.dialect.name),
+    });
   } catch (err) {
     // A SQL error: Rust answers 500, Python 200 with status "error".
     if (ctx.dialect.name === 'rust') throw new HttpError(500, `Database error: ${(err as Error).message}`);
@@ -59,11 +79,22 @@ async function credential(ctx: ApiContext, res: Res, name: string, url: URL): Pr
   if (!row) throw new HttpError(404, `Credential not found: ${decodeURIComponent(name)}`);
   const when = row.createdAt.toISOString();
   const withData = url.searchParams.get('include_data') === 'true';
-  send(res, 200, { id: row.id.toString(), name: row.name, type: row.type, ...(withData ? { data: row.data } : {}), created_at: when, updated_at: when });
+  send(res, 200, {
+    id: row.id.toString(),
+    name: row.name,
+    type: row.type,
+    ...(withData ? { data: row.data } : {}),
+    created_at: when,
+    updated_at: when,
+  });
 }
 
 export const MISC_ROUTES: Route[] = [
-  { method: 'GET', path: /^\/api\/credentials\/([^/]+)$/, handle: (ctx, _q, res, m, url) => credential(ctx, res, m[1], url) },
+  {
+    method: 'GET',
+    path: /^\/api\/credentials\/([^/]+)$/,
+    handle: (ctx, _q, res, m, url) => credential(ctx, res, m[1], url),
+  },
   { method: 'GET', path: /^\/health$/, handle: async (_c, _q, res) => send(res, 200, { status: 'ok' }) },
   { method: 'GET', path: /^\/api\/health$/, handle: (ctx, _q, res) => health(ctx, res) },
   { method: 'POST', path: /^\/api\/postgres\/execute$/, handle: (ctx, req, res) => query(ctx, req, res) },
@@ -78,8 +109,16 @@ export const MISC_ROUTES: Route[] = [
       send(res, 200, data);
     },
   },
-  { method: 'GET', path: /^\/api\/sandbox\/stages$/, handle: async (_c, _q, res, _m, url) => send(res, 200, STAGES.report(url.searchParams.get('reset') === '1')) },
-  { method: 'GET', path: /^\/api\/sandbox\/info$/, handle: async (ctx, _q, res) => send(res, 200, { ...ctx.info(), query_endpoint: ctx.queryStats }) },
+  {
+    method: 'GET',
+    path: /^\/api\/sandbox\/stages$/,
+    handle: async (_c, _q, res, _m, url) => send(res, 200, STAGES.report(url.searchParams.get('reset') === '1')),
+  },
+  {
+    method: 'GET',
+    path: /^\/api\/sandbox\/info$/,
+    handle: async (ctx, _q, res) => send(res, 200, { ...ctx.info(), query_endpoint: ctx.queryStats }),
+  },
   {
     method: 'POST',
     path: /^\/api\/sandbox\/crash-worker$/,

@@ -27,17 +27,24 @@ export async function ehdbEvents(pool: pg.Pool, executionId: string, after: stri
 }
 
 export async function eventCount(pool: pg.Pool, executionId: string): Promise<number> {
-  const { rows } = await pool.query('SELECT count(*)::int AS n FROM noetl.event WHERE execution_id = $1', [executionId]);
+  const { rows } = await pool.query('SELECT count(*)::int AS n FROM noetl.event WHERE execution_id = $1', [
+    executionId,
+  ]);
   return rows[0].n as number;
 }
 
 /** Python event pages: filtered by since_event_id and event_type, ordered either way, with the total. */
-export async function pythonEventPage(pool: pg.Pool, executionId: string, f: { since: string | null; type: string | null; page: number; size: number; order: 'ASC' | 'DESC' }) {
+export async function pythonEventPage(
+  pool: pg.Pool,
+  executionId: string,
+  f: { since: string | null; type: string | null; page: number; size: number; order: 'ASC' | 'DESC' },
+) {
   const where = ['execution_id = $1'];
   const args: unknown[] = [executionId];
   if (f.since && /^\d+$/.test(f.since)) where.push(`event_id > $${args.push(f.since)}`);
   if (f.type) where.push(`event_type = $${args.push(f.type)}`);
-  const total = (await pool.query(`SELECT count(*)::int AS n FROM noetl.event WHERE ${where.join(' AND ')}`, args)).rows[0].n as number;
+  const total = (await pool.query(`SELECT count(*)::int AS n FROM noetl.event WHERE ${where.join(' AND ')}`, args))
+    .rows[0].n as number;
   const { rows } = await pool.query(
     `SELECT event_id::text AS event_id, execution_id::text AS execution_id, parent_execution_id::text AS parent_execution_id, event_type, node_name, node_type, status,
        to_char(created_at, 'YYYY-MM-DD"T"HH24:MI:SS.US') AS timestamp, current_index, result, meta, error

@@ -32,19 +32,35 @@ function convert(v: string | null, oid: number, rust: boolean): unknown {
   }
 }
 
-export async function runQuery(pool: pg.Pool, sql: string, schema: string, dialect: Dialect): Promise<Record<string, unknown>[]> {
+export async function runQuery(
+  pool: pg.Pool,
+  sql: string,
+  schema: string,
+  dialect: Dialect,
+): Promise<Record<string, unknown>[]> {
   const rust = dialect === 'rust';
   const client = await pool.connect();
   try {
-    await client.query(`SET search_path TO ${schema.split(',').map((s) => `"${s.trim().replace(/"/g, '""')}"`).join(', ')}`);
+    await client.query(
+      `SET search_path TO ${schema
+        .split(',')
+        .map((s) => `"${s.trim().replace(/"/g, '""')}"`)
+        .join(', ')}`,
+    );
     const raw = (x: string) => x;
-    const r = await client.query({ text: sql, rowMode: 'array', types: { getTypeParser: () => raw }, ...(rust ? { queryMode: 'extended' } : {}) } as pg.QueryConfig);
+    const r = await client.query({
+      text: sql,
+      rowMode: 'array',
+      types: { getTypeParser: () => raw },
+      ...(rust ? { queryMode: 'extended' } : {}),
+    } as pg.QueryConfig);
     const results = (Array.isArray(r) ? r[r.length - 1] : r) as pg.QueryResult<unknown[]>;
     const fields = [...results.fields.keys()];
     if (rust) fields.sort((a, b) => (results.fields[a].name < results.fields[b].name ? -1 : 1));
     return (results.rows ?? []).map((row) => {
       const out: Record<string, unknown> = {};
-      for (const i of fields) out[results.fields[i].name] = convert(row[i] as string | null, results.fields[i].dataTypeID, rust);
+      for (const i of fields)
+        out[results.fields[i].name] = convert(row[i] as string | null, results.fields[i].dataTypeID, rust);
       return out;
     });
   } finally {

@@ -17,7 +17,10 @@ export interface ApiOptions extends Omit<ApiContext, 'dialect' | 'startedAt' | '
 
 const ROUTES: Route[] = [...MISC_ROUTES, ...CATALOG_ROUTES, ...EXECUTION_ROUTES];
 
-function match(method: string | undefined, pathname: string): { route: Route; m: RegExpExecArray } | 'wrong-method' | undefined {
+function match(
+  method: string | undefined,
+  pathname: string,
+): { route: Route; m: RegExpExecArray } | 'wrong-method' | undefined {
   for (const route of ROUTES) {
     const m = route.path.exec(pathname);
     if (m && route.method === method) return { route, m };
@@ -51,7 +54,17 @@ function gatewayToApi(req: Req, url: URL): URL {
 
 export async function startApi(o: ApiOptions): Promise<{ url: string; port: number; close(): Promise<void> }> {
   const rust = o.engine.dialect === 'rust';
-  const ctx: ApiContext = { engine: o.engine, pool: o.pool, info: o.info, onCrashWorker: o.onCrashWorker, log: o.log, dbRoutes: o.dbRoutes, dialect: dialectApi(o.engine.dialect), startedAt: Date.now(), queryStats: { statements: 0, notReads: 0 } };
+  const ctx: ApiContext = {
+    engine: o.engine,
+    pool: o.pool,
+    info: o.info,
+    onCrashWorker: o.onCrashWorker,
+    log: o.log,
+    dbRoutes: o.dbRoutes,
+    dialect: dialectApi(o.engine.dialect),
+    startedAt: Date.now(),
+    queryStats: { statements: 0, notReads: 0 },
+  };
   const server = http.createServer((req, res) => {
     const raw = new URL(req.url ?? '/', 'http://sandbox');
     const handle = async () => {

@@ -43,22 +43,48 @@ export class Kubectl {
   /** Runs one kubectl command; rejects with kubectl's last stderr line. */
   async run(args: string[], o: { namespaced?: boolean; timeoutMs?: number } = {}): Promise<string> {
     this.calls++;
-    const full = [...this.globalArgs(), ...(o.namespaced === false ? [] : ['-n', this.o.namespace]), '--request-timeout', this.requestTimeout(), ...args];
+    const full = [
+      ...this.globalArgs(),
+      ...(o.namespaced === false ? [] : ['-n', this.o.namespace]),
+      '--request-timeout',
+      this.requestTimeout(),
+      ...args,
+    ];
     const timeout = o.timeoutMs ?? ((this.o.requestTimeoutSeconds ?? 10) * 2 + 5) * 1000;
-    const r = await execa(this.bin, full, { reject: false, timeout, stdin: 'ignore', env: { KUBECTL_EXTERNAL_DIFF: '' } });
-    if ((r as { code?: string }).code === 'ENOENT' || (r.failed && r.exitCode === undefined && /ENOENT/.test(String(r.message)))) {
+    const r = await execa(this.bin, full, {
+      reject: false,
+      timeout,
+      stdin: 'ignore',
+      env: { KUBECTL_EXTERNAL_DIFF: '' },
+    });
+    if (
+      (r as { code?: string }).code === 'ENOENT' ||
+      (r.failed && r.exitCode === undefined && /ENOENT/.test(String(r.message)))
+    ) {
       throw new KubectlError(`${this.bin} not found on PATH`, '', false);
     }
-    if (r.timedOut) throw new KubectlError(`kubectl ${args[0]} timed out after ${Math.round(timeout / 1000)} s`, String(r.stderr ?? ''));
+    if (r.timedOut)
+      throw new KubectlError(
+        `kubectl ${args[0]} timed out after ${Math.round(timeout / 1000)} s`,
+        String(r.stderr ?? ''),
+      );
     if (r.exitCode !== 0) {
       const stderr = String(r.stderr ?? '');
-      const last = stderr.split('\n').map((l) => l.trim()).filter(Boolean).pop() ?? `exit code ${r.exitCode}`;
+      const last =
+        stderr
+          .split('\n')
+          .map((l) => l.trim())
+          .filter(Boolean)
+          .pop() ?? `exit code ${r.exitCode}`;
       throw new KubectlError(last.replace(/^error: /i, ''), stderr, /NotFound|not found/i.test(stderr));
     }
     return String(r.stdout ?? '');
   }
 
-  async json<T = Record<string, unknown>>(args: string[], o: { namespaced?: boolean; timeoutMs?: number } = {}): Promise<T> {
+  async json<T = Record<string, unknown>>(
+    args: string[],
+    o: { namespaced?: boolean; timeoutMs?: number } = {},
+  ): Promise<T> {
     const out = await this.run([...args, '-o', 'json'], o);
     try {
       return JSON.parse(out) as T;

@@ -47,14 +47,35 @@ export class LogFollower {
   private async loop(): Promise<void> {
     let backoff = 1000;
     while (!this.stopped) {
-      const args = [...this.k.globalArgs(), '-n', this.k.o.namespace, 'logs', '-f', '-l', this.selector, '--timestamps', '--prefix', '--max-log-requests', '20', '--all-containers=false'];
+      const args = [
+        ...this.k.globalArgs(),
+        '-n',
+        this.k.o.namespace,
+        'logs',
+        '-f',
+        '-l',
+        this.selector,
+        '--timestamps',
+        '--prefix',
+        '--max-log-requests',
+        '20',
+        '--all-containers=false',
+      ];
       args.push(this.lastTs ? `--since-time=${this.lastTs}` : '--tail=50');
-      const sub = execa(this.k.bin, args, { detached: true, stdin: 'ignore', buffer: false, reject: false, cleanup: false });
+      const sub = execa(this.k.bin, args, {
+        detached: true,
+        stdin: 'ignore',
+        buffer: false,
+        reject: false,
+        cleanup: false,
+      });
       this.sub = sub;
       const rl = createInterface({ input: sub.stdout! });
       rl.on('line', (line) => this.take(line));
       void sub.catch(() => {});
-      await new Promise<void>((res) => (sub.exitCode !== null || sub.signalCode !== null ? res() : sub.once('exit', () => res())));
+      await new Promise<void>((res) =>
+        sub.exitCode !== null || sub.signalCode !== null ? res() : sub.once('exit', () => res()),
+      );
       const r = { exitCode: sub.exitCode };
       try {
         if (sub.pid) process.kill(-sub.pid, 'SIGKILL');
@@ -83,7 +104,12 @@ export class LogFollower {
     this.counts.lines++;
     if (level === 'error') this.counts.errors++;
     if (/retry/i.test(p.text)) this.counts.retries++;
-    this.onLine({ source: p.pod ? `${this.source}/${p.pod}` : this.source, level, text: p.text, timestamp: p.timestamp });
+    this.onLine({
+      source: p.pod ? `${this.source}/${p.pod}` : this.source,
+      level,
+      text: p.text,
+      timestamp: p.timestamp,
+    });
   }
 
   async stop(): Promise<void> {

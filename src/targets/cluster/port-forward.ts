@@ -72,7 +72,14 @@ export class PortForward {
 
   private spawnOnce(local: number): Promise<number> {
     const k = this.o.kubectl;
-    const args = [...k.globalArgs(), '-n', this.o.namespace, 'port-forward', this.o.resource, `${local || ''}:${this.o.remotePort}`];
+    const args = [
+      ...k.globalArgs(),
+      '-n',
+      this.o.namespace,
+      'port-forward',
+      this.o.resource,
+      `${local || ''}:${this.o.remotePort}`,
+    ];
     // Own process group: Ctrl-C in the terminal reaches only us, and we kill the whole group.
     const sub = execa(k.bin, args, { detached: true, stdin: 'ignore', buffer: false, reject: false, cleanup: false });
     this.sub = sub;
@@ -93,7 +100,9 @@ export class PortForward {
         if (settled) return;
         settled = true;
         killGroup(sub.pid!, 'SIGKILL');
-        reject(new Error(`port-forward ${this.o.resource} not ready within ${(this.o.readyTimeoutMs ?? 20_000) / 1000} s`));
+        reject(
+          new Error(`port-forward ${this.o.resource} not ready within ${(this.o.readyTimeoutMs ?? 20_000) / 1000} s`),
+        );
       }, this.o.readyTimeoutMs ?? 20_000);
       const rl = createInterface({ input: sub.stdout! }); // keep draining stdout for the process's life
       rl.on('line', (line) => {
@@ -115,7 +124,12 @@ export class PortForward {
           clearTimeout(timer);
           // give stderr a moment to drain before quoting it
           setTimeout(() => {
-            const last = stderrTail.split('\n').map((l) => l.trim()).filter(Boolean).pop() ?? `exit code ${sub.exitCode}`;
+            const last =
+              stderrTail
+                .split('\n')
+                .map((l) => l.trim())
+                .filter(Boolean)
+                .pop() ?? `exit code ${sub.exitCode}`;
             reject(new Error(`port-forward ${this.o.resource} exited before it was ready: ${last}`));
           }, 50);
         }

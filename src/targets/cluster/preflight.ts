@@ -32,7 +32,12 @@ export const SYSTEM_WORKER_SELECTOR = 'component=system-worker';
 /** `svc/noetl:8082`, `noetl`, `service/noetl-server-rust:8082` → kind/name and port. */
 export function parseService(raw: string): { resource: string; name: string; port: number | undefined } {
   const m = /^(?:(svc|service|services)\/)?([a-z0-9]([-a-z0-9.]*[a-z0-9])?)(?::(\d{1,5}))?$/.exec(raw.trim());
-  if (!m) throw new LoadrunError(`--service ${JSON.stringify(raw)} is not a service reference`, EXIT.USAGE, 'expected svc/NAME[:PORT], for example svc/noetl:8082');
+  if (!m)
+    throw new LoadrunError(
+      `--service ${JSON.stringify(raw)} is not a service reference`,
+      EXIT.USAGE,
+      'expected svc/NAME[:PORT], for example svc/noetl:8082',
+    );
   return { resource: `svc/${m[2]}`, name: m[2], port: m[4] ? Number(m[4]) : undefined };
 }
 
@@ -65,22 +70,49 @@ class Preflight {
 
   async kubectl(): Promise<void> {
     try {
-      const v = await this.k.json<{ clientVersion?: { gitVersion?: string } }>(['version', '--client'], { namespaced: false });
-      this.add({ name: 'kubectl on PATH', verdict: 'ok', detail: `${this.k.bin} ${v.clientVersion?.gitVersion ?? ''}`.trim() });
+      const v = await this.k.json<{ clientVersion?: { gitVersion?: string } }>(['version', '--client'], {
+        namespaced: false,
+      });
+      this.add({
+        name: 'kubectl on PATH',
+        verdict: 'ok',
+        detail: `${this.k.bin} ${v.clientVersion?.gitVersion ?? ''}`.trim(),
+      });
     } catch (err) {
-      this.fail({ name: 'kubectl on PATH', detail: (err as Error).message, hint: 'install kubectl or pass --kubectl PATH' }, 3);
+      this.fail(
+        { name: 'kubectl on PATH', detail: (err as Error).message, hint: 'install kubectl or pass --kubectl PATH' },
+        3,
+      );
     }
   }
 
   async context(context: string | undefined): Promise<void> {
     let contexts: string[] = [];
     try {
-      contexts = (await this.k.run(['config', 'get-contexts', '-o', 'name'], { namespaced: false })).split('\n').map((s) => s.trim()).filter(Boolean);
+      contexts = (await this.k.run(['config', 'get-contexts', '-o', 'name'], { namespaced: false }))
+        .split('\n')
+        .map((s) => s.trim())
+        .filter(Boolean);
     } catch (err) {
-      this.fail({ name: 'kube context', detail: (err as Error).message, hint: 'check your kubeconfig (KUBECONFIG, ~/.kube/config)' }, 3);
+      this.fail(
+        {
+          name: 'kube context',
+          detail: (err as Error).message,
+          hint: 'check your kubeconfig (KUBECONFIG, ~/.kube/config)',
+        },
+        3,
+      );
     }
     if (context) {
-      if (!contexts.includes(context)) this.fail({ name: 'kube context', detail: `context ${JSON.stringify(context)} does not exist`, hint: `known contexts: ${contexts.join(', ') || 'none'}` }, 2);
+      if (!contexts.includes(context))
+        this.fail(
+          {
+            name: 'kube context',
+            detail: `context ${JSON.stringify(context)} does not exist`,
+            hint: `known contexts: ${contexts.join(', ') || 'none'}`,
+          },
+          2,
+        );
       this.add({ name: 'kube context', verdict: 'ok', detail: context });
       return;
     }
@@ -88,7 +120,14 @@ class Preflight {
     try {
       current = (await this.k.run(['config', 'current-context'], { namespaced: false })).trim();
     } catch {
-      this.fail({ name: 'kube context', detail: 'no current context is set', hint: 'pass --context NAME or run kubectl config use-context' }, 2);
+      this.fail(
+        {
+          name: 'kube context',
+          detail: 'no current context is set',
+          hint: 'pass --context NAME or run kubectl config use-context',
+        },
+        2,
+      );
     }
     this.add({ name: 'kube context', verdict: 'ok', detail: `${current} (current)` });
   }
@@ -96,9 +135,20 @@ class Preflight {
   async clusterAndNamespace(): Promise<void> {
     try {
       const v = await this.k.json<{ serverVersion?: { gitVersion?: string } }>(['version'], { namespaced: false });
-      this.add({ name: 'cluster answers', verdict: 'ok', detail: `server ${v.serverVersion?.gitVersion ?? 'unknown version'}` });
+      this.add({
+        name: 'cluster answers',
+        verdict: 'ok',
+        detail: `server ${v.serverVersion?.gitVersion ?? 'unknown version'}`,
+      });
     } catch (err) {
-      this.fail({ name: 'cluster answers', detail: (err as Error).message, hint: 'is the cluster up and your credentials valid? (kubectl get ns)' }, 3);
+      this.fail(
+        {
+          name: 'cluster answers',
+          detail: (err as Error).message,
+          hint: 'is the cluster up and your credentials valid? (kubectl get ns)',
+        },
+        3,
+      );
     }
     const ns = this.k.o.namespace;
     try {
@@ -106,13 +156,22 @@ class Preflight {
       this.add({ name: 'namespace', verdict: 'ok', detail: ns });
     } catch (err) {
       const nf = err instanceof KubectlError && err.notFound;
-      this.fail({ name: 'namespace', detail: nf ? `namespace ${JSON.stringify(ns)} not found` : (err as Error).message, hint: 'pass -n/--namespace (NoETL installs into "noetl")' }, nf ? 2 : 3);
+      this.fail(
+        {
+          name: 'namespace',
+          detail: nf ? `namespace ${JSON.stringify(ns)} not found` : (err as Error).message,
+          hint: 'pass -n/--namespace (NoETL installs into "noetl")',
+        },
+        nf ? 2 : 3,
+      );
     }
   }
 
   /** The NoETL service: --service, else svc/noetl:8082 falling back to svc/noetl-server-rust. */
   async service(service: string | undefined): Promise<{ resource: string; port: number }> {
-    const candidates = service ? [parseService(service)] : [parseService('svc/noetl:8082'), parseService('svc/noetl-server-rust:8082')];
+    const candidates = service
+      ? [parseService(service)]
+      : [parseService('svc/noetl:8082'), parseService('svc/noetl-server-rust:8082')];
     const misses: string[] = [];
     for (const c of candidates) {
       try {
@@ -120,7 +179,8 @@ class Preflight {
         const ports = (svc.spec?.ports ?? []).map((p) => p.port);
         const port = c.port ?? (ports.includes(8082) ? 8082 : ports[0]);
         if (port === undefined) misses.push(`${c.resource} has no ports`);
-        else if (c.port !== undefined && !ports.includes(c.port)) misses.push(`${c.resource} does not expose port ${c.port} (has ${ports.join(', ')})`);
+        else if (c.port !== undefined && !ports.includes(c.port))
+          misses.push(`${c.resource} does not expose port ${c.port} (has ${ports.join(', ')})`);
         else {
           this.add({ name: 'NoETL service', verdict: 'ok', detail: `${c.resource}:${port}` });
           return { resource: c.resource, port };
@@ -129,21 +189,44 @@ class Preflight {
         misses.push(err instanceof KubectlError && err.notFound ? `${c.resource} not found` : (err as Error).message);
       }
     }
-    return this.fail({ name: 'NoETL service', detail: misses.join('; '), hint: 'pass --service svc/NAME:PORT (kubectl get svc -n NAMESPACE)' }, 2);
+    return this.fail(
+      {
+        name: 'NoETL service',
+        detail: misses.join('; '),
+        hint: 'pass --service svc/NAME:PORT (kubectl get svc -n NAMESPACE)',
+      },
+      2,
+    );
   }
 
   /** Server and worker pods, by label (given, or tried for every generation). */
-  async pods(given: { server?: string; worker?: string }): Promise<Pick<ClusterFacts, 'generation' | 'serverSelector' | 'workerSelector' | 'systemWorkerSelector'>> {
+  async pods(given: {
+    server?: string;
+    worker?: string;
+  }): Promise<Pick<ClusterFacts, 'generation' | 'serverSelector' | 'workerSelector' | 'systemWorkerSelector'>> {
     const serverSelectors = given.server ? [{ selector: given.server, generation: 'rust' as const }] : SERVER_SELECTORS;
-    let server: { selector: string; generation: ClusterFacts['generation'] } = { selector: serverSelectors[0].selector, generation: 'unknown' };
+    let server: { selector: string; generation: ClusterFacts['generation'] } = {
+      selector: serverSelectors[0].selector,
+      generation: 'unknown',
+    };
     for (const s of serverSelectors) {
       const pods = await podNames(this.k, s.selector);
       if (!pods.length) continue;
       server = s;
-      this.add({ name: 'server pods', verdict: 'ok', detail: `${pods.length} with ${s.selector} (${s.generation} generation): ${pods.slice(0, 3).join(', ')}` });
+      this.add({
+        name: 'server pods',
+        verdict: 'ok',
+        detail: `${pods.length} with ${s.selector} (${s.generation} generation): ${pods.slice(0, 3).join(', ')}`,
+      });
       break;
     }
-    if (server.generation === 'unknown') this.add({ name: 'server pods', verdict: 'warn', detail: `none with ${serverSelectors.map((s) => s.selector).join(' or ')}`, hint: 'the pods panel will be empty for the server (-l/--selector names them)' });
+    if (server.generation === 'unknown')
+      this.add({
+        name: 'server pods',
+        verdict: 'warn',
+        detail: `none with ${serverSelectors.map((s) => s.selector).join(' or ')}`,
+        hint: 'the pods panel will be empty for the server (-l/--selector names them)',
+      });
     const workerSelectors = given.worker ? [given.worker] : WORKER_SELECTORS;
     let workerSelector = workerSelectors[0];
     let workers: string[] = [];
@@ -154,14 +237,36 @@ class Preflight {
         break;
       }
     }
-    this.add(workers.length ? { name: 'worker pods', verdict: 'ok', detail: `${workers.length} with ${workerSelector}` } : { name: 'worker pods', verdict: 'warn', detail: `none with ${workerSelectors.join(', ')}`, hint: 'executions will not progress without workers' });
+    this.add(
+      workers.length
+        ? { name: 'worker pods', verdict: 'ok', detail: `${workers.length} with ${workerSelector}` }
+        : {
+            name: 'worker pods',
+            verdict: 'warn',
+            detail: `none with ${workerSelectors.join(', ')}`,
+            hint: 'executions will not progress without workers',
+          },
+    );
     const system = await podNames(this.k, SYSTEM_WORKER_SELECTOR);
-    if (system.length) this.add({ name: 'system worker pods', verdict: 'ok', detail: `${system.length} with ${SYSTEM_WORKER_SELECTOR}` });
-    return { generation: server.generation, serverSelector: server.selector, workerSelector, systemWorkerSelector: system.length ? SYSTEM_WORKER_SELECTOR : undefined };
+    if (system.length)
+      this.add({
+        name: 'system worker pods',
+        verdict: 'ok',
+        detail: `${system.length} with ${SYSTEM_WORKER_SELECTOR}`,
+      });
+    return {
+      generation: server.generation,
+      serverSelector: server.selector,
+      workerSelector,
+      systemWorkerSelector: system.length ? SYSTEM_WORKER_SELECTOR : undefined,
+    };
   }
 }
 
-export async function clusterPreflight(k: Kubectl, o: { context?: string; service?: string; selector?: string; workerSelector?: string; onCheck: (c: Check) => void }): Promise<ClusterFacts> {
+export async function clusterPreflight(
+  k: Kubectl,
+  o: { context?: string; service?: string; selector?: string; workerSelector?: string; onCheck: (c: Check) => void },
+): Promise<ClusterFacts> {
   const p = new Preflight(k, o.onCheck);
   await p.kubectl();
   await p.context(o.context);

@@ -21,7 +21,16 @@ export function parseCpu(v: string): number | null {
 }
 
 const MEM_UNITS: Record<string, number> = {
-  '': 1, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, Ti: 1024 ** 4, K: 1e3, k: 1e3, M: 1e6, G: 1e9, T: 1e12,
+  '': 1,
+  Ki: 1024,
+  Mi: 1024 ** 2,
+  Gi: 1024 ** 3,
+  Ti: 1024 ** 4,
+  K: 1e3,
+  k: 1e3,
+  M: 1e6,
+  G: 1e9,
+  T: 1e12,
 };
 
 export function parseMemory(v: string): number | null {
@@ -37,13 +46,22 @@ export function parseTop(out: string, role: string, now = Date.now()): PodSample
   for (const line of out.split('\n')) {
     const cells = line.trim().split(/\s+/);
     if (cells.length < 3 || cells[0] === 'NAME') continue;
-    rows.push({ name: cells[0], role, cpuMillicores: parseCpu(cells[1]), memoryBytes: parseMemory(cells[2]), sampledAt: now });
+    rows.push({
+      name: cells[0],
+      role,
+      cpuMillicores: parseCpu(cells[1]),
+      memoryBytes: parseMemory(cells[2]),
+      sampledAt: now,
+    });
   }
   return rows;
 }
 
 interface PodList {
-  items?: Array<{ metadata?: { name?: string }; status?: { containerStatuses?: Array<{ restartCount?: number; lastState?: { terminated?: { reason?: string } } }> } }>;
+  items?: Array<{
+    metadata?: { name?: string };
+    status?: { containerStatuses?: Array<{ restartCount?: number; lastState?: { terminated?: { reason?: string } } }> };
+  }>;
 }
 
 /** Restarts and the last termination reason per pod (`kubectl get pods -o json`), for the diagnosis. */
@@ -67,7 +85,14 @@ export interface Selector {
 }
 
 interface EventList {
-  items?: Array<{ metadata?: { uid?: string }; type?: string; reason?: string; message?: string; count?: number; involvedObject?: { name?: string } }>;
+  items?: Array<{
+    metadata?: { uid?: string };
+    type?: string;
+    reason?: string;
+    message?: string;
+    count?: number;
+    involvedObject?: { name?: string };
+  }>;
 }
 
 export type OnClusterLog = (source: string, level: 'info' | 'warn' | 'error', text: string) => void;
@@ -97,7 +122,11 @@ export class KubectlTop implements PodsSource {
       const key = e.metadata?.uid ?? `${e.involvedObject?.name}/${e.reason}`;
       if ((this.eventsSeen.get(key) ?? 0) >= (e.count ?? 1)) continue;
       this.eventsSeen.set(key, e.count ?? 1);
-      this.onLog('k8s-events', 'warn', `${e.reason} ${e.involvedObject?.name ?? ''} (${e.count ?? 1}×): ${e.message ?? ''}`);
+      this.onLog(
+        'k8s-events',
+        'warn',
+        `${e.reason} ${e.involvedObject?.name ?? ''} (${e.count ?? 1}×): ${e.message ?? ''}`,
+      );
     }
   }
 
@@ -105,8 +134,11 @@ export class KubectlTop implements PodsSource {
   private async previousLogs(pod: string, s: Selector, restarts: number): Promise<void> {
     if (restarts <= (this.previousRead.get(pod) ?? 0)) return;
     this.previousRead.set(pod, restarts);
-    const text = await this.k.run([...this.where(s), 'logs', pod, '--previous', '--tail', '200'], { namespaced: !s.namespace }).catch(() => '');
-    for (const line of text.split('\n').filter((l) => l.trim())) this.onLog(`${s.role}-previous`, /error|panic|fatal/i.test(line) ? 'error' : 'info', `${pod}: ${line}`);
+    const text = await this.k
+      .run([...this.where(s), 'logs', pod, '--previous', '--tail', '200'], { namespaced: !s.namespace })
+      .catch(() => '');
+    for (const line of text.split('\n').filter((l) => l.trim()))
+      this.onLog(`${s.role}-previous`, /error|panic|fatal/i.test(line) ? 'error' : 'info', `${pod}: ${line}`);
   }
 
   async sample(): Promise<PodSample[]> {
@@ -115,16 +147,29 @@ export class KubectlTop implements PodsSource {
     for (const s of this.selectors) {
       let text: string;
       try {
-        text = await this.k.run([...this.where(s), 'top', 'pod', ...(s.selector ? ['-l', s.selector] : []), '--no-headers'], { namespaced: !s.namespace });
+        text = await this.k.run(
+          [...this.where(s), 'top', 'pod', ...(s.selector ? ['-l', s.selector] : []), '--no-headers'],
+          { namespaced: !s.namespace },
+        );
       } catch (err) {
         const msg = (err as KubectlError).message;
-        if (/Metrics API not available|metrics\.k8s\.io|the server could not find the requested resource/i.test(`${msg} ${(err as KubectlError).stderr ?? ''}`)) {
+        if (
+          /Metrics API not available|metrics\.k8s\.io|the server could not find the requested resource/i.test(
+            `${msg} ${(err as KubectlError).stderr ?? ''}`,
+          )
+        ) {
           throw new Error('this cluster has no metrics API (metrics-server): no CPU/memory samples; the run goes on');
         }
         if (/No resources found/i.test(msg)) continue;
         throw err;
       }
-      const states = parsePodStates(await this.k.json<PodList>([...this.where(s), 'get', 'pods', ...(s.selector ? ['-l', s.selector] : [])], { namespaced: !s.namespace }).catch(() => ({})));
+      const states = parsePodStates(
+        await this.k
+          .json<PodList>([...this.where(s), 'get', 'pods', ...(s.selector ? ['-l', s.selector] : [])], {
+            namespaced: !s.namespace,
+          })
+          .catch(() => ({})),
+      );
       for (const p of parseTop(text, s.role)) {
         if (seen.has(p.name)) continue;
         seen.add(p.name);
