@@ -35,15 +35,8 @@ const TOGGLE_OF: Partial<Record<Action, keyof Toggles>> = {
   logs: 'logs',
 };
 
-export function useViewKeys(
-  actions: AppActions,
-  run: { finished: boolean; modes: number },
-  active: boolean,
-): ViewState {
-  const [toggles, setToggles] = useState<Toggles>({ charts: true, tails: true, pods: true, rows: true, logs: false });
-  const [win, setWin] = useState(1);
-  const [help, setHelp] = useState(false);
-  const [diff, setDiff] = useState<boolean | null>(null);
+/** The event filter: typed after `/`, applied on Enter, cleared on Escape. */
+function useFilterEditor() {
   const [filter, setFilter] = useState('');
   const [editing, setEditingState] = useState<string | null>(null);
   // Keys can arrive faster than React re-renders: the filter being typed lives in a ref too.
@@ -52,9 +45,6 @@ export function useViewKeys(
     editRef.current = v;
     setEditingState(v);
   };
-  const [focus, setFocus] = useState(0);
-  const [quitting, setQuitting] = useState(false);
-
   const editKey = (
     buf: string,
     input: string,
@@ -67,6 +57,22 @@ export function useViewKeys(
     else return;
     setEditing(null);
   };
+
+  return { filter, editing, editRef, setEditing, editKey };
+}
+
+export function useViewKeys(
+  actions: AppActions,
+  run: { finished: boolean; modes: number },
+  active: boolean,
+): ViewState {
+  const [toggles, setToggles] = useState<Toggles>({ charts: true, tails: true, pods: true, rows: true, logs: false });
+  const [win, setWin] = useState(1);
+  const [help, setHelp] = useState(false);
+  const [diff, setDiff] = useState<boolean | null>(null);
+  const { filter, editing, editRef, setEditing, editKey } = useFilterEditor();
+  const [focus, setFocus] = useState(0);
+  const [quitting, setQuitting] = useState(false);
 
   const run_: Partial<Record<Action, () => void>> = {
     quit: () => {

@@ -1,8 +1,6 @@
 // Run parameters, presets and their validation: every bad value gets one line naming the input and what
 // is allowed (exit code 2).
-import { readFileSync } from 'node:fs';
 import ms from 'ms';
-import YAML from 'yaml';
 import { usageError } from './errors.js';
 import {
   BREACHES,
@@ -14,8 +12,8 @@ import {
   type TargetKind,
   type Thresholds,
 } from './model.js';
-import { BUNDLED, bundledFile } from './paths.js';
-import { DB_ROUTES, FAULT_PROFILES } from './sandbox/faults.js';
+import type { PlaybookPair } from './playbooks.js';
+import { FAULT_PROFILES } from './sandbox/faults.js';
 
 export const PRESETS: Record<string, RunParams & { note: string }> = {
   smoke: { seedRows: 120, payloadKb: 220, batchSize: 30, maxBatches: 4, note: 'the fixture README smoke run' },
@@ -66,105 +64,6 @@ export interface RunConfig {
   /** watch: executions started elsewhere to observe instead of launching (one per mode). */
   watch?: string[];
   kube?: KubeConfig;
-}
-
-/** Fault-profile numbers passed to the sandbox process (its own flag names). */
-export const SANDBOX_TUNING = [
-  {
-    flag: 'http-error-rate',
-    opt: 'httpErrorRate',
-    help: 'http-errors: share of echo requests that fail, 0..1 (default 0.2)',
-    min: 0,
-    max: 1,
-    int: false,
-  },
-  {
-    flag: 'http-error-status',
-    opt: 'httpErrorStatus',
-    help: 'http-errors: HTTP status of the injected errors (default 503)',
-    min: 400,
-    max: 599,
-    int: true,
-  },
-  {
-    flag: 'latency-ms',
-    opt: 'latencyMs',
-    help: 'latency: added per echo request in ms (default 150)',
-    min: 0,
-    max: 600_000,
-    int: true,
-  },
-  {
-    flag: 'crash-after-calls',
-    opt: 'crashAfterCalls',
-    help: 'worker-crash: python calls before a worker is killed (default 40)',
-    min: 1,
-    max: 10_000_000,
-    int: true,
-  },
-  {
-    flag: 'loop-state-cap-bytes',
-    opt: 'loopStateCapBytes',
-    help: 'legacy-loop-state: loop state cap, NATS max_payload (default 1048576)',
-    min: 1024,
-    max: 1 << 30,
-    int: true,
-  },
-  {
-    flag: 'loop-inline-max-bytes',
-    opt: 'loopInlineMaxBytes',
-    help: 'legacy-loop-state: results up to this size are kept inline (default 65536)',
-    min: 0,
-    max: 1 << 30,
-    int: true,
-  },
-  {
-    flag: 'loop-preview-bytes',
-    opt: 'loopPreviewBytes',
-    help: 'legacy-loop-state: preview kept with a reference (default 1024)',
-    min: 0,
-    max: 1 << 30,
-    int: true,
-  },
-  {
-    flag: 'late-commit-ms',
-    opt: 'lateCommitMs',
-    help: 'late-commit: how long every 7th event insert is held back in ms (default 1500)',
-    min: 0,
-    max: 60_000,
-    int: true,
-  },
-  {
-    flag: 'status-flap-ms',
-    opt: 'statusFlapMs',
-    help: 'status-flap: how long the terminal status is shown in ms (default 2500)',
-    min: 0,
-    max: 60_000,
-    int: true,
-  },
-] as const;
-
-/** Validated `--flag value` pairs for the sandbox process from the CLI options that were given. */
-export function sandboxTuningArgs(o: Record<string, unknown>): string[] {
-  const args: string[] = [];
-  if (o.sandboxDbRoutes !== undefined) {
-    const policy = String(o.sandboxDbRoutes);
-    if (!(DB_ROUTES as readonly string[]).includes(policy))
-      throw usageError(
-        `--sandbox-db-routes: unknown policy ${JSON.stringify(policy)}`,
-        `allowed: ${DB_ROUTES.join(', ')}`,
-      );
-    args.push('--db-routes', policy);
-  }
-  for (const t of SANDBOX_TUNING) {
-    const raw = o[t.opt];
-    if (raw === undefined) continue;
-    const n = t.int
-      ? positiveInt(raw, `--${t.flag}`, { min: t.min, max: t.max })
-      : positiveNumber(raw, `--${t.flag}`, { min: t.min, max: t.max });
-    args.push(`--${t.flag}`, String(n));
-  }
-  return args;
 }
 
 export interface KubeConfig {
@@ -295,72 +194,6 @@ export function applyParamOverrides(
     batchSize: o.batchSize !== undefined ? positiveInt(o.batchSize, '--batch-size', { max: 100_000 }) : base.batchSize,
     maxBatches:
       o.maxBatches !== undefined ? positiveInt(o.maxBatches, '--max-batches', { max: 10_000 }) : base.maxBatches,
-  };
-}
-
-/** A playbook file given by the user: read and checked locally before anything is sent. */
-export function readPlaybookFile(file: string, flag: string): { text: string; path: string } {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw usageError(`${flag} ${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
-  }
-  let doc: unknown;
-  try {
-    doc = YAML.parse(text);
-  } catch (err) {
-    throw usageError(`${flag} ${file} is not valid YAML: ${(err as Error).message.split('\n')[0]}`);
-  }
-  const obj = doc && typeof doc === 'object' && !Array.isArray(doc) ? (doc as Record<string, unknown>) : undefined;
-  const kind = obj ? String(obj.kind ?? '') : Array.isArray(doc) ? 'a list' : typeof doc;
-  const meta = obj?.metadata as Record<string, unknown> | undefined;
-  const catalogPath = meta?.path ?? meta?.name;
-  if (!obj || kind.toLowerCase() !== 'playbook' || typeof catalogPath !== 'string' || !Array.isArray(obj.workflow)) {
-    throw usageError(
-      `${flag} ${file} is not a NoETL playbook (kind ${kind || 'missing'})`,
-      'expected kind: Playbook with metadata.path and a workflow',
-    );
-  }
-  return { text, path: catalogPath };
-}
-
-/** A playbook's YAML and the catalog path it registers under (metadata.path). */
-export interface PlaybookText {
-  text: string;
-  path: string;
-}
-
-export interface PlaybookPair {
-  parent: PlaybookText;
-  worker: PlaybookText;
-}
-
-/** The pair a run registers: --playbook-file / --worker-file where given, else the bundled ones. */
-export function playbookTexts(c: Pick<RunConfig, 'playbookFile' | 'workerFile'>): PlaybookPair {
-  const bundled = (file: string, path: string) => ({ text: readFileSync(bundledFile(file), 'utf8'), path });
-  return {
-    parent: c.playbookFile
-      ? readPlaybookFile(c.playbookFile, '--playbook-file')
-      : bundled(BUNDLED.parentFile, BUNDLED.parentPath),
-    worker: c.workerFile
-      ? readPlaybookFile(c.workerFile, '--worker-file')
-      : bundled(BUNDLED.workerFile, BUNDLED.workerPath),
-  };
-}
-
-/** The mode and parameters an execution was launched with, from its workload (the fixture's defaults). */
-export function launchedWith(w: Record<string, unknown>): { mode: Mode; params: RunParams } {
-  const mode: Mode =
-    String(w.execution_mode ?? '').toLowerCase() === 'direct_stress' ? 'direct_stress' : 'chunked_optimal';
-  return {
-    mode,
-    params: {
-      seedRows: Number(w.seed_rows ?? 240),
-      payloadKb: Number(w.payload_kb_per_item ?? 256),
-      batchSize: Number(w.batch_size ?? 40),
-      maxBatches: Number(w.max_batches ?? 6),
-    },
   };
 }
 

@@ -2,7 +2,7 @@
 // elsewhere, from Postgres or the query endpoint, with the same builder and lines as a run's final diff.
 import { EXIT, LoadrunError } from '../errors.js';
 import type { ModeDiff } from '../model.js';
-import { launchedWith } from '../config.js';
+import { launchedWith } from '../playbooks.js';
 import { buildModeDiff, crossOf } from '../diff/mode-diff.js';
 import { expectedRows } from '../diff/missing-items.js';
 import { assertId } from '../noetl/client.js';

@@ -9,11 +9,11 @@ import {
   parsePgForward,
   parsePreset,
   positiveInt,
-  readPlaybookFile,
-  sandboxTuningArgs,
   type KubeConfig,
   type RunConfig,
 } from '../config.js';
+import { readPlaybookFile } from '../playbooks.js';
+import { sandboxTuningArgs } from '../sandbox-options.js';
 import { usageError } from '../errors.js';
 import { DIALECTS, TARGET_KINDS, type Dialect, type TargetKind } from '../model.js';
 import { resolveServer } from '../noetl/server-url.js';

@@ -140,14 +140,14 @@ export async function runCommand(o: RunOpts): Promise<number> {
   if (o.cleanup && !failedBeforeLaunch(orch, outcome))
     await orch.cleanup((line) => void (!o.json && process.stdout.write(`${line}\n`)));
   await life.runCleanups();
+  closingWords(config, outcome, Boolean(o.json));
+  return outcome.exitCode;
+}
+
+/** The last lines: how to see a stall after a clean demo run, and why a run could not start. */
+function closingWords(config: RunConfig, outcome: RunOutcome, json: boolean): void {
   // A clean demo run should not end on "nothing happened": say how to see a stall.
-  if (
-    config.target === 'sandbox' &&
-    !config.faults.length &&
-    !config.watch &&
-    outcome.exitCode === EXIT.OK &&
-    !o.json
-  ) {
+  if (config.target === 'sandbox' && !config.faults.length && !config.watch && outcome.exitCode === EXIT.OK && !json) {
     process.stdout.write(
       'No stall this time. To see one: --preset stress --seed-rows 400 --sandbox-fault legacy-loop-state --stall-seconds 8 (emulated; other profiles: --help)\n',
     );
@@ -155,5 +155,4 @@ export async function runCommand(o: RunOpts): Promise<number> {
   // A run that could not start or reach its target also says why on stderr, in one line.
   if (outcome.exitCode === EXIT.USAGE || outcome.exitCode === EXIT.ENVIRONMENT)
     process.stderr.write(`noetl-loadrun: ${redact(outcome.reason)}\n`);
-  return outcome.exitCode;
 }

@@ -1,6 +1,7 @@
 // `noetl-loadrun sandbox`: the embedded sandbox on its own until Ctrl-C, for curl, the noetl CLI or a
 // second loadrun pointed at it with --server-url.
-import { parseFaults, positiveInt, sandboxTuningArgs } from '../config.js';
+import { parseFaults, positiveInt } from '../config.js';
+import { sandboxTuningArgs } from '../sandbox-options.js';
 import { EXIT } from '../errors.js';
 import { Lifecycle } from '../lifecycle.js';
 import { redact, registerSecret } from '../redact.js';

@@ -1,6 +1,6 @@
 // watch: executions started elsewhere (the noetl CLI, a cron, another person) taken over for observation.
 // Each execution's workload says its mode and parameters; nothing is registered or launched.
-import { launchedWith } from '../config.js';
+import { launchedWith } from '../playbooks.js';
 import { expectedRows } from '../diff/missing-items.js';
 import { EXIT, LoadrunError } from '../errors.js';
 import type { Mode, RunParams } from '../model.js';

@@ -19,7 +19,7 @@ export function evidenceOf(store: RunStore, mode: Mode, slow = false): Evidence 
     perNode: v.perNode,
     openExecutions: v.openExecutions,
     logHits: store.logHits(mode),
-    pods: store.podsWithGrowth(),
+    pods: store.pods.withGrowth(),
   };
 }
 

@@ -44,6 +44,30 @@ export class ModeState {
     };
   }
 
+  launch(executionId: string): void {
+    Object.assign(this.facts, { executionId, verdict: 'running', startedAt: Date.now() });
+    this.executions.add(executionId);
+  }
+
+  /** False when nothing changed. */
+  setVerdict(verdict: ModeFacts['verdict'], error?: string): boolean {
+    const f = this.facts;
+    if (f.verdict === verdict && !error) return false;
+    f.verdict = verdict;
+    if (error) f.error = error;
+    if (verdict !== 'running' && verdict !== 'pending') f.endedAt ??= Date.now();
+    if (verdict === 'running') f.endedAt = null;
+    return true;
+  }
+
+  /** False when the child was known. */
+  addChild(executionId: string, batch: number | null): boolean {
+    if (this.childBatch.has(executionId)) return false;
+    this.childBatch.set(executionId, batch);
+    this.executions.add(executionId);
+    return true;
+  }
+
   /** Counts one event; returns its view for the tail. */
   ingest(e: NoetlEvent, now: number): EventView {
     const f = this.facts;

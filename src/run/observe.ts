@@ -203,7 +203,7 @@ function stallFacts(
     iterationsDone: f.iterationsDone,
     retriesPerNode: store.retriesPerNode(mode),
     openExecutions: store.openExecutions(mode),
-    podMemoryTrend: store.podMemoryTrend(),
+    podMemoryTrend: store.pods.memoryTrend(),
     lastEvents: store
       .modeView(mode)
       .tail.slice(-5)

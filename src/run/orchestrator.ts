@@ -1,13 +1,12 @@
 // The run orchestrator: preflight (open the target) → register → launch (side by side or sequential) →
 // observe → finalize. It owns the phases and the stop request and pushes everything into the store; the
 // work of each phase lives beside it (targets/open, launch, observe, finalize). It never imports a renderer.
-import { payloadFor, playbookTexts, type RunConfig } from '../config.js';
+import { payloadFor, type RunConfig } from '../config.js';
 import { EXIT, LoadrunError, oneLine } from '../errors.js';
 import type { Lifecycle } from '../lifecycle.js';
 import type { Mode, PhaseName, RunOutcome, TargetInfo } from '../model.js';
 import { expectedRows } from '../diff/missing-items.js';
 import { BUNDLED } from '../paths.js';
-import { checkPlaybook, findingLine } from '../playbooks/check.js';
 import { EventFeed } from '../sources/event-feed.js';
 import type { TargetHooks } from '../targets/hooks.js';
 import { openTarget, type OpenedTarget } from '../targets/open.js';
@@ -15,6 +14,7 @@ import { cleanupRows } from './cleanup.js';
 import { cancelOpen, finalizeDiffs, observerStats, verdictOf } from './finalize.js';
 import { adoptExecutions } from './adopt.js';
 import { launchMode } from './launch.js';
+import { registerPair } from './register.js';
 import { drainTail, observe, samplePods } from './observe.js';
 import { sleep } from './sleep.js';
 import { SelfCost } from './self-cost.js';
@@ -162,34 +162,9 @@ export class Orchestrator {
   }
 
   private async register(): Promise<void> {
-    const client = this.target!.client;
-    const c = this.config;
-    if (c.catalogPath) {
-      this.parentPath = c.catalogPath;
-      this.workerPath = c.workerPath ?? this.workerPath;
-      const known = await client.catalogPaths();
-      for (const p of [this.parentPath, this.workerPath]) {
-        if (!known.has(p))
-          throw new LoadrunError(
-            `catalog path ${JSON.stringify(p)} is not registered on ${client.baseUrl}`,
-            EXIT.USAGE,
-            'register it first or drop --catalog-path to use the bundled playbooks',
-          );
-      }
-      this.store.setPhase('register', 'running', `using catalog ${this.parentPath} + ${this.workerPath}`);
-      return;
-    }
-    const { parent, worker } = c.playbooks ?? playbookTexts(c);
-    for (const [pb, file] of [
-      [worker, c.workerFile],
-      [parent, c.playbookFile],
-    ] as const) {
-      if (file) this.warnConstructs(file, pb.text);
-      const r = await client.register(pb.text);
-      this.store.log('loadrun', 'info', `registered ${r.path} version ${r.version}`);
-    }
-    this.parentPath = parent.path;
-    this.workerPath = worker.path;
+    const paths = await registerPair(this.target!.client, this.config, this.store, this.workerPath);
+    this.parentPath = paths.parentPath;
+    this.workerPath = paths.workerPath;
   }
 
   private watched: Mode[] = [];
@@ -198,15 +173,6 @@ export class Orchestrator {
   private async adopt(): Promise<void> {
     this.watched = await adoptExecutions(this.store, this.target!.rows, this.config.watch!);
     this.store.setPhase('register', 'running', 'watching executions started elsewhere');
-  }
-
-  /** A user's playbook checked against the server's engine before it is registered (check-playbook). */
-  private warnConstructs(file: string, text: string): void {
-    const engine = this.target!.client.dialect ?? 'rust';
-    const findings = checkPlaybook(text, engine);
-    for (const f of findings) this.store.log('loadrun', 'warn', `playbook: ${findingLine(file, f)}`);
-    if (findings.length)
-      this.store.setTarget({ playbookWarnings: this.store.target.playbookWarnings + findings.length });
   }
 
   private async launchAndObserve(modes: Mode[]): Promise<void> {

@@ -25,21 +25,21 @@ import {
   type StallFacts,
   type TargetInfo,
 } from '../model.js';
-import { LOG_PATTERNS, type LogHit, type LogPatternId } from '../diagnosis/patterns.js';
+import type { LogHit, LogPatternId } from '../diagnosis/patterns.js';
+import { LogHits } from './log-hits.js';
 import { checkLine } from '../render/lines.js';
 import { ModeState } from './mode-state.js';
+import { Recorder } from './recorder.js';
 import { PodsState } from './pods-state.js';
 import { Ring } from './ring.js';
 
-/** The tool's own log sources: what it says about itself is not evidence about the engine. */
-const OWN_SOURCES = new Set(['loadrun', 'preflight', 'port-forward']);
-
 export class RunStore {
   private readonly listeners = new Set<() => void>();
-  private readonly sinks: RecordSink[] = [];
+  private readonly recorder = new Recorder();
   private readonly modes = new Map<Mode, ModeState>();
   private readonly phases = new Map<PhaseName, { state: PhaseState; detail: string }>();
-  private readonly pods = new PodsState();
+  /** Pods with their memory trend and growth, for the stall facts and the diagnosis. */
+  readonly pods = new PodsState();
   private readonly logs = new Ring<LogLine>(300);
   private podsNote: string | null = null;
   private logsNote: string | null = null;
@@ -49,11 +49,8 @@ export class RunStore {
   private reportDir: string | null = null;
   private readonly checks: Check[] = [];
   paused = false;
-  /**
-   * Known failure patterns seen in server, worker and sandbox logs (never the tool's own lines), per mode
-   * when the line names one of the mode's steps, else under '*' (it may concern either).
-   */
-  private readonly hits = new Map<string, Partial<Record<LogPatternId, LogHit>>>();
+  /** Known failure patterns seen in server, worker and sandbox logs (never the tool's own lines). */
+  private readonly hits = new LogHits();
   readonly startedAt = Date.now();
   target: TargetInfo = {
     kind: 'sandbox',
@@ -79,19 +76,10 @@ export class RunStore {
     return () => this.listeners.delete(fn);
   }
   addSink(sink: RecordSink): void {
-    this.sinks.push(sink);
+    this.recorder.add(sink);
   }
   private record(kind: string, data: Record<string, unknown>, at = Date.now()): void {
-    if (!this.sinks.length) return;
-    // The record's kind wins; a `kind` of the data itself (a target's, a stall's) is kept as `<kind>_kind`.
-    const { kind: inner, ...rest } = data;
-    const rec = {
-      ts: new Date(at).toISOString(),
-      kind,
-      ...(inner === undefined ? {} : { [`${kind}_kind`]: inner }),
-      ...rest,
-    };
-    for (const s of this.sinks) s(rec, at);
+    this.recorder.record(kind, data, at);
   }
   private changed(): void {
     for (const l of this.listeners) l();
@@ -144,29 +132,13 @@ export class RunStore {
   }
   log(source: string, level: LogLine['level'], text: string): void {
     this.logs.push({ seq: this.logs.total + 1, t: Date.now(), source, level, text });
-    if (!OWN_SOURCES.has(source)) this.matchPatterns(source, text);
+    this.hits.match(source, text, this.modes.values());
     this.record('log', { source, level, text });
     this.changed();
   }
-  private matchPatterns(source: string, text: string): void {
-    const matched = LOG_PATTERNS.filter((p) => p.re.test(text));
-    if (!matched.length) return;
-    const owners = [...this.modes.values()]
-      .filter((s) => Object.keys(s.perNode).some((n) => text.includes(n)))
-      .map((s) => s.facts.mode as string);
-    for (const key of owners.length ? owners : ['*']) {
-      const hits = this.hits.get(key) ?? {};
-      this.hits.set(key, hits);
-      for (const p of matched) (hits[p.id] ??= { count: 0, example: `[${source}] ${text.slice(0, 200)}` }).count++;
-    }
-  }
   /** The pattern hits that may concern a mode: its own and the ones naming no step. */
   logHits(mode: Mode): Partial<Record<LogPatternId, LogHit>> {
-    const out: Partial<Record<LogPatternId, LogHit>> = { ...this.hits.get('*') };
-    for (const [id, h] of Object.entries(this.hits.get(mode) ?? {}) as Array<[LogPatternId, LogHit]>) {
-      out[id] = out[id] ? { count: out[id]!.count + h.count, example: h.example } : h;
-    }
-    return out;
+    return this.hits.of(mode);
   }
   recordPod(sample: PodSample): void {
     this.pods.take(sample);
@@ -202,19 +174,12 @@ export class RunStore {
     this.changed();
   }
   markLaunched(mode: Mode, executionId: string): void {
-    const s = this.m(mode);
-    Object.assign(s.facts, { executionId, verdict: 'running', startedAt: Date.now() });
-    s.executions.add(executionId);
+    this.m(mode).launch(executionId);
     this.record('launch', { mode, execution_id: executionId });
     this.changed();
   }
   setVerdict(mode: Mode, verdict: ModeVerdict, error?: string): void {
-    const f = this.m(mode).facts;
-    if (f.verdict === verdict && !error) return;
-    f.verdict = verdict;
-    if (error) f.error = error;
-    if (verdict !== 'running' && verdict !== 'pending') f.endedAt ??= Date.now();
-    if (verdict === 'running') f.endedAt = null;
+    if (!this.m(mode).setVerdict(verdict, error)) return;
     this.record('verdict', { mode, verdict, error: error ?? null });
     this.changed();
   }
@@ -230,10 +195,7 @@ export class RunStore {
     this.changed();
   }
   addChild(mode: Mode, executionId: string, batch: number | null): void {
-    const s = this.m(mode);
-    if (s.childBatch.has(executionId)) return;
-    s.childBatch.set(executionId, batch);
-    s.executions.add(executionId);
+    if (!this.m(mode).addChild(executionId, batch)) return;
     this.record('child', { mode, execution_id: executionId, batch_number: batch });
     this.changed();
   }
@@ -241,23 +203,11 @@ export class RunStore {
     if (!evs.length) return;
     const s = this.m(mode);
     const now = Date.now();
-    const ts = new Date(now).toISOString(); // events are the hottest record: one literal each, one stamp a batch
+    const batch = this.recorder.eventBatch(mode, now);
     for (const e of evs) {
       const view = s.ingest(e, now);
       if (!this.paused) s.tail.push(view);
-      const rec = {
-        ts,
-        kind: 'event',
-        mode,
-        event_id: e.eventId,
-        execution_id: e.executionId,
-        event_type: e.type,
-        node_name: e.node,
-        status: e.status,
-        created_at: e.createdAt,
-        batch_number: view.batch,
-      };
-      for (const sink of this.sinks) sink(rec, now);
+      batch(e, view.batch);
     }
     this.changed();
   }
@@ -314,9 +264,6 @@ export class RunStore {
   }
   openExecutions = (mode: Mode): string[] => this.m(mode).openExecutions();
   modeExecutions = (mode: Mode): string[] => [...this.m(mode).executions];
-  podMemoryTrend(): StallFacts['podMemoryTrend'] {
-    return this.pods.memoryTrend();
-  }
   retriesPerNode(mode: Mode): Record<string, number> {
     return { ...this.m(mode).retriesPerNode };
   }
@@ -327,10 +274,6 @@ export class RunStore {
   /** A mode's view without building the whole snapshot. */
   modeView(mode: Mode) {
     return this.m(mode).view();
-  }
-  /** Pods with their memory growth and peak, for the diagnosis. */
-  podsWithGrowth() {
-    return this.pods.withGrowth();
   }
 
   snapshot(): Snapshot {

@@ -1,7 +1,6 @@
 // Running one command: a step's tool or task sequence, with its command.* and call.* events, results over
 // the context budget stored by reference (noetl.result_store), a lost python worker's command
 // re-dispatched, and http retries logged (and, on the python dialect, written as call.error RETRYING events).
-import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import type { Step, ToolSpec } from './dsl.js';
 import type { EventRow } from './event-log.js';
@@ -12,6 +11,7 @@ import { HttpTool, ToolError, runPostgres, runPython, type Ctx } from './tools.j
 import type { ToolSemantics } from './semantics.js';
 import { STAGES } from './stages.js';
 import { jsonBytes } from './json-bytes.js';
+import { storeByReference } from './result-store.js';
 
 export type EmitRow = Omit<EventRow, 'execution_id' | 'catalog_id'>;
 
@@ -45,24 +45,10 @@ export interface Iteration {
 
 /** A postgres tool without `auth:` uses the fixture's credential (the sandbox has no other database). */
 const DEFAULT_AUTH = 'pg_k8s';
-/** jsonb_recv's format version, before the JSON text of a binary parameter (Postgres jsonb.c). */
-const JSONB_BINARY_VERSION = Buffer.from([1]);
 const MAX_DISPATCH = 3; // a lost worker's command is re-dispatched, as a lease expiry would
 
 function truncate(s: string, n: number): string {
   return s.length > n ? `${s.slice(0, n)}…` : s;
-}
-
-/** Small scalar fields kept beside a reference, like the worker's `extracted` block. */
-function extract(value: unknown): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  if (value && typeof value === 'object' && !Array.isArray(value)) {
-    for (const [k, v] of Object.entries(value)) {
-      if (v === null || typeof v === 'number' || typeof v === 'boolean' || (typeof v === 'string' && v.length <= 200))
-        out[k] = v;
-    }
-  }
-  return out;
 }
 
 export class CommandRunner {
@@ -83,9 +69,8 @@ export class CommandRunner {
     const cols = iteration
       ? { current_index: iteration.index, current_item: truncate(JSON.stringify(iteration.item ?? null), 500) }
       : {};
-    const workerId = `sandbox-worker-${iteration ? iteration.index % 4 : 0}`;
     const issued = { node_id: step.step, node_name: step.step, ...cols };
-    const base = { ...issued, worker_id: workerId };
+    const base = { ...issued, worker_id: `sandbox-worker-${iteration ? iteration.index % 4 : 0}` };
     this.host.emit(exec, {
       ...issued,
       event_type: 'command.issued',
@@ -95,19 +80,14 @@ export class CommandRunner {
     });
     for (let dispatch = 1; ; dispatch++) {
       // The Rust orchestrator records the worker's claim before it starts (orchestrate-core); Python does not.
-      if (this.t.semantics.dialect === 'rust')
+      const claims = this.t.semantics.dialect === 'rust' ? ['command.claimed', 'command.started'] : ['command.started'];
+      for (const event_type of claims)
         this.host.emit(exec, {
           ...base,
-          event_type: 'command.claimed',
-          status: 'CLAIMED',
+          event_type,
+          status: event_type === 'command.claimed' ? 'CLAIMED' : 'STARTED',
           meta: { command_id: commandId, dispatch },
         });
-      this.host.emit(exec, {
-        ...base,
-        event_type: 'command.started',
-        status: 'STARTED',
-        meta: { command_id: commandId, dispatch },
-      });
       const started = performance.now();
       try {
         const out = await this.runTools(exec, step, { ...ctx }, commandId, cols, !iteration);
@@ -132,20 +112,14 @@ export class CommandRunner {
           });
           continue;
         }
-        this.host.emit(exec, {
-          ...base,
-          event_type: 'call.error',
-          status: 'FAILED',
-          result: error,
-          meta: { command_id: commandId },
-        });
-        this.host.emit(exec, {
-          ...base,
-          event_type: 'command.failed',
-          status: 'FAILED',
-          result: error,
-          meta: { command_id: commandId },
-        });
+        for (const event_type of ['call.error', 'command.failed'])
+          this.host.emit(exec, {
+            ...base,
+            event_type,
+            status: 'FAILED',
+            result: error,
+            meta: { command_id: commandId },
+          });
         throw err;
       }
     }
@@ -283,27 +257,7 @@ export class CommandRunner {
     let inner: Record<string, unknown>;
     if (bytes > this.t.resultContextMaxBytes) {
       const ref = `noetl://execution/${exec.id}/result/${step.step}/${commandId}-${callIndex}`;
-      const sha256 = STAGES.timeSync('result JSON encoding', () => createHash('sha256').update(encoded).digest('hex'));
-      // jsonb's binary input is a version byte (1) and the JSON text: the bytes go as they are, where a
-      // string parameter would be decoded here and encoded again by pg.
-      const data = Buffer.concat([JSONB_BINARY_VERSION, encoded]);
-      await STAGES.time('result store write', () =>
-        this.t.pool.query(
-          'INSERT INTO noetl.result_store (ref, execution_id, step, data, bytes, sha256) VALUES ($1,$2,$3,$4,$5,$6) ON CONFLICT (ref) DO NOTHING',
-          [ref, exec.id.toString(), step.step, data, bytes, sha256],
-        ),
-      );
-      inner = {
-        status: 'success',
-        reference: {
-          kind: 'result_ref',
-          ref,
-          store: 'postgres',
-          scope: 'execution',
-          meta: { bytes, sha256, media_type: 'application/json', content_type: 'application/json' },
-          extracted: extract(value),
-        },
-      };
+      inner = await storeByReference(this.t.pool, { ref, executionId: exec.id, step: step.step, value, encoded });
     } else {
       inner = { status: 'success', context: { status: 'success', data: value ?? null } };
     }

@@ -148,7 +148,8 @@ async function startEngine(a: Args, pool: pg.Pool, own: ReturnType<typeof shutdo
   return { engine, echo, python, events };
 }
 
-async function boot(a: Args, own: ReturnType<typeof shutdownOwner>): Promise<void> {
+/** The system database (the embedded one unless --pg-url), its schema and the data database. */
+async function openDatabases(a: Args, own: ReturnType<typeof shutdownOwner>) {
   let embedded: EmbeddedPg | undefined;
   let pgUrl = a.values['pg-url'];
   if (!pgUrl) {
@@ -165,6 +166,11 @@ async function boot(a: Args, own: ReturnType<typeof shutdownOwner>): Promise<voi
   if (embedded && postgresTuned()) await pool.query(EPHEMERAL_RESULT_STORE_SQL);
   await pool.query(CREDENTIAL_SQL);
   const dataPgUrl = await dataDatabase(pool, pgUrl);
+  return { embedded, pgUrl, pool, dataPgUrl };
+}
+
+async function boot(a: Args, own: ReturnType<typeof shutdownOwner>): Promise<void> {
+  const { embedded, pgUrl, pool, dataPgUrl } = await openDatabases(a, own);
   const credentials = new Credentials(
     pool,
     () => BigInt(Date.now()) * 1000n + BigInt(Math.floor(Math.random() * 1000)),

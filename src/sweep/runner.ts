@@ -2,7 +2,8 @@
 // after another, or --parallel-cells at a time), each with its own report folder, recording each run in
 // sweep.json as soon as it ends so an interrupted sweep can be resumed.
 import path from 'node:path';
-import { playbookTexts, type PlaybookPair, type RunConfig } from '../config.js';
+import { type RunConfig } from '../config.js';
+import { playbookTexts, type PlaybookPair } from '../playbooks.js';
 import { EXIT, LoadrunError, oneLine } from '../errors.js';
 import type { Lifecycle } from '../lifecycle.js';
 import type { RunOutcome, TargetInfo } from '../model.js';

@@ -3,7 +3,7 @@
 // catalog entries) are never touched. Edited as a YAML document, so comments and layout survive.
 import { createHash } from 'node:crypto';
 import YAML, { isMap, isSeq, type Document, type YAMLMap } from 'yaml';
-import type { PlaybookPair, PlaybookText } from '../config.js';
+import type { PlaybookPair, PlaybookText } from '../playbooks.js';
 import { usageError } from '../errors.js';
 import type { LoopWidths } from './grid.js';
 

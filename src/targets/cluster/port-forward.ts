@@ -37,6 +37,15 @@ export function parseForwarding(line: string): { local: number; remote: number }
   return m ? { local: Number(m[1]), remote: Number(m[2]) } : undefined;
 }
 
+/** The last non-empty line of a text. */
+function lastLine(text: string): string | undefined {
+  return text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .pop();
+}
+
 export class PortForward {
   state: ForwardState = 'starting';
   localPort: number | undefined;
@@ -72,14 +81,8 @@ export class PortForward {
 
   private spawnOnce(local: number): Promise<number> {
     const k = this.o.kubectl;
-    const args = [
-      ...k.globalArgs(),
-      '-n',
-      this.o.namespace,
-      'port-forward',
-      this.o.resource,
-      `${local || ''}:${this.o.remotePort}`,
-    ];
+    const args = [...k.globalArgs(), '-n', this.o.namespace, 'port-forward', this.o.resource];
+    args.push(`${local || ''}:${this.o.remotePort}`);
     // Own process group: Ctrl-C in the terminal reaches only us, and we kill the whole group.
     const sub = execa(k.bin, args, { detached: true, stdin: 'ignore', buffer: false, reject: false, cleanup: false });
     this.sub = sub;
@@ -124,12 +127,7 @@ export class PortForward {
           clearTimeout(timer);
           // give stderr a moment to drain before quoting it
           setTimeout(() => {
-            const last =
-              stderrTail
-                .split('\n')
-                .map((l) => l.trim())
-                .filter(Boolean)
-                .pop() ?? `exit code ${sub.exitCode}`;
+            const last = lastLine(stderrTail) ?? `exit code ${sub.exitCode}`;
             reject(new Error(`port-forward ${this.o.resource} exited before it was ready: ${last}`));
           }, 50);
         }

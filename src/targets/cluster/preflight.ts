@@ -199,6 +199,31 @@ class Preflight {
     );
   }
 
+  /** Worker pods, by the given label or the first generation's that has some. */
+  private async workerPods(given: string | undefined): Promise<string> {
+    const workerSelectors = given ? [given] : WORKER_SELECTORS;
+    let workerSelector = workerSelectors[0];
+    let workers: string[] = [];
+    for (const sel of workerSelectors) {
+      workers = await podNames(this.k, sel);
+      if (workers.length) {
+        workerSelector = sel;
+        break;
+      }
+    }
+    this.add(
+      workers.length
+        ? { name: 'worker pods', verdict: 'ok', detail: `${workers.length} with ${workerSelector}` }
+        : {
+            name: 'worker pods',
+            verdict: 'warn',
+            detail: `none with ${workerSelectors.join(', ')}`,
+            hint: 'executions will not progress without workers',
+          },
+    );
+    return workerSelector;
+  }
+
   /** Server and worker pods, by label (given, or tried for every generation). */
   async pods(given: {
     server?: string;
@@ -227,26 +252,7 @@ class Preflight {
         detail: `none with ${serverSelectors.map((s) => s.selector).join(' or ')}`,
         hint: 'the pods panel will be empty for the server (-l/--selector names them)',
       });
-    const workerSelectors = given.worker ? [given.worker] : WORKER_SELECTORS;
-    let workerSelector = workerSelectors[0];
-    let workers: string[] = [];
-    for (const sel of workerSelectors) {
-      workers = await podNames(this.k, sel);
-      if (workers.length) {
-        workerSelector = sel;
-        break;
-      }
-    }
-    this.add(
-      workers.length
-        ? { name: 'worker pods', verdict: 'ok', detail: `${workers.length} with ${workerSelector}` }
-        : {
-            name: 'worker pods',
-            verdict: 'warn',
-            detail: `none with ${workerSelectors.join(', ')}`,
-            hint: 'executions will not progress without workers',
-          },
-    );
+    const workerSelector = await this.workerPods(given.worker);
     const system = await podNames(this.k, SYSTEM_WORKER_SELECTOR);
     if (system.length)
       this.add({

@@ -1,0 +1,201 @@
+// The vocabulary's second half: the run as the renderers see it (phases, verdicts, events, stall facts,
+// the diagnosis, mode and run snapshots, outcomes). Imported through model.ts, the one vocabulary module.
+import type { Check, CrossDiff, Mode, ModeDiff, ModeStats, PodSample, RunParams, TargetKind } from './model.js';
+
+// ---- the run as the renderers see it ---------------------------------------------------------------
+
+export type PhaseName = 'preflight' | 'register' | 'launch' | 'observe' | 'finalize';
+export const PHASES: PhaseName[] = ['preflight', 'register', 'launch', 'observe', 'finalize'];
+export type PhaseState = 'pending' | 'running' | 'done' | 'failed' | 'skipped';
+export type ModeVerdict =
+  'pending' | 'running' | 'completed' | 'failed' | 'cancelled' | 'stalled' | 'timeout' | 'not-launched';
+
+export type EventKind =
+  | 'start'
+  | 'step'
+  | 'issued'
+  | 'started'
+  | 'done'
+  | 'retry'
+  | 'completed'
+  | 'failed'
+  | 'terminal'
+  | 'emulation'
+  | 'other';
+
+export interface EventView {
+  t: number;
+  eventId: string;
+  executionId: string;
+  type: string;
+  kind: EventKind;
+  node: string | null;
+  status: string | null;
+  batch: number | null; // chunk-worker events: the window they belong to
+}
+
+export interface StallFacts {
+  since: number; // ms epoch of the last progress
+  idleSeconds: number;
+  /** churning: events kept flowing without progress; silent: nothing came at all. */
+  kind: 'silent' | 'churning';
+  eventsSinceProgress: number;
+  maxPersistedItemId: number | null;
+  storedRows: number;
+  expectedRows: number;
+  iterationsIssued: number;
+  iterationsDone: number;
+  retriesPerNode: Record<string, number>;
+  openExecutions: string[]; // executions with no terminal event
+  podMemoryTrend: Array<{ pod: string; firstMiB: number; lastMiB: number; deltaMiB: number }>;
+  /** The last events seen before the stall was called (type, step, status). */
+  lastEvents?: string[];
+}
+
+/** One likely cause of a stall or of trouble, with what supports it and what helps (diagnosis/rules.ts). */
+export interface Cause {
+  id: string;
+  title: string;
+  confidence: 'high' | 'medium' | 'low';
+  evidence: string[];
+  advice: string[];
+}
+
+export type DiagnosisState =
+  | 'progressing'
+  | 'slow'
+  | 'stalled-silent'
+  | 'stalled-churning'
+  | 'completed'
+  | 'failed'
+  | 'cancelled'
+  | 'timeout'
+  | 'not-launched'
+  | 'pending';
+
+export interface Diagnosis {
+  state: DiagnosisState;
+  causes: Cause[];
+  /** The facts shown when no cause matches (and beside the causes). */
+  facts: string[];
+}
+
+/** Per step: commands issued, claimed, started, completed and failed (lost or starved commands show here). */
+export interface NodeCounts {
+  issued: number;
+  claimed: number;
+  started: number;
+  completed: number;
+  failed: number;
+}
+
+export interface PodView extends PodSample {
+  firstMemoryBytes: number | null;
+  memoryHistory: number[];
+}
+
+export interface LogLine {
+  seq: number;
+  t: number;
+  source: string;
+  level: 'info' | 'warn' | 'error';
+  text: string;
+}
+
+/** The facts of one mode the store keeps as plain values; the view adds what is derived from buffers. */
+export interface ModeFacts {
+  mode: Mode;
+  executionId: string | null;
+  verdict: ModeVerdict;
+  currentStep: string | null;
+  expected: number;
+  stats: ModeStats | null;
+  rowsPerSecond: number;
+  eventCount: number;
+  iterationsIssued: number;
+  iterationsDone: number;
+  retries: number;
+  failures: number;
+  stall: StallFacts | null;
+  diagnosis: Diagnosis | null;
+  /** Projected seconds to the last expected row at the current rate (null when not progressing). */
+  etaSeconds: number | null;
+  summarize: unknown;
+  diff: ModeDiff | null;
+  startedAt: number | null;
+  endedAt: number | null;
+  error: string | null;
+}
+
+export interface ModeView extends ModeFacts {
+  perNode: Record<string, NodeCounts>;
+  rateHistory: number[];
+  eventsByType: Record<string, number>;
+  retriesPerNode: Record<string, number>;
+  children: number;
+  openExecutions: string[];
+  tail: EventView[];
+}
+
+export interface TargetInfo {
+  kind: TargetKind;
+  serverUrl: string;
+  dialect: string;
+  portForward: string | null;
+  rowsSource: string;
+  faults: string[];
+  /** Constructs of the user's playbooks the server's engine ignores or lacks (check-playbook). */
+  playbookWarnings: number;
+}
+
+export interface Snapshot {
+  now: number;
+  startedAt: number;
+  phases: Array<{ name: PhaseName; state: PhaseState; detail: string }>;
+  target: TargetInfo;
+  params: RunParams & { preset: string | null };
+  modes: ModeView[];
+  pods: PodView[];
+  podsNote: string | null;
+  logs: LogLine[];
+  logsNote: string | null;
+  degraded: string | null;
+  paused: boolean;
+  cross: CrossDiff | null;
+  finished: boolean;
+  reportDir: string | null;
+  checks: Check[];
+}
+
+export interface RunOutcome {
+  exitCode: number;
+  reason: string;
+}
+
+/**
+ * The kinds of breach that can fail a run (`--fail-on`): a stalled mode, missing items, failures (a failed
+ * or cancelled mode, failed commands), and timeout (the observation timeout, or a run longer than
+ * `--max-duration`).
+ */
+export type Breach = 'stall' | 'missing' | 'failures' | 'timeout';
+export const BREACHES: Breach[] = ['stall', 'missing', 'failures', 'timeout'];
+
+/** What decides a run's exit code once it finished. */
+export interface Thresholds {
+  failOn: Breach[];
+  /** A run (launch to the end of observation) longer than this breaches `timeout`. */
+  maxDurationSeconds?: number;
+}
+
+/**
+ * Where each record of a run goes as it happens (events.ndjson, --json): the record as written, and its
+ * time in ms (the instant its `ts` names).
+ */
+export type RecordSink = (record: Record<string, unknown>, at: number) => void;
+
+/** What a renderer reads: snapshots on demand, a change signal, and every record as it happens. */
+export interface SnapshotSource {
+  snapshot(): Snapshot;
+  subscribe(fn: () => void): () => void;
+  addSink(sink: RecordSink): void;
+}

@@ -1,0 +1,104 @@
+// The sandbox process's tuning flags (fault-profile numbers, the query-endpoint policy): their help text
+// and their validation, from the options a run was given.
+import { positiveInt, positiveNumber } from './config.js';
+import { usageError } from './errors.js';
+import { DB_ROUTES } from './sandbox/faults.js';
+
+/** Fault-profile numbers passed to the sandbox process (its own flag names). */
+export const SANDBOX_TUNING = [
+  {
+    flag: 'http-error-rate',
+    opt: 'httpErrorRate',
+    help: 'http-errors: share of echo requests that fail, 0..1 (default 0.2)',
+    min: 0,
+    max: 1,
+    int: false,
+  },
+  {
+    flag: 'http-error-status',
+    opt: 'httpErrorStatus',
+    help: 'http-errors: HTTP status of the injected errors (default 503)',
+    min: 400,
+    max: 599,
+    int: true,
+  },
+  {
+    flag: 'latency-ms',
+    opt: 'latencyMs',
+    help: 'latency: added per echo request in ms (default 150)',
+    min: 0,
+    max: 600_000,
+    int: true,
+  },
+  {
+    flag: 'crash-after-calls',
+    opt: 'crashAfterCalls',
+    help: 'worker-crash: python calls before a worker is killed (default 40)',
+    min: 1,
+    max: 10_000_000,
+    int: true,
+  },
+  {
+    flag: 'loop-state-cap-bytes',
+    opt: 'loopStateCapBytes',
+    help: 'legacy-loop-state: loop state cap, NATS max_payload (default 1048576)',
+    min: 1024,
+    max: 1 << 30,
+    int: true,
+  },
+  {
+    flag: 'loop-inline-max-bytes',
+    opt: 'loopInlineMaxBytes',
+    help: 'legacy-loop-state: results up to this size are kept inline (default 65536)',
+    min: 0,
+    max: 1 << 30,
+    int: true,
+  },
+  {
+    flag: 'loop-preview-bytes',
+    opt: 'loopPreviewBytes',
+    help: 'legacy-loop-state: preview kept with a reference (default 1024)',
+    min: 0,
+    max: 1 << 30,
+    int: true,
+  },
+  {
+    flag: 'late-commit-ms',
+    opt: 'lateCommitMs',
+    help: 'late-commit: how long every 7th event insert is held back in ms (default 1500)',
+    min: 0,
+    max: 60_000,
+    int: true,
+  },
+  {
+    flag: 'status-flap-ms',
+    opt: 'statusFlapMs',
+    help: 'status-flap: how long the terminal status is shown in ms (default 2500)',
+    min: 0,
+    max: 60_000,
+    int: true,
+  },
+] as const;
+
+/** Validated `--flag value` pairs for the sandbox process from the CLI options that were given. */
+export function sandboxTuningArgs(o: Record<string, unknown>): string[] {
+  const args: string[] = [];
+  if (o.sandboxDbRoutes !== undefined) {
+    const policy = String(o.sandboxDbRoutes);
+    if (!(DB_ROUTES as readonly string[]).includes(policy))
+      throw usageError(
+        `--sandbox-db-routes: unknown policy ${JSON.stringify(policy)}`,
+        `allowed: ${DB_ROUTES.join(', ')}`,
+      );
+    args.push('--db-routes', policy);
+  }
+  for (const t of SANDBOX_TUNING) {
+    const raw = o[t.opt];
+    if (raw === undefined) continue;
+    const n = t.int
+      ? positiveInt(raw, `--${t.flag}`, { min: t.min, max: t.max })
+      : positiveNumber(raw, `--${t.flag}`, { min: t.min, max: t.max });
+    args.push(`--${t.flag}`, String(n));
+  }
+  return args;
+}
