@@ -91,6 +91,11 @@ const RUN_OPTS = (): Array<Opt | Option> => [
   ['--payload-kb <n>', 'payload size per item in KB, 1..10240'],
   ['--batch-size <n>', 'chunk window size (chunked_optimal)'],
   ['--max-batches <n>', 'number of chunk windows (chunked_optimal)'],
+  [
+    '--details-url <url>',
+    "the fixture's details_api_url, where each item's http step posts (default: the playbook's, httpbin.org/anything, which the sandbox answers itself; a cluster needs one it can reach)",
+  ],
+  ['--pg-auth <name>', "the credential the playbooks' postgres steps use (the fixture's pg_auth; default pg_k8s)"],
   ['--modes <list>', 'direct_stress, chunked_optimal or both', 'both'],
   ['--sequential', 'run the modes one after the other instead of side by side'],
   ['--stall-seconds <d>', 'no new rows and no new events for this long is a stall', '30'],

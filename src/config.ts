@@ -22,6 +22,17 @@ export const PRESETS: Record<string, RunParams & { note: string }> = {
 };
 export const DEFAULT_PRESET = 'fixture';
 
+/** Workload keys a deployment needs besides the parameters: where the http step posts, which credential. */
+export interface FixtureWorkload {
+  /** The fixture's details_api_url (httpbin's /anything by default; clusters and CI machines cannot reach it). */
+  detailsUrl?: string;
+  /** The fixture's pg_auth: the credential its postgres steps use (pg_k8s by default). */
+  pgAuth?: string;
+}
+
+/** The credential the fixture's postgres steps use unless pg_auth says otherwise. */
+export const FIXTURE_CREDENTIAL = 'pg_k8s';
+
 export interface RunConfig {
   target: TargetKind;
   serverUrl?: string;
@@ -38,6 +49,8 @@ export interface RunConfig {
   sequential: boolean;
   params: RunParams;
   preset: string | null;
+  /** --details-url, --pg-auth: workload keys of a real deployment, sent only when given. */
+  workload: FixtureWorkload;
   /** The NoETL system database (noetl.event). */
   pgUrl?: string;
   /** The data database with the fixture's tables (else from the playbooks' credential). */
@@ -198,8 +211,15 @@ export function applyParamOverrides(
 }
 
 /** The payload both modes are launched with: identical but for execution_mode. */
-export function payloadFor(mode: Mode, params: RunParams, workerPath: string): Record<string, unknown> {
+export function payloadFor(
+  mode: Mode,
+  params: RunParams,
+  workerPath: string,
+  workload: FixtureWorkload = {},
+): Record<string, unknown> {
   return {
+    ...(workload.detailsUrl ? { details_api_url: workload.detailsUrl } : {}),
+    ...(workload.pgAuth ? { pg_auth: workload.pgAuth } : {}),
     execution_mode: mode,
     seed_rows: params.seedRows,
     payload_kb_per_item: params.payloadKb,

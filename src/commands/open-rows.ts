@@ -48,7 +48,7 @@ export async function openRows(o: RowsOpts, life: Lifecycle): Promise<{ rows: Ro
   life.add('http client', () => client.close());
   const quiet = { check() {}, log() {}, describe() {}, degraded() {}, notes() {} };
   const { rows } = await openDatabases(
-    { dataPgUrl: o.dataPgUrl } as RunConfig,
+    { dataPgUrl: o.dataPgUrl, workload: {} } as RunConfig,
     { client, pgUrl: o.pgUrl },
     life,
     quiet,

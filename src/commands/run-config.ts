@@ -9,6 +9,7 @@ import {
   parsePgForward,
   parsePreset,
   positiveInt,
+  type FixtureWorkload,
   type KubeConfig,
   type RunConfig,
 } from '../config.js';
@@ -37,6 +38,8 @@ export interface RunOpts {
   gateway?: boolean;
   pgUrl?: string;
   dataPgUrl?: string;
+  detailsUrl?: string;
+  pgAuth?: string;
   catalogPath?: string;
   workerPath?: string;
   sandboxDialect?: string;
@@ -200,6 +203,29 @@ function serverOf(o: RunOpts, target: TargetKind): Pick<RunConfig, 'serverUrl' |
   };
 }
 
+/** --details-url and --pg-auth, checked. */
+function workloadOf(o: RunOpts): FixtureWorkload {
+  if (o.detailsUrl !== undefined) {
+    let u: URL | undefined;
+    try {
+      u = new URL(o.detailsUrl);
+    } catch {
+      u = undefined;
+    }
+    if (!u || !['http:', 'https:'].includes(u.protocol))
+      throw usageError(
+        `--details-url ${JSON.stringify(o.detailsUrl)} is not an http(s) URL`,
+        'e.g. http://echo.default.svc:8080/anything',
+      );
+  }
+  if (o.pgAuth !== undefined && !/^[A-Za-z0-9_.-]{1,128}$/.test(o.pgAuth))
+    throw usageError(
+      `--pg-auth ${JSON.stringify(o.pgAuth)} is not a credential name`,
+      'letters, digits, _ . - (e.g. pg_k8s)',
+    );
+  return { detailsUrl: o.detailsUrl, pgAuth: o.pgAuth };
+}
+
 export function buildConfig(o: RunOpts): RunConfig {
   const preset = parsePreset(o.preset);
   const params = applyParamOverrides(preset.params, o);
@@ -226,6 +252,7 @@ export function buildConfig(o: RunOpts): RunConfig {
     sequential: Boolean(o.sequential),
     params,
     preset: custom ? null : preset.name,
+    workload: workloadOf(o),
     pgUrl: o.pgUrl,
     dataPgUrl: o.dataPgUrl,
     catalogPath: o.catalogPath,

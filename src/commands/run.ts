@@ -37,7 +37,7 @@ export function planOf(c: RunConfig) {
     launch: `${c.modes.join(' + ')} ${c.sequential ? 'one after the other' : 'side by side'}`,
     executions: c.modes.map((m) => ({
       mode: m,
-      request: { path: parentPath, payload: payloadFor(m, c.params, workerPath) },
+      request: { path: parentPath, payload: payloadFor(m, c.params, workerPath, c.workload) },
       expected_rows: expectedRows(m, c.params),
     })),
     observe: { poll_seconds: c.pollMs / 1000, stall_seconds: c.stallSeconds, timeout_seconds: c.timeoutSeconds },

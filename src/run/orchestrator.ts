@@ -218,7 +218,12 @@ export class Orchestrator {
     // Both modes start together with identical parameters (only execution_mode differs).
     const results = await Promise.allSettled(
       modes.map(async (mode) => {
-        const id = await launchMode(ctx, mode, this.parentPath, payloadFor(mode, this.config.params, this.workerPath));
+        const id = await launchMode(
+          ctx,
+          mode,
+          this.parentPath,
+          payloadFor(mode, this.config.params, this.workerPath, this.config.workload),
+        );
         this.store.markLaunched(mode, id);
         return id;
       }),

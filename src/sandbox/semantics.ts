@@ -1,8 +1,9 @@
 // How each engine's tools read their config and shape their results (noetl-contract §6.6). The sandbox's
 // rust dialect follows the Rust tools (noetl/tools src/tools/http.rs, src/tools/postgres.rs,
 // src/tools/task_sequence.rs); the python dialect follows the legacy Python engine (noetl/noetl
-// noetl/tools/http/request.py and executor.py: `payload`, with `body` as its alias; postgres results per
-// statement as command_N, as before noetl/noetl b2fd0519 collapsed them). The engine asks this module
+// noetl/tools/http/request.py and executor.py: `payload`, with `body` as its alias; postgres results
+// collapsed to the last statement with a statement_count, as the released noetl 4.26.0 answers:
+// noetl/tools/postgres/response.py collapse_results_to_last_command, since noetl/noetl b2fd0519). The engine asks this module
 // instead of branching on the dialect.
 import type pg from 'pg';
 import type { Dialect } from '../model.js';
@@ -68,7 +69,7 @@ function pythonBody(tool: ToolSpec, ctx: Ctx): { body?: string; contentType?: st
 function statementResult(r: pg.QueryResult): Record<string, unknown> {
   return r.fields && r.fields.length > 0
     ? { status: 'success', rows: r.rows, row_count: r.rowCount ?? r.rows.length, columns: r.fields.map((f) => f.name) }
-    : { status: 'success', row_count: r.rowCount ?? 0, message: `${r.command ?? 'OK'} ${r.rowCount ?? 0}` };
+    : { status: 'success', row_count: r.rowCount ?? 0, message: `Command executed. ${r.rowCount ?? 0} rows affected.` };
 }
 
 export const SEMANTICS: Record<Dialect, ToolSemantics> = {
@@ -104,7 +105,10 @@ export const SEMANTICS: Record<Dialect, ToolSemantics> = {
       data: result ?? null,
       ...(error ? { error } : {}),
     }),
-    postgresResult: (results) => Object.fromEntries(results.map((r, i) => [`command_${i}`, statementResult(r)])),
+    postgresResult: (results) =>
+      results.length
+        ? { ...statementResult(results[results.length - 1]), statement_count: results.length }
+        : { status: 'success', message: 'No SQL statements executed', statement_count: 0 },
     baseCtx: (id, workload, results) => ({
       ...workload,
       workload,

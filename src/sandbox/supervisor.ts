@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { envError } from '../errors.js';
 import type { Dialect, ProcessInfo } from '../model.js';
+import { killGroup, trackGroup } from '../process-group.js';
 import { nodeArgsFor } from './node-args.js';
 
 export { nodeArgsFor };
@@ -33,20 +34,6 @@ export interface RunningSandbox {
   processes: ProcessInfo[];
   exited: Promise<number | null>;
   stop(): Promise<void>;
-}
-
-const live = new Set<ChildProcess>();
-process.once('exit', () => {
-  for (const c of live) killGroup(c, 'SIGKILL');
-});
-
-function killGroup(c: ChildProcess, signal: NodeJS.Signals): void {
-  if (!c.pid) return;
-  try {
-    process.kill(-c.pid, signal);
-  } catch {
-    /* already gone */
-  }
 }
 
 function sandboxArgs(o: SandboxOptions): string[] {
@@ -101,7 +88,7 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<RunningSandb
     detached: true,
     env: { ...process.env, FORCE_COLOR: '0' },
   });
-  live.add(child);
+  const untrack = trackGroup(child.pid);
   let stderrTail = '';
   child.stderr!.setEncoding('utf8');
   child.stderr!.on('data', (d: string) => {
@@ -109,7 +96,7 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<RunningSandb
   });
   const exited = new Promise<number | null>((resolve) => {
     child.once('exit', (code, signal) => {
-      live.delete(child);
+      untrack();
       resolve(code ?? (signal ? 128 : null));
     });
   });
@@ -123,10 +110,10 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<RunningSandb
       } catch {
         /* gone */
       }
-      const timer = setTimeout(() => killGroup(child, 'SIGKILL'), 8000);
+      const timer = setTimeout(() => killGroup(child.pid, 'SIGKILL'), 8000);
       await exited;
       clearTimeout(timer);
-      killGroup(child, 'SIGKILL'); // anything left in the group
+      killGroup(child.pid, 'SIGKILL'); // anything left in the group
     })());
   return {
     apiUrl: String(ready.apiUrl),

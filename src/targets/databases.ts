@@ -3,7 +3,7 @@
 // data database (the fixture's tables) from --data-pg-url, the sandbox, or the credential the playbooks
 // use (`pg_auth`, default pg_k8s) read from GET /api/credentials/{name}, reached through a port-forward
 // when its host is cluster-internal. Nothing is guessed silently: the header says where rows come from.
-import type { RunConfig } from '../config.js';
+import { FIXTURE_CREDENTIAL, type RunConfig } from '../config.js';
 import { envError, oneLine } from '../errors.js';
 import type { Lifecycle } from '../lifecycle.js';
 import type { NoetlClient } from '../noetl/client.js';
@@ -13,9 +13,6 @@ import { RowsSource } from '../sources/rows.js';
 import { DirectSql, EndpointSql, type SqlRunner } from '../sources/sql-runner.js';
 import { serviceOfHost } from './cluster.js';
 import type { TargetHooks } from './hooks.js';
-
-/** The fixture's workload default for `pg_auth` (fixture-spec: parent workload defaults). */
-export const FIXTURE_CREDENTIAL = 'pg_k8s';
 
 export interface DatabaseInputs {
   client: NoetlClient;
@@ -75,8 +72,8 @@ async function systemDb(c: RunConfig, i: DatabaseInputs, life: Lifecycle, hooks:
 /** Where the fixture's tables are: the flag, the sandbox, else the playbooks' credential. */
 async function dataUrl(c: RunConfig, i: DatabaseInputs, hooks: TargetHooks): Promise<{ url: string; from: string }> {
   if (c.dataPgUrl) return { url: c.dataPgUrl, from: '--data-pg-url' };
-  if (i.sandbox) return { url: i.sandbox.dataPgUrl, from: `credential ${FIXTURE_CREDENTIAL}` };
-  const name = FIXTURE_CREDENTIAL;
+  const name = c.workload.pgAuth ?? FIXTURE_CREDENTIAL;
+  if (i.sandbox) return { url: i.sandbox.dataPgUrl, from: `credential ${name}` };
   const data = await i.client.credential(name).catch((err) => {
     hooks.log('loadrun', 'warn', `could not read credential ${name}: ${oneLine(err)}`);
     return undefined;

@@ -1,7 +1,7 @@
 // Opening a target: the embedded sandbox, a server reached by URL, or a cluster through kubectl. Each
 // gives the same thing to the run: a NoETL client, a rows source (direct Postgres or the query endpoint),
 // and, where there is one, a pods source. Everything opened is registered with the lifecycle owner.
-import type { RunConfig } from '../config.js';
+import { FIXTURE_CREDENTIAL, type RunConfig } from '../config.js';
 import { envError, oneLine } from '../errors.js';
 import type { Lifecycle } from '../lifecycle.js';
 import type { ProcessInfo } from '../model.js';
@@ -140,7 +140,7 @@ export async function openTarget(
   });
   let pods = ep.pods;
   if (c.target === 'cluster') {
-    await credentialCheck(client, hooks);
+    await credentialCheck(client, hooks, c.workload.pgAuth ?? FIXTURE_CREDENTIAL);
   } else if (client.sandbox) {
     pods = new SandboxPods(async () => ((await client.sandboxInfo()).processes as ProcessInfo[] | undefined) ?? []);
     hooks.notes({ pods: null, logs: null });

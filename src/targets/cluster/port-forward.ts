@@ -3,6 +3,7 @@
 // exits, and the whole group killed on every exit path.
 import { execa, type ResultPromise } from 'execa';
 import { createInterface } from 'node:readline';
+import { killGroup, trackGroup } from '../../process-group.js';
 import type { Kubectl } from './kubectl.js';
 
 export type ForwardState = 'starting' | 'ready' | 'restarting' | 'failed' | 'stopped';
@@ -19,18 +20,6 @@ export interface ForwardOptions {
 }
 
 const READY = /^Forwarding from 127\.0\.0\.1:(\d+) -> (\d+)/;
-const live = new Set<number>();
-process.once('exit', () => {
-  for (const pid of live) killGroup(pid, 'SIGKILL');
-});
-
-function killGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    /* gone */
-  }
-}
 
 export function parseForwarding(line: string): { local: number; remote: number } | undefined {
   const m = READY.exec(line.trim());
@@ -86,7 +75,7 @@ export class PortForward {
     // Own process group: Ctrl-C in the terminal reaches only us, and we kill the whole group.
     const sub = execa(k.bin, args, { detached: true, stdin: 'ignore', buffer: false, reject: false, cleanup: false });
     this.sub = sub;
-    if (sub.pid) live.add(sub.pid);
+    const untrack = trackGroup(sub.pid);
     this.exited = new Promise<void>((resolve) => {
       if (sub.exitCode !== null || sub.signalCode !== null) return resolve();
       sub.once('exit', () => resolve());
@@ -120,7 +109,7 @@ export class PortForward {
         }
       });
       void this.exited.then(() => {
-        if (sub.pid) live.delete(sub.pid);
+        untrack();
         killGroup(sub.pid!, 'SIGKILL'); // grandchildren must not keep pipes open
         if (!settled) {
           settled = true;
@@ -173,7 +162,6 @@ export class PortForward {
     await this.exited;
     clearTimeout(t);
     killGroup(sub.pid, 'SIGKILL');
-    live.delete(sub.pid);
     this.set('stopped');
   }
 }
