@@ -16,6 +16,7 @@ import { runCommand } from './commands/run.js';
 import { sweepCommand } from './commands/sweep.js';
 import { assertId } from './noetl/client.js';
 import { sandboxCommand } from './commands/sandbox.js';
+import { localNoetlCommand } from './commands/local-noetl.js';
 
 /** sweep: a grid of settings, each cell repeated; the table, charts and recommendation at the end. */
 function sweepCommandOf(program: Command): void {
@@ -71,6 +72,19 @@ function subcommands(program: Command): void {
       process.exitCode = await sandboxCommand(opts);
     });
   for (const o of sandboxTuning()) sandbox.addOption(o);
+  program
+    .command('local-noetl')
+    .description(
+      'run the real legacy NoETL engine (PyPI noetl 4.26.0: server, worker, NATS, Postgres) on 127.0.0.1 until Ctrl-C; the first start installs it into a cache folder',
+    )
+    .option('--noetl-version <version>', 'the PyPI release (4.26.0 or older; 5.x is the Rust CLI)')
+    .option('--workers <n>', 'Python workers (default 1)')
+    .option('--python <path>', 'the Python 3.12+ for its venv (default: pyenv 3.12, python3.12, python3)')
+    .option('--keep-logs', 'keep the folder of server, worker and NATS logs')
+    .option('--install-only', 'create (or check) the venv with the engine, then exit')
+    .action(async (opts) => {
+      process.exitCode = await localNoetlCommand(opts);
+    });
   const diff = program
     .command('diff <execution_id>')
     .description('missing items of a parent execution (and cross-mode with --vs), from Postgres or the query endpoint')

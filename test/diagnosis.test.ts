@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { diagnose, RULES, type Evidence } from '../src/diagnosis/rules.js';
+import { LOG_PATTERNS, stripAnsi } from '../src/diagnosis/patterns.js';
 import { RunStore } from '../src/run/store.js';
 import { evidenceOf } from '../src/run/evidence.js';
 import { Kubectl } from '../src/targets/cluster/kubectl.js';
@@ -76,9 +77,11 @@ describe('the rule table', () => {
     expect(
       ids(
         base({
-          retriesPerNode: { run_direct_stress: 7 },
           logHits: {
-            'http-5xx-retry': { count: 7, example: 'retry 1/3 of run_direct_stress.fetch_detail: HTTP 503 from x' },
+            'task-retry': {
+              count: 7,
+              example: "[worker] Message: [TASK_SEQ] Retrying task 'fetch_detail' (attempt 2/4)",
+            },
           },
         }),
       ),
@@ -270,11 +273,13 @@ describe('each sandbox fault profile diagnosed as itself', () => {
     expect(r.stdout).toMatch(/direct_stress diagnosis: stalled-\w+ — likely loop-state-cap/);
   });
 
-  it('http-errors: retries on the http step', async () => {
+  it('http-errors: retries on the http step, from the lines the Python worker logs at INFO', async () => {
     const { r, modes } = await run([
       ...SMALL,
       '--modes',
       'direct_stress',
+      '--sandbox-dialect',
+      'python',
       '--sandbox-fault',
       'http-errors',
       '--http-error-rate',
@@ -313,5 +318,23 @@ describe('each sandbox fault profile diagnosed as itself', () => {
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(modes.direct_stress.stall).toBeNull();
     expect(modes.direct_stress.diagnosis).toMatchObject({ state: 'completed', causes: [] });
+  });
+});
+
+describe('log patterns on the lines the engines write', () => {
+  it('match every sample line of their own, in colour too, and no sample of another pattern but the ones named', () => {
+    // A pool timeout is pool exhaustion, not a timeout (noetl-contract §7.2); a retry line is not an error line.
+    const overlaps = new Set(['http-error>timeout', 'timeout>http-error']);
+    for (const p of LOG_PATTERNS) {
+      for (const [line, source] of p.samples) {
+        expect(source.length).toBeGreaterThan(5);
+        for (const q of LOG_PATTERNS) {
+          const hits = q.re.test(stripAnsi(`\x1b[2m2026-12-05T06:00:00Z\x1b[0m \x1b[31m${line}\x1b[0m`));
+          const allowed = q.id === p.id || overlaps.has(`${p.id}>${q.id}`);
+          if (!allowed) expect(hits, `${q.id} on a ${p.id} sample: ${line}`).toBe(false);
+          if (q.id === p.id) expect(hits, `${p.id} on its sample: ${line}`).toBe(true);
+        }
+      }
+    }
   });
 });

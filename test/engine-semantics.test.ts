@@ -134,11 +134,20 @@ for (const dialect of ['rust', 'python'] as Dialect[]) {
         `SELECT count(*)::int AS n FROM noetl.event WHERE execution_id = $1 AND event_type = 'call.error' AND status = 'RETRYING'`,
         [id],
       );
-      const logged = sb.logs.filter((l) => /retry \d+\/\d+ of retry_probe\.missing: HTTP 404/.test(l)).length;
-      // Python matches output.http.status (2 attempts: 1 retry) and writes it as an event; Rust matches
-      // only output.data.status_code (3 attempts: 2 retries) and only logs them (noetl-contract §6.6).
-      expect({ events: rows[0].n, logged }).toEqual(
-        dialect === 'rust' ? { events: 0, logged: 2 } : { events: 1, logged: 1 },
+      const retried = sb.logs.filter((l) => /\[TASK_SEQ\] Retrying task 'missing' \(attempt \d\/\d\)/.test(l)).length;
+      const exhausted = sb.logs.filter((l) =>
+        /\[TASK_SEQ\] Task 'missing' exceeded max attempts \(\d\)|task_sequence: retry exhausted task=missing attempts=\d/.test(
+          l,
+        ),
+      );
+      // Python matches output.http.status (2 attempts: 1 retry), Rust only output.data.status_code (3
+      // attempts). Neither writes a retry event: Python logs each retry at INFO
+      // (noetl/worker/task_sequence_executor.py 698-701), Rust at DEBUG, hidden at RUST_LOG=info
+      // (noetl/tools src/task_sequence.rs 656-672); both log the exhaustion at ERROR (685; 633-637).
+      expect({ events: rows[0].n, retried, exhausted }).toEqual(
+        dialect === 'rust'
+          ? { events: 0, retried: 0, exhausted: [expect.stringContaining('retry exhausted task=missing attempts=3')] }
+          : { events: 0, retried: 1, exhausted: [expect.stringContaining('exceeded max attempts (2)')] },
       );
     });
 

@@ -270,30 +270,20 @@ describe('a sandbox worker process killed mid-run', () => {
       .map((p: { pid: number }) => p.pid);
     expect(nowPids.filter((p: number) => !before.includes(p)).length).toBe(1);
     const recs = ndjson(path.join(dir, 'events.ndjson'));
-    const retried = recs.filter((x) => x.kind === 'event' && x.event_type === 'call.error' && x.status === 'RETRYING');
-    // Read until the row is there (at most 10 s): once in a full CI run the row was not found right after the
-    // run ended although the worker had been replaced; not understood, noted in the stop's closing note.
-    let lost = await sb.pool.query(
-      `SELECT execution_id::text AS e, node_name FROM noetl.event WHERE event_type = 'call.error' AND meta->>'reason' = 'worker_lost'`,
+    // The lost command is delivered again and claimed anew: a second command.started for its command id,
+    // and no event of a kind no engine writes (no call.error RETRYING; noetl-contract §7.4).
+    const again = await sb.pool.query(
+      `SELECT execution_id::text AS e FROM noetl.event WHERE event_type = 'command.started' AND meta->>'dispatch' = '2'`,
     );
-    for (let i = 0; i < 50 && !lost.rows.length; i++) {
-      await new Promise((res) => setTimeout(res, 200));
-      lost = await sb.pool.query(
-        `SELECT execution_id::text AS e, node_name FROM noetl.event WHERE event_type = 'call.error' AND meta->>'reason' = 'worker_lost'`,
-      );
-    }
+    expect(again.rows.length).toBe(1);
+    expect(recs.filter((x) => x.kind === 'event' && x.status === 'RETRYING')).toEqual([]);
     expect(
-      lost.rows.length,
-      `${JSON.stringify(lost.rows)}; the run's own retry events: ${JSON.stringify(retried.map((x) => [x.execution_id, x.node_name]))}`,
-    ).toBe(1);
-    expect(
-      retried.map((x) => x.execution_id),
-      JSON.stringify(lost.rows),
-    ).toEqual([lost.rows[0].e]);
+      recs.some((x) => x.kind === 'event' && x.event_type === 'command.started' && x.execution_id === again.rows[0].e),
+    ).toBe(true);
     expect(recs.some((x) => x.kind === 'pod' && x.role === 'python-worker')).toBe(true);
     const summary = JSON.parse(readFileSync(path.join(dir, 'summary.json'), 'utf8'));
     expect(summary.modes.map((m: { stored_rows: number }) => m.stored_rows)).toEqual([150, 150]);
-    expect(summary.modes.reduce((n: number, m: { retries: number }) => n + m.retries, 0)).toBeGreaterThanOrEqual(1);
+    expect(recs.some((x) => x.kind === 'log' && /worker \d+ exited .*restarting it/.test(String(x.text)))).toBe(true);
   });
 });
 

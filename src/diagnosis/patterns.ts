@@ -1,20 +1,108 @@
-// Log lines that name a known failure, matched as lines arrive (server, worker and sandbox logs). Each
-// pattern has a stable id the rules refer to. Sources: the NATS max_payload failure of the legacy loop
-// state (noetl-contract §6.7), pool exhaustion and timeouts (the fixture README's list of stall causes),
-// OOM kills, worker processes that exit, and the sandbox's own emulation lines.
+// Log lines that name a known failure, matched as lines arrive (server, worker and sandbox logs), with
+// ANSI colour codes stripped first (the Rust services log through tracing's fmt layer in colour). Each
+// pattern has a stable id the rules refer to, and sample lines in the format an engine writes, each with
+// where it comes from: a line of the real legacy engine seen here (noetl 4.26.0), or the upstream code
+// that writes it (test/diagnosis.test.ts runs every pattern on its samples).
 export const LOG_PATTERNS = [
-  { id: 'nats-max-payload', re: /maximum payload exceeded|MaxPayloadExceeded/i },
+  {
+    id: 'nats-max-payload',
+    re: /maximum payload exceeded|MaxPayloadExceeded/i,
+    samples: [['nats: maximum payload exceeded', 'nats-py errors.MaxPayloadError (the legacy KV append, §6.7)']],
+  },
   {
     id: 'pool-exhausted',
-    re: /pool (is )?exhausted|too many (clients|connections)|connection pool .*(timed out|timeout)|remaining connection slots/i,
+    re: /pool (is )?exhausted|too many (clients|connections)|connection pool .*(timed out|timeout)|remaining connection slots|pool timed out while waiting for an open connection|pool[_ ]saturated|couldn't get a connection after/i,
+    samples: [
+      [
+        'ERROR noetl_server::error: Database error error=pool timed out while waiting for an open connection',
+        'noetl/server src/error.rs 111-112 (sqlx PoolTimedOut)',
+      ],
+      ['HTTP 503 pool_saturated', 'noetl/noetl noetl/server/api/core/batch.py 675'],
+      [
+        "Message: Postgres task execution error: couldn't get a connection after 30.00 sec",
+        'noetl 4.26.0 worker, seen here (psycopg_pool PoolTimeout)',
+      ],
+    ],
   },
-  { id: 'timeout', re: /timed? ?out|deadline exceeded/i },
-  { id: 'oom', re: /OOMKill|out of memory|oom-kill/i },
-  { id: 'crash-loop', re: /CrashLoopBackOff|Back-off restarting failed container/i },
-  { id: 'unschedulable', re: /FailedScheduling|Insufficient (cpu|memory)|Unschedulable/i },
-  { id: 'worker-exited', re: /worker \d+ exited|worker .*(lost|died|killed)|restarting it/i },
-  { id: 'http-5xx-retry', re: /retry \d+\/\d+ of \S+: HTTP 5\d\d|HTTP (500|502|503|504) from/i },
-  { id: 'loop-state-rejected', re: /state write of \d+ bytes rejected|records no more completions/i },
+  {
+    id: 'timeout',
+    re: /(?<!pool )timed? ?out(?! while waiting for an open connection)|deadline exceeded|TimeoutException/i,
+    samples: [
+      ['HTTP.EXECUTE_HTTP_TASK: TimeoutException - Request timeout: ', 'noetl/noetl noetl/tools/http/executor.py 437'],
+    ],
+  },
+  {
+    id: 'oom',
+    re: /OOMKill|out of memory|oom-kill/i,
+    samples: [['Last State: Terminated Reason: OOMKilled', 'kubectl describe pod']],
+  },
+  {
+    id: 'crash-loop',
+    re: /CrashLoopBackOff|Back-off restarting failed container/i,
+    samples: [['Back-off restarting failed container worker', 'kubelet event']],
+  },
+  {
+    id: 'unschedulable',
+    re: /FailedScheduling|Insufficient (cpu|memory)|Unschedulable/i,
+    samples: [['0/3 nodes are available: 3 Insufficient memory.', 'kube-scheduler FailedScheduling']],
+  },
+  {
+    id: 'worker-exited',
+    re: /worker \d+ exited|worker .*(lost|died|killed)|restarting it/i,
+    samples: [['python worker 12 exited (SIGKILL); restarting it', "the sandbox's process supervisor (a pod restart)"]],
+  },
+  {
+    id: 'task-retry',
+    re: /\[TASK_SEQ\] Retrying task '[^']+' \(attempt \d+\/\d+\)|task_sequence: retrying task=\S+ attempt=\d+/,
+    samples: [
+      [
+        "Message: [TASK_SEQ] Retrying task 'fetch_detail' (attempt 2/4)",
+        'noetl/noetl noetl/worker/task_sequence_executor.py 698-701 (INFO)',
+      ],
+      [
+        'DEBUG noetl_tools::task_sequence: task_sequence: retrying task=fetch_detail attempt=2 attempts=4',
+        'noetl/tools src/task_sequence.rs 656-672 (DEBUG: hidden at RUST_LOG=info)',
+      ],
+    ],
+  },
+  {
+    id: 'retry-exhausted',
+    re: /\[TASK_SEQ\] Task '[^']+' exceeded max attempts|task_sequence: retry exhausted task=\S+/,
+    samples: [
+      [
+        "Message: [TASK_SEQ] Task 'fetch_detail' exceeded max attempts (4)",
+        'noetl/noetl noetl/worker/task_sequence_executor.py 685 (ERROR)',
+      ],
+      [
+        'ERROR noetl_tools::task_sequence: task_sequence: retry exhausted task=fetch_detail attempts=4',
+        'noetl/tools src/task_sequence.rs 633-637 (ERROR)',
+      ],
+    ],
+  },
+  {
+    id: 'http-error',
+    re: /HTTP\.EXECUTE_HTTP_TASK: (RequestError|TimeoutException)|Command execution failed .*error=HTTP error/,
+    samples: [
+      [
+        'HTTP.EXECUTE_HTTP_TASK: RequestError - All connection attempts failed',
+        'noetl/noetl noetl/tools/http/executor.py 422',
+      ],
+      [
+        'ERROR noetl_worker::worker: Command execution failed execution_id=1 command_id=2 step=run_direct_stress error=HTTP error: error sending request for url (http://x/)',
+        'noetl/worker src/worker.rs 647-653',
+      ],
+    ],
+  },
+  {
+    id: 'loop-state-rejected',
+    re: /state write of \d+ bytes rejected|records no more completions/i,
+    samples: [
+      [
+        'loop state of run_direct_stress: state write of 1100000 bytes rejected',
+        "the sandbox's legacy-loop-state emulation (its own line)",
+      ],
+    ],
+  },
 ] as const;
 
 export type LogPatternId = (typeof LOG_PATTERNS)[number]['id'];
@@ -22,4 +110,12 @@ export type LogPatternId = (typeof LOG_PATTERNS)[number]['id'];
 export interface LogHit {
   count: number;
   example: string;
+}
+
+// CSI and OSC sequences (colours, hyperlinks) as terminals and tracing's fmt layer write them.
+// eslint-disable-next-line no-control-regex
+const ANSI = /\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(\x07|\x1b\\)/g;
+
+export function stripAnsi(text: string): string {
+  return text.includes('\x1b') ? text.replace(ANSI, '') : text;
 }

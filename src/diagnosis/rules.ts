@@ -138,10 +138,12 @@ export const RULES: Rule[] = [
   ]),
   {
     id: 'http-retries',
-    title: 'the http step keeps failing and retrying (5xx or timeouts from the endpoint)',
+    title: 'the http step keeps failing and retrying (errors or timeouts from the endpoint)',
     advice: ['Check the endpoint the http step calls (details_api_url)', ADVICE.httpPool],
     match(e) {
-      const log = hit(e, 'http-5xx-retry');
+      // Retries are only logged by either engine (no event): Python at INFO, Rust at DEBUG, and its
+      // exhaustion at ERROR on both (patterns.ts).
+      const log = hit(e, 'task-retry') ?? hit(e, 'retry-exhausted') ?? hit(e, 'http-error');
       const retries = sum(e.retriesPerNode);
       if (!log && !retries) return undefined;
       if (!log && !Object.keys(e.retriesPerNode).some((n) => /http|fetch|detail/i.test(n)) && hit(e, 'worker-exited'))

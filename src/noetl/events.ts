@@ -22,8 +22,16 @@ export function terminalStateOf(type: string): ExecState | undefined {
   return /failed/.test(type) ? 'failed' : 'completed';
 }
 
-/** Loop steps whose commands are per-item iterations in the fixture pair. */
-export const ITEM_LOOP_NODES = new Set(['run_direct_stress', 'process_batch_pipeline']);
+/**
+ * Loop steps whose commands are per-item iterations in the fixture pair. The Python engine names a
+ * pipeline's iteration commands `<step>:task_sequence` (noetl/core/dsl/engine/executor/commands.py).
+ */
+export const ITEM_LOOP_NODES = new Set([
+  'run_direct_stress',
+  'process_batch_pipeline',
+  'run_direct_stress:task_sequence',
+  'process_batch_pipeline:task_sequence',
+]);
 
 export function classify(type: string, status: string | null): EventKind {
   const s = (status ?? '').toUpperCase();

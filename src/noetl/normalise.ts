@@ -36,7 +36,9 @@ export function normaliseStatus(body: Record<string, unknown>, requestedId: stri
   if (typeof body.status === 'string') {
     state = TERMINAL_RUST[body.status.toUpperCase()] ?? (body.is_cancelled === true ? 'cancelled' : 'running');
   } else if (body.failed === true) {
-    state = 'failed';
+    // Python says failed as soon as any command.failed exists, while the loop goes on
+    // (noetl/server/api/core/execution.py): only a terminal event (playbook.failed, workflow.failed) ends it.
+    state = 'running';
   } else if (body.completed === true) {
     state = 'completed';
   } else {

@@ -1,6 +1,6 @@
 // Known failure patterns seen in server, worker and sandbox logs, counted per mode when the line names
 // one of the mode's steps, else under '*' (it may concern either), with the first line as the example.
-import { LOG_PATTERNS, type LogHit, type LogPatternId } from '../diagnosis/patterns.js';
+import { LOG_PATTERNS, stripAnsi, type LogHit, type LogPatternId } from '../diagnosis/patterns.js';
 import type { Mode } from '../model.js';
 import type { ModeState } from './mode-state.js';
 
@@ -12,8 +12,9 @@ type Hits = Partial<Record<LogPatternId, LogHit>>;
 export class LogHits {
   private readonly hits = new Map<string, Hits>();
 
-  match(source: string, text: string, modes: Iterable<ModeState>): void {
+  match(source: string, raw: string, modes: Iterable<ModeState>): void {
     if (OWN_SOURCES.has(source)) return;
+    const text = stripAnsi(raw);
     const matched = LOG_PATTERNS.filter((p) => p.re.test(text));
     if (!matched.length) return;
     const owners = [...modes]

@@ -18,6 +18,7 @@ import { registerPair } from './register.js';
 import { drainTail, observe, samplePods } from './observe.js';
 import { sleep } from './sleep.js';
 import { SelfCost } from './self-cost.js';
+import type { RowsSource } from '../sources/rows.js';
 import { RunStore } from './store.js';
 
 /** An opened target handed to each run of a sweep, with what its header shows. */
@@ -215,9 +216,14 @@ export class Orchestrator {
       signal: this.stop.signal,
       log: (level: 'info' | 'warn', text: string) => this.store.log('loadrun', level, text),
     };
-    // Both modes start together with identical parameters (only execution_mode differs).
+    // Both modes start together with identical parameters (only execution_mode differs), except on a data
+    // database without the fixture's tables: two `CREATE TABLE IF NOT EXISTS` of the same table at once
+    // collide in Postgres (unique violation on pg_type, seen on the real Python engine), so the second
+    // mode waits until the first one's prepare step made them.
+    const wait = modes.length > 1 ? await this.tablesFirst(modes[0], t.rows) : undefined;
     const results = await Promise.allSettled(
-      modes.map(async (mode) => {
+      modes.map(async (mode, i) => {
+        if (i > 0 && wait) await wait();
         const id = await launchMode(
           ctx,
           mode,
@@ -233,6 +239,18 @@ export class Orchestrator {
     });
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed && results.every((r) => r.status === 'rejected')) throw failed.reason;
+  }
+
+  /** On a data database without the fixture tables: a wait, for the second launch, until they exist. */
+  private async tablesFirst(mode: Mode, rows: RowsSource): Promise<(() => Promise<void>) | undefined> {
+    if (await rows.fixtureTablesExist().catch(() => true)) return undefined;
+    this.store.log('loadrun', 'info', `no fixture tables yet: ${mode} first, the other mode once they exist`);
+    return async () => {
+      for (let waited = 0; waited < 120_000 && !this.stop.signal.aborted; waited += 500) {
+        if (await rows.fixtureTablesExist().catch(() => false)) return;
+        await sleep(500, this.stop.signal);
+      }
+    };
   }
 
   private async finalize(): Promise<string[]> {

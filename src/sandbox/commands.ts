@@ -1,6 +1,6 @@
 // Running one command: a step's tool or task sequence, with its command.* and call.* events, results over
 // the context budget stored by reference (noetl.result_store), a lost python worker's command
-// re-dispatched, and http retries logged (and, on the python dialect, written as call.error RETRYING events).
+// re-dispatched, and http retries logged as each engine's worker logs them (no engine writes a retry event).
 import type pg from 'pg';
 import type { Step, ToolSpec } from './dsl.js';
 import type { EventRow } from './event-log.js';
@@ -102,16 +102,9 @@ export class CommandRunner {
         return iteration ? out : out.last;
       } catch (err) {
         const error = { status: 'FAILED', context: { error: (err as Error).message } };
-        if (err instanceof PythonWorkerLost && dispatch < MAX_DISPATCH && !exec.cancelRequested) {
-          this.host.emit(exec, {
-            ...base,
-            event_type: 'call.error',
-            status: 'RETRYING',
-            result: { ...error, status: 'RETRYING' },
-            meta: { command_id: commandId, retry: true, reason: 'worker_lost', dispatch },
-          });
-          continue;
-        }
+        // A lost worker's command is delivered again (NATS redelivers an un-acked message; a Rust lease
+        // expires): the next worker claims and starts it anew. Nothing else is written.
+        if (err instanceof PythonWorkerLost && dispatch < MAX_DISPATCH && !exec.cancelRequested) continue;
         for (const event_type of ['call.error', 'command.failed'])
           this.host.emit(exec, {
             ...base,
@@ -172,30 +165,13 @@ export class CommandRunner {
       case 'http':
         return STAGES.time('http call', () =>
           this.t.http.run(tool, ctx, this.t.semantics, (r) => {
-            // The Rust worker only logs a retry (noetl-contract §6.6); the Python engine writes an event.
-            if (this.t.semantics.dialect === 'python')
-              this.host.emit(exec, {
-                event_type: 'call.error',
-                node_id: `${step.step}.${tool.name ?? 'http'}`,
-                node_name: step.step,
-                status: 'RETRYING',
-                result: { status: 'RETRYING', context: { error: r.error } },
-                meta: {
-                  command_id: commandId,
-                  call_index: callIndex,
-                  tool: tool.name ?? null,
-                  retry: true,
-                  attempt: r.attempt,
-                  max_attempts: r.maxAttempts,
-                  http_status: r.httpStatus,
-                  delay_ms: r.delayMs,
-                },
-                ...cols,
-              });
-            this.host.log(
-              'info',
-              `retry ${r.attempt}/${r.maxAttempts - 1} of ${step.step}.${tool.name ?? 'http'}: ${r.error}; next in ${r.delayMs} ms`,
-            );
+            // Retries are only logged, in the engine's own words (noetl-contract §7.2, §7.4): no event.
+            const task = tool.name ?? 'http';
+            const sem = this.t.semantics;
+            if (r.exhausted) this.host.log('error', sem.exhaustedLogLine(task, r.maxAttempts));
+            else
+              for (const line of sem.retryLogLines(task, r.attempt, r.maxAttempts, r.delayMs, r.error))
+                this.host.log('info', line);
           }),
         );
       case 'postgres':

@@ -36,6 +36,13 @@ export interface ToolSemantics {
   postgresResult(results: pg.QueryResult[]): Record<string, unknown>;
   /** The template namespace every step renders with. */
   baseCtx(executionId: string, workload: Ctx, results: Ctx): Ctx;
+  /**
+   * The log lines this engine's worker writes for one retry of a task (attempt: the one that failed) and
+   * for a task that ran out of attempts, at the levels a production log shows (Rust logs single retries
+   * at DEBUG, hidden at RUST_LOG=info).
+   */
+  retryLogLines(task: string, attempt: number, attempts: number, delayMs: number, error: string): string[];
+  exhaustedLogLine(task: string, attempts: number): string;
   /** A finished loop's result as the next steps see it. */
   loopResult(results: unknown[], stats: { total: number; success: number; failed: number }): unknown;
 }
@@ -92,6 +99,10 @@ export const SEMANTICS: Record<Dialect, ToolSemantics> = {
       return { columns: last.fields.map((f) => f.name), rows: last.rows, row_count: last.rows.length };
     },
     baseCtx: (id, workload, results) => ({ ...workload, workload, ...results, execution_id: id }),
+    // noetl/tools src/task_sequence.rs 656-672 (DEBUG) and 633-637 (ERROR).
+    retryLogLines: () => [],
+    exhaustedLogLine: (task, attempts) =>
+      `ERROR noetl_tools::task_sequence: task_sequence: retry exhausted task=${task} attempts=${attempts}`,
     loopResult: (results) => results,
   },
   python: {
@@ -116,6 +127,13 @@ export const SEMANTICS: Record<Dialect, ToolSemantics> = {
       execution_id: id,
       job: { execution_id: id },
     }),
+    // noetl/worker/task_sequence_executor.py 563 (WARNING), 640, 698-701 (INFO), 685 (ERROR).
+    retryLogLines: (task, attempt, attempts, delayMs, error) => [
+      `[TASK_SEQ] Task '${task}' failed: ${error}`,
+      `[TASK_SEQ] Waiting ${(delayMs / 1000).toFixed(2)}s before retry (backoff=exponential)`,
+      `[TASK_SEQ] Retrying task '${task}' (attempt ${attempt + 1}/${attempts})`,
+    ],
+    exhaustedLogLine: (task, attempts) => `[TASK_SEQ] Task '${task}' exceeded max attempts (${attempts})`,
     loopResult: (results, stats) => ({ results, stats }),
   },
 };

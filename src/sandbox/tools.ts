@@ -30,6 +30,8 @@ export interface RetryNotice {
   httpStatus: number;
   delayMs: number;
   error: string;
+  /** The last attempt failed and the rule allows no more. */
+  exhausted?: boolean;
 }
 
 export async function runPython(pool: PythonPool, tool: ToolSpec, ctx: Ctx): Promise<unknown> {
@@ -106,6 +108,8 @@ export class HttpTool {
         await new Promise((r) => setTimeout(r, delayMs));
         continue;
       }
+      if (!ok && decision.do === 'retry')
+        onRetry({ attempt, maxAttempts: decision.attempts, httpStatus: status, delayMs: 0, error, exhausted: true });
       if (!ok) throw new ToolError(`${error}${decision.do === 'retry' ? ` after ${attempt} attempts` : ''}`, result);
       return result;
     }

@@ -130,6 +130,10 @@ export class RowsSource {
     return (tail ?? (await sys.run(q.summarize(executionId)))[0])?.data ?? null;
   }
 
+  async fixtureTablesExist(): Promise<boolean> {
+    return (await this.data.run(q.fixtureTables()))[0]?.present === true;
+  }
+
   async launched(launchId: string): Promise<string | undefined> {
     const rows = await this.sys('checking whether a launch started').run(q.launched(launchId));
     return rows[0] ? String(rows[0].execution_id) : undefined;

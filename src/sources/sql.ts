@@ -66,7 +66,7 @@ export const q = {
   }),
   children: (parentIds: string[]): Sql => ({
     text: `SELECT execution_id::text AS execution_id, parent_execution_id::text AS parent_execution_id,
-      (context->'workload'->>'batch_number') AS batch_number
+      coalesce(context->'workload'->>'batch_number', context->'result'->'workload'->>'batch_number') AS batch_number
       FROM noetl.event
       WHERE parent_execution_id = ANY($1::bigint[]) AND event_type IN ('playbook_started', 'playbook.initialized')`,
     params: [parentIds],
@@ -94,12 +94,21 @@ export const q = {
       ORDER BY event_id DESC LIMIT 1`,
     params: [executionId],
   }),
-  /** The workload an execution started with (its start event's context). */
+  /**
+   * The workload an execution started with: its start event's context (Rust: context.workload; Python:
+   * context.result.workload, noetl/core/dsl/engine/executor/lifecycle.py).
+   */
   workload: (executionId: string): Sql => ({
-    text: `SELECT context->'workload' AS workload, catalog_id::text AS catalog_id, node_name AS path
+    text: `SELECT coalesce(context->'workload', context->'result'->'workload') AS workload, catalog_id::text AS catalog_id, node_name AS path
       FROM noetl.event WHERE execution_id = $1::bigint AND event_type IN ('playbook_started', 'playbook.initialized')
       ORDER BY execution_id, event_id LIMIT 1`,
     params: [executionId],
+  }),
+  /** Whether the fixture's two tables exist yet (its first step creates them). */
+  fixtureTables: (): Sql => ({
+    text: `SELECT (to_regclass('public.heavy_payload_results') IS NOT NULL
+      AND to_regclass('public.heavy_payload_source') IS NOT NULL) AS present`,
+    params: [],
   }),
   /** cleanup: the fixture rows of these executions, per table. */
   cleanupCounts: (executionIds: string[]): Sql => ({
@@ -117,7 +126,7 @@ export const q = {
   /** The execution started with this loadrun launch id in its workload, if any. */
   launched: (launchId: string): Sql => ({
     text: `SELECT execution_id::text AS execution_id FROM noetl.event
-      WHERE event_type IN ('playbook_started', 'playbook.initialized') AND context->'workload'->>'loadrun_launch_id' = $1
+      WHERE event_type IN ('playbook_started', 'playbook.initialized') AND coalesce(context->'workload', context->'result'->'workload')->>'loadrun_launch_id' = $1
       ORDER BY event_id LIMIT 1`,
     params: [launchId],
   }),

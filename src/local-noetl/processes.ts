@@ -1,0 +1,95 @@
+// The local NoETL's child processes: each in its own process group (killed whole, and at exit as a last
+// resort), its output appended to a log file, and waits that end early when the process dies.
+import { spawn } from 'node:child_process';
+import { closeSync, openSync, readFileSync } from 'node:fs';
+import { envError } from '../errors.js';
+import { killGroup, trackGroup } from '../process-group.js';
+
+export interface LoggedProcess {
+  name: string;
+  pid: number;
+  logFile: string;
+  exited: Promise<number | null>;
+  readonly running: boolean;
+  /** SIGTERM to the group, SIGKILL after the grace; resolves once it is gone. */
+  stop(graceMs?: number): Promise<void>;
+  log(): string;
+}
+
+export function spawnLogged(
+  name: string,
+  cmd: string,
+  args: string[],
+  o: { env: NodeJS.ProcessEnv; cwd: string; logFile: string },
+): LoggedProcess {
+  const fd = openSync(o.logFile, 'a');
+  const child = spawn(cmd, args, { cwd: o.cwd, env: o.env, stdio: ['ignore', fd, fd], detached: true });
+  closeSync(fd);
+  const untrack = trackGroup(child.pid);
+  let running = true;
+  const exited = new Promise<number | null>((resolve) => {
+    child.once('error', () => {
+      running = false;
+      untrack();
+      resolve(127);
+    });
+    child.once('exit', (code, signal) => {
+      running = false;
+      untrack();
+      killGroup(child.pid, 'SIGKILL'); // a grandchild must not outlive its parent
+      resolve(code ?? (signal ? 128 : null));
+    });
+  });
+  const log = () => {
+    try {
+      return readFileSync(o.logFile, 'utf8');
+    } catch {
+      return '';
+    }
+  };
+  return {
+    name,
+    pid: child.pid ?? 0,
+    logFile: o.logFile,
+    exited,
+    get running() {
+      return running;
+    },
+    log,
+    async stop(graceMs = 5000) {
+      if (!running) return;
+      killGroup(child.pid, 'SIGTERM');
+      const timer = setTimeout(() => killGroup(child.pid, 'SIGKILL'), graceMs);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** Polls `ready` until it is true; fails at the deadline or as soon as the process exits. */
+export async function waitUntil(
+  p: LoggedProcess,
+  what: string,
+  ready: () => Promise<boolean> | boolean,
+  timeoutMs: number,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await Promise.resolve(ready()).catch(() => false)) return;
+    if (!p.running) throw envError(`${p.name} exited before ${what}: ${lastLines(p.log(), 3)}`);
+    if (Date.now() > deadline)
+      throw envError(`${p.name} not ${what} within ${timeoutMs / 1000} s: ${lastLines(p.log(), 3)}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** The last few non-empty lines of a log, on one line. */
+export function lastLines(text: string, n: number): string {
+  return text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .slice(-n)
+    .join(' | ')
+    .slice(-600);
+}

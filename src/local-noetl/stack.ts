@@ -1,0 +1,217 @@
+// A local legacy NoETL (noetl==4.26.0 from PyPI by default): its own NATS JetStream, its own Postgres (the
+// embedded one, databases `noetl` and `demo_noetl`), the FastAPI server and Python workers on free
+// loopback ports, the playbooks' credential pointing at the data database, and an httpbin-like echo
+// endpoint for the fixture's http step. Nothing of the machine's own services is used. Started by
+// `noetl-loadrun local-noetl` and by the real-engine tests; stop() ends every process and removes its
+// Postgres, and the folder of logs unless asked to keep it.
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { envError } from '../errors.js';
+import { startEcho, type EchoFaults, type EchoServer } from '../sandbox/echo.js';
+import { freePort, startEmbeddedPg, type EmbeddedPg } from '../sandbox/embedded-pg.js';
+import { spawnLogged, waitUntil, type LoggedProcess } from './processes.js';
+import { ensureVenv, type Venv } from './venv.js';
+import { natsBinary } from './nats.js';
+
+export interface LocalNoetlOptions {
+  version?: string;
+  python?: string;
+  workers?: number;
+  /** The credential the playbooks name (the fixture's pg_auth). */
+  credential?: string;
+  echoFaults?: Partial<EchoFaults>;
+  /** Extra environment for the server and the workers (e.g. NOETL_INLINE_MAX_BYTES). */
+  env?: Record<string, string>;
+  log?: (msg: string) => void;
+}
+
+export interface LocalNoetl {
+  version: string;
+  serverUrl: string;
+  /** The NoETL system database (noetl.event), with its password: pass it as --pg-url, never print it. */
+  pgUrl: string;
+  /** The fixture's data database (the credential's). */
+  dataPgUrl: string;
+  /** Where the fixture's http step posts (give it as --details-url). */
+  detailsUrl: string;
+  natsUrl: string;
+  /** Logs of NATS, the server and each worker. */
+  dir: string;
+  echo: EchoServer;
+  readonly workers: LoggedProcess[];
+  server: LoggedProcess;
+  startWorker(): Promise<LoggedProcess>;
+  /** The text of a log: 'server', 'nats', or a worker's index. */
+  logOf(which: 'server' | 'nats' | number): string;
+  stop(o?: { keepLogs?: boolean }): Promise<void>;
+}
+
+/** What the legacy server requires in server mode (noetl/core/config.py validate_mandatory_env_vars). */
+function serverEnv(o: { port: number; pgPort: number; password: string; natsUrl: string }): Record<string, string> {
+  return {
+    NOETL_RUN_MODE: 'server',
+    NOETL_SERVER_URL: `http://127.0.0.1:${o.port}`,
+    POSTGRES_HOST: '127.0.0.1',
+    POSTGRES_PORT: String(o.pgPort),
+    POSTGRES_USER: 'postgres',
+    POSTGRES_PASSWORD: o.password,
+    POSTGRES_DB: 'noetl',
+    NOETL_USER: 'postgres',
+    NOETL_PASSWORD: o.password,
+    NOETL_SCHEMA: 'noetl',
+    NOETL_HOST: '127.0.0.1',
+    NOETL_PORT: String(o.port),
+    NOETL_ENABLE_UI: 'false',
+    NOETL_DEBUG: 'false',
+    NOETL_SERVER_NAME: `loadrun-local-${o.port}`,
+    NOETL_SERVER: 'uvicorn',
+    NOETL_SERVER_WORKERS: '1',
+    NOETL_SERVER_RELOAD: 'false',
+    NOETL_AUTO_RECREATE_RUNTIME: 'false',
+    NOETL_HEARTBEAT_RETRY_AFTER: '3',
+    NOETL_RUNTIME_SWEEP_INTERVAL: '15',
+    NOETL_RUNTIME_OFFLINE_SECONDS: '60',
+    NOETL_DISABLE_METRICS: 'true',
+    NOETL_SERVER_METRICS_INTERVAL: '60',
+    NATS_URL: o.natsUrl,
+    PYTHONUNBUFFERED: '1',
+  };
+}
+
+/**
+ * The package's schema, applied before the server starts: 4.26.0's server registers itself in
+ * noetl.runtime during start-up and exits when the table is missing, so POST /api/db/init (served by that
+ * server) cannot come first.
+ */
+async function prepareDatabases(db: EmbeddedPg, venv: Venv): Promise<string> {
+  const ddl = readFileSync(path.join(venv.packageDir, 'database', 'ddl', 'postgres', 'schema_ddl.sql'), 'utf8');
+  const admin = new pg.Client({ connectionString: db.url });
+  await admin.connect();
+  try {
+    await admin.query('CREATE DATABASE demo_noetl');
+    await admin.query('CREATE SCHEMA IF NOT EXISTS noetl');
+    await admin.query(ddl);
+  } finally {
+    await admin.end();
+  }
+  const u = new URL(db.url);
+  u.pathname = '/demo_noetl';
+  return u.toString();
+}
+
+async function healthy(url: string): Promise<boolean> {
+  const r = await fetch(`${url}/api/health`, { signal: AbortSignal.timeout(2000) });
+  return r.ok;
+}
+
+async function registerCredential(serverUrl: string, name: string, dataPgUrl: string): Promise<void> {
+  const u = new URL(dataPgUrl);
+  const r = await fetch(`${serverUrl}/api/credentials`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      name,
+      type: 'postgres',
+      data: {
+        db_host: u.hostname,
+        db_port: u.port,
+        db_user: decodeURIComponent(u.username),
+        db_password: decodeURIComponent(u.password),
+        db_name: u.pathname.slice(1),
+      },
+    }),
+  });
+  if (!r.ok) throw envError(`the local NoETL refused credential ${name}: HTTP ${r.status}`);
+}
+
+export async function startLocalNoetl(o: LocalNoetlOptions = {}): Promise<LocalNoetl> {
+  const log = o.log ?? (() => {});
+  const venv = await ensureVenv({ version: o.version, python: o.python, log });
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'noetl-loadrun-local-'));
+  const parts: Array<{ stop(): Promise<void> }> = [];
+  const stopAll = async () => {
+    for (const p of parts.splice(0).reverse()) await p.stop().catch(() => {});
+  };
+  try {
+    const natsPort = await freePort();
+    const natsUrl = `nats://127.0.0.1:${natsPort}`;
+    mkdirSync(path.join(dir, 'nats'));
+    const nats = spawnLogged(
+      'nats-server',
+      natsBinary(),
+      ['-js', '-a', '127.0.0.1', '-p', String(natsPort), '-sd', path.join(dir, 'nats')],
+      {
+        env: process.env,
+        cwd: dir,
+        logFile: path.join(dir, 'nats.log'),
+      },
+    );
+    parts.push({ stop: () => nats.stop() });
+    await waitUntil(nats, 'ready', () => nats.log().includes('Server is ready'), 15_000);
+    const db = await startEmbeddedPg(log);
+    parts.push({ stop: () => db.stop() });
+    const dataPgUrl = await prepareDatabases(db, venv);
+    const echo = await startEcho('127.0.0.1', 0, o.echoFaults);
+    parts.push({ stop: () => echo.close() });
+    const port = await freePort();
+    const env = {
+      ...process.env,
+      ...serverEnv({ port, pgPort: db.port, password: db.password, natsUrl }),
+      ...o.env,
+    };
+    const serverUrl = `http://127.0.0.1:${port}`;
+    const server = spawnLogged(
+      'the NoETL server',
+      venv.python,
+      ['-m', 'noetl.server', '--host', '127.0.0.1', '--port', String(port)],
+      {
+        env,
+        cwd: dir,
+        logFile: path.join(dir, 'server.log'),
+      },
+    );
+    parts.push({ stop: () => server.stop() });
+    await waitUntil(server, 'healthy', () => healthy(serverUrl), 120_000);
+    await registerCredential(serverUrl, o.credential ?? 'pg_k8s', dataPgUrl);
+    const workers: LoggedProcess[] = [];
+    const startWorker = async () => {
+      const n = workers.length + 1;
+      const w = spawnLogged(
+        `NoETL worker ${n}`,
+        venv.python,
+        ['-m', 'noetl.worker', '--nats-url', natsUrl, '--server-url', serverUrl],
+        { env: { ...env, NOETL_RUN_MODE: 'worker' }, cwd: dir, logFile: path.join(dir, `worker-${n}.log`) },
+      );
+      workers.push(w);
+      parts.push({ stop: () => w.stop() });
+      await waitUntil(w, 'subscribed', () => w.log().includes('Subscribed to noetl.commands'), 60_000);
+      return w;
+    };
+    for (let i = 0; i < (o.workers ?? 1); i++) await startWorker();
+    log(`local NoETL ${venv.version} at ${serverUrl} (logs in ${dir})`);
+    return {
+      version: venv.version,
+      serverUrl,
+      pgUrl: db.url,
+      dataPgUrl,
+      detailsUrl: `${echo.url}/heavy-item-detail`,
+      natsUrl,
+      dir,
+      echo,
+      workers,
+      server,
+      startWorker,
+      logOf: (which) =>
+        which === 'server' ? server.log() : which === 'nats' ? nats.log() : (workers[which]?.log() ?? ''),
+      async stop({ keepLogs = false } = {}) {
+        await stopAll();
+        if (!keepLogs) rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
