@@ -4,6 +4,8 @@
 # files are not ours to commit. Get them with, for example:
 #   git clone https://github.com/noetl/e2e && scripts/check-upstream.sh e2e/fixtures/playbooks/batch_execution
 # Prints, per file and engine, what check-playbook finds, then each run's result line and row counts.
+# With REAL_FLAGS=<a local-noetl loadrun.flags file>, the pair also runs on that real engine (the flags
+# point the run at its server, its databases, its echo endpoint and its logs).
 set -uo pipefail
 dir=${1:?usage: scripts/check-upstream.sh DIR (a folder of upstream playbook YAML files)}
 cd "$(dirname "$0")/.."
@@ -25,10 +27,19 @@ if [ -z "$parent" ] || [ -z "$worker" ]; then
   echo "the heavy-payload pair is not under $dir: no runs"
   exit 0
 fi
-for dialect in python rust; do
-  echo "== smoke run of the upstream pair, sandbox dialect $dialect"
+targets=(python rust)
+[ -n "${REAL_FLAGS:-}" ] && targets+=(real)
+for dialect in "${targets[@]}"; do
   report=$(mktemp -d)
-  "${cli[@]}" --no-tui --preset smoke --stall-seconds 20 --timeout 5m --sandbox-dialect "$dialect" \
+  if [ "$dialect" = real ]; then
+    echo "== smoke run of the upstream pair, on the real engine of $REAL_FLAGS"
+    # shellcheck disable=SC2046 # the flags file holds several words by design
+    target=($(cat "$REAL_FLAGS") --stall-seconds 60)
+  else
+    echo "== smoke run of the upstream pair, sandbox dialect $dialect"
+    target=(--sandbox-dialect "$dialect" --stall-seconds 20)
+  fi
+  "${cli[@]}" --no-tui --preset smoke --timeout 5m "${target[@]}" \
     --playbook-file "$parent" --worker-file "$worker" --report-dir "$report/r" 2>&1 \
     | grep -E 'playbook: |COMPLETED|FAILED|STALLED|TIMEOUT|missing of|Result:' | sed "s|$dir/||"
   node -e 'const s=require(process.argv[1]);for(const m of s.modes)console.log(`  ${m.mode}: ${m.verdict}, ${m.stored_rows}/${m.expected_rows} rows, avg request ${m.avg_request_bytes} B, avg response ${m.avg_response_bytes} B`)' "$report/r/summary.json" 2>/dev/null

@@ -127,6 +127,10 @@ const TARGET_OPTS = (): Array<Opt | Option> => [
     '--worker-selector <labels>',
     'cluster: label selector of the worker pods (default: component=worker, then older names)',
   ],
+  new Option(
+    '--log-file <file...>',
+    "server: server and worker log files on this machine to follow (e.g. local-noetl's), for the logs panel and the diagnosis",
+  ),
   ['--kubectl <path>', 'cluster: kubectl binary (default kubectl on PATH)'],
   ['--kubeconfig <file>', 'cluster: kubeconfig file (default KUBECONFIG or ~/.kube/config)'],
   [

@@ -51,6 +51,8 @@ export interface RunConfig {
   preset: string | null;
   /** --details-url, --pg-auth: workload keys of a real deployment, sent only when given. */
   workload: FixtureWorkload;
+  /** --log-file: server and worker logs on this machine, followed from their end. */
+  logFiles: string[];
   /** The NoETL system database (noetl.event). */
   pgUrl?: string;
   /** The data database with the fixture's tables (else from the playbooks' credential). */

@@ -203,7 +203,7 @@ describe.each(['rust', 'python'] as const)('sandbox, %s dialect', (dialect) => {
     const sql =
       dialect === 'rust'
         ? `SELECT result->'context'->'result'->'context'->'data' AS d FROM noetl.event WHERE execution_id = $1 AND event_type = 'call.done' AND node_name = 'summarize'`
-        : `SELECT result->'context'->'data' AS d FROM noetl.event WHERE execution_id = $1 AND event_type = 'step.exit' AND node_name = 'summarize'`;
+        : `SELECT result->'context' AS d FROM noetl.event WHERE execution_id = $1 AND event_type = 'step.exit' AND node_name = 'summarize'`;
     const { rows } = await sb.pool.query(sql, [ids.smoke]);
     expect(rows[0].d.data).toMatchObject({
       expected_rows: 120,

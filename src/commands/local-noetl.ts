@@ -44,7 +44,8 @@ export async function localNoetlCommand(o: LocalNoetlOpts): Promise<number> {
   });
   registerSecret(urlPassword(stack.pgUrl));
   life.add('local NoETL', () => stack.stop({ keepLogs: o.keepLogs }));
-  const flags = `--server-url ${stack.serverUrl} --pg-url '${stack.pgUrl}' --details-url ${stack.detailsUrl}`;
+  const logs = [stack.server, ...stack.workers].map((p) => `--log-file ${p.logFile}`).join(' ');
+  const flags = `--server-url ${stack.serverUrl} --pg-url ${stack.pgUrl} --details-url ${stack.detailsUrl} ${logs}`;
   const flagsFile = path.join(stack.dir, 'loadrun.flags');
   writeFileSync(flagsFile, `${flags}\n`, { mode: 0o600 });
   say(

@@ -1,5 +1,6 @@
 // From parsed run options to a validated RunConfig: the target and its flags, cluster settings, URLs and
 // secrets, durations. Every bad value is one line naming the input (exit code 2).
+import { accessSync, constants as fsConstants } from 'node:fs';
 import {
   applyParamOverrides,
   parseDuration,
@@ -40,6 +41,7 @@ export interface RunOpts {
   dataPgUrl?: string;
   detailsUrl?: string;
   pgAuth?: string;
+  logFile?: string[];
   catalogPath?: string;
   workerPath?: string;
   sandboxDialect?: string;
@@ -203,6 +205,18 @@ function serverOf(o: RunOpts, target: TargetKind): Pick<RunConfig, 'serverUrl' |
   };
 }
 
+/** --log-file: each a readable file. */
+function logFilesOf(files: string[] | undefined): string[] {
+  for (const f of files ?? []) {
+    try {
+      accessSync(f, fsConstants.R_OK);
+    } catch {
+      throw usageError(`--log-file ${f} cannot be read`, 'give the path of a server or worker log on this machine');
+    }
+  }
+  return files ?? [];
+}
+
 /** --details-url and --pg-auth, checked. */
 function workloadOf(o: RunOpts): FixtureWorkload {
   if (o.detailsUrl !== undefined) {
@@ -253,6 +267,7 @@ export function buildConfig(o: RunOpts): RunConfig {
     params,
     preset: custom ? null : preset.name,
     workload: workloadOf(o),
+    logFiles: logFilesOf(o.logFile),
     pgUrl: o.pgUrl,
     dataPgUrl: o.dataPgUrl,
     catalogPath: o.catalogPath,

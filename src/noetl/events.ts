@@ -42,6 +42,9 @@ export function classify(type: string, status: string | null): EventKind {
   )
     return 'retry';
   if (type === 'call.error' || type === 'command.failed' || type === 'step_failed' || s === 'FAILED') return 'failed';
+  // Rust: a tool result with an error (HTTP non-2xx after its retries, a python exception) completes the
+  // command with status "error" and the loop goes on (noetl/worker src/executor/command.rs 1005-1033).
+  if (type === 'command.completed' && s === 'ERROR') return 'failed';
   if (type.startsWith('loop.state')) return 'emulation';
   switch (type) {
     case 'playbook_started':

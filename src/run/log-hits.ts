@@ -9,14 +9,27 @@ const OWN_SOURCES = new Set(['loadrun', 'preflight', 'port-forward']);
 
 type Hits = Partial<Record<LogPatternId, LogHit>>;
 
+/**
+ * A retry is only logged (no engine writes a retry event): it counts for the mode the line names, or for
+ * the only mode running when it names none. Returns [mode, "<task> (log)"] pairs.
+ */
+export function loggedRetries(hit: { ids: LogPatternId[]; owners: string[] }, text: string, modes: Mode[]) {
+  if (!hit.ids.includes('task-retry')) return [];
+  const m = /task '([^']+)'|task=(\S+)/.exec(text);
+  const task = `${m?.[1] ?? m?.[2] ?? '?'} (log)`;
+  const owners = hit.owners[0] === '*' ? (modes.length === 1 ? modes : []) : (hit.owners as Mode[]);
+  return owners.map((o) => [o, task] as const);
+}
+
 export class LogHits {
   private readonly hits = new Map<string, Hits>();
 
-  match(source: string, raw: string, modes: Iterable<ModeState>): void {
-    if (OWN_SOURCES.has(source)) return;
+  /** Counts the line's hits; returns the ids matched and the modes they were counted for ('*': any). */
+  match(source: string, raw: string, modes: Iterable<ModeState>): { ids: LogPatternId[]; owners: string[] } {
+    if (OWN_SOURCES.has(source)) return { ids: [], owners: [] };
     const text = stripAnsi(raw);
     const matched = LOG_PATTERNS.filter((p) => p.re.test(text));
-    if (!matched.length) return;
+    if (!matched.length) return { ids: [], owners: [] };
     const owners = [...modes]
       .filter((s) => Object.keys(s.perNode).some((n) => text.includes(n)))
       .map((s) => s.facts.mode as string);
@@ -25,6 +38,7 @@ export class LogHits {
       this.hits.set(key, hits);
       for (const p of matched) (hits[p.id] ??= { count: 0, example: `[${source}] ${text.slice(0, 200)}` }).count++;
     }
+    return { ids: matched.map((p) => p.id), owners: owners.length ? owners : ['*'] };
   }
 
   /** The hits that may concern a mode: its own and the ones naming no step. */

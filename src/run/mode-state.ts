@@ -60,6 +60,12 @@ export class ModeState {
     return true;
   }
 
+  /** One retry of a node or task, from an event or a log line. */
+  countRetry(node: string): void {
+    this.facts.retries++;
+    this.retriesPerNode[node] = (this.retriesPerNode[node] ?? 0) + 1;
+  }
+
   /** False when the child was known. */
   addChild(executionId: string, batch: number | null): boolean {
     if (this.childBatch.has(executionId)) return false;
@@ -76,12 +82,10 @@ export class ModeState {
     this.eventsByType[e.type] = (this.eventsByType[e.type] ?? 0) + 1;
     if (e.node && ITEM_LOOP_NODES.has(e.node)) {
       if (kind === 'issued') f.iterationsIssued++;
-      else if (kind === 'completed' || (e.type === 'command.failed' && kind === 'failed')) f.iterationsDone++;
+      else if (kind === 'completed' || (kind === 'failed' && e.type.startsWith('command.'))) f.iterationsDone++;
     }
     if (kind === 'retry') {
-      f.retries++;
-      const node = e.node ?? '?';
-      this.retriesPerNode[node] = (this.retriesPerNode[node] ?? 0) + 1;
+      this.countRetry(e.node ?? '?');
     }
     if (kind === 'failed' && e.type !== 'command.failed' && e.type !== 'step_failed') f.failures++;
     if (e.node) this.countNode(e.node, e.type, kind);

@@ -26,7 +26,7 @@ import {
   type TargetInfo,
 } from '../model.js';
 import type { LogHit, LogPatternId } from '../diagnosis/patterns.js';
-import { LogHits } from './log-hits.js';
+import { LogHits, loggedRetries } from './log-hits.js';
 import { checkLine } from '../render/lines.js';
 import { ModeState } from './mode-state.js';
 import { Recorder } from './recorder.js';
@@ -132,7 +132,8 @@ export class RunStore {
   }
   log(source: string, level: LogLine['level'], text: string): void {
     this.logs.push({ seq: this.logs.total + 1, t: Date.now(), source, level, text });
-    this.hits.match(source, text, this.modes.values());
+    const hit = this.hits.match(source, text, this.modes.values());
+    for (const [m, task] of loggedRetries(hit, text, [...this.modes.keys()])) this.modes.get(m)?.countRetry(task);
     this.record('log', { source, level, text });
     this.changed();
   }

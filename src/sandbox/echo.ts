@@ -14,6 +14,8 @@ export interface EchoFaults {
   errorStatus: number;
   /** Added latency per request in milliseconds. */
   latencyMs: number;
+  /** Items (the body's item_id) answered with `errorStatus` every time: a failure that no retry heals. */
+  failItems: number[];
 }
 
 export interface EchoServer {
@@ -29,8 +31,18 @@ const withDefaults = (faults?: Partial<EchoFaults>): EchoFaults => ({
   errorRate: 0,
   errorStatus: 503,
   latencyMs: 0,
+  failItems: [],
   ...faults,
 });
+
+function failsItem(items: number[], data: string): boolean {
+  if (!items.length || !data) return false;
+  try {
+    return items.includes(Number((JSON.parse(data) as { item_id?: unknown }).item_id));
+  } catch {
+    return false;
+  }
+}
 
 /** httpbin's /anything answer for one request. */
 function echoBody(req: http.IncomingMessage, url: URL, data: string): Record<string, unknown> {
@@ -83,7 +95,7 @@ export async function startEcho(
     const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
     if (!url.pathname.startsWith('/anything'))
       return send(res, 404, { error: 'not found: the echo endpoint serves /anything/*' });
-    if (state.errorRate > 0 && random() < state.errorRate) {
+    if ((state.errorRate > 0 && random() < state.errorRate) || failsItem(state.failItems, data)) {
       stats.injectedErrors++;
       onRequest?.(stats);
       return send(res, state.errorStatus, { error: 'injected by sandbox fault profile (emulation)' });

@@ -233,8 +233,13 @@ export class Engine {
     });
   }
 
+  /**
+   * A step's result on a Python event: the tool's own object as the context, as noetl 4.26.0 writes it
+   * (`{status: "COMPLETED", context: {...result, command_id}}`, seen on the real engine).
+   */
   private resultBody(status: string, value: unknown) {
-    return value === undefined || value === null ? { status } : { status, context: { data: value } };
+    if (value === undefined || value === null) return { status };
+    return { status, context: value && typeof value === 'object' && !Array.isArray(value) ? value : { value } };
   }
 
   private async runLoop(exec: Execution, step: Step): Promise<unknown> {

@@ -83,12 +83,13 @@ export const q = {
     params: [executionIds, after, limit],
   }),
   /**
-   * The summarize step's result: Rust keeps it in call.done, Python in step.exit. `tail` reads only the
+   * The summarize step's result: Rust keeps it in call.done's context.result.context.data, Python in
+   * step.exit's context (the tool's object with the command and worker ids, noetl 4.26.0). `tail` reads only the
    * execution's last events through the primary key (summarize is the last step, so its event is there),
    * bounded whatever the log holds; without it every event of the execution is looked at.
    */
   summarize: (executionId: string, tail?: number): Sql => ({
-    text: `SELECT coalesce(result->'context'->'result'->'context'->'data', result->'context'->'data', result) AS data
+    text: `SELECT coalesce(result->'context'->'result'->'context'->'data', ((result->'context') - 'command_id' - 'worker_id'), result) AS data
       FROM ${tail ? `(SELECT event_id, node_name, event_type, result FROM noetl.event WHERE execution_id = $1::bigint ORDER BY execution_id DESC, event_id DESC LIMIT ${Math.floor(tail)}) e` : 'noetl.event'}
       WHERE ${tail ? '' : 'execution_id = $1::bigint AND '}node_name = 'summarize' AND event_type IN ('call.done', 'step.exit')
       ORDER BY event_id DESC LIMIT 1`,

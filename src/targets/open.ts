@@ -11,6 +11,7 @@ import { startSandbox, type RunningSandbox } from '../sandbox/supervisor.js';
 import { SandboxPods, type PodsSource } from '../sources/pods.js';
 import type { RowsSource } from '../sources/rows.js';
 import { openDatabases } from './databases.js';
+import { followLogFiles } from '../sources/log-files.js';
 import { attachCluster, credentialCheck } from './cluster.js';
 import type { Kubectl } from './cluster/kubectl.js';
 import type { PortForward } from './cluster/port-forward.js';
@@ -147,8 +148,12 @@ export async function openTarget(
   } else {
     hooks.notes({
       pods: 'no pods source: the server is reached directly (use --target cluster for kubectl top)',
-      logs: 'no logs source: the server is reached directly',
+      logs: c.logFiles.length ? null : 'no logs source: the server is reached directly (--log-file follows log files)',
     });
+  }
+  if (c.logFiles.length && !client.sandbox) {
+    const stop = followLogFiles(c.logFiles, (source, level, text) => hooks.log(source, level, text));
+    life.add('log files', stop);
   }
   return { client, rows, pods, kubectl: ep.kubectl, forward: ep.forward, sandbox: ep.sandbox };
 }

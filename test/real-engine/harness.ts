@@ -33,7 +33,10 @@ export function useRealEngine(name: string, o: LocalNoetlOptions = {}) {
     engine = Object.assign(local, {
       pool,
       dataPool,
-      flags: ['--server-url', local.serverUrl, '--pg-url', local.pgUrl, '--details-url', local.detailsUrl],
+      flags: [
+        ...['--server-url', local.serverUrl, '--pg-url', local.pgUrl, '--details-url', local.detailsUrl],
+        ...[local.server, ...local.workers].flatMap((p) => ['--log-file', p.logFile]),
+      ],
     });
   }, 900_000); // the first start creates the venv (pip, a few minutes)
   afterAll(async () => {

@@ -34,7 +34,14 @@ describe('the bundled pair on the real Python engine', () => {
       expect(m.missing.count).toBe(0);
       // the engine's own iteration commands (run_direct_stress:task_sequence, process_batch_pipeline:...)
       expect(m.iterations_done).toBe(12);
-      expect(m.summarize).toMatchObject({ status: 'completed', data: { stored_rows: 12, missing_rows: 0 } });
+      const rows = await e.pool.query(
+        "SELECT event_type, result FROM noetl.event WHERE execution_id = $1::bigint AND node_name = 'summarize'",
+        [m.execution_id],
+      );
+      expect(m.summarize, JSON.stringify(rows.rows)).toMatchObject({
+        status: 'completed',
+        counts: { stored_rows: 12, missing_rows: 0 },
+      });
     }
     const { rows } = await e.dataPool.query(
       'SELECT execution_id, count(*)::int AS n FROM public.heavy_payload_results GROUP BY 1',
