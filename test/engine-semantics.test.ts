@@ -3,10 +3,18 @@
 // - http body fields: noetl/tools src/tools/http.rs (HttpConfig: body, json, form; no payload) and
 //   noetl/noetl noetl/tools/http/executor.py (`payload`, or `body` as its alias; a dict goes as JSON);
 // - the http result: http.rs build_response_data {status_code, headers, data, body}; Python adds url, elapsed;
-// - postgres: noetl/tools src/tools/postgres.rs (the last statement, {columns, rows, row_count}); the legacy
-//   Python engine returned every statement as command_N (collapsed since noetl/noetl b2fd0519);
-// - no `job` namespace on Rust; a Rust loop's result is the list of iteration results, Python's
-//   {results, stats}; a failed iteration fails the Rust step;
+// - postgres: noetl/tools src/tools/postgres.rs (the last statement, {columns, rows, row_count}); Python
+//   collapses to the last statement with a statement_count (noetl 4.26.0: noetl/tools/postgres/response.py
+//   collapse_results_to_last_command, since b2fd0519);
+// - no `job` namespace on Rust; a Rust loop's result is the list of each iteration's command.completed
+//   envelope in arrival order (orchestrate-core state.rs 793-812), Python's {results, stats};
+// - both engines record a worker's claim: Rust command.claimed RUNNING (server src/handlers/events.rs
+//   1155-1160), Python the same (noetl 4.26.0, seen by test/real-engine);
+// - failures: on Rust a tool result with an error (an HTTP status after its retries, a python exception)
+//   completes the command with status "error" and the run goes on to COMPLETED (noetl/worker
+//   src/executor/command.rs 1005-1033, 1222-1258; ai-meta kind-regression-harness C10; RFC 246); on Python
+//   a failed command is call.error + command.failed, the run goes on along its arcs and ends FAILED
+//   (noetl 4.26.0, seen by test/real-engine);
 // - what a retry rule sees: noetl/tools src/tools/task_sequence.rs wraps the result in {status, data, error}.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -88,24 +96,31 @@ for (const dialect of ['rust', 'python'] as Dialect[]) {
       if (dialect === 'rust') {
         expect(pgResult).toEqual({ columns: ['a', 'b'], rows: [{ a: 1, b: 'x' }], row_count: 1 });
         expect(probe.job).toBe('');
-        expect(loop).toEqual([{ tenfold: 10 }, { tenfold: 20 }, { tenfold: 30 }]);
+        expect(loop).toHaveLength(3);
+        for (const env of loop)
+          expect(env).toEqual({ status: 'success', context: { command_id: expect.any(String), status: 'success' } });
       } else {
-        expect(Object.keys(pgResult)).toEqual(['command_0', 'command_1']);
-        expect(pgResult.command_1.rows).toEqual([{ a: 1, b: 'x' }]);
+        expect(pgResult).toEqual({
+          status: 'success',
+          rows: [{ a: 1, b: 'x' }],
+          row_count: 1,
+          columns: ['a', 'b'],
+          statement_count: 2,
+        });
         expect(probe.job).toMatch(/^\d+$/);
         expect(loop.stats).toEqual({ total: 3, success: 3, failed: 0 });
         expect(loop.results).toEqual([{ tenfold: 10 }, { tenfold: 20 }, { tenfold: 30 }]);
       }
     });
 
-    it(dialect === 'rust' ? 'records each command as claimed before it starts' : 'records no claims', async () => {
+    it('records each command as claimed (RUNNING) before it starts', async () => {
       const { rows } = await sb.pool.query(
-        `SELECT event_type, count(*)::int AS n FROM noetl.event WHERE execution_id = $1 AND event_type IN ('command.issued', 'command.claimed') GROUP BY 1`,
+        `SELECT event_type, status, count(*)::int AS n FROM noetl.event WHERE execution_id = $1 AND event_type IN ('command.issued', 'command.claimed') GROUP BY 1, 2`,
         [probeId],
       );
-      const n = Object.fromEntries(rows.map((x) => [x.event_type, x.n]));
-      expect(n['command.issued']).toBeGreaterThan(0);
-      expect(n['command.claimed'] ?? 0).toBe(dialect === 'rust' ? n['command.issued'] : 0);
+      const n = Object.fromEntries(rows.map((x) => [`${x.event_type} ${x.status}`, x.n]));
+      expect(n['command.issued PENDING']).toBeGreaterThan(0);
+      expect(n['command.claimed RUNNING']).toBe(n['command.issued PENDING']);
     });
 
     it(
@@ -129,7 +144,18 @@ for (const dialect of ['rust', 'python'] as Dialect[]) {
 
     it('lets a retry rule see the envelope its engine builds', async () => {
       const { id, status } = await runToEnd(sb, 'tests/semantics_failures', { mode: 'retry' });
-      expect(status).toBe('FAILED');
+      // Rust: the 404 after its attempts is a result with an error: the command completes "error" and the
+      // run COMPLETED; Python: command.failed, and the run ends FAILED.
+      expect(status).toBe(dialect === 'rust' ? 'COMPLETED' : 'FAILED');
+      const done = await sb.pool.query(
+        `SELECT event_type, status FROM noetl.event WHERE execution_id = $1 AND node_name LIKE 'retry_probe%' AND event_type IN ('command.completed', 'command.failed')`,
+        [id],
+      );
+      expect(done.rows).toEqual([
+        dialect === 'rust'
+          ? { event_type: 'command.completed', status: 'error' }
+          : { event_type: 'command.failed', status: 'FAILED' },
+      ]);
       const { rows } = await sb.pool.query(
         `SELECT count(*)::int AS n FROM noetl.event WHERE execution_id = $1 AND event_type = 'call.error' AND status = 'RETRYING'`,
         [id],
@@ -151,12 +177,43 @@ for (const dialect of ['rust', 'python'] as Dialect[]) {
       );
     });
 
-    it(
-      dialect === 'rust' ? 'fails the loop step when an iteration fails' : 'records a failed iteration and goes on',
-      async () => {
-        const { status } = await runToEnd(sb, 'tests/semantics_failures', { mode: 'loop' });
-        expect(status).toBe(dialect === 'rust' ? 'FAILED' : 'COMPLETED');
-      },
-    );
+    it('goes on after an iteration whose python raised, and ends as its engine ends', async () => {
+      const { id, status } = await runToEnd(sb, 'tests/semantics_failures', { mode: 'loop' });
+      const { rows } = await sb.pool.query(
+        `SELECT event_type, status, count(*)::int AS n FROM noetl.event WHERE execution_id = $1
+           AND event_type IN ('command.completed', 'command.failed') AND node_name LIKE 'loop_probe%' GROUP BY 1, 2 ORDER BY 1, 2`,
+        [id],
+      );
+      const reached = await sb.pool.query(
+        `SELECT count(*)::int AS n FROM noetl.event WHERE execution_id = $1 AND node_name = 'end' AND event_type = 'call.done'`,
+        [id],
+      );
+      expect(reached.rows[0].n).toBe(1); // the run went on to its end step on both engines
+      if (dialect === 'rust') {
+        expect(status).toBe('COMPLETED');
+        expect(rows).toEqual([
+          { event_type: 'command.completed', status: 'error', n: 1 },
+          { event_type: 'command.completed', status: 'success', n: 2 },
+        ]);
+      } else {
+        expect(status).toBe('FAILED');
+        expect(rows).toEqual([
+          { event_type: 'command.completed', status: 'COMPLETED', n: 2 },
+          { event_type: 'command.failed', status: 'FAILED', n: 1 },
+        ]);
+      }
+    });
+
+    it('issues every item of a parallel loop at once on Rust, max_in_flight at a time on Python', async () => {
+      // orchestrate-core src/orchestrator.rs 1825-1829 (test_step_loop_fans_out_iterations); noetl/noetl
+      // tests/unit/dsl/engine/test_loop_parallel_dispatch.py (max_in_flight 3 issues 3 commands).
+      const { rows } = await sb.pool.query(
+        `SELECT event_type, event_id FROM noetl.event WHERE execution_id = $1 AND node_name = 'loop_it'
+           AND event_type IN ('command.issued', 'command.completed') ORDER BY event_id`,
+        [probeId],
+      );
+      const beforeFirstDone = rows.findIndex((r) => r.event_type === 'command.completed');
+      expect(rows.slice(0, beforeFirstDone).length).toBe(dialect === 'rust' ? 3 : 2);
+    });
   });
 }

@@ -12,6 +12,8 @@ import type { ToolSemantics } from './semantics.js';
 import { STAGES } from './stages.js';
 import { jsonBytes } from './json-bytes.js';
 import { storeByReference } from './result-store.js';
+import { EVENT_SHAPES } from './event-shapes.js';
+import { Slots } from './slots.js';
 
 export type EmitRow = Omit<EventRow, 'execution_id' | 'catalog_id'>;
 
@@ -54,57 +56,56 @@ function truncate(s: string, n: number): string {
 export class CommandRunner {
   private pythonCalls = 0;
   private crashed = false;
+  /** The workers' slots a command waits for before it is claimed (Rust: issued is not claimed). */
+  private readonly slots: Slots;
 
   constructor(
     private readonly host: CommandHost,
     private readonly t: CommandTools,
-  ) {}
+  ) {
+    this.slots = new Slots(t.semantics.workerSlots);
+  }
 
   /**
    * Runs the step's tool (or task sequence) as one command. Outside a loop it returns the step result;
-   * inside a loop it returns the final tool result and each tool result's JSON size.
+   * inside a loop it returns the final tool result, each tool result's JSON size, the command id and
+   * whether the tools succeeded (a Rust tool result with an error completes the command: noetl-contract §7.1).
    */
   async run(exec: Execution, step: Step, ctx: Ctx, iteration: Iteration | null): Promise<unknown> {
+    const shapes = EVENT_SHAPES[this.t.semantics.dialect];
+    const node = shapes.commandNode(step);
     const commandId = this.host.newId().toString();
     const cols = iteration
       ? { current_index: iteration.index, current_item: truncate(JSON.stringify(iteration.item ?? null), 500) }
       : {};
-    const issued = { node_id: step.step, node_name: step.step, ...cols };
+    const issued = { node_id: node, node_name: node, ...cols };
     const base = { ...issued, worker_id: `sandbox-worker-${iteration ? iteration.index % 4 : 0}` };
+    const nodeType = step.isSequence ? 'task_sequence' : step.tools[0].kind;
     this.host.emit(exec, {
       ...issued,
       event_type: 'command.issued',
-      node_type: step.isSequence ? 'task_sequence' : step.tools[0].kind,
+      node_type: nodeType,
       status: 'PENDING',
       meta: { command_id: commandId },
     });
     for (let dispatch = 1; ; dispatch++) {
-      // The Rust orchestrator records the worker's claim before it starts (orchestrate-core); Python does not.
-      const claims = this.t.semantics.dialect === 'rust' ? ['command.claimed', 'command.started'] : ['command.started'];
-      for (const event_type of claims)
-        this.host.emit(exec, {
-          ...base,
-          event_type,
-          status: event_type === 'command.claimed' ? 'CLAIMED' : 'STARTED',
-          meta: { command_id: commandId, dispatch },
-        });
-      const started = performance.now();
+      const release = await this.slots.take();
       try {
-        const out = await this.runTools(exec, step, { ...ctx }, commandId, cols, !iteration);
+        for (const ev of shapes.dispatched(node))
+          this.host.emit(exec, { ...base, ...ev, meta: { command_id: commandId, dispatch } });
+        const started = performance.now();
+        const out = await this.runTools(exec, step, { ...ctx }, commandId, !iteration);
         if (out === CANCELLED) return CANCELLED;
-        this.host.emit(exec, {
-          ...base,
-          event_type: 'command.completed',
-          status: 'success',
-          duration: (performance.now() - started) / 1000,
-          meta: { command_id: commandId },
-        });
-        return iteration ? out : out.last;
+        const value = await this.emitCallDone(exec, step, node, out, commandId, base);
+        const seconds = (performance.now() - started) / 1000;
+        for (const ev of shapes.completed(node, out.ok))
+          this.host.emit(exec, { ...base, ...ev, duration: seconds, result: value, meta: { command_id: commandId } });
+        return iteration ? { ...out, commandId } : out.last;
       } catch (err) {
-        const error = { status: 'FAILED', context: { error: (err as Error).message } };
         // A lost worker's command is delivered again (NATS redelivers an un-acked message; a Rust lease
         // expires): the next worker claims and starts it anew. Nothing else is written.
         if (err instanceof PythonWorkerLost && dispatch < MAX_DISPATCH && !exec.cancelRequested) continue;
+        const error = { status: 'FAILED', context: { error: (err as Error).message } };
         for (const event_type of ['call.error', 'command.failed'])
           this.host.emit(exec, {
             ...base,
@@ -114,29 +115,36 @@ export class CommandRunner {
             meta: { command_id: commandId },
           });
         throw err;
+      } finally {
+        release();
       }
     }
   }
 
-  private async runTools(
-    exec: Execution,
-    step: Step,
-    local: Ctx,
-    commandId: string,
-    cols: object,
-    cancellable: boolean,
-  ): Promise<{ final: unknown; last: unknown; sizes: number[] } | typeof CANCELLED> {
+  /**
+   * The tools in order, each seeing the results before it by name. A tool result with an error (an HTTP
+   * status the tool does not accept after its retries, a python exception) ends a Rust task sequence as a
+   * completed command whose result has status "error" (noetl/worker src/executor/command.rs 1005-1033,
+   * noetl/tools src/task_sequence.rs: the sequence stops at the failing task); on Python, and for a tool
+   * that could not run at all on either (transport, database, template), it fails the command.
+   */
+  private async runTools(exec: Execution, step: Step, local: Ctx, commandId: string, cancellable: boolean) {
     const sizes: number[] = [];
     let last: unknown;
     for (let i = 0; i < step.tools.length; i++) {
       if (exec.cancelRequested && cancellable) return CANCELLED;
       const tool = step.tools[i];
-      const value = await this.runTool(exec, step, tool, local, commandId, i, cols);
-      sizes.push(await this.emitCallDone(exec, step, tool, value, commandId, i, cols));
-      if (tool.name) local[tool.name] = value;
-      last = value;
+      try {
+        last = await this.runTool(exec, step, tool, local, commandId);
+      } catch (err) {
+        const asResult = this.t.semantics.errorResult(err, tool.name ?? tool.kind);
+        if (!asResult) throw err;
+        return { final: asResult, last: asResult, sizes, ok: false, tool };
+      }
+      sizes.push(jsonBytes(last ?? null).length);
+      if (tool.name) local[tool.name] = last;
     }
-    return { final: last, last, sizes };
+    return { final: last, last, sizes, ok: true, tool: step.tools[step.tools.length - 1] };
   }
 
   private runPythonTool(tool: ToolSpec, ctx: Ctx): Promise<unknown> {
@@ -150,15 +158,7 @@ export class CommandRunner {
     return p;
   }
 
-  private async runTool(
-    exec: Execution,
-    step: Step,
-    tool: ToolSpec,
-    ctx: Ctx,
-    commandId: string,
-    callIndex: number,
-    cols: object,
-  ): Promise<unknown> {
+  private async runTool(exec: Execution, step: Step, tool: ToolSpec, ctx: Ctx, commandId: string): Promise<unknown> {
     switch (tool.kind) {
       case 'python':
         return this.runPythonTool(tool, ctx);
@@ -214,42 +214,62 @@ export class CommandRunner {
       : { ...status(), current_step: child.currentStep, result: child.results[String(tool.return_step)] ?? null };
   }
 
-  /** Writes call.done; a result over the context budget is stored in noetl.result_store by reference. */
+  /**
+   * Writes the command's one call.done (both engines write one per command, not per task); a result over
+   * the context budget is stored in noetl.result_store by reference. Returns the result body the
+   * completion events repeat (Python's step.exit and command.completed carry the tool's object).
+   */
   private async emitCallDone(
     exec: Execution,
     step: Step,
-    tool: ToolSpec,
-    value: unknown,
+    node: string,
+    out: { last: unknown; ok: boolean; tool: ToolSpec; sizes: number[] },
     commandId: string,
-    callIndex: number,
-    cols: object,
-  ): Promise<number> {
+    base: object,
+  ): Promise<unknown> {
     const t0 = performance.now();
     // Encoded once for its length, its hash and the row; a large one's members are reused by the next
     // python call that takes them as input (json-bytes.ts).
-    const encoded = jsonBytes(value ?? null);
+    const encoded = jsonBytes(out.last ?? null);
     const bytes = encoded.length;
     STAGES.add('result JSON encoding', performance.now() - t0);
+    const callIndex = step.tools.indexOf(out.tool);
     let inner: Record<string, unknown>;
     if (bytes > this.t.resultContextMaxBytes) {
       const ref = `noetl://execution/${exec.id}/result/${step.step}/${commandId}-${callIndex}`;
-      inner = await storeByReference(this.t.pool, { ref, executionId: exec.id, step: step.step, value, encoded });
+      inner = await storeByReference(this.t.pool, {
+        ref,
+        executionId: exec.id,
+        step: step.step,
+        value: out.last,
+        encoded,
+      });
     } else {
-      inner = { status: 'success', context: { status: 'success', data: value ?? null } };
+      const status = out.ok ? 'success' : 'error';
+      inner = { status, context: { status, data: out.last ?? null } };
     }
-    this.host.emit(exec, {
-      event_type: 'call.done',
-      node_id: tool.name ? `${step.step}.${tool.name}` : step.step,
-      node_name: step.step,
-      node_type: tool.kind,
-      status: 'COMPLETED',
-      result: {
-        status: 'COMPLETED',
-        context: { command_id: commandId, call_index: callIndex, tool: tool.name ?? null, result: inner },
-      },
-      meta: { command_id: commandId, tool: tool.name ?? null, bytes },
-      ...cols,
+    const result = this.t.semantics.callDoneResult({
+      commandId,
+      callIndex,
+      tool: out.tool.name ?? null,
+      inner,
+      value: out.last,
     });
-    return bytes;
+    this.host.emit(exec, {
+      ...base,
+      event_type: 'call.done',
+      node_id: node,
+      node_name: node,
+      node_type: out.tool.kind,
+      status: 'COMPLETED',
+      result,
+      meta: { command_id: commandId, tool: out.tool.name ?? null, bytes },
+    });
+    return this.t.semantics.dialect === 'python'
+      ? result
+      : {
+          status: out.ok ? 'success' : 'error',
+          context: { command_id: commandId, status: out.ok ? 'success' : 'error' },
+        };
   }
 }

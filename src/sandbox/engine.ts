@@ -13,6 +13,7 @@ import { CANCELLED, Execution, type CatalogEntry } from './execution.js';
 import type { LoopStateLimits } from './loop-state.js';
 import { LoopRun } from './loop-runner.js';
 import { SEMANTICS } from './semantics.js';
+import { EVENT_SHAPES } from './event-shapes.js';
 import type { PythonPool } from './python-pool.js';
 import { renderString, renderValue, truthy } from './templates.js';
 import { HttpTool, ToolError, type Ctx } from './tools.js';
@@ -91,14 +92,15 @@ export class Engine {
     const exec = new Execution(id, entry, workload, parentExecutionId);
     this.executions.set(id, exec);
     if (parentExecutionId !== null) this.executions.get(parentExecutionId)?.children.push(exec);
-    this.emit(exec, {
-      event_type: this.o.dialect === 'rust' ? 'playbook_started' : 'playbook.initialized',
-      node_id: 'playbook',
-      node_name: entry.path,
-      node_type: 'execution',
-      status: 'STARTED',
-      context: { catalog_id: entry.catalogId.toString(), execution_id: id.toString(), path: entry.path, workload },
-    });
+    // Rust keeps the workload at context.workload, Python at context.result.workload
+    // (noetl/core/dsl/engine/executor/lifecycle.py).
+    const start = { catalog_id: entry.catalogId.toString(), execution_id: id.toString(), path: entry.path, workload };
+    EVENT_SHAPES[this.o.dialect].started(entry.path).forEach((ev, i) =>
+      this.emit(exec, {
+        ...ev,
+        ...(i === 0 ? { context: this.o.dialect === 'rust' ? start : { result: start } } : {}),
+      }),
+    );
     void this.run(exec).catch((err) => this.failExecution(exec, `engine error: ${(err as Error).message}`));
     return exec;
   }
@@ -109,12 +111,7 @@ export class Engine {
       if (e.terminal) return;
       e.cancelRequested = true;
       e.finish('CANCELLED');
-      this.emit(e, {
-        event_type: this.o.dialect === 'rust' ? 'playbook_cancelled' : 'execution.cancelled',
-        node_name: e.entry.path,
-        node_type: 'execution',
-        status: 'CANCELLED',
-      });
+      this.emit(e, EVENT_SHAPES[this.o.dialect].cancelled(e.entry.path));
       done.push(e);
       if (cascade) e.children.forEach(walk);
     };
@@ -146,13 +143,14 @@ export class Engine {
     exec.currentStep = step.step;
     exec.entered.add(step.step);
     exec.running.add(step.step);
-    this.emit(exec, {
-      event_type: 'step.enter',
-      node_id: step.step,
-      node_name: step.step,
-      node_type: step.loop ? 'loop' : 'step',
-      status: 'ENTERED',
-    });
+    if (EVENT_SHAPES[this.o.dialect].stepEnterPerStep)
+      this.emit(exec, {
+        event_type: 'step.enter',
+        node_id: step.step,
+        node_name: step.step,
+        node_type: step.loop ? 'loop' : 'step',
+        status: 'ENTERED',
+      });
     let result: unknown;
     try {
       result = step.loop
@@ -169,20 +167,19 @@ export class Engine {
           status: 'FAILED',
           result: { status: 'FAILED', context: { error: msg } },
         });
-      this.failExecution(exec, `step ${step.step} failed: ${msg}`);
-      return undefined;
+      // Rust ends the run FAILED on command.failed (orchestrate-core, upstream-oracles O6); the Python
+      // engine goes on along the arcs and ends FAILED (noetl 4.26.0, seen here).
+      if (SEMANTICS[this.o.dialect].failedCommandEndsRun) {
+        this.failExecution(exec, `step ${step.step} failed: ${msg}`);
+        return undefined;
+      }
+      exec.error ??= `step ${step.step} failed: ${msg}`;
+      return { value: undefined };
     }
     if (result === CANCELLED || exec.cancelRequested) return undefined;
     exec.running.delete(step.step);
     exec.completed.add(step.step);
     exec.results[step.step] = result;
-    if (this.o.dialect === 'python')
-      this.emit(exec, {
-        event_type: 'step.exit',
-        node_name: step.step,
-        status: 'COMPLETED',
-        result: this.resultBody('COMPLETED', result),
-      });
     return { value: result };
   }
 
@@ -210,36 +207,18 @@ export class Engine {
     }
     if (exec.cancelRequested) return;
     await this.o.events.drainExecution(exec.id);
+    if (exec.failed.size) return this.failExecution(exec, exec.error ?? 'a step failed');
     exec.finish('COMPLETED');
-    this.emit(exec, {
-      event_type: 'playbook.completed',
-      node_name: exec.entry.path,
-      node_type: 'execution',
-      status: 'COMPLETED',
-      result: this.resultBody('COMPLETED', exec.results.summarize ?? exec.results.end ?? null),
-    });
+    for (const ev of EVENT_SHAPES[this.o.dialect].terminal('COMPLETED', exec.entry.path))
+      this.emit(exec, { ...ev, result: { status: 'COMPLETED' } });
   }
 
   private failExecution(exec: Execution, error: string): void {
     if (exec.terminal) return;
     this.o.log('error', `execution ${exec.id} (${exec.entry.path}) failed: ${error}`);
     exec.finish('FAILED', error);
-    this.emit(exec, {
-      event_type: 'playbook.failed',
-      node_name: exec.entry.path,
-      node_type: 'execution',
-      status: 'FAILED',
-      result: { status: 'FAILED', context: { error } },
-    });
-  }
-
-  /**
-   * A step's result on a Python event: the tool's own object as the context, as noetl 4.26.0 writes it
-   * (`{status: "COMPLETED", context: {...result, command_id}}`, seen on the real engine).
-   */
-  private resultBody(status: string, value: unknown) {
-    if (value === undefined || value === null) return { status };
-    return { status, context: value && typeof value === 'object' && !Array.isArray(value) ? value : { value } };
+    for (const ev of EVENT_SHAPES[this.o.dialect].terminal('FAILED', exec.entry.path))
+      this.emit(exec, { ...ev, result: { status: 'FAILED', context: { error } } });
   }
 
   private async runLoop(exec: Execution, step: Step): Promise<unknown> {
@@ -252,21 +231,19 @@ export class Engine {
       runCommand: (e: Execution, s: Step, c: Ctx, it: { index: number; item: unknown }) =>
         this.commands.run(e, s, c, it),
       onStalled: () => this.stalledLoops++,
+      inFlight: (n: number) => SEMANTICS[this.o.dialect].inFlight(n),
     };
     const out = await new LoopRun(host, exec, step, items, this.baseCtx(exec), this.o.loopState).run();
-    if (out !== CANCELLED && this.o.dialect === 'python') {
-      this.emit(exec, {
-        event_type: 'loop.done',
-        node_name: step.step,
-        node_type: 'loop',
-        status: 'COMPLETED',
-        meta: { stats: out.stats },
-      });
-    }
+    const done = EVENT_SHAPES[this.o.dialect].loopDone(step.step);
+    if (out !== CANCELLED && done) this.emit(exec, { ...done, meta: { stats: out.stats } });
     if (out === CANCELLED) return out;
-    // Rust: a failed iteration fails the step (noetl-contract §6.6); Python records it and goes on.
-    if (this.o.dialect === 'rust' && out.stats.failed > 0)
-      throw new ToolError(`loop ${step.step}: ${out.stats.failed} of ${out.stats.total} iteration(s) failed`);
-    return SEMANTICS[this.o.dialect].loopResult(out.results, out.stats);
+    // A failed command (not a result with an error) fails a Rust run; Python goes on and ends FAILED.
+    if (out.stats.failed > 0) {
+      const msg = `loop ${step.step}: ${out.stats.failed} of ${out.stats.total} iteration(s) failed`;
+      if (SEMANTICS[this.o.dialect].failedCommandEndsRun) throw new ToolError(msg);
+      exec.failed.add(step.step);
+      exec.error ??= msg;
+    }
+    return SEMANTICS[this.o.dialect].loopResult(out.results, out.stats, out.arrivals);
   }
 }

@@ -12,6 +12,8 @@ export interface LoopHost {
   emit(exec: Execution, row: EmitRow): void;
   log(level: 'info' | 'error', msg: string): void;
   runCommand(exec: Execution, step: Step, ctx: Ctx, iteration: Iteration): Promise<unknown>;
+  /** How many items are issued at once for a loop's max_in_flight (the engine's dispatch model). */
+  inFlight(maxInFlight: number): number;
   onStalled(): void;
 }
 
@@ -19,11 +21,26 @@ export interface LoopHost {
 const REISSUE_MS = 250;
 
 export type LoopOutcome =
-  { results: unknown[]; stats: { total: number; success: number; failed: number } } | typeof CANCELLED;
+  | {
+      results: unknown[];
+      stats: { total: number; success: number; failed: number };
+      /** Each completed command's envelope in the order they completed (what a Rust loop yields). */
+      arrivals: unknown[];
+    }
+  | typeof CANCELLED;
+
+/** What a command of the loop returns (commands.ts). */
+interface Completed {
+  final: unknown;
+  sizes: number[];
+  ok?: boolean;
+  commandId?: string;
+}
 
 export class LoopRun {
   private readonly state: LoopState | undefined;
   private readonly results: unknown[];
+  private readonly arrivals: unknown[] = [];
   private readonly stats: { total: number; success: number; failed: number };
   private next = 0;
   private active = 0;
@@ -56,9 +73,10 @@ export class LoopRun {
     const { exec, step } = this;
     if (exec.cancelRequested) return this.resolve(CANCELLED);
     if (this.state?.rejected) return this.churn();
-    while (this.active < step.loop!.maxInFlight && this.next < this.items.length && !exec.cancelRequested)
-      this.dispatch(this.next++);
-    if (this.active === 0 && this.next >= this.items.length) this.resolve({ results: this.results, stats: this.stats });
+    const inFlight = this.host.inFlight(step.loop!.maxInFlight);
+    while (this.active < inFlight && this.next < this.items.length && !exec.cancelRequested) this.dispatch(this.next++);
+    if (this.active === 0 && this.next >= this.items.length)
+      this.resolve({ results: this.results, stats: this.stats, arrivals: this.arrivals });
   }
 
   /**
@@ -89,7 +107,7 @@ export class LoopRun {
     const ctx: Ctx = { ...this.baseCtx, iter: { [it]: this.items[index] }, [it]: this.items[index] };
     this.host
       .runCommand(this.exec, this.step, ctx, { index, item: this.items[index] })
-      .then((r) => this.completed(index, r as { final: unknown; sizes: number[] }))
+      .then((r) => this.completed(index, r as Completed))
       .catch((err) => {
         if (this.state?.rejected) return;
         this.results[index] = { status: 'error', error: (err as Error).message };
@@ -101,10 +119,12 @@ export class LoopRun {
       });
   }
 
-  private completed(index: number, value: { final: unknown; sizes: number[] }): void {
+  private completed(index: number, value: Completed): void {
     if (this.state && !this.append(index, value.sizes)) return;
     this.results[index] = value.final;
     this.stats.success++;
+    const status = value.ok === false ? 'error' : 'success';
+    this.arrivals.push({ status, context: { command_id: value.commandId, status } });
   }
 
   /** Appends a completion to the emulated loop state; false when the write was rejected. */

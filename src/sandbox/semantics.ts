@@ -9,6 +9,8 @@ import type pg from 'pg';
 import type { Dialect } from '../model.js';
 import type { ToolSpec } from './dsl.js';
 import { renderValue } from './templates.js';
+import { PythonToolError } from './python-pool.js';
+import { ToolError } from './tools.js';
 
 type Ctx = Record<string, unknown>;
 
@@ -43,8 +45,35 @@ export interface ToolSemantics {
    */
   retryLogLines(task: string, attempt: number, attempts: number, delayMs: number, error: string): string[];
   exhaustedLogLine(task: string, attempts: number): string;
+  /**
+   * A tool failure as a result the command completes with (Rust: an HTTP status it does not accept, a
+   * python exception), or undefined when the failure fails the command (a tool that could not run).
+   */
+  errorResult(err: unknown, task: string): Record<string, unknown> | undefined;
+  /** call.done's result: Rust wraps the tool result with the command id; Python writes the object itself. */
+  callDoneResult(c: {
+    commandId: string;
+    callIndex: number;
+    tool: string | null;
+    inner: unknown;
+    value: unknown;
+  }): unknown;
+  /** How many of a parallel loop's items are issued at once (Rust: all; Python: max_in_flight). */
+  inFlight(maxInFlight: number): number;
+  /** Commands the workers run at once: Rust claims only what a slot frees. */
+  readonly workerSlots: number;
+  /** Whether an HTTP status is a success (Rust: 2xx only, noetl/tools src/tools/http.rs 275). */
+  httpOk(status: number): boolean;
+  /** Whether a transport failure (no response) reaches the retry rules (Rust: no, http.rs 237). */
+  readonly retriesTransport: boolean;
+  /** Whether a failed command ends the run at once (Rust) or the run goes on and ends FAILED (Python). */
+  readonly failedCommandEndsRun: boolean;
   /** A finished loop's result as the next steps see it. */
-  loopResult(results: unknown[], stats: { total: number; success: number; failed: number }): unknown;
+  loopResult(
+    results: unknown[],
+    stats: { total: number; success: number; failed: number },
+    arrivals: unknown[],
+  ): unknown;
 }
 
 const isObject = (v: unknown) => v !== null && typeof v === 'object';
@@ -101,9 +130,25 @@ export const SEMANTICS: Record<Dialect, ToolSemantics> = {
     baseCtx: (id, workload, results) => ({ ...workload, workload, ...results, execution_id: id }),
     // noetl/tools src/task_sequence.rs 656-672 (DEBUG) and 633-637 (ERROR).
     retryLogLines: () => [],
+    errorResult: (err, task) =>
+      err instanceof PythonToolError || (err instanceof ToolError && err.output !== undefined)
+        ? { status: 'error', task, error: (err as Error).message, data: (err as ToolError).output ?? null }
+        : undefined,
+    callDoneResult: ({ commandId, callIndex, tool, inner }) => ({
+      status: 'COMPLETED',
+      context: { command_id: commandId, call_index: callIndex, tool, result: inner },
+    }),
+    inFlight: () => Number.POSITIVE_INFINITY,
+    // WORKER_MAX_CONCURRENT=4 (noetl/ops worker-rust-deployment-prod) times the sandbox's four workers.
+    workerSlots: 16,
+    httpOk: (status) => status >= 200 && status < 300,
+    retriesTransport: false,
+    failedCommandEndsRun: true,
     exhaustedLogLine: (task, attempts) =>
       `ERROR noetl_tools::task_sequence: task_sequence: retry exhausted task=${task} attempts=${attempts}`,
-    loopResult: (results) => results,
+    // The list of the iterations' command.completed envelopes in arrival order (orchestrate-core state.rs
+    // 793-812; noetl-contract §7.1).
+    loopResult: (_results, _stats, arrivals) => arrivals,
   },
   python: {
     dialect: 'python',
@@ -134,6 +179,28 @@ export const SEMANTICS: Record<Dialect, ToolSemantics> = {
       `[TASK_SEQ] Retrying task '${task}' (attempt ${attempt + 1}/${attempts})`,
     ],
     exhaustedLogLine: (task, attempts) => `[TASK_SEQ] Task '${task}' exceeded max attempts (${attempts})`,
+    errorResult: () => undefined,
+    // noetl 4.26.0, seen here: {status: "COMPLETED", context: {...the tool's object, command_id}}.
+    callDoneResult: ({ commandId, value, inner }) =>
+      (inner as { reference?: unknown }).reference
+        ? {
+            status: 'COMPLETED',
+            context: { command_id: commandId },
+            reference: (inner as { reference: unknown }).reference,
+          }
+        : {
+            status: 'COMPLETED',
+            context:
+              value && typeof value === 'object' && !Array.isArray(value)
+                ? { ...value, command_id: commandId }
+                : { value, command_id: commandId },
+          },
+    // noetl/noetl tests/unit/dsl/engine/test_loop_parallel_dispatch.py: max_in_flight 3 issues 3 commands.
+    inFlight: (n) => n,
+    workerSlots: Number.POSITIVE_INFINITY,
+    httpOk: (status) => status > 0 && status < 400,
+    retriesTransport: true,
+    failedCommandEndsRun: false,
     loopResult: (results, stats) => ({ results, stats }),
   },
 };

@@ -99,7 +99,9 @@ export class HttpTool {
     for (let attempt = 1; ; attempt++) {
       const { status, response, failure } = await this.once(url, target, sent);
       const result = response ? sem.httpResult(response) : undefined;
-      const ok = status > 0 && status < 400;
+      const ok = sem.httpOk(status);
+      // Rust: a request that got no response leaves the tool as an error no retry rule sees (http.rs 237).
+      if (!status && !sem.retriesTransport) throw new ToolError(`request to ${target} failed: ${failure}`);
       const decision = decide(rules, sem.policyOutput(ok, result, failure));
       const error = ok ? '' : status ? `HTTP ${status} from ${target}` : `request to ${target} failed: ${failure}`;
       if (decision.do === 'retry' && attempt < decision.attempts) {

@@ -33,7 +33,7 @@ describe('the bundled pair on the real Python engine', () => {
       expect(m.stored_rows).toBe(12);
       expect(m.missing.count).toBe(0);
       // the engine's own iteration commands (run_direct_stress:task_sequence, process_batch_pipeline:...)
-      expect(m.iterations_done).toBe(12);
+      expect(m.iterations_done, `${m.mode}: ${JSON.stringify(m.per_step)}`).toBe(12);
       const rows = await e.pool.query(
         "SELECT event_type, result FROM noetl.event WHERE execution_id = $1::bigint AND node_name = 'summarize'",
         [m.execution_id],

@@ -1,0 +1,115 @@
+// Which events each engine writes, with which names, statuses and nodes: the sandbox's engine and command
+// runner ask this table instead of branching on the dialect.
+// - rust: noetl/server src/handlers/{execute,events}.rs, orchestrate-core (step.enter per step from the
+//   server, `command.claimed` RUNNING, one call.done per command, command.completed success|error,
+//   terminal rows on node `playbook`: noetl-contract §2.2, §7.1; upstream-oracles R2, R7, E4).
+// - python: the legacy engine as noetl==4.26.0 writes it, read off the real engine here (test/real-engine):
+//   playbook.initialized and workflow.initialized ("initialized"); per command issued PENDING, claimed
+//   RUNNING, started RUNNING, step.enter RUNNING, call.done COMPLETED, step.exit COMPLETED,
+//   command.completed COMPLETED; a task sequence's commands on node `<step>:task_sequence`; loop.done
+//   "completed"; workflow.* then playbook.* in lower case at the end; execution.cancelled.
+import type { Dialect } from '../model.js';
+import type { Step } from './dsl.js';
+
+export interface Emitted {
+  event_type: string;
+  node_id?: string;
+  node_name: string;
+  node_type?: string;
+  status: string;
+}
+
+export interface EventShapes {
+  readonly dialect: Dialect;
+  /** The execution's first events (the start event carries the workload). */
+  started(path: string): Emitted[];
+  /** Whether the server writes step.enter once per step (Rust) rather than per command (Python). */
+  readonly stepEnterPerStep: boolean;
+  /** The node a command's events name. */
+  commandNode(step: Step): string;
+  /** What follows command.issued when a worker takes the command. */
+  dispatched(node: string): Emitted[];
+  /** What follows the command's call.done: Python's step.exit, then command.completed. */
+  completed(node: string, ok: boolean): Emitted[];
+  /** The loop's own event once every iteration is done (Rust injects loop.done into arc evaluation only). */
+  loopDone(step: string): Emitted | null;
+  terminal(state: 'COMPLETED' | 'FAILED', path: string): Emitted[];
+  cancelled(path: string): Emitted;
+}
+
+export const EVENT_SHAPES: Record<Dialect, EventShapes> = {
+  rust: {
+    dialect: 'rust',
+    started: (path) => [
+      {
+        event_type: 'playbook_started',
+        node_id: 'playbook',
+        node_name: path,
+        node_type: 'execution',
+        status: 'STARTED',
+      },
+    ],
+    stepEnterPerStep: true,
+    commandNode: (step) => step.step,
+    dispatched: (node) => [
+      { event_type: 'command.claimed', node_name: node, status: 'RUNNING' },
+      { event_type: 'command.started', node_name: node, status: 'STARTED' },
+    ],
+    completed: (node, ok) => [{ event_type: 'command.completed', node_name: node, status: ok ? 'success' : 'error' }],
+    loopDone: () => null,
+    terminal: (state) => [
+      {
+        event_type: state === 'COMPLETED' ? 'playbook.completed' : 'playbook.failed',
+        node_id: 'playbook',
+        node_name: 'playbook',
+        node_type: 'execution',
+        status: state,
+      },
+    ],
+    cancelled: () => ({
+      event_type: 'playbook_cancelled',
+      node_id: 'playbook',
+      node_name: 'playbook',
+      node_type: 'execution',
+      status: 'CANCELLED',
+    }),
+  },
+  python: {
+    dialect: 'python',
+    started: (path) => [
+      {
+        event_type: 'playbook.initialized',
+        node_id: 'playbook',
+        node_name: path,
+        node_type: 'execution',
+        status: 'initialized',
+      },
+      { event_type: 'workflow.initialized', node_name: 'workflow', node_type: 'workflow', status: 'initialized' },
+    ],
+    stepEnterPerStep: false,
+    commandNode: (step) => (step.isSequence ? `${step.step}:task_sequence` : step.step),
+    dispatched: (node) => [
+      { event_type: 'command.claimed', node_name: node, status: 'RUNNING' },
+      { event_type: 'command.started', node_name: node, status: 'RUNNING' },
+      { event_type: 'step.enter', node_name: node, status: 'RUNNING' },
+    ],
+    completed: (node) => [
+      { event_type: 'step.exit', node_name: node, status: 'COMPLETED' },
+      { event_type: 'command.completed', node_name: node, status: 'COMPLETED' },
+    ],
+    loopDone: (step) => ({ event_type: 'loop.done', node_name: step, node_type: 'loop', status: 'completed' }),
+    terminal: (state, path) => {
+      const s = state === 'COMPLETED' ? 'completed' : 'failed';
+      return [
+        { event_type: `workflow.${s}`, node_name: 'workflow', node_type: 'workflow', status: s },
+        { event_type: `playbook.${s}`, node_id: 'playbook', node_name: path, node_type: 'execution', status: s },
+      ];
+    },
+    cancelled: (path) => ({
+      event_type: 'execution.cancelled',
+      node_name: path,
+      node_type: 'execution',
+      status: 'CANCELLED',
+    }),
+  },
+};
