@@ -59,19 +59,8 @@ function watchCommand(program: Command): void {
   runOptions(watch);
 }
 
-function subcommands(program: Command): void {
-  const sandbox = program
-    .command('sandbox')
-    .description('run the embedded sandbox standalone until Ctrl-C (NoETL API, Postgres, echo endpoint on 127.0.0.1)')
-    .option('--dialect <dialect>', 'rust (default) or python')
-    .addOption(new Option('--sandbox-fault <profile...>', `fault emulation: ${FAULT_PROFILES.join(', ')}`))
-    .option('--pg-url <url>', 'use this Postgres instead of the embedded one')
-    .option('--port <port>', 'API port (default: a free one)')
-    .option('--allow-network', 'let http tools reach outside hosts')
-    .action(async (opts) => {
-      process.exitCode = await sandboxCommand(opts);
-    });
-  for (const o of sandboxTuning()) sandbox.addOption(o);
+/** local-noetl: the real legacy engine on this machine until Ctrl-C. */
+function localNoetlCommandOf(program: Command): void {
   program
     .command('local-noetl')
     .description(
@@ -85,6 +74,43 @@ function subcommands(program: Command): void {
     .action(async (opts) => {
       process.exitCode = await localNoetlCommand(opts);
     });
+}
+
+/** replay and report: what works on a recorded run's folder. */
+function recordedRunCommands(program: Command): void {
+  program
+    .command('replay <dir>')
+    .description(
+      'play a recorded run back on the live screen (space pause, , . seek, [ ] speed, j stall), or headless its summary and diff',
+    )
+    .option('--speed <n>', 'playback speed, 0.25..64 (default 1)')
+    .option('--no-tui', 'headless: the summary and the diff the original printed')
+    .option('--no-color', 'no colours on screen')
+    .action(async (dir: string, opts) => {
+      process.exitCode = await replayCommand(dir, opts);
+    });
+  program
+    .command('report <dir>')
+    .description("rebuild summary.json, report.md and report.html from a run's events.ndjson")
+    .action(async (dir: string) => {
+      process.exitCode = await reportCommand(dir);
+    });
+}
+
+function subcommands(program: Command): void {
+  const sandbox = program
+    .command('sandbox')
+    .description('run the embedded sandbox standalone until Ctrl-C (NoETL API, Postgres, echo endpoint on 127.0.0.1)')
+    .option('--dialect <dialect>', 'rust (default) or python')
+    .addOption(new Option('--sandbox-fault <profile...>', `fault emulation: ${FAULT_PROFILES.join(', ')}`))
+    .option('--pg-url <url>', 'use this Postgres instead of the embedded one')
+    .option('--port <port>', 'API port (default: a free one)')
+    .option('--allow-network', 'let http tools reach outside hosts')
+    .action(async (opts) => {
+      process.exitCode = await sandboxCommand(opts);
+    });
+  for (const o of sandboxTuning()) sandbox.addOption(o);
+  localNoetlCommandOf(program);
   const diff = program
     .command('diff <execution_id>')
     .description('missing items of a parent execution (and cross-mode with --vs), from Postgres or the query endpoint')
@@ -114,23 +140,7 @@ function subcommands(program: Command): void {
     .action(async (files: string[], opts) => {
       process.exitCode = await checkPlaybookCommand(files, opts);
     });
-  program
-    .command('replay <dir>')
-    .description(
-      'play a recorded run back on the live screen (space pause, , . seek, [ ] speed, j stall), or headless its summary and diff',
-    )
-    .option('--speed <n>', 'playback speed, 0.25..64 (default 1)')
-    .option('--no-tui', 'headless: the summary and the diff the original printed')
-    .option('--no-color', 'no colours on screen')
-    .action(async (dir: string, opts) => {
-      process.exitCode = await replayCommand(dir, opts);
-    });
-  program
-    .command('report <dir>')
-    .description("rebuild summary.json, report.md and report.html from a run's events.ndjson")
-    .action(async (dir: string) => {
-      process.exitCode = await reportCommand(dir);
-    });
+  recordedRunCommands(program);
 }
 
 export function buildProgram(): Command {

@@ -126,69 +126,95 @@ async function registerCredential(serverUrl: string, name: string, dataPgUrl: st
   if (!r.ok) throw envError(`the local NoETL refused credential ${name}: HTTP ${r.status}`);
 }
 
+/** Its own nats-server with JetStream, its store in the stack's folder. */
+async function startNats(dir: string): Promise<{ proc: LoggedProcess; url: string }> {
+  const port = await freePort();
+  mkdirSync(path.join(dir, 'nats'));
+  const args = ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', path.join(dir, 'nats')];
+  const proc = spawnLogged('nats-server', natsBinary(), args, {
+    env: process.env,
+    cwd: dir,
+    logFile: path.join(dir, 'nats.log'),
+  });
+  return { proc, url: `nats://127.0.0.1:${port}` };
+}
+
+/** The server (its cwd the stack's folder: it reads .env files from there) until it answers /api/health. */
+async function startServer(venv: Venv, dir: string, env: NodeJS.ProcessEnv, port: number): Promise<LoggedProcess> {
+  return spawnLogged(
+    'the NoETL server',
+    venv.python,
+    ['-m', 'noetl.server', '--host', '127.0.0.1', '--port', String(port)],
+    {
+      env,
+      cwd: dir,
+      logFile: path.join(dir, 'server.log'),
+    },
+  );
+}
+
+/** Stops what was started, last first. */
+class Parts {
+  private readonly parts: Array<() => Promise<void>> = [];
+  add(stop: () => Promise<void>): void {
+    this.parts.push(stop);
+  }
+  async stopAll(): Promise<void> {
+    for (const stop of this.parts.splice(0).reverse()) await stop().catch(() => {});
+  }
+}
+
+/** One more worker, until it has subscribed to the command stream. */
+async function startWorkerOf(
+  venv: Venv,
+  dir: string,
+  env: NodeJS.ProcessEnv,
+  natsUrl: string,
+  serverUrl: string,
+  workers: LoggedProcess[],
+  parts: Parts,
+): Promise<LoggedProcess> {
+  const n = workers.length + 1;
+  const w = spawnLogged(
+    `NoETL worker ${n}`,
+    venv.python,
+    ['-m', 'noetl.worker', '--nats-url', natsUrl, '--server-url', serverUrl],
+    { env, cwd: dir, logFile: path.join(dir, `worker-${n}.log`) },
+  );
+  workers.push(w);
+  parts.add(() => w.stop());
+  await waitUntil(w, 'subscribed', () => w.log().includes('Subscribed to noetl.commands'), 60_000);
+  return w;
+}
+
 export async function startLocalNoetl(o: LocalNoetlOptions = {}): Promise<LocalNoetl> {
   const log = o.log ?? (() => {});
   const venv = await ensureVenv({ version: o.version, python: o.python, log });
   const dir = mkdtempSync(path.join(os.tmpdir(), 'noetl-loadrun-local-'));
-  const parts: Array<{ stop(): Promise<void> }> = [];
-  const stopAll = async () => {
-    for (const p of parts.splice(0).reverse()) await p.stop().catch(() => {});
-  };
+  const parts = new Parts();
   try {
-    const natsPort = await freePort();
-    const natsUrl = `nats://127.0.0.1:${natsPort}`;
-    mkdirSync(path.join(dir, 'nats'));
-    const nats = spawnLogged(
-      'nats-server',
-      natsBinary(),
-      ['-js', '-a', '127.0.0.1', '-p', String(natsPort), '-sd', path.join(dir, 'nats')],
-      {
-        env: process.env,
-        cwd: dir,
-        logFile: path.join(dir, 'nats.log'),
-      },
-    );
-    parts.push({ stop: () => nats.stop() });
-    await waitUntil(nats, 'ready', () => nats.log().includes('Server is ready'), 15_000);
+    const nats = await startNats(dir);
+    parts.add(() => nats.proc.stop());
+    await waitUntil(nats.proc, 'ready', () => nats.proc.log().includes('Server is ready'), 15_000);
     const db = await startEmbeddedPg(log);
-    parts.push({ stop: () => db.stop() });
+    parts.add(() => db.stop());
     const dataPgUrl = await prepareDatabases(db, venv);
     const echo = await startEcho('127.0.0.1', 0, o.echoFaults);
-    parts.push({ stop: () => echo.close() });
+    parts.add(() => echo.close());
     const port = await freePort();
     const env = {
       ...process.env,
-      ...serverEnv({ port, pgPort: db.port, password: db.password, natsUrl }),
+      ...serverEnv({ port, pgPort: db.port, password: db.password, natsUrl: nats.url }),
       ...o.env,
     };
     const serverUrl = `http://127.0.0.1:${port}`;
-    const server = spawnLogged(
-      'the NoETL server',
-      venv.python,
-      ['-m', 'noetl.server', '--host', '127.0.0.1', '--port', String(port)],
-      {
-        env,
-        cwd: dir,
-        logFile: path.join(dir, 'server.log'),
-      },
-    );
-    parts.push({ stop: () => server.stop() });
+    const server = await startServer(venv, dir, env, port);
+    parts.add(() => server.stop());
     await waitUntil(server, 'healthy', () => healthy(serverUrl), 120_000);
     await registerCredential(serverUrl, o.credential ?? 'pg_k8s', dataPgUrl);
     const workers: LoggedProcess[] = [];
-    const startWorker = async () => {
-      const n = workers.length + 1;
-      const w = spawnLogged(
-        `NoETL worker ${n}`,
-        venv.python,
-        ['-m', 'noetl.worker', '--nats-url', natsUrl, '--server-url', serverUrl],
-        { env: { ...env, NOETL_RUN_MODE: 'worker' }, cwd: dir, logFile: path.join(dir, `worker-${n}.log`) },
-      );
-      workers.push(w);
-      parts.push({ stop: () => w.stop() });
-      await waitUntil(w, 'subscribed', () => w.log().includes('Subscribed to noetl.commands'), 60_000);
-      return w;
-    };
+    const startWorker = () =>
+      startWorkerOf(venv, dir, { ...env, NOETL_RUN_MODE: 'worker' }, nats.url, serverUrl, workers, parts);
     for (let i = 0; i < (o.workers ?? 1); i++) await startWorker();
     log(`local NoETL ${venv.version} at ${serverUrl} (logs in ${dir})`);
     return {
@@ -197,21 +223,21 @@ export async function startLocalNoetl(o: LocalNoetlOptions = {}): Promise<LocalN
       pgUrl: db.url,
       dataPgUrl,
       detailsUrl: `${echo.url}/heavy-item-detail`,
-      natsUrl,
+      natsUrl: nats.url,
       dir,
       echo,
       workers,
       server,
       startWorker,
       logOf: (which) =>
-        which === 'server' ? server.log() : which === 'nats' ? nats.log() : (workers[which]?.log() ?? ''),
+        which === 'server' ? server.log() : which === 'nats' ? nats.proc.log() : (workers[which]?.log() ?? ''),
       async stop({ keepLogs = false } = {}) {
-        await stopAll();
+        await parts.stopAll();
         if (!keepLogs) rmSync(dir, { recursive: true, force: true });
       },
     };
   } catch (err) {
-    await stopAll();
+    await parts.stopAll();
     throw err;
   }
 }

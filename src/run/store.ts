@@ -25,7 +25,6 @@ import {
   type StallFacts,
   type TargetInfo,
 } from '../model.js';
-import type { LogHit, LogPatternId } from '../diagnosis/patterns.js';
 import { LogHits, loggedRetries } from './log-hits.js';
 import { checkLine } from '../render/lines.js';
 import { ModeState } from './mode-state.js';
@@ -138,7 +137,7 @@ export class RunStore {
     this.changed();
   }
   /** The pattern hits that may concern a mode: its own and the ones naming no step. */
-  logHits(mode: Mode): Partial<Record<LogPatternId, LogHit>> {
+  logHits(mode: Mode): ReturnType<LogHits['of']> {
     return this.hits.of(mode);
   }
   recordPod(sample: PodSample): void {
