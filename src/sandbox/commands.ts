@@ -106,14 +106,8 @@ export class CommandRunner {
         // expires): the next worker claims and starts it anew. Nothing else is written.
         if (err instanceof PythonWorkerLost && dispatch < MAX_DISPATCH && !exec.cancelRequested) continue;
         const error = { status: 'FAILED', context: { error: (err as Error).message } };
-        for (const event_type of ['call.error', 'command.failed'])
-          this.host.emit(exec, {
-            ...base,
-            event_type,
-            status: 'FAILED',
-            result: error,
-            meta: { command_id: commandId },
-          });
+        for (const ev of shapes.failed(node))
+          this.host.emit(exec, { ...base, ...ev, result: error, meta: { command_id: commandId } });
         throw err;
       } finally {
         release();

@@ -7,7 +7,8 @@
 //   playbook.initialized and workflow.initialized ("initialized"); per command issued PENDING, claimed
 //   RUNNING, started RUNNING, step.enter RUNNING, call.done COMPLETED, step.exit COMPLETED,
 //   command.completed COMPLETED; a task sequence's commands on node `<step>:task_sequence`; loop.done
-//   "completed"; workflow.* then playbook.* in lower case at the end; execution.cancelled.
+//   "completed"; workflow.* then playbook.* in lower case at the end; execution.cancelled on node `cancel`;
+//   after a command.failed still a step.exit COMPLETED (test/real-engine/differential.test.ts).
 import type { Dialect } from '../model.js';
 import type { Step } from './dsl.js';
 
@@ -33,6 +34,8 @@ export interface EventShapes {
   completed(node: string, ok: boolean): Emitted[];
   /** The loop's own event once every iteration is done (Rust injects loop.done into arc evaluation only). */
   loopDone(step: string): Emitted | null;
+  /** A failed command's events (Python still writes step.exit COMPLETED after command.failed). */
+  failed(node: string): Emitted[];
   terminal(state: 'COMPLETED' | 'FAILED', path: string): Emitted[];
   cancelled(path: string): Emitted;
 }
@@ -57,6 +60,10 @@ export const EVENT_SHAPES: Record<Dialect, EventShapes> = {
     ],
     completed: (node, ok) => [{ event_type: 'command.completed', node_name: node, status: ok ? 'success' : 'error' }],
     loopDone: () => null,
+    failed: (node) => [
+      { event_type: 'call.error', node_name: node, status: 'FAILED' },
+      { event_type: 'command.failed', node_name: node, status: 'FAILED' },
+    ],
     terminal: (state) => [
       {
         event_type: state === 'COMPLETED' ? 'playbook.completed' : 'playbook.failed',
@@ -98,6 +105,11 @@ export const EVENT_SHAPES: Record<Dialect, EventShapes> = {
       { event_type: 'command.completed', node_name: node, status: 'COMPLETED' },
     ],
     loopDone: (step) => ({ event_type: 'loop.done', node_name: step, node_type: 'loop', status: 'completed' }),
+    failed: (node) => [
+      { event_type: 'call.error', node_name: node, status: 'FAILED' },
+      { event_type: 'command.failed', node_name: node, status: 'FAILED' },
+      { event_type: 'step.exit', node_name: node, status: 'COMPLETED' },
+    ],
     terminal: (state, path) => {
       const s = state === 'COMPLETED' ? 'completed' : 'failed';
       return [
@@ -105,9 +117,9 @@ export const EVENT_SHAPES: Record<Dialect, EventShapes> = {
         { event_type: `playbook.${s}`, node_id: 'playbook', node_name: path, node_type: 'execution', status: s },
       ];
     },
-    cancelled: (path) => ({
+    cancelled: () => ({
       event_type: 'execution.cancelled',
-      node_name: path,
+      node_name: 'cancel',
       node_type: 'execution',
       status: 'CANCELLED',
     }),
