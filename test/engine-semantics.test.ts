@@ -217,3 +217,46 @@ for (const dialect of ['rust', 'python'] as Dialect[]) {
     });
   });
 }
+
+describe('the rust dialect writes only event types the Rust engine writes', () => {
+  // The persisted types of noetl/server src/handlers/{execute,events}.rs and orchestrate-core
+  // src/orchestrator.rs, noetl/worker src/events/emitter.rs and src/executor/command.rs (noetl-contract
+  // §2.2): the Rust engine cannot run here, so its code is the list.
+  const RUST_TYPES = new Set([
+    'playbook_started',
+    'step.enter',
+    'command.issued',
+    'step.skipped',
+    'ctx.updated',
+    'step_failed',
+    'step.exit',
+    'command.claimed',
+    'command.started',
+    'call.done',
+    'call.error',
+    'command.completed',
+    'command.failed',
+    'playbook.completed',
+    'playbook.failed',
+    'playbook_cancelled',
+    'playbook_completed',
+    'playbook_failed',
+  ]);
+  let sb: TestSandbox;
+  afterAll(async () => sb?.close());
+
+  it('on the probe playbooks, their failures and a cancel', async () => {
+    sb = await sandbox({ dialect: 'rust' });
+    await register(sb, file('semantics-probe.yaml'));
+    await register(sb, file('semantics-failures.yaml'));
+    await runToEnd(sb, 'tests/semantics_probe');
+    await runToEnd(sb, 'tests/semantics_failures', { mode: 'retry' });
+    await runToEnd(sb, 'tests/semantics_failures', { mode: 'loop' });
+    const id = String(
+      (await api(sb.apiUrl, 'POST', '/api/execute', { path: 'tests/semantics_probe', payload: {} })).json.execution_id,
+    );
+    await api(sb.apiUrl, 'POST', `/api/executions/${id}/cancel`, {});
+    const { rows } = await sb.pool.query('SELECT DISTINCT event_type FROM noetl.event');
+    expect(rows.map((r) => r.event_type).filter((t) => !RUST_TYPES.has(t))).toEqual([]);
+  });
+});
