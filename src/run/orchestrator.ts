@@ -221,19 +221,18 @@ export class Orchestrator {
     // collide in Postgres (unique violation on pg_type, seen on the real Python engine), so the second
     // mode waits until the first one's prepare step made them.
     const wait = modes.length > 1 ? await this.tablesFirst(modes[0], t.rows) : undefined;
-    const results = await Promise.allSettled(
-      modes.map(async (mode, i) => {
-        if (i > 0 && wait) await wait();
-        const id = await launchMode(
-          ctx,
-          mode,
-          this.parentPath,
-          payloadFor(mode, this.config.params, this.workerPath, this.config.workload),
-        );
-        this.store.markLaunched(mode, id);
-        return id;
-      }),
-    );
+    const launches: Array<Promise<string>> = [];
+    for (const [i, mode] of modes.entries())
+      launches.push(
+        (async () => {
+          if (i > 0 && wait) await wait(launches[0]);
+          const payload = payloadFor(mode, this.config.params, this.workerPath, this.config.workload);
+          const id = await launchMode(ctx, mode, this.parentPath, payload);
+          this.store.markLaunched(mode, id);
+          return id;
+        })(),
+      );
+    const results = await Promise.allSettled(launches);
     results.forEach((r, i) => {
       if (r.status === 'rejected') this.store.setVerdict(modes[i], 'not-launched', oneLine(r.reason));
     });
@@ -242,11 +241,16 @@ export class Orchestrator {
   }
 
   /** On a data database without the fixture tables: a wait, for the second launch, until they exist. */
-  private async tablesFirst(mode: Mode, rows: RowsSource): Promise<(() => Promise<void>) | undefined> {
+  private async tablesFirst(
+    mode: Mode,
+    rows: RowsSource,
+  ): Promise<((first: Promise<unknown>) => Promise<void>) | undefined> {
     if (await rows.fixtureTablesExist().catch(() => true)) return undefined;
     this.store.log('loadrun', 'info', `no fixture tables yet: ${mode} first, the other mode once they exist`);
-    return async () => {
-      for (let waited = 0; waited < 120_000 && !this.stop.signal.aborted; waited += 500) {
+    return async (first) => {
+      let refused = false; // the first launch was refused: no tables will come from it
+      first.catch(() => (refused = true));
+      for (let waited = 0; waited < 120_000 && !this.stop.signal.aborted && !refused; waited += 500) {
         if (await rows.fixtureTablesExist().catch(() => false)) return;
         await sleep(500, this.stop.signal);
       }
