@@ -273,20 +273,41 @@ describe('each sandbox fault profile diagnosed as itself', () => {
     expect(r.stdout).toMatch(/direct_stress diagnosis: stalled-\w+ — likely loop-state-cap/);
   });
 
-  it('http-errors: retries on the http step, from the lines the Python worker logs at INFO', async () => {
+  it('http-errors on Rust: every item failing is a failed iteration, missing, and the endpoint is named', async () => {
+    // Rust: the 503 after its attempts is a tool result with an error, command.completed "error", and the
+    // loop goes on (noetl/worker src/executor/command.rs 1005-1033); only the exhaustion is logged at
+    // RUST_LOG=info (noetl/tools src/task_sequence.rs 633-637).
+    const { r, modes } = await run([
+      ...['--seed-rows', '12', '--payload-kb', '4', '--no-tui', '--modes', 'direct_stress'],
+      ...['--sandbox-fault', 'http-errors', '--http-error-rate', '1'],
+    ]);
+    expect(r.code, r.stdout + r.stderr).toBe(1);
+    const m = modes.direct_stress as unknown as {
+      verdict: string;
+      failures: number;
+      stored_rows: number;
+      missing: { count: number };
+      diagnosis: { causes: Array<{ id: string; evidence: string[] }> };
+    };
+    expect([m.verdict, m.stored_rows, m.missing.count, m.failures]).toEqual(['completed', 0, 12, 12]);
+    const cause = m.diagnosis.causes.find((c) => c.id === 'http-retries');
+    expect(cause?.evidence.join(' ')).toMatch(/retry exhausted task=fetch_detail/);
+  });
+
+  it('http-errors on Python: retries counted from the INFO lines, and named as the cause', async () => {
     const { r, modes } = await run([
       ...SMALL,
-      '--modes',
-      'direct_stress',
-      '--sandbox-dialect',
-      'python',
-      '--sandbox-fault',
-      'http-errors',
-      '--http-error-rate',
-      '0.3',
+      ...['--modes', 'direct_stress', '--sandbox-dialect', 'python'],
+      ...['--sandbox-fault', 'http-errors', '--http-error-rate', '0.3'],
     ]);
-    expect(r.code, r.stdout + r.stderr).toBe(0);
-    expect(modes.direct_stress.diagnosis.causes.map((c) => c.id)).toContain('http-retries');
+    const m = modes.direct_stress as unknown as {
+      stored_rows: number;
+      retries_per_node: Record<string, number>;
+      diagnosis: { causes: Array<{ id: string }> };
+    };
+    expect(m.retries_per_node['fetch_detail (log)']).toBeGreaterThan(0);
+    expect(m.diagnosis.causes.map((c) => c.id)).toEqual(['http-retries']);
+    expect(r.code).toBe(m.stored_rows === 60 ? 0 : 1);
   });
 
   it('worker-crash: a worker restart', async () => {
