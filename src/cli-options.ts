@@ -9,8 +9,8 @@ import { DB_ROUTES, FAULT_PROFILES } from './sandbox/faults.js';
 export const EXIT_HELP = `
 Examples:
   noetl-loadrun                                   both modes side by side on the embedded sandbox
-  noetl-loadrun --preset stress --seed-rows 400 --sandbox-fault legacy-loop-state --stall-seconds 8
-                                                  see a stall and its missing items
+  noetl-loadrun --sandbox-fault loop-stops-after-first-window
+                                                  the historical stall near 100 items (emulated) and its missing items
   noetl-loadrun --server-url http://localhost:8082 --pg-url postgres://noetl:PW@localhost:5432/noetl
   noetl-loadrun --target cluster --context kind-noetl --timeout 30m
   noetl-loadrun diff 583461712347136001 --vs 583461712347136002 --pg-url postgres://...

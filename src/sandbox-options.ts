@@ -2,7 +2,8 @@
 // and their validation, from the options a run was given.
 import { positiveInt, positiveNumber } from './config.js';
 import { usageError } from './errors.js';
-import { DB_ROUTES } from './sandbox/faults.js';
+import type { Dialect } from './model.js';
+import { DB_ROUTES, PYTHON_PERIOD_FAULTS } from './sandbox/faults.js';
 
 /** Fault-profile numbers passed to the sandbox process (its own flag names). */
 export const SANDBOX_TUNING = [
@@ -101,4 +102,19 @@ export function sandboxTuningArgs(o: Record<string, unknown>): string[] {
     args.push(`--${t.flag}`, String(n));
   }
   return args;
+}
+
+/**
+ * The faults that emulate a period of the legacy Python engine (legacy-loop-state, loop-stops-after-first-window) so they
+ * selects the python dialect; asked for together with the Rust dialect it is refused.
+ */
+export function legacyDialect(faults: string[], asked: Dialect | undefined, flag: string): Dialect {
+  const period = faults.find((f) => (PYTHON_PERIOD_FAULTS as readonly string[]).includes(f));
+  if (!period) return asked ?? 'rust';
+  if (asked === 'rust')
+    throw usageError(
+      `--sandbox-fault ${period} emulates the legacy Python engine and cannot run with ${flag} rust`,
+      `drop ${flag} (it selects python)`,
+    );
+  return 'python';
 }

@@ -310,6 +310,26 @@ describe('each sandbox fault profile diagnosed as itself', () => {
     expect(r.code).toBe(m.stored_rows === 60 ? 0 : 1);
   });
 
+  it('loop-stops-after-first-window: chunked_optimal stores its first windows and the cause is named with its commits', async () => {
+    // noetl/noetl e3ec10a0 (2026-02-24) .. dfca19ed (02-27), noetl-contract §7.8: max_in_flight 3 windows of
+    // batch_size rows, then silence; direct_stress (a task-sequence loop) is not affected.
+    const { r, modes } = await run([
+      ...['--seed-rows', '40', '--payload-kb', '4', '--batch-size', '5', '--max-batches', '6', '--no-tui'],
+      ...['--stall-seconds', '6', '--sandbox-fault', 'loop-stops-after-first-window'],
+    ]);
+    expect(r.code).toBe(1);
+    const chunked = modes.chunked_optimal as unknown as {
+      verdict: string;
+      stored_rows: number;
+      missing: { ranges: number[][] };
+      diagnosis: { causes: Array<{ id: string; title: string }> };
+    };
+    expect([chunked.verdict, chunked.stored_rows, chunked.missing.ranges]).toEqual(['stalled', 15, [[16, 30]]]);
+    expect(chunked.diagnosis.causes[0].id).toBe('loop-stopped-issuing');
+    expect(chunked.diagnosis.causes[0].title).toMatch(/e3ec10a0.*dfca19ed/);
+    expect(modes.direct_stress.verdict).toBe('completed');
+  });
+
   it('worker-crash: a worker restart', async () => {
     const { r, modes } = await run([
       ...SMALL,

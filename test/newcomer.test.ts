@@ -166,7 +166,7 @@ describe('a clean first run on the sandbox', () => {
     expect(r.code, r.stdout + r.stderr).toBe(0);
     const hint = r.stdout.split('\n').filter((l) => l.includes('No stall this time'));
     expect(hint).toHaveLength(1);
-    expect(hint[0]).toContain('--sandbox-fault legacy-loop-state');
+    expect(hint[0]).toContain('--sandbox-fault loop-stops-after-first-window');
     expect(existsSync(path.join(dir, 'summary.json'))).toBe(true);
   });
 });

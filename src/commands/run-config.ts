@@ -15,7 +15,7 @@ import {
   type RunConfig,
 } from '../config.js';
 import { readPlaybookFile } from '../playbooks.js';
-import { sandboxTuningArgs } from '../sandbox-options.js';
+import { legacyDialect, sandboxTuningArgs } from '../sandbox-options.js';
 import { usageError } from '../errors.js';
 import { DIALECTS, TARGET_KINDS, type Dialect, type TargetKind } from '../model.js';
 import { resolveServer } from '../noetl/server-url.js';
@@ -90,20 +90,6 @@ export function parseDialect(raw: string | undefined, flag: string): Dialect | u
   if (raw !== undefined && !DIALECTS.includes(raw as Dialect))
     throw usageError(`${flag}: unknown dialect ${JSON.stringify(raw)}`, `allowed: ${DIALECTS.join(', ')}`);
   return raw as Dialect | undefined;
-}
-
-/**
- * legacy-loop-state emulates the Python engine before noetl/noetl PR #220 (noetl-contract §6.7), so it
- * selects the python dialect; asked for together with the Rust dialect it is refused.
- */
-export function legacyDialect(faults: string[], asked: Dialect | undefined, flag: string): Dialect {
-  if (!faults.includes('legacy-loop-state')) return asked ?? 'rust';
-  if (asked === 'rust')
-    throw usageError(
-      `--sandbox-fault legacy-loop-state emulates the legacy Python engine and cannot run with ${flag} rust`,
-      `drop ${flag} (it selects python)`,
-    );
-  return 'python';
 }
 
 /** The target from --target or the flags given, and the flags that conflict with it. */

@@ -7,7 +7,8 @@ import { Lifecycle } from '../lifecycle.js';
 import { redact, registerSecret } from '../redact.js';
 import { FAULT_DESCRIPTIONS, type FaultProfile } from '../sandbox/faults.js';
 import { startSandbox } from '../sandbox/supervisor.js';
-import { checkPgUrl, legacyDialect, parseDialect, urlPassword } from './run-config.js';
+import { checkPgUrl, parseDialect, urlPassword } from './run-config.js';
+import { legacyDialect } from '../sandbox-options.js';
 
 export interface SandboxOpts {
   dialect?: string;

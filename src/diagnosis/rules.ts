@@ -153,6 +153,27 @@ export const RULES: Rule[] = [
     },
   },
   {
+    id: 'loop-stopped-issuing',
+    title:
+      'every command issued has finished and nothing more is issued: a loop stopped advancing (the shape of noetl/noetl e3ec10a0, 2026-02-24, fixed by dfca19ed on 02-27: a loop over kind: playbook issued nothing after its first max_in_flight completions)',
+    advice: [
+      'Run an engine with dfca19ed (noetl/noetl, 2026-02-27: loops over non-task-sequence tools advance on call.done)',
+      ADVICE.chunkParallelism,
+    ],
+    match(e) {
+      if (e.stall?.kind !== 'silent' || !e.openExecutions.length || e.storedRows >= e.expected) return undefined;
+      const nodes = Object.entries(e.perNode).filter(([, c]) => c.issued > 0);
+      if (!nodes.length || nodes.some(([, c]) => c.completed + c.failed < c.issued)) return undefined;
+      return {
+        confidence: 'medium',
+        evidence: [
+          `${e.openExecutions.length} execution(s) with no terminal event, no command pending`,
+          ...nodes.slice(-3).map(([n, c]) => `${n}: ${c.issued} issued, ${c.completed} completed, ${c.failed} failed`),
+        ],
+      };
+    },
+  },
+  {
     id: 'commands-not-claimed',
     title: 'commands were issued but never claimed: no worker picked them up',
     advice: [ADVICE.workers],

@@ -34,6 +34,8 @@ export interface EngineOptions {
   loopState?: LoopStateLimits;
   /** Fault: SIGKILL a python worker after this many python calls (0 = never). */
   crashWorkerAfterCalls?: number;
+  /** Fault loop-stops-after-first-window: a loop over kind: playbook issues nothing after its first window. */
+  loopStopsAfterFirstWindow?: boolean;
   /** Fault status-flap: after the first step, the status shows a terminal state for this long (0 = never). */
   statusFlapMs?: number;
   log: (level: 'info' | 'error', msg: string) => void;
@@ -232,6 +234,9 @@ export class Engine {
         this.commands.run(e, s, c, it),
       onStalled: () => this.stalledLoops++,
       inFlight: (n: number) => SEMANTICS[this.o.dialect].inFlight(n),
+      // e3ec10a0..dfca19ed: only a task sequence's call.done advanced the loop; a playbook tool's did not.
+      stopsAfterFirstWindow:
+        Boolean(this.o.loopStopsAfterFirstWindow) && step.tools.every((t) => t.kind === 'playbook'),
     };
     const out = await new LoopRun(host, exec, step, items, this.baseCtx(exec), this.o.loopState).run();
     const done = EVENT_SHAPES[this.o.dialect].loopDone(step.step);

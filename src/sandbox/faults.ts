@@ -6,6 +6,7 @@ export const FAULT_PROFILES = [
   'legacy-loop-state',
   'late-commit',
   'status-flap',
+  'loop-stops-after-first-window',
 ] as const;
 export type FaultProfile = (typeof FAULT_PROFILES)[number];
 
@@ -19,7 +20,12 @@ export const FAULT_DESCRIPTIONS: Record<FaultProfile, string> = {
     'event ids minted before slow inserts: some rows commit late, below ids already readable (the Rust server, noetl-contract §6.4)',
   'status-flap':
     'a terminal status shown for a moment between two steps (Rust status heuristics, Python completion_inferred; §6.3)',
+  'loop-stops-after-first-window':
+    'python engine of 2026-02-24..27 (noetl/noetl e3ec10a0, fixed by dfca19ed): a loop over kind: playbook issues nothing after its first max_in_flight completions; chunked_optimal stores 3 windows (120 of 240 rows) and goes silent',
 };
+
+/** Faults that emulate the legacy Python engine of a period: they select the python dialect. */
+export const PYTHON_PERIOD_FAULTS: readonly FaultProfile[] = ['legacy-loop-state', 'loop-stops-after-first-window'];
 
 /** What the query endpoint allows (noetl-contract §6.2; NOETL_DATABASE_ROUTES_AUTH upstream). */
 export const DB_ROUTES = ['open', 'readonly', 'gated', 'disabled'] as const;

@@ -14,6 +14,8 @@ export interface LoopHost {
   runCommand(exec: Execution, step: Step, ctx: Ctx, iteration: Iteration): Promise<unknown>;
   /** How many items are issued at once for a loop's max_in_flight (the engine's dispatch model). */
   inFlight(maxInFlight: number): number;
+  /** Fault loop-stops-after-first-window: nothing is issued after the first max_in_flight items. */
+  stopsAfterFirstWindow?: boolean;
   onStalled(): void;
 }
 
@@ -74,7 +76,11 @@ export class LoopRun {
     if (exec.cancelRequested) return this.resolve(CANCELLED);
     if (this.state?.rejected) return this.churn();
     const inFlight = this.host.inFlight(step.loop!.maxInFlight);
-    while (this.active < inFlight && this.next < this.items.length && !exec.cancelRequested) this.dispatch(this.next++);
+    // The defect of e3ec10a0 (noetl/noetl, 2026-02-24; fixed by dfca19ed, 02-27): once the first window's
+    // commands completed nothing advanced the loop, so it stays open, silent, until cancelled.
+    const cap = this.host.stopsAfterFirstWindow ? Math.min(inFlight, step.loop!.maxInFlight) : this.items.length;
+    while (this.active < inFlight && this.next < Math.min(cap, this.items.length) && !exec.cancelRequested)
+      this.dispatch(this.next++);
     if (this.active === 0 && this.next >= this.items.length)
       this.resolve({ results: this.results, stats: this.stats, arrivals: this.arrivals });
   }
