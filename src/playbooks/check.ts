@@ -1,7 +1,9 @@
 // Constructs a playbook uses that the target engine ignores or lacks, with the line and the form that
 // works. The Rust stack's semantics are read from noetl/tools src/tools/http.rs and postgres.rs,
 // src/task_sequence.rs, noetl/worker src/executor/command.rs and the orchestrator (noetl-contract §6.6);
-// the legacy Python engine accepts all of these, so it has no findings here.
+// the legacy Python engine's from what noetl 4.26.0 does with them (test/real-engine, README "The real
+// engine on this machine"): a missing attribute raises, a nested result is no JSON to tojson, and its
+// server cannot resolve a result kept by reference while rendering a loop's `in`.
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
 import type { Dialect } from '../model.js';
 
@@ -117,6 +119,36 @@ function httpFindings(keys: Map<string, Node>, engine: Dialect, lc: LineCounter)
   return [];
 }
 
+/** Templates noetl 4.26.0 fails to render (seen on the real engine; its TaskResultProxy in noetl/core/dsl/render.py). */
+function pythonTemplateFindings(text: string, line: number, inLoop: boolean): Finding[] {
+  const out: Finding[] = [];
+  if (/\.command_\d+\b/.test(text))
+    out.push({
+      line,
+      id: 'postgres-command-n',
+      message:
+        'reads command_N of a postgres result: the Python engine returns the last statement only (since b2fd0519, 2.12.4), and a missing attribute raises instead of rendering empty',
+      fix: 'read <step>.rows (one statement per step)',
+    });
+  if (/\b\w+\.\w+(\.\w+)*\s*\|\s*tojson\b/.test(text))
+    out.push({
+      line,
+      id: 'tojson-step-result',
+      message:
+        "tojson of a step result's field: on noetl 4.26.0 a nested result is not JSON serializable (TaskResultProxy), so the template fails",
+      fix: 'build the JSON text in a python step (json.dumps) and use that string',
+    });
+  if (inLoop && /\b\w+\.rows\b/.test(text))
+    out.push({
+      line,
+      id: 'loop-in-rows',
+      message:
+        "a loop over a postgres result's rows: the Python engine keeps 16 rows or more by reference, and its server cannot resolve it while rendering a loop's in (the loop fails with batch.failed)",
+      fix: 'read the rows in a python step (its input resolves the reference on the worker) and loop over its result',
+    });
+  return out;
+}
+
 export function checkPlaybook(yamlText: string, engine: Dialect): Finding[] {
   const lc = new LineCounter();
   const doc = parseDocument(yamlText, { lineCounter: lc });
@@ -126,8 +158,11 @@ export function checkPlaybook(yamlText: string, engine: Dialect): Finding[] {
     const key = v.path[v.path.length - 1];
     if (key === 'kind' && isScalar(v.node) && v.node.value === 'http')
       out.push(...httpFindings(httpKeys(doc, v.path), engine, lc));
-    if (engine === 'rust' && isScalar(v.node) && typeof v.node.value === 'string')
-      out.push(...templateFindings(v.node.value, lineOf(lc, v.node), loops));
+    if (isScalar(v.node) && typeof v.node.value === 'string') {
+      const inLoop = v.path.length >= 2 && v.path[v.path.length - 2] === 'loop' && key === 'in';
+      if (engine === 'rust') out.push(...templateFindings(v.node.value, lineOf(lc, v.node), loops));
+      else out.push(...pythonTemplateFindings(v.node.value, lineOf(lc, v.node), inLoop));
+    }
   }
   return out.sort((a, b) => a.line - b.line);
 }

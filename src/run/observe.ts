@@ -130,7 +130,9 @@ function finalState(
 ): ExecState | undefined {
   const settled = ctx.store.terminalState(mode, parent);
   if (settled) return settled;
-  if (st.state === 'running') {
+  // Python flags a completion it inferred (between two steps, or while a playbook tool waits for its
+  // children, seen on noetl 4.26.0): only its terminal event ends the mode.
+  if (st.state === 'running' || st.inferred) {
     pending.delete(mode);
     return undefined;
   }

@@ -3,7 +3,7 @@
 // verdict of a mode is the engine's own final state (its terminal event), never a passing `failed: true`
 // of GET /status, which 4.26.0 answers as soon as one command.failed exists (noetl/server/api/core/
 // execution.py, _STATUS_TERMINAL_EVENT_TYPES).
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -147,5 +147,77 @@ describe('failures on the real Python engine', () => {
     const d = await runCli(['diff', direct, '--vs', chunked, '--server-url', e.serverUrl, '--pg-url', e.pgUrl]);
     expect(d.code, d.stdout + d.stderr).toBe(0);
     expect(d.stdout).toMatch(/0 missing/);
+  });
+});
+
+describe('check-playbook --engine python against the real Python engine', () => {
+  const real = useRealEngine('check-playbook');
+  // A nested step result through tojson: flagged (tojson-step-result), and it fails on noetl 4.26.0; the
+  // same value as JSON text made in python passes check-playbook and completes.
+  const playbook = (flagged: boolean) => `apiVersion: noetl.io/v2
+kind: Playbook
+metadata:
+  name: tojson_probe_${flagged ? 'flagged' : 'clean'}
+  path: tests/tojson_probe_${flagged ? 'flagged' : 'clean'}
+workflow:
+  - step: start
+    tool:
+      kind: python
+      libs: { json: json }
+      code: |
+        meta = {"url": "http://x", "elapsed": 1}
+        result = {"meta": meta, "meta_json": json.dumps(meta)}
+    next:
+      arcs:
+        - step: use
+  - step: use
+    tool:
+      kind: python
+      input:
+        text: '${flagged ? '{{ start.meta | tojson }}' : '{{ start.meta_json }}'}'
+      code: |
+        result = {"length": len(str(text))}
+    next:
+      arcs:
+        - step: end
+  - step: end
+    tool:
+      kind: python
+      code: |
+        result = {"status": "completed"}
+`;
+
+  it.each([true, false])('flagged %s: the engine agrees', async (flagged) => {
+    real.keepLogsOnFailure();
+    const e = real.engine;
+    const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'loadrun-check-')), 'p.yaml');
+    writeFileSync(file, playbook(flagged));
+    const check = await runCli(['check-playbook', file, '--engine', 'python']);
+    expect(check.stdout).toMatch(flagged ? /tojson-step-result/ : /no construct the python engine ignores or lacks/);
+    const reg = await fetch(`${e.serverUrl}/api/catalog/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ content: playbook(flagged), resource_type: 'Playbook' }),
+    });
+    expect(reg.status).toBe(200);
+    const res = await fetch(`${e.serverUrl}/api/execute`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ path: `tests/tojson_probe_${flagged ? 'flagged' : 'clean'}`, payload: {} }),
+    });
+    const id = String(((await res.json()) as { execution_id: string }).execution_id);
+    // Its end: a terminal event, or (for a template that cannot render) a failure and no more progress.
+    let types: string[] = [];
+    for (let i = 0; i < 120; i++) {
+      const { rows } = await e.pool.query(
+        'SELECT event_type FROM noetl.event WHERE execution_id = $1::bigint ORDER BY event_id',
+        [id],
+      );
+      types = rows.map((r) => r.event_type);
+      if (types.some((t) => /^playbook\.(completed|failed)$/.test(t) || t === 'batch.failed')) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    if (flagged) expect(types.some((t) => t === 'playbook.completed')).toBe(false);
+    else expect(types).toContain('playbook.completed');
   });
 });
