@@ -120,7 +120,7 @@ function httpFindings(keys: Map<string, Node>, engine: Dialect, lc: LineCounter)
 }
 
 /** Templates noetl 4.26.0 fails to render (seen on the real engine; its TaskResultProxy in noetl/core/dsl/render.py). */
-function pythonTemplateFindings(text: string, line: number, inLoop: boolean): Finding[] {
+function pythonTemplateFindings(text: string, line: number, where: { inLoop: boolean; sql: boolean }): Finding[] {
   const out: Finding[] = [];
   if (/\.command_\d+\b/.test(text))
     out.push({
@@ -130,15 +130,15 @@ function pythonTemplateFindings(text: string, line: number, inLoop: boolean): Fi
         'reads command_N of a postgres result: the Python engine returns the last statement only (since b2fd0519, 2.12.4), and a missing attribute raises instead of rendering empty',
       fix: 'read <step>.rows (one statement per step)',
     });
-  if (/\b\w+\.\w+(\.\w+)*\s*\|\s*tojson\b/.test(text))
+  if (where.sql && /\b\w+\.\w+(\.\w+)*\s*\|\s*tojson\b/.test(text))
     out.push({
       line,
       id: 'tojson-step-result',
       message:
-        "tojson of a step result's field: on noetl 4.26.0 a nested result is not JSON serializable (TaskResultProxy), so the template fails",
+        "tojson of a step result's field in SQL: on noetl 4.26.0 a nested result there is not JSON serializable (TaskResultProxy), so the command fails",
       fix: 'build the JSON text in a python step (json.dumps) and use that string',
     });
-  if (inLoop && /\b\w+\.rows\b/.test(text))
+  if (where.inLoop && /\b\w+\.rows\b/.test(text))
     out.push({
       line,
       id: 'loop-in-rows',
@@ -161,7 +161,13 @@ export function checkPlaybook(yamlText: string, engine: Dialect): Finding[] {
     if (isScalar(v.node) && typeof v.node.value === 'string') {
       const inLoop = v.path.length >= 2 && v.path[v.path.length - 2] === 'loop' && key === 'in';
       if (engine === 'rust') out.push(...templateFindings(v.node.value, lineOf(lc, v.node), loops));
-      else out.push(...pythonTemplateFindings(v.node.value, lineOf(lc, v.node), inLoop));
+      else
+        out.push(
+          ...pythonTemplateFindings(v.node.value, lineOf(lc, v.node), {
+            inLoop,
+            sql: key === 'query' || key === 'command',
+          }),
+        );
     }
   }
   return out.sort((a, b) => a.line - b.line);

@@ -152,8 +152,8 @@ describe('failures on the real Python engine', () => {
 
 describe('check-playbook --engine python against the real Python engine', () => {
   const real = useRealEngine('check-playbook');
-  // A nested step result through tojson: flagged (tojson-step-result), and it fails on noetl 4.26.0; the
-  // same value as JSON text made in python passes check-playbook and completes.
+  // A nested step result through tojson in SQL: flagged (tojson-step-result), and it fails on noetl 4.26.0;
+  // the same value as JSON text made in python passes check-playbook and completes.
   const playbook = (flagged: boolean) => `apiVersion: noetl.io/v2
 kind: Playbook
 metadata:
@@ -172,11 +172,9 @@ workflow:
         - step: use
   - step: use
     tool:
-      kind: python
-      input:
-        text: '${flagged ? '{{ start.meta | tojson }}' : '{{ start.meta_json }}'}'
-      code: |
-        result = {"length": len(str(text))}
+      kind: postgres
+      auth: pg_k8s
+      query: "SELECT '${flagged ? '{{ start.meta | tojson }}' : '{{ start.meta_json }}'}'::jsonb AS m"
     next:
       arcs:
         - step: end
