@@ -107,13 +107,20 @@ describe('the rule table', () => {
         peakMiB: 900,
       },
     ];
-    expect(ids(base({ pods }))).toEqual(['oom-killed', 'memory-growth']);
+    expect(ids(base({ pods, verdict: 'running' }))).toEqual(['oom-killed', 'memory-growth']);
+    // A healthy run keeps only what happened for sure: the OOM kill, not the low-confidence growth.
+    expect(ids(base({ pods }))).toEqual(['oom-killed']);
     const starved = base({
       verdict: 'stalled',
       stall,
       perNode: { run_direct_stress: { issued: 40, claimed: 20, started: 20, completed: 20, failed: 0 } },
     });
     expect(ids(starved)).toEqual(['commands-not-claimed']);
+    // On Rust every item is issued at once (orchestrate-core src/orchestrator.rs 1825-1829): 20 of 40 waiting
+    // for a worker is normal there; a step none of whose commands was claimed is not.
+    expect(ids({ ...starved, dispatchAll: true })).toEqual(['unknown']);
+    const unclaimed = { run_direct_stress: { issued: 40, claimed: 0, started: 0, completed: 0, failed: 0 } };
+    expect(ids({ ...starved, perNode: unclaimed, dispatchAll: true })).toEqual(['commands-not-claimed']);
     expect(
       diagnose(base({ verdict: 'stalled', stall: { ...stall, kind: 'churning', eventsSinceProgress: 900 } })).state,
     ).toBe('stalled-churning');

@@ -28,6 +28,8 @@ export interface Evidence {
   openExecutions: string[];
   logHits: Partial<Record<LogPatternId, LogHit>>;
   pods: Array<PodSample & { growthMiB: number | null; peakMiB: number | null }>;
+  /** The engine issues every item of a parallel loop at once (Rust): issued but not claimed is normal there. */
+  dispatchAll?: boolean;
 }
 
 /** Advice lines, each with its source. */
@@ -179,7 +181,11 @@ export const RULES: Rule[] = [
     advice: [ADVICE.workers],
     match(e) {
       if (!e.stall) return undefined;
-      const starved = Object.entries(e.perNode).filter(([, c]) => c.issued - Math.max(c.claimed, c.started) >= 5);
+      // On an engine that issues every item at once, commands waiting for a worker are normal: only a step
+      // none of whose commands was ever claimed says no worker takes them.
+      const starved = Object.entries(e.perNode).filter(([, c]) =>
+        e.dispatchAll ? c.issued > 0 && c.claimed + c.started === 0 : c.issued - Math.max(c.claimed, c.started) >= 5,
+      );
       if (!starved.length) return undefined;
       return {
         confidence: 'high',

@@ -20,6 +20,8 @@ export function evidenceOf(store: RunStore, mode: Mode, slow = false): Evidence 
     openExecutions: v.openExecutions,
     logHits: store.logHits(mode),
     pods: store.pods.withGrowth(),
+    // The Rust server issues every item of a parallel loop at once (noetl-contract §7.3).
+    dispatchAll: /rust/.test(store.target.dialect),
   };
 }
 
