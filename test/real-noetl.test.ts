@@ -98,7 +98,7 @@ describe.each([
   ['open', 0, /query endpoint: open/],
   ['readonly', 0, /query endpoint: readonly/],
   ['gated', 3, /query endpoint is gated/],
-  ['disabled', 3, /query endpoint is disabled \(HTTP 501\)/],
+  ['disabled', 3, /query endpoint is disabled \(HTTP 422\)/],
 ] as const)('query endpoint %s', (policy, code, said) => {
   let sb: TestSandbox;
   afterAll(async () => sb?.close());

@@ -245,8 +245,8 @@ export class NoetlClient {
   }
 
   /**
-   * What the query endpoint allows (noetl-contract §6.2): a SELECT tells open/readonly from gated (401,
-   * 403) and disabled (501) or absent (404); a read-only EXPLAIN tells open from readonly. Never a write.
+   * What the query endpoint allows (noetl-contract §6.2, §7.6): a SELECT tells open/readonly from gated
+   * (401, 403) and disabled (422 naming NOETL_DATABASE_ROUTES_AUTH; 501 from older servers) or absent (404); a read-only EXPLAIN tells open from readonly. Never a write.
    */
   async queryPolicy(): Promise<{ policy: QueryPolicy; detail: string }> {
     const probe = (sql: string) =>
@@ -254,7 +254,8 @@ export class NoetlClient {
     const first = await probe('SELECT 1 AS ok');
     const detail = `HTTP ${first.status}`;
     if (first.status === 404 || first.status === 405) return { policy: 'absent', detail };
-    if (first.status === 501) return { policy: 'disabled', detail };
+    if (first.status === 501 || (first.status === 422 && /NOETL_DATABASE_ROUTES_AUTH|disable_execute/.test(first.text)))
+      return { policy: 'disabled', detail };
     if (first.status === 401 || first.status === 403) return { policy: 'gated', detail };
     if (first.status !== 200 || (parseJson(first.text) as Record<string, unknown>).status === 'error')
       return { policy: 'broken', detail: `${detail} ${first.text.slice(0, 120)}` };

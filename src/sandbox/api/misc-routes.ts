@@ -27,7 +27,8 @@ async function health(ctx: ApiContext, res: Res): Promise<void> {
 }
 
 /**
- * The route's policy (noetl-contract §6.2, NOETL_DATABASE_ROUTES_AUTH): disabled answers 501 and runs
+ * The route's policy (noetl-contract §6.2, §7.6, NOETL_DATABASE_ROUTES_AUTH): disabled answers 422 naming the
+ * policy (noetl/server src/handlers/database.rs execute_disabled() → AppError::Validation) and runs
  * nothing; gated needs the internal token, which the sandbox gives to nobody; readonly runs one SELECT,
  * WITH or SHOW statement. The status codes of gated and readonly are this sandbox's (inferred).
  */
@@ -40,7 +41,7 @@ function checkPolicy(ctx: ApiContext, req: Req, sql: string): void {
     if (!/^(SELECT|WITH|SHOW|EXPLAIN)\b/i.test(st)) ctx.queryStats.notReads++;
   }
   if (ctx.dbRoutes === 'disabled')
-    throw new HttpError(501, 'the query endpoint is disabled on this server (disable_execute)');
+    throw new HttpError(422, 'query execution is disabled by policy (NOETL_DATABASE_ROUTES_AUTH=disable_execute)');
   if (ctx.dbRoutes === 'gated')
     throw new HttpError(
       req.headers.authorization ? 403 : 401,
