@@ -80,6 +80,6 @@ describe('run options', () => {
     // hold all 80 items.
     expect(m.stall.maxPersistedItemId).toBeGreaterThanOrEqual(40);
     expect(m.stall.maxPersistedItemId).toBeLessThan(75);
-    expect(r.stdout).toMatch(/state write of \d+ bytes rejected \(cap 131072/);
+    expect(r.stdout).toMatch(/loop state put of \d+ bytes failed: nats: maximum payload exceeded \(max_payload 131072/);
   });
 });

@@ -67,10 +67,14 @@ describe('the rule table', () => {
   });
 
   it('names each cause from its evidence, ranked by confidence', () => {
-    expect(ids(base({ eventsByType: { 'loop.state.rejected': 1 } }))).toEqual(['loop-state-cap']);
-    expect(
-      ids(base({ logHits: { 'nats-max-payload': { count: 2, example: '[worker] nats: maximum payload exceeded' } } })),
-    ).toEqual(['nats-max-payload']);
+    const maxPayload = { 'nats-max-payload': { count: 2, example: '[worker] nats: maximum payload exceeded' } };
+    // The loop state's put refused while events churn and no row is stored: the legacy loop-state cap.
+    const churning = { ...stall, kind: 'churning' as const, eventsSinceProgress: 900 };
+    expect(ids(base({ verdict: 'stalled', stall: churning, storedRows: 20, logHits: maxPayload }))).toEqual([
+      'loop-state-cap',
+      'nats-max-payload',
+    ]);
+    expect(ids(base({ verdict: 'stalled', stall, storedRows: 20, logHits: maxPayload }))).toEqual(['nats-max-payload']);
     expect(
       ids(base({ logHits: { 'pool-exhausted': { count: 1, example: '[server] connection pool exhausted' } } })),
     ).toEqual(['pool-exhausted']);

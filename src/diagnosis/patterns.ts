@@ -7,7 +7,12 @@ export const LOG_PATTERNS = [
   {
     id: 'nats-max-payload',
     re: /maximum payload exceeded|MaxPayloadExceeded/i,
-    samples: [['nats: maximum payload exceeded', 'nats-py errors.MaxPayloadError (the legacy KV append, §6.7)']],
+    samples: [
+      [
+        'loop run_direct_stress: loop state put of 1100000 bytes failed: nats: maximum payload exceeded',
+        "nats-py's MaxPayloadError text; the legacy KV append logged the failed put (noetl-contract §6.7)",
+      ],
+    ],
   },
   {
     id: 'pool-exhausted',
@@ -90,16 +95,6 @@ export const LOG_PATTERNS = [
       [
         'ERROR noetl_worker::worker: Command execution failed execution_id=1 command_id=2 step=run_direct_stress error=HTTP error: error sending request for url (http://x/)',
         'noetl/worker src/worker.rs 647-653',
-      ],
-    ],
-  },
-  {
-    id: 'loop-state-rejected',
-    re: /state write of \d+ bytes rejected|records no more completions/i,
-    samples: [
-      [
-        'loop state of run_direct_stress: state write of 1100000 bytes rejected',
-        "the sandbox's legacy-loop-state emulation (its own line)",
       ],
     ],
   },

@@ -92,15 +92,17 @@ function podsOrLog(
 export const RULES: Rule[] = [
   {
     id: 'loop-state-cap',
-    title: 'loop state over its size cap: completions are no longer recorded (the historical ~100-item stall)',
+    title:
+      'loop state over its size cap: completions are no longer recorded (the legacy Python engine before noetl/noetl PR #220, 2026-01-26)',
     advice: [ADVICE.upgradeLoopState, ADVICE.batchSize, ADVICE.chunked, ADVICE.referenceFirst],
     match(e) {
-      const rejected = e.eventsByType['loop.state.rejected'] ?? 0;
-      const log = hit(e, 'loop-state-rejected');
-      if (!rejected && !log) return undefined;
+      // The put of the loop's state failed on NATS's max_payload and was only logged; the frozen count
+      // re-issues the same item, so events keep flowing: a churning stall (noetl-contract §6.7).
+      const log = hit(e, 'nats-max-payload');
+      if (!log || (e.stall && e.stall.kind !== 'churning')) return undefined;
       return {
         confidence: 'high',
-        evidence: [...(rejected ? [`${rejected} loop.state.rejected event(s)`] : []), ...(log ? [hitLine(log)] : [])],
+        evidence: [hitLine(log), ...(e.stall ? ['events keep flowing while no row is stored'] : [])],
       };
     },
   },

@@ -15,7 +15,7 @@ export const FAULT_DESCRIPTIONS: Record<FaultProfile, string> = {
   latency: 'the echo endpoint delays every answer',
   'worker-crash': 'one python worker process is killed mid-run (its command is re-dispatched)',
   'legacy-loop-state':
-    'loop state kept in one NATS KV value capped at max_payload, as NoETL once did: big loops stall near item 130',
+    'python engine before noetl/noetl PR #220 (2026-01-26; a mechanism that never ran this fixture): loop results appended to one NATS KV value capped at max_payload; a direct loop of 256 KB items freezes near item 315 and churns',
   'late-commit':
     'event ids minted before slow inserts: some rows commit late, below ids already readable (the Rust server, noetl-contract §6.4)',
   'status-flap':

@@ -1,5 +1,6 @@
-// A loop step: one command per element with at most max_in_flight at a time. With the legacy-loop-state
-// fault, each completion is appended to an emulated loop state; once an append is rejected (over the cap)
+// A loop step: one command per element with at most max_in_flight at a time (on Rust: all at once). With
+// the legacy-loop-state fault, each completion is appended to an emulated loop state; once an append is
+// refused (over the cap)
 // the count freezes and the loop keeps re-issuing the item at the frozen index (noetl-contract §6.7): events
 // keep flowing, no new item is stored, and the loop never completes (the historical stall) until cancelled.
 import type { Step } from './dsl.js';
@@ -133,32 +134,20 @@ export class LoopRun {
     this.arrivals.push({ status, context: { command_id: value.commandId, status } });
   }
 
-  /** Appends a completion to the emulated loop state; false when the write was rejected. */
-  private append(index: number, sizes: number[]): boolean {
+  /**
+   * Appends a completion to the emulated loop state; false when the write was refused. The legacy engine
+   * wrote no event for it: the KV put failed with NATS's max_payload error, which was only logged.
+   */
+  private append(_index: number, sizes: number[]): boolean {
     const state = this.state!;
     const accepted = state.append(sizes);
     if (!accepted && !this.rejectLogged) {
       this.rejectLogged = true;
       this.host.log(
         'error',
-        `loop ${this.step.step}: state write of ${state.bytes + state.entryBytes(sizes)} bytes rejected (cap ${state.limits.capBytes}, emulated NATS KV max_payload)`,
+        `loop ${this.step.step}: loop state put of ${state.bytes + state.entryBytes(sizes)} bytes failed: nats: maximum payload exceeded (max_payload ${state.limits.capBytes}; emulated legacy loop state)`,
       );
     }
-    this.host.emit(this.exec, {
-      event_type: accepted ? 'loop.state.updated' : 'loop.state.rejected',
-      node_name: this.step.step,
-      node_type: 'loop',
-      status: accepted ? 'UPDATED' : 'REJECTED',
-      current_index: index,
-      meta: {
-        loop_state: {
-          bytes: state.bytes,
-          cap: state.limits.capBytes,
-          recorded: state.recorded,
-          emulation: 'legacy-loop-state',
-        },
-      },
-    });
     return accepted;
   }
 }
