@@ -5,6 +5,7 @@
 // when its host is cluster-internal. Nothing is guessed silently: the header says where rows come from.
 import { FIXTURE_CREDENTIAL, type RunConfig } from '../config.js';
 import { envError, oneLine } from '../errors.js';
+import { HttpStatusError } from '../noetl/normalise.js';
 import type { Lifecycle } from '../lifecycle.js';
 import type { NoetlClient } from '../noetl/client.js';
 import { registerSecret } from '../redact.js';
@@ -75,6 +76,13 @@ async function dataUrl(c: RunConfig, i: DatabaseInputs, hooks: TargetHooks): Pro
   const name = c.workload.pgAuth ?? FIXTURE_CREDENTIAL;
   if (i.sandbox) return { url: i.sandbox.dataPgUrl, from: `credential ${name}` };
   const data = await i.client.credential(name).catch((err) => {
+    // A server that gates its credentials (NOETL_INTERNAL_AUTH_MODE=enforce: 403, or 503 without a token,
+    // noetl/server src/auth_gate.rs) must not send the rows to the wrong database in silence.
+    if (err instanceof HttpStatusError && [401, 403, 503].includes(err.status))
+      throw envError(
+        `the server refuses credential ${name} (HTTP ${err.status}): the fixture's data database is unknown`,
+        'give --data-pg-url postgres://user:password@host:port/db (the database pg_auth names)',
+      );
     hooks.log('loadrun', 'warn', `could not read credential ${name}: ${oneLine(err)}`);
     return undefined;
   });
