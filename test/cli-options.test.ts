@@ -37,6 +37,8 @@ describe('run options', () => {
       '64',
       '--sandbox-fault',
       'latency',
+      '--latency-ms',
+      '500',
       '--timeout',
       '5',
       '--cancel-on-exit',

@@ -90,6 +90,11 @@ export class CommandRunner {
     });
     for (let dispatch = 1; ; dispatch++) {
       const release = await this.slots.take();
+      // A command still waiting for a worker when its execution is cancelled is never claimed.
+      if (exec.cancelRequested) {
+        release();
+        return CANCELLED;
+      }
       try {
         for (const ev of shapes.dispatched(node))
           this.host.emit(exec, { ...base, ...ev, meta: { command_id: commandId, dispatch } });
