@@ -53,6 +53,8 @@ interface Worker {
   proc: ChildProcess;
   busy?: { id: number; pending: Pending; startedAt: number };
   stderrTail: string;
+  /** SIGKILLed by fault injection: a reply that raced the signal is dropped, as a dead worker's would be. */
+  killed?: boolean;
 }
 
 export interface PoolProcess {
@@ -99,7 +101,10 @@ export class PythonPool {
   crashOne(): number | undefined {
     const w = this.workers.find((x) => x.busy) ?? this.workers[0];
     const pid = w?.proc.pid;
-    if (pid) w.proc.kill('SIGKILL');
+    if (pid) {
+      w.killed = true;
+      w.proc.kill('SIGKILL');
+    }
     return pid;
   }
 
@@ -146,7 +151,7 @@ export class PythonPool {
     });
     readLines(proc.stdout!, (line) => {
       const busy = worker.busy;
-      if (!busy) return;
+      if (!busy || worker.killed) return;
       worker.busy = undefined;
       STAGES.add('python run', performance.now() - busy.startedAt);
       let reply: { id: number; ok: boolean; result?: unknown; error?: string };
@@ -199,6 +204,7 @@ export class PythonPool {
       if (this.crashPending) {
         this.crashPending = false;
         this.onLog('error', `fault (emulation): killing python worker ${w.proc.pid} with a call in flight`);
+        w.killed = true;
         w.proc.kill('SIGKILL');
       }
     }
