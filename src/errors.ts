@@ -40,3 +40,13 @@ export function oneLine(err: unknown): string {
     .join(' ')
     .slice(0, 500);
 }
+
+/** The last `n` non-empty lines of a child process's output, trimmed, on one line: what an error quotes. */
+export function lastLines(text: string, n = 1): string {
+  return text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .slice(-n)
+    .join(' | ');
+}

@@ -2,7 +2,7 @@
 // resort), its output appended to a log file, and waits that end early when the process dies.
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
-import { envError } from '../errors.js';
+import { envError, lastLines } from '../errors.js';
 import { killGroup, trackGroup } from '../process-group.js';
 
 export interface LoggedProcess {
@@ -76,20 +76,9 @@ export async function waitUntil(
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await Promise.resolve(ready()).catch(() => false)) return;
-    if (!p.running) throw envError(`${p.name} exited before ${what}: ${lastLines(p.log(), 3)}`);
+    if (!p.running) throw envError(`${p.name} exited before ${what}: ${lastLines(p.log(), 3).slice(-600)}`);
     if (Date.now() > deadline)
-      throw envError(`${p.name} not ${what} within ${timeoutMs / 1000} s: ${lastLines(p.log(), 3)}`);
+      throw envError(`${p.name} not ${what} within ${timeoutMs / 1000} s: ${lastLines(p.log(), 3).slice(-600)}`);
     await new Promise((r) => setTimeout(r, 250));
   }
-}
-
-/** The last few non-empty lines of a log, on one line. */
-export function lastLines(text: string, n: number): string {
-  return text
-    .split('\n')
-    .map((l) => l.trim())
-    .filter(Boolean)
-    .slice(-n)
-    .join(' | ')
-    .slice(-600);
 }

@@ -38,6 +38,8 @@ export interface CommandTools {
   resultContextMaxBytes: number;
   /** Fault: SIGKILL a python worker after this many python calls (0 = never). */
   crashWorkerAfterCalls: number;
+  /** Fault legacy-loop-state: each tool result's JSON size, which the emulated loop state appends. */
+  measureResults: boolean;
 }
 
 export interface Iteration {
@@ -140,7 +142,7 @@ export class CommandRunner {
         if (!asResult) throw err;
         return { final: asResult, last: asResult, sizes, ok: false, tool };
       }
-      sizes.push(jsonBytes(last ?? null).length);
+      if (this.t.measureResults) sizes.push(jsonBytes(last ?? null).length);
       if (tool.name) local[tool.name] = last;
     }
     return { final: last, last, sizes, ok: true, tool: step.tools[step.tools.length - 1] };
@@ -264,11 +266,6 @@ export class CommandRunner {
       result,
       meta: { command_id: commandId, tool: out.tool.name ?? null, bytes },
     });
-    return this.t.semantics.dialect === 'python'
-      ? result
-      : {
-          status: out.ok ? 'success' : 'error',
-          context: { command_id: commandId, status: out.ok ? 'success' : 'error' },
-        };
+    return this.t.semantics.completionResult(result, commandId, out.ok);
   }
 }

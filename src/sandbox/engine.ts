@@ -64,6 +64,7 @@ export class Engine {
       semantics: SEMANTICS[o.dialect],
       resultContextMaxBytes: o.resultContextMaxBytes,
       crashWorkerAfterCalls: o.crashWorkerAfterCalls ?? 0,
+      measureResults: o.loopState !== undefined,
     });
   }
 
@@ -94,13 +95,11 @@ export class Engine {
     const exec = new Execution(id, entry, workload, parentExecutionId);
     this.executions.set(id, exec);
     if (parentExecutionId !== null) this.executions.get(parentExecutionId)?.children.push(exec);
-    // Rust keeps the workload at context.workload, Python at context.result.workload
-    // (noetl/core/dsl/engine/executor/lifecycle.py).
     const start = { catalog_id: entry.catalogId.toString(), execution_id: id.toString(), path: entry.path, workload };
     EVENT_SHAPES[this.o.dialect].started(entry.path).forEach((ev, i) =>
       this.emit(exec, {
         ...ev,
-        ...(i === 0 ? { context: this.o.dialect === 'rust' ? start : { result: start } } : {}),
+        ...(i === 0 ? { context: EVENT_SHAPES[this.o.dialect].startContext(start) } : {}),
       }),
     );
     void this.run(exec).catch((err) => this.failExecution(exec, `engine error: ${(err as Error).message}`));

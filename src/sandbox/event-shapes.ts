@@ -24,6 +24,11 @@ export interface EventShapes {
   readonly dialect: Dialect;
   /** The execution's first events (the start event carries the workload). */
   started(path: string): Emitted[];
+  /**
+   * The start event's context: Rust keeps the workload at context.workload, Python at
+   * context.result.workload (noetl/core/dsl/engine/executor/lifecycle.py).
+   */
+  startContext(start: Record<string, unknown>): Record<string, unknown>;
   /** Whether the server writes step.enter once per step (Rust) rather than per command (Python). */
   readonly stepEnterPerStep: boolean;
   /** The node a command's events name. */
@@ -52,6 +57,7 @@ export const EVENT_SHAPES: Record<Dialect, EventShapes> = {
         status: 'STARTED',
       },
     ],
+    startContext: (start) => start,
     stepEnterPerStep: true,
     commandNode: (step) => step.step,
     dispatched: (node) => [
@@ -93,6 +99,7 @@ export const EVENT_SHAPES: Record<Dialect, EventShapes> = {
       },
       { event_type: 'workflow.initialized', node_name: 'workflow', node_type: 'workflow', status: 'initialized' },
     ],
+    startContext: (start) => ({ result: start }),
     stepEnterPerStep: false,
     commandNode: (step) => (step.isSequence ? `${step.step}:task_sequence` : step.step),
     dispatched: (node) => [

@@ -50,6 +50,8 @@ export interface ToolSemantics {
    * python exception), or undefined when the failure fails the command (a tool that could not run).
    */
   errorResult(err: unknown, task: string): Record<string, unknown> | undefined;
+  /** What command.completed (and Python's step.exit) carry: Rust an envelope, Python call.done's result again. */
+  completionResult(callDone: unknown, commandId: string, ok: boolean): unknown;
   /** call.done's result: Rust wraps the tool result with the command id; Python writes the object itself. */
   callDoneResult(c: {
     commandId: string;
@@ -138,6 +140,10 @@ export const SEMANTICS: Record<Dialect, ToolSemantics> = {
       status: 'COMPLETED',
       context: { command_id: commandId, call_index: callIndex, tool, result: inner },
     }),
+    completionResult: (_callDone, commandId, ok) => {
+      const status = ok ? 'success' : 'error';
+      return { status, context: { command_id: commandId, status } };
+    },
     inFlight: () => Number.POSITIVE_INFINITY,
     // WORKER_MAX_CONCURRENT=4 (noetl/ops worker-rust-deployment-prod) times the sandbox's four workers.
     workerSlots: 16,
@@ -196,6 +202,7 @@ export const SEMANTICS: Record<Dialect, ToolSemantics> = {
                 : { value, command_id: commandId },
           },
     // noetl/noetl tests/unit/dsl/engine/test_loop_parallel_dispatch.py: max_in_flight 3 issues 3 commands.
+    completionResult: (callDone) => callDone,
     inFlight: (n) => n,
     workerSlots: Number.POSITIVE_INFINITY,
     httpOk: (status) => status > 0 && status < 400,

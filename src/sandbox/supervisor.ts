@@ -2,7 +2,7 @@
 // and stops the whole group on every exit path.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { envError } from '../errors.js';
+import { envError, lastLines } from '../errors.js';
 import type { Dialect, ProcessInfo } from '../model.js';
 import { killGroup, trackGroup } from '../process-group.js';
 import { nodeArgsFor } from './node-args.js';
@@ -76,7 +76,7 @@ function whenReady(
     });
     void exited.then((code) => {
       clearTimeout(timer);
-      const tail = stderrTail().trim().split('\n').filter(Boolean).pop() ?? '';
+      const tail = lastLines(stderrTail());
       reject(envError(`the sandbox exited (code ${code}) before it was ready${tail ? `: ${tail}` : ''}`));
     });
   });

@@ -3,6 +3,7 @@
 // exits, and the whole group killed on every exit path.
 import { execa, type ResultPromise } from 'execa';
 import { createInterface } from 'node:readline';
+import { lastLines } from '../../errors.js';
 import { killGroup, trackGroup } from '../../process-group.js';
 import type { Kubectl } from './kubectl.js';
 
@@ -24,15 +25,6 @@ const READY = /^Forwarding from 127\.0\.0\.1:(\d+) -> (\d+)/;
 export function parseForwarding(line: string): { local: number; remote: number } | undefined {
   const m = READY.exec(line.trim());
   return m ? { local: Number(m[1]), remote: Number(m[2]) } : undefined;
-}
-
-/** The last non-empty line of a text. */
-function lastLine(text: string): string | undefined {
-  return text
-    .split('\n')
-    .map((l) => l.trim())
-    .filter(Boolean)
-    .pop();
 }
 
 export class PortForward {
@@ -116,7 +108,7 @@ export class PortForward {
           clearTimeout(timer);
           // give stderr a moment to drain before quoting it
           setTimeout(() => {
-            const last = lastLine(stderrTail) ?? `exit code ${sub.exitCode}`;
+            const last = lastLines(stderrTail) || `exit code ${sub.exitCode}`;
             reject(new Error(`port-forward ${this.o.resource} exited before it was ready: ${last}`));
           }, 50);
         }
