@@ -77,6 +77,7 @@ export function App({ store, actions, refreshMs = FRAME_MS, reservedRows = 0, pr
               layout={layout}
               focused={i === view.focus && snapshot.modes.length > 1}
               filter={view.filter}
+              retriesNote={snapshot.target.retriesNote ?? null}
               profile={profile}
             />
           ))}

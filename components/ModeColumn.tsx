@@ -1,7 +1,7 @@
 // One mode's column: state and step, progress, counters, the rows/s chart, the stall badge, the event tail.
 import { Box, Text } from 'ink';
 import { memo, Profiler, type ProfilerOnRenderCallback } from 'react';
-import type { ModeView } from '../src/model.js';
+import { retriesShown, type ModeView } from '../src/model.js';
 import { EventTail } from './EventTail.js';
 import { bar, VERDICT_COLOR } from './format.js';
 import type { Layout } from './layout.js';
@@ -13,11 +13,13 @@ export interface ModeColumnProps {
   layout: Layout;
   focused: boolean;
   filter: string;
+  /** Why the target cannot show retries (Snapshot.target.retriesNote): the count is then n/a. */
+  retriesNote: string | null;
   /** Measurement only (tests, bench): called for each render of this column. */
   profile?: ProfilerOnRenderCallback;
 }
 
-function Counters({ mode, width }: { mode: ModeView; width: number }) {
+function Counters({ mode, width, retriesNote }: { mode: ModeView; width: number; retriesNote: string | null }) {
   const stored = mode.stats?.storedRows ?? 0;
   const pct = mode.expected ? Math.floor((100 * stored) / mode.expected) : 0;
   const inFlight = Math.max(0, mode.iterationsIssued - mode.iterationsDone);
@@ -35,14 +37,14 @@ function Counters({ mode, width }: { mode: ModeView; width: number }) {
       </Text>
       <Text wrap="truncate">
         {mode.rowsPerSecond.toFixed(1)} rows/s · in-flight {inFlight} · retries{' '}
-        <Text color={mode.retries ? 'yellow' : undefined}>{mode.retries}</Text> · failures{' '}
+        <Text color={mode.retries ? 'yellow' : undefined}>{retriesShown(mode, { retriesNote })}</Text> · failures{' '}
         <Text color={mode.failures ? 'red' : undefined}>{mode.failures}</Text>
       </Text>
     </>
   );
 }
 
-function ModeColumnView({ mode, layout, focused, filter, profile }: ModeColumnProps) {
+function ModeColumnView({ mode, layout, focused, filter, retriesNote, profile }: ModeColumnProps) {
   const inner = layout.colWidth - 4;
   const column = (
     <Box
@@ -62,7 +64,7 @@ function ModeColumnView({ mode, layout, focused, filter, profile }: ModeColumnPr
           {` ${mode.verdict.toUpperCase()} `}
         </Text>
       </Box>
-      <Counters mode={mode} width={inner} />
+      <Counters mode={mode} width={inner} retriesNote={retriesNote} />
       {layout.chartHeight > 0 && (
         <ModeChart
           values={mode.rateHistory}
@@ -92,6 +94,7 @@ function sameColumn(a: ModeColumnProps, b: ModeColumnProps): boolean {
     a.layout === b.layout &&
     a.focused === b.focused &&
     a.filter === b.filter &&
+    a.retriesNote === b.retriesNote &&
     a.profile === b.profile &&
     (a.mode === b.mode || JSON.stringify(a.mode) === JSON.stringify(b.mode))
   );

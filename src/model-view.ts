@@ -146,6 +146,24 @@ export interface TargetInfo {
   faults: string[];
   /** Constructs of the user's playbooks the server's engine ignores or lacks (check-playbook). */
   playbookWarnings: number;
+  /** Why retries cannot be seen on this target (no engine writes a retry event), or null when they can. */
+  retriesNote?: string | null;
+}
+
+/**
+ * Retries are only logged (Python at INFO, Rust at DEBUG): where the target's logs cannot show them and
+ * none was seen, the count is not a zero but unknown.
+ */
+export function retriesShown(m: { retries: number }, t: { retriesNote?: string | null }): string {
+  return t.retriesNote && !m.retries ? 'n/a' : String(m.retries);
+}
+
+/** Where the tool reads retries from, and why it may not see them (TargetInfo.retriesNote). */
+export function retriesNoteFor(dialect: string, workerLogs: boolean): string | null {
+  if (!workerLogs) return "retries are only logged, and no worker log is followed (--log-file names the worker's log)";
+  if (dialect === 'rust')
+    return 'retries not observable at RUST_LOG=info (each retry is a DEBUG line: noetl/tools task_sequence.rs) — set RUST_LOG=noetl_tools=debug on the worker; exhausted retries are still seen (ERROR)';
+  return null;
 }
 
 export interface Snapshot {

@@ -55,6 +55,9 @@ export interface ProcessInfo {
   role: string;
   name: string;
   pid: number;
+  /** As a pod shows them: how often the process was replaced, and why the last one ended. */
+  restarts?: number;
+  lastReason?: string | null;
 }
 
 export interface Check {

@@ -4,7 +4,14 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { importsOf, importViolations, sizeViolations, TUI_ENTRY, type SourceFile } from './helpers/architecture.js';
+import {
+  dialectBranches,
+  importsOf,
+  importViolations,
+  sizeViolations,
+  TUI_ENTRY,
+  type SourceFile,
+} from './helpers/architecture.js';
 import { ROOT } from './helpers/cli.js';
 
 function sources(dir: string): SourceFile[] {
@@ -28,6 +35,10 @@ describe('the real tree', () => {
 
   it('keeps files within 300 lines and functions within 60', () => {
     expect(sizeViolations(tree)).toEqual([]);
+  });
+
+  it('keeps every dialect difference of the sandbox in its dialect tables', () => {
+    expect(dialectBranches(tree)).toEqual([]);
   });
 });
 
@@ -53,6 +64,20 @@ describe('the checker', () => {
       file('src/run/orchestrator.ts', "import { cleanupCommand } from '../commands/cleanup.js';\n"),
     ]);
     expect(v).toHaveLength(3);
+  });
+
+  it('flags a sandbox module that branches on the dialect outside the tables', () => {
+    const v = dialectBranches([
+      file('src/sandbox/engine.ts', "if (this.o.dialect === 'rust') emit();\n"),
+      file('src/sandbox/api/routes.ts', "const rust = ctx.dialect.name === 'rust';\n"),
+      file('src/sandbox/catalog.ts', "const k = 'rust' !== d ? 1 : 2;\n"),
+      file('src/sandbox/semantics.ts', "const rust = d === 'rust';\n"),
+      file('src/noetl/client.ts', "if (this.dialect === 'python') page();\n"),
+      file('src/sandbox/tools.ts', 'const s = SEMANTICS[this.dialect].httpOk(200);\n'),
+      file('src/sandbox/dsl.ts', "if (kind === 'python') check();\n"),
+    ]);
+    expect(v).toHaveLength(3);
+    expect(v[0]).toMatch(/^src\/sandbox\/engine.ts:1 branches on the dialect/);
   });
 
   it('flags long files and long functions', () => {

@@ -27,6 +27,10 @@ const DUCKDB = file(
   'duckdb.yaml',
   'apiVersion: noetl.io/v2\nkind: Playbook\nmetadata:\n  name: t\n  path: t/duck\nworkflow:\n  - step: start\n    tool:\n      kind: duckdb\n      query: select 1\n',
 );
+const NO_STEP_NAME = file(
+  'nostep.yaml',
+  'apiVersion: noetl.io/v2\nkind: Playbook\nmetadata:\n  name: t\n  path: t/nostep\nworkflow:\n  - tool:\n      kind: python\n      code: "result = 1"\n',
+);
 const DEAD_KUBECONFIG = file(
   'kubeconfig',
   'apiVersion: v1\nkind: Config\nclusters:\n- name: dead\n  cluster:\n    server: http://127.0.0.1:1\nusers:\n- name: dead\n  user: {}\ncontexts:\n- name: dead\n  context: {cluster: dead, user: dead}\ncurrent-context: dead\n',
@@ -180,7 +184,15 @@ const CASES: Case[] = [
     'a tool kind the sandbox does not support',
     (sb) => ['--server-url', sb.apiUrl, '--pg-url', sb.pgUrl, '--playbook-file', DUCKDB],
     2,
-    /execute [\w/]+: HTTP 422 unsupported DSL feature: tool kind 'duckdb' \(the sandbox runs python, http, postgres, playbook\) at step 'start' tool/,
+    /execute [\w/]+: HTTP 422 unsupported DSL feature: tool kind 'duckdb' \(the sandbox runs python, http, postgres, playbook\) at step 'start' tool.* — the server refused the playbook or the request as invalid/,
+  ],
+  // A document serde cannot read as a playbook is AppError::Parse, 400 (noetl/server
+  // src/playbook/parser.rs parse_playbook, src/error.rs).
+  [
+    'a step without a name',
+    (sb) => ['--server-url', sb.apiUrl, '--pg-url', sb.pgUrl, '--playbook-file', NO_STEP_NAME],
+    2,
+    /execute t\/nostep: HTTP 400 workflow\[0\]: a step needs a 'step' name — the server could not read the playbook/,
   ],
   [
     'non-numeric execution id',

@@ -210,6 +210,35 @@ describe.each(['rust', 'python'] as const)('client and sources, %s dialect', (di
     }
   });
 
+  // NOETL_PERMANENT_LOG_LEAN=true on the Rust server rewrites a persisted result to
+  // context.result = {status, reference: {ref, extracted, meta}} (noetl/server
+  // src/services/permanent_log_lean.rs, build_extracted: arrays keep their first element).
+  it("reads a lean log's summarize as its reference and extracted block, never as the whole value", async () => {
+    const lean = '991000000000000001';
+    const reference = {
+      kind: 'result_ref',
+      ref: `noetl://execution/${lean}/result/summarize/1`,
+      extracted: { data: { stored_rows: 60, missing_ids: [7] } },
+      meta: { bytes: 90210 },
+    };
+    await sb.pool.query(
+      `INSERT INTO noetl.event (execution_id, catalog_id, event_id, event_type, node_name, status, result) VALUES ($1::bigint, 1, $1::bigint + 1, 'call.done', 'summarize', 'COMPLETED', $2::jsonb)`,
+      [
+        lean,
+        JSON.stringify({ status: 'COMPLETED', context: { command_id: 'c1', result: { status: 'ok', reference } } }),
+      ],
+    );
+    try {
+      for (const src of [direct, endpoint])
+        expect(await src.summarize(lean)).toEqual({
+          lean_reference: reference.ref,
+          extracted: { stored_rows: 60, missing_ids: [7] },
+        });
+    } finally {
+      await sb.pool.query(`DELETE FROM noetl.event WHERE execution_id = $1::bigint`, [lean]);
+    }
+  });
+
   it('binds hostile ids as parameters: quotes and semicolons are data, not SQL', async () => {
     const hostile = "1'; DROP TABLE public.heavy_payload_results; --";
     expect((await direct.stats(hostile)).storedRows).toBe(0);

@@ -94,7 +94,12 @@ describe('the rule table', () => {
       ids(
         base({
           retriesPerNode: { run_direct_stress: 1 },
-          logHits: { 'worker-exited': { count: 1, example: 'python worker 12 exited (SIGKILL); restarting it' } },
+          pods: [
+            {
+              ...{ name: 'w-1', role: 'worker', cpuMillicores: 1, memoryBytes: 1, sampledAt: 0 },
+              ...{ restarts: 1, lastReason: 'Error', growthMiB: 0, peakMiB: 1 },
+            },
+          ],
         }),
       ),
     ).toEqual(['worker-lost']);
@@ -255,8 +260,8 @@ describe('each sandbox fault profile diagnosed as itself', () => {
     };
   };
 
-  it('clean: no cause', async () => {
-    const { r, modes } = await run(SMALL);
+  it.each(['rust', 'python'])('clean, %s dialect: no cause', async (dialect) => {
+    const { r, modes } = await run([...SMALL, '--sandbox-dialect', dialect]);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     for (const m of Object.values(modes)) expect(m.diagnosis).toMatchObject({ state: 'completed', causes: [] });
   });
@@ -303,6 +308,9 @@ describe('each sandbox fault profile diagnosed as itself', () => {
     expect([m.verdict, m.stored_rows, m.missing.count, m.failures]).toEqual(['completed', 0, 12, 12]);
     const cause = m.diagnosis.causes.find((c) => c.id === 'http-retries');
     expect(cause?.evidence.join(' ')).toMatch(/retry exhausted task=fetch_detail/);
+    // Each retry is a DEBUG line on Rust: at RUST_LOG=info the count is unknown, not 0.
+    expect((m as unknown as { retries_observable: boolean }).retries_observable).toBe(false);
+    expect(r.stdout).toMatch(/retries n\/a: retries not observable at RUST_LOG=info .* RUST_LOG=noetl_tools=debug/);
   });
 
   it('http-errors on Python: retries counted from the INFO lines, and named as the cause', async () => {
@@ -317,6 +325,7 @@ describe('each sandbox fault profile diagnosed as itself', () => {
       diagnosis: { causes: Array<{ id: string }> };
     };
     expect(m.retries_per_node['fetch_detail (log)']).toBeGreaterThan(0);
+    expect((m as unknown as { retries_observable: boolean }).retries_observable).toBe(true);
     expect(m.diagnosis.causes.map((c) => c.id)).toEqual(['http-retries']);
     expect(r.code).toBe(m.stored_rows === 60 ? 0 : 1);
   });

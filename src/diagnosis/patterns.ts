@@ -52,11 +52,6 @@ export const LOG_PATTERNS = [
     samples: [['0/3 nodes are available: 3 Insufficient memory.', 'kube-scheduler FailedScheduling']],
   },
   {
-    id: 'worker-exited',
-    re: /worker \d+ exited|worker .*(lost|died|killed)|restarting it/i,
-    samples: [['python worker 12 exited (SIGKILL); restarting it', "the sandbox's process supervisor (a pod restart)"]],
-  },
-  {
     id: 'task-retry',
     re: /\[TASK_SEQ\] Retrying task '[^']+' \(attempt \d+\/\d+\)|task_sequence: retrying task=\S+ attempt=\d+/,
     samples: [

@@ -30,6 +30,8 @@ export interface Evidence {
   pods: Array<PodSample & { growthMiB: number | null; peakMiB: number | null }>;
   /** The engine issues every item of a parallel loop at once (Rust): issued but not claimed is normal there. */
   dispatchAll?: boolean;
+  /** Why retries cannot be seen on this target (TargetInfo.retriesNote): then 0 retries says nothing. */
+  retriesNote?: string | null;
 }
 
 /** Advice lines, each with its source. */
@@ -81,10 +83,10 @@ function podsOrLog(
   e: Evidence,
   which: (p: Evidence['pods'][number]) => boolean,
   describe: (p: Evidence['pods'][number]) => string,
-  log: LogPatternId,
+  log?: LogPatternId,
 ) {
   const pods = e.pods.filter(which);
-  const h = hit(e, log);
+  const h = log ? hit(e, log) : undefined;
   if (!pods.length && !h) return undefined;
   return { confidence: 'high' as const, evidence: [...pods.map(describe), ...(h ? [hitLine(h)] : [])] };
 }
@@ -132,7 +134,6 @@ export const RULES: Rule[] = [
         e,
         (p) => (p.restarts ?? 0) > 0 && p.lastReason !== 'OOMKilled',
         (p) => `pod ${p.name}: ${p.restarts} restart(s), last ${p.lastReason ?? 'unknown'}`,
-        'worker-exited',
       ),
   },
   logRule('pool-exhausted', 'a connection pool ran out', [
@@ -150,7 +151,8 @@ export const RULES: Rule[] = [
       const log = hit(e, 'task-retry') ?? hit(e, 'retry-exhausted') ?? hit(e, 'http-error');
       const retries = sum(e.retriesPerNode);
       if (!log && !retries) return undefined;
-      if (!log && !Object.keys(e.retriesPerNode).some((n) => /http|fetch|detail/i.test(n)) && hit(e, 'worker-exited'))
+      const restarted = e.pods.some((p) => (p.restarts ?? 0) > 0);
+      if (!log && !Object.keys(e.retriesPerNode).some((n) => /http|fetch|detail/i.test(n)) && restarted)
         return undefined;
       const lines = Object.entries(e.retriesPerNode).map(([n, c]) => `${c} retr${c === 1 ? 'y' : 'ies'} on ${n}`);
       return { confidence: log ? 'high' : 'medium', evidence: [...lines, ...(log ? [hitLine(log)] : [])] };
@@ -260,6 +262,7 @@ function factsOf(e: Evidence): string[] {
       `no progress for ${e.stall.idleSeconds}s (${e.stall.kind}: ${e.stall.eventsSinceProgress} events since), max persisted item_id ${e.stall.maxPersistedItemId ?? '-'}`,
     );
   if (e.stall?.lastEvents?.length) out.push(`last events: ${e.stall.lastEvents.join('; ')}`);
+  if (e.stall && e.retriesNote && !sum(e.retriesPerNode)) out.push(e.retriesNote);
   if (e.openExecutions.length && e.verdict !== 'running')
     out.push(`executions with no terminal event: ${e.openExecutions.join(', ')}`);
   return out;

@@ -9,6 +9,7 @@ import {
   cmpId,
   describeNetworkError,
   errorCode,
+  executeRefusal,
   HttpStatusError,
   normaliseEvent,
   normaliseStatus,
@@ -170,7 +171,9 @@ export class NoetlClient {
   }
 
   async execute(path: string, payload: Record<string, unknown>): Promise<string> {
-    const r = await this.json('POST', '/api/execute', { path, payload }, `execute ${path}`, false);
+    const r = await this.json('POST', '/api/execute', { path, payload }, `execute ${path}`, false).catch((err) => {
+      throw executeRefusal(err);
+    });
     const id = idString(r.execution_id);
     if (!id) throw envError(`execute ${path}: the response carries no execution_id`);
     return id;

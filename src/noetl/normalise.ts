@@ -8,10 +8,34 @@ export class HttpStatusError extends LoadrunError {
   constructor(
     readonly status: number,
     readonly body: string,
-    what: string,
+    readonly what: string,
+    hint?: string,
   ) {
-    super(`${what}: HTTP ${status} ${summariseBody(body)}`, status >= 500 ? EXIT.ENVIRONMENT : EXIT.USAGE);
+    super(`${what}: HTTP ${status} ${summariseBody(body)}`, status >= 500 ? EXIT.ENVIRONMENT : EXIT.USAGE, hint);
   }
+}
+
+/**
+ * What an execute refusal means (noetl/server src/error.rs: AppError::Parse 400 when serde cannot read the
+ * playbook, AppError::Validation 422 when it fails the checks, AppError::Forbidden 403).
+ */
+const EXECUTE_REFUSALS: Record<number, string> = {
+  400: 'the server could not read the playbook: its YAML lacks a field or has a wrong type (check-playbook)',
+  422: 'the server refused the playbook or the request as invalid (check-playbook names what it can)',
+  403: 'the server forbids this execution to the caller (a token or residency policy)',
+};
+
+/** An execute the server refused, with what the refusal means where the status says it. */
+export function executeRefusal(err: unknown): unknown {
+  const hint = err instanceof HttpStatusError ? EXECUTE_REFUSALS[err.status] : undefined;
+  return hint
+    ? new HttpStatusError(
+        (err as HttpStatusError).status,
+        (err as HttpStatusError).body,
+        (err as HttpStatusError).what,
+        hint,
+      )
+    : err;
 }
 
 function summariseBody(body: string): string {

@@ -76,7 +76,7 @@ export function startHeadless(
     const snap = store.snapshot();
     for (const m of snap.modes)
       if (m.verdict !== 'pending' && m.verdict !== 'not-launched')
-        out(progressLine(m, snap.now, snap.startedAt) + '\n');
+        out(progressLine(m, snap.now, snap.startedAt, snap.target) + '\n');
     if (snap.degraded) out(`  ! ${snap.degraded}\n`);
   };
   let dirty = false;

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import type { RunOutcome, Snapshot } from '../model.js';
+import { retriesShown, type RunOutcome, type Snapshot } from '../model.js';
 import { BUDGET, crossLines, diagnosisLines, modeDiffLines } from './lines.js';
 import type { RunSeries } from './series.js';
 
@@ -39,7 +39,7 @@ function modeSection(snap: Snapshot, m: Snapshot['modes'][number]): string {
   const missing = (m.diff?.missing ?? []).map(([a, b]) => (a === b ? `${a}` : `${a}-${b}`)).join(',');
   return `<div class="mode" data-mode="${m.mode}">
 <h2>${m.mode} <span class="verdict-${m.verdict}">${m.verdict.toUpperCase()}</span> <small>${esc(m.executionId ?? '')}</small></h2>
-<div>${m.stats?.storedRows ?? 0}/${m.expected} rows stored · ${m.eventCount} events · retries ${m.retries} · failures ${m.failures}</div>
+<div>${m.stats?.storedRows ?? 0}/${m.expected} rows stored · ${m.eventCount} events · retries ${retriesShown(m, snap.target)} · failures ${m.failures}</div>
 <div class="chart" data-series="stored"></div><div class="chart" data-series="rate"></div><div class="chart" data-series="events"></div>
 <h2>items 1..${m.expected}</h2><canvas class="strip" data-expected="${m.expected}" data-missing="${missing}" data-measured="${m.diff ? 'yes' : 'no'}"></canvas>
 ${lineDivs([...modeDiffLines(m.mode, m.diff, BUDGET.markdown), ...diagnosisLines(m.mode, m.diagnosis)])}

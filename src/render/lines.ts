@@ -2,7 +2,15 @@
 // cross-mode comparison and the summary rows. The text summary, the TUI, report.md and the `diff` command
 // only format these (indent, bullet, colour); none of them words a fact of its own.
 import { formatRanges } from '../diff/missing-items.js';
-import type { Check, CrossDiff, Diagnosis, ModeDiff, ModeView, StallFacts } from '../model.js';
+import {
+  retriesShown,
+  type Check,
+  type CrossDiff,
+  type Diagnosis,
+  type ModeDiff,
+  type ModeView,
+  type StallFacts,
+} from '../model.js';
 
 export type Tone = 'plain' | 'ok' | 'bad' | 'warn' | 'dim';
 
@@ -163,7 +171,7 @@ export const SUMMARY_HEAD = [
 ];
 
 /** The summary table's cells for one mode. */
-export function summaryCells(m: ModeView, now: number): string[] {
+export function summaryCells(m: ModeView, now: number, target: { retriesNote?: string | null } = {}): string[] {
   return [
     m.mode,
     m.verdict.toUpperCase(),
@@ -173,7 +181,7 @@ export function summaryCells(m: ModeView, now: number): string[] {
     String(Math.round(m.stats?.avgRequestBytes ?? 0)),
     String(Math.round(m.stats?.avgResponseBytes ?? 0)),
     String(m.eventCount),
-    String(m.retries),
+    retriesShown(m, target),
     String(m.failures),
     m.startedAt ? (((m.endedAt ?? now) - m.startedAt) / 1000).toFixed(1) : '-',
   ];

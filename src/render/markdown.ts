@@ -41,7 +41,7 @@ function modesTable(s: Snapshot): string[] {
     `|${'---|'.repeat(SUMMARY_HEAD.length + 1)}`,
   ];
   for (const m of s.modes) {
-    const [mode, ...rest] = summaryCells(m, s.now);
+    const [mode, ...rest] = summaryCells(m, s.now, s.target);
     out.push(`| ${mode} | ${m.executionId ?? '—'} | ${rest.join(' | ')} |`);
   }
   out.push('');

@@ -1,11 +1,11 @@
 // summary.json: the run as one schema-versioned object, built from a snapshot (and written by reports.ts).
-import type { RunOutcome, Snapshot } from '../model.js';
+import { retriesShown, type RunOutcome, type Snapshot } from '../model.js';
 
 export const SUMMARY_SCHEMA_VERSION = 1;
 
 const round1 = (n: number) => Math.round(n * 10) / 10;
 
-function modeSummary(m: Snapshot['modes'][number], now: number) {
+function modeSummary(m: Snapshot['modes'][number], now: number, target: Snapshot['target']) {
   return {
     mode: m.mode,
     execution_id: m.executionId,
@@ -27,6 +27,7 @@ function modeSummary(m: Snapshot['modes'][number], now: number) {
     iterations_issued: m.iterationsIssued,
     iterations_done: m.iterationsDone,
     retries: m.retries,
+    retries_observable: retriesShown(m, target) !== 'n/a',
     retries_per_node: m.retriesPerNode,
     failures: m.failures,
     open_executions: m.openExecutions,
@@ -63,7 +64,7 @@ export function buildSummary(snap: Snapshot, outcome: RunOutcome, extra: Record<
     parameters: snap.params,
     phases: snap.phases,
     preflight_checks: snap.checks,
-    modes: snap.modes.map((m) => modeSummary(m, snap.now)),
+    modes: snap.modes.map((m) => modeSummary(m, snap.now, snap.target)),
     cross_mode: snap.cross,
     pods: snap.pods.map((p) => ({
       name: p.name,

@@ -1,5 +1,5 @@
 // Plain-text views of a snapshot, shared by the headless renderer and the TUI's exit print.
-import type { ModeView, RunOutcome, Snapshot } from '../model.js';
+import { retriesShown, type ModeView, type RunOutcome, type Snapshot } from '../model.js';
 import {
   BUDGET,
   crossLines,
@@ -15,7 +15,7 @@ import {
 
 export const secs = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
 
-export function progressLine(m: ModeView, now: number, startedAt: number): string {
+export function progressLine(m: ModeView, now: number, startedAt: number, target: Snapshot['target']): string {
   const stored = m.stats?.storedRows ?? 0;
   const pct = m.expected ? Math.floor((100 * stored) / m.expected) : 0;
   const parts = [
@@ -27,7 +27,7 @@ export function progressLine(m: ModeView, now: number, startedAt: number): strin
     `${m.rowsPerSecond.toFixed(1)} rows/s${m.verdict === 'running' && m.etaSeconds !== null ? ` ETA ${duration(m.etaSeconds)}` : ''}`,
     `events ${m.eventCount}`,
     `in-flight ${Math.max(0, m.iterationsIssued - m.iterationsDone)}`,
-    `retries ${m.retries}`,
+    `retries ${retriesShown(m, target)}`,
     `failures ${m.failures}`,
   ];
   return parts.join('  ');
@@ -41,7 +41,7 @@ function pad(cells: string[], widths: number[]): string {
 }
 
 export function summaryTable(snap: Snapshot): string[] {
-  const rows = snap.modes.map((m) => summaryCells(m, snap.now));
+  const rows = snap.modes.map((m) => summaryCells(m, snap.now, snap.target));
   const widths = SUMMARY_HEAD.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   return [
     pad(SUMMARY_HEAD, widths),
@@ -50,6 +50,9 @@ export function summaryTable(snap: Snapshot): string[] {
       widths,
     ),
     ...rows.map((r) => pad(r, widths)),
+    ...(rows.some((r) => r[SUMMARY_HEAD.indexOf('retries')] === 'n/a')
+      ? [`retries n/a: ${snap.target.retriesNote}`]
+      : []),
   ];
 }
 

@@ -22,6 +22,7 @@ export function evidenceOf(store: RunStore, mode: Mode, slow = false): Evidence 
     pods: store.pods.withGrowth(),
     // The Rust server issues every item of a parallel loop at once (noetl-contract §7.3).
     dispatchAll: /rust/.test(store.target.dialect),
+    retriesNote: store.target.retriesNote ?? null,
   };
 }
 

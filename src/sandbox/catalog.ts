@@ -1,7 +1,7 @@
 // The sandbox catalog: register (a new version per path, persisted to noetl.catalog), list and resolve
 // by path, catalog id or (Python only) version.
 import type pg from 'pg';
-import type { Dialect } from '../model.js';
+import type { DialectApi } from './dialect.js';
 import {
   catalogPath,
   compilePlaybook,
@@ -19,7 +19,7 @@ export class Catalog {
   private readonly byId = new Map<bigint, CatalogEntry>();
 
   constructor(
-    private readonly dialect: Dialect,
+    private readonly dialect: DialectApi,
     private readonly pool: pg.Pool,
     private readonly newId: () => bigint,
   ) {}
@@ -31,15 +31,17 @@ export class Catalog {
     // src/services/catalog.rs, src/handlers/execute.rs); Python refuses a bad playbook at register.
     let playbook: Playbook | null = null;
     let compileError: string | undefined;
+    let compileStatus: 400 | 422 | undefined;
     try {
       playbook = compilePlaybook(doc);
     } catch (err) {
       if (
-        this.dialect !== 'rust' ||
+        !this.dialect.compileAtExecute ||
         !(err instanceof PlaybookValidationError || err instanceof UnsupportedFeatureError)
       )
         throw err;
       compileError = err.message;
+      compileStatus = err instanceof PlaybookValidationError && err.structural ? 400 : 422;
     }
     // The version comes from the table, as the server's does: a sandbox restarted on the same Postgres
     // (a resumed sweep) registers the next version, not a duplicate of version 1.
@@ -49,7 +51,7 @@ export class Catalog {
       [
         catalogId.toString(),
         path,
-        this.dialect === 'rust' ? 'playbook' : 'Playbook',
+        this.dialect.catalogKind,
         content,
         JSON.stringify({ description: playbook?.description ?? null }),
       ],
@@ -58,10 +60,11 @@ export class Catalog {
       catalogId,
       path,
       version: Number(rows[0].version),
-      kind: this.dialect === 'rust' ? 'playbook' : 'Playbook',
+      kind: this.dialect.catalogKind,
       content,
       playbook,
       compileError,
+      compileStatus,
       createdAt: new Date(),
     };
     this.latest.set(path, entry);
@@ -84,7 +87,7 @@ export class Catalog {
     }
     const latest = ref.path ? this.latest.get(ref.path) : undefined;
     if (!latest) throw new NotFoundError(`Playbook not found: ${ref.path}`);
-    if (ref.version !== undefined && this.dialect === 'python') {
+    if (ref.version !== undefined && this.dialect.honoursVersion) {
       const v = [...this.byId.values()].find((e) => e.path === ref.path && e.version === ref.version);
       if (!v) throw new NotFoundError(`Executable catalog entry not found: ${ref.path} version ${ref.version}`);
       return v;

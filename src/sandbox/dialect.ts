@@ -3,7 +3,7 @@
 // API's handlers ask this module instead of branching on the dialect themselves.
 import type { Dialect } from '../model.js';
 import { parseJson } from '../json.js';
-import { HttpError, HttpErrorDetail } from './api/http.js';
+import { HttpError, HttpErrorDetail } from './http-error.js';
 import type { Execution } from './engine.js';
 
 export interface DialectApi {
@@ -14,6 +14,8 @@ export interface DialectApi {
   /** An execution id from the path; Rust rejects non-numbers before the handler. */
   checkId(raw: string): void;
   notFound(raw: string): string;
+  /** The 404 message for a playbook execute cannot find (Python names the executable catalog entry). */
+  playbookNotFound(message: string): string;
   status(e: Execution): unknown;
   cancelled(e: Execution, cancelled: Execution[]): unknown;
   cannotCancel(e: Execution): HttpError;
@@ -22,6 +24,31 @@ export interface DialectApi {
   /** The catalog kind filter: Rust compares exactly (lower-case), Python ignores case. */
   kindMatches(stored: string, asked: string): boolean;
   startEventType: string;
+  /** Whether the framework's own errors (extractors, 404, 405) are plain text (axum) or JSON (FastAPI). */
+  readonly plainFrameworkErrors: boolean;
+  /** The kind the catalog stores for a playbook. */
+  readonly catalogKind: string;
+  /** Whether a playbook that does not compile is stored at register and refused at execute (Rust). */
+  readonly compileAtExecute: boolean;
+  /** Whether execute honours a catalog version (Python) or always runs a path's latest (Rust). */
+  readonly honoursVersion: boolean;
+  /** The error for a parent_execution_id sent as a string, or undefined when one is accepted. */
+  stringParentIdError(): HttpError | undefined;
+  /** Whether the Rust-only routes exist (ehdb state and events). */
+  readonly ehdbRoutes: boolean;
+  /** Whether GET /api/executions/{id}/events pages the events (Python only). */
+  readonly pagedEventsRoute: boolean;
+  /** Whether the execution detail pages its events newest first (Python) or lists them all (Rust). */
+  readonly detailPaged: boolean;
+  /** Whether /api/health checks the database and answers with the server's version (Rust). */
+  readonly healthChecksDatabase: boolean;
+  /** A failed query on /api/postgres/execute: Rust's 500, or undefined for Python's 200 `status: error`. */
+  queryError(message: string): HttpError | undefined;
+  /**
+   * How the query endpoint runs SQL: Rust prepares it (one statement), sorts the columns by name and
+   * answers null for the column types its decoder cannot read (noetl-contract §1.6).
+   */
+  readonly query: { readonly extendedMode: boolean; readonly sortColumns: boolean; nullTypes: ReadonlySet<number> };
 }
 
 const i64Error = (raw: string) => new HttpError(400, `Invalid URL: Cannot parse \`${raw}\` to a \`i64\``, true);
@@ -86,12 +113,29 @@ export const RUST: DialectApi = {
     if (!/^-?\d+$/.test(raw)) throw i64Error(raw);
   },
   notFound: (raw) => `Execution not found: ${raw}`,
+  playbookNotFound: (message) => message,
   status: rustStatus,
   cancelled: (e) => ({ execution_id: e.id, status: 'cancelled', message: 'Execution cancellation requested' }),
   cannotCancel: (e) => new HttpError(422, `Cannot cancel execution in ${e.state} state`),
   cascade: () => false,
   kindMatches: (stored, asked) => stored === asked,
   startEventType: 'playbook_started',
+  plainFrameworkErrors: true,
+  catalogKind: 'playbook',
+  compileAtExecute: true,
+  honoursVersion: false,
+  stringParentIdError: () =>
+    new HttpError(
+      422,
+      'Failed to deserialize the JSON body into the target type: parent_execution_id: invalid type: string, expected i64',
+      true,
+    ),
+  ehdbRoutes: true,
+  pagedEventsRoute: false,
+  detailPaged: false,
+  healthChecksDatabase: true,
+  queryError: (message) => new HttpError(500, `Database error: ${message}`),
+  query: { extendedMode: true, sortColumns: true, nullTypes: new Set([1114, 21, 1700, 2950, 700]) },
 };
 
 export const PYTHON: DialectApi = {
@@ -120,6 +164,7 @@ export const PYTHON: DialectApi = {
   },
   checkId() {},
   notFound: (raw) => `Execution ${raw} not found`,
+  playbookNotFound: (message) => message.replace(/^Playbook not found/, 'Executable catalog entry not found'),
   status: pythonStatus,
   cancelled: (e, cancelled) => ({
     status: 'cancelled',
@@ -131,6 +176,19 @@ export const PYTHON: DialectApi = {
   cascade: (body) => body.cascade !== false,
   kindMatches: (stored, asked) => stored.toLowerCase() === asked.toLowerCase(),
   startEventType: 'playbook.initialized',
+  plainFrameworkErrors: false,
+  catalogKind: 'Playbook',
+  compileAtExecute: false,
+  honoursVersion: true,
+  stringParentIdError: () => undefined,
+  ehdbRoutes: false,
+  pagedEventsRoute: true,
+  detailPaged: true,
+  healthChecksDatabase: false,
+  queryError: () => undefined,
+  query: { extendedMode: false, sortColumns: false, nullTypes: new Set() },
 };
 
-export const dialectApi = (d: Dialect): DialectApi => (d === 'rust' ? RUST : PYTHON);
+const DIALECT_APIS: Record<Dialect, DialectApi> = { rust: RUST, python: PYTHON };
+
+export const dialectApi = (d: Dialect): DialectApi => DIALECT_APIS[d];

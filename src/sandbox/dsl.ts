@@ -39,7 +39,15 @@ export interface Playbook {
 }
 
 /** Invalid YAML or missing metadata: the server's 422 errors. */
-export class PlaybookValidationError extends Error {}
+export class PlaybookValidationError extends Error {
+  /** structural: the document does not have the playbook's shape (Rust's serde parse: 400, AppError::Parse). */
+  constructor(
+    message: string,
+    readonly structural = false,
+  ) {
+    super(message);
+  }
+}
 /** A DSL feature the sandbox does not execute. */
 export class UnsupportedFeatureError extends Error {}
 
@@ -84,10 +92,10 @@ export function parseYaml(text: string): Record<string, unknown> {
   try {
     doc = YAML.parse(text);
   } catch (err) {
-    throw new PlaybookValidationError(`Invalid YAML: ${(err as Error).message.split('\n')[0]}`);
+    throw new PlaybookValidationError(`Invalid YAML: ${(err as Error).message.split('\n')[0]}`, true);
   }
   const obj = asObject(doc);
-  if (!obj) throw new PlaybookValidationError('Invalid YAML: the document is not a mapping');
+  if (!obj) throw new PlaybookValidationError('Invalid YAML: the document is not a mapping', true);
   const meta = asObject(obj.metadata);
   if (!meta) throw new PlaybookValidationError("Missing 'metadata' section");
   if (typeof (meta.path ?? meta.name) !== 'string' || !(meta.path ?? meta.name)) {
@@ -109,7 +117,7 @@ export function compilePlaybook(doc: Record<string, unknown>): Playbook {
   const meta = doc.metadata as Record<string, unknown>;
   const workflow = doc.workflow;
   if (!Array.isArray(workflow) || workflow.length === 0) {
-    throw new PlaybookValidationError("Missing 'workflow': a playbook needs a non-empty list of steps");
+    throw new PlaybookValidationError("Missing 'workflow': a playbook needs a non-empty list of steps", true);
   }
   const workload = asObject(doc.workload) ?? {};
   const steps: Step[] = workflow.map((raw, i) => compileStep(raw, `workflow[${i}]`));
@@ -133,7 +141,8 @@ export function compilePlaybook(doc: Record<string, unknown>): Playbook {
 
 function compileStep(raw: unknown, where: string): Step {
   const obj = asObject(raw);
-  if (!obj || typeof obj.step !== 'string') throw new PlaybookValidationError(`${where}: a step needs a 'step' name`);
+  if (!obj || typeof obj.step !== 'string')
+    throw new PlaybookValidationError(`${where}: a step needs a 'step' name`, true);
   where = `step '${obj.step}'`;
   for (const key of Object.keys(obj)) if (!STEP_KEYS.has(key)) unsupported(where, `step key '${key}'`);
   const isSequence = Array.isArray(obj.tool);
@@ -148,7 +157,7 @@ function compileStep(raw: unknown, where: string): Step {
   if (obj.loop !== undefined) {
     const l = asObject(obj.loop);
     if (!l || l.in === undefined || typeof l.iterator !== 'string') {
-      throw new PlaybookValidationError(`${where}: loop needs 'in' and 'iterator'`);
+      throw new PlaybookValidationError(`${where}: loop needs 'in' and 'iterator'`, true);
     }
     for (const key of Object.keys(l))
       if (!['in', 'iterator', 'spec'].includes(key)) unsupported(where, `loop key '${key}'`);
@@ -170,10 +179,11 @@ function compileStep(raw: unknown, where: string): Step {
     const spec = asObject(next.spec) ?? {};
     const mode = String(spec.mode ?? 'exclusive');
     if (mode !== 'exclusive') unsupported(where, `next mode '${mode}' (only exclusive)`);
-    if (!Array.isArray(next.arcs)) throw new PlaybookValidationError(`${where}: next.arcs must be a list`);
+    if (!Array.isArray(next.arcs)) throw new PlaybookValidationError(`${where}: next.arcs must be a list`, true);
     for (const a of next.arcs) {
       const arc = asObject(a);
-      if (!arc || typeof arc.step !== 'string') throw new PlaybookValidationError(`${where}: every arc needs a 'step'`);
+      if (!arc || typeof arc.step !== 'string')
+        throw new PlaybookValidationError(`${where}: every arc needs a 'step'`, true);
       for (const key of Object.keys(arc))
         if (!['step', 'when', 'args'].includes(key)) unsupported(where, `arc key '${key}'`);
       if ('args' in arc) unsupported(where, 'arc args');
@@ -188,7 +198,7 @@ function compileStep(raw: unknown, where: string): Step {
 
 function compileTool(raw: unknown, where: string): ToolSpec {
   const obj = asObject(raw);
-  if (!obj) throw new PlaybookValidationError(`${where}: a tool must be a mapping`);
+  if (!obj) throw new PlaybookValidationError(`${where}: a tool must be a mapping`, true);
   const kind = String(obj.kind ?? '');
   if (!TOOL_KINDS.has(kind))
     unsupported(where, `tool kind '${kind}' (the sandbox runs python, http, postgres, playbook)`);

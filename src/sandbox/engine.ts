@@ -5,6 +5,7 @@
 import type pg from 'pg';
 import type { Dialect } from '../model.js';
 import { Catalog } from './catalog.js';
+import { dialectApi } from './dialect.js';
 import { CommandRunner, type EmitRow } from './commands.js';
 import type { Credentials } from './credentials.js';
 import type { Arc, Step } from './dsl.js';
@@ -48,7 +49,7 @@ export class Engine {
   stalledLoops = 0;
 
   constructor(private readonly o: EngineOptions) {
-    this.catalog = new Catalog(o.dialect, o.pool, () => o.events.newId());
+    this.catalog = new Catalog(dialectApi(o.dialect), o.pool, () => o.events.newId());
     const host = {
       emit: (e: Execution, r: EmitRow) => this.emit(e, r),
       newId: () => o.events.newId(),
@@ -161,13 +162,8 @@ export class Engine {
       exec.running.delete(step.step);
       exec.failed.add(step.step);
       const msg = (err as Error).message;
-      if (this.o.dialect === 'rust')
-        this.emit(exec, {
-          event_type: 'step_failed',
-          node_name: step.step,
-          status: 'FAILED',
-          result: { status: 'FAILED', context: { error: msg } },
-        });
+      const stepFailed = EVENT_SHAPES[this.o.dialect].stepFailed(step.step, msg);
+      if (stepFailed) this.emit(exec, stepFailed);
       // Rust ends the run FAILED on command.failed (orchestrate-core, upstream-oracles O6); the Python
       // engine goes on along the arcs and ends FAILED (noetl 4.26.0, seen here).
       if (SEMANTICS[this.o.dialect].failedCommandEndsRun) {

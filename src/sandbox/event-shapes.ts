@@ -43,6 +43,8 @@ export interface EventShapes {
   failed(node: string): Emitted[];
   terminal(state: 'COMPLETED' | 'FAILED', path: string): Emitted[];
   cancelled(path: string): Emitted;
+  /** The server's event for a step whose command could not be dispatched (Rust only). */
+  stepFailed(step: string, error: string): (Emitted & { result: unknown }) | null;
 }
 
 export const EVENT_SHAPES: Record<Dialect, EventShapes> = {
@@ -85,6 +87,12 @@ export const EVENT_SHAPES: Record<Dialect, EventShapes> = {
       node_name: 'playbook',
       node_type: 'execution',
       status: 'CANCELLED',
+    }),
+    stepFailed: (step, error) => ({
+      event_type: 'step_failed',
+      node_name: step,
+      status: 'FAILED',
+      result: { status: 'FAILED', context: { error } },
     }),
   },
   python: {
@@ -130,5 +138,6 @@ export const EVENT_SHAPES: Record<Dialect, EventShapes> = {
       node_type: 'execution',
       status: 'CANCELLED',
     }),
+    stepFailed: () => null,
   },
 };

@@ -14,6 +14,8 @@ export interface CatalogEntry {
   playbook: Playbook | null;
   /** Why it cannot run, answered at execute time (Rust: AppError::Validation, HTTP 422). */
   compileError?: string;
+  /** The status execute answers it with: 400 when the document lacks the playbook's shape, else 422. */
+  compileStatus?: 400 | 422;
   createdAt: Date;
 }
 

@@ -3,7 +3,7 @@
 // shuts down on SIGINT/SIGTERM or when its parent closes stdin.
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import type { Dialect } from '../model.js';
+import { DIALECTS, type Dialect } from '../model.js';
 import { redact } from '../redact.js';
 import { startApi } from './api/server.js';
 import { startEchoThread } from './echo.js';
@@ -51,8 +51,7 @@ function readArgs() {
     strict: true,
   });
   const dialect = values.dialect as Dialect;
-  if (dialect !== 'rust' && dialect !== 'python')
-    throw new Error(`--dialect must be rust or python, got ${values.dialect}`);
+  if (!DIALECTS.includes(dialect)) throw new Error(`--dialect must be rust or python, got ${values.dialect}`);
   const faults = (values.fault as string[]).flatMap((f) => f.split(',')).filter(Boolean) as FaultProfile[];
   for (const f of faults)
     if (!FAULT_PROFILES.includes(f)) throw new Error(`unknown fault profile ${f}; known: ${FAULT_PROFILES.join(', ')}`);

@@ -61,6 +61,8 @@ export interface PoolProcess {
   role: string;
   name: string;
   pid: number;
+  restarts: number;
+  lastReason: string | null;
 }
 
 export class PythonPool {
@@ -69,6 +71,8 @@ export class PythonPool {
   private nextId = 1;
   private closed = false;
   restarts = 0;
+  /** Per worker slot, as a pod shows its container: restarts and the last exit's reason (Kubernetes' words). */
+  private readonly slots = new Map<number, { restarts: number; lastReason: string | null }>();
 
   constructor(
     private readonly size: number,
@@ -87,7 +91,13 @@ export class PythonPool {
   processes(): PoolProcess[] {
     return this.workers
       .filter((w) => w.proc.pid)
-      .map((w) => ({ role: 'python-worker', name: `sandbox-python-worker-${w.index}`, pid: w.proc.pid! }));
+      .map((w) => ({
+        role: 'python-worker',
+        name: `sandbox-python-worker-${w.index}`,
+        pid: w.proc.pid!,
+        restarts: this.slots.get(w.index)?.restarts ?? 0,
+        lastReason: this.slots.get(w.index)?.lastReason ?? null,
+      }));
   }
 
   private crashPending = false;
@@ -174,6 +184,8 @@ export class PythonPool {
       this.onLog('error', `${why}; restarting it`);
       busy?.pending.reject(new PythonWorkerLost(why));
       this.restarts++;
+      const slot = this.slots.get(index) ?? { restarts: 0, lastReason: null };
+      this.slots.set(index, { restarts: slot.restarts + 1, lastReason: code === 0 ? 'Completed' : 'Error' });
       const fresh = this.spawnWorker(index);
       this.workers[this.workers.indexOf(worker)] = fresh;
       this.pump();

@@ -71,6 +71,10 @@ function treeOf(root: number, stats: ProcStat[], exclude: Set<number>): ProcStat
   return out;
 }
 
+/** A sandbox process's restarts as a pod's, when it keeps them (the python workers). */
+const asPod = (p: ProcessInfo) =>
+  p.restarts === undefined ? {} : { restarts: p.restarts, lastReason: p.lastReason ?? null };
+
 export class SandboxPods implements PodsSource {
   readonly intervalMs = 2000;
   // CPU ticks per pid at the previous sample: a pod's CPU is the sum of its processes' deltas, so
@@ -90,7 +94,8 @@ export class SandboxPods implements PodsSource {
     const dt = this.prevAt ? now - this.prevAt : 0;
     const out = procs.map((p) => {
       const tree = treeOf(p.pid, stats, listed);
-      if (!tree.length) return { name: p.name, role: p.role, cpuMillicores: null, memoryBytes: null, sampledAt: now };
+      if (!tree.length)
+        return { name: p.name, role: p.role, cpuMillicores: null, memoryBytes: null, sampledAt: now, ...asPod(p) };
       let deltaTicks = 0;
       for (const s of tree) {
         nextTicks.set(s.pid, s.ticks);
@@ -99,7 +104,7 @@ export class SandboxPods implements PodsSource {
       }
       const rss = tree.reduce((n, s) => n + s.rssBytes, 0);
       const cpu = dt > 0 ? Math.round(((deltaTicks / CLK_TCK) * 1000 * 1000) / dt) : null;
-      return { name: p.name, role: p.role, cpuMillicores: cpu, memoryBytes: rss, sampledAt: now };
+      return { name: p.name, role: p.role, cpuMillicores: cpu, memoryBytes: rss, sampledAt: now, ...asPod(p) };
     });
     this.prevTicks = nextTicks;
     this.prevAt = now;
@@ -122,6 +127,7 @@ export class SandboxPods implements PodsSource {
         cpuMillicores: r ? Math.round(r.cpu * 10) : null,
         memoryBytes: r ? r.rss * 1024 : null,
         sampledAt: now,
+        ...asPod(p),
       };
     });
   }

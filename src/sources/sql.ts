@@ -86,10 +86,17 @@ export const q = {
    * The summarize step's result: Rust keeps it in call.done's context.result.context.data, Python in
    * step.exit's context (the tool's object with the command and worker ids, noetl 4.26.0). `tail` reads only the
    * execution's last events through the primary key (summarize is the last step, so its event is there),
-   * bounded whatever the log holds; without it every event of the execution is looked at.
+   * bounded whatever the log holds; without it every event of the execution is looked at. A lean log
+   * (NOETL_PERMANENT_LOG_LEAN on the Rust server: src/services/permanent_log_lean.rs) keeps only a reference
+   * and its bounded `extracted` block (numbers kept, long strings as {_len}, arrays cut to their first
+   * element): that is read as {lean_reference, extracted}, so nobody takes it for the whole value.
    */
   summarize: (executionId: string, tail?: number): Sql => ({
-    text: `SELECT coalesce(result->'context'->'result'->'context'->'data', ((result->'context') - 'command_id' - 'worker_id'), result) AS data
+    text: `SELECT coalesce(result->'context'->'result'->'context'->'data',
+        CASE WHEN result->'context'->'result'->'reference' IS NOT NULL THEN jsonb_build_object(
+          'lean_reference', result->'context'->'result'->'reference'->'ref',
+          'extracted', coalesce(result->'context'->'result'->'reference'->'extracted'->'data', result->'context'->'result'->'reference'->'extracted')) END,
+        ((result->'context') - 'command_id' - 'worker_id'), result) AS data
       FROM ${tail ? `(SELECT event_id, node_name, event_type, result FROM noetl.event WHERE execution_id = $1::bigint ORDER BY execution_id DESC, event_id DESC LIMIT ${Math.floor(tail)}) e` : 'noetl.event'}
       WHERE ${tail ? '' : 'execution_id = $1::bigint AND '}node_name = 'summarize' AND event_type IN ('call.done', 'step.exit')
       ORDER BY event_id DESC LIMIT 1`,

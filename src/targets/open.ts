@@ -4,7 +4,7 @@
 import { FIXTURE_CREDENTIAL, type RunConfig } from '../config.js';
 import { envError, oneLine } from '../errors.js';
 import type { Lifecycle } from '../lifecycle.js';
-import type { ProcessInfo } from '../model.js';
+import { retriesNoteFor, type ProcessInfo } from '../model.js';
 import { NoetlClient } from '../noetl/client.js';
 import { redact, registerSecret } from '../redact.js';
 import { startSandbox, type RunningSandbox } from '../sandbox/supervisor.js';
@@ -138,6 +138,12 @@ export async function openTarget(
       : `${client.dialect}${client.version ? ` ${client.version}` : ''}`,
     rowsSource: label,
     faults: c.faults,
+    // The sandbox's worker log and a cluster's worker pods are followed; a server reached directly only
+    // through --log-file.
+    retriesNote: retriesNoteFor(
+      client.dialect ?? '?',
+      client.sandbox || c.target === 'cluster' || c.logFiles.length > 0,
+    ),
   });
   let pods = ep.pods;
   if (c.target === 'cluster') {

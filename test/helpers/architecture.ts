@@ -93,3 +93,19 @@ export function sizeViolations(files: SourceFile[]): string[] {
   }
   return out;
 }
+
+/** The sandbox modules that hold what differs between the dialects (issue #26: nowhere else). */
+export const DIALECT_TABLES = ['src/sandbox/dialect.ts', 'src/sandbox/semantics.ts', 'src/sandbox/event-shapes.ts'];
+
+/** A comparison with a dialect's name in a sandbox module outside the dialect tables. */
+export function dialectBranches(files: SourceFile[]): string[] {
+  const test = /\bdialect(?:\.name)?\s*[!=]==|[!=]==\s*['"]rust['"]|['"]rust['"]\s*[!=]==/;
+  const out: string[] = [];
+  for (const f of files) {
+    if (!f.rel.startsWith('src/sandbox/') || DIALECT_TABLES.includes(f.rel)) continue;
+    f.text.split('\n').forEach((line, i) => {
+      if (test.test(line)) out.push(`${f.rel}:${i + 1} branches on the dialect: ${line.trim()}`);
+    });
+  }
+  return out;
+}

@@ -21,7 +21,7 @@ async function register(ctx: ApiContext, req: Req, res: Res): Promise<void> {
     throw new HttpError(
       422,
       'Failed to deserialize the JSON body into the target type: missing field `content`',
-      ctx.dialect.name === 'rust',
+      ctx.dialect.plainFrameworkErrors,
     );
   try {
     const entry = await ctx.engine.register(decodeContent(body.content));
@@ -61,12 +61,8 @@ async function list(ctx: ApiContext, req: Req, res: Res): Promise<void> {
 
 function parentOf(ctx: ApiContext, v: unknown): bigint | null {
   if (v === undefined || v === null) return null;
-  if (ctx.dialect.name === 'rust' && typeof v === 'string')
-    throw new HttpError(
-      422,
-      'Failed to deserialize the JSON body into the target type: parent_execution_id: invalid type: string, expected i64',
-      true,
-    );
+  const stringRefused = typeof v === 'string' ? ctx.dialect.stringParentIdError() : undefined;
+  if (stringRefused) throw stringRefused;
   const s = idString(v);
   if (!s) throw new HttpError(422, 'parent_execution_id must be an integer');
   return BigInt(s);
@@ -74,26 +70,23 @@ function parentOf(ctx: ApiContext, v: unknown): bigint | null {
 
 async function execute(ctx: ApiContext, req: Req, res: Res): Promise<void> {
   const body = await jsonBody(ctx, req);
-  const rust = ctx.dialect.name === 'rust';
   const payload = (body.payload ?? body.workload ?? {}) as Record<string, unknown>;
   if (typeof payload !== 'object' || Array.isArray(payload)) throw new HttpError(422, 'payload must be an object');
   const parent = parentOf(ctx, body.parent_execution_id);
   const path = typeof body.path === 'string' ? body.path : undefined;
   const catalogRaw = body.catalog_id === undefined ? undefined : idString(body.catalog_id);
   if (!path && catalogRaw === undefined) throw new HttpError(422, "Either 'path' or 'catalog_id' must be provided");
-  const version = !rust && body.version !== undefined ? Number(body.version) : undefined; // Rust ignores version
+  const version = ctx.dialect.honoursVersion && body.version !== undefined ? Number(body.version) : undefined;
   let entry;
   try {
     entry = ctx.engine.resolve({ path, catalogId: catalogRaw === undefined ? undefined : BigInt(catalogRaw), version });
   } catch (err) {
-    if (err instanceof NotFoundError)
-      throw new HttpError(
-        404,
-        rust ? err.message : err.message.replace(/^Playbook not found/, 'Executable catalog entry not found'),
-      );
+    if (err instanceof NotFoundError) throw new HttpError(404, ctx.dialect.playbookNotFound(err.message));
     throw err;
   }
-  if (entry.compileError) throw new HttpError(422, entry.compileError); // AppError::Validation
+  // AppError::Parse (400) for a document serde cannot read, AppError::Validation (422) for the rest
+  // (noetl/server src/playbook/parser.rs parse_playbook, src/error.rs).
+  if (entry.compileError) throw new HttpError(entry.compileStatus ?? 422, entry.compileError);
   const exec = ctx.engine.execute(entry, payload, parent);
   send(res, 200, { execution_id: exec.id.toString(), status: 'started', commands_generated: 1 });
 }

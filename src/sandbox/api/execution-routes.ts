@@ -4,7 +4,7 @@ import { HttpError, HttpErrorDetail, pagination, send, type Res } from './http.j
 import { detailEvents, ehdbEvents, eventCount, pythonEventPage } from './queries.js';
 
 const rustOnly = (ctx: ApiContext) => {
-  if (ctx.dialect.name !== 'rust') throw new HttpError(404, 'Not Found');
+  if (!ctx.dialect.ehdbRoutes) throw new HttpError(404, 'Not Found');
 };
 
 function pageOf(url: URL, maxSize: number, minSize: number) {
@@ -18,7 +18,7 @@ function pageOf(url: URL, maxSize: number, minSize: number) {
 
 async function detail(ctx: ApiContext, res: Res, raw: string, url: URL): Promise<void> {
   const e = executionOf(ctx, raw);
-  if (ctx.dialect.name === 'rust') {
+  if (!ctx.dialect.detailPaged) {
     return send(res, 200, {
       execution_id: e.id,
       catalog_id: e.entry.catalogId,
@@ -51,7 +51,7 @@ async function detail(ctx: ApiContext, res: Res, raw: string, url: URL): Promise
  * `event_id >` (noetl/noetl noetl/server/api/execution/endpoint.py `get_execution_events`).
  */
 async function pythonEvents(ctx: ApiContext, res: Res, raw: string, url: URL): Promise<void> {
-  if (ctx.dialect.name === 'rust') throw new HttpError(404, 'Not Found', true);
+  if (!ctx.dialect.pagedEventsRoute) throw new HttpError(404, 'Not Found', ctx.dialect.plainFrameworkErrors);
   const e = executionOf(ctx, raw);
   const asked = Number(url.searchParams.get('page_size') ?? 100);
   if (!Number.isInteger(asked) || asked < 10 || asked > 500) {

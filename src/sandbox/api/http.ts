@@ -1,27 +1,11 @@
-// The sandbox API's HTTP plumbing: errors that carry a status (and whether the body is plain text, as
-// axum's extractor errors are), reading a body under a size limit, and writing JSON.
+// The sandbox API's HTTP plumbing: reading a body under a size limit and writing JSON (the errors that
+// carry a status live in ../http-error.ts, shared with the dialect tables).
 import type http from 'node:http';
 import { stringifyJson } from '../../json.js';
 
-export class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly plain = false,
-  ) {
-    super(message);
-  }
-}
+import { HttpError } from '../http-error.js';
 
-/** A FastAPI validation error: `{detail: [...]}` with a list, not a message. */
-export class HttpErrorDetail extends Error {
-  constructor(
-    readonly status: number,
-    readonly detail: unknown,
-  ) {
-    super('validation error');
-  }
-}
+export { HttpError, HttpErrorDetail } from '../http-error.js';
 
 export type Req = http.IncomingMessage;
 export type Res = http.ServerResponse;

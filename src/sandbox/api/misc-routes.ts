@@ -9,7 +9,7 @@ import { STAGES } from '../stages.js';
 const VERSION = '3.83.1'; // the Rust server version whose contract the sandbox follows
 
 async function health(ctx: ApiContext, res: Res): Promise<void> {
-  if (ctx.dialect.name !== 'rust') return send(res, 200, { status: 'ok' });
+  if (!ctx.dialect.healthChecksDatabase) return send(res, 200, { status: 'ok' });
   let database = 'connected';
   try {
     await ctx.pool.query('SELECT 1');
@@ -65,11 +65,12 @@ async function query(ctx: ApiContext, req: Req, res: Res): Promise<void> {
   try {
     send(res, 200, {
       status: 'ok',
-      result: await runQuery(ctx.pool, sql, String(body.db_schema ?? body.schema ?? 'noetl'), ctx.dialect.name),
+      result: await runQuery(ctx.pool, sql, String(body.db_schema ?? body.schema ?? 'noetl'), ctx.dialect.query),
     });
   } catch (err) {
     // A SQL error: Rust answers 500, Python 200 with status "error".
-    if (ctx.dialect.name === 'rust') throw new HttpError(500, `Database error: ${(err as Error).message}`);
+    const refused = ctx.dialect.queryError((err as Error).message);
+    if (refused) throw refused;
     send(res, 200, { status: 'error', error: (err as Error).message });
   }
 }

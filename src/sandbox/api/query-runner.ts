@@ -1,16 +1,12 @@
 // POST /api/postgres/execute as the real servers run it (noetl-contract §1.6): the statement on the
-// server's own pool under a search_path; Rust as one prepared statement (so several statements fail),
-// keys sorted, and the column types its decoder cannot read returned as null.
+// server's own pool under a search_path, run the way the dialect's table says (Rust: one prepared
+// statement, so several statements fail; keys sorted; the column types its decoder cannot read as null).
 import pg from 'pg';
-import type { Dialect } from '../../model.js';
+import type { DialectApi } from '../dialect.js';
 import { parseJson } from '../../json.js';
 
-// Column types the Rust server's decoder turns into null (noetl-contract §1.6).
-const RUST_NULL_TYPES = new Set([1114, 21, 1700, 2950, 700]);
-
-function convert(v: string | null, oid: number, rust: boolean): unknown {
-  if (v === null) return null;
-  if (rust && RUST_NULL_TYPES.has(oid)) return null;
+function convert(v: string | null, oid: number, nullTypes: ReadonlySet<number>): unknown {
+  if (v === null || nullTypes.has(oid)) return null;
   switch (oid) {
     case 20:
       return BigInt(v);
@@ -36,9 +32,8 @@ export async function runQuery(
   pool: pg.Pool,
   sql: string,
   schema: string,
-  dialect: Dialect,
+  how: DialectApi['query'],
 ): Promise<Record<string, unknown>[]> {
-  const rust = dialect === 'rust';
   const client = await pool.connect();
   try {
     await client.query(
@@ -52,15 +47,15 @@ export async function runQuery(
       text: sql,
       rowMode: 'array',
       types: { getTypeParser: () => raw },
-      ...(rust ? { queryMode: 'extended' } : {}),
+      ...(how.extendedMode ? { queryMode: 'extended' } : {}),
     } as pg.QueryConfig);
     const results = (Array.isArray(r) ? r[r.length - 1] : r) as pg.QueryResult<unknown[]>;
     const fields = [...results.fields.keys()];
-    if (rust) fields.sort((a, b) => (results.fields[a].name < results.fields[b].name ? -1 : 1));
+    if (how.sortColumns) fields.sort((a, b) => (results.fields[a].name < results.fields[b].name ? -1 : 1));
     return (results.rows ?? []).map((row) => {
       const out: Record<string, unknown> = {};
       for (const i of fields)
-        out[results.fields[i].name] = convert(row[i] as string | null, results.fields[i].dataTypeID, rust);
+        out[results.fields[i].name] = convert(row[i] as string | null, results.fields[i].dataTypeID, how.nullTypes);
       return out;
     });
   } finally {

@@ -53,7 +53,7 @@ function gatewayToApi(req: Req, url: URL): URL {
 }
 
 export async function startApi(o: ApiOptions): Promise<{ url: string; port: number; close(): Promise<void> }> {
-  const rust = o.engine.dialect === 'rust';
+  const plain = dialectApi(o.engine.dialect).plainFrameworkErrors;
   const ctx: ApiContext = {
     engine: o.engine,
     pool: o.pool,
@@ -70,8 +70,8 @@ export async function startApi(o: ApiOptions): Promise<{ url: string; port: numb
     const handle = async () => {
       const url = gatewayToApi(req, raw);
       const found = match(req.method, url.pathname);
-      if (found === 'wrong-method') throw new HttpError(405, 'Method Not Allowed', rust);
-      if (!found) throw new HttpError(404, 'Not Found', rust);
+      if (found === 'wrong-method') throw new HttpError(405, 'Method Not Allowed', plain);
+      if (!found) throw new HttpError(404, 'Not Found', plain);
       await found.route.handle(ctx, req, res, found.m, url);
     };
     handle().catch((err) => sendError(ctx, res, err, `${req.method} ${raw.pathname}`));
