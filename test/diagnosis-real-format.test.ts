@@ -210,6 +210,20 @@ const CASES: Case[] = [
   })),
   {
     engine: 'rust',
+    name: 'a router none of whose arcs matched',
+    source: 'ai-meta playbooks/223-ehdb-prod-runbook/P8-muno-provenance.md (R3); orchestrator.rs test_67_*',
+    events: [
+      ...start('rust'),
+      ...times(6, () => command('rust', 'route')),
+      ...['a', 'b', 'c', 'd', 'e'].map((s): Ev => ['step.skipped', `branch_${s}`, 'SKIPPED']),
+    ],
+    verdict: 'stalled',
+    stall: 'silent',
+    stored: 0,
+    expect: ['no-branch-taken'],
+  },
+  {
+    engine: 'rust',
     name: "a worker's memory growing through a run",
     source: 'kubectl top pod, sampled through the run',
     events: [...start('rust'), ...times(10, () => command('rust', 'run_direct_stress'))],
@@ -238,6 +252,8 @@ function stallOf(kind: 'silent' | 'churning', c: Case, store: RunStore): StallFa
     retriesPerNode: v.retriesPerNode,
     openExecutions: v.openExecutions,
     podMemoryTrend: [],
+    // as src/run/observe.ts stallFacts keeps them
+    lastEvents: v.tail.slice(-5).map((e) => `${e.type} ${e.node ?? ''} ${e.status ?? ''}`.trim()),
   };
 }
 

@@ -12,6 +12,7 @@ import type {
   StallFacts,
 } from '../model.js';
 import type { LogHit, LogPatternId } from './patterns.js';
+import { ADVICE } from './advice.js';
 
 export interface Evidence {
   mode: Mode;
@@ -33,22 +34,6 @@ export interface Evidence {
   /** Why retries cannot be seen on this target (TargetInfo.retriesNote): then 0 retries says nothing. */
   retriesNote?: string | null;
 }
-
-/** Advice lines, each with its source. */
-export const ADVICE = {
-  batchSize: 'Bound batch_size to 20–60 for 200–300 KB items (fixture README, tuning)',
-  chunked: 'Prefer chunked_optimal: bounded windows keep each loop small (fixture README, tuning)',
-  chunkParallelism: 'Keep chunk-worker parallelism bounded: max_in_flight 3 on run_batch_workers (fixture README)',
-  workerInFlight: "Keep the worker loop's max_in_flight moderate: 15 in the chunk worker (fixture README)",
-  referenceFirst:
-    'Keep large results reference-first: NOETL_INLINE_MAX_BYTES 65536 (noetl/ops configmaps; noetl-contract §2.3)',
-  httpPool:
-    'Tune NOETL_HTTP_MAX_CONNECTIONS / NOETL_HTTP_MAX_KEEPALIVE_CONNECTIONS (Python http tool only; noetl-contract §2.3)',
-  upgradeLoopState:
-    'Run an engine after noetl/noetl PR #220: loop progress by counters, not one NATS KV value (noetl-contract §6.7)',
-  previousLogs: 'Read the crashed container: kubectl logs --previous on the pod named above',
-  workers: 'Check that worker pods run and serve the pool the commands go to (kubectl get pods -l component=worker)',
-} as const;
 
 interface Rule {
   id: string;
@@ -159,6 +144,24 @@ export const RULES: Rule[] = [
     },
   },
   {
+    id: 'no-branch-taken',
+    title:
+      'no arc of a router matched: its targets were skipped and the Rust engine waits for ever, RUNNING with no terminal event (ai-meta 223 P8: five step.skipped, then 40 days RUNNING)',
+    advice: [
+      "Give the router a catch-all arc (one without `when`) or make the conditions cover every value (the step's next.arcs)",
+    ],
+    match(e) {
+      if (e.stall?.kind !== 'silent' || !e.openExecutions.length) return undefined;
+      const last = e.stall.lastEvents ?? [];
+      if (!last.length || !last[last.length - 1].startsWith('step.skipped ')) return undefined;
+      const skipped = last.filter((l) => l.startsWith('step.skipped ')).map((l) => l.split(' ')[1]);
+      return {
+        confidence: 'high',
+        evidence: [`last events: ${skipped.length} step.skipped (${skipped.join(', ')}), then nothing`],
+      };
+    },
+  },
+  {
     id: 'loop-stopped-issuing',
     title:
       'every command issued has finished and nothing more is issued: a loop stopped advancing (the shape of noetl/noetl e3ec10a0, 2026-02-24, fixed by dfca19ed on 02-27: a loop over kind: playbook issued nothing after its first max_in_flight completions)',
@@ -168,6 +171,7 @@ export const RULES: Rule[] = [
     ],
     match(e) {
       if (e.stall?.kind !== 'silent' || !e.openExecutions.length || e.storedRows >= e.expected) return undefined;
+      if (e.stall.lastEvents?.at(-1)?.startsWith('step.skipped ')) return undefined; // no-branch-taken
       const nodes = Object.entries(e.perNode).filter(([, c]) => c.issued > 0);
       if (!nodes.length || nodes.some(([, c]) => c.completed + c.failed < c.issued)) return undefined;
       return {

@@ -34,6 +34,13 @@ export interface DialectApi {
   readonly honoursVersion: boolean;
   /** The error for a parent_execution_id sent as a string, or undefined when one is accepted. */
   stringParentIdError(): HttpError | undefined;
+  /**
+   * The keys of the engine's step type, when keys outside it are ignored rather than refused (Rust's serde:
+   * orchestrate-core src/playbook.rs Step); undefined: every key the sandbox does not run is refused.
+   */
+  readonly stepKeys?: ReadonlySet<string>;
+  /** Whether POST /api/executions/{id}/finalize exists (Rust). */
+  readonly finalizeRoute: boolean;
   /** Whether the Rust-only routes exist (ehdb state and events). */
   readonly ehdbRoutes: boolean;
   /** Whether GET /api/executions/{id}/events pages the events (Python only). */
@@ -130,7 +137,9 @@ export const RUST: DialectApi = {
       'Failed to deserialize the JSON body into the target type: parent_execution_id: invalid type: string, expected i64',
       true,
     ),
+  stepKeys: new Set(['step', 'desc', 'spec', 'when', 'args', 'vars', 'set', 'loop', 'tool', 'next']),
   ehdbRoutes: true,
+  finalizeRoute: true,
   pagedEventsRoute: false,
   detailPaged: false,
   healthChecksDatabase: true,
@@ -182,6 +191,7 @@ export const PYTHON: DialectApi = {
   honoursVersion: true,
   stringParentIdError: () => undefined,
   ehdbRoutes: false,
+  finalizeRoute: false,
   pagedEventsRoute: true,
   detailPaged: true,
   healthChecksDatabase: false,

@@ -27,6 +27,8 @@ export interface Step {
   isSequence: boolean;
   loop?: LoopSpec;
   arcs: Arc[];
+  /** A guard: when it renders false the step is skipped (step.skipped) and the chain goes on. */
+  when?: string;
 }
 
 export interface Playbook {
@@ -53,7 +55,7 @@ export class UnsupportedFeatureError extends Error {}
 
 const TOOL_KINDS = new Set(['python', 'http', 'postgres', 'playbook']);
 const TOP_KEYS = new Set(['apiVersion', 'kind', 'metadata', 'workload', 'workflow', 'keychain']);
-const STEP_KEYS = new Set(['step', 'desc', 'description', 'tool', 'loop', 'next']);
+const STEP_KEYS = new Set(['step', 'desc', 'description', 'tool', 'loop', 'next', 'when']);
 const TOOL_KEYS: Record<string, Set<string>> = {
   python: new Set(['name', 'kind', 'code', 'input', 'libs', 'spec']),
   // The union of both engines' http fields; which of them a dialect reads is in semantics.ts.
@@ -109,8 +111,12 @@ export function catalogPath(doc: Record<string, unknown>): string {
   return String(meta.path ?? meta.name);
 }
 
-/** Validates a playbook against the subset and returns the executable form. */
-export function compilePlaybook(doc: Record<string, unknown>): Playbook {
+/**
+ * Validates a playbook against the subset and returns the executable form. `knownStepKeys`: the keys the
+ * engine's own step type has; any other step key is ignored, as serde ignores it (Rust: orchestrate-core
+ * playbook.rs Step, no deny_unknown_fields), where without it every key outside the subset is refused.
+ */
+export function compilePlaybook(doc: Record<string, unknown>, knownStepKeys?: ReadonlySet<string>): Playbook {
   const kind = String(doc.kind ?? 'Playbook');
   if (kind.toLowerCase() !== 'playbook') unsupported('kind', `resource kind '${kind}' (only Playbook runs here)`);
   for (const key of Object.keys(doc)) if (!TOP_KEYS.has(key)) unsupported(key, `top-level key '${key}'`);
@@ -120,7 +126,7 @@ export function compilePlaybook(doc: Record<string, unknown>): Playbook {
     throw new PlaybookValidationError("Missing 'workflow': a playbook needs a non-empty list of steps", true);
   }
   const workload = asObject(doc.workload) ?? {};
-  const steps: Step[] = workflow.map((raw, i) => compileStep(raw, `workflow[${i}]`));
+  const steps: Step[] = workflow.map((raw, i) => compileStep(raw, `workflow[${i}]`, knownStepKeys));
   const byName = new Map(steps.map((s) => [s.step, s]));
   if (byName.size !== steps.length) throw new PlaybookValidationError('duplicate step names in workflow');
   for (const s of steps) {
@@ -139,12 +145,13 @@ export function compilePlaybook(doc: Record<string, unknown>): Playbook {
   };
 }
 
-function compileStep(raw: unknown, where: string): Step {
+function compileStep(raw: unknown, where: string, knownStepKeys?: ReadonlySet<string>): Step {
   const obj = asObject(raw);
   if (!obj || typeof obj.step !== 'string')
     throw new PlaybookValidationError(`${where}: a step needs a 'step' name`, true);
   where = `step '${obj.step}'`;
-  for (const key of Object.keys(obj)) if (!STEP_KEYS.has(key)) unsupported(where, `step key '${key}'`);
+  for (const key of Object.keys(obj))
+    if (!STEP_KEYS.has(key) && (!knownStepKeys || knownStepKeys.has(key))) unsupported(where, `step key '${key}'`);
   const isSequence = Array.isArray(obj.tool);
   const rawTools = isSequence ? (obj.tool as unknown[]) : obj.tool === undefined ? [] : [obj.tool];
   if (rawTools.length === 0) unsupported(where, 'a step without a tool');
@@ -153,25 +160,7 @@ function compileStep(raw: unknown, where: string): Step {
     for (const t of tools)
       if (!t.name) throw new PlaybookValidationError(`${where}: every tool of a task sequence needs a name`);
   }
-  let loop: LoopSpec | undefined;
-  if (obj.loop !== undefined) {
-    const l = asObject(obj.loop);
-    if (!l || l.in === undefined || typeof l.iterator !== 'string') {
-      throw new PlaybookValidationError(`${where}: loop needs 'in' and 'iterator'`, true);
-    }
-    for (const key of Object.keys(l))
-      if (!['in', 'iterator', 'spec'].includes(key)) unsupported(where, `loop key '${key}'`);
-    const spec = asObject(l.spec) ?? {};
-    for (const key of Object.keys(spec)) {
-      if (!['mode', 'max_in_flight', 'policy'].includes(key)) unsupported(where, `loop.spec key '${key}'`);
-    }
-    const mode = String(spec.mode ?? 'sequential');
-    if (mode !== 'parallel' && mode !== 'sequential') unsupported(where, `loop mode '${mode}'`);
-    const mif = Number(spec.max_in_flight ?? (mode === 'parallel' ? 10 : 1));
-    if (!Number.isInteger(mif) || mif < 1)
-      throw new PlaybookValidationError(`${where}: loop.spec.max_in_flight must be a positive integer`);
-    loop = { in: l.in, iterator: l.iterator, mode, maxInFlight: mode === 'parallel' ? mif : 1 };
-  }
+  const loop = obj.loop === undefined ? undefined : compileLoop(obj.loop, where);
   const arcs: Arc[] = [];
   if (obj.next !== undefined) {
     const next = asObject(obj.next);
@@ -193,7 +182,35 @@ function compileStep(raw: unknown, where: string): Step {
       });
     }
   }
-  return { step: obj.step, desc: typeof obj.desc === 'string' ? obj.desc : undefined, tools, isSequence, loop, arcs };
+  const when = obj.when === undefined ? undefined : String(obj.when);
+  return {
+    step: obj.step,
+    desc: typeof obj.desc === 'string' ? obj.desc : undefined,
+    tools,
+    isSequence,
+    loop,
+    arcs,
+    when,
+  };
+}
+
+function compileLoop(raw: unknown, where: string): LoopSpec {
+  const l = asObject(raw);
+  if (!l || l.in === undefined || typeof l.iterator !== 'string') {
+    throw new PlaybookValidationError(`${where}: loop needs 'in' and 'iterator'`, true);
+  }
+  for (const key of Object.keys(l))
+    if (!['in', 'iterator', 'spec'].includes(key)) unsupported(where, `loop key '${key}'`);
+  const spec = asObject(l.spec) ?? {};
+  for (const key of Object.keys(spec)) {
+    if (!['mode', 'max_in_flight', 'policy'].includes(key)) unsupported(where, `loop.spec key '${key}'`);
+  }
+  const mode = String(spec.mode ?? 'sequential');
+  if (mode !== 'parallel' && mode !== 'sequential') unsupported(where, `loop mode '${mode}'`);
+  const mif = Number(spec.max_in_flight ?? (mode === 'parallel' ? 10 : 1));
+  if (!Number.isInteger(mif) || mif < 1)
+    throw new PlaybookValidationError(`${where}: loop.spec.max_in_flight must be a positive integer`);
+  return { in: l.in, iterator: l.iterator, mode, maxInFlight: mode === 'parallel' ? mif : 1 };
 }
 
 function compileTool(raw: unknown, where: string): ToolSpec {

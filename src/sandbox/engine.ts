@@ -121,6 +121,21 @@ export class Engine {
     return done;
   }
 
+  /**
+   * POST /api/executions/{id}/finalize (noetl/server src/services/execution.rs finalize): a terminal row on
+   * node `playbook` with the given status and error, whatever the execution was doing; its status follows.
+   */
+  finalize(exec: Execution, status: 'COMPLETED' | 'FAILED', error: string | null): void {
+    exec.finish(status, error ?? undefined, true);
+    this.emit(exec, {
+      event_type: status === 'COMPLETED' ? 'playbook_completed' : 'playbook_failed',
+      node_id: 'playbook',
+      node_name: 'playbook',
+      status,
+      error,
+    });
+  }
+
   /** Fault: the next python call's worker is killed with the call in flight. */
   crashWorker(): void {
     this.o.python.crashNext();
@@ -182,32 +197,53 @@ export class Engine {
 
   private async run(exec: Execution): Promise<void> {
     const pb = exec.entry.playbook!;
+    const shapes = EVENT_SHAPES[this.o.dialect];
     let step: Step | undefined = pb.steps.find((s) => s.step === 'start') ?? pb.steps[0];
     while (step && !exec.cancelRequested) {
       const current: Step = step;
-      if (!(await this.runStep(exec, current))) return;
-      if (this.o.statusFlapMs && exec.entered.size === 1) {
-        // every entered step completed and nothing pending: the moment Rust's heuristics call COMPLETED
-        exec.flapUntil = Date.now() + this.o.statusFlapMs;
-        await new Promise((r) => setTimeout(r, this.o.statusFlapMs));
-      }
-      const ctx: Ctx = { ...this.baseCtx(exec), event: { name: current.loop ? 'loop.done' : 'step.exit' } };
+      let next: Arc | undefined;
       try {
-        const arc: Arc | undefined = current.arcs.find(
-          (a) => a.when === undefined || truthy(renderString(a.when, ctx)),
-        );
-        step = arc ? pb.byName.get(arc.step) : undefined;
+        const skipped = current.when !== undefined && !truthy(renderString(current.when, this.baseCtx(exec)));
+        if (skipped) this.skip(exec, current.step);
+        else if (!(await this.runStep(exec, current))) return;
+        if (!skipped && this.o.statusFlapMs && exec.entered.size === 1) {
+          // every entered step completed and nothing pending: the moment Rust's heuristics call COMPLETED
+          exec.flapUntil = Date.now() + this.o.statusFlapMs;
+          await new Promise((r) => setTimeout(r, this.o.statusFlapMs));
+        }
+        next = this.route(exec, current, skipped);
       } catch (err) {
-        this.failExecution(exec, `step ${current.step}: arc condition failed: ${(err as Error).message}`);
+        this.failExecution(exec, `step ${current.step}: condition failed: ${(err as Error).message}`);
         return;
       }
+      // Arcs none of which matched: Rust waits for ever (no terminal event); the legacy engine ends the run.
+      if (!next && current.arcs.length && shapes.noArcMatchedWaits) return;
+      step = next ? pb.byName.get(next.step) : undefined;
     }
-    if (exec.cancelRequested) return;
+    if (exec.cancelRequested || exec.terminal) return;
     await this.o.events.drainExecution(exec.id);
     if (exec.failed.size) return this.failExecution(exec, exec.error ?? 'a step failed');
     exec.finish('COMPLETED');
     for (const ev of EVENT_SHAPES[this.o.dialect].terminal('COMPLETED', exec.entry.path))
       this.emit(exec, { ...ev, result: { status: 'COMPLETED' } });
+  }
+
+  private skip(exec: Execution, step: string): void {
+    const ev = EVENT_SHAPES[this.o.dialect].stepSkipped(step);
+    if (ev) this.emit(exec, ev);
+  }
+
+  /**
+   * The arc an exclusive router takes: the first whose `when` holds. The targets of the others that never
+   * ran are skipped; a skipped step follows its first matching arc without skipping siblings.
+   */
+  private route(exec: Execution, step: Step, skipped: boolean): Arc | undefined {
+    const ctx: Ctx = { ...this.baseCtx(exec), event: { name: step.loop ? 'loop.done' : 'step.exit' } };
+    const taken = step.arcs.find((a) => a.when === undefined || truthy(renderString(a.when, ctx)));
+    if (skipped) return taken;
+    const others = new Set(step.arcs.map((a) => a.step).filter((s) => s !== taken?.step && !exec.entered.has(s)));
+    for (const s of others) this.skip(exec, s);
+    return taken;
   }
 
   private failExecution(exec: Execution, error: string): void {
@@ -228,7 +264,7 @@ export class Engine {
       runCommand: (e: Execution, s: Step, c: Ctx, it: { index: number; item: unknown }) =>
         this.commands.run(e, s, c, it),
       onStalled: () => this.stalledLoops++,
-      inFlight: (n: number) => SEMANTICS[this.o.dialect].inFlight(n),
+      inFlight: (n: number) => SEMANTICS[this.o.dialect].inFlight(n, step.loop!.mode),
       // e3ec10a0..dfca19ed: only a task sequence's call.done advanced the loop; a playbook tool's did not.
       stopsAfterFirstWindow:
         Boolean(this.o.loopStopsAfterFirstWindow) && step.tools.every((t) => t.kind === 'playbook'),

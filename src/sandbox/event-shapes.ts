@@ -43,6 +43,17 @@ export interface EventShapes {
   failed(node: string): Emitted[];
   terminal(state: 'COMPLETED' | 'FAILED', path: string): Emitted[];
   cancelled(path: string): Emitted;
+  /**
+   * A step that will not run: its `when` guard is false, or it is the target of an exclusive arc not taken
+   * (Rust: orchestrate-core orchestrator.rs test_step_when_guard_skips_step, test_67_exclusive_routing_*);
+   * null where the engine writes none.
+   */
+  stepSkipped(step: string): Emitted | null;
+  /**
+   * When a step's arcs exist and none matches: Rust waits for ever, RUNNING with no terminal event
+   * (ai-meta 223 P8: five step.skipped, then nothing for 40 days); the legacy engine ends the run.
+   */
+  readonly noArcMatchedWaits: boolean;
   /** The server's event for a step whose command could not be dispatched (Rust only). */
   stepFailed(step: string, error: string): (Emitted & { result: unknown }) | null;
 }
@@ -88,6 +99,8 @@ export const EVENT_SHAPES: Record<Dialect, EventShapes> = {
       node_type: 'execution',
       status: 'CANCELLED',
     }),
+    stepSkipped: (step) => ({ event_type: 'step.skipped', node_name: step, status: 'SKIPPED' }),
+    noArcMatchedWaits: true,
     stepFailed: (step, error) => ({
       event_type: 'step_failed',
       node_name: step,
@@ -138,6 +151,8 @@ export const EVENT_SHAPES: Record<Dialect, EventShapes> = {
       node_type: 'execution',
       status: 'CANCELLED',
     }),
+    stepSkipped: () => null,
+    noArcMatchedWaits: false,
     stepFailed: () => null,
   },
 };

@@ -58,8 +58,10 @@ export class Execution {
     return this.state !== 'RUNNING';
   }
 
-  finish(state: ExecState, error?: string): void {
-    if (this.terminal) return;
+  /** Ends the execution; `force`: even one already ended (a finalize row is the newest terminal event). */
+  finish(state: ExecState, error?: string, force = false): void {
+    if (this.terminal && !force) return;
+    this.cancelRequested ||= force;
     this.state = state;
     this.error = error ?? null;
     this.completedAt = new Date();

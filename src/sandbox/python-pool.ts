@@ -36,14 +36,20 @@ export interface PythonCall {
   code: string;
   input: Record<string, unknown>;
   libs?: Record<string, string>;
+  execution_id?: string;
 }
 
 export class PythonToolError extends Error {}
 export class PythonWorkerLost extends Error {}
 
+export interface PythonReply {
+  value: unknown;
+  stdout: string;
+}
+
 interface Pending {
   call: PythonCall;
-  resolve: (v: unknown) => void;
+  resolve: (v: PythonReply) => void;
   reject: (e: Error) => void;
   queuedAt: number;
 }
@@ -118,7 +124,8 @@ export class PythonPool {
     return pid;
   }
 
-  run(call: PythonCall): Promise<unknown> {
+  /** Runs the code; its `result` (or main's or the top-level return's value) and what it printed. */
+  run(call: PythonCall): Promise<PythonReply> {
     if (this.closed) return Promise.reject(new PythonWorkerLost('python pool is closed'));
     return new Promise((resolve, reject) => {
       this.queue.push({ call, resolve, reject, queuedAt: performance.now() });
@@ -164,7 +171,7 @@ export class PythonPool {
       if (!busy || worker.killed) return;
       worker.busy = undefined;
       STAGES.add('python run', performance.now() - busy.startedAt);
-      let reply: { id: number; ok: boolean; result?: unknown; error?: string };
+      let reply: { id: number; ok: boolean; result?: unknown; stdout?: string; error?: string };
       try {
         reply = JSON.parse(line);
       } catch {
@@ -172,7 +179,7 @@ export class PythonPool {
         this.pump();
         return;
       }
-      if (reply.ok) busy.pending.resolve(reply.result);
+      if (reply.ok) busy.pending.resolve({ value: reply.result, stdout: reply.stdout ?? '' });
       else busy.pending.reject(new PythonToolError(reply.error ?? 'python tool failed'));
       this.pump();
     });

@@ -1,30 +1,83 @@
 # A persistent python3 tool worker for the noetl-loadrun sandbox.
 # Reads one JSON request per line on stdin: {"id", "code", "input", "libs"}; writes one JSON reply per line
-# on stdout: {"id", "ok": true, "result"} or {"id", "ok": false, "error"}. `input` names are bound as
-# variables, `libs` maps aliases to imported modules, and the code sets `result`.
+# on stdout: {"id", "ok": true, "result", "stdout"} or {"id", "ok": false, "error"}. The code runs with the
+# entry conventions the Rust python tool honours (noetl/tools src/tools/python.rs): `input` names bound as
+# variables and as the dict `input_data` (and `args`, `context`), `libs` aliases imported, the `result` global, else
+# a top-level `return` (the code run as a function body), else a `main()` (async too) called with the
+# inputs it names. What the code prints is captured and returned beside the result, never written to the
+# reply channel.
+import asyncio
 import importlib
+import inspect
+import io
 import json
 import sys
 import traceback
 
 _compiled = {}
+_WRAPPED = "__loadrun_step__"
+
+
+def _has_top_level_return(code):
+    """A `return` on an unindented line before any unindented def/class (python.rs wrap_top_level_return)."""
+    for line in code.splitlines():
+        if not line or line[0] in " \t":
+            continue
+        text = line.strip()
+        if not text or text.startswith("#"):
+            continue
+        if text.startswith(("def ", "async def ", "class ")):
+            return False
+        if text == "return" or text.startswith("return "):
+            return True
+    return False
+
+
+def _source(code):
+    if not _has_top_level_return(code):
+        return code
+    body = "\n".join("    " + line for line in code.splitlines())
+    return f"def {_WRAPPED}(args, input_data):\n{body}\n\nresult = {_WRAPPED}(args, input_data)\n"
+
+
+def _call_main(main, args):
+    params = inspect.signature(main).parameters.values()
+    kwargs = {p.name: args[p.name] for p in params if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD) and p.name in args}
+    if any(p.kind == p.VAR_KEYWORD for p in params):
+        for key, value in args.items():
+            kwargs.setdefault(key, value)
+    out = main(**kwargs)
+    return asyncio.run(out) if inspect.iscoroutine(out) else out
 
 
 def _run(req):
     code = req.get("code") or ""
     fn = _compiled.get(code)
     if fn is None:
-        fn = compile(code, "<python tool>", "exec")
+        fn = compile(_source(code), "<python tool>", "exec")
         if len(_compiled) > 256:
             _compiled.clear()
         _compiled[code] = fn
     scope = {"__builtins__": __builtins__, "__name__": "__noetl_tool__"}
     for alias, module in (req.get("libs") or {}).items():
         scope[alias] = importlib.import_module(str(module))
-    scope.update(req.get("input") or {})
+    args = dict(req.get("input") or {})
+    # The wrapper's own globals (the request it read), then the inputs by name over them.
+    context = {"args": args, "variables": {}, "execution_id": req.get("execution_id"), "step": req.get("step")}
+    scope.update(context, context=context)
+    scope.update(args)
+    scope["input_data"] = dict(args)
     scope["result"] = None
-    exec(fn, scope)
-    return scope.get("result")
+    printed = io.StringIO()
+    real_stdout = sys.stdout
+    sys.stdout = printed
+    try:
+        exec(fn, scope)
+        if scope.get("result") is None and callable(scope.get("main")):
+            scope["result"] = _call_main(scope["main"], args)
+    finally:
+        sys.stdout = real_stdout
+    return scope.get("result"), printed.getvalue()
 
 
 def main():
@@ -37,7 +90,8 @@ def main():
         try:
             req = json.loads(line)
             req_id = req.get("id")
-            reply = {"id": req_id, "ok": True, "result": _run(req)}
+            result, printed = _run(req)
+            reply = {"id": req_id, "ok": True, "result": result, "stdout": printed}
             text = json.dumps(reply, default=str, separators=(",", ":"))
         except Exception as exc:  # a tool error fails the step with its message, not the worker
             last = traceback.extract_tb(exc.__traceback__)[-1:] if exc.__traceback__ else []

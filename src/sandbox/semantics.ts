@@ -60,8 +60,12 @@ export interface ToolSemantics {
     inner: unknown;
     value: unknown;
   }): unknown;
-  /** How many of a parallel loop's items are issued at once (Rust: all; Python: max_in_flight). */
-  inFlight(maxInFlight: number): number;
+  /**
+   * How many of a loop's items are issued at once: Rust issues a parallel loop's items all at once and a
+   * sequential loop's one by one (orchestrator.rs test_step_loop_fans_out_iterations,
+   * test_step_loop_sequential_dispatches_only_first); Python honours max_in_flight.
+   */
+  inFlight(maxInFlight: number, mode: 'parallel' | 'sequential'): number;
   /** Commands the workers run at once: Rust claims only what a slot frees. */
   readonly workerSlots: number;
   /** Whether an HTTP status is a success (Rust: 2xx only, noetl/tools src/tools/http.rs 275). */
@@ -70,6 +74,8 @@ export interface ToolSemantics {
   readonly retriesTransport: boolean;
   /** Whether a failed command ends the run at once (Rust) or the run goes on and ends FAILED (Python). */
   readonly failedCommandEndsRun: boolean;
+  /** A python tool's value when the code set no result (Rust: what it printed, noetl/tools python.rs). */
+  pythonNoResult(stdout: string): unknown;
   /** A finished loop's result as the next steps see it. */
   loopResult(
     results: unknown[],
@@ -144,7 +150,7 @@ export const SEMANTICS: Record<Dialect, ToolSemantics> = {
       const status = ok ? 'success' : 'error';
       return { status, context: { command_id: commandId, status } };
     },
-    inFlight: () => Number.POSITIVE_INFINITY,
+    inFlight: (_n, mode) => (mode === 'parallel' ? Number.POSITIVE_INFINITY : 1),
     // WORKER_MAX_CONCURRENT=4 (noetl/ops worker-rust-deployment-prod) times the sandbox's four workers.
     workerSlots: 16,
     httpOk: (status) => status >= 200 && status < 300,
@@ -155,6 +161,7 @@ export const SEMANTICS: Record<Dialect, ToolSemantics> = {
     // The list of the iterations' command.completed envelopes in arrival order (orchestrate-core state.rs
     // 793-812; noetl-contract §7.1).
     loopResult: (_results, _stats, arrivals) => arrivals,
+    pythonNoResult: (stdout) => ({ stdout, stderr: '' }),
   },
   python: {
     dialect: 'python',
@@ -209,5 +216,6 @@ export const SEMANTICS: Record<Dialect, ToolSemantics> = {
     retriesTransport: true,
     failedCommandEndsRun: false,
     loopResult: (results, stats) => ({ results, stats }),
+    pythonNoResult: () => null,
   },
 };

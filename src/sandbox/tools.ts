@@ -34,10 +34,18 @@ export interface RetryNotice {
   exhausted?: boolean;
 }
 
-export async function runPython(pool: PythonPool, tool: ToolSpec, ctx: Ctx): Promise<unknown> {
+/** A python tool's value; `noResult` says what an engine makes of code that set none, from what it printed. */
+export async function runPython(
+  pool: PythonPool,
+  tool: ToolSpec,
+  ctx: Ctx,
+  noResult: (stdout: string) => unknown,
+): Promise<unknown> {
   const input = (renderValue(tool.input ?? {}, ctx) as Record<string, unknown>) ?? {};
   const libs = (tool.libs ?? {}) as Record<string, string>;
-  return pool.run({ code: String(tool.code), input, libs });
+  const executionId = ctx.execution_id === undefined ? undefined : String(ctx.execution_id);
+  const { value, stdout } = await pool.run({ code: String(tool.code), input, libs, execution_id: executionId });
+  return value === null || value === undefined ? noResult(stdout) : value;
 }
 
 const LOCAL_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);

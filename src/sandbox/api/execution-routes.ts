@@ -1,6 +1,6 @@
 // Executions: status (both shapes), detail, events (Python pages, Rust ehdb projection), ehdb state, cancel.
 import { executionOf, jsonBody, type ApiContext, type Route } from './context.js';
-import { HttpError, HttpErrorDetail, pagination, send, type Res } from './http.js';
+import { HttpError, HttpErrorDetail, pagination, send, type Req, type Res } from './http.js';
 import { detailEvents, ehdbEvents, eventCount, pythonEventPage } from './queries.js';
 
 const rustOnly = (ctx: ApiContext) => {
@@ -116,6 +116,23 @@ async function ehdbState(ctx: ApiContext, res: Res, raw: string): Promise<void> 
   send(res, 200, { exists: true, state });
 }
 
+/** Rust only: {status: COMPLETED|FAILED, error?} (noetl/server src/handlers/executions.rs finalize). */
+async function finalize(ctx: ApiContext, req: Req, res: Res, raw: string): Promise<void> {
+  if (!ctx.dialect.finalizeRoute) throw new HttpError(404, 'Not Found', ctx.dialect.plainFrameworkErrors);
+  const e = executionOf(ctx, raw);
+  const body = await jsonBody(ctx, req);
+  if (typeof body.status !== 'string')
+    throw new HttpError(422, 'Failed to deserialize the JSON body into the target type: missing field `status`', true);
+  if (body.status !== 'COMPLETED' && body.status !== 'FAILED')
+    throw new HttpError(422, `Invalid finalization status: ${body.status}`);
+  ctx.engine.finalize(e, body.status, typeof body.error === 'string' ? body.error : null);
+  send(res, 200, {
+    execution_id: e.id,
+    status: body.status,
+    message: `Execution finalized with status: ${body.status}`,
+  });
+}
+
 export const EXECUTION_ROUTES: Route[] = [
   {
     method: 'GET',
@@ -147,5 +164,10 @@ export const EXECUTION_ROUTES: Route[] = [
       if (e.terminal) throw ctx.dialect.cannotCancel(e);
       send(res, 200, ctx.dialect.cancelled(e, ctx.engine.cancel(e, ctx.dialect.cascade(body))));
     },
+  },
+  {
+    method: 'POST',
+    path: /^\/api\/executions\/([^/]+)\/finalize$/,
+    handle: (ctx, req, res, m) => finalize(ctx, req, res, m[1]),
   },
 ];
