@@ -55,7 +55,7 @@ try {
     }
     const id = String(ex.json.execution_id);
     let status = 'RUNNING';
-    for (const until = Date.now() + timeoutMs; Date.now() < until; ) {
+    for (const until = Date.now() + timeoutMs; Date.now() < until;) {
       status = String((await call(sb.apiUrl, 'GET', `/api/executions/${id}/status`)).json.status);
       if (['COMPLETED', 'FAILED', 'CANCELLED'].includes(status)) break;
       await new Promise((r) => setTimeout(r, 300));
