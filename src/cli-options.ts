@@ -112,6 +112,12 @@ const RUN_OPTS = (): Array<Opt | Option> => [
 
 const TARGET_OPTS = (): Array<Opt | Option> => [
   ['--target <kind>', 'sandbox (default), server (a NoETL reached by URL), cluster (kubectl: port-forward, top, logs)'],
+  [
+    '--prod-pattern <regex>',
+    'a kube context, namespace or server URL matching this looks like production: a headless run refuses it without --yes, the TUI asks for its name typed back',
+    'prod|production|live',
+  ],
+  ['--yes', 'load a target that looks like production without asking'],
   ...SERVER_OPTS,
   ['--context <name>', 'cluster: kube context (default: the current one)'],
   ['-n, --namespace <ns>', 'cluster: NoETL namespace (default noetl)'],

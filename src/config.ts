@@ -72,6 +72,9 @@ export interface RunConfig {
   reportDir: string;
   cancelOnExit: boolean;
   dryRun: boolean;
+  /** --yes: load a target whose names look like production without asking; --prod-pattern: what does. */
+  yes: boolean;
+  prodPattern: string;
   /** --fail-on and --max-duration: which breaches make the exit code 1. */
   thresholds: Thresholds;
   /** --repeat: how many times the same setting runs (more than one goes through the sweep runner). */

@@ -1,5 +1,6 @@
 // From parsed run options to a validated RunConfig: the target and its flags, cluster settings, URLs and
 // secrets, durations. Every bad value is one line naming the input (exit code 2).
+import { DEFAULT_PROD_PATTERN, prodRegex } from '../guard.js';
 import { accessSync, constants as fsConstants } from 'node:fs';
 import {
   applyParamOverrides,
@@ -59,6 +60,8 @@ export interface RunOpts {
   cancelOnExit?: boolean;
   cleanup?: boolean;
   dryRun?: boolean;
+  yes?: boolean;
+  prodPattern?: string;
   context?: string;
   namespace?: string;
   service?: string;
@@ -278,6 +281,8 @@ export function buildConfig(o: RunOpts): RunConfig {
     },
     repeat: o.repeat !== undefined ? positiveInt(o.repeat, '--repeat', { max: 1000 }) : 1,
     dryRun: Boolean(o.dryRun),
+    yes: Boolean(o.yes),
+    prodPattern: prodRegex(o.prodPattern ?? DEFAULT_PROD_PATTERN).source,
     kube: target === 'cluster' ? kubeOf(o) : undefined,
     watch: o.watch,
   };

@@ -1,5 +1,6 @@
 // The main command: validate, then run the orchestrator under the TUI or the headless renderer, write
 // the reports on every exit path, and clean up. The TUI (components/) is loaded here and nowhere else.
+import { enforceGuard, guardLine, judgeTarget, type GuardVerdict } from '../guard.js';
 import { payloadFor, type RunConfig } from '../config.js';
 import { EXIT } from '../errors.js';
 import { Lifecycle } from '../lifecycle.js';
@@ -45,8 +46,8 @@ export function planOf(c: RunConfig) {
   };
 }
 
-function printPlan(c: RunConfig, json: boolean): void {
-  const p = planOf(c);
+function printPlan(c: RunConfig, json: boolean, guard: GuardVerdict): void {
+  const p = { ...planOf(c), guard: { asks: guard.signals.length > 0 && !c.yes, signals: guard.signals } };
   if (json) return void process.stdout.write(JSON.stringify({ kind: 'plan', dry_run: true, ...p }) + '\n');
   const sb = p.sandbox
     ? ` (embedded, dialect ${p.sandbox.dialect}${p.sandbox.faults.length ? `, fault emulation: ${p.sandbox.faults.join(', ')}` : ''})`
@@ -61,6 +62,7 @@ function printPlan(c: RunConfig, json: boolean): void {
     ...p.executions.map((e) => `  POST /api/execute ${JSON.stringify(e.request)}  -> expect ${e.expected_rows} rows`),
     `  observe:     status + events every ${p.observe.poll_seconds}s, stall after ${p.observe.stall_seconds}s idle, timeout ${p.observe.timeout_seconds}s`,
     `  reports:     ${p.report_dir}`,
+    `  guard:       ${c.yes && guard.signals.length ? `--yes given: ${guard.signals.join(', ')} not asked about` : guardLine(guard)}`,
   ];
   process.stdout.write(lines.join('\n') + '\n');
 }
@@ -92,11 +94,13 @@ export async function runCommand(o: RunOpts): Promise<number> {
   const config = buildConfig(o);
   // --repeat N: the same setting N times, through the sweep runner (a grid of one cell).
   if (config.repeat > 1) return (await import('./sweep.js')).sweepCommand(o);
+  const guard = await judgeTarget(config, config.prodPattern);
   if (config.dryRun) {
-    printPlan(config, Boolean(o.json));
+    printPlan(config, Boolean(o.json), guard);
     return EXIT.OK;
   }
   const useTui = wantsTui(o);
+  await enforceGuard(guard, { yes: config.yes, interactive: useTui });
   const life = new Lifecycle();
   const reports = new ReportWriter(config.reportDir);
   const orch = new Orchestrator(config, life);

@@ -1,6 +1,7 @@
 // sweep (and run --repeat N): a grid of settings, each cell repeated, every run an ordinary run with its
 // own report folder; live grid on the TUI or one line per finished cell headless; the table, charts and
 // recommendation at the end, in report.md/report.html/summary.json; --resume skips finished runs.
+import { enforceGuard, judgeTarget } from '../guard.js';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { RunConfig } from '../config.js';
@@ -26,7 +27,19 @@ export interface SweepOpts extends RunOpts {
 }
 
 /** Options that never go into sweep.json: secrets, and what only this invocation decides. */
-const NOT_SAVED = ['sessionToken', 'pgUrl', 'dataPgUrl', 'resume', 'reportDir', 'tui', 'json', 'color', 'dryRun'];
+// --yes is asked for again on a resume: a saved sweep never loads production unasked.
+const NOT_SAVED = [
+  'sessionToken',
+  'pgUrl',
+  'dataPgUrl',
+  'resume',
+  'reportDir',
+  'tui',
+  'json',
+  'color',
+  'dryRun',
+  'yes',
+];
 
 function savedOptions(o: SweepOpts): Record<string, unknown> {
   return Object.fromEntries(Object.entries(o).filter(([k, v]) => v !== undefined && !NOT_SAVED.includes(k)));
@@ -113,6 +126,8 @@ export async function sweepCommand(given: SweepOpts, explicit: string[] = Object
   const plan = planOf(o);
   const dir = path.resolve(given.resume ?? o.reportDir ?? defaultReportDir().replace(/([^/]+)$/, 'sweep_$1'));
   if (plan.config.dryRun) return (printPlan(plan, dir, Boolean(o.json)), EXIT.OK);
+  const guard = await judgeTarget(plan.config, plan.config.prodPattern);
+  await enforceGuard(guard, { yes: plan.config.yes, interactive: wantsTui(o) });
   const file = resumed ?? newFile(o, plan.config.repeat);
   try {
     mkdirSync(dir, { recursive: true });
