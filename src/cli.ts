@@ -12,6 +12,7 @@ import { cleanupCommand } from './commands/cleanup.js';
 import { diffCommand } from './commands/diff.js';
 import { replayCommand } from './commands/replay.js';
 import { reportCommand } from './commands/report.js';
+import { compareCommand, historyCommand } from './commands/compare.js';
 import { runCommand } from './commands/run.js';
 import { sweepCommand } from './commands/sweep.js';
 import { assertId } from './noetl/client.js';
@@ -88,6 +89,28 @@ function recordedRunCommands(program: Command): void {
     .option('--no-color', 'no colours on screen')
     .action(async (dir: string, opts) => {
       process.exitCode = await replayCommand(dir, opts);
+    });
+  program
+    .command('compare <dir...>')
+    .description(
+      'runs side by side per mode (report folders, or a sweep folder): the table, what changed from the first, compare.md and compare.html',
+    )
+    .option('--out <dir>', 'where compare.md and compare.html go (default ./loadrun-reports/compare_<timestamp>/)')
+    .option(
+      '--fail-on-regression <list>',
+      'exit 1 when the last run is worse than the first: stall, missing, throughput:<percent>',
+    )
+    .action(async (dirs: string[], opts) => {
+      process.exitCode = await compareCommand(dirs, opts);
+    });
+  program
+    .command('history [dir]')
+    .description(
+      'the recorded runs under loadrun-reports/ (or dir), newest first, and rows/s over runs of the same parameters',
+    )
+    .option('--json', 'one JSON record per run')
+    .action(async (dir: string | undefined, opts) => {
+      process.exitCode = await historyCommand(dir, opts);
     });
   program
     .command('report <dir>')

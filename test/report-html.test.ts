@@ -75,6 +75,13 @@ describe.skipIf(!CHROMIUM)('report.html in headless Chromium', () => {
     }
     expect(data.stallAt.direct_stress).toBeGreaterThan(0);
     expect(await page.locator('.uplot').count()).toBeGreaterThanOrEqual(6);
+    // No uPlot legend of "--" boxes: a static legend names each chart's series; direct_stress (one loop,
+    // no windows) has no window table, chunked_optimal has one.
+    expect(await page.locator('.u-legend').count()).toBe(0);
+    expect(await page.locator('body').innerText()).not.toContain('--');
+    expect(await page.locator('.legend span').count()).toBeGreaterThanOrEqual(6);
+    expect(await page.locator('[data-mode=direct_stress] th', { hasText: 'window' }).count()).toBe(0);
+    expect(await page.locator('[data-mode=chunked_optimal] th', { hasText: 'window' }).count()).toBe(1);
     const strip = await page.evaluate(() => {
       const cv = document.querySelector('[data-mode=direct_stress] canvas.strip') as HTMLCanvasElement;
       const cols = Number(cv.dataset.cols);

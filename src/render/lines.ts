@@ -88,7 +88,11 @@ export function diagnosisLines(mode: string, d: Diagnosis | null, withAdvice = t
 /** A mode that "completed" with nothing stored or no request bytes: say what to look at. */
 export function hollowRunLines(modes: ModeView[], dialect: string, warnings: number): Line[] {
   const hollow = modes.filter(
-    (m) => m.verdict === 'completed' && ((m.stats?.storedRows ?? 0) === 0 || (m.stats?.avgRequestBytes ?? 0) === 0),
+    // Failed items explain their own missing rows: only a run with nothing failed and nothing stored is hollow.
+    (m) =>
+      m.verdict === 'completed' &&
+      m.failures === 0 &&
+      ((m.stats?.storedRows ?? 0) === 0 || (m.stats?.avgRequestBytes ?? 0) === 0),
   );
   if (!hollow.length) return [];
   const engine = /python/.test(dialect) ? 'python' : 'rust';

@@ -72,15 +72,22 @@ export class SeriesRecorder {
     }
   }
 
-  /** The series, events per second filled in with zeros between the first and the last second. */
+  /**
+   * The series; events per second as a rate over a moving 5 s window, from the first to the last second
+   * (per-second counts of a 1 s poll are a saw-tooth of the sampling, not a rate).
+   */
   result(): RunSeries {
     const events: Record<string, Series> = {};
+    const WINDOW = 5;
     for (const [mode, b] of this.eventBuckets) {
       const secs = [...b.keys()];
       const s: Series = { t: [], v: [] };
-      for (let x = Math.min(...secs); x <= Math.max(...secs); x++) {
+      const first = Math.min(...secs);
+      for (let x = first; x <= Math.max(...secs); x++) {
+        let n = 0;
+        for (let y = Math.max(first, x - WINDOW + 1); y <= x; y++) n += b.get(y) ?? 0;
         s.t.push(x);
-        s.v.push(b.get(x) ?? 0);
+        s.v.push(Math.round((n / Math.min(WINDOW, x - first + 1)) * 10) / 10);
       }
       events[mode] = s;
     }

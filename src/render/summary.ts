@@ -72,6 +72,8 @@ export function buildSummary(snap: Snapshot, outcome: RunOutcome, extra: Record<
       cpu_millicores: p.cpuMillicores,
       memory_bytes: p.memoryBytes,
       first_memory_bytes: p.firstMemoryBytes,
+      // the highest of the last 120 samples (the ring the screen keeps)
+      peak_memory_bytes: Math.max(p.memoryBytes ?? 0, ...p.memoryHistory) || null,
     })),
     ...extra,
   };

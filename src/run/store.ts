@@ -267,7 +267,7 @@ export class RunStore {
   retriesPerNode(mode: Mode): Record<string, number> {
     return { ...this.m(mode).retriesPerNode };
   }
-  /** Rows stored plus steps completed for the first time (what the stall detector counts as progress). */
+  /** Rows stored, steps completed for the first time and commands that ended failed (the stall detector's progress). */
   progress(mode: Mode): number {
     return this.m(mode).progress;
   }

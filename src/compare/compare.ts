@@ -1,0 +1,152 @@
+// `compare`: runs side by side per mode, the change from the first run to each other in plain words, and
+// the regressions --fail-on-regression asks about (the last run against the first).
+import { usageError } from '../errors.js';
+import { formatRanges } from '../diff/missing-items.js';
+import type { ModeDigest, RunDigest } from './load.js';
+
+export const HEAD = [
+  'run',
+  'verdict',
+  'stored',
+  'missing',
+  'rows/s',
+  'to end/stall',
+  'cause',
+  'retries',
+  'failures',
+  'peak MiB',
+];
+
+export interface Regression {
+  stall: boolean;
+  missing: boolean;
+  /** Percent of throughput lost that counts as a regression, when asked. */
+  throughputPercent: number | null;
+}
+
+export function parseRegressions(raw: string): Regression {
+  const r: Regression = { stall: false, missing: false, throughputPercent: null };
+  for (const part of raw
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
+    const m = /^throughput:(\d+(?:\.\d+)?)%?$/.exec(part);
+    if (part === 'stall') r.stall = true;
+    else if (part === 'missing') r.missing = true;
+    else if (m) r.throughputPercent = Number(m[1]);
+    else
+      throw usageError(
+        `--fail-on-regression takes stall, missing and throughput:<percent>, got ${JSON.stringify(part)}`,
+      );
+  }
+  return r;
+}
+
+const modesOf = (runs: RunDigest[]) => [...new Set(runs.flatMap((r) => r.modes.map((m) => m.mode)))];
+const modeIn = (r: RunDigest, mode: string) => r.modes.find((m) => m.mode === mode);
+const secs = (n: number | null) => (n === null ? '-' : `${n.toFixed(1)}s`);
+
+function cells(r: RunDigest, m: ModeDigest): string[] {
+  const peak = Object.entries(r.peakMiB)
+    .map(([role, mib]) => `${role} ${mib}`)
+    .join(', ');
+  return [
+    r.label,
+    m.verdict.toUpperCase(),
+    `${m.stored}/${m.expected}`,
+    m.missing === null ? '-' : m.missing ? `${m.missing} (${formatRanges(m.ranges, 4)})` : '0',
+    m.rowsPerSecond.toFixed(1),
+    m.stallAfter !== null ? `stall at ${secs(m.stallAfter)}` : secs(m.seconds),
+    m.cause ?? '-',
+    m.retries === null ? 'n/a' : String(m.retries),
+    String(m.failures),
+    peak || '-',
+  ];
+}
+
+/** What changed from `a` to `b` for one mode, in words. */
+export function changeWords(a: ModeDigest | undefined, b: ModeDigest | undefined): string {
+  if (!a || !b) return a ? 'mode not run' : 'mode new in this run';
+  const out: string[] = [];
+  const stalledA = a.verdict === 'stalled';
+  const stalledB = b.verdict === 'stalled';
+  if (stalledA && !stalledB) out.push('stall gone');
+  if (!stalledA && stalledB) out.push(`stalled (${b.cause ?? 'unknown'})`);
+  if (a.verdict !== b.verdict && !(stalledA || stalledB)) out.push(`${a.verdict} → ${b.verdict}`);
+  const ma = a.missing ?? 0;
+  const mb = b.missing ?? 0;
+  if (ma > 0 && mb === 0) out.push(`all ${ma} missing items recovered`);
+  else if (mb > ma) out.push(`${mb - ma} more missing`);
+  else if (mb < ma) out.push(`${ma - mb} fewer missing`);
+  if (a.rowsPerSecond > 0) {
+    const pct = Math.round(((b.rowsPerSecond - a.rowsPerSecond) / a.rowsPerSecond) * 100);
+    if (pct !== 0) out.push(`throughput ${pct > 0 ? '+' : '−'}${Math.abs(pct)}%`);
+  }
+  return out.length ? out.join(', ') : 'no change';
+}
+
+/** The table per mode: one row per run, then the change from the first run to each other. */
+export function compareTable(runs: RunDigest[]): string[] {
+  const out: string[] = [];
+  for (const mode of modesOf(runs)) {
+    const rows = runs.flatMap((r) => {
+      const m = modeIn(r, mode);
+      return m ? [cells(r, m)] : [];
+    });
+    const widths = HEAD.map((h, i) => Math.max(h.length, ...rows.map((c) => c[i].length)));
+    const pad = (c: string[]) =>
+      c
+        .map((x, i) => x.padEnd(widths[i]))
+        .join('  ')
+        .trimEnd();
+    out.push(`${mode}:`, pad(HEAD), pad(widths.map((w) => '-'.repeat(w))), ...rows.map(pad));
+    for (const r of runs.slice(1))
+      out.push(`  ${runs[0].label} → ${r.label}: ${changeWords(modeIn(runs[0], mode), modeIn(r, mode))}`);
+    out.push('');
+  }
+  return out;
+}
+
+/** The regressions of the last run against the first, as lines (empty: none). */
+export function regressions(runs: RunDigest[], asked: Regression): string[] {
+  const first = runs[0];
+  const last = runs[runs.length - 1];
+  const out: string[] = [];
+  for (const mode of modesOf(runs)) {
+    const a = modeIn(first, mode);
+    const b = modeIn(last, mode);
+    if (!a || !b) continue;
+    if (asked.stall && b.verdict === 'stalled' && a.verdict !== 'stalled')
+      out.push(`${mode}: stalled, the first run did not`);
+    if (asked.missing && (b.missing ?? 0) > (a.missing ?? 0))
+      out.push(`${mode}: ${(b.missing ?? 0) - (a.missing ?? 0)} more missing`);
+    if (asked.throughputPercent !== null && a.rowsPerSecond > 0) {
+      const lost = ((a.rowsPerSecond - b.rowsPerSecond) / a.rowsPerSecond) * 100;
+      if (lost > asked.throughputPercent)
+        out.push(`${mode}: throughput −${Math.round(lost)}% (over ${asked.throughputPercent}%)`);
+    }
+  }
+  return out;
+}
+
+/** compare.md: the same tables, as Markdown. */
+export function compareMarkdown(runs: RunDigest[]): string {
+  const out = [
+    '# noetl-loadrun compare',
+    '',
+    ...runs.map((r) => `- **${r.label}**: ${r.startedAt}, ${r.target}, exit ${r.exitCode} (\`${r.dir}\`)`),
+    '',
+  ];
+  for (const mode of modesOf(runs)) {
+    out.push(`## ${mode}`, '', `| ${HEAD.join(' | ')} |`, `|${'---|'.repeat(HEAD.length)}`);
+    for (const r of runs) {
+      const m = modeIn(r, mode);
+      if (m) out.push(`| ${cells(r, m).join(' | ')} |`);
+    }
+    out.push('');
+    for (const r of runs.slice(1))
+      out.push(`- ${runs[0].label} → ${r.label}: ${changeWords(modeIn(runs[0], mode), modeIn(r, mode))}`);
+    out.push('');
+  }
+  return out.join('\n');
+}

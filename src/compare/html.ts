@@ -1,0 +1,73 @@
+// compare.html: self-contained like report.html (uPlot inlined, no network): the runs' table per mode and,
+// per mode, stored rows and rows/s over time with one series per run overlaid, each run's stall marked.
+import { CHART_JS, esc, STYLE, uplotAssets } from '../render/html.js';
+import type { RunSeries } from '../render/series.js';
+import { changeWords, HEAD } from './compare.js';
+import type { RunDigest } from './load.js';
+
+function table(runs: RunDigest[], mode: string): string {
+  const rows = runs.flatMap((r) => {
+    const m = r.modes.find((x) => x.mode === mode);
+    if (!m) return [];
+    const cells = [
+      r.label,
+      m.verdict.toUpperCase(),
+      `${m.stored}/${m.expected}`,
+      m.missing ?? '-',
+      m.rowsPerSecond.toFixed(1),
+      m.stallAfter !== null
+        ? `stall at ${m.stallAfter.toFixed(1)}s`
+        : m.seconds === null
+          ? '-'
+          : `${m.seconds.toFixed(1)}s`,
+      m.cause ?? '-',
+      m.retries ?? 'n/a',
+      m.failures,
+      Object.entries(r.peakMiB)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ') || '-',
+    ];
+    return [`<tr>${cells.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`];
+  });
+  const changes = runs
+    .slice(1)
+    .map(
+      (r) =>
+        `<li>${esc(runs[0].label)} → ${esc(r.label)}: ${esc(
+          changeWords(
+            runs[0].modes.find((x) => x.mode === mode),
+            r.modes.find((x) => x.mode === mode),
+          ),
+        )}</li>`,
+    )
+    .join('');
+  return `<table><tr>${HEAD.map((h) => `<th>${esc(h)}</th>`).join('')}</tr>${rows.join('')}</table><ul class="changes">${changes}</ul>`;
+}
+
+const DRAW = `(function(){var d=JSON.parse(document.getElementById('data').textContent);var W=Math.max(320,Math.floor((window.innerWidth-80)/2));
+${CHART_JS}
+document.querySelectorAll('.mode').forEach(function(box){var mode=box.dataset.mode;var marks=[];
+d.runs.forEach(function(r,i){if(r.stallAt[mode]!==undefined)marks.push({t:r.stallAt[mode],label:'stall '+r.label,color:COLORS[i%COLORS.length]})});
+['stored','rate'].forEach(function(s){var map={};d.runs.forEach(function(r){if(r[s][mode])map[r.label]=r[s][mode]});
+chart(box.querySelector('.chart[data-series='+s+']'),{stored:'stored rows',rate:'rows/s'}[s],map,d.runs.map(function(r){return r.label}),marks,W)})});
+document.body.dataset.drawn='yes'})();`;
+
+export function compareHtml(runs: RunDigest[], series: RunSeries[]): string {
+  const { js, css } = uplotAssets();
+  const modes = [...new Set(runs.flatMap((r) => r.modes.map((m) => m.mode)))];
+  const data = JSON.stringify({
+    runs: runs.map((r, i) => ({
+      label: r.label,
+      stored: series[i].stored,
+      rate: series[i].rate,
+      stallAt: series[i].stallAt,
+    })),
+  }).replace(/</g, '\\u003c');
+  const list = runs
+    .map((r) => `<li><b>${esc(r.label)}</b>: ${esc(r.startedAt)}, ${esc(r.target)}, exit ${r.exitCode}</li>`)
+    .join('');
+  return `<!doctype html><html><head><meta charset="utf-8"><title>noetl-loadrun compare</title><style>${css}\n${STYLE}</style></head><body>
+<h1>noetl-loadrun compare</h1><ul>${list}</ul>
+<div class="modes">${modes.map((m) => `<div class="mode" data-mode="${esc(m)}"><h2>${esc(m)}</h2>${table(runs, m)}<div class="chart" data-series="stored"></div><div class="chart" data-series="rate"></div></div>`).join('')}</div>
+<script>${js}</script><script type="application/json" id="data">${data}</script><script>${DRAW}</script></body></html>`;
+}

@@ -1,0 +1,109 @@
+// A recorded run read back for `compare` and `history`: its summary.json (schema checked) reduced to the
+// figures runs are compared by, per mode, and, for the charts, its series from events.ndjson.
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { usageError } from '../errors.js';
+import { SeriesRecorder, type RunSeries } from '../render/series.js';
+import { SUMMARY_SCHEMA_VERSION } from '../render/summary.js';
+import { readRecords } from '../run/replay.js';
+
+export interface ModeDigest {
+  mode: string;
+  verdict: string;
+  stored: number;
+  expected: number;
+  missing: number | null;
+  ranges: Array<[number, number]>;
+  rowsPerSecond: number;
+  /** Seconds from the mode's launch to its end (or to the end of observation). */
+  seconds: number | null;
+  /** Seconds from the mode's launch to the stall, when it stalled. */
+  stallAfter: number | null;
+  cause: string | null;
+  retries: number | null;
+  failures: number;
+}
+
+export interface RunDigest {
+  dir: string;
+  label: string;
+  startedAt: string;
+  target: string;
+  params: Record<string, unknown>;
+  exitCode: number;
+  modes: ModeDigest[];
+  /** Peak memory per pod role, MiB. */
+  peakMiB: Record<string, number>;
+}
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** The run folders under `dir`: itself when it holds a summary.json, else its subfolders that do (a sweep's runs). */
+export function runFolders(dir: string): string[] {
+  if (!existsSync(dir) || !statSync(dir).isDirectory())
+    throw usageError(`${dir} is not a folder`, "give report folders (a run's --report-dir) or a sweep folder");
+  if (existsSync(path.join(dir, 'summary.json'))) return [dir];
+  return readdirSync(dir)
+    .map((n) => path.join(dir, n))
+    .filter((d) => statSync(d).isDirectory() && existsSync(path.join(d, 'summary.json')))
+    .sort();
+}
+
+function modeDigest(m: Json): ModeDigest {
+  const seconds = typeof m.duration_seconds === 'number' ? m.duration_seconds : null;
+  // A stalled mode ended when the stall was declared, idleSeconds after its last progress.
+  const stallAfter = m.stall && seconds !== null ? Math.max(0, seconds - Number(m.stall.idleSeconds ?? 0)) : null;
+  return {
+    mode: String(m.mode),
+    verdict: String(m.verdict),
+    stored: Number(m.stored_rows ?? 0),
+    expected: Number(m.expected_rows ?? 0),
+    missing: m.missing ? Number(m.missing.count) : null,
+    ranges: (m.missing?.ranges ?? []) as Array<[number, number]>,
+    rowsPerSecond: seconds ? Number(m.stored_rows ?? 0) / seconds : 0,
+    seconds,
+    stallAfter,
+    cause: m.diagnosis?.causes?.[0]?.id ?? null,
+    retries: m.retries_observable === false ? null : Number(m.retries ?? 0),
+    failures: Number(m.failures ?? 0),
+  };
+}
+
+/** One run folder's summary.json as a digest; an unknown schema version is one clear line. */
+export function loadDigest(dir: string): RunDigest {
+  const file = path.join(dir, 'summary.json');
+  let s: Json;
+  try {
+    s = JSON.parse(readFileSync(file, 'utf8')) as Json;
+  } catch (err) {
+    throw usageError(`${file} cannot be read as JSON (${(err as NodeJS.ErrnoException).code ?? 'not JSON'})`);
+  }
+  if (s.schema_version !== SUMMARY_SCHEMA_VERSION)
+    throw usageError(
+      `${file} has summary schema version ${JSON.stringify(s.schema_version)}; this noetl-loadrun reads version ${SUMMARY_SCHEMA_VERSION}`,
+      'rebuild it with `noetl-loadrun report <dir>` from its events.ndjson',
+    );
+  const peakMiB: Record<string, number> = {};
+  for (const p of (s.pods ?? []) as Json[]) {
+    const bytes = Number(p.peak_memory_bytes ?? p.memory_bytes ?? 0);
+    peakMiB[p.role] = Math.max(peakMiB[p.role] ?? 0, Math.round(bytes / 1048576));
+  }
+  return {
+    dir,
+    label: path.basename(path.resolve(dir)),
+    startedAt: String(s.started_at),
+    target: `${s.target?.kind ?? '?'} ${s.target?.dialect ?? ''}`.trim(),
+    params: (s.parameters ?? {}) as Record<string, unknown>,
+    exitCode: Number(s.exit_code),
+    modes: ((s.modes ?? []) as Json[]).map(modeDigest),
+    peakMiB,
+  };
+}
+
+/** The run's series for the overlaid charts (empty when events.ndjson is not there). */
+export function loadSeries(dir: string): RunSeries {
+  const rec = new SeriesRecorder();
+  const file = path.join(dir, 'events.ndjson');
+  if (existsSync(file)) for (const r of readRecords(file)) rec.add(r);
+  return rec.result();
+}
