@@ -17,7 +17,7 @@ const work = mkdtempSync(path.join(os.tmpdir(), 'loadrun-pictures-'));
 const sock = `loadrun-pictures-${process.pid}`;
 const tmux = (...a) => execFileSync('tmux', ['-L', sock, ...a], { encoding: 'utf8' });
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const args = '--preset stress --seed-rows 400 --sandbox-fault legacy-loop-state --stall-seconds 8';
+const args = '--sandbox-fault loop-stops-after-first-window --stall-seconds 10';
 
 async function shoot(browser, url, file, width, height) {
   const page = await browser.newPage({ viewport: { width, height } });
@@ -50,7 +50,7 @@ try {
   let screen = '';
   for (let i = 0; i < 120; i++) {
     screen = tmux('capture-pane', '-p', '-e', '-t', 'pic');
-    if (/\b([4-9]\d|[1-3]\d\d)\/400/.test(screen)) break; // mid-run: rows are coming in
+    if (/\b([4-9]\d|1\d\d)\/240/.test(screen)) break; // mid-run: rows are coming in
     await sleep(500);
   }
   const html = `<!doctype html><meta charset="utf-8"><body style="margin:0;background:#1e1e1e"><pre style="margin:0;padding:8px;font:13px/1.25 'DejaVu Sans Mono',monospace;color:#ddd">${new AnsiUp().ansi_to_html(screen)}</pre></body>`;

@@ -5,7 +5,7 @@
 set -euo pipefail
 cols=${1:-120}; rows=${2:-40}; shift $(( $# > 2 ? 2 : $# )) || true
 [ "${1:-}" = "--" ] && shift
-args=("$@"); [ ${#args[@]} -eq 0 ] && args=(--preset stress --seed-rows 400 --sandbox-fault legacy-loop-state --stall-seconds 8)
+args=("$@"); [ ${#args[@]} -eq 0 ] && args=(--sandbox-fault loop-stops-after-first-window --stall-seconds 10)
 cd "$(dirname "$0")/.."
 sock="loadrun-capture-$$"; out=$(mktemp -d)
 trap 'tmux -L "$sock" kill-server 2>/dev/null || true; rm -rf "$out"' EXIT

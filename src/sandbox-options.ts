@@ -50,7 +50,7 @@ export const SANDBOX_TUNING = [
   {
     flag: 'loop-inline-max-bytes',
     opt: 'loopInlineMaxBytes',
-    help: 'legacy-loop-state: results up to this size are kept inline (default 65536)',
+    help: "legacy-loop-state: results over this size are appended as a reference plus a preview (default: none, every result inline as in the fault's period; 65536 adds the references of 2026-02-03, a combination no engine ran)",
     min: 0,
     max: 1 << 30,
     int: true,
@@ -58,7 +58,7 @@ export const SANDBOX_TUNING = [
   {
     flag: 'loop-preview-bytes',
     opt: 'loopPreviewBytes',
-    help: 'legacy-loop-state: preview kept with a reference (default 1024)',
+    help: 'legacy-loop-state: preview kept with a reference, with --loop-inline-max-bytes (default 1024)',
     min: 0,
     max: 1 << 30,
     int: true,

@@ -135,9 +135,9 @@ const CASES: Case[] = [
   ],
   [
     'unknown kube context',
-    () => ['--target', 'cluster', '--kubeconfig', DEAD_KUBECONFIG, '--context', 'prod-eu'],
+    () => ['--target', 'cluster', '--kubeconfig', DEAD_KUBECONFIG, '--context', 'staging-eu'],
     2,
-    /kube context: context "prod-eu" does not exist — known contexts: dead/,
+    /kube context: context "staging-eu" does not exist — known contexts: dead/,
   ],
   [
     'missing kubectl',

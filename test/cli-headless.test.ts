@@ -94,6 +94,9 @@ describe('npm start -- --no-tui --preset stress --seed-rows 400 --sandbox-fault 
       '400',
       '--sandbox-fault',
       'legacy-loop-state',
+      // the later reference-plus-preview state (02-03) on the period's cap: direct stalls, chunks finish
+      '--loop-inline-max-bytes',
+      '65536',
       '--stall-seconds',
       '8',
       '--report-dir',

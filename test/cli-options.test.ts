@@ -66,6 +66,8 @@ describe('run options', () => {
       '128',
       '--sandbox-fault',
       'legacy-loop-state',
+      '--loop-inline-max-bytes', // references with previews (02-03): small entries, so the cap is what stops it
+      '65536',
       '--loop-state-cap-bytes',
       '131072',
       '--stall-seconds',

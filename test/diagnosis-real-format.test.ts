@@ -20,6 +20,8 @@ interface Case {
   events: Ev[];
   logs?: Array<[source: string, line: string]>;
   pods?: PodSample[];
+  /** Child executions (chunk windows) with their own events. */
+  children?: Ev[][];
   verdict: 'completed' | 'running' | 'stalled';
   stall?: 'silent' | 'churning';
   stored: number;
@@ -155,6 +157,22 @@ const CASES: Case[] = [
   },
   {
     engine: 'python',
+    name: "a playbook tool blind to its children's end (before noetl/noetl 7acf458b)",
+    source: 'noetl/noetl 7acf458b (2026-02-23); noetl-contract §7',
+    // run_batch_workers' three commands claimed and started, never completed; their children all ended.
+    events: [...start('python'), ...times(3, () => command('python', 'run_batch_workers').slice(0, 3))],
+    children: Array.from({ length: 3 }, () => [
+      ...start('python'),
+      ...times(5, () => command('python', 'process_batch_pipeline:task_sequence')),
+      ...end('python'),
+    ]),
+    verdict: 'stalled',
+    stall: 'silent',
+    stored: 15,
+    expect: ['child-ended-parent-waits'],
+  },
+  {
+    engine: 'python',
     name: 'the endpoint timing out',
     source: 'noetl/noetl noetl/tools/http/executor.py 437',
     events: [...start('python'), ...times(5, () => command('python', seq('python')))],
@@ -273,6 +291,21 @@ function diagnosed(c: Case) {
     createdAt: null,
   }));
   store.recordEvents(MODE, events);
+  (c.children ?? []).forEach((evs, i) => {
+    const child = String(583461712347137000n + BigInt(i));
+    store.addChild(MODE, child, i + 1);
+    store.recordEvents(
+      MODE,
+      evs.map(([type, node, status], j) => ({
+        eventId: String(583461712347138000n + BigInt(i * 100 + j)),
+        executionId: child,
+        type,
+        node,
+        status,
+        createdAt: null,
+      })),
+    );
+  });
   for (const [source, line] of c.logs ?? []) store.log(source, 'info', line);
   for (const p of c.pods ?? []) store.recordPod({ ...p, sampledAt: Date.now() });
   store.recordRows(MODE, {

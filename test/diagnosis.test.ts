@@ -276,6 +276,9 @@ describe('each sandbox fault profile diagnosed as itself', () => {
       '128',
       '--sandbox-fault',
       'legacy-loop-state',
+      // the later reference-plus-preview state (02-03) on the period's cap: direct stalls, chunks finish
+      '--loop-inline-max-bytes',
+      '65536',
       '--loop-state-cap-bytes',
       '131072',
       '--stall-seconds',
@@ -348,6 +351,23 @@ describe('each sandbox fault profile diagnosed as itself', () => {
     expect(chunked.diagnosis.causes[0].id).toBe('loop-stopped-issuing');
     expect(chunked.diagnosis.causes[0].title).toMatch(/e3ec10a0.*dfca19ed/);
     expect(modes.direct_stress.verdict).toBe('completed');
+  });
+
+  it('child-status-blind: chunked_optimal stores its first windows, then waits on children that ended', async () => {
+    // noetl/noetl before 7acf458b (2026-02-23): the playbook tool came back only at its timeout (1200 s).
+    const { r, modes } = await run([
+      ...['--seed-rows', '40', '--payload-kb', '4', '--batch-size', '5', '--max-batches', '6', '--no-tui'],
+      ...['--modes', 'chunked_optimal', '--stall-seconds', '6', '--sandbox-fault', 'child-status-blind'],
+    ]);
+    expect(r.code).toBe(1);
+    const chunked = modes.chunked_optimal as unknown as {
+      verdict: string;
+      stored_rows: number;
+      diagnosis: { causes: Array<{ id: string; title: string }> };
+    };
+    expect([chunked.verdict, chunked.stored_rows]).toEqual(['stalled', 15]);
+    expect(chunked.diagnosis.causes[0].id).toBe('child-ended-parent-waits');
+    expect(chunked.diagnosis.causes[0].title).toMatch(/7acf458b/);
   });
 
   it('worker-crash: a worker restart', async () => {

@@ -22,6 +22,9 @@ describe('replay in the TUI', () => {
       '128',
       '--sandbox-fault',
       'legacy-loop-state',
+      // the later reference-plus-preview state (02-03) on the period's cap: direct stalls, chunks finish
+      '--loop-inline-max-bytes',
+      '65536',
       '--loop-state-cap-bytes',
       '131072',
       '--stall-seconds',

@@ -20,7 +20,11 @@ describe('legacy-loop-state', () => {
 
   beforeAll(async () => {
     // The legacy Python engine's loop state: the python dialect (the Rust engine issues a loop's items at once).
-    sb = await sandbox({ faults: ['legacy-loop-state'], dialect: 'python' });
+    sb = await sandbox({
+      faults: ['legacy-loop-state'],
+      dialect: 'python',
+      extraArgs: ['--loop-inline-max-bytes', '65536'], // the reference-plus-preview state of 02-03
+    });
     await registerBundled(sb.apiUrl);
     direct = (
       await api(sb.apiUrl, 'POST', '/api/execute', {

@@ -174,6 +174,9 @@ describe('sweep with legacy-loop-state (python dialect)', () => {
         '2',
         '--sandbox-fault',
         'legacy-loop-state',
+        // the later reference-plus-preview state (02-03) on the period's cap: direct stalls, chunks finish
+        '--loop-inline-max-bytes',
+        '65536',
         '--loop-state-cap-bytes',
         '32768',
         '--pg-url',

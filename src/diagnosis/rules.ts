@@ -1,46 +1,13 @@
 // The diagnosis: a rule table that turns the evidence gathered live per mode into likely causes, ranked
 // by confidence, each with the evidence lines that support it and the tuning advice that applies. One
 // module, stable kebab-case ids (listed in the README). Pure: evidence in, diagnosis out.
-import type {
-  Cause,
-  Diagnosis,
-  DiagnosisState,
-  Mode,
-  ModeVerdict,
-  NodeCounts,
-  PodSample,
-  StallFacts,
-} from '../model.js';
+import type { Cause, Diagnosis, DiagnosisState } from '../model.js';
 import type { LogHit, LogPatternId } from './patterns.js';
+import type { Evidence, Rule } from './evidence.js';
+import { STALL_RULES } from './stall-rules.js';
 import { ADVICE } from './advice.js';
 
-export interface Evidence {
-  mode: Mode;
-  verdict: ModeVerdict;
-  stall: StallFacts | null;
-  /** The detector allows more idle time than --stall-seconds: progress is slow but steady. */
-  slow: boolean;
-  storedRows: number;
-  expected: number;
-  rowsPerSecond: number;
-  eventsByType: Record<string, number>;
-  retriesPerNode: Record<string, number>;
-  perNode: Record<string, NodeCounts>;
-  openExecutions: string[];
-  logHits: Partial<Record<LogPatternId, LogHit>>;
-  pods: Array<PodSample & { growthMiB: number | null; peakMiB: number | null }>;
-  /** The engine issues every item of a parallel loop at once (Rust): issued but not claimed is normal there. */
-  dispatchAll?: boolean;
-  /** Why retries cannot be seen on this target (TargetInfo.retriesNote): then 0 retries says nothing. */
-  retriesNote?: string | null;
-}
-
-interface Rule {
-  id: string;
-  title: string;
-  advice: string[];
-  match(e: Evidence): { confidence: Cause['confidence']; evidence: string[] } | undefined;
-}
+export type { Evidence } from './evidence.js';
 
 const hit = (e: Evidence, id: LogPatternId) => e.logHits[id];
 const hitLine = (h: LogHit) => `log (${h.count}×): ${h.example}`;
@@ -143,66 +110,7 @@ export const RULES: Rule[] = [
       return { confidence: log ? 'high' : 'medium', evidence: [...lines, ...(log ? [hitLine(log)] : [])] };
     },
   },
-  {
-    id: 'no-branch-taken',
-    title:
-      'no arc of a router matched: its targets were skipped and the Rust engine waits for ever, RUNNING with no terminal event (ai-meta 223 P8: five step.skipped, then 40 days RUNNING)',
-    advice: [
-      "Give the router a catch-all arc (one without `when`) or make the conditions cover every value (the step's next.arcs)",
-    ],
-    match(e) {
-      if (e.stall?.kind !== 'silent' || !e.openExecutions.length) return undefined;
-      const last = e.stall.lastEvents ?? [];
-      if (!last.length || !last[last.length - 1].startsWith('step.skipped ')) return undefined;
-      const skipped = last.filter((l) => l.startsWith('step.skipped ')).map((l) => l.split(' ')[1]);
-      return {
-        confidence: 'high',
-        evidence: [`last events: ${skipped.length} step.skipped (${skipped.join(', ')}), then nothing`],
-      };
-    },
-  },
-  {
-    id: 'loop-stopped-issuing',
-    title:
-      'every command issued has finished and nothing more is issued: a loop stopped advancing (the shape of noetl/noetl e3ec10a0, 2026-02-24, fixed by dfca19ed on 02-27: a loop over kind: playbook issued nothing after its first max_in_flight completions)',
-    advice: [
-      'Run an engine with dfca19ed (noetl/noetl, 2026-02-27: loops over non-task-sequence tools advance on call.done)',
-      ADVICE.chunkParallelism,
-    ],
-    match(e) {
-      if (e.stall?.kind !== 'silent' || !e.openExecutions.length || e.storedRows >= e.expected) return undefined;
-      if (e.stall.lastEvents?.at(-1)?.startsWith('step.skipped ')) return undefined; // no-branch-taken
-      const nodes = Object.entries(e.perNode).filter(([, c]) => c.issued > 0);
-      if (!nodes.length || nodes.some(([, c]) => c.completed + c.failed < c.issued)) return undefined;
-      return {
-        confidence: 'medium',
-        evidence: [
-          `${e.openExecutions.length} execution(s) with no terminal event, no command pending`,
-          ...nodes.slice(-3).map(([n, c]) => `${n}: ${c.issued} issued, ${c.completed} completed, ${c.failed} failed`),
-        ],
-      };
-    },
-  },
-  {
-    id: 'commands-not-claimed',
-    title: 'commands were issued but never claimed: no worker picked them up',
-    advice: [ADVICE.workers],
-    match(e) {
-      if (!e.stall) return undefined;
-      // On an engine that issues every item at once, commands waiting for a worker are normal: only a step
-      // none of whose commands was ever claimed says no worker takes them.
-      const starved = Object.entries(e.perNode).filter(([, c]) =>
-        e.dispatchAll ? c.issued > 0 && c.claimed + c.started === 0 : c.issued - Math.max(c.claimed, c.started) >= 5,
-      );
-      if (!starved.length) return undefined;
-      return {
-        confidence: 'high',
-        evidence: starved.map(
-          ([n, c]) => `${n}: ${c.issued} issued, ${c.claimed} claimed, ${c.started} started, ${c.completed} completed`,
-        ),
-      };
-    },
-  },
+  ...STALL_RULES,
   logRule(
     'crash-loop',
     'a container keeps crashing and is restarted with back-off (CrashLoopBackOff)',

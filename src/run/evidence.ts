@@ -23,6 +23,8 @@ export function evidenceOf(store: RunStore, mode: Mode, slow = false): Evidence 
     // The Rust server issues every item of a parallel loop at once (noetl-contract §7.3).
     dispatchAll: /rust/.test(store.target.dialect),
     retriesNote: store.target.retriesNote ?? null,
+    children: v.children,
+    openChildren: v.openExecutions.filter((id) => id !== v.executionId).length,
   };
 }
 

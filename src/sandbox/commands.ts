@@ -40,6 +40,11 @@ export interface CommandTools {
   crashWorkerAfterCalls: number;
   /** Fault legacy-loop-state: each tool result's JSON size, which the emulated loop state appends. */
   measureResults: boolean;
+  /**
+   * Fault child-status-blind: the playbook tool never sees its child end and returns only at its timeout
+   * (noetl/noetl before 7acf458b, 2026-02-23: it polled status fields the server did not return).
+   */
+  childStatusBlind?: boolean;
 }
 
 export interface Iteration {
@@ -200,7 +205,7 @@ export class CommandRunner {
     const timeoutMs = Number(tool.timeout ?? 300) * 1000;
     let timer: NodeJS.Timeout | undefined;
     const timedOut = await Promise.race([
-      child.finished.then(() => false),
+      this.t.childStatusBlind ? new Promise<boolean>(() => {}) : child.finished.then(() => false),
       new Promise<boolean>((r) => (timer = setTimeout(() => r(true), timeoutMs))),
     ]);
     clearTimeout(timer);

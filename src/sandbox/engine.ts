@@ -37,6 +37,8 @@ export interface EngineOptions {
   crashWorkerAfterCalls?: number;
   /** Fault loop-stops-after-first-window: a loop over kind: playbook issues nothing after its first window. */
   loopStopsAfterFirstWindow?: boolean;
+  /** Fault child-status-blind: a playbook tool returns only at its timeout, whenever its child ended. */
+  childStatusBlind?: boolean;
   /** Fault status-flap: after the first step, the status shows a terminal state for this long (0 = never). */
   statusFlapMs?: number;
   log: (level: 'info' | 'error', msg: string) => void;
@@ -66,6 +68,7 @@ export class Engine {
       resultContextMaxBytes: o.resultContextMaxBytes,
       crashWorkerAfterCalls: o.crashWorkerAfterCalls ?? 0,
       measureResults: o.loopState !== undefined,
+      childStatusBlind: o.childStatusBlind,
     });
   }
 

@@ -1,7 +1,8 @@
-// Emulation of the historical NoETL loop-state mechanism behind the ~100-item stall (fault profile
-// `legacy-loop-state`). Each finished iteration appends its task-sequence results to the loop's state,
-// inline when small, else as a reference plus a preview; the state lives in one NATS KV value capped by
-// the message size. Once a write would exceed the cap it fails and the loop records nothing more.
+// Emulation of the legacy Python engine's loop state before noetl/noetl PR #220 (fault profile
+// `legacy-loop-state`). Each finished iteration appends its results to the loop's state, inline (the
+// period had no references; --loop-inline-max-bytes adds the later reference-plus-preview); the state lives
+// in one NATS KV value capped by the message size. Once a write would exceed the cap it fails and the loop
+// records nothing more.
 
 export interface LoopStateLimits {
   inlineMaxBytes: number; // NOETL_INLINE_MAX_BYTES (64 KiB)
@@ -9,8 +10,13 @@ export interface LoopStateLimits {
   capBytes: number; // NATS max_payload (1 MiB)
 }
 
+/**
+ * The period of the fault (before noetl/noetl PR #220, 2026-01-26): every result inline. References with
+ * a preview came on 02-03 (NOETL_INLINE_MAX_BYTES 65536, a 1 KiB preview): setting inlineMaxBytes adds
+ * them to this state, a combination no released engine ran (labelled so in --help).
+ */
 export const DEFAULT_LOOP_STATE_LIMITS: LoopStateLimits = {
-  inlineMaxBytes: 64 * 1024,
+  inlineMaxBytes: 1 << 30,
   previewBytes: 1024,
   capBytes: 1024 * 1024,
 };

@@ -143,6 +143,7 @@ async function startEngine(a: Args, pool: pg.Pool, own: ReturnType<typeof shutdo
     crashWorkerAfterCalls: faults.includes('worker-crash') ? Number(values['crash-after-calls']) : 0,
     statusFlapMs: faults.includes('status-flap') ? Number(values['status-flap-ms']) : 0,
     loopStopsAfterFirstWindow: faults.includes('loop-stops-after-first-window'),
+    childStatusBlind: faults.includes('child-status-blind'),
     log,
   });
   return { engine, echo, python, events };

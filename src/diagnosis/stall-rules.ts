@@ -1,0 +1,93 @@
+// The rules that read a stall's shape from the events: what was issued, claimed and finished, what the
+// last events were and whether child executions ended. Each names the engine behaviour it matches.
+import type { Rule } from './evidence.js';
+import { ADVICE } from './advice.js';
+
+export const STALL_RULES: Rule[] = [
+  {
+    id: 'no-branch-taken',
+    title:
+      'no arc of a router matched: its targets were skipped and the Rust engine waits for ever, RUNNING with no terminal event (ai-meta 223 P8: five step.skipped, then 40 days RUNNING)',
+    advice: [
+      "Give the router a catch-all arc (one without `when`) or make the conditions cover every value (the step's next.arcs)",
+    ],
+    match(e) {
+      if (e.stall?.kind !== 'silent' || !e.openExecutions.length) return undefined;
+      const last = e.stall.lastEvents ?? [];
+      if (!last.length || !last[last.length - 1].startsWith('step.skipped ')) return undefined;
+      const skipped = last.filter((l) => l.startsWith('step.skipped ')).map((l) => l.split(' ')[1]);
+      return {
+        confidence: 'high',
+        evidence: [`last events: ${skipped.length} step.skipped (${skipped.join(', ')}), then nothing`],
+      };
+    },
+  },
+  {
+    id: 'loop-stopped-issuing',
+    title:
+      'every command issued has finished and nothing more is issued: a loop stopped advancing (the shape of noetl/noetl e3ec10a0, 2026-02-24, fixed by dfca19ed on 02-27: a loop over kind: playbook issued nothing after its first max_in_flight completions)',
+    advice: [
+      'Run an engine with dfca19ed (noetl/noetl, 2026-02-27: loops over non-task-sequence tools advance on call.done)',
+      ADVICE.chunkParallelism,
+    ],
+    match(e) {
+      if (e.stall?.kind !== 'silent' || !e.openExecutions.length || e.storedRows >= e.expected) return undefined;
+      if (e.stall.lastEvents?.at(-1)?.startsWith('step.skipped ')) return undefined; // no-branch-taken
+      const nodes = Object.entries(e.perNode).filter(([, c]) => c.issued > 0);
+      if (!nodes.length || nodes.some(([, c]) => c.completed + c.failed < c.issued)) return undefined;
+      return {
+        confidence: 'medium',
+        evidence: [
+          `${e.openExecutions.length} execution(s) with no terminal event, no command pending`,
+          ...nodes.slice(-3).map(([n, c]) => `${n}: ${c.issued} issued, ${c.completed} completed, ${c.failed} failed`),
+        ],
+      };
+    },
+  },
+  {
+    id: 'child-ended-parent-waits',
+    title:
+      "every child execution ended but the parent's playbook tool has not returned (the shape of the legacy playbook tool before noetl/noetl 7acf458b, 2026-02-23: it polled status fields the server did not return and came back only at its timeout)",
+    advice: [
+      'Run an engine with 7acf458b (noetl/noetl, 2026-02-23)',
+      "Lower the playbook tool's timeout (its `timeout:`, 1200 s in the fixture's run_batch_workers)",
+    ],
+    match(e) {
+      if (e.stall?.kind !== 'silent' || !e.children || e.openChildren !== 0) return undefined;
+      const waiting = Object.entries(e.perNode).filter(
+        ([, c]) => Math.max(c.claimed, c.started) > c.completed + c.failed,
+      );
+      if (!waiting.length) return undefined;
+      return {
+        confidence: 'high',
+        evidence: [
+          `${e.children} child execution(s), all ended`,
+          ...waiting.map(
+            ([n, c]) =>
+              `${n}: ${Math.max(c.claimed, c.started) - c.completed - c.failed} command(s) still waiting on them`,
+          ),
+        ],
+      };
+    },
+  },
+  {
+    id: 'commands-not-claimed',
+    title: 'commands were issued but never claimed: no worker picked them up',
+    advice: [ADVICE.workers],
+    match(e) {
+      if (!e.stall) return undefined;
+      // On an engine that issues every item at once, commands waiting for a worker are normal: only a step
+      // none of whose commands was ever claimed says no worker takes them.
+      const starved = Object.entries(e.perNode).filter(([, c]) =>
+        e.dispatchAll ? c.issued > 0 && c.claimed + c.started === 0 : c.issued - Math.max(c.claimed, c.started) >= 5,
+      );
+      if (!starved.length) return undefined;
+      return {
+        confidence: 'high',
+        evidence: starved.map(
+          ([n, c]) => `${n}: ${c.issued} issued, ${c.claimed} claimed, ${c.started} started, ${c.completed} completed`,
+        ),
+      };
+    },
+  },
+];
