@@ -41,12 +41,15 @@ export class SeriesRecorder {
     stallAt: {},
   };
   private readonly eventBuckets = new Map<string, Map<number, number>>();
+  /** The last record's time: events/s runs to it, zero after a mode's last event (a silent stall shows). */
+  private lastT = 0;
 
   /** Takes one store record (the same objects events.ndjson holds); `at`: its time, when known. */
   add(rec: Record<string, unknown>, at = Date.parse(String(rec.ts))): void {
     if (!Number.isFinite(at)) return;
     this.data.startedAt ??= at;
     const t = Math.round((at - this.data.startedAt) / 100) / 10;
+    this.lastT = Math.max(this.lastT, t);
     const mode = String(rec.mode ?? '');
     switch (rec.kind) {
       case 'rows':
@@ -73,8 +76,8 @@ export class SeriesRecorder {
   }
 
   /**
-   * The series; events per second as a rate over a moving 5 s window, from the first to the last second
-   * (per-second counts of a 1 s poll are a saw-tooth of the sampling, not a rate).
+   * The series; events per second as a rate over a moving 5 s window, from the mode's first event to the
+   * run's last record (per-second counts of a 1 s poll are a saw-tooth of the sampling, not a rate).
    */
   result(): RunSeries {
     const events: Record<string, Series> = {};
@@ -83,7 +86,7 @@ export class SeriesRecorder {
       const secs = [...b.keys()];
       const s: Series = { t: [], v: [] };
       const first = Math.min(...secs);
-      for (let x = first; x <= Math.max(...secs); x++) {
+      for (let x = first; x <= Math.max(...secs, Math.floor(this.lastT)); x++) {
         let n = 0;
         for (let y = Math.max(first, x - WINDOW + 1); y <= x; y++) n += b.get(y) ?? 0;
         s.t.push(x);
