@@ -1,14 +1,39 @@
 #!/usr/bin/env node
-// Runs the built CLI when dist/ exists, else the TypeScript sources through tsx (no build step needed).
-import { existsSync } from 'node:fs';
+// Runs the built CLI when dist/ exists and is current, else the TypeScript sources through tsx (no build
+// step needed). In a clone, a dist/ older than the sources (left by `npm pack`, say) is not run: the
+// sources are, with one line on stderr saying so.
+import { existsSync, readdirSync, statSync } from 'node:fs';
 
 // React's development build costs several times the CPU per frame; the tool runs the production build.
 process.env.NODE_ENV ??= 'production';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const built = fileURLToPath(new URL('../dist/src/cli.js', import.meta.url));
+
+/** The newest modification time under a folder of sources (0 when there is none: a packed install). */
+function newestSource(dir) {
+  if (!existsSync(dir)) return 0;
+  let newest = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = `${dir}/${e.name}`;
+    newest = Math.max(newest, e.isDirectory() ? newestSource(p) : /\.tsx?$/.test(e.name) ? statSync(p).mtimeMs : 0);
+  }
+  return newest;
+}
+
+function builtIsCurrent() {
+  if (!existsSync(built)) return false;
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  const sources = Math.max(newestSource(`${root}src`), newestSource(`${root}components`));
+  if (sources <= statSync(built).mtimeMs) return true;
+  process.stderr.write(
+    'noetl-loadrun: dist/ is older than the sources: running the sources (npm run build refreshes dist/)\n',
+  );
+  return false;
+}
+
 let entry;
-if (existsSync(built) && !process.env.NOETL_LOADRUN_FROM_SOURCE) {
+if (!process.env.NOETL_LOADRUN_FROM_SOURCE && builtIsCurrent()) {
   entry = pathToFileURL(built).href;
 } else {
   // The project's own tsconfig wherever the tool is started from: tsx reads the working folder's by

@@ -135,6 +135,8 @@ export interface ModeView extends ModeFacts {
   children: number;
   openExecutions: string[];
   tail: EventView[];
+  /** Rows stored since the newest event arrived: many, with no event, is an event log behind the work. */
+  rowsSinceLastEvent: number;
 }
 
 export interface TargetInfo {

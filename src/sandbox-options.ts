@@ -64,6 +64,22 @@ export const SANDBOX_TUNING = [
     int: true,
   },
   {
+    flag: 'materializer-stall-after',
+    opt: 'materializerStallAfter',
+    help: 'materializer-stall: events written before the event log stops (default 200)',
+    min: 1,
+    max: 10_000_000,
+    int: true,
+  },
+  {
+    flag: 'materializer-stall-ms',
+    opt: 'materializerStallMs',
+    help: 'materializer-stall: how long nothing reaches noetl.event in ms (default 60000)',
+    min: 0,
+    max: 3_600_000,
+    int: true,
+  },
+  {
     flag: 'late-commit-ms',
     opt: 'lateCommitMs',
     help: 'late-commit: how long every 7th event insert is held back in ms (default 1500)',

@@ -49,7 +49,7 @@ describe('the checker', () => {
     const v = importViolations([
       file('src/run/store.ts', "import { Box } from 'ink';\n"),
       file('src/render/text.ts', "const m = await import('../../components/App.js');\n"),
-      file('src/commands/run.ts', "const { runTui } = await import('../../components/run-tui.js');\n"),
+      file('src/commands/tui.ts', "const { runTui } = await import('../../components/run-tui.js');\n"),
     ]);
     expect(v).toHaveLength(2);
     expect(v[0]).toMatch(/src\/run\/store.ts imports ink/);

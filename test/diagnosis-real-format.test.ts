@@ -20,6 +20,8 @@ interface Case {
   events: Ev[];
   logs?: Array<[source: string, line: string]>;
   pods?: PodSample[];
+  /** The rows were stored after the last event arrived (else the poll saw them with the events). */
+  rowsAfterEvents?: boolean;
   /** Child executions (chunk windows) with their own events. */
   children?: Ev[][];
   verdict: 'completed' | 'running' | 'stalled';
@@ -242,6 +244,18 @@ const CASES: Case[] = [
   },
   {
     engine: 'rust',
+    name: "production's event log stopped while the work went on",
+    source:
+      'noetl/ops server-rust-deployment-prod (NOETL_EVENT_INGEST_PUBLISH_ONLY), vmrule-materializer-lag; noetl-contract §7.5',
+    events: [...start('rust'), ...times(4, () => command('rust', 'run_direct_stress'))],
+    rowsAfterEvents: true,
+    verdict: 'stalled',
+    stall: 'silent',
+    stored: EXPECTED,
+    expect: ['event-log-behind'],
+  },
+  {
+    engine: 'rust',
     name: "a worker's memory growing through a run",
     source: 'kubectl top pod, sampled through the run',
     events: [...start('rust'), ...times(10, () => command('rust', 'run_direct_stress'))],
@@ -282,6 +296,12 @@ function diagnosed(c: Case) {
   store.setTarget({ kind: 'cluster', dialect: c.engine });
   const id = '583461712347136001';
   store.markLaunched(MODE, id);
+  const rows = () =>
+    store.recordRows(MODE, {
+      ...{ storedRows: c.stored, okRows: c.stored, minItemId: c.stored ? 1 : null, maxItemId: c.stored || null },
+      ...{ avgRequestBytes: 0, avgResponseBytes: 0, firstAt: null, lastAt: null, perBatch: {} },
+    });
+  if (!c.rowsAfterEvents) rows();
   const events: NoetlEvent[] = c.events.map(([type, node, status], i) => ({
     eventId: String(583461712347136100n + BigInt(i)),
     executionId: id,
@@ -306,12 +326,9 @@ function diagnosed(c: Case) {
       })),
     );
   });
+  if (c.rowsAfterEvents) rows();
   for (const [source, line] of c.logs ?? []) store.log(source, 'info', line);
   for (const p of c.pods ?? []) store.recordPod({ ...p, sampledAt: Date.now() });
-  store.recordRows(MODE, {
-    ...{ storedRows: c.stored, okRows: c.stored, minItemId: c.stored ? 1 : null, maxItemId: c.stored || null },
-    ...{ avgRequestBytes: 0, avgResponseBytes: 0, firstAt: null, lastAt: null, perBatch: {} },
-  });
   store.setVerdict(MODE, c.verdict);
   if (c.stall) store.markStalled(MODE, stallOf(c.stall, c, store));
   return diagnose(evidenceOf(store, MODE));

@@ -370,6 +370,25 @@ describe('each sandbox fault profile diagnosed as itself', () => {
     expect(chunked.diagnosis.causes[0].title).toMatch(/7acf458b/);
   });
 
+  it('materializer-stall: rows stored with no event is the event log behind, not an engine stall', async () => {
+    // Production's noetl.event is written by the system pool's materializer (noetl-contract §7.5).
+    const { r, modes } = await run([
+      ...['--seed-rows', '60', '--payload-kb', '8', '--modes', 'direct_stress', '--no-tui', '--stall-seconds', '6'],
+      ...[
+        '--sandbox-fault',
+        'materializer-stall',
+        '--materializer-stall-after',
+        '100',
+        '--materializer-stall-ms',
+        '40000',
+      ],
+    ]);
+    expect(r.code).toBe(1);
+    const m = modes.direct_stress as unknown as { verdict: string; stored_rows: number };
+    expect([m.verdict, m.stored_rows]).toEqual(['stalled', 60]);
+    expect(modes.direct_stress.diagnosis.causes.map((c) => c.id)).toEqual(['event-log-behind']);
+  });
+
   it('worker-crash: a worker restart', async () => {
     const { r, modes } = await run([
       ...SMALL,

@@ -11,7 +11,7 @@ import { positiveNumber } from '../config.js';
 import { Player } from '../run/player.js';
 import { readRecords, replay } from '../run/replay.js';
 import { applyColor } from './color.js';
-import { loadTui, wantsTui } from './run.js';
+import { loadTui, wantsTui } from './tui.js';
 
 export async function replayCommand(
   dir: string,

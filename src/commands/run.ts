@@ -1,5 +1,6 @@
 // The main command: validate, then run the orchestrator under the TUI or the headless renderer, write
 // the reports on every exit path, and clean up. The TUI (components/) is loaded here and nowhere else.
+import { loadTui, wantsTui } from './tui.js';
 import { enforceGuard, guardLine, judgeTarget, type GuardVerdict } from '../guard.js';
 import { payloadFor, type RunConfig } from '../config.js';
 import { EXIT } from '../errors.js';
@@ -65,23 +66,6 @@ function printPlan(c: RunConfig, json: boolean, guard: GuardVerdict): void {
     `  guard:       ${c.yes && guard.signals.length ? `--yes given: ${guard.signals.join(', ')} not asked about` : guardLine(guard)}`,
   ];
   process.stdout.write(lines.join('\n') + '\n');
-}
-
-/** The TUI, loaded here and nowhere else under src/ (a dynamic import: headless runs never load Ink). */
-export async function loadTui() {
-  // Before Ink is linked: its text measuring goes through remembered widths (components/width-cache.ts).
-  (await import('../../components/width-cache.js')).rememberStringWidths();
-  return import('../../components/run-tui.js');
-}
-
-function isCI(): boolean {
-  const ci = process.env.CI;
-  return ci !== undefined && ci !== '' && ci !== '0' && ci.toLowerCase() !== 'false';
-}
-
-/** The TUI needs a terminal on both ends (keys come from stdin in raw mode), no --json or --no-tui, no CI. */
-export function wantsTui(o: { json?: boolean; tui?: boolean }): boolean {
-  return !o.json && o.tui !== false && Boolean(process.stdout.isTTY) && Boolean(process.stdin.isTTY) && !isCI();
 }
 
 /** A run that could not start: a usage or environment failure before any mode was launched. */

@@ -16,7 +16,7 @@ import { SweepRunner } from '../sweep/runner.js';
 import { cellLine, sweepSummary, sweepText, writeSweepReports } from '../sweep/report.js';
 import { loadSweepFile, saveSweepFile, SweepStore, SWEEP_SCHEMA_VERSION, type SweepFile } from '../sweep/state.js';
 import { applyColor } from './color.js';
-import { loadTui, wantsTui } from './run.js';
+import { loadTui, wantsTui } from './tui.js';
 import { buildConfig, type RunOpts } from './run-config.js';
 
 export interface SweepOpts extends RunOpts {

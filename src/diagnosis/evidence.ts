@@ -24,6 +24,8 @@ export interface Evidence {
   /** Child executions seen (chunk windows), and how many of them have no terminal event yet. */
   children?: number;
   openChildren?: number;
+  /** Rows stored since the newest event arrived: the event log behind the work. */
+  rowsSinceLastEvent?: number;
 }
 
 export interface Rule {

@@ -5,6 +5,24 @@ import { ADVICE } from './advice.js';
 
 export const STALL_RULES: Rule[] = [
   {
+    id: 'event-log-behind',
+    title:
+      "rows kept being stored while no event arrived: the event log is behind the work (production writes noetl.event from the system pool's materializer, NOETL_EVENT_INGEST_PUBLISH_ONLY; alert MaterializerStalledUnderGate) — the execution may be fine",
+    advice: [
+      'Check the system pool and its materializer: kubectl logs -l component=system-worker (noetl-contract §7.5)',
+      "Raise --stall-seconds above the event log's lag to see the run end (the lag is the materializer's, not the engine's)",
+    ],
+    match(e) {
+      // A poll can see a row a moment before its events: a few rows ahead is normal, a tenth of the run is not.
+      const ahead = e.rowsSinceLastEvent ?? 0;
+      if (!e.stall || ahead < Math.max(5, e.expected / 10)) return undefined;
+      return {
+        confidence: 'high',
+        evidence: [`${ahead} rows were stored after the newest event arrived, and no event since`],
+      };
+    },
+  },
+  {
     id: 'no-branch-taken',
     title:
       'no arc of a router matched: its targets were skipped and the Rust engine waits for ever, RUNNING with no terminal event (ai-meta 223 P8: five step.skipped, then 40 days RUNNING)',

@@ -25,6 +25,7 @@ export function evidenceOf(store: RunStore, mode: Mode, slow = false): Evidence 
     retriesNote: store.target.retriesNote ?? null,
     children: v.children,
     openChildren: v.openExecutions.filter((id) => id !== v.executionId).length,
+    rowsSinceLastEvent: v.rowsSinceLastEvent,
   };
 }
 

@@ -76,9 +76,17 @@ export class ModeState {
     return true;
   }
 
+  /** Rows stored when the newest event arrived: rows stored since, with no event, are work the log lacks. */
+  private rowsAtLastEvent = 0;
+
+  get rowsSinceLastEvent(): number {
+    return Math.max(0, (this.facts.stats?.storedRows ?? 0) - this.rowsAtLastEvent);
+  }
+
   /** Counts one event; returns its view for the tail. */
   ingest(e: NoetlEvent, now: number): EventView {
     const f = this.facts;
+    this.rowsAtLastEvent = f.stats?.storedRows ?? 0;
     const kind = classify(e.type, e.status);
     f.eventCount++;
     this.eventsByType[e.type] = (this.eventsByType[e.type] ?? 0) + 1;
@@ -154,6 +162,7 @@ export class ModeState {
       children: this.childBatch.size,
       openExecutions: this.openExecutions(),
       tail: this.tail.last(50),
+      rowsSinceLastEvent: this.rowsSinceLastEvent,
     };
   }
 }

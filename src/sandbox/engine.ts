@@ -145,6 +145,7 @@ export class Engine {
   }
 
   private emit(exec: Execution, row: EmitRow) {
+    if (this.o.events.holding) exec.unwrittenUntil = this.o.events.holdUntil;
     return this.o.events.emit({
       execution_id: exec.id,
       catalog_id: exec.entry.catalogId,

@@ -150,7 +150,21 @@ export class EventLog {
     private readonly onError: (msg: string) => void,
     /** Fault late-commit (emulation): every Nth event's insert is held back this long, after later ids commit. */
     private readonly lateCommit?: { every: number; ms: number },
+    /**
+     * Fault materializer-stall (emulation): after this many events, nothing reaches noetl.event for `ms`
+     * while the engine goes on (production's server publishes events and the system pool's materializer
+     * writes them: NOETL_EVENT_INGEST_PUBLISH_ONLY, noetl-contract §7.5); then the backlog lands.
+     */
+    private readonly materializerStall?: { afterEvents: number; ms: number },
   ) {}
+
+  private published = 0;
+  /** Until when the emulated materializer writes nothing (0: it never stalled). */
+  holdUntil = 0;
+
+  get holding(): boolean {
+    return Date.now() < this.holdUntil;
+  }
 
   newId(): bigint {
     return this.ids.next();
@@ -170,6 +184,9 @@ export class EventLog {
     written.catch(() => {}); // failures are reported through onError; callers may ignore the promise
     this.track(row.execution_id, written);
     const item = { row, eventId, prevEventId, createdAt: new Date(), done, fail };
+    if (this.materializerStall && ++this.published === this.materializerStall.afterEvents)
+      this.holdUntil = Date.now() + this.materializerStall.ms;
+    if (this.holding) done(); // published: the engine goes on; the row waits for the materializer
     if (this.lateCommit && ++this.emitted % this.lateCommit.every === 0 && !TERMINAL.has(row.event_type)) {
       const held = new Promise<void>((r) => setTimeout(r, this.lateCommit!.ms)).then(() => {
         this.queue.push(item);
@@ -213,6 +230,10 @@ export class EventLog {
     this.flushing = true;
     try {
       while (this.queue.length) {
+        if (this.holding) {
+          await new Promise((r) => setTimeout(r, Math.min(500, this.holdUntil - Date.now())));
+          continue;
+        }
         const batch = this.queue.splice(0, 200);
         const t0 = performance.now();
         const values: unknown[] = [];

@@ -36,6 +36,8 @@ export class Execution {
   cancelRequested = false;
   /** Fault status-flap (emulation): until this time the status route shows a terminal state. */
   flapUntil = 0;
+  /** Fault materializer-stall: until then its events (the terminal one too) are not in noetl.event yet. */
+  unwrittenUntil = 0;
   readonly children: Execution[] = [];
   readonly finished: Promise<void>;
   private resolveFinished!: () => void;
@@ -51,7 +53,9 @@ export class Execution {
 
   /** What a status poll sees now: the state, or COMPLETED for a moment during an emulated flap. */
   get shownState(): ExecState {
-    return this.state === 'RUNNING' && Date.now() < this.flapUntil ? 'COMPLETED' : this.state;
+    if (this.state === 'RUNNING') return Date.now() < this.flapUntil ? 'COMPLETED' : this.state;
+    // A status computed from the event log (Rust) cannot see an end the log does not hold yet.
+    return Date.now() < this.unwrittenUntil ? 'RUNNING' : this.state;
   }
 
   get terminal(): boolean {

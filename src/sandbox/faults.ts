@@ -8,6 +8,7 @@ export const FAULT_PROFILES = [
   'status-flap',
   'loop-stops-after-first-window',
   'child-status-blind',
+  'materializer-stall',
 ] as const;
 export type FaultProfile = (typeof FAULT_PROFILES)[number];
 
@@ -23,6 +24,8 @@ export const FAULT_DESCRIPTIONS: Record<FaultProfile, string> = {
     'a terminal status shown for a moment between two steps (Rust status heuristics, Python completion_inferred; §6.3)',
   'loop-stops-after-first-window':
     'python engine of 2026-02-24..27 (noetl/noetl e3ec10a0, fixed by dfca19ed): a loop over kind: playbook issues nothing after its first max_in_flight completions; chunked_optimal stores 3 windows (120 of 240 rows) and goes silent',
+  'materializer-stall':
+    "production's event log stops for a while (the system pool's materializer writes noetl.event: NOETL_EVENT_INGEST_PUBLISH_ONLY, alert MaterializerStalledUnderGate): after 200 events nothing is written for 60 s while the engine goes on, then the backlog lands",
   'child-status-blind':
     "python engine before 2026-02-23 (noetl/noetl 7acf458b): the playbook tool polled child status fields the server did not return and came back only at its timeout (the fixture's 1200 s); chunked_optimal stores its first windows, then nothing for twenty minutes per window",
 };

@@ -45,6 +45,8 @@ function readArgs() {
       'python-workers': { type: 'string', default: '3' },
       'late-commit-ms': { type: 'string', default: '1500' },
       'status-flap-ms': { type: 'string', default: '2500' },
+      'materializer-stall-after': { type: 'string', default: '200' },
+      'materializer-stall-ms': { type: 'string', default: '60000' },
       'db-routes': { type: 'string', default: 'open' },
       'allow-network': { type: 'boolean', default: false },
     },
@@ -121,7 +123,10 @@ async function startEngine(a: Args, pool: pg.Pool, own: ReturnType<typeof shutdo
   const http = new HttpTool({ echoUrl: echo.url, allowNetwork: values['allow-network'] as boolean, log });
   own.add(() => http.close());
   const late = faults.includes('late-commit') ? { every: 7, ms: Number(values['late-commit-ms']) } : undefined;
-  const events = new EventLog(pool, (m) => log('error', m), late);
+  const stall = faults.includes('materializer-stall')
+    ? { afterEvents: Number(values['materializer-stall-after']), ms: Number(values['materializer-stall-ms']) }
+    : undefined;
+  const events = new EventLog(pool, (m) => log('error', m), late, stall);
   own.add(() => events.drain());
   const loopState = faults.includes('legacy-loop-state')
     ? {

@@ -147,10 +147,13 @@ export async function attachCluster(o: AttachOptions): Promise<Attached> {
   if (facts.systemWorkerSelector) roles.push({ role: 'system-worker', selector: facts.systemWorkerSelector });
   roles.push(...(await neighbours(k)));
   const pods = new KubectlTop(k, roles, kc.topIntervalMs, (source, level, text) => o.hooks.log(source, level, text));
-  for (const [source, selector] of [
+  // The system pool runs production's materializer (noetl-contract §7.5): its log says why the event log lags.
+  const followed: Array<[string, string]> = [
     ['server', facts.serverSelector],
     ['worker', facts.workerSelector],
-  ] as const) {
+  ];
+  if (facts.systemWorkerSelector) followed.push(['system-worker', facts.systemWorkerSelector]);
+  for (const [source, selector] of followed) {
     const f = new LogFollower(k, source, selector, (l) => o.hooks.log(l.source, l.level, l.text));
     f.start();
     o.life.add(`logs ${source}`, () => f.stop());

@@ -11,7 +11,7 @@ export interface SourceFile {
 }
 
 /** The one module under src/ that may load components/ (and so Ink and React). */
-export const TUI_ENTRY = 'src/commands/run.ts';
+export const TUI_ENTRY = 'src/commands/tui.ts';
 /** Lower layers that must never reach up into the run or the renderers. */
 export const LOWER = ['src/noetl/', 'src/sources/', 'src/targets/', 'src/diff/'];
 export const UPPER = ['src/run/', 'src/render/', 'src/sweep/', 'src/commands/', 'src/cli.ts'];
