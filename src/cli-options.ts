@@ -2,7 +2,7 @@
 // the commands.
 import { Command, Option } from 'commander';
 import { DEFAULT_PRESET, PRESETS } from './config.js';
-import { SANDBOX_TUNING } from './sandbox-options.js';
+import { SANDBOX_TUNING, tuningHelp } from './sandbox-options.js';
 import { BREACHES } from './model.js';
 import { DB_ROUTES, FAULT_PROFILES } from './sandbox/faults.js';
 
@@ -57,7 +57,7 @@ export function sandboxTuning(): Option[] {
     '--sandbox-db-routes <policy>',
     `what the sandbox's query endpoint allows: ${DB_ROUTES.join(', ')} (default open)`,
   );
-  return [routes, ...SANDBOX_TUNING.map((t) => new Option(`--${t.flag} <value>`, t.help))];
+  return [routes, ...SANDBOX_TUNING.map((t) => new Option(`--${t.flag} <value>`, tuningHelp(t)))];
 }
 
 export const SERVER_OPTS: Opt[] = [

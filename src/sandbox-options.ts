@@ -5,12 +5,26 @@ import { usageError } from './errors.js';
 import type { Dialect } from './model.js';
 import { DB_ROUTES, PYTHON_PERIOD_FAULTS } from './sandbox/faults.js';
 
-/** Fault-profile numbers passed to the sandbox process (its own flag names). */
-export const SANDBOX_TUNING = [
+/**
+ * Fault-profile numbers passed to the sandbox process (its own flag names), with their defaults: `--help`
+ * and the sandbox's own argument parser (src/sandbox/main.ts) both read them here.
+ */
+export const SANDBOX_TUNING: ReadonlyArray<{
+  flag: string;
+  opt: string;
+  help: string;
+  default: string;
+  /** How --help says the default, when not as the number. */
+  defaultText?: string;
+  min: number;
+  max: number;
+  int: boolean;
+}> = [
   {
     flag: 'http-error-rate',
     opt: 'httpErrorRate',
-    help: 'http-errors: share of echo requests that fail, 0..1 (default 0.2)',
+    help: 'http-errors: share of echo requests that fail, 0..1',
+    default: '0.2',
     min: 0,
     max: 1,
     int: false,
@@ -18,7 +32,8 @@ export const SANDBOX_TUNING = [
   {
     flag: 'http-error-status',
     opt: 'httpErrorStatus',
-    help: 'http-errors: HTTP status of the injected errors (default 503)',
+    help: 'http-errors: HTTP status of the injected errors',
+    default: '503',
     min: 400,
     max: 599,
     int: true,
@@ -26,7 +41,8 @@ export const SANDBOX_TUNING = [
   {
     flag: 'latency-ms',
     opt: 'latencyMs',
-    help: 'latency: added per echo request in ms (default 150)',
+    help: 'latency: added per echo request in ms',
+    default: '150',
     min: 0,
     max: 600_000,
     int: true,
@@ -34,7 +50,8 @@ export const SANDBOX_TUNING = [
   {
     flag: 'crash-after-calls',
     opt: 'crashAfterCalls',
-    help: 'worker-crash: python calls before a worker is killed (default 40)',
+    help: 'worker-crash: python calls before a worker is killed',
+    default: '40',
     min: 1,
     max: 10_000_000,
     int: true,
@@ -42,7 +59,8 @@ export const SANDBOX_TUNING = [
   {
     flag: 'loop-state-cap-bytes',
     opt: 'loopStateCapBytes',
-    help: 'legacy-loop-state: loop state cap, NATS max_payload (default 1048576)',
+    help: 'legacy-loop-state: loop state cap, NATS max_payload',
+    default: '1048576',
     min: 1024,
     max: 1 << 30,
     int: true,
@@ -50,7 +68,9 @@ export const SANDBOX_TUNING = [
   {
     flag: 'loop-inline-max-bytes',
     opt: 'loopInlineMaxBytes',
-    help: "legacy-loop-state: results over this size are appended as a reference plus a preview (default: none, every result inline as in the fault's period; 65536 adds the references of 2026-02-03, a combination no engine ran)",
+    help: "legacy-loop-state: results over this size are appended as a reference plus a preview (65536 adds the references of 2026-02-03 to the period's state, a combination no engine ran)",
+    default: String(1 << 30),
+    defaultText: "none: every result inline, as in the fault's period",
     min: 0,
     max: 1 << 30,
     int: true,
@@ -58,7 +78,8 @@ export const SANDBOX_TUNING = [
   {
     flag: 'loop-preview-bytes',
     opt: 'loopPreviewBytes',
-    help: 'legacy-loop-state: preview kept with a reference, with --loop-inline-max-bytes (default 1024)',
+    help: 'legacy-loop-state: preview kept with a reference, with --loop-inline-max-bytes',
+    default: '1024',
     min: 0,
     max: 1 << 30,
     int: true,
@@ -66,7 +87,8 @@ export const SANDBOX_TUNING = [
   {
     flag: 'materializer-stall-after',
     opt: 'materializerStallAfter',
-    help: 'materializer-stall: events written before the event log stops (default 200)',
+    help: 'materializer-stall: events written before the event log stops',
+    default: '200',
     min: 1,
     max: 10_000_000,
     int: true,
@@ -74,7 +96,8 @@ export const SANDBOX_TUNING = [
   {
     flag: 'materializer-stall-ms',
     opt: 'materializerStallMs',
-    help: 'materializer-stall: how long nothing reaches noetl.event in ms (default 60000)',
+    help: 'materializer-stall: how long nothing reaches noetl.event in ms',
+    default: '60000',
     min: 0,
     max: 3_600_000,
     int: true,
@@ -82,7 +105,8 @@ export const SANDBOX_TUNING = [
   {
     flag: 'late-commit-ms',
     opt: 'lateCommitMs',
-    help: 'late-commit: how long every 7th event insert is held back in ms (default 1500)',
+    help: 'late-commit: how long every 7th event insert is held back in ms',
+    default: '1500',
     min: 0,
     max: 60_000,
     int: true,
@@ -90,12 +114,20 @@ export const SANDBOX_TUNING = [
   {
     flag: 'status-flap-ms',
     opt: 'statusFlapMs',
-    help: 'status-flap: how long the terminal status is shown in ms (default 2500)',
+    help: 'status-flap: how long the terminal status is shown in ms',
+    default: '2500',
     min: 0,
     max: 60_000,
     int: true,
   },
-] as const;
+];
+
+/** A tuning flag's help line with its default. */
+export const tuningHelp = (t: (typeof SANDBOX_TUNING)[number]) => `${t.help} (default ${t.defaultText ?? t.default})`;
+
+/** The sandbox process's parseArgs options for the tuning flags, defaults included. */
+export const tuningParseOptions = () =>
+  Object.fromEntries(SANDBOX_TUNING.map((t) => [t.flag, { type: 'string' as const, default: t.default }]));
 
 /** Validated `--flag value` pairs for the sandbox process from the CLI options that were given. */
 export function sandboxTuningArgs(o: Record<string, unknown>): string[] {

@@ -12,7 +12,7 @@ import { CREDENTIAL_SQL, credentialFromUrl, Credentials } from './credentials.js
 import { Engine } from './engine.js';
 import { EPHEMERAL_RESULT_STORE_SQL, EventLog, SCHEMA_SQL } from './event-log.js';
 import { DB_ROUTES, FAULT_PROFILES, type DbRoutes, type FaultProfile } from './faults.js';
-import { DEFAULT_LOOP_STATE_LIMITS } from './loop-state.js';
+import { tuningParseOptions } from '../sandbox-options.js';
 import { PythonPool } from './python-pool.js';
 import { HttpTool } from './tools.js';
 
@@ -35,18 +35,8 @@ function readArgs() {
       'pg-url': { type: 'string' },
       dialect: { type: 'string', default: 'rust' },
       fault: { type: 'string', multiple: true, default: [] },
-      'http-error-rate': { type: 'string', default: '0.2' },
-      'http-error-status': { type: 'string', default: '503' },
-      'latency-ms': { type: 'string', default: '150' },
-      'crash-after-calls': { type: 'string', default: '40' },
-      'loop-inline-max-bytes': { type: 'string', default: String(DEFAULT_LOOP_STATE_LIMITS.inlineMaxBytes) },
-      'loop-preview-bytes': { type: 'string', default: String(DEFAULT_LOOP_STATE_LIMITS.previewBytes) },
-      'loop-state-cap-bytes': { type: 'string', default: String(DEFAULT_LOOP_STATE_LIMITS.capBytes) },
+      ...tuningParseOptions(),
       'python-workers': { type: 'string', default: '3' },
-      'late-commit-ms': { type: 'string', default: '1500' },
-      'status-flap-ms': { type: 'string', default: '2500' },
-      'materializer-stall-after': { type: 'string', default: '200' },
-      'materializer-stall-ms': { type: 'string', default: '60000' },
       'db-routes': { type: 'string', default: 'open' },
       'allow-network': { type: 'boolean', default: false },
     },
@@ -60,7 +50,9 @@ function readArgs() {
   if (values.host !== '127.0.0.1' && values.host !== 'localhost') throw new Error('the sandbox binds 127.0.0.1 only');
   const dbRoutes = values['db-routes'] as DbRoutes;
   if (!DB_ROUTES.includes(dbRoutes)) throw new Error(`--db-routes must be one of ${DB_ROUTES.join(', ')}`);
-  return { values, dialect, faults, dbRoutes };
+  // The tuning flags' values by name (their defaults come from SANDBOX_TUNING, so always present).
+  const tuning = values as typeof values & Record<string, string>;
+  return { values: tuning, dialect, faults, dbRoutes };
 }
 
 type Args = ReturnType<typeof readArgs>;
