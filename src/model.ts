@@ -122,3 +122,4 @@ export interface CrossDiff {
 }
 
 export * from './model-view.js';
+export { RECORD_FIELDS, type RunRecord, type RunRecordKind } from './model-records.js';

@@ -7,6 +7,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser } from 'playwright-core';
 import { ROOT, runCli } from './helpers/cli.js';
+import { RECORD_FIELDS } from '../src/model.js';
+import { readRecords } from '../src/run/replay.js';
 
 const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
 
@@ -124,6 +126,20 @@ describe.skipIf(!CHROMIUM)('report.html in headless Chromium', () => {
     expect(section(original)).toContain('Missing items:');
     expect(section(r.stdout)).toBe(section(original));
     expect(r.stdout).toMatch(/Result: exit 1 — direct_stress STALLED/);
+  });
+
+  it("writes records that carry the fields their kind's type names (RunRecord, RECORD_FIELDS)", () => {
+    const seen = new Set<string>();
+    for (const rec of readRecords(path.join(dir, 'events.ndjson'))) {
+      const fields = RECORD_FIELDS[rec.kind] as string[] | undefined;
+      expect(fields, `a record of an unknown kind: ${rec.kind}`).toBeDefined();
+      for (const f of fields!) expect(Object.keys(rec), `${rec.kind} without ${f}`).toContain(f);
+      seen.add(rec.kind);
+    }
+    // The kinds a stalled two-mode sandbox run writes (degraded and check need a failing server or a cluster preflight).
+    for (const k of ['run', 'target', 'phase', 'launch', 'child', 'event', 'rows', 'pod', 'log', 'stall'])
+      expect(seen).toContain(k);
+    for (const k of ['diagnosis', 'verdict', 'diff', 'cross_mode', 'outcome']) expect(seen).toContain(k);
   });
 
   it('report <dir> rebuilds the same summary from events.ndjson', async () => {

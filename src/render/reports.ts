@@ -149,12 +149,7 @@ export class ReportWriter {
   }
 
   /** report <dir>: the series from recorded records instead of live ones; events.ndjson is left as it is. */
-  rebuild(
-    snap: Snapshot,
-    outcome: RunOutcome,
-    records: Array<Record<string, unknown>>,
-    extra: Record<string, unknown> = {},
-  ): void {
+  rebuild(snap: Snapshot, outcome: RunOutcome, records: readonly object[], extra: Record<string, unknown> = {}): void {
     for (const r of records) this.series.add(r);
     this.held = undefined; // nothing to stream: the folder and its events.ndjson exist
     this.write(snap, outcome, extra);

@@ -45,7 +45,8 @@ export class SeriesRecorder {
   private lastT = 0;
 
   /** Takes one store record (the same objects events.ndjson holds); `at`: its time, when known. */
-  add(rec: Record<string, unknown>, at = Date.parse(String(rec.ts))): void {
+  add(record: object, at = Date.parse(String((record as { ts?: unknown }).ts))): void {
+    const rec = record as Record<string, unknown>;
     if (!Number.isFinite(at)) return;
     this.data.startedAt ??= at;
     const t = Math.round((at - this.data.startedAt) / 100) / 10;

@@ -2,7 +2,8 @@
 // means a fresh store replayed up to the new moment), speed up or down, jump to the first stall. The
 // TUI renders whatever store is current, as it renders a live run.
 import type { RunStore } from './store.js';
-import { applyRecord, storeFor, type Rec } from './replay.js';
+import type { RunRecord } from '../model.js';
+import { applyRecord, storeFor } from './replay.js';
 
 export interface PlayerState {
   at: number; // seconds into the run
@@ -22,7 +23,7 @@ export class Player {
   private readonly listeners = new Set<() => void>();
 
   constructor(
-    private readonly records: Rec[],
+    private readonly records: RunRecord[],
     public speed = 1,
     private readonly fallback?: Parameters<typeof storeFor>[1],
   ) {
