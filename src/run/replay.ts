@@ -35,18 +35,22 @@ export function storeFor(
   return new RunStore(params, modes);
 }
 
+/** A record's data without the record's own ts and kind. */
+function body<T extends { ts: string; kind: string }>(r: T): Omit<T, 'ts' | 'kind'> {
+  const { ts: _ts, kind: _kind, ...rest } = r;
+  return rest;
+}
+
 export function applyRecord(store: RunStore, r: RunRecord): void {
   switch (r.kind) {
     case 'target': {
-      const { ts: _ts, kind: _k, target_kind, ...target } = r;
+      const { target_kind, ...target } = body(r);
       return store.setTarget({ ...target, kind: target_kind });
     }
     case 'phase':
       return store.setPhase(r.phase, r.state, r.detail ?? '');
-    case 'check': {
-      const { ts: _ts, kind: _k, ...check } = r;
-      return store.addCheck(check);
-    }
+    case 'check':
+      return store.addCheck(body(r));
     case 'launch':
       return store.markLaunched(r.mode, r.execution_id);
     case 'child':
@@ -72,31 +76,25 @@ export function applyRecord(store: RunStore, r: RunRecord): void {
         },
       ]);
     case 'rows': {
-      const { ts: _ts, kind: _k, mode, execution_id: _e, rows_per_second: _r, ...stats } = r;
+      const { mode, execution_id: _e, rows_per_second: _r, ...stats } = body(r);
       return store.recordRows(mode, stats);
     }
-    case 'pod': {
-      const { ts: _ts, kind: _k, ...pod } = r;
-      return store.recordPod(pod);
-    }
+    case 'pod':
+      return store.recordPod(body(r));
     case 'log':
       return r.source === 'preflight' ? undefined : store.log(r.source, r.level, r.text); // checks log their own line
     case 'stall': {
-      const { ts: _ts, kind: _k, mode, stall_kind, ...facts } = r;
+      const { mode, stall_kind, ...facts } = body(r);
       return store.markStalled(mode, { ...facts, kind: stall_kind });
     }
     case 'diagnosis':
       return store.setDiagnosis(r.mode, { state: r.state, causes: r.causes, facts: r.facts });
     case 'verdict':
       return store.setVerdict(r.mode, r.verdict, r.error ?? undefined);
-    case 'diff': {
-      const { ts: _ts, kind: _k, ...diff } = r;
-      return store.setDiff(diff.mode, diff);
-    }
-    case 'cross_mode': {
-      const { ts: _ts, kind: _k, ...cross } = r;
-      return store.setCross(cross);
-    }
+    case 'diff':
+      return store.setDiff(r.mode, body(r));
+    case 'cross_mode':
+      return store.setCross(body(r));
     case 'summarize':
       return store.setSummarize(r.mode, r.value);
   }
