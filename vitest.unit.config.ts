@@ -10,6 +10,7 @@ export default defineConfig({
       'test/databases-unit.test.ts',
       'test/diagnosis-real-format.test.ts',
       'test/jinja.test.ts',
+      'test/keymap.test.ts',
       'test/missing-items.test.ts',
       'test/narrow.test.ts',
       'test/report-writer.test.ts',

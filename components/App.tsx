@@ -7,7 +7,7 @@ import { DiffView } from './DiffView.js';
 import { Header } from './Header.js';
 import { HelpOverlay } from './HelpOverlay.js';
 import { FRAME_MS } from './ink-options.js';
-import { KEYMAP } from './keymap.js';
+import { KEYMAP, type Screen } from './keymap.js';
 import { computeLayout } from './layout.js';
 import { LogsPanel } from './LogsPanel.js';
 import { ModeColumn } from './ModeColumn.js';
@@ -26,11 +26,13 @@ export interface AppProps {
   refreshMs?: number;
   /** Rows above the App that belong to its host (the replay's own line). */
   reservedRows?: number;
+  /** Which screen hosts it: the help overlay lists that screen's keys too. */
+  screen?: Screen;
   /** Measurement only (tests, bench): each mode column's renders. */
   profile?: ProfilerOnRenderCallback;
 }
 
-const FOOTER_KEYS = ['quit', 'help', 'diff', 'logs', 'pause', 'filter'];
+const FOOTER_KEYS = ['quit', 'help', 'diff', 'toggle-logs', 'pause', 'filter'];
 
 function footerText(snapshot: Snapshot, view: ViewState): string {
   if (view.editing !== null) return `filter: ${view.editing}▏ (Enter applies, Esc clears)`;
@@ -38,11 +40,11 @@ function footerText(snapshot: Snapshot, view: ViewState): string {
   if (snapshot.finished)
     return `run finished — ${snapshot.modes.map((m) => `${m.mode} ${m.verdict.toUpperCase()}`).join(', ')} · d diff · q exit`;
   return KEYMAP.filter((b) => FOOTER_KEYS.includes(b.action))
-    .map((b) => `${b.keys[0]} ${b.action}`)
+    .map((b) => `${b.keys[0]} ${b.action.replace('toggle-', '')}`)
     .join(' · ');
 }
 
-export function App({ store, actions, refreshMs = FRAME_MS, reservedRows = 0, profile }: AppProps) {
+export function App({ store, actions, refreshMs = FRAME_MS, reservedRows = 0, screen = 'run', profile }: AppProps) {
   const snapshot = useSnapshot(store, refreshMs);
   const { stdout } = useStdout();
   const { isRawModeSupported } = useStdin();
@@ -65,7 +67,7 @@ export function App({ store, actions, refreshMs = FRAME_MS, reservedRows = 0, pr
     <Box flexDirection="column" width={cols} height={layout.frameHeight} overflowY="hidden">
       <Header snapshot={snapshot} layout={layout} />
       {view.help ? (
-        <HelpOverlay layout={layout} height={layout.modeHeight} />
+        <HelpOverlay layout={layout} height={layout.modeHeight} screen={screen} />
       ) : (view.diff ?? snapshot.finished) ? (
         <DiffView snapshot={snapshot} layout={layout} height={layout.modeHeight} />
       ) : (

@@ -1,9 +1,9 @@
 // The help overlay, generated from the keymap.
 import { Box, Text } from 'ink';
-import { KEYMAP } from './keymap.js';
+import { keymapOf, type Screen } from './keymap.js';
 import type { Layout } from './layout.js';
 
-export function HelpOverlay({ layout, height }: { layout: Layout; height: number }) {
+export function HelpOverlay({ layout, height, screen = 'run' }: { layout: Layout; height: number; screen?: Screen }) {
   return (
     <Box
       flexDirection="column"
@@ -17,7 +17,7 @@ export function HelpOverlay({ layout, height }: { layout: Layout; height: number
       <Text bold color="cyan">
         keys
       </Text>
-      {KEYMAP.map((b) => (
+      {keymapOf(screen).map((b) => (
         <Text key={b.action} wrap="truncate">
           <Text bold>{b.keys.join(' / ').padEnd(12)}</Text> {b.help}
         </Text>

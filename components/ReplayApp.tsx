@@ -1,10 +1,16 @@
-// A recorded run played back on the live screen (the App), with the player's own line and keys:
-// space or p pause, , and . seek ∓10 s, [ and ] speed, j jump to the stall, q leave.
+// A recorded run played back on the live screen (the App), with the player's own line and the replay's
+// keys from the keymap (space pause, , and . seek ∓10 s, [ and ] speed, j jump to the stall; q leaves).
 import { Box, Text, useInput, useStdin } from 'ink';
 import { useEffect, useState } from 'react';
 import type { Player } from '../src/run/player.js';
 import { App } from './App.js';
 import { elapsed } from './format.js';
+import { actionFor, KEYMAP } from './keymap.js';
+
+/** The replay's keys on its own line, from the keymap. */
+const REPLAY_LINE = KEYMAP.filter((b) => b.screen === 'replay')
+  .map((b) => `${b.keys.join(' ')} ${b.short ?? b.action}`)
+  .join(' · ');
 
 export function ReplayApp({ player, onQuit }: { player: Player; onQuit: () => void }) {
   const [store, setStore] = useState(() => player.store);
@@ -19,13 +25,14 @@ export function ReplayApp({ player, onQuit }: { player: Player; onQuit: () => vo
     [player],
   );
   useInput(
-    (input) => {
-      if (input === ' ') player.togglePause();
-      else if (input === ',') player.seek(-10);
-      else if (input === '.') player.seek(10);
-      else if (input === '[') player.setSpeed(0.5);
-      else if (input === ']') player.setSpeed(2);
-      else if (input === 'j') {
+    (input, key) => {
+      const action = actionFor(input, key, 'replay');
+      if (action === 'replay-pause') player.togglePause();
+      else if (action === 'seek-back') player.seek(-10);
+      else if (action === 'seek-forward') player.seek(10);
+      else if (action === 'slower') player.setSpeed(0.5);
+      else if (action === 'faster') player.setSpeed(2);
+      else if (action === 'jump-stall') {
         const at = player.stallAt();
         if (at !== undefined) player.seek(at - player.state().at);
       }
@@ -38,9 +45,9 @@ export function ReplayApp({ player, onQuit }: { player: Player; onQuit: () => vo
       <Text color="magenta" wrap="truncate">
         replay {elapsed(state.at * 1000)}/{elapsed(state.total * 1000)} ×{state.speed}
         {state.paused ? ' · PAUSED' : ''}
-        {state.done ? ' · end' : ''} · space pause · , . seek 10s · [ ] speed · j stall · q leave
+        {state.done ? ' · end' : ''} · {REPLAY_LINE} · q leave
       </Text>
-      <App store={store} actions={actions} reservedRows={1} />
+      <App store={store} actions={actions} reservedRows={1} screen="replay" />
     </Box>
   );
 }

@@ -32,7 +32,6 @@ const TOGGLE_OF: Partial<Record<Action, keyof Toggles>> = {
   'toggle-pods': 'pods',
   'toggle-rows': 'rows',
   'toggle-logs': 'logs',
-  logs: 'logs',
 };
 
 /** The event filter: typed after `/`, applied on Enter, cleared on Escape. */
