@@ -1,5 +1,6 @@
 // A sweep on screen: the grid on top and, below it, the running run's own screen (the App, fed by that
 // run's store). When the sweep ends: the grid with its recommendation until q.
+import { actionFor } from './keymap.js';
 import { Box, Text, useInput, useStdin, useStdout } from 'ink';
 import type { SweepStore, SweepSnapshot } from '../src/sweep/state.js';
 import { App, type AppActions } from './App.js';
@@ -32,7 +33,7 @@ export function SweepApp({ store, actions }: SweepAppProps) {
   const live = snapshot.current && !snapshot.finished;
   // The run below needs its minimum height; the grid gets what is left (at least two cells).
   const cellRows = Math.min(snapshot.cells.length, Math.max(2, live ? rows - MIN_ROWS - 2 : rows - 4));
-  useInput((input, key) => void ((input === 'q' || (key.ctrl && input === 'c')) && actions.quit()), {
+  useInput((input, key) => void (actionFor(input, key) === 'quit' && actions.quit()), {
     isActive: Boolean(isRawModeSupported) && !live,
   });
   return (
