@@ -19,6 +19,11 @@ import { pathToFileURL } from 'node:url';
 import { RowComposer, type AnsiFunctions, type OutputLike } from './ink-compose.js';
 
 const INK_VERSION = /^6\.8\./;
+/**
+ * The @alcalzone/ansi-tokenize the row composer was checked against (Ink 6.8 asks for ^0.2.4, and a packaged
+ * install ignores our lockfile): another version leaves the frame to Ink's own Output.get.
+ */
+const ANSI_TOKENIZE_VERSIONS = /^0\.2\.[45]$/;
 
 /**
  * A map that keeps the entries read or written during this frame and the last one: `nextFrame()` forgets
@@ -85,9 +90,11 @@ async function inkOutput(): Promise<{ Output: { prototype: OutputProto }; ansi: 
       .map((p) => path.join(p, '@alcalzone', 'ansi-tokenize'))
       .find((p) => existsSync(path.join(p, 'package.json')));
     if (!dir || typeof mod.default?.prototype?.get !== 'function') return null;
-    const { exports } = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as {
+    const { exports, version } = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as {
       exports?: { '.'?: { import?: string } };
+      version?: string;
     };
+    if (!ANSI_TOKENIZE_VERSIONS.test(version ?? '')) return null;
     const ansi = (await import(
       pathToFileURL(path.join(dir, exports?.['.']?.import ?? 'build/index.js')).href
     )) as Partial<AnsiFunctions>;
