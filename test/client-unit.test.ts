@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { parseJson, stringifyJson, idString } from '../src/json.js';
 import { assertId, cmpId, normaliseStatus } from '../src/noetl/client.js';
 import { resolveServer } from '../src/noetl/server-url.js';
-import { inline, q } from '../src/sources/sql.js';
+import { FEED_COLUMNS, inline, q } from '../src/sources/sql.js';
 
 describe('lossless ids', () => {
   const big = '583461712347136001'; // > 2^53
@@ -111,6 +111,12 @@ describe('inline SQL for the query endpoint', () => {
     expect(inline({ text: 'SELECT $1, $2, $3', params: ["it's; DROP", 5, ['1', '2']] })).toBe(
       "SELECT 'it''s; DROP', 5, ARRAY[1,2]",
     );
+  });
+  it('reads only the columns the event feed uses: no SELECT *, no context or result bodies (issue #27)', () => {
+    const text = q.eventsAfter(['1', '2'], '0', 100).text;
+    expect(text).not.toMatch(/SELECT \*|\.\*/);
+    expect(text).not.toMatch(/\b(context|result|meta)\b/);
+    expect(text).toContain(`SELECT ${FEED_COLUMNS} FROM noetl.event`);
   });
   it('refuses to inline ids that are not numbers', () => {
     expect(() => inline(q.children(['1); DROP TABLE noetl.event; --']))).toThrow(/non-numeric id/);

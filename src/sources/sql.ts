@@ -9,6 +9,9 @@ export interface Sql {
   params: SqlParam[];
 }
 
+/** The columns the event feed reads (issue #27: an event's bodies are large and the feed needs none of them). */
+export const FEED_COLUMNS = 'event_id, execution_id, event_type, node_name, status, created_at';
+
 export const ID_RE = /^\d{1,20}$/;
 
 function literal(p: SqlParam): string {
@@ -71,6 +74,7 @@ export const q = {
       WHERE parent_execution_id = ANY($1::bigint[]) AND event_type IN ('playbook_started', 'playbook.initialized')`,
     params: [parentIds],
   }),
+  /** The feed's page: only the columns the observer uses, never an event's context or result bodies. */
   eventsAfter: (executionIds: string[], after: string, limit: number): Sql => ({
     // One primary-key range per execution (ordered by the whole key (execution_id, event_id), so the
     // planner reads that range), then merged: ordering all of them by event_id at once can walk the
@@ -78,7 +82,7 @@ export const q = {
     text: `SELECT e.event_id::text AS event_id, e.execution_id::text AS execution_id, e.event_type, e.node_name, e.status,
       to_char(e.created_at, 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS created_at
       FROM unnest($1::bigint[]) AS x(id)
-      CROSS JOIN LATERAL (SELECT * FROM noetl.event WHERE execution_id = x.id AND event_id > $2::bigint ORDER BY execution_id, event_id LIMIT $3) e
+      CROSS JOIN LATERAL (SELECT ${FEED_COLUMNS} FROM noetl.event WHERE execution_id = x.id AND event_id > $2::bigint ORDER BY execution_id, event_id LIMIT $3) e
       ORDER BY e.event_id LIMIT $3`,
     params: [executionIds, after, limit],
   }),
