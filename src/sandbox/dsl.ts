@@ -11,6 +11,8 @@ export interface ToolSpec {
 export interface Arc {
   step: string;
   when?: string;
+  /** `set: {ctx.x: value}` applied when the arc is taken (orchestrator.rs set_vars on NextArc). */
+  set?: Record<string, unknown>;
 }
 
 export interface LoopSpec {
@@ -29,6 +31,8 @@ export interface Step {
   arcs: Arc[];
   /** A guard: when it renders false the step is skipped (step.skipped) and the chain goes on. */
   when?: string;
+  /** `set: {ctx.x: template}` rendered after the step, with its result (Step.set_vars upstream). */
+  set?: Record<string, unknown>;
 }
 
 export interface Playbook {
@@ -55,7 +59,7 @@ export class UnsupportedFeatureError extends Error {}
 
 const TOOL_KINDS = new Set(['python', 'http', 'postgres', 'playbook']);
 const TOP_KEYS = new Set(['apiVersion', 'kind', 'metadata', 'workload', 'workflow', 'keychain']);
-const STEP_KEYS = new Set(['step', 'desc', 'description', 'tool', 'loop', 'next', 'when']);
+const STEP_KEYS = new Set(['step', 'desc', 'description', 'tool', 'loop', 'next', 'when', 'set']);
 const TOOL_KEYS: Record<string, Set<string>> = {
   python: new Set(['name', 'kind', 'code', 'input', 'libs', 'spec']),
   // The union of both engines' http fields; which of them a dialect reads is in semantics.ts.
@@ -174,15 +178,17 @@ function compileStep(raw: unknown, where: string, knownStepKeys?: ReadonlySet<st
       if (!arc || typeof arc.step !== 'string')
         throw new PlaybookValidationError(`${where}: every arc needs a 'step'`, true);
       for (const key of Object.keys(arc))
-        if (!['step', 'when', 'args'].includes(key)) unsupported(where, `arc key '${key}'`);
+        if (!['step', 'when', 'args', 'set'].includes(key)) unsupported(where, `arc key '${key}'`);
       if ('args' in arc) unsupported(where, 'arc args');
       arcs.push({
+        set: compileSet(arc.set, `${where} arc to '${arc.step}'`),
         step: arc.step,
         when: typeof arc.when === 'string' ? arc.when : arc.when === undefined ? undefined : String(arc.when),
       });
     }
   }
   const when = obj.when === undefined ? undefined : String(obj.when);
+  const set = compileSet(obj.set, where);
   return {
     step: obj.step,
     desc: typeof obj.desc === 'string' ? obj.desc : undefined,
@@ -191,7 +197,18 @@ function compileStep(raw: unknown, where: string, knownStepKeys?: ReadonlySet<st
     loop,
     arcs,
     when,
+    set,
   };
+}
+
+/** A `set` block: only the `ctx.` scope runs here (vars and the others are refused, naming the key). */
+function compileSet(raw: unknown, where: string): Record<string, unknown> | undefined {
+  if (raw === undefined) return undefined;
+  const obj = asObject(raw);
+  if (!obj) throw new PlaybookValidationError(`${where}: set must be a mapping`, true);
+  for (const key of Object.keys(obj))
+    if (!/^ctx\.\w+$/.test(key)) unsupported(where, `set key '${key}' (only ctx.<name>)`);
+  return obj;
 }
 
 function compileLoop(raw: unknown, where: string): LoopSpec {

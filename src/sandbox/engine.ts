@@ -124,10 +124,7 @@ export class Engine {
     return done;
   }
 
-  /**
-   * POST /api/executions/{id}/finalize (noetl/server src/services/execution.rs finalize): a terminal row on
-   * node `playbook` with the given status and error, whatever the execution was doing; its status follows.
-   */
+  /** POST .../finalize (server src/services/execution.rs finalize): a terminal row on node playbook. */
   finalize(exec: Execution, status: 'COMPLETED' | 'FAILED', error: string | null): void {
     exec.finish(status, error ?? undefined, true);
     this.emit(exec, {
@@ -154,9 +151,20 @@ export class Engine {
     });
   }
 
+  /** The template namespace: the dialect's, plus the ctx scope as `ctx.x` and as bare `x` (orchestrator.rs). */
   private baseCtx(exec: Execution): Ctx {
     const id = exec.id.toString();
-    return SEMANTICS[this.o.dialect].baseCtx(id, exec.workload, exec.results);
+    return { ...SEMANTICS[this.o.dialect].baseCtx(id, exec.workload, exec.results), ...exec.ctx, ctx: exec.ctx };
+  }
+
+  /** Applies a `set` block to the ctx scope; a step's writes are announced with ctx.updated where the engine does. */
+  private applySet(exec: Execution, set: Record<string, unknown> | undefined, ctx: Ctx, step?: string): void {
+    if (!set) return;
+    const values: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(set)) values[key.slice('ctx.'.length)] = renderValue(value, ctx);
+    Object.assign(exec.ctx, values);
+    const ev = step ? EVENT_SHAPES[this.o.dialect].ctxUpdated(step, values) : null;
+    if (ev) this.emit(exec, ev);
   }
 
   /** Runs one step; returns its result, or undefined when the execution must not move on. */
@@ -210,6 +218,7 @@ export class Engine {
         const skipped = current.when !== undefined && !truthy(renderString(current.when, this.baseCtx(exec)));
         if (skipped) this.skip(exec, current.step);
         else if (!(await this.runStep(exec, current))) return;
+        else this.applySet(exec, current.set, this.baseCtx(exec), current.step);
         if (!skipped && this.o.statusFlapMs && exec.entered.size === 1) {
           // every entered step completed and nothing pending: the moment Rust's heuristics call COMPLETED
           exec.flapUntil = Date.now() + this.o.statusFlapMs;
@@ -237,13 +246,11 @@ export class Engine {
     if (ev) this.emit(exec, ev);
   }
 
-  /**
-   * The arc an exclusive router takes: the first whose `when` holds. The targets of the others that never
-   * ran are skipped; a skipped step follows its first matching arc without skipping siblings.
-   */
+  /** An exclusive router's arc: the first that holds; the others' unrun targets are skipped (not a skipped step's). */
   private route(exec: Execution, step: Step, skipped: boolean): Arc | undefined {
     const ctx: Ctx = { ...this.baseCtx(exec), event: { name: step.loop ? 'loop.done' : 'step.exit' } };
     const taken = step.arcs.find((a) => a.when === undefined || truthy(renderString(a.when, ctx)));
+    this.applySet(exec, taken?.set, ctx);
     if (skipped) return taken;
     const others = new Set(step.arcs.map((a) => a.step).filter((s) => s !== taken?.step && !exec.entered.has(s)));
     for (const s of others) this.skip(exec, s);

@@ -54,6 +54,11 @@ export interface EventShapes {
    * (ai-meta 223 P8: five step.skipped, then nothing for 40 days); the legacy engine ends the run.
    */
   readonly noArcMatchedWaits: boolean;
+  /**
+   * A step's `set` written to the ctx scope (Rust: ctx.updated, status CONTEXT, orchestrator.rs
+   * test_step_set_emits_ctx_updated_and_reenters_with_advanced_value); null where none is written.
+   */
+  ctxUpdated(step: string, values: Record<string, unknown>): (Emitted & { result: unknown }) | null;
   /** The server's event for a step whose command could not be dispatched (Rust only). */
   stepFailed(step: string, error: string): (Emitted & { result: unknown }) | null;
 }
@@ -101,6 +106,12 @@ export const EVENT_SHAPES: Record<Dialect, EventShapes> = {
     }),
     stepSkipped: (step) => ({ event_type: 'step.skipped', node_name: step, status: 'SKIPPED' }),
     noArcMatchedWaits: true,
+    ctxUpdated: (step, values) => ({
+      event_type: 'ctx.updated',
+      node_name: step,
+      status: 'CONTEXT',
+      result: { status: 'CONTEXT', context: { step, values } },
+    }),
     stepFailed: (step, error) => ({
       event_type: 'step_failed',
       node_name: step,
@@ -153,6 +164,7 @@ export const EVENT_SHAPES: Record<Dialect, EventShapes> = {
     }),
     stepSkipped: () => null,
     noArcMatchedWaits: false,
+    ctxUpdated: () => null,
     stepFailed: () => null,
   },
 };

@@ -30,6 +30,8 @@ export class Execution {
   readonly running = new Set<string>();
   readonly failed = new Set<string>();
   readonly results: Record<string, unknown> = {};
+  /** The execution's `ctx` scope, written by step and arc `set` blocks. */
+  readonly ctx: Record<string, unknown> = {};
   readonly startedAt = new Date();
   completedAt: Date | null = null;
   error: string | null = null;

@@ -112,6 +112,29 @@ describe('branching (orchestrate-core src/orchestrator.rs @37296d1; ai-meta 223 
     expect(commandsOf(events, 'process_high')).toHaveLength(1);
   });
 
+  it('O12 test_orchestrator_dispatches_with_arc_set_mutations_applied and test_step_set_emits_ctx_updated_*: set writes the ctx scope', async () => {
+    const pb = playbook(
+      'conf/set_ctx',
+      `${step('start', py('result = {"n": 41}'))}    set:\n      ctx.counter: "{{ start.n }}"\n    next:\n      arcs:\n        - step: use_vars\n          set:\n            ctx.x: 42\n` +
+        step(
+          'use_vars',
+          py(
+            'result = {"x": x, "counter": counter}',
+            '      input:\n        x: "{{ x }}"\n        counter: "{{ ctx.counter }}"\n',
+          ),
+        ),
+    );
+    await register(sb, pb);
+    const { status, events } = await runToEnd(sb, 'conf/set_ctx');
+    expect(status).toBe('COMPLETED');
+    const updated = events.filter((r) => r.event_type === 'ctx.updated');
+    expect(updated.map((r) => [r.node_name, r.status, JSON.stringify(r.result)])).toEqual([
+      ['start', 'CONTEXT', expect.stringContaining('"values":{"counter":41}')],
+    ]);
+    const done = events.find((r) => r.event_type === 'call.done' && r.node_name === 'use_vars')!;
+    expect(JSON.stringify(done.result)).toMatch(/"x":42,"counter":41/);
+  });
+
   it('R3 (P8-muno-provenance.md): when every arc is false the run writes step.skipped for each and waits, RUNNING, with no terminal event', async () => {
     const pb = playbook(
       'conf/all_false',
