@@ -162,6 +162,7 @@ const OUTPUT_OPTS = (): Array<Opt | Option> => [
   ['--no-color', 'no colours on screen (also NO_COLOR; FORCE_COLOR=1..3 forces them)'],
   ['--json', 'headless NDJSON on stdout (every event, sample and the summary); with --dry-run the plan as JSON'],
   ['--dry-run', 'print the plan (URLs, playbooks, payloads) and send nothing'],
+  ['--open', 'open report.html in the browser at the end (where there is a display; else print its path)'],
 ];
 
 const ADVANCED_OPTS = (): Array<Opt | Option> => [

@@ -96,6 +96,7 @@ function recordedRunCommands(program: Command): void {
       'runs side by side per mode (report folders, or a sweep folder): the table, what changed from the first, compare.md and compare.html',
     )
     .option('--out <dir>', 'where compare.md and compare.html go (default ./loadrun-reports/compare_<timestamp>/)')
+    .option('--open', 'open compare.html in the browser (where there is a display; else print its path)')
     .option(
       '--fail-on-regression <list>',
       'exit 1 when the last run is worse than the first: stall, missing, throughput:<percent>',

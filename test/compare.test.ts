@@ -112,6 +112,43 @@ describe('compare', () => {
   });
 });
 
+describe('--open', () => {
+  // A fake xdg-open (the user's browser cannot run here): a script on PATH that records what it was given.
+  const bin = path.join(root, 'fake-bin');
+  const opened = path.join(root, 'opened.txt');
+  beforeAll(() => {
+    mkdirSync(bin, { recursive: true });
+    writeFileSync(path.join(bin, 'xdg-open'), `#!/bin/sh\necho "$1" >> ${opened}\n`, { mode: 0o755 });
+  });
+  const env = (display: string | undefined) => ({
+    PATH: `${bin}:${process.env.PATH}`,
+    DISPLAY: display,
+    WAYLAND_DISPLAY: undefined,
+  });
+
+  it('opens compare.html where there is a display, and prints its path where there is none', async () => {
+    const shown = await runCli(['compare', stalled, fixed, '--out', path.join(root, 'o1'), '--open'], {
+      env: env(':99'),
+    });
+    expect(shown.stdout).toContain(`opening ${path.join(root, 'o1', 'compare.html')}`);
+    for (let i = 0; i < 50 && !existsSync(opened); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(readFileSync(opened, 'utf8').trim()).toBe(path.join(root, 'o1', 'compare.html'));
+    const headless = await runCli(['compare', stalled, fixed, '--out', path.join(root, 'o2'), '--open'], {
+      env: env(undefined),
+    });
+    expect(headless.stdout).toContain(`${path.join(root, 'o2', 'compare.html')} (no display to open it on)`);
+    expect(readFileSync(opened, 'utf8').trim().split('\n')).toHaveLength(1);
+  });
+
+  it('opens report.html at the end of a run', async () => {
+    const dir = path.join(root, 'opened-run');
+    const r = await runCli([...SMALL, '--modes', 'direct_stress', '--no-tui', '--open', '--report-dir', dir], {
+      env: env(':99'),
+    });
+    expect(r.stdout).toContain(`opening ${path.join(dir, 'report.html')}`);
+  });
+});
+
 describe('history', () => {
   it('lists the runs newest first with their verdicts, and --json parses', async () => {
     const r = await runCli(['history', path.join(root, 'runs')]);

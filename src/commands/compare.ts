@@ -7,11 +7,13 @@ import { compareMarkdown, compareTable, parseRegressions, regressions } from '..
 import { historyLines, historyRecords } from '../compare/history.js';
 import { loadDigest, loadSeries, runFolders } from '../compare/load.js';
 import { EXIT, usageError } from '../errors.js';
+import { openInBrowser } from '../open-file.js';
 import { defaultReportDir } from '../render/reports.js';
 import { redact } from '../redact.js';
 
 export interface CompareOpts {
   out?: string;
+  open?: boolean;
   failOnRegression?: string;
 }
 
@@ -34,6 +36,7 @@ export async function compareCommand(dirs: string[], o: CompareOpts): Promise<nu
         ? `Regression (${runs.at(-1)!.label} against ${runs[0].label}): ${worse.join('; ')}`
         : 'No regression',
     );
+  if (o.open) lines.push(openInBrowser(path.join(out, 'compare.html')));
   process.stdout.write(redact(lines.join('\n')) + '\n');
   return worse.length ? EXIT.BREACHED : EXIT.OK;
 }

@@ -61,6 +61,7 @@ export interface RunOpts {
   cleanup?: boolean;
   dryRun?: boolean;
   yes?: boolean;
+  open?: boolean;
   prodPattern?: string;
   context?: string;
   namespace?: string;

@@ -1,5 +1,7 @@
 // The main command: validate, then run the orchestrator under the TUI or the headless renderer, write
 // the reports on every exit path, and clean up. The TUI (components/) is loaded here and nowhere else.
+import path from 'node:path';
+import { openInBrowser } from '../open-file.js';
 import { loadTui, wantsTui } from './tui.js';
 import { enforceGuard, guardLine, judgeTarget, type GuardVerdict } from '../guard.js';
 import { payloadFor, type RunConfig } from '../config.js';
@@ -129,6 +131,8 @@ export async function runCommand(o: RunOpts): Promise<number> {
     await orch.cleanup((line) => void (!o.json && process.stdout.write(`${line}\n`)));
   await life.runCleanups();
   closingWords(config, outcome, Boolean(o.json));
+  if (o.open && !failedBeforeLaunch(orch, outcome) && !o.json)
+    process.stdout.write(`${openInBrowser(path.join(reports.dir, 'report.html'))}\n`);
   return outcome.exitCode;
 }
 
