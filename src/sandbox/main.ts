@@ -38,6 +38,7 @@ function readArgs() {
       ...tuningParseOptions(),
       'python-workers': { type: 'string', default: '3' },
       'db-routes': { type: 'string', default: 'open' },
+      'internal-auth': { type: 'string', default: 'shadow' },
       'allow-network': { type: 'boolean', default: false },
     },
     strict: true,
@@ -52,7 +53,10 @@ function readArgs() {
   if (!DB_ROUTES.includes(dbRoutes)) throw new Error(`--db-routes must be one of ${DB_ROUTES.join(', ')}`);
   // The tuning flags' values by name (their defaults come from SANDBOX_TUNING, so always present).
   const tuning = values as typeof values & Record<string, string>;
-  return { values: tuning, dialect, faults, dbRoutes };
+  const internalAuth = values['internal-auth'] as 'shadow' | 'enforce';
+  if (internalAuth !== 'shadow' && internalAuth !== 'enforce')
+    throw new Error('--internal-auth must be shadow or enforce');
+  return { values: tuning, dialect, faults, dbRoutes, internalAuth };
 }
 
 type Args = ReturnType<typeof readArgs>;
@@ -204,6 +208,7 @@ async function boot(a: Args, own: ReturnType<typeof shutdownOwner>): Promise<voi
     onCrashWorker: () => engine.crashWorker(),
     log,
     dbRoutes: a.dbRoutes,
+    internalAuth: a.internalAuth,
   });
   own.add(() => api.close());
   out({

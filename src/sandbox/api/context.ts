@@ -18,6 +18,11 @@ export interface ApiContext {
   log: (level: 'info' | 'error', msg: string) => void;
   /** What POST /api/postgres/execute allows. */
   dbRoutes: DbRoutes;
+  /**
+   * NOETL_INTERNAL_AUTH_MODE for /api/credentials/* (noetl-contract §7.6, auth_gate.rs): shadow lets callers
+   * through; enforce refuses a caller without the internal token with 403 (the message is this sandbox's).
+   */
+  internalAuth: 'shadow' | 'enforce';
   /** What the query endpoint was sent: statements, and those that were not a read (SELECT/WITH/SHOW/EXPLAIN). */
   queryStats: { statements: number; notReads: number };
 }

@@ -77,6 +77,7 @@ async function query(ctx: ApiContext, req: Req, res: Res): Promise<void> {
 
 /** GET /api/credentials/{name}[?include_data=true] (noetl/server src/handlers/credentials.rs `get`). */
 async function credential(ctx: ApiContext, res: Res, name: string, url: URL): Promise<void> {
+  if (ctx.internalAuth === 'enforce') throw new HttpError(403, 'internal auth: a service token is required');
   const row = ctx.engine.credentials.get(decodeURIComponent(name));
   if (!row) throw new HttpError(404, `Credential not found: ${decodeURIComponent(name)}`);
   const when = row.createdAt.toISOString();

@@ -61,6 +61,7 @@ export async function startApi(o: ApiOptions): Promise<{ url: string; port: numb
     onCrashWorker: o.onCrashWorker,
     log: o.log,
     dbRoutes: o.dbRoutes,
+    internalAuth: o.internalAuth,
     dialect: dialectApi(o.engine.dialect),
     startedAt: Date.now(),
     queryStats: { statements: 0, notReads: 0 },
