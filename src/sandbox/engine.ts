@@ -37,6 +37,8 @@ export interface EngineOptions {
   crashWorkerAfterCalls?: number;
   /** Fault loop-stops-after-first-window: a loop over kind: playbook issues nothing after its first window. */
   loopStopsAfterFirstWindow?: boolean;
+  /** NOETL_EXECUTION_FAIL_ON_STEP_ERROR (Rust worker#322, off by default): a tool error fails the command. */
+  failOnStepError?: boolean;
   /** Fault child-status-blind: a playbook tool returns only at its timeout, whenever its child ended. */
   childStatusBlind?: boolean;
   /** Fault status-flap: after the first step, the status shows a terminal state for this long (0 = never). */
@@ -64,7 +66,7 @@ export class Engine {
       dataPool: (auth) => o.credentials.pool(auth),
       python: o.python,
       http: o.http,
-      semantics: SEMANTICS[o.dialect],
+      semantics: o.failOnStepError ? { ...SEMANTICS[o.dialect], errorResult: () => undefined } : SEMANTICS[o.dialect],
       resultContextMaxBytes: o.resultContextMaxBytes,
       crashWorkerAfterCalls: o.crashWorkerAfterCalls ?? 0,
       measureResults: o.loopState !== undefined,

@@ -39,6 +39,7 @@ function readArgs() {
       'python-workers': { type: 'string', default: '3' },
       'db-routes': { type: 'string', default: 'open' },
       'internal-auth': { type: 'string', default: 'shadow' },
+      'fail-on-step-error': { type: 'boolean', default: false },
       'allow-network': { type: 'boolean', default: false },
     },
     strict: true,
@@ -145,6 +146,7 @@ async function startEngine(a: Args, pool: pg.Pool, own: ReturnType<typeof shutdo
     statusFlapMs: faults.includes('status-flap') ? Number(values['status-flap-ms']) : 0,
     loopStopsAfterFirstWindow: faults.includes('loop-stops-after-first-window'),
     childStatusBlind: faults.includes('child-status-blind'),
+    failOnStepError: values['fail-on-step-error'] as unknown as boolean,
     log,
   });
   return { engine, echo, python, events };

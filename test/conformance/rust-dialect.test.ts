@@ -287,3 +287,26 @@ describe('cancel, finalize and the event log (e2e scripts @680c3c8, @1deadf1)', 
     expect(events.filter((r) => TERMINAL.test(r.event_type))).toHaveLength(1);
   });
 });
+
+describe('failures with NOETL_EXECUTION_FAIL_ON_STEP_ERROR on (worker tests/tool_error_gates_the_dag.rs @be51cd62, W5)', () => {
+  let gated: TestSandbox;
+  beforeAll(async () => {
+    gated = await sandbox({ dialect: 'rust', extraArgs: ['--fail-on-step-error'] });
+  });
+  afterAll(async () => gated?.close());
+
+  it('a python step that raises fails its command (command.failed) and the run ends FAILED, the DAG stops', async () => {
+    await register(
+      gated,
+      playbook(
+        'conf/raises_gated',
+        step('start', py('raise RuntimeError("boom")'), 'end') + step('end', py('result = {}')),
+      ),
+    );
+    const { status, events } = await runToEnd(gated, 'conf/raises_gated');
+    expect(status).toBe('FAILED');
+    expect(types(events, 'start')).toContain('command.failed');
+    expect(types(events, 'start')).not.toContain('command.completed');
+    expect(commandsOf(events, 'end')).toHaveLength(0);
+  });
+});
