@@ -81,7 +81,7 @@ export class CommandRunner {
   async run(exec: Execution, step: Step, ctx: Ctx, iteration: Iteration | null): Promise<unknown> {
     const shapes = EVENT_SHAPES[this.t.semantics.dialect];
     const node = shapes.commandNode(step);
-    const commandId = this.host.newId().toString();
+    const commandId = shapes.commandId(exec.id.toString(), step.step, this.host.newId().toString());
     const cols = iteration
       ? { current_index: iteration.index, current_item: truncate(JSON.stringify(iteration.item ?? null), 500) }
       : {};

@@ -31,6 +31,11 @@ export interface EventShapes {
   startContext(start: Record<string, unknown>): Record<string, unknown>;
   /** Whether the server writes step.enter once per step (Rust) rather than per command (Python). */
   readonly stepEnterPerStep: boolean;
+  /**
+   * A command's id: Rust's is `<execution_id>:<step>:<snowflake>` (a live kind call.done, noetl/tools
+   * src/tools/playbook.rs test extract_child_payload_matches_live_kind_call_done_shape, R7).
+   */
+  commandId(executionId: string, step: string, id: string): string;
   /** The node a command's events name. */
   commandNode(step: Step): string;
   /** What follows command.issued when a worker takes the command. */
@@ -77,6 +82,7 @@ export const EVENT_SHAPES: Record<Dialect, EventShapes> = {
     ],
     startContext: (start) => start,
     stepEnterPerStep: true,
+    commandId: (executionId, step, id) => `${executionId}:${step}:${id}`,
     commandNode: (step) => step.step,
     dispatched: (node) => [
       { event_type: 'command.claimed', node_name: node, status: 'RUNNING' },
@@ -133,6 +139,7 @@ export const EVENT_SHAPES: Record<Dialect, EventShapes> = {
     ],
     startContext: (start) => ({ result: start }),
     stepEnterPerStep: false,
+    commandId: (_executionId, _step, id) => id,
     commandNode: (step) => (step.isSequence ? `${step.step}:task_sequence` : step.step),
     dispatched: (node) => [
       { event_type: 'command.claimed', node_name: node, status: 'RUNNING' },

@@ -193,6 +193,25 @@ describe('failures (worker src/executor/command.rs @26e2d80; ai-meta kind-regres
   });
 });
 
+describe('result shapes (recorded R7: tools src/tools/playbook.rs @cd54568)', () => {
+  it('extract_child_payload_matches_live_kind_call_done_shape: call.done as a live kind run writes it', async () => {
+    await register(sb, playbook('conf/call_done_shape', step('start', py('result = {"status": "ok", "n": 1}'))));
+    const { id, status, events } = await runToEnd(sb, 'conf/call_done_shape');
+    expect(status).toBe('COMPLETED');
+    const done = events.find((r) => r.event_type === 'call.done')!.result as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    expect(done.status).toBe('COMPLETED');
+    expect(done.context.call_index).toBe(0);
+    expect(done.context.command_id).toMatch(new RegExp(`^${id}:start:\\d+$`));
+    expect(done.context.result).toEqual({
+      status: 'success',
+      context: { status: 'success', data: { status: 'ok', n: 1 } },
+    });
+    // command.completed carries exactly {command_id, status} (worker command.rs command_completed_context_*, W3)
+    const completed = events.find((r) => r.event_type === 'command.completed')!.result as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    expect(completed.context).toEqual({ command_id: done.context.command_id, status: 'success' });
+  });
+});
+
 describe('python entry conventions (tools src/tools/python.rs @92716a5)', () => {
   const cases: Array<[string, string, string]> = [
     [
