@@ -159,6 +159,8 @@ describe('code rules', () => {
     const texts = [...sql.matchAll(/text: `([^`]*)`/g)].map((m) => m[1]);
     expect(texts.length).toBeGreaterThanOrEqual(8);
     const interpolations = texts.flatMap((t) => [...t.matchAll(/\$\{([^}]+)\}/g)].map((m) => m[1]));
-    expect(new Set(interpolations)).toEqual(new Set(['RESULTS'])); // a constant table name only
+    // Constants only: the results table's name and the event feed's column list, each a string literal.
+    expect(new Set(interpolations)).toEqual(new Set(['RESULTS', 'FEED_COLUMNS']));
+    for (const name of ['RESULTS', 'FEED_COLUMNS']) expect(sql).toMatch(new RegExp(`const ${name} = '[\\w., ]+';`));
   });
 });
