@@ -42,7 +42,10 @@ export function parseRegressions(raw: string): Regression {
   return r;
 }
 
-const modesOf = (runs: RunDigest[]) => [...new Set(runs.flatMap((r) => r.modes.map((m) => m.mode)))];
+/** The modes any of the runs ran, in the order they first appear. */
+export const modesOf = (runs: Array<{ modes: Array<{ mode: string }> }>) => [
+  ...new Set(runs.flatMap((r) => r.modes.map((m) => m.mode))),
+];
 const modeIn = (r: RunDigest, mode: string) => r.modes.find((m) => m.mode === mode);
 const secs = (n: number | null) => (n === null ? '-' : `${n.toFixed(1)}s`);
 
@@ -85,14 +88,27 @@ export function changeWords(a: ModeDigest | undefined, b: ModeDigest | undefined
   return out.length ? out.join(', ') : 'no change';
 }
 
+/**
+ * One mode's part of every output (the printed table, compare.md, compare.html): a row of cells per run that
+ * ran it, and the change from the first run to each other, as `<first> → <other>: <words>`.
+ */
+export function modeTable(runs: RunDigest[], mode: string): { rows: string[][]; changes: string[] } {
+  return {
+    rows: runs.flatMap((r) => {
+      const m = modeIn(r, mode);
+      return m ? [cells(r, m)] : [];
+    }),
+    changes: runs
+      .slice(1)
+      .map((r) => `${runs[0].label} → ${r.label}: ${changeWords(modeIn(runs[0], mode), modeIn(r, mode))}`),
+  };
+}
+
 /** The table per mode: one row per run, then the change from the first run to each other. */
 export function compareTable(runs: RunDigest[]): string[] {
   const out: string[] = [];
   for (const mode of modesOf(runs)) {
-    const rows = runs.flatMap((r) => {
-      const m = modeIn(r, mode);
-      return m ? [cells(r, m)] : [];
-    });
+    const { rows, changes } = modeTable(runs, mode);
     const widths = HEAD.map((h, i) => Math.max(h.length, ...rows.map((c) => c[i].length)));
     const pad = (c: string[]) =>
       c
@@ -100,9 +116,7 @@ export function compareTable(runs: RunDigest[]): string[] {
         .join('  ')
         .trimEnd();
     out.push(`${mode}:`, pad(HEAD), pad(widths.map((w) => '-'.repeat(w))), ...rows.map(pad));
-    for (const r of runs.slice(1))
-      out.push(`  ${runs[0].label} → ${r.label}: ${changeWords(modeIn(runs[0], mode), modeIn(r, mode))}`);
-    out.push('');
+    out.push(...changes.map((c) => `  ${c}`), '');
   }
   return out;
 }
@@ -138,15 +152,9 @@ export function compareMarkdown(runs: RunDigest[]): string {
     '',
   ];
   for (const mode of modesOf(runs)) {
+    const { rows, changes } = modeTable(runs, mode);
     out.push(`## ${mode}`, '', `| ${HEAD.join(' | ')} |`, `|${'---|'.repeat(HEAD.length)}`);
-    for (const r of runs) {
-      const m = modeIn(r, mode);
-      if (m) out.push(`| ${cells(r, m).join(' | ')} |`);
-    }
-    out.push('');
-    for (const r of runs.slice(1))
-      out.push(`- ${runs[0].label} → ${r.label}: ${changeWords(modeIn(runs[0], mode), modeIn(r, mode))}`);
-    out.push('');
+    out.push(...rows.map((c) => `| ${c.join(' | ')} |`), '', ...changes.map((c) => `- ${c}`), '');
   }
   return out.join('\n');
 }

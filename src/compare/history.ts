@@ -3,6 +3,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { usageError } from '../errors.js';
+import { modesOf } from './compare.js';
 import { loadDigest, type RunDigest } from './load.js';
 
 export interface HistoryRecord {
@@ -78,7 +79,7 @@ export function historyLines(records: HistoryRecord[], root: string): string[] {
   for (const [params, rs] of groups) {
     if (rs.length < 2) continue;
     out.push('', `rows/s over ${rs.length} runs of ${params} (oldest first):`);
-    for (const mode of [...new Set(rs.flatMap((r) => r.modes.map((m) => m.mode)))]) {
+    for (const mode of modesOf(rs)) {
       const v = rs.map((r) => r.modes.find((m) => m.mode === mode)?.rows_per_second ?? 0);
       out.push(`  ${mode.padEnd(16)} ${sparkline(v)}  ${v.join(' ')}`);
     }

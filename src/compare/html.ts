@@ -2,46 +2,14 @@
 // per mode, stored rows and rows/s over time with one series per run overlaid, each run's stall marked.
 import { CHART_JS, esc, STYLE, uplotAssets } from '../render/html.js';
 import type { RunSeries } from '../render/series.js';
-import { changeWords, HEAD } from './compare.js';
+import { HEAD, modesOf, modeTable } from './compare.js';
 import type { RunDigest } from './load.js';
 
 function table(runs: RunDigest[], mode: string): string {
-  const rows = runs.flatMap((r) => {
-    const m = r.modes.find((x) => x.mode === mode);
-    if (!m) return [];
-    const cells = [
-      r.label,
-      m.verdict.toUpperCase(),
-      `${m.stored}/${m.expected}`,
-      m.missing ?? '-',
-      m.rowsPerSecond.toFixed(1),
-      m.stallAfter !== null
-        ? `stall at ${m.stallAfter.toFixed(1)}s`
-        : m.seconds === null
-          ? '-'
-          : `${m.seconds.toFixed(1)}s`,
-      m.cause ?? '-',
-      m.retries ?? 'n/a',
-      m.failures,
-      Object.entries(r.peakMiB)
-        .map(([k, v]) => `${k} ${v}`)
-        .join(', ') || '-',
-    ];
-    return [`<tr>${cells.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`];
-  });
-  const changes = runs
-    .slice(1)
-    .map(
-      (r) =>
-        `<li>${esc(runs[0].label)} → ${esc(r.label)}: ${esc(
-          changeWords(
-            runs[0].modes.find((x) => x.mode === mode),
-            r.modes.find((x) => x.mode === mode),
-          ),
-        )}</li>`,
-    )
-    .join('');
-  return `<table><tr>${HEAD.map((h) => `<th>${esc(h)}</th>`).join('')}</tr>${rows.join('')}</table><ul class="changes">${changes}</ul>`;
+  const { rows, changes } = modeTable(runs, mode);
+  const tr = (c: string[], cell: string) => `<tr>${c.map((x) => `<${cell}>${esc(x)}</${cell}>`).join('')}</tr>`;
+  const items = changes.map((c) => `<li>${esc(c)}</li>`).join('');
+  return `<table>${tr(HEAD, 'th')}${rows.map((c) => tr(c, 'td')).join('')}</table><ul class="changes">${items}</ul>`;
 }
 
 const DRAW = `(function(){var d=JSON.parse(document.getElementById('data').textContent);var W=Math.max(320,Math.floor((window.innerWidth-80)/2));
@@ -54,7 +22,7 @@ document.body.dataset.drawn='yes'})();`;
 
 export function compareHtml(runs: RunDigest[], series: RunSeries[]): string {
   const { js, css } = uplotAssets();
-  const modes = [...new Set(runs.flatMap((r) => r.modes.map((m) => m.mode)))];
+  const modes = modesOf(runs);
   const data = JSON.stringify({
     runs: runs.map((r, i) => ({
       label: r.label,
