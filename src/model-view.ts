@@ -157,7 +157,12 @@ export interface TargetInfo {
  * none was seen, the count is not a zero but unknown.
  */
 export function retriesShown(m: { retries: number }, t: { retriesNote?: string | null }): string {
-  return t.retriesNote && !m.retries ? 'n/a' : String(m.retries);
+  return retriesObservable(m, t) ? String(m.retries) : 'n/a';
+}
+
+/** Whether a mode's retry count means something on its target: seen at all, or visible there. */
+export function retriesObservable(m: { retries: number }, t: { retriesNote?: string | null }): boolean {
+  return !t.retriesNote || m.retries > 0;
 }
 
 /** Where the tool reads retries from, and why it may not see them (TargetInfo.retriesNote). */

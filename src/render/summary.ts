@@ -1,5 +1,5 @@
 // summary.json: the run as one schema-versioned object, built from a snapshot (and written by reports.ts).
-import { retriesShown, type RunOutcome, type Snapshot } from '../model.js';
+import { retriesObservable, type RunOutcome, type Snapshot } from '../model.js';
 
 export const SUMMARY_SCHEMA_VERSION = 1;
 
@@ -27,7 +27,7 @@ function modeSummary(m: Snapshot['modes'][number], now: number, target: Snapshot
     iterations_issued: m.iterationsIssued,
     iterations_done: m.iterationsDone,
     retries: m.retries,
-    retries_observable: retriesShown(m, target) !== 'n/a',
+    retries_observable: retriesObservable(m, target),
     retries_per_node: m.retriesPerNode,
     failures: m.failures,
     open_executions: m.openExecutions,

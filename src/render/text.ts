@@ -1,5 +1,5 @@
 // Plain-text views of a snapshot, shared by the headless renderer and the TUI's exit print.
-import { retriesShown, type ModeView, type RunOutcome, type Snapshot } from '../model.js';
+import { retriesObservable, retriesShown, type ModeView, type RunOutcome, type Snapshot } from '../model.js';
 import {
   BUDGET,
   crossLines,
@@ -50,9 +50,7 @@ export function summaryTable(snap: Snapshot): string[] {
       widths,
     ),
     ...rows.map((r) => pad(r, widths)),
-    ...(rows.some((r) => r[SUMMARY_HEAD.indexOf('retries')] === 'n/a')
-      ? [`retries n/a: ${snap.target.retriesNote}`]
-      : []),
+    ...(snap.modes.some((m) => !retriesObservable(m, snap.target)) ? [`retries n/a: ${snap.target.retriesNote}`] : []),
   ];
 }
 
