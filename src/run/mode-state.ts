@@ -11,8 +11,6 @@ export class ModeState {
   readonly perNode: Record<string, NodeCounts> = {};
   /** Steps that completed at least one command: a first completion is progress, a repeat is not. */
   readonly completedNodes = new Set<string>();
-  /** Commands that ended failed (Rust: command.completed "error"; command.failed): an outcome, so progress. */
-  private failedCommands = 0;
   readonly childBatch = new Map<string, number | null>();
   readonly executions = new Set<string>();
   /** Executions with a terminal event, and the state it settled. */
@@ -98,7 +96,6 @@ export class ModeState {
       this.countRetry(e.node ?? '?');
     }
     if (kind === 'failed' && e.type !== 'command.failed' && e.type !== 'step_failed') f.failures++;
-    if (kind === 'failed' && (e.type === 'command.completed' || e.type === 'command.failed')) this.failedCommands++;
     if (e.node) this.countNode(e.node, e.type, kind);
     const settled = terminalStateOf(e.type);
     if (settled) this.terminal.set(e.executionId, settled);
@@ -129,9 +126,12 @@ export class ModeState {
 
   /** Progress for the stall detector: rows stored plus steps that completed for the first time. */
   get progress(): number {
-    // A successful command shows as a stored row; a failed one stores none but is an outcome all the same
-    // (a run whose endpoint fails every item is working through its items, not stalled).
-    return (this.facts.stats?.storedRows ?? 0) + this.completedNodes.size + this.failedCommands;
+    // A successful command shows as a stored row; a failed one (Rust: command.completed "error";
+    // command.failed) stores none but is an outcome all the same: a run whose endpoint fails every item is
+    // working through its items, not stalled. perNode counts them already.
+    let failedCommands = 0;
+    for (const c of Object.values(this.perNode)) failedCommands += c.failed;
+    return (this.facts.stats?.storedRows ?? 0) + this.completedNodes.size + failedCommands;
   }
 
   /** Takes a row count and updates rows/s over the last ~5 s of samples. */
