@@ -163,7 +163,8 @@ export class EventLog {
   holdUntil = 0;
 
   get holding(): boolean {
-    return Date.now() < this.holdUntil;
+    // Asked on every emit: no clock read unless the fault ever stalled the log.
+    return this.holdUntil > 0 && Date.now() < this.holdUntil;
   }
 
   newId(): bigint {

@@ -57,7 +57,8 @@ function readArgs() {
   const internalAuth = values['internal-auth'] as 'shadow' | 'enforce';
   if (internalAuth !== 'shadow' && internalAuth !== 'enforce')
     throw new Error('--internal-auth must be shadow or enforce');
-  return { values: tuning, dialect, faults, dbRoutes, internalAuth };
+  const failOnStepError = values['fail-on-step-error'] === true;
+  return { values: tuning, dialect, faults, dbRoutes, internalAuth, failOnStepError };
 }
 
 type Args = ReturnType<typeof readArgs>;
@@ -146,7 +147,7 @@ async function startEngine(a: Args, pool: pg.Pool, own: ReturnType<typeof shutdo
     statusFlapMs: faults.includes('status-flap') ? Number(values['status-flap-ms']) : 0,
     loopStopsAfterFirstWindow: faults.includes('loop-stops-after-first-window'),
     childStatusBlind: faults.includes('child-status-blind'),
-    failOnStepError: values['fail-on-step-error'] as unknown as boolean,
+    failOnStepError: a.failOnStepError,
     log,
   });
   return { engine, echo, python, events };
