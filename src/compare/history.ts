@@ -1,10 +1,9 @@
 // `history`: the recorded runs under a folder (loadrun-reports/ by default, sweep folders included),
 // newest first, a line each, and per mode a throughput sparkline over the runs of the same parameters.
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import path from 'node:path';
+import { existsSync, statSync } from 'node:fs';
 import { usageError } from '../errors.js';
 import { modesOf } from './compare.js';
-import { loadDigest, type RunDigest } from './load.js';
+import { loadDigest, runFolders, type RunDigest } from './load.js';
 
 export interface HistoryRecord {
   started_at: string;
@@ -15,20 +14,11 @@ export interface HistoryRecord {
   modes: Array<{ mode: string; verdict: string; missing: number | null; rows_per_second: number }>;
 }
 
-/** Every folder under `root` (any depth) that holds a summary.json. */
-function summaries(root: string): string[] {
-  if (existsSync(path.join(root, 'summary.json'))) return [root];
-  return readdirSync(root)
-    .map((n) => path.join(root, n))
-    .filter((d) => statSync(d).isDirectory())
-    .flatMap(summaries);
-}
-
 export function historyRecords(root: string): HistoryRecord[] {
   if (!existsSync(root) || !statSync(root).isDirectory())
     throw usageError(`${root} is not a folder`, 'run from the folder that holds loadrun-reports/, or give the folder');
   const runs: RunDigest[] = [];
-  for (const dir of summaries(root)) {
+  for (const dir of runFolders(root)) {
     try {
       runs.push(loadDigest(dir));
     } catch {

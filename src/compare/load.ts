@@ -38,15 +38,20 @@ export interface RunDigest {
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-/** The run folders under `dir`: itself when it holds a summary.json, else its subfolders that do (a sweep's runs). */
+/** The run folders under `dir`, at any depth (a sweep's runs): itself when it holds a summary.json. */
 export function runFolders(dir: string): string[] {
   if (!existsSync(dir) || !statSync(dir).isDirectory())
     throw usageError(`${dir} is not a folder`, "give report folders (a run's --report-dir) or a sweep folder");
+  return summaryFolders(dir);
+}
+
+function summaryFolders(dir: string): string[] {
   if (existsSync(path.join(dir, 'summary.json'))) return [dir];
   return readdirSync(dir)
     .map((n) => path.join(dir, n))
-    .filter((d) => statSync(d).isDirectory() && existsSync(path.join(d, 'summary.json')))
-    .sort();
+    .filter((d) => statSync(d).isDirectory())
+    .sort()
+    .flatMap(summaryFolders);
 }
 
 function modeDigest(m: Json): ModeDigest {
