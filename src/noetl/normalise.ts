@@ -27,15 +27,9 @@ const EXECUTE_REFUSALS: Record<number, string> = {
 
 /** An execute the server refused, with what the refusal means where the status says it. */
 export function executeRefusal(err: unknown): unknown {
-  const hint = err instanceof HttpStatusError ? EXECUTE_REFUSALS[err.status] : undefined;
-  return hint
-    ? new HttpStatusError(
-        (err as HttpStatusError).status,
-        (err as HttpStatusError).body,
-        (err as HttpStatusError).what,
-        hint,
-      )
-    : err;
+  if (!(err instanceof HttpStatusError)) return err;
+  const hint = EXECUTE_REFUSALS[err.status];
+  return hint ? new HttpStatusError(err.status, err.body, err.what, hint) : err;
 }
 
 function summariseBody(body: string): string {
