@@ -76,9 +76,15 @@ export class PythonPool {
   private queue: Pending[] = [];
   private nextId = 1;
   private closed = false;
-  restarts = 0;
   /** Per worker slot, as a pod shows its container: restarts and the last exit's reason (Kubernetes' words). */
   private readonly slots = new Map<number, { restarts: number; lastReason: string | null }>();
+
+  /** Worker processes replaced, over all slots. */
+  get restarts(): number {
+    let n = 0;
+    for (const s of this.slots.values()) n += s.restarts;
+    return n;
+  }
 
   constructor(
     private readonly size: number,
@@ -190,7 +196,6 @@ export class PythonPool {
       const why = `python worker ${proc.pid} exited (${signal ?? `code ${code}`})`;
       this.onLog('error', `${why}; restarting it`);
       busy?.pending.reject(new PythonWorkerLost(why));
-      this.restarts++;
       const slot = this.slots.get(index) ?? { restarts: 0, lastReason: null };
       this.slots.set(index, { restarts: slot.restarts + 1, lastReason: code === 0 ? 'Completed' : 'Error' });
       const fresh = this.spawnWorker(index);
