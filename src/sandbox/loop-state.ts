@@ -4,22 +4,16 @@
 // in one NATS KV value capped by the message size. Once a write would exceed the cap it fails and the loop
 // records nothing more.
 
+/**
+ * The state's limits, from the sandbox's flags (their defaults in SANDBOX_TUNING, src/sandbox-options.ts):
+ * by default every result inline, as in the fault's period (before noetl/noetl PR #220, 2026-01-26); a
+ * smaller inlineMaxBytes adds the references with a preview of 02-03, a combination no released engine ran.
+ */
 export interface LoopStateLimits {
-  inlineMaxBytes: number; // NOETL_INLINE_MAX_BYTES (64 KiB)
+  inlineMaxBytes: number; // NOETL_INLINE_MAX_BYTES once references existed (64 KiB)
   previewBytes: number; // preview kept with a reference (1 KiB, result_handler.py)
   capBytes: number; // NATS max_payload (1 MiB)
 }
-
-/**
- * The period of the fault (before noetl/noetl PR #220, 2026-01-26): every result inline. References with
- * a preview came on 02-03 (NOETL_INLINE_MAX_BYTES 65536, a 1 KiB preview): setting inlineMaxBytes adds
- * them to this state, a combination no released engine ran (labelled so in --help).
- */
-export const DEFAULT_LOOP_STATE_LIMITS: LoopStateLimits = {
-  inlineMaxBytes: 1 << 30,
-  previewBytes: 1024,
-  capBytes: 1024 * 1024,
-};
 
 const REF_BYTES = 160; // {"ref":"noetl://execution/<id>/result/<step>/<n>","store":"kv","bytes":N,...}
 
