@@ -1,7 +1,10 @@
 // The rules that read a stall's shape from the events: what was issued, claimed and finished, what the
 // last events were and whether child executions ended. Each names the engine behaviour it matches.
-import type { Rule } from './evidence.js';
+import type { Evidence, Rule } from './evidence.js';
 import { ADVICE } from './advice.js';
+
+/** The stall's last event skipped a step: a router none of whose arcs matched (no-branch-taken). */
+const endsSkipped = (e: Evidence) => e.stall?.lastEvents?.at(-1)?.startsWith('step.skipped ') ?? false;
 
 export const STALL_RULES: Rule[] = [
   {
@@ -31,9 +34,10 @@ export const STALL_RULES: Rule[] = [
     ],
     match(e) {
       if (e.stall?.kind !== 'silent' || !e.openExecutions.length) return undefined;
-      const last = e.stall.lastEvents ?? [];
-      if (!last.length || !last[last.length - 1].startsWith('step.skipped ')) return undefined;
-      const skipped = last.filter((l) => l.startsWith('step.skipped ')).map((l) => l.split(' ')[1]);
+      if (!endsSkipped(e)) return undefined;
+      const skipped = (e.stall.lastEvents ?? [])
+        .filter((l) => l.startsWith('step.skipped '))
+        .map((l) => l.split(' ')[1]);
       return {
         confidence: 'high',
         evidence: [`last events: ${skipped.length} step.skipped (${skipped.join(', ')}), then nothing`],
@@ -50,7 +54,7 @@ export const STALL_RULES: Rule[] = [
     ],
     match(e) {
       if (e.stall?.kind !== 'silent' || !e.openExecutions.length || e.storedRows >= e.expected) return undefined;
-      if (e.stall.lastEvents?.at(-1)?.startsWith('step.skipped ')) return undefined; // no-branch-taken
+      if (endsSkipped(e)) return undefined; // no-branch-taken
       const nodes = Object.entries(e.perNode).filter(([, c]) => c.issued > 0);
       if (!nodes.length || nodes.some(([, c]) => c.completed + c.failed < c.issued)) return undefined;
       return {
