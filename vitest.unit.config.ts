@@ -16,6 +16,7 @@ export default defineConfig({
       'test/report-writer.test.ts',
       'test/stall.test.ts',
       'test/sweep-unit.test.ts',
+      'test/trail.test.ts',
       'test/ink-caches.test.tsx',
       'test/tui-components.test.tsx',
       'test/width-cache.test.tsx',

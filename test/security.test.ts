@@ -159,8 +159,10 @@ describe('code rules', () => {
     const texts = [...sql.matchAll(/text: `([^`]*)`/g)].map((m) => m[1]);
     expect(texts.length).toBeGreaterThanOrEqual(8);
     const interpolations = texts.flatMap((t) => [...t.matchAll(/\$\{([^}]+)\}/g)].map((m) => m[1]));
-    // Constants only: the results table's name and the event feed's column list, each a string literal.
-    expect(new Set(interpolations)).toEqual(new Set(['RESULTS', 'FEED_COLUMNS']));
+    // Constants only: the results table's name and the event feed's column list, each a string literal, and
+    // the feed's select list, a template with no interpolation.
+    expect(new Set(interpolations)).toEqual(new Set(['RESULTS', 'FEED_COLUMNS', 'FEED_SELECT']));
     for (const name of ['RESULTS', 'FEED_COLUMNS']) expect(sql).toMatch(new RegExp(`const ${name} = '[\\w., ]+';`));
+    expect(sql).toMatch(/const FEED_SELECT = `[^`$]+`;/);
   });
 });

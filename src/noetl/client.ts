@@ -28,6 +28,9 @@ export interface ClientOptions {
   onRetry?: (what: string, attempt: number, error: string) => void;
 }
 
+/** The events routes, both dialects' (their answers' bytes are counted in `eventBytes`). */
+const EVENTS_ROUTE = /^\/api\/(ehdb\/)?executions\/\d+\/events\?/;
+
 export type QueryPolicy = 'open' | 'readonly' | 'gated' | 'disabled' | 'absent' | 'broken';
 
 export class NoetlClient {
@@ -39,6 +42,8 @@ export class NoetlClient {
   version: string | undefined;
   sandbox = false;
   calls = 0;
+  /** Bytes of the events routes' answers (the observer's read cost per event). */
+  eventBytes = 0;
 
   constructor(private readonly o: ClientOptions) {
     this.baseUrl = o.baseUrl.replace(/\/+$/, '');
@@ -113,6 +118,7 @@ export class NoetlClient {
     retry5xx = idempotent,
   ): Promise<Record<string, unknown>> {
     const { status, text } = await this.call(method, path, body, what, idempotent, retry5xx);
+    if (EVENTS_ROUTE.test(path)) this.eventBytes += Buffer.byteLength(text);
     if (status < 200 || status >= 300) throw new HttpStatusError(status, text, what);
     try {
       return parseJson(text) as Record<string, unknown>;
@@ -270,13 +276,8 @@ export class NoetlClient {
 
   async cancel(id: string, reason = 'cancelled by noetl-loadrun'): Promise<boolean> {
     assertId(id);
-    const { status } = await this.call(
-      'POST',
-      `/api/executions/${id}/cancel`,
-      { cascade: true, reason },
-      `cancel ${id}`,
-      false,
-    );
+    const body = { cascade: true, reason };
+    const { status } = await this.call('POST', `/api/executions/${id}/cancel`, body, `cancel ${id}`, false);
     return status >= 200 && status < 300;
   }
 

@@ -1,6 +1,7 @@
 // Finalizing a run: the final row counts and missing-items diff per mode (one builder, diff/mode-diff.ts),
 // the cross-mode comparison, the summarize step's value, cancelling what still runs when asked, and the
 // verdict that becomes the exit code.
+import type { FeedFigures } from '../sources/event-feed.js';
 import { EXIT, oneLine } from '../errors.js';
 import {
   BREACHES,
@@ -122,6 +123,7 @@ export function observerStats(
   endedAt: number,
   calls: { api: number; sql: number; kubectl: number },
   cost?: Record<string, number | null>,
+  feed?: FeedFigures,
 ): Record<string, unknown> {
   const seconds = (endedAt - startedAt) / 1000;
   const perSecond = (n: number) => Math.round((n / Math.max(1, seconds)) * 100) / 100;
@@ -134,6 +136,18 @@ export function observerStats(
       api_calls_per_second: perSecond(calls.api),
       sql_queries_per_second: perSecond(calls.sql),
       ...cost,
+      ...(feed && feedPerEvent(feed)),
     },
+  };
+}
+
+/** The event feed's reads, and per distinct event: reads, bytes read, and the bytes of the fields used. */
+function feedPerEvent(f: FeedFigures): Record<string, unknown> {
+  const per = (n: number) => (f.events ? Math.round((n / f.events) * 100) / 100 : null);
+  return {
+    feed: f,
+    reads_per_event: per(f.events_read),
+    bytes_read_per_event: per(f.bytes_read),
+    bytes_used_per_event: per(f.bytes_used),
   };
 }

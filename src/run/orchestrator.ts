@@ -36,6 +36,8 @@ export class Orchestrator {
   /** When the run itself ended (a TUI may keep its final screen long after). */
   private endedAt: number | undefined;
   private target: OpenedTarget | undefined;
+  private watched: Mode[] = [];
+  private feed?: EventFeed;
   private readonly stop = new AbortController();
   private stopReason: 'interrupted' | 'user' | null = null;
   private parentPath = BUNDLED.parentPath;
@@ -168,8 +170,6 @@ export class Orchestrator {
     this.workerPath = paths.workerPath;
   }
 
-  private watched: Mode[] = [];
-
   /** watch: take over executions started elsewhere instead of registering and launching. */
   private async adopt(): Promise<void> {
     this.watched = await adoptExecutions(this.store, this.target!.rows, this.config.watch!);
@@ -182,6 +182,7 @@ export class Orchestrator {
     const deadline = Date.now() + c.timeoutSeconds * 1000;
     const stopSampling = samplePods(this.store, t.pods, this.stop.signal);
     const feed = new EventFeed(t.client, t.rows, (msg) => this.store.log('loadrun', 'warn', msg), c.tailWindowMs);
+    this.feed = feed;
     const ctx = {
       store: this.store,
       client: t.client,
@@ -292,6 +293,7 @@ export class Orchestrator {
       this.endedAt ?? Date.now(),
       { api: t?.client.calls ?? 0, sql: t?.rows.queries ?? 0, kubectl: t?.kubectl?.calls ?? 0 },
       this.cost.figures(),
+      this.feed?.figures(),
     );
   }
 }

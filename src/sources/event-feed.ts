@@ -1,68 +1,55 @@
-// The event feed: every event of a set of executions, exactly once, in order. Cursors alone lose events:
-// the Rust server mints an event id before its insert commits, so a row can appear below an id already
-// read (noetl-contract §6.4). So each execution keeps a trailing window of what it read (the events of
-// the last 5 s by default, --tail-window, at most the last 1,000), re-reads from the window's start on every pull and forwards only
-// ids it has not seen. After an execution's terminal event it is read for one more window, then left.
-// On a server with no events route (HTTP 404) the feed switches for good to noetl.event by SQL.
+// The event feed: every event of a set of executions, exactly once, in order, each fetched about once.
+// Cursors alone lose events: the Rust server mints an event id before its insert commits, so a row can
+// appear below an id already read (noetl-contract §6.4). So each execution keeps a trailing window
+// (`Trail`: the ids read in the last 5 s by default, --tail-window) above a floor. Each pull reads what is
+// after the cursor; then one indexed count per mode (`RowsSource.spanCounts()`, over the system database)
+// compares the server's events between floor and cursor with the ids held, and only where they differ are
+// the ids not held read. Without the system database the window is re-read instead (every pull, and only
+// unseen ids forwarded). After an execution's terminal event it is followed for one more window, then
+// left. On a server with no events route (HTTP 404) the feed switches for good to noetl.event by SQL.
 import type { NoetlEvent } from '../model.js';
 import { cmpId, HttpStatusError, type NoetlClient } from '../noetl/client.js';
-import { TERMINAL_TYPES } from '../noetl/events.js';
 import type { RowsSource } from './rows.js';
+import { type Span, Trail } from './trail.js';
 
 const PAGE = 1000;
 /** The default trailing window (--tail-window). */
 export const TRAILING_WINDOW_MS = 5000;
-const TRAILING_MAX_IDS = 1000;
 
-/** What one execution (or one SQL group) has read: ids in the trailing window, and the floor below it. */
-class Trail {
-  /** The window in id order from `head` on; ids before `head` have left it (dropped in bulk, not one shift at a time). */
-  private recent: Array<{ id: string; at: number }> = [];
-  private head = 0;
-  private readonly seen = new Set<string>();
-  /** Every id at or below this was read and has left the window. */
-  base: string | null = null;
-  terminalAt: number | null = null;
-
-  constructor(private readonly windowMs: number) {}
-
-  /** Keeps the events not seen before, in id order. */
-  take(events: NoetlEvent[], now: number): NoetlEvent[] {
-    const fresh: NoetlEvent[] = [];
-    for (const e of events) {
-      if (this.seen.has(e.eventId) || (this.base !== null && cmpId(e.eventId, this.base) <= 0)) continue;
-      this.seen.add(e.eventId);
-      fresh.push(e);
-      let i = this.recent.length;
-      while (i > this.head && cmpId(this.recent[i - 1].id, e.eventId) > 0) i--;
-      if (i === this.recent.length) this.recent.push({ id: e.eventId, at: now });
-      else this.recent.splice(i, 0, { id: e.eventId, at: now });
-      if (TERMINAL_TYPES.has(e.type)) this.terminalAt ??= now;
-    }
-    while (
-      this.head < this.recent.length &&
-      (this.recent.length - this.head > TRAILING_MAX_IDS || this.recent[this.head].at < now - this.windowMs)
-    ) {
-      const old = this.recent[this.head++];
-      this.seen.delete(old.id);
-      this.base = old.id;
-    }
-    if (this.head > 1024 && this.head * 2 > this.recent.length) {
-      this.recent = this.recent.slice(this.head);
-      this.head = 0;
-    }
-    return fresh;
-  }
-
-  /** Ended, and read for a whole window since. */
-  settled(now: number): boolean {
-    return this.terminalAt !== null && now - this.terminalAt >= this.windowMs;
-  }
+/** What the feed read, for summary.json's `observer`: reads per event and bytes per event against the floor. */
+export interface FeedFigures {
+  /** Distinct events forwarded. */
+  events: number;
+  /** Events returned by every read, duplicates and re-reads included. */
+  events_read: number;
+  /** Bytes of those reads (HTTP bodies; for SQL the values' text). */
+  bytes_read: number;
+  /** Bytes of the fields the tool uses, once per distinct event. */
+  bytes_used: number;
+  /** Counts of the trailing windows, and reads of what they found missing. */
+  probes: number;
+  probe_reads: number;
+  /** Late commits found below a cursor. */
+  late: number;
+  /** How late commits are found: `count` (one indexed count per mode) or `re-read` (no system database). */
+  window_check: 'count' | 're-read';
 }
+
+const usedBytes = (e: NoetlEvent) =>
+  e.eventId.length +
+  e.executionId.length +
+  e.type.length +
+  (e.node?.length ?? 0) +
+  (e.status?.length ?? 0) +
+  (e.createdAt?.length ?? 0);
 
 export class EventFeed {
   private viaSql = false;
+  /** Set once a count could not run (no system database): the window is re-read from then on. */
+  private counting: boolean;
   private readonly trails = new Map<string, Trail>();
+  private readonly f = { events: 0, events_read: 0, bytes_used: 0, probes: 0, probe_reads: 0, late: 0 };
+  private sqlBytes = 0;
 
   constructor(
     private readonly client: NoetlClient,
@@ -70,7 +57,9 @@ export class EventFeed {
     private readonly onSwitch: (message: string) => void = () => {},
     /** How long an event may commit below an id already read (and how long an ended execution is read). */
     readonly windowMs = TRAILING_WINDOW_MS,
-  ) {}
+  ) {
+    this.counting = rows.system !== undefined;
+  }
 
   private trail(key: string): Trail {
     let t = this.trails.get(key);
@@ -80,20 +69,25 @@ export class EventFeed {
 
   /** New events of `ids` (a group, e.g. one mode's parent and children), ordered by event id. */
   async pull(group: string, ids: string[]): Promise<NoetlEvent[]> {
-    if (this.viaSql) return this.pullSql(group, ids);
+    const now = Date.now();
+    const open = this.viaSql
+      ? [{ key: `sql:${group}`, ids }]
+      : ids.filter((id) => !this.trail(id).settled(now)).map((id) => ({ key: id, ids: [id] }));
     const batch: NoetlEvent[] = [];
-    for (const id of ids) {
-      const t = this.trail(id);
-      if (t.settled(Date.now())) continue;
+    for (const o of open) {
+      const t = this.trail(o.key);
+      const after = this.counting ? t.cursor : t.floor;
       try {
-        batch.push(...t.take(await this.readAfter(id, t.base), Date.now()));
+        batch.push(...this.count(t.take(await this.readAfter(o.ids, after), Date.now())));
       } catch (err) {
-        if (!(err instanceof HttpStatusError && err.status === 404)) throw err;
+        if (this.viaSql || !(err instanceof HttpStatusError && err.status === 404)) throw err;
         this.viaSql = true;
         this.onSwitch('the server has no events route; reading noetl.event by SQL cursor');
-        return this.pullSql(group, ids);
+        return this.pull(group, ids);
       }
     }
+    if (this.counting) batch.push(...(await this.checkWindows(open)));
+    for (const o of open) this.trail(o.key).expire(Date.now());
     // One ordered batch across parent and children, so a tail reads in event order.
     return batch.sort((a, b) => cmpId(a.eventId, b.eventId));
   }
@@ -101,33 +95,77 @@ export class EventFeed {
   /** Whether every one of `ids` has ended and been read for a whole trailing window since. */
   settled(ids: string[]): boolean {
     const now = Date.now();
-    return ids.every((id) =>
-      this.viaSql ? [...this.trails.values()].every((t) => t.settled(now)) : this.trail(id).settled(now),
-    );
+    if (this.viaSql) return [...this.trails].every(([key, t]) => !key.startsWith('sql:') || t.settled(now));
+    return ids.every((id) => this.trail(id).settled(now));
   }
 
-  private async readAfter(id: string, after: string | null): Promise<NoetlEvent[]> {
+  figures(): FeedFigures {
+    return {
+      ...this.f,
+      bytes_read: this.client.eventBytes + this.sqlBytes,
+      window_check: this.counting ? 'count' : 're-read',
+    };
+  }
+
+  private count(fresh: NoetlEvent[]): NoetlEvent[] {
+    this.f.events += fresh.length;
+    for (const e of fresh) this.f.bytes_used += usedBytes(e);
+    return fresh;
+  }
+
+  /**
+   * One count of every open window; where the server has more events between floor and cursor than the
+   * window holds, the ids not held are read (late commits). A count that cannot run turns counting off.
+   */
+  private async checkWindows(open: Array<{ key: string; ids: string[] }>): Promise<NoetlEvent[]> {
+    const spans: Array<{ o: (typeof open)[number]; t: Trail; span: Span }> = [];
+    for (const o of open) {
+      const t = this.trail(o.key);
+      const span = t.span();
+      if (span) spans.push({ o, t, span });
+    }
+    if (!spans.length) return [];
+    let counts: number[];
+    try {
+      this.f.probes++;
+      counts = await this.rows.spanCounts(spans.map((s) => ({ ids: s.o.ids, lo: s.span.lo, hi: s.span.hi })));
+    } catch (err) {
+      this.counting = false;
+      this.onSwitch(`counting the trailing window failed (${(err as Error).message}); re-reading it instead`);
+      return [];
+    }
+    const found: NoetlEvent[] = [];
+    for (const [i, s] of spans.entries()) {
+      if (counts[i] <= s.span.held) continue;
+      this.f.probe_reads++;
+      const evs = await this.rows.eventsInSpan(s.o.ids, s.span.lo, s.span.hi, s.t.heldIds());
+      this.note(evs);
+      const late = this.count(s.t.take(evs, Date.now()));
+      this.f.late += late.length;
+      found.push(...late);
+    }
+    return found;
+  }
+
+  private note(evs: NoetlEvent[], viaSql = true): void {
+    this.f.events_read += evs.length;
+    // A DataRow's framing: 7 bytes of header and 4 of length per column, six columns.
+    if (viaSql) for (const e of evs) this.sqlBytes += usedBytes(e) + 31;
+  }
+
+  private async readAfter(ids: string[], after: string | null): Promise<NoetlEvent[]> {
     const out: NoetlEvent[] = [];
     let cursor = after;
     for (let page = 0; page < 100; page++) {
-      const evs = await this.client.eventsAfter(id, cursor, PAGE);
+      const evs = this.viaSql
+        ? await this.rows.eventsAfter(ids, cursor, PAGE)
+        : await this.client.eventsAfter(ids[0], cursor, PAGE);
+      this.note(evs, this.viaSql);
       out.push(...evs);
-      if (evs.length < PAGE || this.client.dialect === 'python') break; // the Python route reads to the end itself
+      // The Python route reads to the end itself.
+      if (evs.length < PAGE || (!this.viaSql && this.client.dialect === 'python')) break;
       cursor = evs[evs.length - 1].eventId;
     }
     return out;
-  }
-
-  private async pullSql(group: string, ids: string[]): Promise<NoetlEvent[]> {
-    const t = this.trail(`sql:${group}`);
-    const out: NoetlEvent[] = [];
-    let cursor = t.base;
-    for (let page = 0; page < 100; page++) {
-      const evs = await this.rows.eventsAfter(ids, cursor, PAGE);
-      out.push(...evs);
-      if (evs.length < PAGE) break;
-      cursor = evs[evs.length - 1].eventId;
-    }
-    return t.take(out, Date.now());
   }
 }

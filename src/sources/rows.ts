@@ -112,15 +112,29 @@ export class RowsSource {
 
   async eventsAfter(executionIds: string[], after: string | null, limit: number): Promise<NoetlEvent[]> {
     if (!executionIds.length) return [];
-    const rows = await this.sys('reading events by SQL').run(q.eventsAfter(executionIds, after ?? '0', limit));
-    return rows.map((r) => ({
-      eventId: String(r.event_id),
-      executionId: String(r.execution_id),
-      type: String(r.event_type),
-      node: (r.node_name as string | null) ?? null,
-      status: (r.status as string | null) ?? null,
-      createdAt: (r.created_at as string | null) ?? null,
-    }));
+    return feedEvents(await this.sys('reading events by SQL').run(q.eventsAfter(executionIds, after ?? '0', limit)));
+  }
+
+  /** Per span, how many events the system database holds above `lo` up to `hi` (the feed's late-commit check). */
+  async spanCounts(spans: Array<{ ids: string[]; lo: string; hi: string }>): Promise<number[]> {
+    const cols: [string[], string[], string[], string[]] = [[], [], [], []];
+    spans.forEach((s, k) => {
+      for (const id of s.ids) {
+        cols[0].push(String(k));
+        cols[1].push(id);
+        cols[2].push(s.lo);
+        cols[3].push(s.hi);
+      }
+    });
+    const rows = await this.sys('counting the trailing window').run(q.spanCounts(...cols));
+    const counts = spans.map(() => 0);
+    for (const r of rows) counts[Number(r.k)] = Number(r.n);
+    return counts;
+  }
+
+  /** The events of a span other than `held`, in id order. */
+  async eventsInSpan(ids: string[], lo: string, hi: string, held: string[]): Promise<NoetlEvent[]> {
+    return feedEvents(await this.sys('reading late events').run(q.eventsInSpan(ids, lo, hi, held)));
   }
 
   /** The summarize result: from the execution's last 500 events first, the whole execution only if not there. */
@@ -164,4 +178,15 @@ export class RowsSource {
     await this.data.close();
     if (this.system && this.system !== this.data) await this.system.close();
   }
+}
+
+function feedEvents(rows: Row[]): NoetlEvent[] {
+  return rows.map((r) => ({
+    eventId: String(r.event_id),
+    executionId: String(r.execution_id),
+    type: String(r.event_type),
+    node: (r.node_name as string | null) ?? null,
+    status: (r.status as string | null) ?? null,
+    createdAt: (r.created_at as string | null) ?? null,
+  }));
 }

@@ -12,6 +12,10 @@ export interface Sql {
 /** The columns the event feed reads (issue #27: an event's bodies are large and the feed needs none of them). */
 export const FEED_COLUMNS = 'event_id, execution_id, event_type, node_name, status, created_at';
 
+/** FEED_COLUMNS as the feed reads them (of an event aliased `e`): ids as text, the time as ISO 8601. */
+const FEED_SELECT = `e.event_id::text AS event_id, e.execution_id::text AS execution_id, e.event_type, e.node_name,
+  e.status, to_char(e.created_at, 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS created_at`;
+
 export const ID_RE = /^\d{1,20}$/;
 
 function literal(p: SqlParam): string {
@@ -79,12 +83,29 @@ export const q = {
     // One primary-key range per execution (ordered by the whole key (execution_id, event_id), so the
     // planner reads that range), then merged: ordering all of them by event_id at once can walk the
     // event_id index through every newer event of every other execution.
-    text: `SELECT e.event_id::text AS event_id, e.execution_id::text AS execution_id, e.event_type, e.node_name, e.status,
-      to_char(e.created_at, 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS created_at
+    text: `SELECT ${FEED_SELECT}
       FROM unnest($1::bigint[]) AS x(id)
       CROSS JOIN LATERAL (SELECT ${FEED_COLUMNS} FROM noetl.event WHERE execution_id = x.id AND event_id > $2::bigint ORDER BY execution_id, event_id LIMIT $3) e
       ORDER BY e.event_id LIMIT $3`,
     params: [executionIds, after, limit],
+  }),
+  /**
+   * How many events each span holds between its floor and its cursor (`k` numbers the spans; a span may
+   * cover several executions): one primary-key range count per execution, no row read.
+   */
+  spanCounts: (keys: string[], executionIds: string[], los: string[], his: string[]): Sql => ({
+    text: `SELECT x.k, sum((SELECT count(*) FROM noetl.event e
+        WHERE e.execution_id = x.id AND e.event_id > x.lo AND e.event_id <= x.hi))::int4 AS n
+      FROM unnest($1::int4[], $2::bigint[], $3::bigint[], $4::bigint[]) AS x(k, id, lo, hi) GROUP BY x.k`,
+    params: [keys, executionIds, los, his],
+  }),
+  /** The events of a span the feed does not hold (late commits), feed columns only. */
+  eventsInSpan: (executionIds: string[], lo: string, hi: string, held: string[]): Sql => ({
+    text: `SELECT ${FEED_SELECT} FROM noetl.event e
+      WHERE e.execution_id = ANY($1::bigint[]) AND e.event_id > $2::bigint AND e.event_id <= $3::bigint
+        AND NOT (e.event_id = ANY($4::bigint[]))
+      ORDER BY e.event_id`,
+    params: [executionIds, lo, hi, held],
   }),
   /**
    * The summarize step's result: Rust keeps it in call.done's context.result.context.data, Python in
