@@ -3,23 +3,44 @@
 // frame cost, all from the tool's own summary.json), and a quiet run's API and SQL calls per mode.
 // Each run starts its own embedded sandbox as the tool's child; CPU is the tool's process only.
 import { execFileSync, spawn } from 'node:child_process';
-import { closeSync, existsSync, fstatSync, mkdtempSync, openSync, readFileSync, readSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fstatSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  rmSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cpuSeconds } from './peers.js';
+import { cpuSeconds, startBtop } from './peers.js';
+import { stages, OBSERVER_STAGES } from './profile.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = path.join(ROOT, 'bin', 'noetl-loadrun.js');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const r1 = (n: number) => Math.round(n * 10) / 10;
+const log0 = (s: string) => process.stdout.write(`${s}\n`);
 
-/** 3,000 items of 8 KB per mode with 200 ms echo latency: the run issue 17 measured by hand. */
+/**
+ * 3,000 items of 8 KB per mode with 200 ms echo latency: the run issue 17 measured by hand. Per mode: the
+ * chunked mode covers the same 3,000 items (6 windows of 500; the preset's 40 × 6 stored 240).
+ */
 export const FIXTURE_RUN = [
   '--seed-rows',
   '3000',
   '--payload-kb',
   '8',
+  '--batch-size',
+  '500',
+  '--max-batches',
+  '6',
   '--sandbox-fault',
   'latency',
   '--latency-ms',
@@ -29,6 +50,8 @@ export const FIXTURE_RUN = [
 export interface ToolRun {
   /** The tool's CPU (% of one core) over the window, its own process only (not the sandbox). */
   cpuPercent: number | null;
+  /** btop's, over the same window, when it ran beside the tool. */
+  btopPercent?: number | null;
   windowSeconds: number;
   wallSeconds: number;
   summary: Record<string, any> | null;
@@ -40,10 +63,10 @@ export interface ToolRun {
  */
 export async function runTool(
   args: string[],
-  o: { tui: boolean; windowS: number; settleS?: number; maxS?: number },
+  o: { tui: boolean; windowS: number; settleS?: number; maxS?: number; btop?: boolean; nodeArgs?: string[] },
 ): Promise<ToolRun> {
   const dir = path.join(mkdtempSync(path.join(os.tmpdir(), 'bench-live-')), 'r');
-  const argv = [BIN, ...args, '--report-dir', dir, ...(o.tui ? [] : ['--no-tui'])];
+  const argv = [...(o.nodeArgs ?? []), BIN, ...args, '--report-dir', dir, ...(o.tui ? [] : ['--no-tui'])];
   const socket = `bench-live-${process.pid}-${Date.now()}`;
   let pid: number;
   let exited = () => !existsSync(`/proc/${pid}`);
@@ -67,8 +90,13 @@ export async function runTool(
     while (!existsSync(path.join(dir, 'events.ndjson')) && !exited() && Date.now() < deadline) await sleep(200);
     await sleep((o.settleS ?? 3) * 1000);
     let cpu: number | null = null;
+    let btopCpu: number | null | undefined;
     let window = 0;
     if (!exited()) {
+      // btop beside the tool over the same window, from its own 2 s warm-up on.
+      const btop = o.btop ? startBtop() : undefined;
+      if (btop && 'pid' in btop) await sleep(2000);
+      const b0 = btop && 'pid' in btop ? cpuSeconds(btop.pid) : 0;
       const c0 = cpuSeconds(pid);
       const w0 = Date.now();
       let c1 = c0;
@@ -78,11 +106,16 @@ export async function runTool(
       }
       window = (Date.now() - w0) / 1000;
       cpu = r1(((c1 - c0) / window) * 100);
+      if (btop && 'pid' in btop) {
+        btopCpu = r1(((cpuSeconds(btop.pid) - b0) / window) * 100);
+        btop.stop();
+      } else if (btop) btopCpu = null;
     }
     while (!ended() && !exited() && Date.now() < deadline) await sleep(500);
     await stop(o.tui, socket, pid, exited);
     return {
       cpuPercent: cpu,
+      btopPercent: btopCpu,
       windowSeconds: r1(window),
       wallSeconds: r1((Date.now() - t0) / 1000),
       summary: existsSync(summaryFile) ? JSON.parse(readFileSync(summaryFile, 'utf8')) : null,
@@ -128,15 +161,52 @@ async function stop(tui: boolean, socket: string, pid: number, exited: () => boo
   }
 }
 
-/** Goal 1 on a real run: the tool with its TUI and headless, each over the same window. */
+/**
+ * Issue #27 goal 1 on the named workload: the tool with its TUI and headless, each with btop beside it
+ * over the same window; then headless once more under --cpu-prof (not a measured sample), reduced to the
+ * observer's stages, the profile kept in bench/results/profile/. The fixture preset run's RSS (goal 3).
+ */
 export async function fixtureCost(log: (s: string) => void, windowS: number) {
-  const tui = await runTool(FIXTURE_RUN, { tui: true, windowS });
+  const tui = await runTool(FIXTURE_RUN, { tui: true, windowS, settleS: 6, btop: true });
+  log(`  named workload, TUI: cpu ${tui.cpuPercent}% beside btop ${tui.btopPercent}% over ${tui.windowSeconds} s`);
+  const headless = await runTool(FIXTURE_RUN, { tui: false, windowS, settleS: 6, btop: true });
+  log(`  named workload, headless: cpu ${headless.cpuPercent}% beside btop ${headless.btopPercent}%`);
+  const profile = await observerProfile(windowS);
+  const presetTui = await runTool([], { tui: true, windowS: 10 });
+  const presetHeadless = await runTool([], { tui: false, windowS: 10 });
   log(
-    `  fixture run, TUI: cpu ${tui.cpuPercent}% over ${tui.windowSeconds} s; frames ${tui.summary?.observer?.frames} at ${tui.summary?.observer?.frame_ms} ms`,
+    `  fixture preset RSS max: TUI ${presetTui.summary?.observer?.rss_mb_max} MB, headless ${presetHeadless.summary?.observer?.rss_mb_max} MB`,
   );
-  const headless = await runTool(FIXTURE_RUN, { tui: false, windowS });
-  log(`  fixture run, headless: cpu ${headless.cpuPercent}% over ${headless.windowSeconds} s`);
-  return { args: FIXTURE_RUN.join(' '), tui: brief(tui), headless: brief(headless) };
+  return {
+    args: FIXTURE_RUN.join(' '),
+    tui: brief(tui),
+    headless: brief(headless),
+    profile,
+    preset: { tui: brief(presetTui), headless: brief(presetHeadless) },
+  };
+}
+
+async function observerProfile(windowS: number) {
+  const dir = path.join(ROOT, 'bench', 'results', 'profile');
+  mkdirSync(dir, { recursive: true });
+  for (const f of readdirSync(dir)) if (f.startsWith('CPU.')) rmSync(path.join(dir, f));
+  await runTool(FIXTURE_RUN, { tui: false, windowS, settleS: 6, nodeArgs: ['--cpu-prof', '--cpu-prof-dir', dir] });
+  // The tool's own process writes the first profile (the sandbox is a process of its own, with none).
+  const main = readdirSync(dir)
+    .filter((f) => f.startsWith('CPU.'))
+    .sort()[0];
+  if (!main) return { skipped: 'no profile was written' };
+  const kept = path.join(dir, 'observer-named-workload.cpuprofile');
+  renameSync(path.join(dir, main), kept);
+  for (const f of readdirSync(dir)) if (f.startsWith('CPU.')) rmSync(path.join(dir, f));
+  const st = stages(kept, 8000, OBSERVER_STAGES);
+  log0(
+    `  observer profile: ${st.stages
+      .slice(0, 6)
+      .map((x) => `${x.stage} ${x.share}%`)
+      .join(', ')}`,
+  );
+  return { file: path.relative(ROOT, kept), ...st };
 }
 
 /** Goal 2: a 20,000-item run at 1 KB (both modes) against a 200-item one, with the TUI on. */
@@ -203,6 +273,7 @@ export async function quietRun(log: (s: string) => void) {
 
 const brief = (r: ToolRun) => ({
   cpuPercent: r.cpuPercent,
+  btopPercent: r.btopPercent,
   windowSeconds: r.windowSeconds,
   wallSeconds: r.wallSeconds,
   observer: r.summary?.observer ?? null,

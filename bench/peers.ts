@@ -33,44 +33,43 @@ function haveBtop(): boolean {
   }
 }
 
-/** btop's CPU share (% of one core) over `seconds` after a 2 s warm-up, redrawing every 100 ms. */
-export async function btopCost(
-  seconds: number,
-): Promise<{ cpuPercent: number; updateMs: number } | { skipped: string }> {
+/** btop started in its own tmux 120×40 terminal, redrawing every 100 ms; `stop()` ends it. */
+export function startBtop(): { pid: number; stop: () => void } | { skipped: string } {
   if (!haveBtop()) return { skipped: 'btop is not installed and could not be installed from Debian' };
   const conf = mkdtempSync(path.join(os.tmpdir(), 'bench-btop-'));
   mkdirSync(path.join(conf, 'btop'));
   writeFileSync(path.join(conf, 'btop', 'btop.conf'), 'update_ms = 100\n');
-  const socket = `bench-btop-${process.pid}`;
-  execFileSync('tmux', [
-    '-L',
-    socket,
-    'new-session',
-    '-d',
-    '-s',
-    'b',
-    '-x',
-    '120',
-    '-y',
-    '40',
-    `exec env XDG_CONFIG_HOME=${conf} btop`,
-  ]);
+  const socket = `bench-btop-${process.pid}-${Date.now()}`;
+  const tmux = (...args: string[]) => execFileSync('tmux', ['-L', socket, ...args]).toString();
+  tmux('new-session', '-d', '-s', 'b', '-x', '120', '-y', '40', `exec env XDG_CONFIG_HOME=${conf} btop`);
+  const pid = Number(tmux('display', '-p', '-t', 'b', '#{pane_pid}').trim());
+  return {
+    pid,
+    stop: () => {
+      try {
+        tmux('kill-server');
+      } catch {
+        /* gone */
+      }
+    },
+  };
+}
+
+/** btop's CPU share (% of one core) over `seconds` after a 2 s warm-up, redrawing every 100 ms. */
+export async function btopCost(
+  seconds: number,
+): Promise<{ cpuPercent: number; updateMs: number } | { skipped: string }> {
+  const btop = startBtop();
+  if ('skipped' in btop) return btop;
   try {
-    const pid = Number(
-      execFileSync('tmux', ['-L', socket, 'display', '-p', '-t', 'b', '#{pane_pid}']).toString().trim(),
-    );
     await sleep(2000);
-    if (!existsSync(`/proc/${pid}`)) return { skipped: 'btop exited at once' };
-    const c0 = cpuSeconds(pid);
+    if (!existsSync(`/proc/${btop.pid}`)) return { skipped: 'btop exited at once' };
+    const c0 = cpuSeconds(btop.pid);
     const t0 = Date.now();
     await sleep(seconds * 1000);
-    const cpu = cpuSeconds(pid) - c0;
+    const cpu = cpuSeconds(btop.pid) - c0;
     return { cpuPercent: Math.round((cpu / ((Date.now() - t0) / 1000)) * 1000) / 10, updateMs: 100 };
   } finally {
-    try {
-      execFileSync('tmux', ['-L', socket, 'kill-server']);
-    } catch {
-      /* gone */
-    }
+    btop.stop();
   }
 }

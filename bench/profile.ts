@@ -25,6 +25,17 @@ const STAGES: Array<[string, RegExp]> = [
   ['garbage collection', /\(garbage collector\)/],
 ];
 
+/** The observer's stages (a headless run): where its time goes per event read. */
+export const OBSERVER_STAGES: Array<[string, RegExp]> = [
+  ['event feed and store', /src\/sources\/(event-feed|trail)|src\/run\/(store|mode-state)/],
+  ['HTTP (undici)', /undici/],
+  ['JSON parse (lossless-json)', /lossless-json/],
+  ['Postgres client (pg)', /pg-protocol|\/pg\//],
+  ['events.ndjson and headless output', /src\/render\//],
+  ['diagnosis and stall rules', /src\/diagnosis\/|src\/run\/(evidence|stall)/],
+  ['garbage collection', /\(garbage collector\)/],
+];
+
 const frameKey = (n: ProfileNode) =>
   `${n.callFrame.url.replace(/^.*node_modules\//, '').replace(/^.*?\/(src|components|bench)\//, '$1/')}:${n.callFrame.functionName || '(anonymous)'}`;
 
@@ -32,6 +43,7 @@ const frameKey = (n: ProfileNode) =>
 export function stages(
   file: string,
   skipMs: number,
+  table: Array<[string, RegExp]> = STAGES,
 ): { windowMs: number; busyMs: number; stages: Array<{ stage: string; ms: number; share: number }> } {
   const p = JSON.parse(readFileSync(file, 'utf8')) as Profile;
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
@@ -43,7 +55,7 @@ export function stages(
     if (s) return s;
     const stack: string[] = [];
     for (let c: number | undefined = id; c !== undefined; c = parent.get(c)) stack.push(frameKey(byId.get(c)!));
-    s = STAGES.find(([, re]) => stack.some((k) => re.test(k)))?.[0] ?? 'other';
+    s = table.find(([, re]) => stack.some((k) => re.test(k)))?.[0] ?? 'other';
     stageOf.set(id, s);
     return s;
   };

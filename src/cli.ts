@@ -1,5 +1,6 @@
 // noetl-loadrun's command line: commander wiring only. Options are grouped in the help; each subcommand
-// owns the options written after it (positional options). The work is in commands/.
+// owns the options written after it (positional options). The work is in commands/, each loaded only when
+// its command runs (so --help and --version load none of them).
 import { Command, CommanderError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import { EXIT, LoadrunError, oneLine } from './errors.js';
@@ -7,17 +8,7 @@ import { packageRoot } from './paths.js';
 import { redact } from './redact.js';
 import { FAULT_PROFILES } from './sandbox/faults.js';
 import { EXIT_HELP, SERVER_OPTS, SWEEP_HELP, group, runOptions, sandboxTuning } from './cli-options.js';
-import { checkPlaybookCommand } from './commands/check-playbook.js';
-import { cleanupCommand } from './commands/cleanup.js';
-import { diffCommand } from './commands/diff.js';
-import { replayCommand } from './commands/replay.js';
-import { reportCommand } from './commands/report.js';
-import { compareCommand, historyCommand } from './commands/compare.js';
-import { runCommand } from './commands/run.js';
-import { sweepCommand } from './commands/sweep.js';
-import { assertId } from './noetl/client.js';
-import { sandboxCommand } from './commands/sandbox.js';
-import { localNoetlCommand } from './commands/local-noetl.js';
+import { assertId } from './noetl/normalise.js';
 
 /** sweep: a grid of settings, each cell repeated; the table, charts and recommendation at the end. */
 function sweepCommandOf(program: Command): void {
@@ -30,7 +21,7 @@ function sweepCommandOf(program: Command): void {
     .action(async (opts, cmd: Command) => {
       // A resume keeps the saved options except those given now: defaults must not override them.
       const explicit = Object.keys(opts).filter((k) => cmd.getOptionValueSource(k) !== 'default');
-      process.exitCode = await sweepCommand(opts, explicit);
+      process.exitCode = await (await import('./commands/sweep.js')).sweepCommand(opts, explicit);
     });
   group(sweep, 'Sweep:', [
     [
@@ -55,7 +46,9 @@ function watchCommand(program: Command): void {
     .action(async (id: string, opts) => {
       assertId(id);
       if (opts.vs) assertId(opts.vs, '--vs execution id');
-      process.exitCode = await runCommand({ ...opts, watch: [id, ...(opts.vs ? [opts.vs] : [])] });
+      process.exitCode = await (
+        await import('./commands/run.js')
+      ).runCommand({ ...opts, watch: [id, ...(opts.vs ? [opts.vs] : [])] });
     });
   runOptions(watch);
 }
@@ -73,7 +66,7 @@ function localNoetlCommandOf(program: Command): void {
     .option('--keep-logs', 'keep the folder of server, worker and NATS logs')
     .option('--install-only', 'create (or check) the venv with the engine, then exit')
     .action(async (opts) => {
-      process.exitCode = await localNoetlCommand(opts);
+      process.exitCode = await (await import('./commands/local-noetl.js')).localNoetlCommand(opts);
     });
 }
 
@@ -88,7 +81,7 @@ function recordedRunCommands(program: Command): void {
     .option('--no-tui', 'headless: the summary and the diff the original printed')
     .option('--no-color', 'no colours on screen')
     .action(async (dir: string, opts) => {
-      process.exitCode = await replayCommand(dir, opts);
+      process.exitCode = await (await import('./commands/replay.js')).replayCommand(dir, opts);
     });
   program
     .command('compare <dir...>')
@@ -102,7 +95,7 @@ function recordedRunCommands(program: Command): void {
       'exit 1 when the last run is worse than the first: stall, missing, throughput:<percent>',
     )
     .action(async (dirs: string[], opts) => {
-      process.exitCode = await compareCommand(dirs, opts);
+      process.exitCode = await (await import('./commands/compare.js')).compareCommand(dirs, opts);
     });
   program
     .command('history [dir]')
@@ -111,13 +104,13 @@ function recordedRunCommands(program: Command): void {
     )
     .option('--json', 'one JSON record per run')
     .action(async (dir: string | undefined, opts) => {
-      process.exitCode = await historyCommand(dir, opts);
+      process.exitCode = await (await import('./commands/compare.js')).historyCommand(dir, opts);
     });
   program
     .command('report <dir>')
     .description("rebuild summary.json, report.md and report.html from a run's events.ndjson")
     .action(async (dir: string) => {
-      process.exitCode = await reportCommand(dir);
+      process.exitCode = await (await import('./commands/report.js')).reportCommand(dir);
     });
 }
 
@@ -131,7 +124,7 @@ function subcommands(program: Command): void {
     .option('--port <port>', 'API port (default: a free one)')
     .option('--allow-network', 'let http tools reach outside hosts')
     .action(async (opts) => {
-      process.exitCode = await sandboxCommand(opts);
+      process.exitCode = await (await import('./commands/sandbox.js')).sandboxCommand(opts);
     });
   for (const o of sandboxTuning()) sandbox.addOption(o);
   localNoetlCommandOf(program);
@@ -141,7 +134,7 @@ function subcommands(program: Command): void {
     .option('--vs <execution_id>', 'compare with this execution')
     .option('--json', 'JSON output')
     .action(async (id: string, opts) => {
-      process.exitCode = await diffCommand(id, opts);
+      process.exitCode = await (await import('./commands/diff.js')).diffCommand(id, opts);
     });
   for (const [flags, help] of SERVER_OPTS) diff.option(flags, help);
   const cleanup = program
@@ -151,7 +144,7 @@ function subcommands(program: Command): void {
     )
     .option('--yes', 'delete without asking (needed without a terminal)')
     .action(async (ids: string[], opts) => {
-      process.exitCode = await cleanupCommand(ids, opts);
+      process.exitCode = await (await import('./commands/cleanup.js')).cleanupCommand(ids, opts);
     });
   for (const [flags, help] of SERVER_OPTS) cleanup.option(flags, help);
   sweepCommandOf(program);
@@ -162,7 +155,7 @@ function subcommands(program: Command): void {
     )
     .option('--engine <engine>', 'rust (default, what production runs) or python')
     .action(async (files: string[], opts) => {
-      process.exitCode = await checkPlaybookCommand(files, opts);
+      process.exitCode = await (await import('./commands/check-playbook.js')).checkPlaybookCommand(files, opts);
     });
   recordedRunCommands(program);
 }
@@ -181,7 +174,7 @@ export function buildProgram(): Command {
     .exitOverride()
     .addHelpText('after', EXIT_HELP)
     .action(async (opts) => {
-      process.exitCode = await runCommand(opts);
+      process.exitCode = await (await import('./commands/run.js')).runCommand(opts);
     });
   runOptions(program);
   subcommands(program);

@@ -5,7 +5,6 @@
 import { createInterface } from 'node:readline/promises';
 import type { RunConfig } from './config.js';
 import { usageError } from './errors.js';
-import { Kubectl } from './targets/cluster/kubectl.js';
 
 export const DEFAULT_PROD_PATTERN = 'prod|production|live';
 
@@ -32,6 +31,7 @@ export function prodRegex(pattern: string): RegExp {
 async function contextOf(config: RunConfig): Promise<string | undefined> {
   if (!config.kube) return undefined;
   if (config.kube.context) return config.kube.context;
+  const { Kubectl } = await import('./targets/cluster/kubectl.js');
   const k = new Kubectl({ bin: config.kube.bin, namespace: config.kube.namespace, kubeconfig: config.kube.kubeconfig });
   return (
     (await k.run(['config', 'current-context'], { namespaced: false, timeoutMs: 10_000 }).catch(() => '')).trim() ||

@@ -12,7 +12,6 @@ import { SandboxPods, type PodsSource } from '../sources/pods.js';
 import type { RowsSource } from '../sources/rows.js';
 import { openDatabases } from './databases.js';
 import { followLogFiles } from '../sources/log-files.js';
-import { attachCluster, credentialCheck } from './cluster.js';
 import type { Kubectl } from './cluster/kubectl.js';
 import type { PortForward } from './cluster/port-forward.js';
 import type { TargetHooks } from './hooks.js';
@@ -65,6 +64,8 @@ async function endpointsOf(
 ): Promise<Endpoints> {
   if (c.target === 'sandbox') return openSandbox(c, life, hooks);
   if (c.target === 'server') return { serverUrl: c.serverUrl ?? '', pgUrl: c.pgUrl };
+  // Loaded only for a cluster (kubectl and execa are not needed otherwise).
+  const { attachCluster } = await import('./cluster.js');
   const a = await attachCluster({
     kube: c.kube!,
     pgUrl: c.pgUrl,
@@ -147,6 +148,7 @@ export async function openTarget(
   });
   let pods = ep.pods;
   if (c.target === 'cluster') {
+    const { credentialCheck } = await import('./cluster.js');
     await credentialCheck(client, hooks, c.workload.pgAuth ?? FIXTURE_CREDENTIAL);
   } else if (client.sandbox) {
     pods = new SandboxPods(async () => ((await client.sandboxInfo()).processes as ProcessInfo[] | undefined) ?? []);
