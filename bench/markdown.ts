@@ -1,5 +1,6 @@
 // BENCHMARKS.md from bench/results/latest.json: every goal of issue 17 next to the measured figure, the peer
 // measured in the same run and whether it is met.
+import { observerGoalsMarkdown } from './markdown-observer.js';
 const r2 = (n: number) => Math.round(n * 100) / 100;
 
 export function markdown(r: Record<string, any>): string {
@@ -233,6 +234,7 @@ export function markdown(r: Record<string, any>): string {
       '',
     );
   if (r.live) L.push(...liveMarkdown(r.live));
+  L.push(...observerGoalsMarkdown(r));
   return L.join('\n');
 }
 
@@ -254,9 +256,9 @@ const yes = (ok: boolean) => (ok ? 'yes' : 'no');
 function liveMarkdown(v: Record<string, any>): string[] {
   const L: string[] = ['', '## 5. The real tool on real sandbox runs', ''];
   const f = v.fixture;
-  const btop = v.btop?.cpuPercent;
+  const btop = f.tui.btopPercent ?? v.btop?.cpuPercent;
   L.push(
-    `Each run starts its own embedded sandbox (the tool's child process); CPU is the tool's process only, over ${f.tui.windowSeconds} s of observation starting 3 s after launch. The run: \`${f.args}\` (3,000 items of 8 KB per mode, 200 ms echo latency, both modes side by side).${v.rerun && !v.earlierPass ? ` Measured again on its own with \`--live-only\` (${v.rerun.slice(0, 16).replace('T', ' ')} UTC), btop beside it in the same pass.` : ''}`,
+    `Each run starts its own embedded sandbox (the tool's child process); CPU is the tool's process only, over ${f.tui.windowSeconds} s of observation starting ${f.tui.btopPercent !== undefined ? 6 : 3} s after launch${f.tui.btopPercent !== undefined ? ', btop beside it over the same window' : ''}. The run: \`${f.args}\` (3,000 items of 8 KB per mode, 200 ms echo latency, both modes side by side).${v.rerun && !v.earlierPass ? ` Measured again on its own with \`--live-only\` (${v.rerun.slice(0, 16).replace('T', ' ')} UTC), btop beside it in the same pass.` : ''}`,
     '',
   );
   L.push('| figure | measured | peer | ratio | goal | met |', '|---|---|---|---|---|---|');

@@ -7,9 +7,9 @@ import { writeFileSync } from 'node:fs';
 import { useEffect, useState } from 'react';
 import { parseArgs } from 'node:util';
 import asciichart from 'asciichart';
-import { keepInkCachesAcrossFrames } from '../components/ink-caches.js';
+import { keepInkCachesAcrossFrames } from '../components/patches/ink-caches.js';
 import { INK_OPTIONS } from '../components/ink-options.js';
-import { rememberStringWidths } from '../components/width-cache.js';
+import { rememberStringWidths } from '../components/patches/width-cache.js';
 import { RunStore } from '../src/run/store.js';
 import type { NoetlEvent } from '../src/model.js';
 

@@ -11,7 +11,7 @@ import { finalText } from '../src/render/text.js';
 import type { Orchestrator } from '../src/run/orchestrator.js';
 import type { Player } from '../src/run/player.js';
 import { App } from './App.js';
-import { keepInkCachesAcrossFrames } from './ink-caches.js';
+import { installPatches } from './patches/index.js';
 import { INK_OPTIONS } from './ink-options.js';
 import { ReplayApp } from './ReplayApp.js';
 import { SweepApp } from './SweepApp.js';
@@ -26,9 +26,9 @@ export interface TuiOptions {
   recordOutcome: (outcome: RunOutcome) => void;
 }
 
-/** Every full screen is drawn with Ink's caches kept across frames (components/ink-caches.ts). */
+/** Every full screen is drawn with the patches that apply (components/patches/: loadTui() installed them). */
 async function mount(node: ReactNode, options: RenderOptions) {
-  await keepInkCachesAcrossFrames();
+  await installPatches();
   return render(node, options);
 }
 
@@ -61,6 +61,9 @@ export async function runTui(orch: Orchestrator, life: Lifecycle, o: TuiOptions)
     onRender: ({ renderTime }) => orch.cost.frame(renderTime),
   });
   life.add('terminal', () => ink.unmount());
+  const patches = await installPatches();
+  orch.cost.notePatches(patches);
+  for (const p of patches) if (!p.on) orch.store.log('loadrun', 'warn', `patch ${p.name} off: ${p.why}`);
   outcome = await orch.run();
   o.recordOutcome(outcome);
   const quiet = o.quietOnFailure(outcome);

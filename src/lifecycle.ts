@@ -49,6 +49,11 @@ export class Lifecycle {
     void Promise.race([this.runCleanups(), new Promise((r) => setTimeout(r, 3000))]).then(() => process.exit(130));
   }
 
+  /** Whether the cleanups have begun (an exit is under way). */
+  get exiting(): boolean {
+    return this.ran !== undefined;
+  }
+
   runCleanups(): Promise<void> {
     return (this.ran ??= (async () => {
       for (const c of this.cleanups.splice(0).reverse()) {

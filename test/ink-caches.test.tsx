@@ -15,7 +15,7 @@ import {
   keepInkCachesAcrossFrames,
   keptLines,
   rowsComposed,
-} from '../components/ink-caches.js';
+} from '../components/patches/ink-caches.js';
 
 interface Caches {
   widths: Map<string, number>;

@@ -1,7 +1,7 @@
 // Templates evaluate as Jinja2 does (issue 12): both NoETL engines render with Jinja semantics (noetl/noetl
 // noetl/core/dsl/render.py; the Rust worker's minijinja), and nunjucks alone gets these wrong.
 import { describe, expect, it } from 'vitest';
-import { pyRepr } from '../src/sandbox/jinja.js';
+import { jinjaPatchMismatch, jinjaPatchOff, pyRepr } from '../src/sandbox/jinja.js';
 import { renderString } from '../src/sandbox/templates.js';
 
 const ctx = { flag: true, d: { a: 1, b: 'x' }, n: 7, s: ' Hi ', none: null, items: [1, 2] };
@@ -38,5 +38,14 @@ describe('Jinja semantics', () => {
 
   it('prints nested values as Python reprs', () => {
     expect(pyRepr({ k: [true, null, "it's"] })).toBe("{'k': [True, None, 'it\\'s']}");
+  });
+});
+
+describe('the patch of nunjucks', () => {
+  it('applies on the pinned nunjucks only, and says why it is off on another', () => {
+    expect(jinjaPatchMismatch('3.2.4')).toBeUndefined();
+    expect(jinjaPatchOff()).toBeUndefined(); // this install: on
+    expect(jinjaPatchMismatch('3.3.0')).toMatch(/^nunjucks 3\.3\.0 is not the version its patch was proven on/);
+    expect(jinjaPatchMismatch(undefined)).toMatch(/nunjucks not found/);
   });
 });

@@ -6,9 +6,9 @@ import { readdirSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { inkParts } from '../components/ink-caches.js';
-import { RowComposer } from '../components/ink-compose.js';
-import { allNarrow, narrowTable } from '../components/narrow.js';
+import { inkParts } from '../components/patches/ink-caches.js';
+import { RowComposer } from '../components/patches/ink-compose.js';
+import { allNarrow, narrowTable } from '../components/patches/narrow.js';
 import { ROOT } from './helpers/cli.js';
 import { seeded } from './helpers/random.js';
 

@@ -3,7 +3,7 @@
 // next, and every remembered width is the one string-width gives. Ink is imported only after the hook
 // is in place, as the tool does (src/commands/run.ts loadTui()): no static import of it here.
 import { describe, expect, it } from 'vitest';
-import { rememberedWidths, rememberStringWidths, WIDTH_MEMO_ENTRIES } from '../components/width-cache.js';
+import { rememberedWidths, rememberStringWidths, WIDTH_MEMO_ENTRIES } from '../components/patches/width-cache.js';
 
 describe('remembered string widths', () => {
   it("serve Ink's measuring of each frame, with the widths string-width gives", async () => {

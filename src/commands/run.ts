@@ -6,14 +6,13 @@ import { loadTui, wantsTui } from './tui.js';
 import { enforceGuard, guardLine, judgeTarget, type GuardVerdict } from '../guard.js';
 import { payloadFor, type RunConfig } from '../config.js';
 import { EXIT } from '../errors.js';
-import { Lifecycle } from '../lifecycle.js';
 import type { RunOutcome } from '../model.js';
+import { Lifecycle } from '../lifecycle.js';
 import { expectedRows } from '../diff/missing-items.js';
 import { BUNDLED } from '../paths.js';
 import { redact } from '../redact.js';
 import { startHeadless } from '../render/headless.js';
-import { ReportWriter } from '../render/reports.js';
-import { Orchestrator } from '../run/orchestrator.js';
+import { ReportedRun } from '../run/reported-run.js';
 import { applyColor } from './color.js';
 import { buildConfig, type RunOpts } from './run-config.js';
 
@@ -70,12 +69,6 @@ function printPlan(c: RunConfig, json: boolean, guard: GuardVerdict): void {
   process.stdout.write(lines.join('\n') + '\n');
 }
 
-/** A run that could not start: a usage or environment failure before any mode was launched. */
-function failedBeforeLaunch(orch: Orchestrator, outcome: RunOutcome): boolean {
-  const launched = orch.store.snapshot().modes.some((m) => m.executionId);
-  return !launched && (outcome.exitCode === EXIT.USAGE || outcome.exitCode === EXIT.ENVIRONMENT);
-}
-
 export async function runCommand(o: RunOpts): Promise<number> {
   const config = buildConfig(o);
   // --repeat N: the same setting N times, through the sweep runner (a grid of one cell).
@@ -88,51 +81,32 @@ export async function runCommand(o: RunOpts): Promise<number> {
   const useTui = wantsTui(o);
   await enforceGuard(guard, { yes: config.yes, interactive: useTui });
   const life = new Lifecycle();
-  const reports = new ReportWriter(config.reportDir);
-  const orch = new Orchestrator(config, life);
-  reports.attach(orch.store);
-  orch.store.recordRunHeader('noetl-loadrun');
-  const unwatch = orch.store.subscribe(() => {
-    // The folder appears once something was launched (or adopted): a launch the server refused leaves none.
-    if (orch.store.launchedAny()) reports.open();
-  });
-  let outcome: RunOutcome = { exitCode: EXIT.INTERRUPTED, reason: 'interrupted before the end of the run' };
-  process.once('exit', () => {
-    // Last resort (a forced second Ctrl-C): the report still says what was known.
-    if (reports.hasWritten || failedBeforeLaunch(orch, outcome)) return;
-    try {
-      reports.write(orch.store.snapshot(), outcome);
-    } catch {
-      /* nothing more can be done at exit */
-    }
-  });
+  const run = new ReportedRun(config, life);
+  const orch = run.orch;
   life.whenInterrupted(() => orch.requestStop('interrupted'));
   if (useTui) {
     applyColor(o.color);
     const { runTui } = await loadTui();
-    outcome = await runTui(orch, life, {
-      recordOutcome: (out) => orch.store.recordOutcome(out),
+    await runTui(orch, life, {
+      recordOutcome: (out) => run.settle(out),
       writeSnapshot: () => (
-        reports.write(orch.store.snapshot(), { exitCode: -1, reason: 'snapshot while running' }),
-        reports.dir
+        run.reports.write(orch.store.snapshot(), { exitCode: -1, reason: 'snapshot while running' }),
+        run.reports.dir
       ),
-      quietOnFailure: (out) => failedBeforeLaunch(orch, out),
+      quietOnFailure: (out) => run.failedBeforeLaunch(out),
     });
   } else {
     const headless = startHeadless(orch.store, { json: Boolean(o.json) });
-    outcome = await orch.run();
-    orch.store.recordOutcome(outcome); // before the summary record: --json ends with the summary
-    headless.final(outcome, failedBeforeLaunch(orch, outcome));
+    await run.run(); // the outcome is recorded before the summary record: --json ends with the summary
+    headless.final(run.outcome, run.failedBeforeLaunch());
   }
-  unwatch();
-  if (!failedBeforeLaunch(orch, outcome)) reports.write(orch.store.snapshot(), outcome, orch.observerStats());
-  await reports.close();
-  if (o.cleanup && !failedBeforeLaunch(orch, outcome))
-    await orch.cleanup((line) => void (!o.json && process.stdout.write(`${line}\n`)));
+  await run.finish();
+  if (o.cleanup) await run.cleanup((line) => void (!o.json && process.stdout.write(`${line}\n`)));
   await life.runCleanups();
+  const outcome = run.outcome;
   closingWords(config, outcome, Boolean(o.json));
-  if (o.open && !failedBeforeLaunch(orch, outcome) && !o.json)
-    process.stdout.write(`${openInBrowser(path.join(reports.dir, 'report.html'))}\n`);
+  if (o.open && !run.failedBeforeLaunch() && !o.json)
+    process.stdout.write(`${openInBrowser(path.join(run.reports.dir, 'report.html'))}\n`);
   return outcome.exitCode;
 }
 

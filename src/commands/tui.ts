@@ -2,8 +2,8 @@
 // and replay come here for it, so no command imports another for its screen.
 /** The TUI, loaded here and nowhere else under src/ (a dynamic import: headless runs never load Ink). */
 export async function loadTui() {
-  // Before Ink is linked: its text measuring goes through remembered widths (components/width-cache.ts).
-  (await import('../../components/width-cache.js')).rememberStringWidths();
+  // Before Ink is linked: the patches of Ink's text measuring and frame (components/patches/), where they apply.
+  await (await import('../../components/patches/index.js')).installPatches();
   return import('../../components/run-tui.js');
 }
 

@@ -1,7 +1,6 @@
 // Finalizing a run: the final row counts and missing-items diff per mode (one builder, diff/mode-diff.ts),
 // the cross-mode comparison, the summarize step's value, cancelling what still runs when asked, and the
 // verdict that becomes the exit code.
-import type { FeedFigures } from '../sources/event-feed.js';
 import { EXIT, oneLine } from '../errors.js';
 import {
   BREACHES,
@@ -16,6 +15,8 @@ import { buildModeDiff, crossOf } from '../diff/mode-diff.js';
 import type { NoetlClient } from '../noetl/client.js';
 import type { RowsSource } from '../sources/rows.js';
 import { diagnoseMode } from './evidence.js';
+import type { FeedFigures } from '../sources/event-feed.js';
+import type { SelfCost } from './self-cost.js';
 import type { RunStore } from './store.js';
 
 const FINAL = ['completed', 'failed', 'cancelled', 'not-launched'];
@@ -122,9 +123,10 @@ export function observerStats(
   startedAt: number,
   endedAt: number,
   calls: { api: number; sql: number; kubectl: number },
-  cost?: Record<string, number | null>,
+  cost?: SelfCost,
   feed?: FeedFigures,
 ): Record<string, unknown> {
+  const patches = cost?.patches;
   const seconds = (endedAt - startedAt) / 1000;
   const perSecond = (n: number) => Math.round((n / Math.max(1, seconds)) * 100) / 100;
   return {
@@ -135,8 +137,9 @@ export function observerStats(
       kubectl_calls: calls.kubectl,
       api_calls_per_second: perSecond(calls.api),
       sql_queries_per_second: perSecond(calls.sql),
-      ...cost,
+      ...cost?.figures(),
       ...(feed && feedPerEvent(feed)),
+      ...(patches && { patches: Object.fromEntries(patches.map((p) => [p.name, p.on ? 'on' : `off: ${p.why}`])) }),
     },
   };
 }

@@ -292,7 +292,7 @@ export class Orchestrator {
       this.store.startedAt,
       this.endedAt ?? Date.now(),
       { api: t?.client.calls ?? 0, sql: t?.rows.queries ?? 0, kubectl: t?.kubectl?.calls ?? 0 },
-      this.cost.figures(),
+      this.cost,
       this.feed?.figures(),
     );
   }

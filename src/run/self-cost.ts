@@ -3,6 +3,7 @@
 // last ones), its own RSS and JS heap in use (garbage not yet collected included) from the start of observation
 // to the end, the final diff's duration and, under the TUI, Ink's time per drawn frame. Written into summary.json's `observer` section.
 
+import type { PatchState } from '../model.js';
 import { Ring } from './ring.js';
 
 const EDGE = 10;
@@ -32,6 +33,12 @@ export class SelfCost {
   private quietMs = 0;
   private quietApi = 0;
   private quietSql = 0;
+  /** The TUI's patches of its dependencies (null headless: they are never loaded). */
+  patches: PatchState[] | null = null;
+
+  notePatches(states: PatchState[]): void {
+    this.patches = states;
+  }
 
   /**
    * One poll round of every open mode took `ms`; the tool's RSS is sampled with it. A round that saw

@@ -6,6 +6,7 @@
 // - values print as Python prints them: booleans and None capitalised, dicts and lists as Python reprs;
 // - `tojson` escapes <, >, & and ' as Jinja's htmlsafe_json_dumps does.
 // Undefined names print as '' (Jinja's default Undefined), as nunjucks already does.
+import { createRequire } from 'node:module';
 import nunjucks from 'nunjucks';
 import { sprintf } from 'sprintf-js';
 
@@ -81,7 +82,24 @@ export function pyMod(a: unknown, b: unknown): unknown {
 
 let installed = false;
 
-/** Patches nunjucks' member lookup and `%` once, for every environment. */
+/**
+ * The nunjucks the patch of its internals (runtime.memberLookup, Compiler.prototype.compileMod) was proven
+ * on; package.json pins it. Another version is left unpatched, with the reason (`jinjaPatchOff()`).
+ */
+export const NUNJUCKS_PIN = /^3\.2\.4$/;
+
+/** Why the patch of nunjucks' internals must stay off for this version (undefined: it applies). */
+export function jinjaPatchMismatch(version: string | undefined): string | undefined {
+  return version && NUNJUCKS_PIN.test(version)
+    ? undefined
+    : `nunjucks ${version ?? 'not found'} is not the version its patch was proven on (${NUNJUCKS_PIN.source}): Python methods and % in templates are off`;
+}
+
+let off: string | undefined;
+/** Why the patch is off, if it is. */
+export const jinjaPatchOff = (): string | undefined => off;
+
+/** Patches nunjucks' member lookup and `%` once, for every environment (only on the pinned version). */
 export function installJinjaSemantics(env: nunjucks.Environment): void {
   env.addGlobal('True', true);
   env.addGlobal('False', false);
@@ -90,6 +108,8 @@ export function installJinjaSemantics(env: nunjucks.Environment): void {
   env.addFilter('__py', pyStr);
   if (installed) return;
   installed = true;
+  off = jinjaPatchMismatch((createRequire(import.meta.url)('nunjucks/package.json') as { version?: string }).version);
+  if (off) return;
   const runtime = (nunjucks as unknown as { runtime: Runtime }).runtime;
   const lookup = runtime.memberLookup;
   runtime.memberLookup = (obj, key) => {

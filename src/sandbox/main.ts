@@ -4,6 +4,8 @@
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { DIALECTS, type Dialect } from '../model.js';
+import { Lifecycle } from '../lifecycle.js';
+import { jinjaPatchOff } from './jinja.js';
 import { redact } from '../redact.js';
 import { startApi } from './api/server.js';
 import { startEchoThread } from './echo.js';
@@ -64,26 +66,17 @@ function readArgs() {
 type Args = ReturnType<typeof readArgs>;
 
 /** Cleanups run once, in reverse order, then the process exits. */
-function shutdownOwner() {
-  const cleanup: Array<() => Promise<unknown>> = [];
-  let shuttingDown = false;
-  const shutdown = async (code: number) => {
-    if (shuttingDown) return;
-    shuttingDown = true;
-    for (const fn of cleanup.reverse()) await fn().catch(() => {});
-    process.exit(code);
-  };
-  for (const s of ['SIGINT', 'SIGTERM'] as const) process.on(s, () => void shutdown(0));
-  process.stdin.on('end', () => void shutdown(0)); // the parent is gone
-  process.stdin.on('error', () => void shutdown(0));
+/**
+ * The sandbox process's one lifecycle owner (src/lifecycle.ts, as the tool's): a signal, or stdin closing
+ * (the parent is gone), runs every cleanup once in reverse order, then exits 0.
+ */
+function shutdownOwner(): Lifecycle {
+  const life = new Lifecycle();
+  life.whenInterrupted(() => void life.exit(0));
+  process.stdin.on('end', () => void life.exit(0));
+  process.stdin.on('error', () => void life.exit(0));
   process.stdin.resume();
-  return {
-    add: (fn: () => Promise<unknown>) => cleanup.push(fn),
-    shutdown,
-    get shuttingDown() {
-      return shuttingDown;
-    },
-  };
+  return life;
 }
 
 /**
@@ -107,25 +100,25 @@ async function dataDatabase(pool: pg.Pool, systemUrl: string): Promise<string> {
   }
 }
 
-async function startEngine(a: Args, pool: pg.Pool, own: ReturnType<typeof shutdownOwner>, credentials: Credentials) {
+async function startEngine(a: Args, pool: pg.Pool, own: Lifecycle, credentials: Credentials) {
   const { values, dialect, faults } = a;
   const echo = await startEchoThread('127.0.0.1', 0, {
     errorRate: faults.includes('http-errors') ? Number(values['http-error-rate']) : 0,
     errorStatus: Number(values['http-error-status']),
     latencyMs: faults.includes('latency') ? Number(values['latency-ms']) : 0,
   });
-  own.add(() => echo.close());
+  own.add('echo endpoint', () => echo.close());
   const python = new PythonPool(Math.max(1, Number(values['python-workers'])), undefined, log);
-  own.add(() => python.close());
+  own.add('python workers', () => python.close());
   await python.start();
   const http = new HttpTool({ echoUrl: echo.url, allowNetwork: values['allow-network'] as boolean, log });
-  own.add(() => http.close());
+  own.add('http tool', () => http.close());
   const late = faults.includes('late-commit') ? { every: 7, ms: Number(values['late-commit-ms']) } : undefined;
   const stall = faults.includes('materializer-stall')
     ? { afterEvents: Number(values['materializer-stall-after']), ms: Number(values['materializer-stall-ms']) }
     : undefined;
   const events = new EventLog(pool, (m) => log('error', m), late, stall);
-  own.add(() => events.drain());
+  own.add('event log', () => events.drain());
   const loopState = faults.includes('legacy-loop-state')
     ? {
         inlineMaxBytes: Number(values['loop-inline-max-bytes']),
@@ -154,19 +147,19 @@ async function startEngine(a: Args, pool: pg.Pool, own: ReturnType<typeof shutdo
 }
 
 /** The system database (the embedded one unless --pg-url), its schema and the data database. */
-async function openDatabases(a: Args, own: ReturnType<typeof shutdownOwner>) {
+async function openDatabases(a: Args, own: Lifecycle) {
   let embedded: EmbeddedPg | undefined;
   let pgUrl = a.values['pg-url'];
   if (!pgUrl) {
     embedded = await startEmbeddedPg((m) => log('info', m));
-    own.add(() => embedded!.stop());
+    own.add('embedded postgres', () => embedded!.stop());
     pgUrl = embedded.url;
   }
   const pool = new pg.Pool({ connectionString: pgUrl, max: 40 });
   pool.on('error', (err) => {
-    if (!own.shuttingDown) log('error', `postgres pool: ${err.message}`);
+    if (!own.exiting) log('error', `postgres pool: ${err.message}`);
   });
-  own.add(() => pool.end());
+  own.add('postgres pool', () => pool.end());
   await pool.query(SCHEMA_SQL);
   if (embedded && postgresTuned()) await pool.query(EPHEMERAL_RESULT_STORE_SQL);
   await pool.query(CREDENTIAL_SQL);
@@ -174,15 +167,17 @@ async function openDatabases(a: Args, own: ReturnType<typeof shutdownOwner>) {
   return { embedded, pgUrl, pool, dataPgUrl };
 }
 
-async function boot(a: Args, own: ReturnType<typeof shutdownOwner>): Promise<void> {
+async function boot(a: Args, own: Lifecycle): Promise<void> {
   const { embedded, pgUrl, pool, dataPgUrl } = await openDatabases(a, own);
   const credentials = new Credentials(
     pool,
     () => BigInt(Date.now()) * 1000n + BigInt(Math.floor(Math.random() * 1000)),
   );
-  own.add(() => credentials.close());
+  own.add('credentials', () => credentials.close());
   await credentials.register('pg_k8s', credentialFromUrl(dataPgUrl));
   const { engine, echo, python, events } = await startEngine(a, pool, own, credentials);
+  const jinjaOff = jinjaPatchOff(); // the engine's templates loaded it
+  if (jinjaOff) log('error', jinjaOff);
   const { dialect, faults } = a;
   const processes = () => [
     { role: 'server', name: 'sandbox-server', pid: process.pid },
@@ -195,6 +190,7 @@ async function boot(a: Args, own: ReturnType<typeof shutdownOwner>): Promise<voi
     faults,
     db_routes: a.dbRoutes,
     emulation: faults.length > 0,
+    jinja_semantics: jinjaOff ? `off: ${jinjaOff}` : 'on',
     echo_url: echo.url,
     echo: echo.stats,
     python_restarts: python.restarts,
@@ -213,7 +209,7 @@ async function boot(a: Args, own: ReturnType<typeof shutdownOwner>): Promise<voi
     dbRoutes: a.dbRoutes,
     internalAuth: a.internalAuth,
   });
-  own.add(() => api.close());
+  own.add('api', () => api.close());
   out({
     type: 'ready',
     apiUrl: api.url,
@@ -234,7 +230,7 @@ async function main(): Promise<void> {
     await boot(args, own);
   } catch (err) {
     out({ type: 'fatal', msg: (err as Error).message });
-    await own.shutdown(3);
+    await own.exit(3);
   }
 }
 

@@ -1,11 +1,10 @@
 // One ordinary run of a sweep: the orchestrator on the shared target, its own report folder written on
-// every exit path, and its rows deleted afterwards when --cleanup asks.
-import { EXIT } from '../errors.js';
+// every exit path as `run` writes it (ReportedRun), and its rows deleted afterwards when --cleanup asks.
 import type { Lifecycle } from '../lifecycle.js';
 import type { RunConfig } from '../config.js';
 import type { RunOutcome } from '../model.js';
-import { ReportWriter } from '../render/reports.js';
-import { Orchestrator, type SharedTarget } from '../run/orchestrator.js';
+import type { SharedTarget } from '../run/orchestrator.js';
+import { ReportedRun } from '../run/reported-run.js';
 import type { RunStore } from '../run/store.js';
 
 export interface OneRun {
@@ -27,19 +26,13 @@ export async function runOne(
   hooks: RunHooks,
   cleanup: boolean,
 ): Promise<OneRun> {
-  const orch = new Orchestrator(config, life, shared);
-  const reports = new ReportWriter(config.reportDir);
-  reports.attach(orch.store);
-  orch.store.recordRunHeader('noetl-loadrun');
-  hooks.started(orch.store, () => orch.requestStop('interrupted'));
-  let outcome: RunOutcome = { exitCode: EXIT.INTERRUPTED, reason: 'interrupted before the end of the run' };
+  const run = new ReportedRun(config, life, shared, true);
+  hooks.started(run.orch.store, () => run.orch.requestStop('interrupted'));
   try {
-    outcome = await orch.run();
+    await run.run();
   } finally {
-    orch.store.recordOutcome(outcome);
-    reports.write(orch.store.snapshot(), outcome, orch.observerStats());
-    await reports.close();
+    await run.finish();
   }
-  if (cleanup) await orch.cleanup(hooks.say);
-  return { outcome, store: orch.store };
+  if (cleanup) await run.cleanup(hooks.say);
+  return { outcome: run.outcome, store: run.orch.store };
 }

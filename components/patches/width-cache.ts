@@ -11,7 +11,7 @@
 // (node:module register) hands the modules under node_modules that import it a remembering module, one
 // per copy of string-width (wrap-ansi brings its own), before Ink is loaded. Options (ambiguous width, counting ANSI codes) go straight to
 // string-width. Must run before the first import of Ink; a later call changes nothing already linked.
-import { register } from 'node:module';
+import nodeModule, { register } from 'node:module';
 import { allNarrow, narrowTable } from './narrow.js';
 
 /** Widths remembered before the memory starts over. */
@@ -57,6 +57,25 @@ export const rememberedWidths = (): Map<string, Map<string, number>> | undefined
     Symbol.for('noetl-loadrun.string-widths')
   ];
 
+type Resolved = { url: string; format?: string; shortCircuit?: boolean };
+type SyncResolve = (
+  specifier: string,
+  context: { parentURL?: string },
+  next: (specifier: string, context: { parentURL?: string }) => Resolved,
+) => Resolved;
+
+/** The same resolve as `hooks`, for module.registerHooks (synchronous, on the loading thread). */
+const syncResolve: SyncResolve = (specifier, context, next) => {
+  const resolved = next(specifier, context);
+  if (specifier !== 'string-width' || !context.parentURL?.includes('/node_modules/')) return resolved;
+  const source = MEMO_MODULE.replaceAll('__REAL__', JSON.stringify(resolved.url));
+  return {
+    url: `data:text/javascript;base64,${Buffer.from(source).toString('base64')}`,
+    format: 'module',
+    shortCircuit: true,
+  };
+};
+
 let registered = false;
 
 /** Remembers string widths for Ink and its helpers; true once the hook is in place. */
@@ -68,7 +87,10 @@ export function rememberStringWidths(): boolean {
     return (text: string) => allNarrow(table, text);
   };
   try {
-    register(`data:text/javascript;base64,${Buffer.from(hooks).toString('base64')}`);
+    // In-thread hooks where this Node has them (22.15+): no round trip to a hooks thread for every import.
+    const sync = (nodeModule as { registerHooks?: (h: { resolve: SyncResolve }) => unknown }).registerHooks;
+    if (typeof sync === 'function') sync({ resolve: syncResolve });
+    else register(`data:text/javascript;base64,${Buffer.from(hooks).toString('base64')}`);
     registered = true;
   } catch {
     registered = false; // an older Node without module hooks: Ink measures as it always did

@@ -10,20 +10,13 @@
 // Each frame is then composed row by row (ink-compose.ts): a row whose writes did not change since the
 // last frame is taken as it was.
 //
-// It reaches into Ink's build (build/output.js, not part of its exports), so it applies only to the
-// version it was written against and does nothing elsewhere; moving to another Ink drops or re-checks it.
+// It reaches into Ink's build (build/output.js, not part of its exports), so it is installed only on the
+// versions it was proven on (PINS in index.ts); here it checks only that the parts it needs are there.
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { RowComposer, type AnsiFunctions, type OutputLike } from './ink-compose.js';
-
-const INK_VERSION = /^6\.8\./;
-/**
- * The @alcalzone/ansi-tokenize the row composer was checked against (Ink 6.8 asks for ^0.2.4, and a packaged
- * install ignores our lockfile): another version leaves the frame to Ink's own Output.get.
- */
-const ANSI_TOKENIZE_VERSIONS = /^0\.2\.[45]$/;
 
 /**
  * A map that keeps the entries read or written during this frame and the last one: `nextFrame()` forgets
@@ -79,10 +72,6 @@ let restore: (() => void) | null = null;
 async function inkOutput(): Promise<{ Output: { prototype: OutputProto }; ansi: AnsiFunctions } | null> {
   try {
     const entry = createRequire(import.meta.url).resolve('ink'); // …/ink/build/index.js
-    const pkg = JSON.parse(readFileSync(path.join(path.dirname(entry), '..', 'package.json'), 'utf8')) as {
-      version?: string;
-    };
-    if (!INK_VERSION.test(pkg.version ?? '')) return null;
     const mod = (await import(pathToFileURL(path.join(path.dirname(entry), 'output.js')).href)) as {
       default?: { prototype: OutputProto };
     };
@@ -90,11 +79,9 @@ async function inkOutput(): Promise<{ Output: { prototype: OutputProto }; ansi: 
       .map((p) => path.join(p, '@alcalzone', 'ansi-tokenize'))
       .find((p) => existsSync(path.join(p, 'package.json')));
     if (!dir || typeof mod.default?.prototype?.get !== 'function') return null;
-    const { exports, version } = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as {
+    const { exports } = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as {
       exports?: { '.'?: { import?: string } };
-      version?: string;
     };
-    if (!ANSI_TOKENIZE_VERSIONS.test(version ?? '')) return null;
     const ansi = (await import(
       pathToFileURL(path.join(dir, exports?.['.']?.import ?? 'build/index.js')).href
     )) as Partial<AnsiFunctions>;

@@ -1,0 +1,81 @@
+// The patches of dependencies the TUI runs with, in one place, installed by one call (`installPatches()`,
+// from loadTui() before Ink is imported):
+// - string widths (width-cache.ts, with narrow.ts): Ink's text measuring goes through remembered widths,
+//   by a module hook in front of string-width;
+// - Ink's frame (ink-caches.ts, with ink-compose.ts): Ink's per-frame caches kept across frames and each
+//   frame composed row by row, by replacing Output.prototype.get of Ink's build.
+// Each applies only to the versions it was proven on (PINS): another version, or NOETL_LOADRUN_PATCHES=off,
+// leaves Ink as it is, and the reason is kept (`patchStates()`) for summary.json's `observer.patches` and a
+// line in the run's log. Removing them: delete this folder and its call in src/commands/tui.ts; the screen
+// is the same, only slower (test/ink-caches.test.tsx compares frames with and without).
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import type { PatchState } from '../../src/model.js';
+import { keepInkCachesAcrossFrames } from './ink-caches.js';
+import { rememberStringWidths } from './width-cache.js';
+
+/** The versions each patch was proven on (package.json pins Ink; a packaged install may resolve others). */
+export const PINS: Record<string, { packages: Record<string, RegExp> }> = {
+  'string-widths': { packages: { ink: /^6\.8\.0$/, 'string-width': /^(7|8)\./ } },
+  'ink-frame': { packages: { ink: /^6\.8\.0$/, '@alcalzone/ansi-tokenize': /^0\.2\.[45]$/ } },
+};
+
+/** The environment switch that turns every patch off. */
+export const PATCHES_ENV = 'NOETL_LOADRUN_PATCHES';
+
+/** The version of a package as resolved from Ink's own folder (where Ink finds it), if installed. */
+export function installedVersion(name: string): string | undefined {
+  try {
+    const inkEntry = createRequire(import.meta.url).resolve('ink');
+    if (name === 'ink') return readVersion(path.join(path.dirname(inkEntry), '..'));
+    const dir = (createRequire(inkEntry).resolve.paths(name) ?? [])
+      .map((p) => path.join(p, name))
+      .find((p) => existsSync(path.join(p, 'package.json')));
+    return dir ? readVersion(dir) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const readVersion = (dir: string) =>
+  (JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { version?: string }).version;
+
+/** Why a patch must stay off with these versions (undefined: it applies). */
+export function versionMismatch(
+  patch: string,
+  versionOf: (name: string) => string | undefined = installedVersion,
+): string | undefined {
+  for (const [name, pin] of Object.entries(PINS[patch].packages)) {
+    const v = versionOf(name);
+    if (!v || !pin.test(v)) return `${name} ${v ?? 'not found'} is not the version it was proven on (${pin.source})`;
+  }
+  return undefined;
+}
+
+/** Per patch, why it must stay off (undefined: it applies): the environment switch, then the versions. */
+export function decidePatches(
+  env: NodeJS.ProcessEnv = process.env,
+  versionOf: (name: string) => string | undefined = installedVersion,
+): Record<string, string | undefined> {
+  const off = env[PATCHES_ENV] === 'off' ? `${PATCHES_ENV}=off` : undefined;
+  return Object.fromEntries(Object.keys(PINS).map((name) => [name, off ?? versionMismatch(name, versionOf)]));
+}
+
+let states: PatchState[] | null = null;
+
+/** Installs every patch that applies; idempotent. Must run before Ink is first imported. */
+export async function installPatches(): Promise<PatchState[]> {
+  if (states) return states;
+  const why = decidePatches();
+  const widthsOn = !why['string-widths'] && rememberStringWidths();
+  const frameOn = !why['ink-frame'] && (await keepInkCachesAcrossFrames());
+  states = [
+    { name: 'string-widths', on: widthsOn, why: why['string-widths'] ?? (widthsOn ? 'on' : 'no module hooks here') },
+    { name: 'ink-frame', on: frameOn, why: why['ink-frame'] ?? (frameOn ? 'on' : "Ink's build lacks a part it needs") },
+  ];
+  return states;
+}
+
+/** What installPatches() decided (null before it ran: a headless run never loads them). */
+export const patchStates = (): PatchState[] | null => states;
