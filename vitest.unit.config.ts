@@ -17,6 +17,7 @@ export default defineConfig({
       'test/stall.test.ts',
       'test/sweep-unit.test.ts',
       'test/trail.test.ts',
+      'test/bad-options.test.ts',
       'test/patches.test.ts',
       'test/ink-caches.test.tsx',
       'test/tui-components.test.tsx',

@@ -26,6 +26,8 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = path.join(ROOT, 'bin', 'noetl-loadrun.js');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const r1 = (n: number) => Math.round(n * 10) / 10;
+/** The node flags the bin's shebang gives (`#!/usr/bin/env -S node <flags>`). */
+export const SHEBANG_FLAGS = readFileSync(BIN, 'utf8').split('\n')[0].split(/\s+/).slice(3);
 const log0 = (s: string) => process.stdout.write(`${s}\n`);
 
 /**
@@ -66,7 +68,16 @@ export async function runTool(
   o: { tui: boolean; windowS: number; settleS?: number; maxS?: number; btop?: boolean; nodeArgs?: string[] },
 ): Promise<ToolRun> {
   const dir = path.join(mkdtempSync(path.join(os.tmpdir(), 'bench-live-')), 'r');
-  const argv = [...(o.nodeArgs ?? []), BIN, ...args, '--report-dir', dir, ...(o.tui ? [] : ['--no-tui'])];
+  // As installed: node with the flags of the bin's shebang (and any of the bench's own), then the bin.
+  const argv = [
+    ...SHEBANG_FLAGS,
+    ...(o.nodeArgs ?? []),
+    BIN,
+    ...args,
+    '--report-dir',
+    dir,
+    ...(o.tui ? [] : ['--no-tui']),
+  ];
   const socket = `bench-live-${process.pid}-${Date.now()}`;
   let pid: number;
   let exited = () => !existsSync(`/proc/${pid}`);

@@ -1,5 +1,5 @@
-// Start-up (issue #27 goal 4): `--help` and `--version` from the packed package as installed (plain node,
-// dist/), `npm start -- --help` from this clone, and the TUI's first frame when the server is already up
+// Start-up (issue #27 goal 4): `--help` and `--version` from the packed package as installed (its bin run
+// through its shebang, dist/), `npm start -- --help` from this clone, and the TUI's first frame when the server is already up
 // (`watch` of a running execution, in a tmux 120×40 terminal), each beside `kubectl version --client` and a
 // bare `node -e 0` measured in the same run.
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -61,7 +61,7 @@ export async function firstFrame(bin: string, args: string[], n = 5): Promise<nu
   const ms: number[] = [];
   for (let i = 0; i < n; i++) {
     const socket = `bench-frame-${process.pid}-${i}`;
-    const cmd = ['exec', 'env', '-u', 'CI', process.execPath, bin, ...args].map((a) => `'${a}'`).join(' ');
+    const cmd = ['exec', 'env', '-u', 'CI', bin, ...args].map((a) => `'${a}'`).join(' ');
     const t0 = Date.now();
     execFileSync('tmux', ['-L', socket, 'new-session', '-d', '-s', 'b', '-x', '120', '-y', '40', cmd]);
     try {
@@ -98,8 +98,8 @@ export async function startupCost(log: (s: string) => void, frameArgs: string[])
   try {
     const out: StartupFigures = {
       nodeBare: timed(process.execPath, ['-e', '0'], 10),
-      packedHelp: 'bin' in packed ? timed(process.execPath, [packed.bin, '--help'], 10) : null,
-      packedVersion: 'bin' in packed ? timed(process.execPath, [packed.bin, '--version'], 10) : null,
+      packedHelp: 'bin' in packed ? timed(packed.bin, ['--help'], 10) : null,
+      packedVersion: 'bin' in packed ? timed(packed.bin, ['--version'], 10) : null,
       cloneNpmStartHelp: timed('npm', ['start', '--silent', '--', '--help'], 5),
       kubectlVersionClient: hasKubectl ? timed('kubectl', ['version', '--client'], 10) : null,
       firstFrame: await firstFrame('bin' in packed ? packed.bin : BIN, frameArgs),

@@ -2,7 +2,7 @@
 // pg_k8s credential points at postgres.postgres.svc.cluster.local; the ops bootstrap spells its keys
 // host/port/user/database).
 import { describe, expect, it } from 'vitest';
-import { serviceOfHost } from '../src/targets/cluster.js';
+import { serviceOfHost } from '../src/targets/pg-host.js';
 import { credentialUrl } from '../src/targets/databases.js';
 
 describe('credentials and hosts', () => {

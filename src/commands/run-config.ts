@@ -21,7 +21,7 @@ import { usageError } from '../errors.js';
 import { DIALECTS, TARGET_KINDS, type Dialect, type TargetKind } from '../model.js';
 import { resolveServer } from '../noetl/server-url.js';
 import { registerSecret } from '../redact.js';
-import { parsePgUrl } from '../sources/sql-runner.js';
+import { parsePgUrl } from '../sources/pg-url.js';
 import { defaultReportDir } from '../render/reports.js';
 
 export interface RunOpts {

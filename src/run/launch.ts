@@ -4,7 +4,8 @@
 import { randomUUID } from 'node:crypto';
 import { oneLine } from '../errors.js';
 import type { Mode } from '../model.js';
-import { HttpStatusError, type NoetlClient } from '../noetl/client.js';
+import type { NoetlClient } from '../noetl/client.js';
+import { HttpStatusError } from '../noetl/normalise.js';
 import type { RowsSource } from '../sources/rows.js';
 import { sleep } from './sleep.js';
 

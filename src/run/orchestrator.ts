@@ -1,6 +1,6 @@
-// The run orchestrator: preflight (open the target) → register → launch (side by side or sequential) →
-// observe → finalize. It owns the phases and the stop request and pushes everything into the store; the
-// work of each phase lives beside it (targets/open, launch, observe, finalize). It never imports a renderer.
+// The run orchestrator: preflight (open the target) → register → launch (side by side or sequential) → observe
+// → finalize. It owns the phases and the stop request and pushes everything into the store; the work of each
+// phase lives beside it (targets/open, launch, observe, finalize). It never imports a renderer.
 import { payloadFor, type RunConfig } from '../config.js';
 import { EXIT, LoadrunError, oneLine } from '../errors.js';
 import type { Lifecycle } from '../lifecycle.js';
@@ -9,7 +9,7 @@ import { expectedRows } from '../diff/missing-items.js';
 import { BUNDLED } from '../paths.js';
 import { EventFeed } from '../sources/event-feed.js';
 import type { TargetHooks } from '../targets/hooks.js';
-import { openTarget, type OpenedTarget } from '../targets/open.js';
+import type { OpenedTarget } from '../targets/open.js';
 import { cleanupRows } from './cleanup.js';
 import { cancelOpen, finalizeDiffs, observerStats, verdictOf } from './finalize.js';
 import { adoptExecutions } from './adopt.js';
@@ -158,6 +158,7 @@ export class Orchestrator {
       this.store.log('loadrun', 'info', `reusing the open target ${this.shared.target.client.baseUrl}`);
       return;
     }
+    const { openTarget } = await import('../targets/open.js'); // not at start: the first frame does not wait
     this.target = await openTarget(this.config, this.life, this.hooks(), () => this.target?.client.reconnect());
     void this.target.sandbox?.exited.then((code) => {
       if (!this.store.isFinished) this.store.log('sandbox', 'error', `the sandbox process exited (code ${code})`);
@@ -217,10 +218,9 @@ export class Orchestrator {
       signal: this.stop.signal,
       log: (level: 'info' | 'warn', text: string) => this.store.log('loadrun', level, text),
     };
-    // Both modes start together with identical parameters (only execution_mode differs), except on a data
-    // database without the fixture's tables: two `CREATE TABLE IF NOT EXISTS` of the same table at once
-    // collide in Postgres (unique violation on pg_type, seen on the real Python engine), so the second
-    // mode waits until the first one's prepare step made them.
+    // Both modes start together with identical parameters (only execution_mode differs), except on a data database
+    // without the fixture's tables: two `CREATE TABLE IF NOT EXISTS` of one table at once collide in Postgres
+    // (unique violation on pg_type, seen on the real Python engine): the second waits for the first's prepare.
     const wait = modes.length > 1 ? await this.tablesFirst(modes[0], t.rows) : undefined;
     const launches: Array<Promise<string>> = [];
     for (const [i, mode] of modes.entries())

@@ -8,7 +8,8 @@
 // unseen ids forwarded). After an execution's terminal event it is followed for one more window, then
 // left. On a server with no events route (HTTP 404) the feed switches for good to noetl.event by SQL.
 import type { NoetlEvent } from '../model.js';
-import { cmpId, HttpStatusError, type NoetlClient } from '../noetl/client.js';
+import type { NoetlClient } from '../noetl/client.js';
+import { cmpId, HttpStatusError } from '../noetl/normalise.js';
 import type { RowsSource } from './rows.js';
 import { type Span, Trail } from './trail.js';
 

@@ -2,7 +2,8 @@
 // sees the NoETL system database (noetl-contract §1.6, §6.1) and may be closed (§6.2). Observer SQL is
 // read-only; nothing here sends a write through the endpoint.
 import pg from 'pg';
-import { envError, usageError } from '../errors.js';
+import { envError } from '../errors.js';
+import { parsePgUrl } from './pg-url.js';
 import type { NoetlClient } from '../noetl/client.js';
 import { redact } from '../redact.js';
 import { inline, type Sql } from './sql.js';
@@ -20,21 +21,6 @@ export interface SqlRunner {
 
 const RETRYABLE =
   /terminating connection|Connection terminated|ECONNRESET|ECONNREFUSED|server closed the connection|57P01|connection timeout/i;
-
-export function parsePgUrl(url: string, flag: string): URL {
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    throw usageError(
-      `${flag} ${JSON.stringify(redact(url))} is not a valid URL`,
-      'expected postgres://user:password@host:port/db',
-    );
-  }
-  if (!/^postgres(ql)?:$/.test(u.protocol))
-    throw usageError(`${flag} ${JSON.stringify(redact(url))} must start with postgres://`);
-  return u;
-}
 
 export class DirectSql implements SqlRunner {
   readonly kind = 'direct' as const;

@@ -6,6 +6,7 @@ import { envError, oneLine } from '../errors.js';
 import type { Lifecycle } from '../lifecycle.js';
 import type { NoetlClient } from '../noetl/client.js';
 import { Kubectl } from './cluster/kubectl.js';
+import { serviceOfHost, type PgTarget } from './pg-host.js';
 import { LogFollower } from './cluster/logs.js';
 import { PortForward } from './cluster/port-forward.js';
 import { clusterPreflight } from './cluster/preflight.js';
@@ -64,14 +65,6 @@ async function forwardServer(k: Kubectl, o: AttachOptions, resource: string, rem
   }
   hooks.check({ name: 'port-forward', verdict: 'ok', detail: `${pf.url} -> ${resource}:${remotePort}` });
   return pf;
-}
-
-type PgTarget = { namespace: string; resource: string; port: number };
-
-/** `postgres.postgres.svc.cluster.local:5432` → the service to forward; undefined for any other host. */
-export function serviceOfHost(host: string, port: string | number): PgTarget | undefined {
-  const m = /^([a-z0-9-]+)\.([a-z0-9-]+)\.svc(\.cluster\.local)?$/.exec(host);
-  return m ? { namespace: m[2], resource: `svc/${m[1]}`, port: Number(port) || 5432 } : undefined;
 }
 
 /**

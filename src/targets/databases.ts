@@ -12,7 +12,7 @@ import { registerSecret } from '../redact.js';
 import type { RunningSandbox } from '../sandbox/supervisor.js';
 import { RowsSource } from '../sources/rows.js';
 import { DirectSql, EndpointSql, type SqlRunner } from '../sources/sql-runner.js';
-import { serviceOfHost } from './cluster.js';
+import { serviceOfHost } from './pg-host.js';
 import type { TargetHooks } from './hooks.js';
 
 export interface DatabaseInputs {
