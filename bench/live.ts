@@ -3,24 +3,12 @@
 // frame cost, all from the tool's own summary.json), and a quiet run's API and SQL calls per mode.
 // Each run starts its own embedded sandbox as the tool's child; CPU is the tool's process only.
 import { execFileSync, spawn } from 'node:child_process';
-import {
-  closeSync,
-  existsSync,
-  fstatSync,
-  mkdirSync,
-  mkdtempSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  readSync,
-  renameSync,
-  rmSync,
-} from 'node:fs';
+import { closeSync, existsSync, fstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cpuSeconds, startBtop } from './peers.js';
-import { stages, OBSERVER_STAGES } from './profile.js';
+import { keepFirstProfile, OBSERVER_STAGES, stages } from './profile.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = path.join(ROOT, 'bin', 'noetl-loadrun.js');
@@ -200,16 +188,10 @@ export async function fixtureCost(log: (s: string) => void, windowS: number) {
 async function observerProfile(windowS: number) {
   const dir = path.join(ROOT, 'bench', 'results', 'profile');
   mkdirSync(dir, { recursive: true });
-  for (const f of readdirSync(dir)) if (f.startsWith('CPU.')) rmSync(path.join(dir, f));
   await runTool(FIXTURE_RUN, { tui: false, windowS, settleS: 6, nodeArgs: ['--cpu-prof', '--cpu-prof-dir', dir] });
-  // The tool's own process writes the first profile (the sandbox is a process of its own, with none).
-  const main = readdirSync(dir)
-    .filter((f) => f.startsWith('CPU.'))
-    .sort()[0];
-  if (!main) return { skipped: 'no profile was written' };
-  const kept = path.join(dir, 'observer-named-workload.cpuprofile');
-  renameSync(path.join(dir, main), kept);
-  for (const f of readdirSync(dir)) if (f.startsWith('CPU.')) rmSync(path.join(dir, f));
+  // The tool's own process writes the profile (the sandbox is a process of its own, started without the flag).
+  const kept = keepFirstProfile(dir, 'observer-named-workload.cpuprofile');
+  if (!kept) return { skipped: 'no profile was written' };
   const st = stages(kept, 8000, OBSERVER_STAGES);
   log0(
     `  observer profile: ${st.stages

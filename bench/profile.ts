@@ -1,6 +1,7 @@
 // Where the App's time goes: a V8 CPU profile (node --cpu-prof) of one render sample, reduced to the
 // main thread's busy time per stage over the measured window. The raw profile stays in bench/results/.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import path from 'node:path';
 
 interface ProfileNode {
   id: number;
@@ -78,4 +79,19 @@ export function stages(
     .sort((a, b) => b[1] - a[1])
     .map(([stage, v]) => ({ stage, ms: Math.round(v), share: Math.round((v / Math.max(1, busyUs / 1000)) * 100) }));
   return { windowMs: Math.round(windowUs / 1000), busyMs: Math.round(busyUs / 1000), stages: list };
+}
+
+/**
+ * The first profile node --cpu-prof wrote into `dir` kept as `name` (the measured process starts first,
+ * and its name sorts first); every other one there removed. Undefined when none was written.
+ */
+export function keepFirstProfile(dir: string, name: string): string | undefined {
+  const written = readdirSync(dir)
+    .filter((f) => f.startsWith('CPU.') && f.endsWith('.cpuprofile'))
+    .sort();
+  if (!written.length) return undefined;
+  const kept = path.join(dir, name);
+  renameSync(path.join(dir, written[0]), kept);
+  for (const f of written.slice(1)) rmSync(path.join(dir, f));
+  return kept;
 }

@@ -2,16 +2,7 @@
 // run on this machine. Writes bench/results/latest.json and BENCHMARKS.md. Never fails the build.
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,7 +17,7 @@ import { fixtureCost, quietRun, scaleRuns } from './live.js';
 import { startupCost } from './startup.js';
 import { markdown } from './markdown.js';
 import { btopCost } from './peers.js';
-import { stages } from './profile.js';
+import { keepFirstProfile, stages } from './profile.js';
 import { DirectSql } from '../src/sources/sql-runner.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -105,13 +96,8 @@ async function profileSample(seconds: number) {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   await renderSample('app', 5000, seconds, dir);
-  const main = readdirSync(dir)
-    .filter((f) => f.endsWith('.cpuprofile'))
-    .sort()[0];
-  if (!main) return { skipped: 'no profile was written' };
-  const kept = path.join(dir, 'app-5000.cpuprofile');
-  renameSync(path.join(dir, main), kept);
-  for (const f of readdirSync(dir)) if (f !== 'app-5000.cpuprofile') rmSync(path.join(dir, f));
+  const kept = keepFirstProfile(dir, 'app-5000.cpuprofile');
+  if (!kept) return { skipped: 'no profile was written' };
   // The window: after start-up and the 2 s warm-up (the first 4 s of the profile).
   const st = stages(kept, 4000);
   log(
