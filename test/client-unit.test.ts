@@ -117,6 +117,14 @@ describe('inline SQL for the query endpoint', () => {
     expect(text).not.toMatch(/SELECT \*|\.\*/);
     expect(text).not.toMatch(/\b(context|result|meta)\b/);
     expect(text).toContain(`SELECT ${FEED_COLUMNS} FROM noetl.event`);
+    // The late-commit check: a count (no row read), then only the ids not held, in the feed's columns.
+    const count = q.spanCounts(['0'], ['1'], ['10'], ['20']).text;
+    expect(count).toMatch(/count\(\*\)/);
+    expect(count).not.toMatch(/\b(context|result|meta|node_name|event_type)\b/);
+    const late = q.eventsInSpan(['1'], '10', '20', ['11', '12']).text;
+    expect(late).not.toMatch(/SELECT \*|\.\*|\b(context|result|meta)\b/);
+    expect(late).toMatch(/NOT \(e\.event_id = ANY\(\$4::bigint\[\]\)\)/);
+    for (const col of FEED_COLUMNS.split(', ')) expect(late).toContain(`e.${col}`);
   });
   it('refuses to inline ids that are not numbers', () => {
     expect(() => inline(q.children(['1); DROP TABLE noetl.event; --']))).toThrow(/non-numeric id/);
