@@ -6,6 +6,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   dialectBranches,
+  importCycles,
   importsOf,
   importViolations,
   sizeViolations,
@@ -33,6 +34,10 @@ describe('the real tree', () => {
     expect(importsOf(readFileSync(path.join(ROOT, TUI_ENTRY), 'utf8'))).toContain('../../components/run-tui.js');
   });
 
+  it('has no import circle', () => {
+    expect(importCycles(tree)).toEqual([]);
+  });
+
   it('keeps files within 300 lines and functions within 60', () => {
     expect(sizeViolations(tree)).toEqual([]);
   });
@@ -54,6 +59,21 @@ describe('the checker', () => {
     expect(v).toHaveLength(2);
     expect(v[0]).toMatch(/src\/run\/store.ts imports ink/);
     expect(v[1]).toMatch(/src\/render\/text.ts imports \.\.\/\.\.\/components\/App.js/);
+  });
+
+  it('flags an import circle, not a type import or a dynamic import()', () => {
+    const circle = importCycles([
+      file('src/commands/run.ts', "import { sweepCommand } from './sweep.js';\n"),
+      file('src/commands/sweep.ts', "import { x } from '../run/a.js';\n"),
+      file('src/run/a.ts', "import { runCommand } from '../commands/run.js';\n"),
+    ]);
+    expect(circle).toEqual(['src/commands/run.ts → src/commands/sweep.ts → src/run/a.ts → src/commands/run.ts']);
+    expect(
+      importCycles([
+        file('src/commands/run.ts', "const { sweepCommand } = await import('./sweep.js');\n"),
+        file('src/commands/sweep.ts', "import type { RunOpts } from './run.js';\nimport { x } from './run.js';\n"),
+      ]),
+    ).toEqual([]);
   });
 
   it('flags a lower layer that imports the run or a renderer', () => {

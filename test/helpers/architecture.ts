@@ -27,6 +27,48 @@ export function importsOf(text: string): string[] {
   return out;
 }
 
+/** The specifiers a file imports at load time: static imports and re-exports, not `import type` nor import(). */
+export function staticImportsOf(text: string): string[] {
+  const out: string[] = [];
+  for (const m of text.matchAll(/(?:^|\n)\s*(import|export)\s(?!type\s)[^'"`;]*?from\s+['"]([^'"]+)['"]/g))
+    out.push(m[2]);
+  for (const m of text.matchAll(/(?:^|\n)\s*import\s+['"]([^'"]+)['"]/g)) out.push(m[1]);
+  return out;
+}
+
+/**
+ * Import circles among the files, each as the path around it (`a.ts → b.ts → a.ts`), through static
+ * imports only: a type import has no runtime edge, and a dynamic import() is a deliberate lazy one.
+ */
+export function importCycles(files: SourceFile[]): string[] {
+  const known = new Set(files.map((f) => f.rel));
+  const edges = new Map<string, string[]>();
+  for (const f of files) {
+    const to = staticImportsOf(f.text)
+      .map((spec) => resolveSpecifier(f.rel, spec))
+      .map((t) => (t && !known.has(t) && known.has(t.replace(/\.ts$/, '.tsx')) ? t.replace(/\.ts$/, '.tsx') : t));
+    edges.set(
+      f.rel,
+      to.filter((t): t is string => t !== undefined && known.has(t)),
+    );
+  }
+  const cycles = new Set<string>();
+  const state = new Map<string, 'open' | 'done'>();
+  const stack: string[] = [];
+  const visit = (n: string): void => {
+    state.set(n, 'open');
+    stack.push(n);
+    for (const m of edges.get(n) ?? []) {
+      if (state.get(m) === 'open') cycles.add([...stack.slice(stack.indexOf(m)), m].join(' → '));
+      else if (!state.has(m)) visit(m);
+    }
+    stack.pop();
+    state.set(n, 'done');
+  };
+  for (const f of [...known].sort()) if (!state.has(f)) visit(f);
+  return [...cycles];
+}
+
 /** A relative specifier resolved to a project path (`../run/store.js` from src/sources/x.ts → src/run/store.ts). */
 export function resolveSpecifier(fromRel: string, spec: string): string | undefined {
   if (!spec.startsWith('.')) return undefined;
