@@ -58,7 +58,7 @@ describe.skipIf(!HAS_KUBECTL)('port-forward killed 5 times during a run', () => 
           /* gone */
         }
       }
-    }, 2500);
+    }, 1500);
     const r = await runCli(
       [
         '--target',
@@ -70,7 +70,7 @@ describe.skipIf(!HAS_KUBECTL)('port-forward killed 5 times during a run', () => 
         '-n',
         'noetl',
         '--seed-rows',
-        '200',
+        '120',
         '--payload-kb',
         '16',
         '--no-tui',
@@ -97,7 +97,7 @@ describe.skipIf(!HAS_KUBECTL)('port-forward killed 5 times during a run', () => 
   });
 });
 
-describe('API answering 500, then hanging for 10 s', () => {
+describe('API answering 500, then hanging for 6 s', () => {
   let sb: TestSandbox;
   let proxy: Awaited<ReturnType<typeof startFaultProxy>>;
   afterAll(async () => {
@@ -114,7 +114,7 @@ describe('API answering 500, then hanging for 10 s', () => {
         armed = true; // observation has begun: break the API for a while
         proxy.setMode('error500');
         setTimeout(() => proxy.setMode('hang'), 4000);
-        setTimeout(() => proxy.setMode('pass'), 14_000);
+        setTimeout(() => proxy.setMode('pass'), 10_000);
       }
     });
     const dir = tmp();
@@ -124,7 +124,7 @@ describe('API answering 500, then hanging for 10 s', () => {
       '--pg-url',
       sb.pgUrl,
       '--seed-rows',
-      '200',
+      '120',
       '--payload-kb',
       '16',
       '--request-timeout',
@@ -138,7 +138,7 @@ describe('API answering 500, then hanging for 10 s', () => {
     expect(proxy.counts.hang).toBeGreaterThan(0);
     expect(r.stdout).toMatch(/! degraded: .*HTTP 500/);
     expect(r.stdout).toMatch(/! degraded: .*timed out talking to/);
-    expect(r.stdout).toMatch(/direct_stress\s+COMPLETED\s+200\/200/);
+    expect(r.stdout).toMatch(/direct_stress\s+COMPLETED\s+120\/120/);
     const degraded = ndjson(path.join(dir, 'events.ndjson')).filter((x) => x.kind === 'degraded' && x.message);
     expect(degraded.length).toBeGreaterThan(0);
   });
@@ -201,7 +201,7 @@ describe('Postgres connections terminated mid-run', () => {
       '--pg-url',
       sb.pgUrl,
       '--seed-rows',
-      '200',
+      '100',
       '--payload-kb',
       '16',
       '--no-tui',
@@ -218,7 +218,7 @@ describe('Postgres connections terminated mid-run', () => {
         [m.execution_id],
       );
       expect(m.stored_rows).toBe(rows[0].n);
-      expect(m.stored_rows).toBe(200);
+      expect(m.stored_rows).toBe(100);
     }
     const samples = ndjson(path.join(dir, 'events.ndjson')).filter((x) => x.kind === 'rows');
     expect(samples.length).toBeGreaterThan(5); // counts continued through the terminations

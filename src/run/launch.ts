@@ -39,3 +39,26 @@ export async function launchMode(
     }
   }
 }
+
+/**
+ * On a data database without the fixture tables: a wait, for the second launch, until they exist (two
+ * `CREATE TABLE IF NOT EXISTS` of one table at once collide in Postgres). It ends too when the first launch
+ * was refused or its execution ended: then no tables are coming where the tool looks (it reads another
+ * database than the playbook writes, say), and waiting up to its two-minute bound would only delay the run.
+ */
+export async function tablesFirst(
+  ctx: LaunchContext,
+  mode: Mode,
+): Promise<((first: Promise<string>) => Promise<void>) | undefined> {
+  if (await ctx.rows.fixtureTablesExist().catch(() => true)) return undefined;
+  ctx.log('info', `no fixture tables yet: ${mode} first, the other mode once they exist`);
+  return async (first) => {
+    const id = await first.catch(() => undefined);
+    for (let waited = 0; id && waited < 120_000 && !ctx.signal.aborted; waited += 500) {
+      if (await ctx.rows.fixtureTablesExist().catch(() => false)) return;
+      const st = await ctx.client.status(id).catch(() => undefined);
+      if (st && st.state !== 'running') return;
+      await sleep(500, ctx.signal);
+    }
+  };
+}

@@ -13,12 +13,11 @@ import type { OpenedTarget } from '../targets/open.js';
 import { cleanupRows } from './cleanup.js';
 import { cancelOpen, finalizeDiffs, observerStats, verdictOf } from './finalize.js';
 import { adoptExecutions } from './adopt.js';
-import { launchMode } from './launch.js';
+import { launchMode, tablesFirst } from './launch.js';
 import { registerPair } from './register.js';
 import { drainTail, observe, samplePods } from './observe.js';
 import { sleep } from './sleep.js';
 import { SelfCost } from './self-cost.js';
-import type { RowsSource } from '../sources/rows.js';
 import { RunStore } from './store.js';
 
 /** An opened target handed to each run of a sweep, with what its header shows. */
@@ -221,7 +220,7 @@ export class Orchestrator {
     // Both modes start together with identical parameters (only execution_mode differs), except on a data database
     // without the fixture's tables: two `CREATE TABLE IF NOT EXISTS` of one table at once collide in Postgres
     // (unique violation on pg_type, seen on the real Python engine): the second waits for the first's prepare.
-    const wait = modes.length > 1 ? await this.tablesFirst(modes[0], t.rows) : undefined;
+    const wait = modes.length > 1 ? await tablesFirst(ctx, modes[0]) : undefined;
     const launches: Array<Promise<string>> = [];
     for (const [i, mode] of modes.entries())
       launches.push(
@@ -239,23 +238,6 @@ export class Orchestrator {
     });
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed && results.every((r) => r.status === 'rejected')) throw failed.reason;
-  }
-
-  /** On a data database without the fixture tables: a wait, for the second launch, until they exist. */
-  private async tablesFirst(
-    mode: Mode,
-    rows: RowsSource,
-  ): Promise<((first: Promise<unknown>) => Promise<void>) | undefined> {
-    if (await rows.fixtureTablesExist().catch(() => true)) return undefined;
-    this.store.log('loadrun', 'info', `no fixture tables yet: ${mode} first, the other mode once they exist`);
-    return async (first) => {
-      let refused = false; // the first launch was refused: no tables will come from it
-      first.catch(() => (refused = true));
-      for (let waited = 0; waited < 120_000 && !this.stop.signal.aborted && !refused; waited += 500) {
-        if (await rows.fixtureTablesExist().catch(() => false)) return;
-        await sleep(500, this.stop.signal);
-      }
-    };
   }
 
   private async finalize(): Promise<string[]> {
