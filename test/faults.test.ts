@@ -50,7 +50,9 @@ describe.skipIf(!HAS_KUBECTL)('port-forward killed 5 times during a run', () => 
     let kills = 0;
     const killer = setInterval(() => {
       const pids = readFileSync(pidfile, 'utf8').trim().split('\n').filter(Boolean);
-      if (kills < 5 && pids.length === kills + 1) {
+      // From the launch on (the report folder exists): a kill during preflight would end the run there.
+      const launched = existsSync(path.join(dir, 'r', 'events.ndjson'));
+      if (launched && kills < 5 && pids.length === kills + 1) {
         kills++;
         try {
           process.kill(Number(pids[pids.length - 1]), 'SIGKILL');
@@ -109,8 +111,10 @@ describe('API answering 500, then hanging for 6 s', () => {
     sb = await sandbox({ faults: ['latency'], extraArgs: ['--latency-ms', '1000'] });
     proxy = await startFaultProxy(sb.apiUrl);
     let armed = false;
+    let executes = 0;
     proxy.onRequest((req) => {
-      if (!armed && /\/status$/.test(req.url ?? '')) {
+      if (req.method === 'POST' && /\/api\/execute$/.test(req.url ?? '')) executes++;
+      if (!armed && executes >= 2 && /\/status$/.test(req.url ?? '')) {
         armed = true; // observation has begun: break the API for a while
         proxy.setMode('error500');
         setTimeout(() => proxy.setMode('hang'), 4000);
