@@ -80,3 +80,13 @@ export const RECORD_FIELDS: { [K in RunRecordKind]: Array<keyof Extract<RunRecor
   summarize: ['mode', 'value'],
   outcome: ['exit_code', 'reason'],
 };
+
+/**
+ * A parsed line of events.ndjson that is a record this version knows: an object with its `ts` and a `kind`
+ * of RECORD_FIELDS (a kind written by a later version is left out, not taken for another).
+ */
+export function isRunRecord(x: unknown): x is RunRecord {
+  if (!x || typeof x !== 'object') return false;
+  const r = x as { ts?: unknown; kind?: unknown };
+  return typeof r.ts === 'string' && typeof r.kind === 'string' && Object.hasOwn(RECORD_FIELDS, r.kind);
+}

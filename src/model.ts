@@ -122,7 +122,7 @@ export interface CrossDiff {
 }
 
 export * from './model-view.js';
-export { RECORD_FIELDS, type RunRecord, type RunRecordKind } from './model-records.js';
+export { isRunRecord, RECORD_FIELDS, type RunRecord, type RunRecordKind } from './model-records.js';
 
 /** A patch of a dependency the TUI runs with (components/patches/), and whether it applied and why not. */
 export interface PatchState {

@@ -1,12 +1,13 @@
 // events.ndjson as the run goes (src/render/reports.ts ReportWriter): every record of the store once, in
 // order, written in batches (a write per record was a buffer and a queued request per event, at thousands
 // a second), and nothing held back when the writer closes at once.
-import { mkdtempSync, readFileSync, WriteStream } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync, WriteStream } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { NoetlEvent } from '../src/model.js';
 import { ReportWriter } from '../src/render/reports.js';
+import { readRecords } from '../src/run/replay.js';
 import { RunStore } from '../src/run/store.js';
 
 function setup() {
@@ -66,5 +67,21 @@ describe('events.ndjson', () => {
     store.recordEvents('direct_stress', events(3));
     await writer.close(); // no turn of the event loop in between
     expect(lines(dir).filter((r) => r.kind === 'event')).toHaveLength(3);
+  });
+});
+
+describe('reading events.ndjson back', () => {
+  it('keeps the records of known kinds, and leaves out a cut line, a kind unknown here and a non-record', () => {
+    const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'loadrun-records-')), 'events.ndjson');
+    const lines = [
+      { ts: '2026-12-05T00:00:00Z', kind: 'launch', mode: 'direct_stress', execution_id: '1' },
+      { ts: '2026-12-05T00:00:01Z', kind: 'a-kind-of-a-later-version', x: 1 },
+      { kind: 'launch', mode: 'direct_stress', execution_id: '2' },
+      [1, 2],
+    ].map((r) => JSON.stringify(r));
+    writeFileSync(file, [...lines, '{"ts":"2026-12-05T00:00:02Z","kind":"pha'].join('\n'));
+    expect(readRecords(file)).toEqual([
+      { ts: '2026-12-05T00:00:00Z', kind: 'launch', mode: 'direct_stress', execution_id: '1' },
+    ]);
   });
 });

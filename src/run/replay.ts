@@ -3,17 +3,18 @@
 // through the same writes the live run made. What the records cannot give back (wall-clock durations) is
 // the replay's own.
 import { readFileSync } from 'node:fs';
-import type { Mode, RunParams, RunRecord } from '../model.js';
+import { isRunRecord, type Mode, type RunParams, type RunRecord } from '../model.js';
 import { RunStore } from './store.js';
 
-/** The records of an events.ndjson; a line cut short by a hard stop is left out. */
+/** The records of an events.ndjson; a line cut short by a hard stop, or of a kind unknown here, is left out. */
 export function readRecords(file: string): RunRecord[] {
   return readFileSync(file, 'utf8')
     .split('\n')
     .filter((l) => l.trim())
     .flatMap((l) => {
       try {
-        return [JSON.parse(l) as RunRecord];
+        const parsed: unknown = JSON.parse(l);
+        return isRunRecord(parsed) ? [parsed] : [];
       } catch {
         return [];
       }
