@@ -142,12 +142,16 @@ function lastRoundRows(r: Any): string[] {
   const tv = r.timeToVerdict ?? {};
   const q = r.live?.quiet ?? {};
   const app = peers.app5000OverBtop;
+  const appCpu = (r.render?.samples ?? []).find((x: Any) => x.mode === 'app' && x.rate === 5000)?.cpuPercent;
+  const big = r.live?.scale?.big?.observer;
+  const growth = big ? Math.round((big.rss_mb_end - big.rss_mb_start) * 10) / 10 : null;
+  const poll = big ? ratio(big.poll_ms_last, big.poll_ms_first) : null;
   const still = peers.static?.cpuPercent;
   const quiet = Math.max(q.apiPerSecondPerMode ?? 0, q.sqlPerSecondPerMode ?? 0);
   return [
     row([
       '5. App at 5,000 synthetic events/s',
-      null,
+      appCpu == null ? null : `${appCpu}%`,
       `btop ${peers.btop?.cpuPercent}%`,
       app && `**${app}×**`,
       'at most 3× btop',
@@ -177,7 +181,14 @@ function lastRoundRows(r: Any): string[] {
       'at most 1',
       yes(q.apiPerSecondPerMode == null ? null : quiet <= 1),
     ]),
-    row(['5. the 20,000-item run (RSS growth, poll cost)', 'see §5, Scale', null, null, 'as in §5', '—']),
+    row([
+      '5. the 20,000-item run, first pass (RSS growth; poll round, last 10 vs first 10)',
+      big && `${growth} MB; ${poll}×`,
+      null,
+      null,
+      'at most +30 MB; within 1.5×',
+      yes(big ? growth! <= 30 && poll! <= 1.5 : null),
+    ]),
   ];
 }
 
