@@ -265,9 +265,16 @@ describe.skipIf(!HAS_KUBECTL)('real kubectl against a fake Kubernetes API', () =
     const lines: string[] = [];
     const f = new LogFollower(k, 'server', 'app=noetl-server-rust', (l) => lines.push(`${l.level}|${l.text}`));
     f.start();
-    await sleep(1500);
+    // Waits on what the follower saw, not on time: a first tick, then a restart with lines after it.
+    const until = async (done: () => boolean) => {
+      for (const end = Date.now() + 15_000; !done() && Date.now() < end;) await sleep(50);
+    };
+    await until(() => lines.some((l) => l.includes('tick')));
+    const before = lines.length;
     api.dropLogStreams();
-    await sleep(2500);
+    await until(
+      () => f.restarts >= 1 && lines.length >= before + 3 && lines.filter((l) => l.includes('tick')).length > 5,
+    );
     await f.stop();
     api.cluster.followEveryMs = 0;
     expect(f.restarts).toBeGreaterThanOrEqual(1);

@@ -62,9 +62,17 @@ describe('legacy-loop-state', () => {
   });
 
   it('stops direct_stress gaining rows near item 344 while its events keep flowing, still RUNNING', async () => {
-    await sleep(1500); // the iterations in flight at the rejected write finish
+    // The iterations in flight at the rejected write finish: the row count holds over two reads.
+    let last = await rows(direct);
+    for (let i = 0; i < 50; i++) {
+      await sleep(300);
+      const now = await rows(direct);
+      if (now.n === last.n) break;
+      last = now;
+    }
     const before = { rows: await rows(direct), events: await events(direct) };
-    await sleep(4000);
+    // Then events go on (the item at the frozen index issued again) while no row is added.
+    for (let i = 0; i < 100 && (await events(direct)) < before.events + 10; i++) await sleep(200);
     const after = { rows: await rows(direct), events: await events(direct) };
     expect(after.rows).toEqual(before.rows);
     expect(after.events).toBeGreaterThan(before.events); // the item at the frozen index is issued again and again
