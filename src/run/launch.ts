@@ -40,11 +40,15 @@ export async function launchMode(
   }
 }
 
+/** How long the first execution must show an end before the second launch stops waiting for tables. */
+const ENDED_FOR_MS = 5000;
+
 /**
  * On a data database without the fixture tables: a wait, for the second launch, until they exist (two
  * `CREATE TABLE IF NOT EXISTS` of one table at once collide in Postgres). It ends too when the first launch
- * was refused or its execution ended: then no tables are coming where the tool looks (it reads another
- * database than the playbook writes, say), and waiting up to its two-minute bound would only delay the run.
+ * was refused or its execution has shown an end for 5 s: then no tables are coming where the tool looks (it
+ * reads another database than the playbook writes, say), and waiting up to its two-minute bound would only
+ * delay the run.
  */
 export async function tablesFirst(
   ctx: LaunchContext,
@@ -54,10 +58,15 @@ export async function tablesFirst(
   ctx.log('info', `no fixture tables yet: ${mode} first, the other mode once they exist`);
   return async (first) => {
     const id = await first.catch(() => undefined);
+    let endedSince: number | undefined;
     for (let waited = 0; id && waited < 120_000 && !ctx.signal.aborted; waited += 500) {
       if (await ctx.rows.fixtureTablesExist().catch(() => false)) return;
+      // Ended means ended for a while: a status can show an end between two steps (Rust), or infer one
+      // (Python's completion_inferred, right after launch too): noetl-contract §6.3.
       const st = await ctx.client.status(id).catch(() => undefined);
-      if (st && st.state !== 'running') return;
+      const ended = st !== undefined && st.state !== 'running' && !st.inferred;
+      endedSince = ended ? (endedSince ?? Date.now()) : undefined;
+      if (endedSince !== undefined && Date.now() - endedSince >= ENDED_FOR_MS) return;
       await sleep(500, ctx.signal);
     }
   };
