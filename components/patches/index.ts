@@ -8,11 +8,11 @@
 // leaves Ink as it is, and the reason is kept (`patchStates()`) for summary.json's `observer.patches` and a
 // line in the run's log. Removing them: delete this folder and its call in src/commands/tui.ts; the screen
 // is the same, only slower (test/ink-caches.test.tsx compares frames with and without).
-import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { PatchState } from '../../src/model.js';
 import { keepInkCachesAcrossFrames } from './ink-caches.js';
+import { inkPackageDir } from './ink-packages.js';
 import { rememberStringWidths } from './width-cache.js';
 
 /** The versions each patch was proven on (package.json pins Ink; a packaged install may resolve others). */
@@ -27,11 +27,7 @@ export const PATCHES_ENV = 'NOETL_LOADRUN_PATCHES';
 /** The version of a package as resolved from Ink's own folder (where Ink finds it), if installed. */
 export function installedVersion(name: string): string | undefined {
   try {
-    const inkEntry = createRequire(import.meta.url).resolve('ink');
-    if (name === 'ink') return readVersion(path.join(path.dirname(inkEntry), '..'));
-    const dir = (createRequire(inkEntry).resolve.paths(name) ?? [])
-      .map((p) => path.join(p, name))
-      .find((p) => existsSync(path.join(p, 'package.json')));
+    const dir = inkPackageDir(name);
     return dir ? readVersion(dir) : undefined;
   } catch {
     return undefined;

@@ -12,10 +12,10 @@
 //
 // It reaches into Ink's build (build/output.js, not part of its exports), so it is installed only on the
 // versions it was proven on (PINS in index.ts); here it checks only that the parts it needs are there.
-import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { inkEntry, inkPackageDir } from './ink-packages.js';
 import { RowComposer, type AnsiFunctions, type OutputLike } from './ink-compose.js';
 
 /**
@@ -71,13 +71,10 @@ let restore: (() => void) | null = null;
  */
 async function inkOutput(): Promise<{ Output: { prototype: OutputProto }; ansi: AnsiFunctions } | null> {
   try {
-    const entry = createRequire(import.meta.url).resolve('ink'); // …/ink/build/index.js
-    const mod = (await import(pathToFileURL(path.join(path.dirname(entry), 'output.js')).href)) as {
+    const mod = (await import(pathToFileURL(path.join(path.dirname(inkEntry()), 'output.js')).href)) as {
       default?: { prototype: OutputProto };
     };
-    const dir = (createRequire(entry).resolve.paths('@alcalzone/ansi-tokenize') ?? [])
-      .map((p) => path.join(p, '@alcalzone', 'ansi-tokenize'))
-      .find((p) => existsSync(path.join(p, 'package.json')));
+    const dir = inkPackageDir('@alcalzone/ansi-tokenize');
     if (!dir || typeof mod.default?.prototype?.get !== 'function') return null;
     const { exports } = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as {
       exports?: { '.'?: { import?: string } };
