@@ -1,6 +1,6 @@
 // The TUI: both modes side by side, pods and row counts, logs, the diff view and the help overlay.
 // It renders store snapshots and sends user intents back; it owns no run logic.
-import { Box, Text, useStdin, useStdout } from 'ink';
+import { Box, Text, useStdin, useStdout } from './ink.js';
 import { useMemo, type ProfilerOnRenderCallback } from 'react';
 import type { Snapshot, SnapshotSource } from '../src/model.js';
 import { DiffView } from './DiffView.js';

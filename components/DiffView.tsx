@@ -1,6 +1,6 @@
 // The missing-items diff: per mode its verdict, missing ranges, stall facts and windows, then the
 // cross-mode comparison; the lines come from src/render/lines.ts, only coloured here.
-import { Box, Text } from 'ink';
+import { Box, Text } from './ink.js';
 import type { Snapshot } from '../src/model.js';
 import {
   BUDGET,

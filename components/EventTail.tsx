@@ -1,5 +1,5 @@
 // The last events of a mode, coloured by kind, optionally filtered by type or step.
-import { Box, Text } from 'ink';
+import { Box, Text } from './ink.js';
 import { Fragment } from 'react';
 import type { EventView } from '../src/model.js';
 import { clip, KIND_COLOR } from './format.js';

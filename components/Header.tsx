@@ -1,5 +1,5 @@
 // The header: target, dialect, forward and rows source, the parameters, and the phases (or what is degraded).
-import { Box, Text } from 'ink';
+import { Box, Text } from './ink.js';
 import type { Snapshot } from '../src/model.js';
 import { elapsed } from './format.js';
 import type { Layout } from './layout.js';

@@ -1,5 +1,5 @@
 // The help overlay, generated from the keymap.
-import { Box, Text } from 'ink';
+import { Box, Text } from './ink.js';
 import { keymapOf, type Screen } from './keymap.js';
 import type { Layout } from './layout.js';
 

@@ -1,5 +1,5 @@
 // Server, worker, sandbox and tool log lines, newest last.
-import { Box, Text } from 'ink';
+import { Box, Text } from './ink.js';
 import type { LogLine, Snapshot } from '../src/model.js';
 import type { Layout } from './layout.js';
 

@@ -1,6 +1,6 @@
 // A mode's rows/s over the chart window, sized to its column (asciichart draws one column per point).
 import asciichart from 'asciichart';
-import { Box, Text } from 'ink';
+import { Box, Text } from './ink.js';
 import { memo } from 'react';
 
 export function chartLines(values: number[], points: number, height: number): string[] {

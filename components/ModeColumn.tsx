@@ -1,5 +1,5 @@
 // One mode's column: state and step, progress, counters, the rows/s chart, the stall badge, the event tail.
-import { Box, Text } from 'ink';
+import { Box, Text } from './ink.js';
 import { memo, Profiler, type ProfilerOnRenderCallback } from 'react';
 import { retriesShown, type ModeView } from '../src/model.js';
 import { EventTail } from './EventTail.js';

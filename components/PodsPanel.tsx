@@ -1,5 +1,5 @@
 // Pods (or sandbox processes): CPU, memory, growth since the first sample, a memory sparkline, sample age.
-import { Box, Text } from 'ink';
+import { Box, Text } from './ink.js';
 import type { PodView, Snapshot } from '../src/model.js';
 import { clip, cpu, mib, sparkline } from './format.js';
 import type { Layout } from './layout.js';

@@ -1,6 +1,6 @@
 // A recorded run played back on the live screen (the App), with the player's own line and the replay's
 // keys from the keymap (space pause, , and . seek ∓10 s, [ and ] speed, j jump to the stall; q leaves).
-import { Box, Text, useInput, useStdin } from 'ink';
+import { Box, Text, useInput, useStdin } from './ink.js';
 import { useEffect, useState } from 'react';
 import type { Player } from '../src/run/player.js';
 import { App } from './App.js';

@@ -1,5 +1,5 @@
 // Row counts per mode from the fixture's result table, and rows per chunk window.
-import { Box, Text } from 'ink';
+import { Box, Text } from './ink.js';
 import type { Snapshot } from '../src/model.js';
 import { clip } from './format.js';
 import type { Layout } from './layout.js';

@@ -1,5 +1,5 @@
 // Two lines under a mode's counters: the STALLED badge with its facts, or the mode's error, or its diff.
-import { Box, Text } from 'ink';
+import { Box, Text } from './ink.js';
 import type { ModeView } from '../src/model.js';
 import { duration } from '../src/render/lines.js';
 import { clip } from './format.js';

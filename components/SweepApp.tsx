@@ -1,7 +1,7 @@
 // A sweep on screen: the grid on top and, below it, the running run's own screen (the App, fed by that
 // run's store). When the sweep ends: the grid with its recommendation until q.
 import { actionFor } from './keymap.js';
-import { Box, Text, useInput, useStdin, useStdout } from 'ink';
+import { Box, Text, useInput, useStdin, useStdout } from './ink.js';
 import type { SweepStore, SweepSnapshot } from '../src/sweep/state.js';
 import { App, type AppActions } from './App.js';
 import { MIN_ROWS } from './layout.js';

@@ -1,6 +1,6 @@
 // The sweep grid: one row per cell (state, repeats done, median rows/s, stalls, missing, time), the runs
 // done and the estimated time left. Long grids show a window around the first unfinished cell.
-import { Box, Text } from 'ink';
+import { Box, Text } from './ink.js';
 import type { SweepSnapshot } from '../src/sweep/state.js';
 import { cellRow, table, TABLE_HEAD } from '../src/sweep/report.js';
 import { elapsed } from './format.js';

@@ -1,5 +1,5 @@
 // Shown instead of a broken frame when the terminal is below the minimum size.
-import { Box, Text } from 'ink';
+import { Box, Text } from './ink.js';
 import { MIN_COLS, MIN_ROWS } from './layout.js';
 
 export function TooSmall({ cols, rows }: { cols: number; rows: number }) {

@@ -2,7 +2,7 @@
 // Quit presses and signals are counted by the lifecycle owner alone: the first asks for a graceful stop
 // and a second forces. After a run that ended by itself, q leaves. The terminal is restored by Ink's
 // unmount, then the summary and diff are printed to the normal screen.
-import { render, type RenderOptions } from 'ink';
+import { render, type RenderOptions } from './ink.js';
 import type { ReactNode } from 'react';
 import type { Lifecycle } from '../src/lifecycle.js';
 import type { RunOutcome } from '../src/model.js';

@@ -1,6 +1,6 @@
 // The screen's own state (panel toggles, chart window, overlays, filter, focus) and the key handler that
 // changes it or sends an intent to the run; bindings come from the keymap.
-import { useInput } from 'ink';
+import { useInput } from './ink.js';
 import { useRef, useState } from 'react';
 import { actionFor, type Action } from './keymap.js';
 import type { Toggles } from './layout.js';

@@ -1,9 +1,10 @@
 // Install anywhere (issue 16): a clone in a folder the postgres user cannot traverse (a `mktemp -d`,
 // mode 0700, as root) runs `npm ci` and a headless sandbox run to exit 0; `npm pack` builds dist/ and a
 // package whose installed bin answers --version and --help and runs the same smoke from an empty folder,
-// and whose TUI runs with the patches of Ink on (components/patches/), and off when a pinned version differs.
+// and whose TUI runs on the bundle of Ink the build made (scripts/bundle-ink.mjs) with its patches on
+// (components/patches/), and off when a pinned version differs.
 import { execFileSync, spawn } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -91,6 +92,48 @@ describe('installed anywhere', () => {
     installed = { home, bin };
   });
 
+  it("measures text through the bundle's remembered widths once the patches are on, and not when they are off", async () => {
+    expect(installed).toBeDefined();
+    const pkgDir = path.join(installed!.home, 'node_modules', 'noetl-loadrun');
+    // A script inside the installed package, so that 'react' resolves as the bundle's own import does.
+    const script = path.join(pkgDir, 'measure-check.mjs');
+    writeFileSync(
+      script,
+      [
+        "import { EventEmitter } from 'node:events';",
+        "import React from 'react';",
+        "const { installPatches } = await import('./dist/components/patches/index.js');",
+        'const states = await installPatches();',
+        "const ink = await import('./dist/components/ink.js');",
+        'const stdout = Object.assign(new EventEmitter(), { columns: 80, rows: 24, isTTY: true, write: () => true });',
+        "const text = 'events 12 · ─── █░░';",
+        'const app = ink.render(React.createElement(ink.Text, null, text), { stdout, debug: true, patchConsole: false });',
+        'app.unmount();',
+        'const memos = [...(ink.bundled.rememberedWidths() ?? new Map())];',
+        'console.log(JSON.stringify({ states, memos: memos.map(([k, m]) => [k, m.get(text) ?? null]) }));',
+      ].join('\n'),
+    );
+    const measure = async (env: NodeJS.ProcessEnv) => {
+      const r = await sh(process.execPath, [script], pkgDir, { ...process.env, NODE_ENV: 'production', ...env });
+      expect(r.code, r.out).toBe(0);
+      return JSON.parse(r.out.trim().split('\n').pop()!) as {
+        states: Array<{ name: string; on: boolean }>;
+        memos: Array<[string, number | null]>;
+      };
+    };
+    const on = await measure({});
+    expect(on.states.every((s) => s.on)).toBe(true);
+    // Both copies of string-width are the remembering one; the one widest-line imports measured the line.
+    expect(on.memos.map(([k]) => k).sort()).toEqual([
+      'node_modules/string-width/index.js',
+      'node_modules/wrap-ansi/node_modules/string-width/index.js',
+    ]);
+    expect(on.memos.find(([k]) => k === 'node_modules/string-width/index.js')![1]).toBe(19);
+    const off = await measure({ NOETL_LOADRUN_PATCHES: 'off' });
+    expect(off.states.some((s) => s.on)).toBe(false);
+    expect(off.memos.every(([, width]) => width === null)).toBe(true);
+  });
+
   /** The packed package's TUI on a smoke run in tmux, left with q at the end; its summary.json's `observer`. */
   async function packedTui(dir: string): Promise<Record<string, unknown>> {
     const tmux = new Tmux(120, 40);
@@ -106,14 +149,24 @@ describe('installed anywhere', () => {
     return JSON.parse(readFileSync(path.join(dir, 'summary.json'), 'utf8')).observer;
   }
 
-  it("runs the packed package's TUI with its patches on, and off, saying why, once a pinned version changed", async () => {
+  it("runs the packed package's TUI on its bundle of Ink with the patches on, and off, saying why, once a pinned version changed", async () => {
     expect(installed).toBeDefined();
-    const on = await packedTui(path.join(installed!.home, 'tui-on'));
+    // The TUI of dist/ runs on the bundle of Ink the build made (scripts/bundle-ink.mjs), not on the Ink
+    // installed beside it: with that one out of the way, it runs the same.
+    const inkDir = path.join(installed!.home, 'node_modules', 'ink');
+    renameSync(inkDir, `${inkDir}.away`);
+    let on: Record<string, unknown>;
+    try {
+      on = await packedTui(path.join(installed!.home, 'tui-on'));
+    } finally {
+      renameSync(`${inkDir}.away`, inkDir);
+    }
     expect(on.patches).toEqual({ 'string-widths': 'on', 'ink-frame': 'on' });
-    // An install that resolved another Ink than the one the patches were proven on.
-    const inkPkg = path.join(installed!.home, 'node_modules', 'ink', 'package.json');
-    const original = readFileSync(inkPkg, 'utf8');
-    writeFileSync(inkPkg, original.replace(/"version": "6\.8\.0"/, '"version": "6.8.1"'));
+    // A bundle made from another Ink than the one the patches were proven on.
+    const info = path.join(installed!.home, 'node_modules', 'noetl-loadrun', 'dist', 'components', 'ink-bundle.json');
+    const original = readFileSync(info, 'utf8');
+    expect(JSON.parse(original).versions.ink).toBe('6.8.0');
+    writeFileSync(info, original.replace(/"ink": "6\.8\.0"/, '"ink": "6.8.1"'));
     try {
       const off = await packedTui(path.join(installed!.home, 'tui-off'));
       const why = 'off: ink 6.8.1 is not the version it was proven on';
@@ -124,7 +177,7 @@ describe('installed anywhere', () => {
       const log = readFileSync(path.join(installed!.home, 'tui-off', 'events.ndjson'), 'utf8');
       expect(log).toContain('patch ink-frame off: ink 6.8.1 is not the version it was proven on');
     } finally {
-      writeFileSync(inkPkg, original);
+      writeFileSync(info, original);
     }
     expect(await leftovers(scope)).toEqual([]);
   });

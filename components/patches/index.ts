@@ -1,14 +1,15 @@
 // The patches of dependencies the TUI runs with, in one place, installed by one call (`installPatches()`,
 // from loadTui() before Ink is imported):
-// - string widths (width-cache.ts, with narrow.ts): Ink's text measuring goes through remembered widths,
-//   by a module hook in front of string-width;
+// - string widths (width-memo.ts, with narrow.ts): Ink's text measuring goes through remembered widths,
+//   by a module hook in front of string-width from the sources (width-cache.ts), built into the bundle of
+//   Ink in dist/ (scripts/bundle-ink.mjs, whose ink-bundle.json gives the versions it holds);
 // - Ink's frame (ink-caches.ts, with ink-compose.ts): Ink's per-frame caches kept across frames and each
 //   frame composed row by row, by replacing Output.prototype.get of Ink's build.
 // Each applies only to the versions it was proven on (PINS): another version, or NOETL_LOADRUN_PATCHES=off,
 // leaves Ink as it is, and the reason is kept (`patchStates()`) for summary.json's `observer.patches` and a
 // line in the run's log. Removing them: delete this folder and its call in src/commands/tui.ts; the screen
 // is the same, only slower (test/ink-caches.test.tsx compares frames with and without).
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { PatchState } from '../../src/model.js';
 import { keepInkCachesAcrossFrames } from './ink-caches.js';
@@ -24,8 +25,22 @@ export const PINS: Record<string, { packages: Record<string, RegExp> }> = {
 /** The environment switch that turns every patch off. */
 export const PATCHES_ENV = 'NOETL_LOADRUN_PATCHES';
 
-/** The version of a package as resolved from Ink's own folder (where Ink finds it), if installed. */
+/** Beside the bundle of Ink in dist/ (absent from the sources): the versions the bundle holds. */
+const BUNDLE_INFO = new URL('../ink-bundle.json', import.meta.url);
+
+/** The versions of the bundle of Ink that components/ink.js is (dist/), undefined from the sources. */
+export function bundledVersions(): Record<string, string> | undefined {
+  if (!existsSync(BUNDLE_INFO)) return undefined;
+  return (JSON.parse(readFileSync(BUNDLE_INFO, 'utf8')) as { versions: Record<string, string> }).versions;
+}
+
+/**
+ * The version of a package that runs: the one bundled (dist/), else the one resolved from Ink's own folder
+ * (where Ink finds it), if installed.
+ */
 export function installedVersion(name: string): string | undefined {
+  const bundledVersion = bundledVersions();
+  if (bundledVersion) return bundledVersion[name];
   try {
     const dir = inkPackageDir(name);
     return dir ? readVersion(dir) : undefined;
@@ -64,10 +79,20 @@ let states: PatchState[] | null = null;
 export async function installPatches(): Promise<PatchState[]> {
   if (states) return states;
   const why = decidePatches();
-  const widthsOn = !why['string-widths'] && rememberStringWidths();
-  const frameOn = !why['ink-frame'] && (await keepInkCachesAcrossFrames());
+  // dist/: the bundle measures through its remembering string-width once told to, and hands over Ink's parts.
+  const bundle = bundledVersions() ? (await import('../ink.js')).bundled : undefined;
+  bundle?.rememberWidths(!why['string-widths']);
+  // A bundle holds a remembering string-width only where its build aliased one.
+  const widthsOn = !why['string-widths'] && (bundle ? bundle.rememberedWidths() !== undefined : rememberStringWidths());
+  const frameOn = !why['ink-frame'] && (await keepInkCachesAcrossFrames(bundle));
   states = [
-    { name: 'string-widths', on: widthsOn, why: why['string-widths'] ?? (widthsOn ? 'on' : 'no module hooks here') },
+    {
+      name: 'string-widths',
+      on: widthsOn,
+      why:
+        why['string-widths'] ??
+        (widthsOn ? 'on' : bundle ? 'the bundle of Ink holds no remembering string-width' : 'no module hooks here'),
+    },
     { name: 'ink-frame', on: frameOn, why: why['ink-frame'] ?? (frameOn ? 'on' : "Ink's build lacks a part it needs") },
   ];
   return states;

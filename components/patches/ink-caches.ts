@@ -53,7 +53,7 @@ interface Caches {
   blockWidths: unknown;
   styledChars: unknown;
 }
-interface OutputProto {
+export interface OutputProto {
   get(this: { caches: unknown }): unknown;
 }
 
@@ -64,12 +64,19 @@ const isCaches = (c: unknown): c is Caches => {
 
 let restore: (() => void) | null = null;
 
+/** The parts of Ink's build the frame patch needs: its Output class and the ANSI functions it uses. */
+export interface InkParts {
+  Output: { prototype: OutputProto };
+  ansi: AnsiFunctions;
+}
+
 /**
- * Ink's Output class, the very module its renderer uses (same file, same module instance), and the ANSI
- * functions of the @alcalzone/ansi-tokenize that Ink itself resolves (an ESM-only package: found on the
- * lookup paths from Ink's entry, then its export read from its package.json).
+ * From the sources: Ink's Output class, the very module its renderer uses (same file, same module
+ * instance), and the ANSI functions of the @alcalzone/ansi-tokenize that Ink itself resolves (an ESM-only
+ * package: found on the lookup paths from Ink's entry, then its export read from its package.json). In
+ * dist/, the bundle of Ink exports the same parts (components/ink.ts `bundled`).
  */
-async function inkOutput(): Promise<{ Output: { prototype: OutputProto }; ansi: AnsiFunctions } | null> {
+async function inkOutput(): Promise<InkParts | null> {
   try {
     const mod = (await import(pathToFileURL(path.join(path.dirname(inkEntry()), 'output.js')).href)) as {
       default?: { prototype: OutputProto };
@@ -103,9 +110,9 @@ let cachesInUse: { styledChars: FrameMemo<unknown> } | null = null;
  * Keeps Ink's per-frame caches from one frame to the next and composes frames row by row; true when it
  * applied. Idempotent.
  */
-export async function keepInkCachesAcrossFrames(): Promise<boolean> {
+export async function keepInkCachesAcrossFrames(parts?: InkParts): Promise<boolean> {
   if (restore) return true;
-  const ink = await inkOutput();
+  const ink = parts ?? (await inkOutput());
   if (!ink) return false;
   const proto = ink.Output.prototype;
   const original = proto.get;

@@ -7,33 +7,23 @@
 // A string made only of narrow characters (narrow.ts: one column each, a grapheme each, as string-width
 // and Intl.Segmenter say) is measured by its length, without segmenting it: most of the screen's lines.
 //
-// Ink and widest-line import string-width as a module binding, out of reach at run time; a module hook
-// (node:module register) hands the modules under node_modules that import it a remembering module, one
-// per copy of string-width (wrap-ansi brings its own), before Ink is loaded. Options (ambiguous width, counting ANSI codes) go straight to
-// string-width. Must run before the first import of Ink; a later call changes nothing already linked.
+// From the sources, Ink and widest-line import string-width as a module binding, out of reach at run time;
+// a module hook (node:module register) hands the modules under node_modules that import it a remembering
+// module (width-memo.ts), one per copy of string-width (wrap-ansi brings its own), before Ink is loaded.
+// Must run before the first import of Ink; a later call changes nothing already linked. dist/ needs no
+// hook: its Ink is a bundle with the remembering module built in (scripts/bundle-ink.mjs).
 import nodeModule, { register } from 'node:module';
-import { allNarrow, narrowTable } from './narrow.js';
+import { rememberingWidth, rememberWidths } from './width-memo.js';
 
-/** Widths remembered before the memory starts over. */
-export const WIDTH_MEMO_ENTRIES = 4000;
+export { rememberedWidths, WIDTH_MEMO_ENTRIES } from './width-memo.js';
+
+/** Where the hooked module finds rememberingWidth (the hooked module is a data: URL of its own). */
+const REMEMBERING = 'noetl-loadrun.remembering-width';
 
 // The module a hooked import gets; __REAL__ is the URL string-width resolved to for that importer.
 const MEMO_MODULE = `
 import realWidth from __REAL__;
-const memo = new Map();
-(globalThis[Symbol.for('noetl-loadrun.string-widths')] ??= new Map()).set(__REAL__, memo);
-let allNarrow;
-export default function stringWidth(text, options) {
-  if (options !== undefined || typeof text !== 'string') return realWidth(text, options);
-  let width = memo.get(text);
-  if (width === undefined) {
-    allNarrow ??= globalThis[Symbol.for('noetl-loadrun.narrow')]?.(realWidth) ?? (() => false);
-    width = allNarrow(text) ? text.length : realWidth(text);
-    if (memo.size >= ${WIDTH_MEMO_ENTRIES}) memo.clear();
-    memo.set(text, width);
-  }
-  return width;
-}
+export default globalThis[Symbol.for('${REMEMBERING}')](realWidth, __REAL__);
 `;
 
 // Runs in Node's hooks thread: a bare 'string-width' imported by a package under node_modules resolves
@@ -47,15 +37,6 @@ export async function resolve(specifier, context, next) {
   return { url: PREFIX + Buffer.from(MEMO_MODULE.replaceAll('__REAL__', JSON.stringify(resolved.url))).toString('base64'), format: 'module', shortCircuit: true };
 }
 `;
-
-/**
- * The remembered widths by the URL of the string-width they stand for (wrap-ansi brings a copy of its
- * own), once a hooked module has loaded (tests).
- */
-export const rememberedWidths = (): Map<string, Map<string, number>> | undefined =>
-  (globalThis as Record<symbol, Map<string, Map<string, number>> | undefined>)[
-    Symbol.for('noetl-loadrun.string-widths')
-  ];
 
 type Resolved = { url: string; format?: string; shortCircuit?: boolean };
 type SyncResolve = (
@@ -81,17 +62,14 @@ let registered = false;
 /** Remembers string widths for Ink and its helpers; true once the hook is in place. */
 export function rememberStringWidths(): boolean {
   if (registered) return true;
-  // Each remembering module builds its table with its own string-width, on its first measure.
-  (globalThis as Record<symbol, unknown>)[Symbol.for('noetl-loadrun.narrow')] = (width: (text: string) => number) => {
-    const table = narrowTable(width);
-    return (text: string) => allNarrow(table, text);
-  };
+  (globalThis as Record<symbol, unknown>)[Symbol.for(REMEMBERING)] = rememberingWidth;
   try {
     // In-thread hooks where this Node has them (22.15+): no round trip to a hooks thread for every import.
     const sync = (nodeModule as { registerHooks?: (h: { resolve: SyncResolve }) => unknown }).registerHooks;
     if (typeof sync === 'function') sync({ resolve: syncResolve });
     else register(`data:text/javascript;base64,${Buffer.from(hooks).toString('base64')}`);
     registered = true;
+    rememberWidths(true);
   } catch {
     registered = false; // an older Node without module hooks: Ink measures as it always did
   }
