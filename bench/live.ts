@@ -186,11 +186,12 @@ export async function fixtureCost(log: (s: string) => void, windowS: number) {
 }
 
 async function observerProfile(windowS: number) {
-  const dir = path.join(ROOT, 'bench', 'results', 'profile');
-  mkdirSync(dir, { recursive: true });
+  const results = path.join(ROOT, 'bench', 'results', 'profile');
+  mkdirSync(results, { recursive: true });
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-prof-'));
   await runTool(FIXTURE_RUN, { tui: false, windowS, settleS: 6, nodeArgs: ['--cpu-prof', '--cpu-prof-dir', dir] });
   // The tool's own process writes the profile (the sandbox is a process of its own, started without the flag).
-  const kept = keepFirstProfile(dir, 'observer-named-workload.cpuprofile');
+  const kept = keepFirstProfile(dir, path.join(results, 'observer-named-workload.cpuprofile'));
   if (!kept) return { skipped: 'no profile was written' };
   const st = stages(kept, 8000, OBSERVER_STAGES);
   log0(

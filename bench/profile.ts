@@ -1,6 +1,6 @@
 // Where the App's time goes: a V8 CPU profile (node --cpu-prof) of one render sample, reduced to the
 // main thread's busy time per stage over the measured window. The raw profile stays in bench/results/.
-import { readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { copyFileSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 
 interface ProfileNode {
@@ -83,16 +83,17 @@ export function stages(
 }
 
 /**
- * The first profile node --cpu-prof wrote into `dir` kept as `name` (the measured process starts first,
- * and its name sorts first); every other one there removed. Undefined when none was written.
+ * The main thread's profile of the first process that node --cpu-prof wrote into `dir` (a folder of the
+ * profiled run's own: a process's other threads, such as a module-hooks thread, write theirs when the
+ * process ends, after the run's end was seen), moved to `dest`; `dir` is removed. Files are named
+ * CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile, thread 0 the main one. Undefined when none was written.
  */
-export function keepFirstProfile(dir: string, name: string): string | undefined {
-  const written = readdirSync(dir)
-    .filter((f) => f.startsWith('CPU.') && f.endsWith('.cpuprofile'))
-    .sort();
-  if (!written.length) return undefined;
-  const kept = path.join(dir, name);
-  renameSync(path.join(dir, written[0]), kept);
-  for (const f of written.slice(1)) rmSync(path.join(dir, f));
-  return kept;
+export function keepFirstProfile(dir: string, dest: string): string | undefined {
+  const mains = readdirSync(dir)
+    .map((f) => ({ f, parts: f.split('.') }))
+    .filter(({ f, parts }) => f.startsWith('CPU.') && f.endsWith('.cpuprofile') && parts[4] === '0')
+    .sort((a, b) => Number(a.parts[3]) - Number(b.parts[3]));
+  if (mains.length) copyFileSync(path.join(dir, mains[0].f), dest);
+  rmSync(dir, { recursive: true, force: true });
+  return mains.length ? dest : undefined;
 }

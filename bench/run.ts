@@ -92,11 +92,12 @@ async function renderCost() {
 
 /** The App at 5,000 events/s once more under --cpu-prof (not a measured sample: profiling costs CPU). */
 async function profileSample(seconds: number) {
-  const dir = path.join(ROOT, 'bench', 'results', 'profile');
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
+  const results = path.join(ROOT, 'bench', 'results', 'profile');
+  rmSync(results, { recursive: true, force: true });
+  mkdirSync(results, { recursive: true });
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-prof-'));
   await renderSample('app', 5000, seconds, dir);
-  const kept = keepFirstProfile(dir, 'app-5000.cpuprofile');
+  const kept = keepFirstProfile(dir, path.join(results, 'app-5000.cpuprofile'));
   if (!kept) return { skipped: 'no profile was written' };
   // The window: after start-up and the 2 s warm-up (the first 4 s of the profile).
   const st = stages(kept, 4000);
