@@ -79,6 +79,9 @@ describe('observer backoff', () => {
     expect(o.rss_mb_start).toBeGreaterThan(10);
     expect(o.diff_ms).toBeGreaterThanOrEqual(0);
     expect(o.frames).toBe(0); // headless: nothing drawn
+    // Every event of the run was read (the last count over the sandbox's noetl.event found none unread).
+    expect(o.feed).toMatchObject({ window_check: 'count', unread_at_end: 0 });
+    expect(o.feed.events).toBeGreaterThan(0);
   });
 });
 

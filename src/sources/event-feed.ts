@@ -6,7 +6,8 @@
 // compares the server's events between floor and cursor with the ids held, and only where they differ are
 // the ids not held read. Without the system database the window is re-read instead (every pull, and only
 // unseen ids forwarded). After an execution's terminal event it is followed for one more window, then
-// left. On a server with no events route (HTTP 404) the feed switches for good to noetl.event by SQL.
+// left; a last count (`confirmAtEnd()`) says how many of its events were never read (committed later than
+// the window), so such a loss is a figure and a line, never silent. On a server with no events route (HTTP 404) the feed switches for good to noetl.event by SQL.
 import type { NoetlEvent } from '../model.js';
 import type { NoetlClient } from '../noetl/client.js';
 import { cmpId, HttpStatusError } from '../noetl/normalise.js';
@@ -34,7 +35,15 @@ export interface FeedFigures {
   late: number;
   /** How late commits are found: `count` (one indexed count per mode) or `re-read` (no system database). */
   window_check: 'count' | 're-read';
+  /**
+   * Events the server held for the run's ended executions at the end that the feed never read (committed
+   * later than the trailing window); null where it could not be counted (no system database).
+   */
+  unread_at_end: number | null;
 }
+
+/** The highest event id (bigint): a span up to it holds every event of an execution. */
+const LAST_ID = '9223372036854775807';
 
 const usedBytes = (e: NoetlEvent) =>
   e.eventId.length +
@@ -50,12 +59,14 @@ export class EventFeed {
   private counting: boolean;
   private readonly trails = new Map<string, Trail>();
   private readonly f = { events: 0, events_read: 0, bytes_used: 0, probes: 0, probe_reads: 0, late: 0 };
+  private unread: number | null = null;
   private sqlBytes = 0;
 
   constructor(
     private readonly client: NoetlClient,
     private readonly rows: RowsSource,
-    private readonly onSwitch: (message: string) => void = () => {},
+    /** A line for the run's log (a change of reading, events left unread). */
+    private readonly warn: (message: string) => void = () => {},
     /** How long an event may commit below an id already read (and how long an ended execution is read). */
     readonly windowMs = TRAILING_WINDOW_MS,
   ) {
@@ -85,7 +96,7 @@ export class EventFeed {
       } catch (err) {
         if (this.viaSql || !(err instanceof HttpStatusError && err.status === 404)) throw err;
         this.viaSql = true;
-        this.onSwitch('the server has no events route; reading noetl.event by SQL cursor');
+        this.warn('the server has no events route; reading noetl.event by SQL cursor');
         return this.pull(group, ids);
       }
     }
@@ -107,7 +118,30 @@ export class EventFeed {
       ...this.f,
       bytes_read: this.client.eventBytes + this.sqlBytes,
       window_check: this.counting ? 'count' : 're-read',
+      unread_at_end: this.unread,
     };
+  }
+
+  /**
+   * Once, after the last drain: each ended execution's events on the server (one indexed count) against
+   * those the feed forwarded. An event committed later than the trailing window is never read; this makes
+   * it `unread_at_end` and a log line. Nothing without a system database.
+   */
+  async confirmAtEnd(groups: Array<{ group: string; ids: string[] }>): Promise<void> {
+    if (!this.rows.system || !groups.length) return;
+    const items = this.viaSql
+      ? groups.map((g) => ({ key: `sql:${g.group}`, ids: g.ids }))
+      : groups.flatMap((g) => g.ids.map((id) => ({ key: id, ids: [id] })));
+    const counts = await this.rows.spanCounts(items.map((i) => ({ ids: i.ids, lo: '0', hi: LAST_ID })));
+    this.unread ??= 0;
+    for (const [k, item] of items.entries()) {
+      const unread = counts[k] - (this.trails.get(item.key)?.taken ?? 0);
+      if (unread <= 0) continue;
+      this.unread += unread;
+      this.warn(
+        `${unread} event(s) of ${item.ids.join(', ')} committed later than the trailing window (${this.windowMs} ms) and were never read`,
+      );
+    }
   }
 
   private count(fresh: NoetlEvent[]): NoetlEvent[] {
@@ -134,7 +168,7 @@ export class EventFeed {
       counts = await this.rows.spanCounts(spans.map((s) => ({ ids: s.o.ids, lo: s.span.lo, hi: s.span.hi })));
     } catch (err) {
       this.counting = false;
-      this.onSwitch(`counting the trailing window failed (${(err as Error).message}); re-reading it instead`);
+      this.warn(`counting the trailing window failed (${(err as Error).message}); re-reading it instead`);
       return [];
     }
     const found: NoetlEvent[] = [];

@@ -26,6 +26,8 @@ export class Trail {
   /** The highest id read. */
   cursor: string | null = null;
   terminalAt: number | null = null;
+  /** Events taken in all (forwarded once each). */
+  taken = 0;
 
   constructor(
     private readonly windowMs: number,
@@ -39,6 +41,7 @@ export class Trail {
       if (this.seen.has(e.eventId) || (this.floor !== null && cmpId(e.eventId, this.floor) <= 0)) continue;
       this.seen.add(e.eventId);
       fresh.push(e);
+      this.taken++;
       let i = this.recent.length;
       while (i > this.head && cmpId(this.recent[i - 1].id, e.eventId) > 0) i--;
       if (i === this.recent.length) this.recent.push({ id: e.eventId, at: now });

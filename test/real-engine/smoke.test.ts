@@ -104,7 +104,25 @@ describe('the bundled pair on the real Python engine', () => {
         .filter((x) => x.kind === 'event')
         .map((x) => String(x.event_id));
       expect(new Set(seen).size).toBe(seen.length);
-      expect([...seen].sort()).toEqual(all.rows.map((x) => x.id).sort());
+      // An event of noetl.event missing from events.ndjson is shown with its type, node and time, beside the
+      // executions' terminal events (one was lost once here, 2026-12-05, unexplained), and the tool must have
+      // counted it as unread at the end.
+      const have = new Set(seen);
+      const lost = all.rows.map((x) => x.id).filter((id) => !have.has(id));
+      const detail = lost.length
+        ? JSON.stringify(
+            (
+              await e.pool.query(
+                `SELECT event_id::text, execution_id::text, event_type, node_name, created_at FROM noetl.event
+                 WHERE event_id = ANY($1::bigint[]) OR (event_type IN ('playbook.completed', 'workflow.completed')
+                   AND (execution_id = ANY($2::bigint[]) OR parent_execution_id = ANY($2::bigint[])))`,
+                [lost, parents],
+              )
+            ).rows,
+          )
+        : '';
+      expect(s.observer.feed.unread_at_end, detail).toBe(lost.length);
+      expect([...seen].sort(), detail).toEqual(all.rows.map((x) => x.id).sort());
       expect(r.stdout).toMatch(
         /Missing items:\n  direct_stress: 0 missing of 12: none\n  chunked_optimal: 0 missing of 12: none/,
       );
