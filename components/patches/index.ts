@@ -28,10 +28,14 @@ export const PATCHES_ENV = 'NOETL_LOADRUN_PATCHES';
 /** Beside the bundle of Ink in dist/ (absent from the sources): the versions the bundle holds. */
 const BUNDLE_INFO = new URL('../ink-bundle.json', import.meta.url);
 
-/** The versions of the bundle of Ink that components/ink.js is (dist/), undefined from the sources. */
+let bundleInfo: { versions: Record<string, string> } | null | undefined;
+
+/** The versions of the bundle of Ink that components/ink.js is (dist/), undefined from the sources. Read once. */
 export function bundledVersions(): Record<string, string> | undefined {
-  if (!existsSync(BUNDLE_INFO)) return undefined;
-  return (JSON.parse(readFileSync(BUNDLE_INFO, 'utf8')) as { versions: Record<string, string> }).versions;
+  bundleInfo ??= existsSync(BUNDLE_INFO)
+    ? (JSON.parse(readFileSync(BUNDLE_INFO, 'utf8')) as { versions: Record<string, string> })
+    : null;
+  return bundleInfo?.versions;
 }
 
 /**

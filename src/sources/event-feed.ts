@@ -7,7 +7,8 @@
 // the ids not held read. Without the system database the window is re-read instead (every pull, and only
 // unseen ids forwarded). After an execution's terminal event it is followed for one more window, then
 // left; a last count (`confirmAtEnd()`) says how many of its events were never read (committed later than
-// the window), so such a loss is a figure and a line, never silent. On a server with no events route (HTTP 404) the feed switches for good to noetl.event by SQL.
+// the window), so such a loss is a figure and a line, never silent. On a server with no events route
+// (HTTP 404) the feed switches for good to noetl.event by SQL.
 import type { NoetlEvent } from '../model.js';
 import type { NoetlClient } from '../noetl/client.js';
 import { cmpId, HttpStatusError } from '../noetl/normalise.js';
@@ -84,9 +85,7 @@ export class EventFeed {
   /** New events of `ids` (a group, e.g. one mode's parent and children), ordered by event id. */
   async pull(group: string, ids: string[]): Promise<NoetlEvent[]> {
     const now = Date.now();
-    const open = this.viaSql
-      ? [{ key: `sql:${group}`, ids }]
-      : ids.filter((id) => !this.trail(id).settled(now)).map((id) => ({ key: id, ids: [id] }));
+    const open = this.readings(group, ids).filter((o) => this.viaSql || !this.trail(o.key).settled(now));
     const batch: NoetlEvent[] = [];
     for (const o of open) {
       const t = this.trail(o.key);
@@ -104,6 +103,11 @@ export class EventFeed {
     for (const o of open) this.trail(o.key).expire(Date.now());
     // One ordered batch across parent and children, so a tail reads in event order.
     return batch.sort((a, b) => cmpId(a.eventId, b.eventId));
+  }
+
+  /** What one pull reads, each under its trail's key: the group at once by SQL, else each execution by its route. */
+  private readings(group: string, ids: string[]): Array<{ key: string; ids: string[] }> {
+    return this.viaSql ? [{ key: `sql:${group}`, ids }] : ids.map((id) => ({ key: id, ids: [id] }));
   }
 
   /** Whether every one of `ids` has ended and been read for a whole trailing window since. */
@@ -129,9 +133,7 @@ export class EventFeed {
    */
   async confirmAtEnd(groups: Array<{ group: string; ids: string[] }>): Promise<void> {
     if (!this.rows.system || !groups.length) return;
-    const items = this.viaSql
-      ? groups.map((g) => ({ key: `sql:${g.group}`, ids: g.ids }))
-      : groups.flatMap((g) => g.ids.map((id) => ({ key: id, ids: [id] })));
+    const items = groups.flatMap((g) => this.readings(g.group, g.ids));
     const counts = await this.rows.spanCounts(items.map((i) => ({ ids: i.ids, lo: '0', hi: LAST_ID })));
     this.unread ??= 0;
     for (const [k, item] of items.entries()) {
@@ -139,7 +141,8 @@ export class EventFeed {
       if (unread <= 0) continue;
       this.unread += unread;
       this.warn(
-        `${unread} event(s) of ${item.ids.join(', ')} committed later than the trailing window (${this.windowMs} ms) and were never read`,
+        `${unread} event(s) of ${item.ids.join(', ')} committed later than the trailing window ` +
+          `(${this.windowMs} ms) and were never read`,
       );
     }
   }
