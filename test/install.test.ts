@@ -1,7 +1,7 @@
 // Install anywhere (issue 16): a clone in a folder the postgres user cannot traverse (a `mktemp -d`,
 // mode 0700, as root) runs `npm ci` and a headless sandbox run to exit 0; `npm pack` builds dist/ and a
 // package whose installed bin answers --version and --help and runs the same smoke from an empty folder,
-// and whose TUI runs on the bundle of Ink the build made (scripts/bundle-ink.mjs) with its patches on
+// and whose TUI runs on the bundle of Ink the build made (scripts/bundle-ink.ts) with its patches on
 // (components/patches/), and off when a pinned version differs.
 import { execFileSync, spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
@@ -151,7 +151,7 @@ describe('installed anywhere', () => {
 
   it("runs the packed package's TUI on its bundle of Ink with the patches on, and off, saying why, once a pinned version changed", async () => {
     expect(installed).toBeDefined();
-    // The TUI of dist/ runs on the bundle of Ink the build made (scripts/bundle-ink.mjs), not on the Ink
+    // The TUI of dist/ runs on the bundle of Ink the build made (scripts/bundle-ink.ts), not on the Ink
     // installed beside it: with that one out of the way, it runs the same.
     const inkDir = path.join(installed!.home, 'node_modules', 'ink');
     renameSync(inkDir, `${inkDir}.away`);

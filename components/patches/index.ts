@@ -2,7 +2,7 @@
 // from loadTui() before Ink is imported):
 // - string widths (width-memo.ts, with narrow.ts): Ink's text measuring goes through remembered widths,
 //   by a module hook in front of string-width from the sources (width-cache.ts), built into the bundle of
-//   Ink in dist/ (scripts/bundle-ink.mjs, whose ink-bundle.json gives the versions it holds);
+//   Ink in dist/ (scripts/bundle-ink.ts, whose ink-bundle.json gives the versions it holds);
 // - Ink's frame (ink-caches.ts, with ink-compose.ts): Ink's per-frame caches kept across frames and each
 //   frame composed row by row, by replacing Output.prototype.get of Ink's build.
 // Each applies only to the versions it was proven on (PINS): another version, or NOETL_LOADRUN_PATCHES=off,
@@ -10,10 +10,9 @@
 // line in the run's log. Removing them: delete this folder and its call in src/commands/tui.ts; the screen
 // is the same, only slower (test/ink-caches.test.tsx compares frames with and without).
 import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
 import type { PatchState } from '../../src/model.js';
 import { keepInkCachesAcrossFrames } from './ink-caches.js';
-import { inkPackageDir } from './ink-packages.js';
+import { inkPackageVersion } from './ink-packages.js';
 import { rememberStringWidths } from './width-cache.js';
 
 /** The versions each patch was proven on (package.json pins Ink; a packaged install may resolve others). */
@@ -46,15 +45,11 @@ export function installedVersion(name: string): string | undefined {
   const bundledVersion = bundledVersions();
   if (bundledVersion) return bundledVersion[name];
   try {
-    const dir = inkPackageDir(name);
-    return dir ? readVersion(dir) : undefined;
+    return inkPackageVersion(name);
   } catch {
     return undefined;
   }
 }
-
-const readVersion = (dir: string) =>
-  (JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { version?: string }).version;
 
 /** Why a patch must stay off with these versions (undefined: it applies). */
 export function versionMismatch(

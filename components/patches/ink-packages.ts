@@ -1,7 +1,8 @@
 // Where Ink and the packages it imports are installed, as Ink itself resolves them (a packaged install may
 // hold other copies than this project's): for the patches' version checks (index.ts) and for the parts of
-// Ink's build the frame patch reaches (ink-caches.ts).
-import { existsSync } from 'node:fs';
+// Ink's build the frame patch reaches (ink-caches.ts); and for the bundle of Ink the build makes
+// (scripts/bundle-ink.ts), which records the versions it bundles.
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
@@ -15,4 +16,11 @@ export function inkPackageDir(name: string): string | undefined {
   return (createRequire(entry).resolve.paths(name) ?? [])
     .map((p) => path.join(p, name))
     .find((p) => existsSync(path.join(p, 'package.json')));
+}
+
+/** The version of `name` as Ink finds it; undefined when it is not installed. */
+export function inkPackageVersion(name: string): string | undefined {
+  const dir = inkPackageDir(name);
+  if (!dir) return undefined;
+  return (JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { version?: string }).version;
 }

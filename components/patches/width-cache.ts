@@ -11,7 +11,7 @@
 // a module hook (node:module register) hands the modules under node_modules that import it a remembering
 // module (width-memo.ts), one per copy of string-width (wrap-ansi brings its own), before Ink is loaded.
 // Must run before the first import of Ink; a later call changes nothing already linked. dist/ needs no
-// hook: its Ink is a bundle with the remembering module built in (scripts/bundle-ink.mjs).
+// hook: its Ink is a bundle with the remembering module built in (scripts/bundle-ink.ts).
 import nodeModule, { register } from 'node:module';
 import { rememberingWidth, rememberWidths } from './width-memo.js';
 

@@ -1,6 +1,6 @@
 // The remembering string-width that Ink's text measuring is handed (width-cache.ts explains why), as one
 // function for both ways it is put in place: the module hook of a run from the sources (width-cache.ts)
-// and the bundle of Ink that `npm run build` makes for dist/ (scripts/bundle-ink.mjs).
+// and the bundle of Ink that `npm run build` makes for dist/ (scripts/bundle-ink.ts).
 //
 // It measures through string-width itself until `rememberWidths(true)` (installPatches() decides), so a
 // bundle whose patches are off measures as Ink always did.

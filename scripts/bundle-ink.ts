@@ -1,4 +1,4 @@
-// `npm run build`, after tsc: replaces dist/components/ink.js (the components' one door to Ink) with a
+// `npm run build`, after tsc (run through tsx): replaces dist/components/ink.js (the components' one door to Ink) with a
 // bundle of Ink and every package it imports but React, made by esbuild. Two reasons:
 // - Ink's text measuring gets the remembering string-width (components/patches/width-memo.ts) by an alias
 //   here, so dist/ needs no module hook. On Node 20 a hook (module.register) runs every later import
@@ -9,39 +9,22 @@
 // react-reconciler, a CommonJS package) resolves from dist/ like an import does. Beside the bundle,
 // ink-bundle.json records the versions it holds, which the patches' version check reads
 // (components/patches/index.ts).
-import { readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
+import { PINS } from '../components/patches/index.js';
+import { inkEntry, inkPackageVersion } from '../components/patches/ink-packages.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = path.join(ROOT, 'dist', 'components', 'ink.js');
-const inkEntry = createRequire(path.join(ROOT, 'package.json')).resolve('ink');
-const inkBuild = path.dirname(inkEntry);
+const inkBuild = path.dirname(inkEntry());
 const memoModule = path.join(ROOT, 'components', 'patches', 'width-memo.ts');
 
-/** The folder of package `name` as resolved from `from` (a file), and its version. */
-function packageOf(name, from) {
-  const main = createRequire(from)
-    .resolve.paths(name)
-    .map((p) => path.join(p, name));
-  const dir = main.find((d) => {
-    try {
-      return readFileSync(path.join(d, 'package.json')) !== undefined;
-    } catch {
-      return false;
-    }
-  });
-  return { dir, version: JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')).version };
-}
-
-const versions = {
-  ink: packageOf('ink', path.join(ROOT, 'package.json')).version,
-  'string-width': packageOf('string-width', inkEntry).version,
-  '@alcalzone/ansi-tokenize': packageOf('@alcalzone/ansi-tokenize', inkEntry).version,
-};
-const widths = [];
+// The versions of every package a patch is pinned to, as Ink resolves them: what the bundle holds.
+const pinned = [...new Set(Object.values(PINS).flatMap((pin) => Object.keys(pin.packages)))];
+const versions = Object.fromEntries(pinned.map((name) => [name, inkPackageVersion(name) ?? 'not found']));
+const widths: string[] = [];
 
 // The entry: Ink as it exports itself, plus what components/ink.ts declares as `bundled`.
 const entry = `
@@ -52,7 +35,7 @@ import { rememberWidths, rememberedWidths } from ${JSON.stringify(memoModule)};
 export const bundled = { Output, ansi, rememberWidths, rememberedWidths };
 `;
 
-const plugin = {
+const plugin: esbuild.Plugin = {
   name: 'noetl-loadrun-ink',
   setup(build) {
     // Ink's own build files, which its package exports do not list.
