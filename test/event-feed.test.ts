@@ -110,6 +110,38 @@ describe.each<Way>(['count', 're-read', 'sql'])('EventFeed, %s', (way) => {
       for (const f of figures) expect(f.events_read).toBe(f.events);
     }
   }, 90_000);
+  it('an event committed after the feed left an ended execution is read by the last count', async () => {
+    // As the legacy engine 4.26.0 did here: its batch.completed committed after playbook.completed, later
+    // than the trailing window, with a higher id.
+    const exec = String(nextExec++);
+    await insert(exec, mint(), 'call.done');
+    await insert(exec, mint(), 'playbook.completed');
+    const feed = feedFor(way, 300);
+    expect(await feed.pull(exec, [exec])).toHaveLength(2);
+    await sleep(350);
+    expect(feed.settled([exec])).toBe(true);
+    const after = mint();
+    await insert(exec, after, 'batch.completed');
+    const pulled = await feed.pull(exec, [exec]);
+    const found = await feed.confirmAtEnd([{ group: exec, ids: [exec] }]);
+    if (way === 'sql') {
+      // The SQL feed reads its group by cursor whether or not it ended: the event came with the pull.
+      expect(pulled.map((e) => e.eventId)).toEqual([after]);
+      expect(found).toEqual([]);
+      expect(feed.figures().unread_at_end).toBe(0);
+      return;
+    }
+    expect(pulled).toEqual([]); // the route's feed left the execution: no longer read
+    if (way === 're-read') {
+      expect(found).toEqual([]); // no system database to count with
+      expect(feed.figures().unread_at_end).toBeNull();
+    } else {
+      expect(found.map((f) => [f.group, f.events.map((e) => [e.eventId, e.type])])).toEqual([
+        [exec, [[after, 'batch.completed']]],
+      ]);
+      expect(feed.figures()).toMatchObject({ unread_at_end: 0, events: 3 });
+    }
+  });
 });
 
 describe('EventFeed, reads per event', () => {

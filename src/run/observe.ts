@@ -228,11 +228,16 @@ export async function drainTail(ctx: ObserveContext, modes: Mode[]): Promise<voi
     for (const m of ended) await pullEvents(ctx, m).catch(() => {});
     await sleep(Math.min(ctx.pollMs, 1000), ctx.signal);
   }
-  // What no window caught is counted, not silent (summary.json observer.feed.unread_at_end, a log line).
-  if (!ctx.signal.aborted)
-    await ctx.feed
-      .confirmAtEnd(ended.map((m) => ({ group: m, ids: ctx.store.modeExecutions(m) })))
-      .catch((err) => ctx.store.log('loadrun', 'warn', `counting unread events failed: ${(err as Error).message}`));
+  // Events committed after the feed left an execution are read now; what no read can reach is counted, not
+  // silent (summary.json observer.feed.unread_at_end, a log line).
+  if (ctx.signal.aborted) return;
+  const found = await ctx.feed
+    .confirmAtEnd(ended.map((m) => ({ group: m, ids: ctx.store.modeExecutions(m) })))
+    .catch((err) => {
+      ctx.store.log('loadrun', 'warn', `counting unread events failed: ${(err as Error).message}`);
+      return [];
+    });
+  for (const f of found) ctx.store.recordEvents(f.group, f.events);
 }
 
 /** Samples pods (and the tool itself) until the returned stop function is awaited. */

@@ -6,8 +6,8 @@
 // compares the server's events between floor and cursor with the ids held, and only where they differ are
 // the ids not held read. Without the system database the window is re-read instead (every pull, and only
 // unseen ids forwarded). After an execution's terminal event it is followed for one more window, then
-// left; a last count (`confirmAtEnd()`) says how many of its events were never read (committed later than
-// the window), so such a loss is a figure and a line, never silent. On a server with no events route
+// left; a last count (`confirmAtEnd()`) reads what was committed after that above the floor, and says how
+// many of its events were never read (below the floor), so such a loss is a figure and a line, never silent. On a server with no events route
 // (HTTP 404) the feed switches for good to noetl.event by SQL.
 import type { NoetlEvent } from '../model.js';
 import type { NoetlClient } from '../noetl/client.js';
@@ -71,9 +71,7 @@ export class EventFeed {
     /** How long an event may commit below an id already read (and how long an ended execution is read). */
     readonly windowMs = TRAILING_WINDOW_MS,
   ) {
-    // Not on the Python route yet: on the real legacy engine a run lost one event with it (2026-12-05, not
-    // explained), where re-reading the window never did.
-    this.counting = rows.system !== undefined && client.dialect !== 'python';
+    this.counting = rows.system !== undefined;
   }
 
   private trail(key: string): Trail {
@@ -128,16 +126,24 @@ export class EventFeed {
 
   /**
    * Once, after the last drain: each ended execution's events on the server (one indexed count) against
-   * those the feed forwarded. An event committed later than the trailing window is never read; this makes
-   * it `unread_at_end` and a log line. Nothing without a system database.
+   * those the feed forwarded. Where the server has more (an event committed after the feed left the
+   * execution: the legacy engine's batch.completed after playbook.completed, seen on 4.26.0), what lies
+   * above the execution's floor is read now and returned to be recorded; what lies below it is never read,
+   * and is `unread_at_end` and a log line. Nothing without a system database.
    */
-  async confirmAtEnd(groups: Array<{ group: string; ids: string[] }>): Promise<void> {
-    if (!this.rows.system || !groups.length) return;
-    const items = groups.flatMap((g) => this.readings(g.group, g.ids));
+  async confirmAtEnd<G extends string>(
+    groups: Array<{ group: G; ids: string[] }>,
+  ): Promise<Array<{ group: G; events: NoetlEvent[] }>> {
+    if (!this.rows.system || !groups.length) return [];
+    const items = groups.flatMap((g) => this.readings(g.group, g.ids).map((r) => ({ ...r, group: g.group })));
     const counts = await this.rows.spanCounts(items.map((i) => ({ ids: i.ids, lo: '0', hi: LAST_ID })));
     this.unread ??= 0;
+    const found: Array<{ group: G; events: NoetlEvent[] }> = [];
     for (const [k, item] of items.entries()) {
-      const unread = counts[k] - (this.trails.get(item.key)?.taken ?? 0);
+      const t = this.trail(item.key);
+      if (counts[k] <= t.taken) continue;
+      found.push({ group: item.group, events: await this.readLate(t, item.ids, t.floor ?? '0', LAST_ID) });
+      const unread = counts[k] - t.taken;
       if (unread <= 0) continue;
       this.unread += unread;
       this.warn(
@@ -145,6 +151,7 @@ export class EventFeed {
           `(${this.windowMs} ms) and were never read`,
       );
     }
+    return found;
   }
 
   private count(fresh: NoetlEvent[]): NoetlEvent[] {
@@ -177,14 +184,19 @@ export class EventFeed {
     const found: NoetlEvent[] = [];
     for (const [i, s] of spans.entries()) {
       if (counts[i] <= s.span.held) continue;
-      this.f.probe_reads++;
-      const evs = await this.rows.eventsInSpan(s.o.ids, s.span.lo, s.span.hi, s.t.heldIds());
-      this.note(evs);
-      const late = this.count(s.t.take(evs, Date.now()));
-      this.f.late += late.length;
-      found.push(...late);
+      found.push(...(await this.readLate(s.t, s.o.ids, s.span.lo, s.span.hi)));
     }
     return found;
+  }
+
+  /** The events of `ids` above `lo` up to `hi` that `t` does not hold, read by SQL and taken (late commits). */
+  private async readLate(t: Trail, ids: string[], lo: string, hi: string): Promise<NoetlEvent[]> {
+    this.f.probe_reads++;
+    const evs = await this.rows.eventsInSpan(ids, lo, hi, t.heldIds());
+    this.note(evs);
+    const late = this.count(t.take(evs, Date.now()));
+    this.f.late += late.length;
+    return late;
   }
 
   private note(evs: NoetlEvent[], viaSql = true): void {
