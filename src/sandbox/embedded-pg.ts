@@ -162,7 +162,7 @@ async function withPostgresMalloc<T>(start: () => Promise<T>): Promise<T> {
 
 export async function startEmbeddedPg(log: (msg: string) => void = () => {}): Promise<EmbeddedPg> {
   await cleanStaleClusters(log);
-  const { EmbeddedPostgres, dataParent } = await loadPgRuntime(log);
+  const { EmbeddedPostgres, dataParent, releaseSignals } = await loadPgRuntime(log);
   const base = await fs.mkdtemp(path.join(dataParent, 'noetl-loadrun-pg-'));
   await fs.chmod(base, 0o755);
   const dataDir = path.join(base, 'data');
@@ -181,6 +181,7 @@ export async function startEmbeddedPg(log: (msg: string) => void = () => {}): Pr
     onLog: () => {},
     onError: () => {},
   });
+  releaseSignals(); // the lifecycle owner stops this cluster on a signal, in its order
   let stopping: Promise<void> | undefined;
   let finished = false;
   const stop = () =>
