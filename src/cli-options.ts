@@ -111,7 +111,12 @@ const RUN_OPTS = (): Array<Opt | Option> => [
 ];
 
 const TARGET_OPTS = (): Array<Opt | Option> => [
-  ['--target <kind>', 'sandbox (default), server (a NoETL reached by URL), cluster (kubectl: port-forward, top, logs)'],
+  [
+    '--target <kind>',
+    'sandbox (default), local (the real legacy engine from PyPI, started for the run), server (a NoETL reached by URL), cluster (kubectl: port-forward, top, logs)',
+  ],
+  ['--noetl-version <x.y.z>', 'local: the PyPI release of the legacy engine (default 4.26.0; 5.x is the Rust CLI)'],
+  ['--workers <n>', 'local: how many Python workers (default 2)'],
   [
     '--prod-pattern <regex>',
     'a kube context, namespace or server URL matching this looks like production: a headless run refuses it without --yes, the TUI asks for its name typed back',
@@ -132,6 +137,10 @@ const TARGET_OPTS = (): Array<Opt | Option> => [
   [
     '--worker-selector <labels>',
     'cluster: label selector of the worker pods (default: component=worker, then older names)',
+  ],
+  [
+    '--engine-processes <file>',
+    "server: a local engine's processes to sample as pods (CPU, memory, py-spy), as local-noetl writes them in processes.json",
   ],
   new Option(
     '--log-file <file...>',

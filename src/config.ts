@@ -1,7 +1,7 @@
 // Run parameters, presets and their validation: every bad value gets one line naming the input and what
 // is allowed (exit code 2).
 import ms from 'ms';
-import { usageError } from './errors.js';
+import { closest, usageError } from './errors.js';
 import {
   BREACHES,
   MODES,
@@ -53,6 +53,8 @@ export interface RunConfig {
   workload: FixtureWorkload;
   /** --log-file: server and worker logs on this machine, followed from their end. */
   logFiles: string[];
+  /** --engine-processes: a local engine's processes.json (local-noetl), sampled as pods. */
+  engineProcesses?: string;
   /** The NoETL system database (noetl.event). */
   pgUrl?: string;
   /** The data database with the fixture's tables (else from the playbooks' credential). */
@@ -82,6 +84,15 @@ export interface RunConfig {
   /** watch: executions started elsewhere to observe instead of launching (one per mode). */
   watch?: string[];
   kube?: KubeConfig;
+  /** --target local: the legacy engine from PyPI started for the run. */
+  local?: LocalEngineConfig;
+}
+
+export interface LocalEngineConfig {
+  /** --noetl-version: the PyPI release (x.y.z, below 5.0.0). */
+  version: string;
+  /** --workers: how many Python workers. */
+  workers: number;
 }
 
 export interface KubeConfig {
@@ -168,8 +179,18 @@ export function parseModes(raw: string | undefined): Mode[] {
     .map((s) => s.trim())
     .filter(Boolean);
   for (const m of list) {
-    if (!MODES.includes(m as Mode))
-      throw usageError(`--modes: unknown mode ${JSON.stringify(m)}`, `allowed: ${MODES.join(', ')} or both`);
+    if (m === 'both')
+      throw usageError(
+        '--modes: "both" stands alone (it means both modes)',
+        `give both, or a list of ${MODES.join(', ')}`,
+      );
+    if (!MODES.includes(m as Mode)) {
+      const near = closest(m, MODES);
+      throw usageError(
+        `--modes: unknown mode ${JSON.stringify(m)}${near ? ` (did you mean ${near}?)` : ''}`,
+        `allowed: ${MODES.join(', ')} or both`,
+      );
+    }
   }
   return [...new Set(list)] as Mode[];
 }

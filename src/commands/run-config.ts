@@ -1,85 +1,28 @@
-// From parsed run options to a validated RunConfig: the target and its flags, cluster settings, URLs and
-// secrets, durations. Every bad value is one line naming the input (exit code 2).
+// From parsed run options to a validated RunConfig: the workload, durations, reports and thresholds; the
+// target's part is in target-config.ts. Every bad value is one line naming the input (exit code 2).
 import { DEFAULT_PROD_PATTERN, prodRegex } from '../guard.js';
-import { accessSync, constants as fsConstants } from 'node:fs';
 import {
   applyParamOverrides,
   parseDuration,
   parseFailOn,
   parseFaults,
   parseModes,
-  parsePgForward,
   parsePreset,
   positiveInt,
   type FixtureWorkload,
-  type KubeConfig,
   type RunConfig,
 } from '../config.js';
 import { readPlaybookFile } from '../playbooks.js';
 import { legacyDialect, sandboxTuningArgs } from '../sandbox-options.js';
 import { usageError } from '../errors.js';
-import { DIALECTS, TARGET_KINDS, type Dialect, type TargetKind } from '../model.js';
-import { resolveServer } from '../noetl/server-url.js';
+import { DIALECTS, type Dialect, type TargetKind } from '../model.js';
 import { registerSecret } from '../redact.js';
 import { parsePgUrl } from '../sources/pg-url.js';
+import type { RunOpts } from './run-opts.js';
+import { engineProcessesOf, kubeOf, localOf, logFilesOf, serverOf, targetOf } from './target-config.js';
 import { defaultReportDir } from '../render/reports.js';
 
-export interface RunOpts {
-  preset?: string;
-  seedRows?: string;
-  payloadKb?: string;
-  batchSize?: string;
-  maxBatches?: string;
-  modes?: string;
-  sequential?: boolean;
-  target?: string;
-  serverUrl?: string;
-  host?: string;
-  port?: string;
-  sessionToken?: string;
-  gateway?: boolean;
-  pgUrl?: string;
-  dataPgUrl?: string;
-  detailsUrl?: string;
-  pgAuth?: string;
-  logFile?: string[];
-  catalogPath?: string;
-  workerPath?: string;
-  sandboxDialect?: string;
-  sandboxFault?: string[];
-  allowNetwork?: boolean;
-  stallSeconds?: string;
-  timeout?: string;
-  pollInterval?: string;
-  requestTimeout?: string;
-  tailWindow?: string;
-  reportDir?: string;
-  tui?: boolean;
-  color?: boolean;
-  json?: boolean;
-  cancelOnExit?: boolean;
-  cleanup?: boolean;
-  dryRun?: boolean;
-  yes?: boolean;
-  open?: boolean;
-  prodPattern?: string;
-  context?: string;
-  namespace?: string;
-  service?: string;
-  kubectl?: string;
-  kubeconfig?: string;
-  selector?: string;
-  workerSelector?: string;
-  pgForward?: string;
-  topInterval?: string;
-  playbookFile?: string;
-  workerFile?: string;
-  failOn?: string;
-  maxDuration?: string;
-  repeat?: string;
-  /** Set by the watch command: executions to observe instead of launching. */
-  watch?: string[];
-}
+export type { RunOpts };
 
 /** The password inside a URL, for the secret registry (never printed). */
 export function urlPassword(url: string): string | undefined {
@@ -94,32 +37,6 @@ export function parseDialect(raw: string | undefined, flag: string): Dialect | u
   if (raw !== undefined && !DIALECTS.includes(raw as Dialect))
     throw usageError(`${flag}: unknown dialect ${JSON.stringify(raw)}`, `allowed: ${DIALECTS.join(', ')}`);
   return raw as Dialect | undefined;
-}
-
-/** The target from --target or the flags given, and the flags that conflict with it. */
-function targetOf(o: RunOpts): TargetKind {
-  const serverFlags = Boolean(o.serverUrl || o.host || o.port || o.gateway);
-  const kubeFlags = Boolean(o.context || o.namespace || o.service || o.pgForward || o.selector || o.workerSelector);
-  // watch observes what runs elsewhere: without target flags it goes to the server the noetl CLI would use.
-  const target = (o.target ?? (kubeFlags ? 'cluster' : serverFlags || o.watch ? 'server' : 'sandbox')) as TargetKind;
-  if (!TARGET_KINDS.includes(target))
-    throw usageError(`--target: unknown target ${JSON.stringify(o.target)}`, `allowed: ${TARGET_KINDS.join(', ')}`);
-  if (target === 'sandbox' && serverFlags)
-    throw usageError('--target sandbox conflicts with --server-url/--host/--port', 'drop one of them');
-  if ((o.host && !o.port) || (!o.host && o.port))
-    throw usageError('--host and --port go together', 'or give --server-url');
-  if (o.port) positiveInt(o.port, '--port', { max: 65535 });
-  if (target === 'cluster' && serverFlags)
-    throw usageError(
-      '--target cluster conflicts with --server-url/--host/--port',
-      'the cluster target port-forwards the NoETL service itself; drop the server flags or the kube flags',
-    );
-  if (target !== 'cluster' && kubeFlags)
-    throw usageError(
-      '--context/--namespace/--service/--pg-forward need --target cluster',
-      'drop them or use --target cluster',
-    );
-  return target;
 }
 
 /** Flags that only fit some targets or go in pairs. */
@@ -146,65 +63,11 @@ function checkCombinations(o: RunOpts, target: TargetKind, faults: string[], san
     throw usageError('--json conflicts with the TUI', 'use --json alone (it implies --no-tui)');
 }
 
-function kubeOf(o: RunOpts): KubeConfig {
-  const namespace = o.namespace ?? 'noetl';
-  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(namespace))
-    throw usageError(`--namespace ${JSON.stringify(namespace)} is not a valid namespace name`);
-  return {
-    bin: o.kubectl ?? 'kubectl',
-    context: o.context,
-    namespace,
-    service: o.service,
-    kubeconfig: o.kubeconfig,
-    selector: o.selector,
-    workerSelector: o.workerSelector,
-    topIntervalMs: Math.round(parseDuration(o.topInterval ?? '15', '--top-interval', { min: 1, max: 3600 }) * 1000),
-    pgForward: o.pgForward ? parsePgForward(o.pgForward, namespace) : undefined,
-  };
-}
-
 /** --pg-url checked and its password registered as a secret. */
 export function checkPgUrl(pgUrl: string | undefined, flag = '--pg-url'): void {
   if (!pgUrl) return;
   registerSecret(urlPassword(pgUrl));
   parsePgUrl(pgUrl, flag);
-}
-
-function serverOf(o: RunOpts, target: TargetKind): Pick<RunConfig, 'serverUrl' | 'token' | 'serverSource' | 'gateway'> {
-  registerSecret(o.sessionToken);
-  registerSecret(process.env.NOETL_SESSION_TOKEN);
-  if (target !== 'server') return {};
-  const r = resolveServer({
-    serverUrl: o.serverUrl,
-    host: o.host,
-    port: o.port,
-    sessionToken: o.sessionToken,
-    gateway: o.gateway,
-  });
-  registerSecret(r.token);
-  if (r.gateway && !r.token)
-    throw usageError(
-      `the gateway at ${r.url} needs a session token`,
-      'give --session-token or NOETL_SESSION_TOKEN (noetl auth login)',
-    );
-  return {
-    serverUrl: r.url,
-    token: r.token,
-    serverSource: r.gateway ? `${r.source}, through the gateway` : r.source,
-    gateway: r.gateway,
-  };
-}
-
-/** --log-file: each a readable file. */
-function logFilesOf(files: string[] | undefined): string[] {
-  for (const f of files ?? []) {
-    try {
-      accessSync(f, fsConstants.R_OK);
-    } catch {
-      throw usageError(`--log-file ${f} cannot be read`, 'give the path of a server or worker log on this machine');
-    }
-  }
-  return files ?? [];
 }
 
 /** --details-url and --pg-auth, checked. */
@@ -258,6 +121,7 @@ export function buildConfig(o: RunOpts): RunConfig {
     preset: custom ? null : preset.name,
     workload: workloadOf(o),
     logFiles: logFilesOf(o.logFile),
+    engineProcesses: engineProcessesOf(o.engineProcesses, target),
     pgUrl: o.pgUrl,
     dataPgUrl: o.dataPgUrl,
     catalogPath: o.catalogPath,
@@ -285,6 +149,7 @@ export function buildConfig(o: RunOpts): RunConfig {
     yes: Boolean(o.yes),
     prodPattern: prodRegex(o.prodPattern ?? DEFAULT_PROD_PATTERN).source,
     kube: target === 'cluster' ? kubeOf(o) : undefined,
+    local: target === 'local' ? localOf(o) : undefined,
     watch: o.watch,
   };
 }

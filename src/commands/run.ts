@@ -26,13 +26,15 @@ export function planOf(c: RunConfig) {
     server:
       c.target === 'sandbox'
         ? 'started locally on 127.0.0.1 (free port)'
-        : c.target === 'cluster'
-          ? `kubectl port-forward ${c.kube!.service ?? 'svc/noetl:8082 (else svc/noetl-server-rust)'} in namespace ${c.kube!.namespace}${c.kube!.context ? ` of context ${c.kube!.context}` : ''}`
-          : `${c.serverUrl} (from ${c.serverSource})`,
+        : c.target === 'local'
+          ? `the legacy engine noetl==${c.local!.version} from PyPI (venv under the cache folder), ${c.local!.workers} worker(s), its own NATS and Postgres on 127.0.0.1`
+          : c.target === 'cluster'
+            ? `kubectl port-forward ${c.kube!.service ?? 'svc/noetl:8082 (else svc/noetl-server-rust)'} in namespace ${c.kube!.namespace}${c.kube!.context ? ` of context ${c.kube!.context}` : ''}`
+            : `${c.serverUrl} (from ${c.serverSource})`,
     rows_source: c.pgUrl
       ? `postgres ${redact(c.pgUrl)}`
-      : c.target === 'sandbox'
-        ? 'the sandbox Postgres (direct)'
+      : c.target === 'sandbox' || c.target === 'local'
+        ? `the ${c.target}'s Postgres (direct)`
         : 'the server query endpoint POST /api/postgres/execute',
     playbooks: c.catalogPath
       ? `catalog ${parentPath} + ${workerPath} (already registered)`

@@ -11,6 +11,8 @@ export interface LoggedProcess {
   logFile: string;
   exited: Promise<number | null>;
   readonly running: boolean;
+  /** Why it ended (`exited with 1`, `killed by SIGKILL`), once it has. */
+  readonly endedBy: string | null;
   /** SIGTERM to the group, SIGKILL after the grace; resolves once it is gone. */
   stop(graceMs?: number): Promise<void>;
   log(): string;
@@ -27,14 +29,17 @@ export function spawnLogged(
   closeSync(fd);
   const untrack = trackGroup(child.pid);
   let running = true;
+  let endedBy: string | null = null;
   const exited = new Promise<number | null>((resolve) => {
     child.once('error', () => {
       running = false;
+      endedBy = 'could not start';
       untrack();
       resolve(127);
     });
     child.once('exit', (code, signal) => {
       running = false;
+      endedBy = signal ? `killed by ${signal}` : `exited with ${code}`;
       untrack();
       killGroup(child.pid, 'SIGKILL'); // a grandchild must not outlive its parent
       resolve(code ?? (signal ? 128 : null));
@@ -54,6 +59,9 @@ export function spawnLogged(
     exited,
     get running() {
       return running;
+    },
+    get endedBy() {
+      return endedBy;
     },
     log,
     async stop(graceMs = 5000) {

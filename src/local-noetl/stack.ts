@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { envError } from '../errors.js';
+import type { ProcessInfo } from '../model.js';
 import { startEcho, type EchoFaults, type EchoServer } from '../sandbox/echo.js';
 import { freePort, startEmbeddedPg, type EmbeddedPg } from '../sandbox/embedded-pg.js';
 import { spawnLogged, waitUntil, type LoggedProcess } from './processes.js';
@@ -29,6 +30,8 @@ export interface LocalNoetlOptions {
 
 export interface LocalNoetl {
   version: string;
+  /** The engine's venv (py-spy goes there). */
+  venvDir: string;
   serverUrl: string;
   /** The NoETL system database (noetl.event), with its password: pass it as --pg-url, never print it. */
   pgUrl: string;
@@ -43,6 +46,11 @@ export interface LocalNoetl {
   readonly workers: LoggedProcess[];
   server: LoggedProcess;
   startWorker(): Promise<LoggedProcess>;
+  /**
+   * Its processes as pods: the server, each worker, NATS and Postgres. A worker that died is listed with
+   * why it ended (nothing restarts it: its claimed commands stay with it).
+   */
+  processes(): ProcessInfo[];
   /** The text of a log: 'server', 'nats', or a worker's index. */
   logOf(which: 'server' | 'nats' | number): string;
   stop(o?: { keepLogs?: boolean }): Promise<void>;
@@ -126,8 +134,8 @@ async function registerCredential(serverUrl: string, name: string, dataPgUrl: st
   if (!r.ok) throw envError(`the local NoETL refused credential ${name}: HTTP ${r.status}`);
 }
 
-/** Its own nats-server with JetStream, its store in the stack's folder. */
-async function startNats(dir: string): Promise<{ proc: LoggedProcess; url: string }> {
+/** Its own nats-server with JetStream, its store in the stack's folder, until it is ready. */
+async function startNats(dir: string, parts: Parts): Promise<{ proc: LoggedProcess; url: string }> {
   const port = await freePort();
   mkdirSync(path.join(dir, 'nats'));
   const args = ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', path.join(dir, 'nats')];
@@ -136,12 +144,20 @@ async function startNats(dir: string): Promise<{ proc: LoggedProcess; url: strin
     cwd: dir,
     logFile: path.join(dir, 'nats.log'),
   });
+  parts.add(() => proc.stop());
+  await waitUntil(proc, 'ready', () => proc.log().includes('Server is ready'), 15_000);
   return { proc, url: `nats://127.0.0.1:${port}` };
 }
 
 /** The server (its cwd the stack's folder: it reads .env files from there) until it answers /api/health. */
-async function startServer(venv: Venv, dir: string, env: NodeJS.ProcessEnv, port: number): Promise<LoggedProcess> {
-  return spawnLogged(
+async function startServer(
+  venv: Venv,
+  dir: string,
+  env: NodeJS.ProcessEnv,
+  port: number,
+  parts: Parts,
+): Promise<LoggedProcess> {
+  const server = spawnLogged(
     'the NoETL server',
     venv.python,
     ['-m', 'noetl.server', '--host', '127.0.0.1', '--port', String(port)],
@@ -151,6 +167,9 @@ async function startServer(venv: Venv, dir: string, env: NodeJS.ProcessEnv, port
       logFile: path.join(dir, 'server.log'),
     },
   );
+  parts.add(() => server.stop());
+  await waitUntil(server, 'healthy', () => healthy(`http://127.0.0.1:${port}`), 120_000);
+  return server;
 }
 
 /** Stops what was started, last first. */
@@ -187,15 +206,44 @@ async function startWorkerOf(
   return w;
 }
 
+/** The stack's processes as pods: a worker that died is listed with why it ended. */
+function processList(
+  server: LoggedProcess,
+  workers: LoggedProcess[],
+  nats: LoggedProcess,
+  db: EmbeddedPg,
+): ProcessInfo[] {
+  return [
+    { role: 'server', name: 'noetl-server', pid: server.pid },
+    ...workers.map((w, i) => ({
+      role: 'worker',
+      name: `noetl-worker-${i + 1}`,
+      pid: w.pid,
+      ...(w.running ? {} : { exited: w.endedBy ?? 'ended' }),
+    })),
+    { role: 'nats', name: 'nats-server', pid: nats.pid },
+    ...(db.postmasterPid ? [{ role: 'postgres', name: 'postgres', pid: db.postmasterPid }] : []),
+  ];
+}
+
+/** The stack's folder of logs. They may hold what a run sent: removed with this process however it ends, unless stop() keeps them. */
+function stackDir(): { dir: string; removeDir: () => void } {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'noetl-loadrun-local-'));
+  const removeDir = () => {
+    process.off('exit', removeDir);
+    rmSync(dir, { recursive: true, force: true });
+  };
+  process.once('exit', removeDir);
+  return { dir, removeDir };
+}
+
 export async function startLocalNoetl(o: LocalNoetlOptions = {}): Promise<LocalNoetl> {
   const log = o.log ?? (() => {});
   const venv = await ensureVenv({ version: o.version, python: o.python, log });
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'noetl-loadrun-local-'));
+  const { dir, removeDir } = stackDir();
   const parts = new Parts();
   try {
-    const nats = await startNats(dir);
-    parts.add(() => nats.proc.stop());
-    await waitUntil(nats.proc, 'ready', () => nats.proc.log().includes('Server is ready'), 15_000);
+    const nats = await startNats(dir, parts);
     const db = await startEmbeddedPg(log);
     parts.add(() => db.stop());
     const dataPgUrl = await prepareDatabases(db, venv);
@@ -208,9 +256,7 @@ export async function startLocalNoetl(o: LocalNoetlOptions = {}): Promise<LocalN
       ...o.env,
     };
     const serverUrl = `http://127.0.0.1:${port}`;
-    const server = await startServer(venv, dir, env, port);
-    parts.add(() => server.stop());
-    await waitUntil(server, 'healthy', () => healthy(serverUrl), 120_000);
+    const server = await startServer(venv, dir, env, port, parts);
     await registerCredential(serverUrl, o.credential ?? 'pg_k8s', dataPgUrl);
     const workers: LoggedProcess[] = [];
     const startWorker = () =>
@@ -219,6 +265,7 @@ export async function startLocalNoetl(o: LocalNoetlOptions = {}): Promise<LocalN
     log(`local NoETL ${venv.version} at ${serverUrl} (logs in ${dir})`);
     return {
       version: venv.version,
+      venvDir: venv.dir,
       serverUrl,
       pgUrl: db.url,
       dataPgUrl,
@@ -229,15 +276,23 @@ export async function startLocalNoetl(o: LocalNoetlOptions = {}): Promise<LocalN
       workers,
       server,
       startWorker,
+      processes: () => processList(server, workers, nats.proc, db),
       logOf: (which) =>
         which === 'server' ? server.log() : which === 'nats' ? nats.proc.log() : (workers[which]?.log() ?? ''),
       async stop({ keepLogs = false } = {}) {
-        await parts.stopAll();
-        if (!keepLogs) rmSync(dir, { recursive: true, force: true });
+        try {
+          // The server and the workers at once, then the rest: a Ctrl-C's cleanup has seconds, not minutes.
+          await Promise.all([server, ...workers].map((p) => p.stop(3000)));
+          await parts.stopAll();
+        } finally {
+          if (keepLogs) process.off('exit', removeDir);
+          else removeDir();
+        }
       },
     };
   } catch (err) {
     await parts.stopAll();
+    removeDir();
     throw err;
   }
 }

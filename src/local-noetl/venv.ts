@@ -8,11 +8,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { envError } from '../errors.js';
+import { DEFAULT_NOETL_VERSION } from './releases.js';
+
+export { DEFAULT_NOETL_VERSION };
 
 const run = promisify(execFile);
 
-/** The release the tool is tested against; older ones hold the historical defects (REAL-ENGINES.md). */
-export const DEFAULT_NOETL_VERSION = '4.26.0';
 const READY_MARK = '.loadrun-ready';
 const LOCK_STALE_MS = 20 * 60_000;
 

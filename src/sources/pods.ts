@@ -1,10 +1,10 @@
-// Pod resource samples in the shape of `kubectl top pod` rows. The sandbox implementation reads its
-// processes' real CPU and memory: Linux /proc (a process plus its descendants, like a pod's cgroup),
+// Pod resource samples in the shape of `kubectl top pod` rows. The process implementation (the sandbox's
+// processes, the local engine's) reads their real CPU and memory: Linux /proc (a process plus its descendants, like a pod's cgroup),
 // `ps` elsewhere.
 import { readFileSync, readdirSync } from 'node:fs';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import type { PodSample, ProcessInfo } from '../model.js';
+import type { PodSample, ProcessInfo, StackProfile } from '../model.js';
 
 const execFileP = promisify(execFile);
 
@@ -12,6 +12,8 @@ export interface PodsSource {
   /** Suggested poll interval in ms. */
   readonly intervalMs: number;
   sample(): Promise<PodSample[]>;
+  /** Where the sampled processes spend their time, when a stack sampler runs beside them (the same object until it changes). */
+  profile?(): StackProfile[];
 }
 
 const CLK_TCK = 100; // USER_HZ on Linux
@@ -71,11 +73,13 @@ function treeOf(root: number, stats: ProcStat[], exclude: Set<number>): ProcStat
   return out;
 }
 
-/** A sandbox process's restarts as a pod's, when it keeps them (the python workers). */
-const asPod = (p: ProcessInfo) =>
-  p.restarts === undefined ? {} : { restarts: p.restarts, lastReason: p.lastReason ?? null };
+/** A process's restarts as a pod's, when it keeps them (the sandbox's python workers), and its end. */
+const asPod = (p: ProcessInfo) => ({
+  ...(p.restarts === undefined ? {} : { restarts: p.restarts, lastReason: p.lastReason ?? null }),
+  ...(p.exited ? { exited: p.exited } : {}),
+});
 
-export class SandboxPods implements PodsSource {
+export class ProcessPods implements PodsSource {
   readonly intervalMs = 2000;
   // CPU ticks per pid at the previous sample: a pod's CPU is the sum of its processes' deltas, so
   // backends that come and go (Postgres) never make it negative.
@@ -83,6 +87,11 @@ export class SandboxPods implements PodsSource {
   private prevAt = 0;
 
   constructor(private readonly processes: () => Promise<ProcessInfo[]>) {}
+
+  /** No stack sampler here; the local engine's pods add one (src/local-noetl/stack-sampler.ts). */
+  profile(): StackProfile[] {
+    return [];
+  }
 
   async sample(): Promise<PodSample[]> {
     const procs = await this.processes();
@@ -93,7 +102,7 @@ export class SandboxPods implements PodsSource {
     const nextTicks = new Map<number, number>();
     const dt = this.prevAt ? now - this.prevAt : 0;
     const out = procs.map((p) => {
-      const tree = treeOf(p.pid, stats, listed);
+      const tree = p.exited ? [] : treeOf(p.pid, stats, listed);
       if (!tree.length)
         return { name: p.name, role: p.role, cpuMillicores: null, memoryBytes: null, sampledAt: now, ...asPod(p) };
       let deltaTicks = 0;
