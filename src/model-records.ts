@@ -9,6 +9,7 @@ import type {
   ModeDiff,
   ModeStats,
   PodSample,
+  StackProfile,
   RunParams,
   TargetKind,
 } from './model.js';
@@ -19,7 +20,13 @@ type R<K extends string, T> = { ts: string; kind: K } & T;
 export type RunRecord =
   | R<
       'run',
-      { tool: string; params: RunParams & { preset: string | null }; modes: Array<{ mode: Mode; expected: number }> }
+      {
+        tool: string;
+        /** When the run's store started (ms), so a rebuild starts where the run did (absent before 2026-12). */
+        started_at?: number;
+        params: RunParams & { preset: string | null };
+        modes: Array<{ mode: Mode; expected: number }>;
+      }
     >
   | R<'target', Omit<TargetInfo, 'kind'> & { target_kind: TargetKind }>
   | R<'phase', { phase: PhaseName; state: PhaseState; detail: string }>
@@ -42,6 +49,7 @@ export type RunRecord =
     >
   | R<'rows', ModeStats & { mode: Mode; execution_id: string | null; rows_per_second: number }>
   | R<'pod', PodSample>
+  | R<'profile', StackProfile>
   | R<'log', { source: string; level: LogLine['level']; text: string }>
   | R<'degraded', { message: string | null }>
   | R<'stall', Omit<StallFacts, 'kind'> & { mode: Mode; stall_kind: StallFacts['kind'] }>
@@ -70,6 +78,7 @@ export const RECORD_FIELDS: { [K in RunRecordKind]: Array<keyof Extract<RunRecor
   event: ['mode', 'event_id', 'execution_id', 'event_type', 'node_name', 'status', 'created_at', 'batch_number'],
   rows: ['mode', 'execution_id', 'storedRows', 'okRows', 'rows_per_second'],
   pod: ['name', 'role', 'cpuMillicores', 'memoryBytes', 'sampledAt'],
+  profile: ['tool', 'role', 'pods', 'seconds', 'samples', 'top'],
   log: ['source', 'level', 'text'],
   degraded: ['message'],
   stall: ['mode', 'stall_kind', 'since', 'idleSeconds', 'storedRows', 'expectedRows'],

@@ -1,6 +1,6 @@
 // The vocabulary's second half: the run as the renderers see it (phases, verdicts, events, stall facts,
 // the diagnosis, mode and run snapshots, outcomes). Imported through model.ts, the one vocabulary module.
-import type { Check, CrossDiff, Mode, ModeDiff, ModeStats, PodSample, RunParams, TargetKind } from './model.js';
+import type { Check, CrossDiff, Mode, ModeDiff, ModeStats, PodCpu, PodSample, RunParams, TargetKind } from './model.js';
 
 // ---- the run as the renderers see it ---------------------------------------------------------------
 
@@ -92,6 +92,8 @@ export interface NodeCounts {
 export interface PodView extends PodSample {
   firstMemoryBytes: number | null;
   memoryHistory: number[];
+  /** CPU over the run (absent in a replay of a report written before it was kept). */
+  cpu?: PodCpu;
 }
 
 export interface LogLine {
@@ -152,6 +154,17 @@ export interface TargetInfo {
   retriesNote?: string | null;
 }
 
+/** What a run knows of its target before the target says more. */
+export const EMPTY_TARGET: TargetInfo = {
+  kind: 'sandbox',
+  serverUrl: '',
+  dialect: '?',
+  portForward: null,
+  rowsSource: '?',
+  faults: [],
+  playbookWarnings: 0,
+};
+
 /**
  * Retries are only logged (Python at INFO, Rust at DEBUG): where the target's logs cannot show them and
  * none was seen, the count is not a zero but unknown.
@@ -166,8 +179,11 @@ export function retriesObservable(m: { retries: number }, t: { retriesNote?: str
 }
 
 /** Where the tool reads retries from, and why it may not see them (TargetInfo.retriesNote). */
-export function retriesNoteFor(dialect: string, workerLogs: boolean): string | null {
+export function retriesNoteFor(dialect: string, workerLogs: boolean, sandbox = false): string | null {
   if (!workerLogs) return "retries are only logged, and no worker log is followed (--log-file names the worker's log)";
+  // The sandbox logs a retry as the Rust worker does, at DEBUG: there is no worker whose RUST_LOG one could set.
+  if (dialect === 'rust' && sandbox)
+    return 'retries not counted: the rust dialect logs each retry at DEBUG, as the Rust worker does (noetl/tools task_sequence.rs); exhausted retries are seen (ERROR); --sandbox-dialect python logs every retry';
   if (dialect === 'rust')
     return 'retries not observable at RUST_LOG=info (each retry is a DEBUG line: noetl/tools task_sequence.rs) — set RUST_LOG=noetl_tools=debug on the worker; exhausted retries are still seen (ERROR)';
   return null;

@@ -14,8 +14,8 @@ export const MODES: Mode[] = ['direct_stress', 'chunked_optimal'];
 export type Dialect = 'rust' | 'python';
 export const DIALECTS: Dialect[] = ['rust', 'python'];
 
-export type TargetKind = 'sandbox' | 'server' | 'cluster';
-export const TARGET_KINDS: TargetKind[] = ['sandbox', 'server', 'cluster'];
+export type TargetKind = 'sandbox' | 'server' | 'cluster' | 'local';
+export const TARGET_KINDS: TargetKind[] = ['sandbox', 'server', 'cluster', 'local'];
 
 export type Range = [number, number];
 
@@ -48,9 +48,41 @@ export interface PodSample {
   /** Container restarts and the reason the last container ended (OOMKilled, Error…), where known. */
   restarts?: number;
   lastReason?: string | null;
+  /** The process is gone and nothing replaced it (a local engine's worker killed mid-run): why it ended. */
+  exited?: string | null;
 }
 
-/** A process of the sandbox, shown as a pod. */
+/** Near a full core: a CPU sample at or above this is busy. */
+export const BUSY_MILLICORES = 800;
+
+/** A pod's CPU over the run, as the diagnosis reads it. */
+export interface PodCpu {
+  samples: number;
+  /** Share of samples at or above BUSY_MILLICORES. */
+  busyShare: number;
+  meanMillicores: number;
+  /** CPU-seconds integrated between samples. */
+  cpuSeconds: number;
+  /** How many of the latest samples in a row were busy. */
+  streak: number;
+  /** Seconds spent at a full core (the spans of the busy samples). */
+  busySeconds: number;
+}
+
+/** Where a process spends its time, from a stack sampler (py-spy): the leaf functions' shares. */
+export interface StackProfile {
+  tool: string;
+  /** The role of the processes sampled (`worker`, `server`): one profile per role. */
+  role: string;
+  /** The pods sampled and for how long in all. */
+  pods: string[];
+  seconds: number;
+  samples: number;
+  /** The hottest leaf functions, their share of the busy samples (0..1). */
+  top: Array<{ file: string; fn: string; share: number }>;
+}
+
+/** A process of the sandbox or of the local engine, shown as a pod. */
 export interface ProcessInfo {
   role: string;
   name: string;
@@ -58,6 +90,8 @@ export interface ProcessInfo {
   /** As a pod shows them: how often the process was replaced, and why the last one ended. */
   restarts?: number;
   lastReason?: string | null;
+  /** Gone and not replaced: why it ended (e.g. `killed by SIGKILL`). */
+  exited?: string | null;
 }
 
 export interface Check {

@@ -5,7 +5,8 @@
 // evidence code as a live run. A rule that fires on no case here reads a signal no engine writes.
 import { describe, expect, it } from 'vitest';
 import { diagnose, RULES } from '../src/diagnosis/rules.js';
-import type { Mode, NoetlEvent, PodSample, StallFacts } from '../src/model.js';
+import type { Mode, NoetlEvent, PodSample, StackProfile, StallFacts, TargetKind } from '../src/model.js';
+import { LogLineReader } from '../src/sources/log-files.js';
 import { evidenceOf } from '../src/run/evidence.js';
 import { RunStore } from '../src/run/store.js';
 
@@ -20,14 +21,27 @@ interface Case {
   events: Ev[];
   logs?: Array<[source: string, line: string]>;
   pods?: PodSample[];
-  /** The rows were stored after the last event arrived (else the poll saw them with the events). */
+  /** The poll read the rows after the last event arrived (else it saw them with the events). */
   rowsAfterEvents?: boolean;
+  /** When the engine stored the newest row: a minute after the newest event (default), or before it. */
+  rowsStored?: 'after-events' | 'before-events';
   /** Child executions (chunk windows) with their own events. */
   children?: Ev[][];
   verdict: 'completed' | 'running' | 'stalled';
   stall?: 'silent' | 'churning';
   stored: number;
   expect: string[];
+  /** The target (default cluster): the local engine's processes are sampled as pods. */
+  target?: TargetKind;
+  /** Pod samples 2 s apart, oldest first (CPU over the run). */
+  podSeries?: PodSample[][];
+  profile?: StackProfile;
+  /** The other mode's events (it holds the workers). */
+  otherEvents?: Ev[];
+  /** Words the advice of the named cause must and must not hold. */
+  advice?: { id: string; has: string[]; lacks: string[] };
+  /** Evidence the named cause must show. */
+  evidence?: { id: string; has: string[] };
 }
 
 const MODE: Mode = 'direct_stress';
@@ -72,8 +86,16 @@ const end = (e: Engine): Ev[] =>
 const seq = (e: Engine) => (e === 'rust' ? 'run_direct_stress' : 'run_direct_stress:task_sequence');
 const rustLine = (level: string, target: string, msg: string) =>
   `\x1b[2m2026-12-05T06:00:00.000000Z\x1b[0m \x1b[31m${level}\x1b[0m \x1b[2m${target}\x1b[0m\x1b[2m:\x1b[0m ${msg}`;
+// As noetl 4.26.0 writes it (a worker log of --target local): the header with the level, the (module:function:line)
+// line, then the message.
 const pyLine = (level: string, msg: string) =>
-  `2026-12-05 06:00:00,000 [${level}] noetl.worker.task_sequence_executor:563\n Message: ${msg}`;
+  `2026-12-06T14:47:05.959309 [${level}]  /venv/lib/python3.12/site-packages/noetl/worker/task_sequence_executor.py:563\n(task_sequence_executor:execute:563)\n     Message: ${msg}`;
+const POOL_INFO = 'POSTGRES: pooled mode pool=pg_demo_noetl_f4816a89b6 min=1 max=6 waiting=50 timeout=30.0s commands=1';
+const busyWorkers = (n: number, over: Partial<PodSample> = {}): PodSample[][] =>
+  Array.from({ length: n }, () => [
+    pod('noetl-worker-1', 'worker', { cpuMillicores: 960, ...over }),
+    pod('noetl-worker-2', 'worker', { cpuMillicores: 930, ...over }),
+  ]);
 const pod = (name: string, role: string, over: Partial<PodSample> = {}): PodSample => ({
   name,
   role,
@@ -255,6 +277,25 @@ const CASES: Case[] = [
     expect: ['event-log-behind'],
   },
   {
+    engine: 'python',
+    name: 'a loop that stopped issuing, its rows read by a poll after its last event but stored before it',
+    source:
+      "the README's stall example on the sandbox (issue #39 item 1: every row stored before the last event; the rows poll ran 8 ms after the events poll)",
+    events: [
+      ...start('python'),
+      ...times(12, () => command('python', seq('python'))),
+      ['command.issued', 'run_batch_workers', 'PENDING'],
+      ['command.claimed', 'run_batch_workers', 'RUNNING'],
+      ['command.completed', 'run_batch_workers', 'COMPLETED'],
+    ],
+    rowsAfterEvents: true,
+    rowsStored: 'before-events',
+    verdict: 'stalled',
+    stall: 'silent',
+    stored: 12,
+    expect: ['loop-stopped-issuing'],
+  },
+  {
     engine: 'rust',
     name: "a worker's memory growing through a run",
     source: 'kubectl top pod, sampled through the run',
@@ -266,6 +307,134 @@ const CASES: Case[] = [
     verdict: 'running',
     stored: 10,
     expect: ['memory-growth'],
+  },
+  {
+    engine: 'python',
+    target: 'local',
+    name: 'a clean run whose worker logs its Postgres pool settings at INFO',
+    source:
+      'noetl 4.26.0 noetl/tools/postgres/executor.py 281, seen here 35 times in a clean 12-item run (issue #39 item 2)',
+    events: [...start('python'), ...times(EXPECTED, () => command('python', seq('python'))), ...end('python')],
+    logs: Array.from({ length: 35 }, () => ['worker-1', pyLine('INFO', POOL_INFO)] as [string, string]),
+    verdict: 'completed',
+    stored: EXPECTED,
+    expect: [],
+  },
+  {
+    engine: 'python',
+    target: 'local',
+    name: 'one of two workers SIGKILLed mid-run: its commands never finish',
+    source: 'noetl 4.26.0 on --target local, seen here (issue #36: 199 claimed and started, 193 completed)',
+    events: [
+      ...start('python'),
+      ...times(30, () => command('python', seq('python'))),
+      ...times(6, () => command('python', seq('python')).slice(0, 4)),
+    ],
+    logs: [['worker-1', pyLine('INFO', POOL_INFO)]],
+    pods: [pod('noetl-worker-1', 'worker'), pod('noetl-worker-2', 'worker', { exited: 'killed by SIGKILL' })],
+    verdict: 'stalled',
+    stall: 'silent',
+    stored: 30,
+    expect: ['worker-lost'],
+    evidence: {
+      id: 'worker-lost',
+      has: [
+        'noetl-worker-2: killed by SIGKILL',
+        'run_direct_stress:task_sequence: 6 command(s) claimed and started, never completed; none claimed again',
+      ],
+    },
+  },
+  {
+    engine: 'python',
+    target: 'local',
+    name: 'both workers at a full core, the redaction regex hottest',
+    source: 'noetl 4.26.0 on --target local, /proc samples and py-spy record (issue #36: sanitize.py 700-704)',
+    events: [...start('python'), ...times(8, () => command('python', seq('python')))],
+    podSeries: busyWorkers(12),
+    profile: {
+      tool: 'py-spy',
+      role: 'worker',
+      pods: ['noetl-worker-1'],
+      seconds: 10,
+      samples: 200,
+      top: [
+        {
+          file: '/venv/lib/python3.12/site-packages/noetl/core/sanitize.py',
+          fn: 'redact_url_credentials',
+          share: 0.91,
+        },
+      ],
+    },
+    verdict: 'running',
+    stored: 8,
+    expect: ['workers-cpu-bound'],
+    evidence: { id: 'workers-cpu-bound', has: ['noetl-worker-1: 960m CPU', 'sanitize.py redact_url_credentials 91%'] },
+    advice: { id: 'workers-cpu-bound', has: ['_URL_CREDENTIALS_RE', '--workers'], lacks: ['kubectl'] },
+  },
+  {
+    engine: 'python',
+    target: 'local',
+    name: 'the server at a full core after the workers went idle, every row stored',
+    source:
+      'noetl 4.26.0 on --target local, the 64 KB cell of a payload sweep here: the server at 970-999m for 26 s after the last row',
+    events: [...start('python'), ...times(EXPECTED, () => command('python', seq('python')))],
+    podSeries: Array.from({ length: 8 }, () => [
+      pod('noetl-server', 'server', { cpuMillicores: 985 }),
+      pod('noetl-worker-1', 'worker', { cpuMillicores: 0 }),
+      pod('noetl-worker-2', 'worker', { cpuMillicores: 5 }),
+    ]),
+    verdict: 'running',
+    stored: EXPECTED,
+    expect: ['server-cpu-bound'],
+    evidence: { id: 'server-cpu-bound', has: ['noetl-server: 985m CPU on average', 'the last 8 in a row'] },
+  },
+  ...[
+    [6, []],
+    [24, ['server-cpu-bound']],
+  ].map(([n, expect]): Case => ({
+    engine: 'python',
+    target: 'local',
+    name: `a complete run, every row stored, the server at a full core for ${2 * (n as number)} s`,
+    source:
+      'noetl 4.26.0 on --target local: a clean 12 × 8 KB run had the server busy some 10 s (issue #39: a clean run names no cause); 6 × 64 KB about 90 s',
+    events: [...start('python'), ...times(EXPECTED, () => command('python', seq('python'))), ...end('python')],
+    podSeries: Array.from({ length: (n as number) + 1 }, () => [pod('noetl-server', 'server', { cpuMillicores: 990 })]),
+    verdict: 'completed',
+    stored: EXPECTED,
+    expect: expect as string[],
+  })),
+  {
+    engine: 'python',
+    target: 'local',
+    name: "the worker's Postgres plugin pool out of connections",
+    source:
+      'noetl 4.26.0 worker, seen here: psycopg_pool PoolTimeout as the postgres tool reports it; its sizes at INFO',
+    events: [...start('python'), ...times(5, () => command('python', seq('python')))],
+    logs: [
+      ['worker-1', pyLine('INFO', POOL_INFO)],
+      ['worker-1', pyLine('ERROR', "Postgres task execution error: couldn't get a connection after 30.00 sec")],
+    ],
+    verdict: 'running',
+    stored: 5,
+    expect: ['pool-exhausted'],
+    evidence: { id: 'pool-exhausted', has: ['min=1 max=6 waiting=50 timeout=30.0s'] },
+    advice: { id: 'pool-exhausted', has: ['NOETL_POSTGRES_POOL_MAX_SIZE'], lacks: ['NOETL_HTTP_MAX_CONNECTIONS'] },
+  },
+  {
+    engine: 'python',
+    target: 'local',
+    name: 'a mode whose first command no worker is free to claim',
+    source:
+      'noetl 4.26.0 on --target local, smoke preset both modes (issue #36: command.issued start PENDING never claimed)',
+    events: [...start('python'), ['command.issued', 'start', 'PENDING']],
+    otherEvents: [...start('python'), ...times(12, () => command('python', seq('python')).slice(0, 4))],
+    pods: [pod('noetl-worker-1', 'worker'), pod('noetl-worker-2', 'worker')],
+    verdict: 'stalled',
+    stall: 'silent',
+    stored: 0,
+    expect: ['mode-starved'],
+    evidence: { id: 'mode-starved', has: ['chunked_optimal: 12 command(s) claimed and unfinished on 2 worker(s)'] },
+    advice: { id: 'mode-starved', has: ['--sequential', '--workers'], lacks: [] },
   },
 ];
 
@@ -289,17 +458,55 @@ function stallOf(kind: 'silent' | 'churning', c: Case, store: RunStore): StallFa
   };
 }
 
+/** Log lines through the reader the --log-file follower uses (the level from the engine's own header). */
+function logLines(store: RunStore, logs: Array<[string, string]>): void {
+  const readers = new Map<string, LogLineReader>();
+  for (const [source, text] of logs) {
+    // Kubernetes events come as warnings (src/targets/cluster/top.ts warningEvents).
+    if (source === 'k8s-events') {
+      store.log(source, 'warn', text);
+      continue;
+    }
+    const reader = readers.get(source) ?? new LogLineReader();
+    readers.set(source, reader);
+    for (const raw of text.split('\n')) {
+      const l = reader.take(raw);
+      if (l) store.log(source, l.level, l.text);
+    }
+  }
+}
+
 function diagnosed(c: Case) {
-  const store = new RunStore({ seedRows: EXPECTED, payloadKb: 256, batchSize: 40, maxBatches: 6, preset: null }, [
+  const modes = [
     { mode: MODE, expected: EXPECTED },
-  ]);
-  store.setTarget({ kind: 'cluster', dialect: c.engine });
+    ...(c.otherEvents ? [{ mode: 'chunked_optimal' as Mode, expected: EXPECTED }] : []),
+  ];
+  const store = new RunStore({ seedRows: EXPECTED, payloadKb: 256, batchSize: 40, maxBatches: 6, preset: null }, modes);
+  store.setTarget({ kind: c.target ?? 'cluster', dialect: c.engine });
+  if (c.otherEvents) {
+    store.markLaunched('chunked_optimal', '583461712347139001');
+    store.recordEvents(
+      'chunked_optimal',
+      c.otherEvents.map(([type, node, status], i) => ({
+        eventId: String(583461712347139100n + BigInt(i)),
+        executionId: '583461712347139001',
+        type,
+        node,
+        status,
+        createdAt: null,
+      })),
+    );
+  }
   const id = '583461712347136001';
   store.markLaunched(MODE, id);
+  // The times the engine stored things: events 10 ms apart from T0, the newest row before or after them.
+  const T0 = Date.parse('2026-12-06T12:00:00Z');
+  const at = (i: number) => new Date(T0 + 10 * i).toISOString();
+  const rowsLastAt = (T0 + (c.rowsStored === 'before-events' ? 0 : 10 * c.events.length + 60_000)) / 1000;
   const rows = () =>
     store.recordRows(MODE, {
       ...{ storedRows: c.stored, okRows: c.stored, minItemId: c.stored ? 1 : null, maxItemId: c.stored || null },
-      ...{ avgRequestBytes: 0, avgResponseBytes: 0, firstAt: null, lastAt: null, perBatch: {} },
+      ...{ avgRequestBytes: 0, avgResponseBytes: 0, firstAt: T0 / 1000, lastAt: rowsLastAt, perBatch: {} },
     });
   if (!c.rowsAfterEvents) rows();
   const events: NoetlEvent[] = c.events.map(([type, node, status], i) => ({
@@ -308,7 +515,7 @@ function diagnosed(c: Case) {
     type,
     node,
     status,
-    createdAt: null,
+    createdAt: at(i),
   }));
   store.recordEvents(MODE, events);
   (c.children ?? []).forEach((evs, i) => {
@@ -327,8 +534,11 @@ function diagnosed(c: Case) {
     );
   });
   if (c.rowsAfterEvents) rows();
-  for (const [source, line] of c.logs ?? []) store.log(source, 'info', line);
+  logLines(store, c.logs ?? []);
   for (const p of c.pods ?? []) store.recordPod({ ...p, sampledAt: Date.now() });
+  const t0 = Date.now() - 2000 * (c.podSeries?.length ?? 0);
+  c.podSeries?.forEach((samples, i) => samples.forEach((p) => store.recordPod({ ...p, sampledAt: t0 + 2000 * i })));
+  if (c.profile) store.setProfile(c.profile);
   store.setVerdict(MODE, c.verdict);
   if (c.stall) store.markStalled(MODE, stallOf(c.stall, c, store));
   return diagnose(evidenceOf(store, MODE));
@@ -337,11 +547,14 @@ function diagnosed(c: Case) {
 describe('every rule on evidence in the form the engines produce it', () => {
   it.each(CASES.map((c) => [`${c.engine}: ${c.name}`, c] as const))('%s', (_name, c) => {
     expect(c.source.length).toBeGreaterThan(10);
-    expect(
-      diagnosed(c)
-        .causes.map((x) => x.id)
-        .sort(),
-    ).toEqual([...c.expect].sort());
+    const d = diagnosed(c);
+    expect(d.causes.map((x) => x.id).sort()).toEqual([...c.expect].sort());
+    const cause = (id: string) => d.causes.find((x) => x.id === id)!;
+    for (const want of c.evidence?.has ?? []) expect(cause(c.evidence!.id).evidence.join('\n')).toContain(want);
+    for (const want of c.advice?.has ?? []) expect(cause(c.advice!.id).advice.join('\n')).toContain(want);
+    for (const not of c.advice?.lacks ?? []) expect(cause(c.advice!.id).advice.join('\n')).not.toContain(not);
+    // A setting or a step logged at INFO is never evidence (issue #36): no cause quotes the pool's settings line.
+    for (const x of d.causes) expect(x.evidence.join('\n')).not.toContain('POSTGRES: pooled mode');
   });
 
   it('leaves no rule that only a signal of the sandbox can fire', () => {

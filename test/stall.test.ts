@@ -2,6 +2,23 @@ import { describe, expect, it } from 'vitest';
 import { StallDetector } from '../src/run/stall.js';
 
 describe('StallDetector', () => {
+  it("does not count the engine's time at a full core as idle, up to ten stall windows", () => {
+    const d = new StallDetector(30, 0);
+    d.observe(10, 100, 0);
+    for (let t = 0; t <= 60_000; t += 2000) d.busy(true, t); // the server at a full core for a minute
+    d.busy(false, 62_000);
+    expect(d.busySeconds).toBe(60);
+    expect(d.stalled(80_000)).toBe(false); // 80 s idle, 60 of them busy
+    expect(d.stalled(90_000)).toBe(true);
+    d.observe(11, 100, 91_000); // progress: the busy time counts from here again
+    expect(d.busySeconds).toBe(0);
+    const spin = new StallDetector(10, 0);
+    spin.observe(1, 1, 0);
+    for (let t = 0; t <= 200_000; t += 2000) spin.busy(true, t); // spinning for ever still stalls
+    expect(spin.busySeconds).toBe(100);
+    expect(spin.stalled(110_000)).toBe(true);
+  });
+
   it('flags a stall only after stallSeconds without progress', () => {
     const t0 = 1_000_000;
     const d = new StallDetector(30, t0);

@@ -1,5 +1,15 @@
 // What the diagnosis' rules read (gathered live per mode by src/run/evidence.ts) and what a rule is.
-import type { Cause, Mode, ModeVerdict, NodeCounts, PodSample, StallFacts } from '../model.js';
+import type {
+  Cause,
+  Mode,
+  ModeVerdict,
+  NodeCounts,
+  PodCpu,
+  PodSample,
+  StackProfile,
+  StallFacts,
+  TargetKind,
+} from '../model.js';
 import type { LogHit, LogPatternId } from './patterns.js';
 
 export interface Evidence {
@@ -16,7 +26,7 @@ export interface Evidence {
   perNode: Record<string, NodeCounts>;
   openExecutions: string[];
   logHits: Partial<Record<LogPatternId, LogHit>>;
-  pods: Array<PodSample & { growthMiB: number | null; peakMiB: number | null }>;
+  pods: Array<PodSample & { growthMiB: number | null; peakMiB: number | null; cpu?: PodCpu }>;
   /** The engine issues every item of a parallel loop at once (Rust): issued but not claimed is normal there. */
   dispatchAll?: boolean;
   /** Why retries cannot be seen on this target (TargetInfo.retriesNote): then 0 retries says nothing. */
@@ -26,11 +36,22 @@ export interface Evidence {
   openChildren?: number;
   /** Rows stored since the newest event arrived: the event log behind the work. */
   rowsSinceLastEvent?: number;
+  /** Settings the engine logged (not evidence by themselves): e.g. `pg-pool` → `min=1 max=6 waiting=50 timeout=30.0s`. */
+  logFacts?: Partial<Record<string, string>>;
+  /** Where the engine's workers spend their time, when a stack sampler ran (py-spy on the local engine). */
+  profiles?: StackProfile[];
+  /** What the target is: advice differs (a local engine's --workers, a cluster's kubectl exec). */
+  targetKind?: TargetKind;
+  /** The other modes of this run and their commands claimed and not finished (a mode starved by another). */
+  others?: Array<{ mode: Mode; inFlight: number }>;
+  /** Seconds since this mode was launched. */
+  ageSeconds?: number;
 }
 
 export interface Rule {
   id: string;
   title: string;
   advice: string[];
-  match(e: Evidence): { confidence: Cause['confidence']; evidence: string[] } | undefined;
+  /** Evidence and, where the advice depends on it (which pool ran out), the advice that fits. */
+  match(e: Evidence): { confidence: Cause['confidence']; evidence: string[]; advice?: string[] } | undefined;
 }

@@ -31,7 +31,8 @@ export const LOG_PATTERNS = [
   },
   {
     id: 'timeout',
-    re: /(?<!pool )timed? ?out(?! while waiting for an open connection)|deadline exceeded|TimeoutException/i,
+    // Not `timeout=30.0s`: a setting, as the legacy worker logs its Postgres pool at INFO.
+    re: /(?<!pool )timed? ?out(?! while waiting for an open connection)(?!\s*[=:]\s*\d)|deadline exceeded|TimeoutException/i,
     samples: [
       ['HTTP.EXECUTE_HTTP_TASK: TimeoutException - Request timeout: ', 'noetl/noetl noetl/tools/http/executor.py 437'],
     ],
@@ -100,6 +101,39 @@ export type LogPatternId = (typeof LOG_PATTERNS)[number]['id'];
 export interface LogHit {
   count: number;
   example: string;
+}
+
+/**
+ * Settings an engine logs at INFO that the advice quotes (never evidence of a failure): each a regex whose
+ * first group is the figures to quote.
+ */
+export const LOG_FACTS = [
+  {
+    id: 'pg-pool',
+    // noetl 4.26.0 noetl/tools/postgres/executor.py 281; sizes from tools/postgres/pool.py 62-65.
+    re: /POSTGRES: pooled mode pool=\S+ (min=\d+ max=\d+ waiting=\d+ timeout=[\d.]+s)/,
+  },
+] as const;
+
+export type LogFactId = (typeof LOG_FACTS)[number]['id'];
+
+/** The settings a line states, by id. */
+export function factsIn(text: string): Array<[LogFactId, string]> {
+  const out: Array<[LogFactId, string]> = [];
+  for (const f of LOG_FACTS) {
+    const m = f.re.exec(text);
+    if (m) out.push([f.id, m[1]]);
+  }
+  return out;
+}
+
+/** Words that make a line at INFO a report of a failure rather than a setting or a step taken. */
+const FAILURE_WORDS =
+  /\b(error|errors|failed|failure|fails|exception|refused|couldn't|could not|unable|timed out|exceeded|exhausted|retrying|killed|denied|saturated)\b/i;
+
+/** A matched line counts as evidence at WARN or ERROR, or at INFO only with a failure word in it. */
+export function isEvidence(level: 'info' | 'warn' | 'error', text: string): boolean {
+  return level !== 'info' || FAILURE_WORDS.test(text);
 }
 
 // CSI and OSC sequences (colours, hyperlinks) as terminals and tracing's fmt layer write them.

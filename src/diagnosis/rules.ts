@@ -6,6 +6,7 @@ import type { LogHit, LogPatternId } from './patterns.js';
 import type { Evidence, Rule } from './evidence.js';
 import { STALL_RULES } from './stall-rules.js';
 import { ADVICE } from './advice.js';
+import { ENGINE_RULES, workerLost } from './engine-rules.js';
 
 export type { Evidence } from './evidence.js';
 
@@ -77,22 +78,8 @@ export const RULES: Rule[] = [
         'oom',
       ),
   },
-  {
-    id: 'worker-lost',
-    title: 'worker processes died and were restarted: their commands were re-dispatched or lost',
-    advice: [ADVICE.previousLogs, ADVICE.workerInFlight],
-    match: (e) =>
-      podsOrLog(
-        e,
-        (p) => (p.restarts ?? 0) > 0 && p.lastReason !== 'OOMKilled',
-        (p) => `pod ${p.name}: ${p.restarts} restart(s), last ${p.lastReason ?? 'unknown'}`,
-      ),
-  },
-  logRule('pool-exhausted', 'a connection pool ran out', [
-    ADVICE.httpPool,
-    ADVICE.workerInFlight,
-    ADVICE.chunkParallelism,
-  ]),
+  workerLost,
+  ...ENGINE_RULES,
   {
     id: 'http-retries',
     title: 'the http step keeps failing and retrying (errors or timeouts from the endpoint)',
@@ -189,7 +176,13 @@ export function diagnose(e: Evidence): Diagnosis {
   for (const r of RULES) {
     const m = r.match(e);
     if (m && !(healthy && m.confidence === 'low'))
-      causes.push({ id: r.id, title: r.title, confidence: m.confidence, evidence: m.evidence, advice: r.advice });
+      causes.push({
+        id: r.id,
+        title: r.title,
+        confidence: m.confidence,
+        evidence: m.evidence,
+        advice: m.advice ?? r.advice,
+      });
   }
   causes.sort((a, b) => RANK[a.confidence] - RANK[b.confidence]);
   const state = stateOf(e);

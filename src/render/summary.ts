@@ -74,6 +74,16 @@ export function buildSummary(snap: Snapshot, outcome: RunOutcome, extra: Record<
       first_memory_bytes: p.firstMemoryBytes,
       // the highest of the last 120 samples (the ring the screen keeps)
       peak_memory_bytes: Math.max(p.memoryBytes ?? 0, ...p.memoryHistory) || null,
+      // over the whole run: what the last sample (often idle at the end) does not say
+      ...(p.cpu
+        ? {
+            cpu_seconds: p.cpu.cpuSeconds,
+            cpu_mean_millicores: p.cpu.meanMillicores,
+            busy_share: Math.round(p.cpu.busyShare * 100) / 100,
+          }
+        : {}),
+      ...(p.restarts !== undefined ? { restarts: p.restarts, last_reason: p.lastReason ?? null } : {}),
+      ...(p.exited ? { exited: p.exited } : {}),
     })),
     ...extra,
   };

@@ -1,8 +1,36 @@
 // The evidence the diagnosis reads, gathered from the store for one mode: counts per step, retries,
 // log lines matching known failures, pod restarts and memory, the stall facts.
-import type { Mode } from '../model.js';
+import { BUSY_MILLICORES, type Mode, type NodeCounts } from '../model.js';
 import { diagnose, type Evidence } from '../diagnosis/rules.js';
 import type { RunStore } from './store.js';
+
+/** Commands claimed or started and not yet finished, over every step. */
+export function inFlightOf(perNode: Record<string, NodeCounts>): number {
+  return Object.values(perNode).reduce(
+    (n, c) => n + Math.max(0, Math.max(c.claimed, c.started) - c.completed - c.failed),
+    0,
+  );
+}
+
+/**
+ * Whether a real engine's own processes are at a full core on this mode's work in their last sample: every
+ * live worker while the mode has commands in flight, or the server once the mode's commands have been
+ * taken (a mode none of whose commands was claimed waits for workers, not on CPU: mode-starved). The
+ * sandbox's processes are the emulator's: never.
+ */
+export function engineBusy(store: RunStore, mode: Mode): boolean {
+  if (store.target.kind === 'sandbox') return false;
+  const perNode = store.modeView(mode).perNode;
+  const taken = Object.values(perNode).some((c) => c.claimed + c.started > 0);
+  if (!taken) return false;
+  const engine = store.pods.withGrowth().filter((p) => (p.role === 'worker' || p.role === 'server') && !p.exited);
+  const full = (p: (typeof engine)[number]) => (p.cpuMillicores ?? 0) >= BUSY_MILLICORES;
+  const workers = engine.filter((p) => p.role === 'worker');
+  return (
+    engine.some((p) => p.role === 'server' && full(p)) ||
+    (inFlightOf(perNode) > 0 && workers.length > 0 && workers.every(full))
+  );
+}
 
 export function evidenceOf(store: RunStore, mode: Mode, slow = false): Evidence {
   const v = store.modeView(mode);
@@ -18,7 +46,7 @@ export function evidenceOf(store: RunStore, mode: Mode, slow = false): Evidence 
     retriesPerNode: v.retriesPerNode,
     perNode: v.perNode,
     openExecutions: v.openExecutions,
-    logHits: store.logHits(mode),
+    logHits: store.hits.of(mode),
     pods: store.pods.withGrowth(),
     // The Rust server issues every item of a parallel loop at once (noetl-contract §7.3).
     dispatchAll: /rust/.test(store.target.dialect),
@@ -26,6 +54,13 @@ export function evidenceOf(store: RunStore, mode: Mode, slow = false): Evidence 
     children: v.children,
     openChildren: v.openExecutions.filter((id) => id !== v.executionId).length,
     rowsSinceLastEvent: v.rowsSinceLastEvent,
+    logFacts: store.hits.facts,
+    profiles: store.pods.profiles,
+    targetKind: store.target.kind,
+    others: store.modeNames
+      .filter((m) => m !== mode)
+      .map((m) => ({ mode: m, inFlight: inFlightOf(store.modeView(m).perNode) })),
+    ageSeconds: v.startedAt ? Math.round((Date.now() - v.startedAt) / 1000) : undefined,
   };
 }
 

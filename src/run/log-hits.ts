@@ -1,7 +1,17 @@
 // Known failure patterns seen in server, worker and sandbox logs, counted per mode when the line names
 // one of the mode's steps, else under '*' (it may concern either), with the first line as the example.
-import { LOG_PATTERNS, stripAnsi, type LogHit, type LogPatternId } from '../diagnosis/patterns.js';
-import type { Mode } from '../model.js';
+// A line is evidence only at WARN or ERROR, or when it carries a failure word: the legacy engine logs its
+// configuration at INFO (`POSTGRES: pooled mode … timeout=30.0s`), and a setting is not an event.
+import {
+  factsIn,
+  isEvidence,
+  LOG_PATTERNS,
+  stripAnsi,
+  type LogFactId,
+  type LogHit,
+  type LogPatternId,
+} from '../diagnosis/patterns.js';
+import type { LogLine, Mode } from '../model.js';
 import type { ModeState } from './mode-state.js';
 
 /** The tool's own log sources: what it says about itself is not evidence about the engine. */
@@ -23,11 +33,20 @@ export function loggedRetries(hit: { ids: LogPatternId[]; owners: string[] }, te
 
 export class LogHits {
   private readonly hits = new Map<string, Hits>();
+  /** The last value of each setting the engine logged (LOG_FACTS). */
+  readonly facts: Partial<Record<LogFactId, string>> = {};
 
   /** Counts the line's hits; returns the ids matched and the modes they were counted for ('*': any). */
-  match(source: string, raw: string, modes: Iterable<ModeState>): { ids: LogPatternId[]; owners: string[] } {
+  match(
+    source: string,
+    level: LogLine['level'],
+    raw: string,
+    modes: Iterable<ModeState>,
+  ): { ids: LogPatternId[]; owners: string[] } {
     if (OWN_SOURCES.has(source)) return { ids: [], owners: [] };
     const text = stripAnsi(raw);
+    for (const [id, value] of factsIn(text)) this.facts[id] = value;
+    if (!isEvidence(level, text)) return { ids: [], owners: [] };
     const matched = LOG_PATTERNS.filter((p) => p.re.test(text));
     if (!matched.length) return { ids: [], owners: [] };
     const owners = [...modes]

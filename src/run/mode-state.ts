@@ -44,18 +44,18 @@ export class ModeState {
     };
   }
 
-  launch(executionId: string): void {
-    Object.assign(this.facts, { executionId, verdict: 'running', startedAt: Date.now() });
+  launch(executionId: string, now: number): void {
+    Object.assign(this.facts, { executionId, verdict: 'running', startedAt: now });
     this.executions.add(executionId);
   }
 
   /** False when nothing changed. */
-  setVerdict(verdict: ModeFacts['verdict'], error?: string): boolean {
+  setVerdict(verdict: ModeFacts['verdict'], error: string | undefined, now: number): boolean {
     const f = this.facts;
     if (f.verdict === verdict && !error) return false;
     f.verdict = verdict;
     if (error) f.error = error;
-    if (verdict !== 'running' && verdict !== 'pending') f.endedAt ??= Date.now();
+    if (verdict !== 'running' && verdict !== 'pending') f.endedAt ??= now;
     if (verdict === 'running') f.endedAt = null;
     return true;
   }
@@ -76,8 +76,17 @@ export class ModeState {
 
   /** Rows stored when the newest event arrived: rows stored since, with no event, are work the log lacks. */
   private rowsAtLastEvent = 0;
+  /** The newest time the engine stored an event of this mode (its created_at, ms). */
+  private newestEventAt: number | null = null;
 
+  /**
+   * Rows stored after the newest event, by the times the engine stored them: the rows counted since that
+   * event arrived, but only when the newest row's created_at is later than the newest event's by more than
+   * a second (a poll can read a row before the events written before it). Without both times: 0.
+   */
   get rowsSinceLastEvent(): number {
+    const rowAt = this.facts.stats?.lastAt;
+    if (rowAt == null || this.newestEventAt === null || rowAt * 1000 <= this.newestEventAt + 1000) return 0;
     return Math.max(0, (this.facts.stats?.storedRows ?? 0) - this.rowsAtLastEvent);
   }
 
@@ -85,6 +94,8 @@ export class ModeState {
   ingest(e: NoetlEvent, now: number): EventView {
     const f = this.facts;
     this.rowsAtLastEvent = f.stats?.storedRows ?? 0;
+    const at = e.createdAt ? Date.parse(e.createdAt) : NaN;
+    if (Number.isFinite(at) && (this.newestEventAt === null || at > this.newestEventAt)) this.newestEventAt = at;
     const kind = classify(e.type, e.status);
     f.eventCount++;
     this.eventsByType[e.type] = (this.eventsByType[e.type] ?? 0) + 1;

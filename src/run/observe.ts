@@ -10,6 +10,7 @@ import type { RowsSource } from '../sources/rows.js';
 import { sleep } from './sleep.js';
 import { diagnoseMode } from './evidence.js';
 import { StallDetector } from './stall.js';
+import { engineBusy } from './evidence.js';
 import type { SelfCost } from './self-cost.js';
 import type { RunStore } from './store.js';
 
@@ -166,6 +167,7 @@ async function pollMode(
     store.setDegraded(null);
     const now = Date.now();
     detector.observe(store.progress(mode), store.modeFacts(mode).eventCount, now);
+    detector.busy(engineBusy(store, mode), now);
     const final = finalState(ctx, mode, parent, st, pending, now);
     if (final) {
       // Children started since the last discovery still have events to read before the end.
@@ -251,8 +253,9 @@ export function samplePods(store: RunStore, pods: PodsSource | undefined, signal
       try {
         for (const s of await pods.sample()) store.recordPod(s);
         store.recordPod(selfSample());
+        for (const p of pods.profile?.() ?? []) store.setProfile(p);
       } catch (err) {
-        store.setPodsNote(`pods source error: ${oneLine(err)}`);
+        store.setNotes({ pods: `pods source error: ${oneLine(err)}` });
       }
       await sleep(pods.intervalMs, both);
     }

@@ -143,10 +143,7 @@ export class Orchestrator {
       log: (source, level, text) => s.log(source, level, text),
       describe: (t) => s.setTarget(t),
       degraded: (msg) => s.setDegraded(msg),
-      notes: (n) => {
-        if (n.pods !== undefined) s.setPodsNote(n.pods);
-        if (n.logs !== undefined) s.setLogsNote(n.logs);
-      },
+      notes: (n) => s.setNotes(n),
     };
   }
 

@@ -2,7 +2,9 @@
 // for the first time. Events that keep flowing without progress (a loop re-issuing the same item, a
 // runaway writing thousands of events) make a churning stall; no events at all a silent one. Slow but
 // steady progress is not a stall: the idle time allowed grows to three times the usual gap between
-// progress. Pure: the poll loop feeds observations and asks.
+// progress. Time the engine's own processes spend at a full core (`busy()`: a real engine's server or
+// workers, sampled) does not count as idle, up to ten times --stall-seconds in a row: a CPU-bound engine is
+// slow, not stalled, and one that spins for ever still stalls. Pure: the poll loop feeds observations and asks.
 
 export type StallKind = 'silent' | 'churning';
 
@@ -13,6 +15,9 @@ export class StallDetector {
   private lastEvents = 0;
   private lastEventAt: number;
   private readonly gaps: number[] = [];
+  /** Busy milliseconds since the last progress, and when busy() was last told. */
+  private busyMs = 0;
+  private busyAt: number | null = null;
 
   constructor(
     private readonly stallSeconds: number,
@@ -31,17 +36,32 @@ export class StallDetector {
       if (this.gaps.length > 10) this.gaps.shift();
       this.lastProgress = progress;
       this.lastProgressAt = now;
+      this.busyMs = 0;
       this.eventsAtProgress = eventCount;
     }
     return (now - this.lastProgressAt) / 1000;
   }
 
-  /** The idle time that makes a stall: --stall-seconds, or three usual gaps when progress is slow. */
+  /** Whether the engine's processes are at a full core now; busy time since the last call is not idle. */
+  busy(isBusy: boolean, now: number): void {
+    if (isBusy && this.busyAt !== null) this.busyMs += Math.max(0, now - Math.max(this.busyAt, this.lastProgressAt));
+    this.busyAt = isBusy ? now : null;
+  }
+
+  /** Seconds of the idle time the engine spent at a full core (capped at ten stall windows). */
+  get busySeconds(): number {
+    return Math.min(this.busyMs / 1000, 10 * this.stallSeconds);
+  }
+
+  /**
+   * The idle time that makes a stall: --stall-seconds, or three usual gaps when progress is slow; plus the
+   * time the engine spent at a full core meanwhile.
+   */
   thresholdSeconds(): number {
-    if (this.gaps.length < 3) return this.stallSeconds; // too few gaps to know the usual pace
+    if (this.gaps.length < 3) return this.stallSeconds + this.busySeconds; // too few gaps to know the pace
     const sorted = [...this.gaps].sort((a, b) => a - b);
     const median = sorted[Math.floor(sorted.length / 2)];
-    return Math.max(this.stallSeconds, (3 * median) / 1000);
+    return Math.max(this.stallSeconds, (3 * median) / 1000) + this.busySeconds;
   }
 
   stalled(now: number): boolean {

@@ -3,9 +3,6 @@
 // Writes are verbs (`recordRows`, `markStalled`); reads are `snapshot()` for renderers and a few narrow
 // getters for the poll loop.
 import {
-  PHASES,
-  type Check,
-  type CrossDiff,
   type Diagnosis,
   type ExecState,
   type LogLine,
@@ -16,153 +13,59 @@ import {
   type ModeVerdict,
   type NoetlEvent,
   type NormalStatus,
-  type PhaseName,
-  type PhaseState,
-  type PodSample,
-  type RecordSink,
   type RunParams,
   type Snapshot,
   type StallFacts,
-  type TargetInfo,
 } from '../model.js';
 import { LogHits, loggedRetries } from './log-hits.js';
-import { checkLine } from '../render/lines.js';
 import { ModeState } from './mode-state.js';
-import { Recorder } from './recorder.js';
-import { PodsState } from './pods-state.js';
-import { Ring } from './ring.js';
+import { RunState } from './run-state.js';
 
-export class RunStore {
-  private readonly listeners = new Set<() => void>();
-  private readonly recorder = new Recorder();
-  private readonly modes = new Map<Mode, ModeState>();
-  private readonly phases = new Map<PhaseName, { state: PhaseState; detail: string }>();
-  /** Pods with their memory trend and growth, for the stall facts and the diagnosis. */
-  readonly pods = new PodsState();
-  private readonly logs = new Ring<LogLine>(300);
-  private podsNote: string | null = null;
-  private logsNote: string | null = null;
-  private degraded: string | null = null;
-  private cross: CrossDiff | null = null;
-  private finished = false;
-  private reportDir: string | null = null;
-  private readonly checks: Check[] = [];
-  paused = false;
-  /** Known failure patterns seen in server, worker and sandbox logs (never the tool's own lines). */
-  private readonly hits = new LogHits();
-  readonly startedAt = Date.now();
-  target: TargetInfo = {
-    kind: 'sandbox',
-    serverUrl: '',
-    dialect: '?',
-    portForward: null,
-    rowsSource: '?',
-    faults: [],
-    playbookWarnings: 0,
-  };
+export class RunStore extends RunState {
+  protected readonly modes = new Map<Mode, ModeState>();
+  /** Known failure patterns seen in server, worker and sandbox logs (never the tool's own lines), and the settings they state. */
+  readonly hits = new LogHits();
 
+  /**
+   * `clock`: the time of each write (the wall clock live; the recorded times when a run is rebuilt from its
+   * records, so a rebuilt report has the original's figures).
+   */
   constructor(
     public params: RunParams & { preset: string | null },
     modes: Array<{ mode: Mode; expected: number }>,
+    clock: () => number = Date.now,
   ) {
+    super(clock);
     for (const m of modes) this.modes.set(m.mode, new ModeState(m.mode, m.expected));
-    for (const p of PHASES) this.phases.set(p, { state: 'pending', detail: '' });
   }
 
-  // ---- plumbing -----------------------------------------------------------------------------------
-  subscribe(fn: () => void): () => void {
-    this.listeners.add(fn);
-    return () => this.listeners.delete(fn);
-  }
-  addSink(sink: RecordSink): void {
-    this.recorder.add(sink);
-  }
-  private record(kind: string, data: Record<string, unknown>, at = Date.now()): void {
-    this.recorder.record(kind, data, at);
-  }
-  private changed(): void {
-    for (const l of this.listeners) l();
-  }
   private m(mode: Mode): ModeState {
     const s = this.modes.get(mode);
     if (!s) throw new Error(`unknown mode ${mode}`);
     return s;
   }
 
-  // ---- writes: the run ----------------------------------------------------------------------------
-  setTarget(t: Partial<TargetInfo>): void {
-    this.target = { ...this.target, ...t };
-    this.record('target', { ...this.target });
-    this.changed();
-  }
-  setPhase(name: PhaseName, state: PhaseState, detail = ''): void {
-    this.phases.set(name, { state, detail });
-    this.record('phase', { phase: name, state, detail });
-    this.changed();
-  }
-  setDegraded(msg: string | null): void {
-    if (msg === this.degraded) return;
-    this.degraded = msg;
-    this.record('degraded', { message: msg });
-    if (msg) this.log('loadrun', 'warn', msg);
-    this.changed();
-  }
-  addCheck(c: Check): void {
-    this.checks.push(c);
-    this.log('preflight', c.verdict === 'ok' ? 'info' : c.verdict === 'warn' ? 'warn' : 'error', checkLine(c));
-    this.record('check', { ...c });
-  }
-  setReportDir(dir: string): void {
-    this.reportDir = dir;
-    this.changed();
-  }
-  setCross(c: CrossDiff | null): void {
-    this.cross = c;
-    if (c) this.record('cross_mode', { ...c });
-    this.changed();
-  }
-  setPodsNote(note: string | null): void {
-    this.podsNote = note;
-    this.changed();
-  }
-  setLogsNote(note: string | null): void {
-    this.logsNote = note;
-    this.changed();
-  }
   log(source: string, level: LogLine['level'], text: string): void {
-    this.logs.push({ seq: this.logs.total + 1, t: Date.now(), source, level, text });
-    const hit = this.hits.match(source, text, this.modes.values());
+    this.logs.push({ seq: this.logs.total + 1, t: this.clock(), source, level, text });
+    const hit = this.hits.match(source, level, text, this.modes.values());
     for (const [m, task] of loggedRetries(hit, text, [...this.modes.keys()])) this.modes.get(m)?.countRetry(task);
     this.record('log', { source, level, text });
-    this.changed();
-  }
-  /** The pattern hits that may concern a mode: its own and the ones naming no step. */
-  logHits(mode: Mode): ReturnType<LogHits['of']> {
-    return this.hits.of(mode);
-  }
-  recordPod(sample: PodSample): void {
-    this.pods.take(sample);
-    this.record('pod', { ...sample });
-    this.changed();
-  }
-  finish(): void {
-    this.finished = true;
     this.changed();
   }
   /** The header record of events.ndjson: what a rebuild needs to start a store (render/replay.ts). */
   recordRunHeader(tool: string): void {
     this.record('run', {
       tool,
+      started_at: this.startedAt,
       params: this.params,
       modes: [...this.modes.values()].map((m) => ({ mode: m.facts.mode, expected: m.facts.expected })),
     });
   }
-  recordOutcome(outcome: { exitCode: number; reason: string }): void {
-    this.record('outcome', { exit_code: outcome.exitCode, reason: outcome.reason });
-  }
-  togglePause(): void {
-    this.paused = !this.paused;
-    this.changed();
+  /** Records the outcome; returns its time (the reports' end: `snapshot(at)`). */
+  recordOutcome(outcome: { exitCode: number; reason: string }): number {
+    const at = this.clock();
+    this.record('outcome', { exit_code: outcome.exitCode, reason: outcome.reason }, at);
+    return at;
   }
 
   // ---- writes: one mode ---------------------------------------------------------------------------
@@ -174,13 +77,15 @@ export class RunStore {
     this.changed();
   }
   markLaunched(mode: Mode, executionId: string): void {
-    this.m(mode).launch(executionId);
-    this.record('launch', { mode, execution_id: executionId });
+    const now = this.clock();
+    this.m(mode).launch(executionId, now);
+    this.record('launch', { mode, execution_id: executionId }, now);
     this.changed();
   }
   setVerdict(mode: Mode, verdict: ModeVerdict, error?: string): void {
-    if (!this.m(mode).setVerdict(verdict, error)) return;
-    this.record('verdict', { mode, verdict, error: error ?? null });
+    const now = this.clock();
+    if (!this.m(mode).setVerdict(verdict, error, now)) return;
+    this.record('verdict', { mode, verdict, error: error ?? null }, now);
     this.changed();
   }
   recordStatus(mode: Mode, st: NormalStatus): void {
@@ -202,7 +107,7 @@ export class RunStore {
   recordEvents(mode: Mode, evs: NoetlEvent[]): void {
     if (!evs.length) return;
     const s = this.m(mode);
-    const now = Date.now();
+    const now = this.clock();
     const batch = this.recorder.eventBatch(mode, now);
     for (const e of evs) {
       const view = s.ingest(e, now);
@@ -213,13 +118,18 @@ export class RunStore {
   }
   recordRows(mode: Mode, stats: ModeStats): void {
     const s = this.m(mode);
-    s.takeRows(stats, Date.now());
-    this.record('rows', {
-      mode,
-      execution_id: s.facts.executionId,
-      ...stats,
-      rows_per_second: Number(s.facts.rowsPerSecond.toFixed(2)),
-    });
+    const now = this.clock();
+    s.takeRows(stats, now);
+    this.record(
+      'rows',
+      {
+        mode,
+        execution_id: s.facts.executionId,
+        ...stats,
+        rows_per_second: Number(s.facts.rowsPerSecond.toFixed(2)),
+      },
+      now,
+    );
     this.changed();
   }
   markStalled(mode: Mode, facts: StallFacts): void {
@@ -252,12 +162,6 @@ export class RunStore {
   modeFacts(mode: Mode): Readonly<ModeFacts> {
     return this.m(mode).facts;
   }
-  phaseState(name: PhaseName): PhaseState {
-    return this.phases.get(name)!.state;
-  }
-  get isFinished(): boolean {
-    return this.finished;
-  }
   /** The state the execution's terminal event settled, if one was seen. */
   terminalState(mode: Mode, executionId: string): ExecState | undefined {
     return this.m(mode).terminal.get(executionId);
@@ -271,14 +175,19 @@ export class RunStore {
   progress(mode: Mode): number {
     return this.m(mode).progress;
   }
+  /** The modes of this run, in launch order. */
+  get modeNames(): Mode[] {
+    return [...this.modes.keys()];
+  }
   /** A mode's view without building the whole snapshot. */
   modeView(mode: Mode) {
     return this.m(mode).view();
   }
 
-  snapshot(): Snapshot {
+  /** The run as the renderers see it, at `now` (the reports at the end: the outcome's time). */
+  snapshot(now = this.clock()): Snapshot {
     return {
-      now: Date.now(),
+      now,
       startedAt: this.startedAt,
       phases: [...this.phases.entries()].map(([name, p]) => ({ name, ...p })),
       target: this.target,
