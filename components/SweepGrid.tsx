@@ -2,7 +2,7 @@
 // done and the estimated time left. Long grids show a window around the first unfinished cell.
 import { Box, Text } from './ink.js';
 import type { SweepSnapshot } from '../src/sweep/state.js';
-import { cellRow, table, TABLE_HEAD } from '../src/sweep/report.js';
+import { table, tableRows } from '../src/sweep/report.js';
 import { elapsed } from './format.js';
 
 const STATE_COLOR: Record<string, string | undefined> = { running: 'cyan', done: undefined, waiting: 'gray' };
@@ -18,7 +18,7 @@ export function SweepGrid({ snapshot, cellRows, width }: { snapshot: SweepSnapsh
   );
   const first = Math.max(0, Math.min(focus - Math.floor(cellRows / 2), s.cells.length - cellRows));
   const shown = s.cells.slice(first, first + cellRows);
-  const lines = table([TABLE_HEAD, ...s.cells.map((c) => cellRow(c, c.state))]);
+  const lines = table(tableRows(s.cells));
   const eta = s.finished
     ? 'done'
     : s.etaSeconds === null

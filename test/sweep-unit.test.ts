@@ -9,7 +9,8 @@ import { BREACHES, type Breach, type Mode, type ModeVerdict } from '../src/model
 import { verdictOf } from '../src/run/finalize.js';
 import { RunStore } from '../src/run/store.js';
 import { buildGrid, parseAxes } from '../src/sweep/grid.js';
-import { cellResult, recommend, type RunRecord } from '../src/sweep/result.js';
+import { cellResult, recommend, type CellResult, type RunRecord } from '../src/sweep/result.js';
+import { payloadGrowth } from '../src/sweep/growth.js';
 import { variantFor } from '../src/sweep/variants.js';
 import { ROOT } from './helpers/cli.js';
 
@@ -151,5 +152,49 @@ describe('the recommendation', () => {
       cell: null,
       text: 'no cell qualified: none had every repeat complete with nothing missing',
     });
+  });
+});
+
+describe('the growth of the per-item cost with the payload', () => {
+  const cellAt = (kb: number, cpu: number | null, seconds: number | null): CellResult =>
+    ({
+      ...cellResult(buildGrid(base, parseAxes({ payloadKb: String(kb) }))[0], [], 1),
+      payload_kb: kb,
+      median_cpu_seconds_per_item: cpu,
+      median_seconds_per_item: seconds,
+    }) as CellResult;
+  const base = { seedRows: 8, payloadKb: 8, batchSize: 4, maxBatches: 2 };
+
+  it('fits the exponent of a power law on the engine CPU per item, in words a grep finds', () => {
+    const g = payloadGrowth([cellAt(16, 0.5, 3), cellAt(32, 2, 4), cellAt(64, 8, 9)])!;
+    expect(g.exponent).toBe(2);
+    expect(g.basis).toBe('engine CPU-seconds per item');
+    expect(g.text).toMatch(/per-item cost grows about as payload\^2\.0 \(exponent 2\.0\)/);
+  });
+
+  it('falls back to seconds per item where no process was sampled, and says nothing with one size', () => {
+    const g = payloadGrowth([cellAt(8, null, 1), cellAt(64, null, 8)])!;
+    expect(g).toMatchObject({ exponent: 1, basis: 'seconds per item' });
+    expect(payloadGrowth([cellAt(8, 1, 1), cellAt(8, 2, 2)])).toBeNull();
+  });
+});
+
+describe('the growth fit with a fixed part per item', () => {
+  const base = { seedRows: 8, payloadKb: 8, batchSize: 4, maxBatches: 2 };
+  const cellAt = (kb: number, cpu: number): CellResult =>
+    ({
+      ...cellResult(buildGrid(base, parseAxes({ payloadKb: String(kb) }))[0], [], 1),
+      payload_kb: kb,
+      median_cpu_seconds_per_item: cpu,
+      median_seconds_per_item: null,
+    }) as CellResult;
+
+  it('finds the exponent of the growing part above what every item costs (three sizes or more)', () => {
+    // 2 s per item whatever its size, plus 0.004 s · KB²: log-log alone would say about 1.3.
+    const cost = (kb: number) => 2 + 0.004 * kb ** 2;
+    const g = payloadGrowth([16, 32, 64].map((kb) => cellAt(kb, cost(kb))))!;
+    expect(g.exponent).toBe(2);
+    expect(g.fixed).toBeCloseTo(2, 1);
+    expect(g.text).toMatch(/payload\^2\.0 \(exponent 2\.0\) above a fixed 2\.00 s per item/);
   });
 });

@@ -7,25 +7,41 @@ import type { RunOutcome } from '../model.js';
 import { safeJson } from '../render/reports.js';
 import { recommend, throughputByAxis, type CellResult } from './result.js';
 import type { SweepFile } from './state.js';
+import { payloadGrowth } from './growth.js';
 
 const esc = (s: unknown) =>
   String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 const num = (n: number | null, unit = '') => (n === null ? '–' : `${n}${unit}`);
 
-export const TABLE_HEAD = ['cell', 'setting', 'state', 'runs', 'rows/s', 'stalls', 'missing', 'time'];
+const HEAD = ['cell', 'setting', 'state', 'runs', 'rows/s', 'stalls', 'missing', 'time'];
+/** The per-item cost columns, shown when the sweep varies the payload. */
+const COST_HEAD = ['s/item', 'cpu s/item'];
+const costShown = (cells: CellResult[]) => cells.some((c) => 'payload_kb' in c.swept);
+
+/** The table's head: the cost columns after rows/s when the payload is swept. */
+export function tableHead(cells: CellResult[]): string[] {
+  return costShown(cells) ? [...HEAD.slice(0, 5), ...COST_HEAD, ...HEAD.slice(5)] : HEAD;
+}
 
 /** One row per cell: figures as the screens and reports show them. */
-export function cellRow(c: CellResult, state?: string): string[] {
+export function cellRow(c: CellResult, state?: string, withCost = false): string[] {
   return [
     c.id,
     c.label,
     state ?? (c.qualified ? 'ok' : c.runs.length < c.repeats ? 'incomplete' : 'breached'),
     `${c.runs.length}/${c.repeats}`,
     num(c.median_rows_per_second),
+    ...(withCost ? [num(c.median_seconds_per_item ?? null), num(c.median_cpu_seconds_per_item ?? null)] : []),
     `${c.stalls}/${c.runs.length}`,
     String(c.missing),
     num(c.median_duration_seconds, 's'),
   ];
+}
+
+/** The head and one row per cell. */
+export function tableRows(cells: Array<CellResult & { state?: string }>): string[][] {
+  const cost = costShown(cells);
+  return [tableHead(cells), ...cells.map((c) => cellRow(c, c.state, cost))];
 }
 
 export function table(rows: string[][]): string[] {
@@ -60,11 +76,18 @@ function charts(cells: CellResult[]): string[] {
   return out;
 }
 
+/** The payload-growth line, when the sweep varied the payload (an empty line before it). */
+function growthLines(cells: CellResult[]): string[] {
+  const g = payloadGrowth(cells);
+  return g ? ['', g.text] : [];
+}
+
 export function sweepText(cells: CellResult[], outcome: RunOutcome, dir: string): string {
   return [
     'Sweep:',
-    ...table([TABLE_HEAD, ...cells.map((c) => cellRow(c))]).map((l) => `  ${l}`),
+    ...table(tableRows(cells)).map((l) => `  ${l}`),
     ...charts(cells),
+    ...growthLines(cells),
     '',
     recommend(cells).text,
     `Reports: ${dir} (each run in <cell>/run-<n>/)`,
@@ -73,7 +96,7 @@ export function sweepText(cells: CellResult[], outcome: RunOutcome, dir: string)
 }
 
 export function sweepMarkdown(cells: CellResult[], outcome: RunOutcome): string {
-  const rows = [TABLE_HEAD, ...cells.map((c) => cellRow(c))];
+  const rows = tableRows(cells);
   const md = rows.map((r) => `| ${r.join(' | ')} |`);
   md.splice(1, 0, `|${rows[0].map(() => ' --- ').join('|')}|`);
   const runs = cells.flatMap((c) =>
@@ -88,6 +111,7 @@ export function sweepMarkdown(cells: CellResult[], outcome: RunOutcome): string 
     `Result: exit ${outcome.exitCode} — ${outcome.reason}`,
     '',
     `**${recommend(cells).text}**`,
+    ...growthLines(cells),
     '',
     '## Cells',
     '',
@@ -122,13 +146,9 @@ function svgBars(title: string, bars: Array<{ label: string; value: number | nul
 }
 
 export function sweepHtml(cells: CellResult[], outcome: RunOutcome): string {
-  const rows = cells
-    .map(
-      (c) =>
-        `<tr>${cellRow(c)
-          .map((v) => `<td>${esc(v)}</td>`)
-          .join('')}</tr>`,
-    )
+  const rows = tableRows(cells)
+    .slice(1)
+    .map((r) => `<tr>${r.map((v) => `<td>${esc(v)}</td>`).join('')}</tr>`)
     .join('');
   const axes = Object.entries(throughputByAxis(cells)).map(([axis, pts]) =>
     svgBars(
@@ -156,7 +176,13 @@ export function sweepHtml(cells: CellResult[], outcome: RunOutcome): string {
   return `<!doctype html><html><head><meta charset="utf-8"><title>noetl-loadrun sweep</title><style>body{font:14px system-ui,sans-serif;margin:16px}
 table{border-collapse:collapse}td,th{border:1px solid #ddd;padding:2px 6px}th{background:#f4f4f4}.bar{fill:#4a7bd0}svg text{font-size:12px}</style></head><body>
 <h1>noetl-loadrun sweep</h1><p>Result: exit ${outcome.exitCode} — ${esc(outcome.reason)}</p><p id="recommendation"><b>${esc(recommend(cells).text)}</b></p>
-<table id="cells"><tr>${['cell', 'setting', 'state', 'runs', 'rows/s', 'stalls', 'missing', 'time'].map((h) => `<th>${h}</th>`).join('')}</tr>${rows}</table>
+${growthLines(cells)
+  .filter(Boolean)
+  .map((l) => `<p id="growth">${esc(l)}</p>`)
+  .join('')}
+<table id="cells"><tr>${tableHead(cells)
+    .map((h) => `<th>${h}</th>`)
+    .join('')}</tr>${rows}</table>
 ${axes.join('')}${stall}<h2>Runs</h2><ul>${links}</ul></body></html>\n`;
 }
 
@@ -175,6 +201,7 @@ export function sweepSummary(file: SweepFile, cells: CellResult[], outcome: RunO
       ? { cell: rec.cell.id, setting: rec.cell.swept, median_rows_per_second: rec.cell.median_rows_per_second }
       : null,
     recommendation_text: rec.text,
+    payload_growth: payloadGrowth(cells),
     cells,
   };
 }

@@ -21,6 +21,9 @@ export interface RunRecord {
   duration_seconds: number | null;
   /** Rows stored by all modes per second of the run (first launch to the last mode's end). */
   rows_per_second: number | null;
+  /** The run's seconds per row stored, and the engine's CPU-seconds per row (its server and workers as sampled; null where no process is sampled). */
+  seconds_per_item?: number | null;
+  cpu_seconds_per_item?: number | null;
 }
 
 export interface CellResult {
@@ -36,6 +39,9 @@ export interface CellResult {
   missing: number;
   /** Every repeat ran, completed in every mode, with nothing missing. */
   qualified: boolean;
+  payload_kb: number;
+  median_seconds_per_item: number | null;
+  median_cpu_seconds_per_item: number | null;
 }
 
 const round2 = (n: number) => Math.round(n * 100) / 100;
@@ -71,7 +77,20 @@ export function recordRun(
     missing: snap.modes.reduce((a, m) => a + (m.diff?.missingCount ?? 0), 0),
     duration_seconds: seconds === null ? null : round2(seconds),
     rows_per_second: seconds ? round2(stored / seconds) : null,
+    seconds_per_item: seconds && stored ? round3(seconds / stored) : null,
+    cpu_seconds_per_item: engineCpuPerItem(store, stored),
   };
+}
+
+const round3 = (n: number) => Math.round(n * 1000) / 1000;
+
+/** The engine's CPU-seconds (server and workers, as sampled through the run) per row stored. */
+function engineCpuPerItem(store: RunStore, stored: number): number | null {
+  // The sandbox's processes are the emulator's: their CPU is not an engine's.
+  if (store.target.kind === 'sandbox') return null;
+  const engine = store.pods.withGrowth().filter((p) => p.role === 'server' || p.role === 'worker');
+  if (!stored || !engine.some((p) => p.cpu.samples >= 2)) return null;
+  return round3(engine.reduce((n, p) => n + p.cpu.cpuSeconds, 0) / stored);
 }
 
 /** A run that says something about the setting (an interrupted one is run again on resume). */
@@ -96,6 +115,11 @@ export function cellResult(cell: Cell, runs: RunRecord[], repeats: number): Cell
     stall_rate: done.length ? round2(stalls / done.length) : null,
     missing: done.reduce((a, r) => a + r.missing, 0),
     qualified: done.length >= repeats && done.every(clean),
+    payload_kb: cell.params.payloadKb,
+    median_seconds_per_item: median(done.map((r) => r.seconds_per_item ?? null).filter((x): x is number => x !== null)),
+    median_cpu_seconds_per_item: median(
+      done.map((r) => r.cpu_seconds_per_item ?? null).filter((x): x is number => x !== null),
+    ),
   };
 }
 
