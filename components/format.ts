@@ -3,7 +3,7 @@ import type { EventKind } from '../src/model.js';
 
 export const KIND_COLOR: Record<EventKind, string> = {
   start: 'cyan',
-  step: 'blue',
+  step: 'cyan',
   issued: 'gray',
   started: 'white',
   done: 'green',

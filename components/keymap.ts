@@ -44,7 +44,11 @@ export const KEYMAP: Binding[] = [
   },
   { keys: ['?'], action: 'help', help: 'show or hide this help' },
   { keys: ['p'], action: 'pause', help: 'pause or resume the event stream' },
-  { keys: ['/'], action: 'filter', help: 'filter events by type or step (Enter applies, Esc clears)' },
+  {
+    keys: ['/'],
+    action: 'filter',
+    help: 'filter events by type or step (Enter applies; Esc clears, typed or applied)',
+  },
   { keys: ['1'], action: 'toggle-charts', help: 'toggle the rows/s charts' },
   { keys: ['2'], action: 'toggle-tails', help: 'toggle the event tails' },
   { keys: ['3'], action: 'toggle-pods', help: 'toggle the pods panel' },

@@ -34,7 +34,7 @@ const TOGGLE_OF: Partial<Record<Action, keyof Toggles>> = {
   'toggle-logs': 'logs',
 };
 
-/** The event filter: typed after `/`, applied on Enter, cleared on Escape. */
+/** The event filter: typed after `/`, applied on Enter, cleared on Escape (while typing or once applied). */
 function useFilterEditor() {
   const [filter, setFilter] = useState('');
   const [editing, setEditingState] = useState<string | null>(null);
@@ -57,7 +57,7 @@ function useFilterEditor() {
     setEditing(null);
   };
 
-  return { filter, editing, editRef, setEditing, editKey };
+  return { filter, editing, editRef, setEditing, editKey, clearFilter: () => setFilter('') };
 }
 
 export function useViewKeys(
@@ -69,7 +69,7 @@ export function useViewKeys(
   const [win, setWin] = useState(1);
   const [help, setHelp] = useState(false);
   const [diff, setDiff] = useState<boolean | null>(null);
-  const { filter, editing, editRef, setEditing, editKey } = useFilterEditor();
+  const { filter, editing, editRef, setEditing, editKey, clearFilter } = useFilterEditor();
   const [focus, setFocus] = useState(0);
   const [quitting, setQuitting] = useState(false);
 
@@ -92,6 +92,8 @@ export function useViewKeys(
   useInput(
     (input, key) => {
       if (editRef.current !== null) return editKey(editRef.current, input, key);
+      // Esc clears an applied filter as well as one being typed.
+      if (key.escape && filter) return clearFilter();
       const action = actionFor(input, { ctrl: key.ctrl, tab: key.tab });
       if (!action) return;
       const toggle = TOGGLE_OF[action];

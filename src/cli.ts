@@ -3,7 +3,7 @@
 // its command runs (so --help and --version load none of them).
 import { Command, CommanderError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
-import { EXIT, LoadrunError, oneLine } from './errors.js';
+import { closest, EXIT, LoadrunError, oneLine } from './errors.js';
 import { packageRoot } from './paths.js';
 import { redact } from './redact.js';
 import { FAULT_PROFILES } from './sandbox/faults.js';
@@ -182,10 +182,44 @@ export function buildProgram(): Command {
   return program;
 }
 
+/** `help <name>` for a command that does not exist: commander prints the root help and exits 0. */
+function unknownHelpTopic(program: Command, argv: string[]): string | undefined {
+  const { operands, unknown } = program.parseOptions(argv.slice(2));
+  const [first, topic = unknown[0]] = operands;
+  if (first !== 'help' || !topic || topic.startsWith('-')) return undefined;
+  return program.commands.some((c) => c.name() === topic) ? undefined : topic;
+}
+
+/** A word where a command was expected: "did you mean" the nearest command. */
+function unknownCommandLine(program: Command, argv: string[]): string | undefined {
+  const word = program.parseOptions(argv.slice(2)).operands[0];
+  if (!word || !/^[a-z][a-z-]*$/i.test(word)) return undefined;
+  const near = closest(
+    word,
+    program.commands.map((c) => c.name()),
+  );
+  return `unknown command ${JSON.stringify(word)}${near ? ` (did you mean ${near}?)` : ''}`;
+}
+
 export async function main(argv = process.argv): Promise<void> {
+  const program = buildProgram();
+  const topic = unknownHelpTopic(program, argv);
+  if (topic) {
+    process.stderr.write(`noetl-loadrun: help: unknown command ${JSON.stringify(topic)} (see --help)\n`);
+    process.exitCode = EXIT.USAGE;
+    return;
+  }
   try {
-    await buildProgram().parseAsync(argv);
+    await program.parseAsync(argv);
   } catch (err) {
+    if (err instanceof CommanderError && err.code === 'commander.excessArguments') {
+      const line = unknownCommandLine(buildProgram(), argv);
+      if (line) {
+        process.stderr.write(`noetl-loadrun: ${line} (see --help)\n`);
+        process.exitCode = EXIT.USAGE;
+        return;
+      }
+    }
     if (err instanceof CommanderError) {
       if (['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(err.code)) {
         process.exitCode = EXIT.OK;

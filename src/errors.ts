@@ -50,3 +50,24 @@ export function lastLines(text: string, n = 1): string {
     .slice(-n)
     .join(' | ');
 }
+
+/** The candidate nearest to a mistyped word (at most two edits away, or a prefix of one), for "did you mean". */
+export function closest(word: string, candidates: readonly string[]): string | undefined {
+  const dist = (a: string, b: string) => {
+    const d = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+      let prev = d[0];
+      d[0] = i;
+      for (let j = 1; j <= b.length; j++) {
+        const t = d[j];
+        d[j] = Math.min(d[j] + 1, d[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+        prev = t;
+      }
+    }
+    return d[b.length];
+  };
+  const scored = candidates
+    .map((c) => ({ c, d: c.startsWith(word) && word.length >= 3 ? 0.5 : dist(word, c) }))
+    .sort((x, y) => x.d - y.d);
+  return scored[0] && scored[0].d <= 2 ? scored[0].c : undefined;
+}

@@ -142,6 +142,18 @@ describe.skipIf(!CHROMIUM)('report.html in headless Chromium', () => {
     for (const k of ['diagnosis', 'verdict', 'diff', 'cross_mode', 'outcome']) expect(seen).toContain(k);
   });
 
+  it('report <dir> over a good report rebuilds it byte for byte, but for the rebuild stamp', async () => {
+    // Issue #39 item 10: started_at became the rebuild's time and every duration 0.
+    const before = ['summary.json', 'report.md'].map((f) => readFileSync(path.join(dir, f), 'utf8'));
+    const r = await runCli(['report', dir]);
+    expect(r.code, r.stderr).toBe(0);
+    const after = ['summary.json', 'report.md'].map((f) => readFileSync(path.join(dir, f), 'utf8'));
+    const unstamped = after[0].replace(/,\n {2}"rebuilt_at": "[^"]+"\n}/, '\n}');
+    expect(unstamped).not.toBe(after[0]);
+    expect(unstamped).toBe(before[0]);
+    expect(after[1]).toBe(before[1]);
+  });
+
   it('report <dir> rebuilds the same summary from events.ndjson', async () => {
     const original = JSON.parse(readFileSync(path.join(dir, 'summary.json'), 'utf8'));
     for (const f of ['summary.json', 'report.md', 'report.html']) rmSync(path.join(dir, f));
@@ -153,7 +165,9 @@ describe.skipIf(!CHROMIUM)('report.html in headless Chromium', () => {
       outcome: s.outcome,
       parameters: s.parameters,
       cross: s.cross_mode,
-      modes: s.modes.map((m: Record<string, unknown>) => ({ ...m, duration_seconds: undefined })),
+      started: s.started_at,
+      duration: s.duration_seconds,
+      modes: s.modes,
     });
     expect(essence(rebuilt)).toEqual(essence(original));
     for (const f of ['report.md', 'report.html']) expect(existsSync(path.join(dir, f))).toBe(true);

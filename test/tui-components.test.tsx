@@ -156,6 +156,11 @@ describe('App at 120x40', () => {
     expect(f).toContain('matching "call.error"');
     expect(f).toContain('call.error process_batch_pipeline RETRYING');
     expect(f).not.toContain('command.issued run_direct_stress');
+    // Esc clears the applied filter (issue #39: it did only while typing).
+    r.press('\u001b');
+    await tick(80);
+    expect(r.lastFrame()).not.toContain('matching "call.error"');
+    expect(r.lastFrame()).toContain('command.issued run_direct_stress');
   });
 });
 

@@ -16,10 +16,14 @@ export async function reportCommand(dir: string): Promise<number> {
     ? (JSON.parse(readFileSync(summaryFile, 'utf8')) as Record<string, unknown>)
     : undefined;
   const records = readRecords(events);
-  const { store, outcome } = replay(records, old as never);
+  const { store, outcome, endedAt } = replay(records, old as never);
   const result = outcome ?? (old ? { exitCode: Number(old.exit_code), reason: String(old.outcome) } : verdictOf(store));
   const writer = new ReportWriter(dir);
-  writer.rebuild(store.snapshot(), result, records, old?.observer ? { observer: old.observer } : {});
+  // What the records do not hold (the observer's own cost) is kept from the summary being replaced.
+  writer.rebuild(store.snapshot(endedAt), result, records, {
+    ...(old?.observer ? { observer: old.observer } : {}),
+    rebuilt_at: new Date().toISOString(),
+  });
   process.stdout.write(
     `rebuilt summary.json, report.md and report.html in ${path.resolve(dir)} from ${records.length} records\n`,
   );

@@ -1,7 +1,7 @@
 // A run rebuilt from its events.ndjson (report <dir>): a store started from the `run` header record
 // (or, for a report made before it existed, from summary.json's parameters), then every record applied
-// through the same writes the live run made. What the records cannot give back (wall-clock durations) is
-// the replay's own.
+// through the same writes the live run made, on a clock that reads each record's own time: the rebuilt
+// figures (start, durations, rates) are the run's, not the rebuild's.
 import { readFileSync } from 'node:fs';
 import { isRunRecord, type Mode, type RunParams, type RunRecord } from '../model.js';
 import { RunStore } from './store.js';
@@ -27,13 +27,14 @@ export function storeFor(
     parameters?: RunParams & { preset: string | null };
     modes?: Array<{ mode: Mode; expected_rows: number }>;
   },
+  clock?: () => number,
 ): RunStore {
   const head = records.find((r): r is Extract<RunRecord, { kind: 'run' }> => r.kind === 'run');
   const params = head?.params ?? fallback?.parameters;
   const modes = head?.modes ?? fallback?.modes?.map((m) => ({ mode: m.mode, expected: m.expected_rows }));
   if (!params || !modes)
     throw new Error('events.ndjson has no run header and there is no summary.json to take the parameters from');
-  return new RunStore(params, modes);
+  return new RunStore(params, modes, clock);
 }
 
 /** A record's data without the record's own ts and kind. */
@@ -82,6 +83,8 @@ export function applyRecord(store: RunStore, r: RunRecord): void {
     }
     case 'pod':
       return store.recordPod(body(r));
+    case 'profile':
+      return store.setProfile(body(r));
     case 'log':
       return r.source === 'preflight' ? undefined : store.log(r.source, r.level, r.text); // checks log their own line
     case 'stall': {
@@ -103,9 +106,19 @@ export function applyRecord(store: RunStore, r: RunRecord): void {
 
 /** The store, the outcome and the records of a recorded run. */
 export function replay(records: RunRecord[], fallback?: Parameters<typeof storeFor>[1]) {
-  const store = storeFor(records, fallback);
-  for (const r of records) applyRecord(store, r);
+  const head = records.find((r): r is Extract<RunRecord, { kind: 'run' }> => r.kind === 'run');
+  let now = head?.started_at ?? (records.length ? Date.parse(records[0].ts) : Date.now());
+  const store = storeFor(records, fallback, () => now);
+  for (const r of records) {
+    now = Date.parse(r.ts);
+    applyRecord(store, r);
+  }
   store.finish();
   const out = [...records].reverse().find((r): r is Extract<RunRecord, { kind: 'outcome' }> => r.kind === 'outcome');
-  return { store, outcome: out ? { exitCode: out.exit_code, reason: out.reason } : undefined };
+  return {
+    store,
+    outcome: out ? { exitCode: out.exit_code, reason: out.reason } : undefined,
+    /** The run's end: its outcome's time, else its last record's. */
+    endedAt: out ? Date.parse(out.ts) : now,
+  };
 }

@@ -57,8 +57,10 @@ export class ReportedRun {
   /** The outcome is known: kept in the records (events.ndjson) at once. */
   settle(outcome: RunOutcome): void {
     this.outcome = outcome;
-    this.orch.store.recordOutcome(outcome);
+    this.settledAt = this.orch.store.recordOutcome(outcome);
   }
+  /** When the outcome was recorded: the reports' end, as a rebuild from the records finds it. */
+  private settledAt: number | undefined;
 
   /** Runs the orchestrator (no renderer) to its outcome, settled whatever happens. */
   async run(): Promise<RunOutcome> {
@@ -76,7 +78,7 @@ export class ReportedRun {
     this.unwatch();
     process.removeListener('exit', this.lastResort);
     if (!this.failedBeforeLaunch())
-      this.reports.write(this.orch.store.snapshot(), this.outcome, this.orch.observerStats());
+      this.reports.write(this.orch.store.snapshot(this.settledAt), this.outcome, this.orch.observerStats());
     await this.reports.close();
   }
 
