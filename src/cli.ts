@@ -138,9 +138,9 @@ function subcommands(program: Command): void {
     });
   for (const [flags, help] of SERVER_OPTS) diff.option(flags, help);
   const cleanup = program
-    .command('cleanup <execution_id...>')
+    .command('cleanup <execution_id_or_run_dir...>')
     .description(
-      "delete these executions' rows from the fixture's tables in the data database (shows the counts, asks; --yes for scripts)",
+      "delete these executions' rows from the fixture's tables in the data database (shows the counts, asks; --yes for scripts); a run's report folder stands for its executions and its server",
     )
     .option('--yes', 'delete without asking (needed without a terminal)')
     .action(async (ids: string[], opts) => {
@@ -182,17 +182,31 @@ export function buildProgram(): Command {
   return program;
 }
 
+/** The words of the command line that are neither options nor their values (the root's options). */
+function operands(program: Command, argv: string[]): string[] {
+  const out: string[] = [];
+  const args = argv.slice(2);
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (!a.startsWith('-')) out.push(a);
+    else if (!a.includes('=')) {
+      const o = program.options.find((x) => x.long === a || x.short === a);
+      if (o && (o.required || o.optional)) i++; // its value
+    }
+  }
+  return out;
+}
+
 /** `help <name>` for a command that does not exist: commander prints the root help and exits 0. */
 function unknownHelpTopic(program: Command, argv: string[]): string | undefined {
-  const { operands, unknown } = program.parseOptions(argv.slice(2));
-  const [first, topic = unknown[0]] = operands;
-  if (first !== 'help' || !topic || topic.startsWith('-')) return undefined;
+  const [first, topic] = operands(program, argv);
+  if (first !== 'help' || !topic) return undefined;
   return program.commands.some((c) => c.name() === topic) ? undefined : topic;
 }
 
 /** A word where a command was expected: "did you mean" the nearest command. */
 function unknownCommandLine(program: Command, argv: string[]): string | undefined {
-  const word = program.parseOptions(argv.slice(2)).operands[0];
+  const word = operands(program, argv)[0];
   if (!word || !/^[a-z][a-z-]*$/i.test(word)) return undefined;
   const near = closest(
     word,

@@ -81,12 +81,12 @@ export class ModeState {
 
   /**
    * Rows stored after the newest event, by the times the engine stored them: the rows counted since that
-   * event arrived, but only when the newest row's created_at is later than the newest event's by more than
-   * a second (a poll can read a row before the events written before it). Without both times: 0.
+   * event arrived, but only when the newest row was stored later than the newest event (a poll can read
+   * rows after the events that were written after them). Without both times: 0.
    */
   get rowsSinceLastEvent(): number {
     const rowAt = this.facts.stats?.lastAt;
-    if (rowAt == null || this.newestEventAt === null || rowAt * 1000 <= this.newestEventAt + 1000) return 0;
+    if (rowAt == null || this.newestEventAt === null || rowAt * 1000 <= this.newestEventAt) return 0;
     return Math.max(0, (this.facts.stats?.storedRows ?? 0) - this.rowsAtLastEvent);
   }
 

@@ -43,6 +43,19 @@ function body<T extends { ts: string; kind: string }>(r: T): Omit<T, 'ts' | 'kin
   return rest;
 }
 
+/** An event record as the feed delivered it. */
+function eventOf(r: Extract<RunRecord, { kind: 'event' }>) {
+  const { event_id: eventId, execution_id: executionId, event_type: type } = r;
+  return {
+    eventId,
+    executionId,
+    type,
+    node: r.node_name ?? null,
+    status: r.status ?? null,
+    createdAt: r.created_at ?? null,
+  };
+}
+
 export function applyRecord(store: RunStore, r: RunRecord): void {
   switch (r.kind) {
     case 'target': {
@@ -67,16 +80,7 @@ export function applyRecord(store: RunStore, r: RunRecord): void {
         raw: null,
       });
     case 'event':
-      return store.recordEvents(r.mode, [
-        {
-          eventId: r.event_id,
-          executionId: r.execution_id,
-          type: r.event_type,
-          node: r.node_name ?? null,
-          status: r.status ?? null,
-          createdAt: r.created_at ?? null,
-        },
-      ]);
+      return store.recordEvents(r.mode, [eventOf(r)]);
     case 'rows': {
       const { mode, execution_id: _e, rows_per_second: _r, ...stats } = body(r);
       return store.recordRows(mode, stats);
@@ -88,8 +92,9 @@ export function applyRecord(store: RunStore, r: RunRecord): void {
     case 'log':
       return r.source === 'preflight' ? undefined : store.log(r.source, r.level, r.text); // checks log their own line
     case 'stall': {
-      const { mode, stall_kind, ...facts } = body(r);
-      return store.markStalled(mode, { ...facts, kind: stall_kind });
+      // In the order the live run builds them (observe.ts stallFacts), so the rebuilt summary is the same text.
+      const { mode, stall_kind, since, idleSeconds, ...facts } = body(r);
+      return store.markStalled(mode, { since, idleSeconds, kind: stall_kind, ...facts });
     }
     case 'diagnosis':
       return store.setDiagnosis(r.mode, { state: r.state, causes: r.causes, facts: r.facts });

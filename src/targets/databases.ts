@@ -49,12 +49,21 @@ async function direct(url: string, flag: string, hint: string, life: Lifecycle):
   return sql;
 }
 
+/** A probe that got no HTTP answer: refused, unresolved, reset or timed out. */
+const UNREACHABLE = /connection refused|ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ECONNRESET|timed out talking|socket hang up/i;
+
 async function systemDb(c: RunConfig, i: DatabaseInputs, life: Lifecycle, hooks: TargetHooks): Promise<SqlRunner> {
   const url = i.pgUrl ?? i.sandbox?.pgUrl;
   if (url) return direct(url, '--pg-url', 'check --pg-url (host, port, credentials)', life);
   const { policy, detail } = await i.client
     .queryPolicy()
     .catch((err) => ({ policy: 'broken' as const, detail: oneLine(err) }));
+  // No answer at all is the server, not its query endpoint (issue #39: `diff` with no server blamed the endpoint).
+  if (policy === 'broken' && UNREACHABLE.test(detail))
+    throw envError(
+      `NoETL server at ${i.client.baseUrl} is unreachable (${detail})`,
+      'check --server-url, or start a port-forward; --pg-url reads the system database directly',
+    );
   const usable = policy === 'open' || policy === 'readonly';
   hooks.check({
     name: 'query endpoint',

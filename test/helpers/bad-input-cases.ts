@@ -1,6 +1,6 @@
 // The bad-input cases (test/bad-input.test.ts runs those that start something through the real CLI,
 // test/bad-options.test.ts the option validation in-process), and the one-line/exit-code check both apply.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'vitest';
@@ -23,6 +23,13 @@ const NOT_PLAYBOOK = file(
   'apiVersion: noetl.io/v2\nkind: Credential\nmetadata:\n  name: pg_k8s\ndata: {}\n',
 );
 const LIST_YAML = file('list.yaml', '- a\n- b\n');
+// A sandbox run's report folder: its rows went with the sandbox's own Postgres.
+const SANDBOX_RUN = path.join(tmp, 'sandbox-run');
+mkdirSync(SANDBOX_RUN);
+writeFileSync(
+  path.join(SANDBOX_RUN, 'summary.json'),
+  JSON.stringify({ target: { kind: 'sandbox', serverUrl: 'http://127.0.0.1:1' }, modes: [{ execution_id: '1' }] }),
+);
 const DUCKDB = file(
   'duckdb.yaml',
   'apiVersion: noetl.io/v2\nkind: Playbook\nmetadata:\n  name: t\n  path: t/duck\nworkflow:\n  - step: start\n    tool:\n      kind: duckdb\n      query: select 1\n',
@@ -51,6 +58,18 @@ export const CASES: Case[] = [
     () => ['--modes', 'turbo'],
     2,
     /--modes: unknown mode "turbo" — allowed: direct_stress, chunked_optimal or both/,
+  ],
+  [
+    'diff with no server at the URL',
+    () => ['diff', '583461712347136001', '--server-url', 'http://127.0.0.1:1'],
+    3,
+    /NoETL server at http:\/\/127\.0\.0\.1:1 is unreachable/,
+  ],
+  [
+    'cleanup of a sandbox run folder',
+    () => ['cleanup', SANDBOX_RUN, '--yes'],
+    2,
+    /is a run on the sandbox: its rows went with its own Postgres/,
   ],
   ['both inside a list', () => ['--modes', 'both,direct'], 2, /--modes: "both" stands alone/],
   [

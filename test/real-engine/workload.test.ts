@@ -62,7 +62,7 @@ describe('the real engine at the sizes that make it crawl (--target local)', () 
       try {
         const r = await runCli(
           [
-            ...['sweep', '--target', 'local', '--workers', '2', '--payload-kb', '16,64', '--seed-rows', '6'],
+            ...['sweep', '--target', 'local', '--workers', '2', '--payload-kb', '16,32,64', '--seed-rows', '4'],
             ...['--modes', 'direct_stress', '--stall-seconds', '90', '--timeout', '240', '--report-dir', dir],
           ],
           { timeoutMs: 540_000 },
@@ -71,7 +71,8 @@ describe('the real engine at the sizes that make it crawl (--target local)', () 
         expect(out).toMatch(/per-item cost grows about as payload\^\d\.\d \(exponent \d\.\d\)/);
         const sweep = summaryOf(dir);
         expect(sweep.payload_growth.basis).toBe('engine CPU-seconds per item');
-        // Between 16 and 64 KB the engine's CPU per item grows faster than the payload: at least payload^1.6.
+        // Between 16 and 64 KB the engine's CPU per item grows faster than the payload: at least payload^1.6 above
+        // what every item costs (seen here: 16 KB 3.1, 64 KB 21.1 CPU-seconds per item).
         expect(sweep.payload_growth.exponent, JSON.stringify(sweep.payload_growth)).toBeGreaterThanOrEqual(1.6);
         const big = sweep.cells.find((c: { payload_kb: number }) => c.payload_kb === 64);
         const runDir = path.join(dir, big.runs[0].dir);
@@ -82,7 +83,7 @@ describe('the real engine at the sizes that make it crawl (--target local)', () 
           expect.arrayContaining(['noetl-server', 'noetl-worker-1', 'noetl-worker-2', 'nats-server', 'postgres']),
         );
         for (const p of run.pods) expect([p.name, p.memory_bytes > 0]).toEqual([p.name, true]);
-        // At 6 items of 64 KB the server is the longer one at a full core (seen here: about 90 s after the
+        // At 4-6 items of 64 KB the server is the longer one at a full core (seen here: about 90 s after the
         // workers' 20 s, both in the same regex); with more items the workers come first (24 items: 70% busy).
         const causes = causesOf(modeOf(runDir, 'direct_stress'));
         const cpu = causes.find((c) => /^(workers|server)-cpu-bound$/.test(c.id));
