@@ -31,7 +31,7 @@ export type RunRecord =
   | R<'target', Omit<TargetInfo, 'kind'> & { target_kind: TargetKind }>
   | R<'phase', { phase: PhaseName; state: PhaseState; detail: string }>
   | R<'check', Check>
-  | R<'launch', { mode: Mode; execution_id: string }>
+  | R<'launch', { mode: Mode; execution_id: string; adopted?: boolean }>
   | R<'child', { mode: Mode; execution_id: string; batch_number: number | null }>
   | R<'status', { mode: Mode; execution_id: string; state: ExecState; current_step: string | null; progress: unknown }>
   | R<

@@ -127,6 +127,8 @@ export interface ModeFacts {
   startedAt: number | null;
   endedAt: number | null;
   error: string | null;
+  /** watch: started elsewhere; its start and end are the engine's (its events' times), not the watch's. */
+  adopted?: boolean;
 }
 
 export interface ModeView extends ModeFacts {

@@ -388,20 +388,29 @@ const CASES: Case[] = [
     expect: ['server-cpu-bound'],
     evidence: { id: 'server-cpu-bound', has: ['noetl-server: 985m CPU on average', 'the last 8 in a row'] },
   },
-  ...[
-    [6, []],
-    [24, ['server-cpu-bound']],
-  ].map(([n, expect]): Case => ({
+  // Complete runs, every row stored: the engine's CPU is named only when each row cost it 5 CPU-seconds or
+  // more and the process sat at a full core for 30 s (cpu-rules.ts), as 24 rows of 64 KB did here (12 a row:
+  // workers 211, server 78 CPU-s) and 12 + 12 rows of 8 KB did not (about 1 a row, the server 24 CPU-s).
+  ...(
+    [
+      ['a clean small run: the server busy 24 s, about 1 CPU-second a row', 12, 0, []],
+      ['24 rows of 64 KB: the workers did most of 290 CPU-seconds', 40, 100, ['workers-cpu-bound']],
+      ['6 rows of 64 KB: the server did most of it, at the end', 110, 30, ['server-cpu-bound']],
+    ] as const
+  ).map(([name, serverSamples, workerSamples, expect]): Case => ({
     engine: 'python',
     target: 'local',
-    name: `a complete run, every row stored, the server at a full core for ${2 * (n as number)} s`,
-    source:
-      'noetl 4.26.0 on --target local: a clean 12 × 8 KB run had the server busy some 10 s (issue #39: a clean run names no cause); 6 × 64 KB about 90 s',
+    name: `a complete run, every row stored: ${name}`,
+    source: 'noetl 4.26.0 on --target local, recorded here by scripts/real-engines.ts (REAL-ENGINES.md)',
     events: [...start('python'), ...times(EXPECTED, () => command('python', seq('python'))), ...end('python')],
-    podSeries: Array.from({ length: (n as number) + 1 }, () => [pod('noetl-server', 'server', { cpuMillicores: 990 })]),
+    podSeries: Array.from({ length: 1 + Math.max(serverSamples, workerSamples) }, (_, i) => [
+      pod('noetl-server', 'server', { cpuMillicores: i <= serverSamples ? 990 : 10 }),
+      pod('noetl-worker-1', 'worker', { cpuMillicores: i <= workerSamples ? 980 : 5 }),
+      pod('noetl-worker-2', 'worker', { cpuMillicores: i <= workerSamples ? 970 : 5 }),
+    ]),
     verdict: 'completed',
     stored: EXPECTED,
-    expect: expect as string[],
+    expect: [...expect],
   })),
   {
     engine: 'python',

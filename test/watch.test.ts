@@ -120,6 +120,12 @@ describe('watch', () => {
     ]);
     expect(w.code, w.stdout + w.stderr).toBe(0);
     expect(essence(modesOf(watchDir))).toEqual(essence([m]));
+    // Its duration is the execution's, from its events' times, not the watch's own fraction of a second
+    // (issue #39 item 7); the run's own measure (launch to end as the tool saw it) is close to it.
+    const watched = modesOf(watchDir)[0] as unknown as { duration_seconds: number };
+    const original = m as unknown as { duration_seconds: number };
+    expect(watched.duration_seconds).toBeGreaterThan(0.5);
+    expect(Math.abs(watched.duration_seconds - original.duration_seconds)).toBeLessThan(3);
     expect(w.stdout).toContain(`direct_stress: 0 missing of 30: none`);
     const twice = await runCli([
       'watch',

@@ -7,6 +7,7 @@ import type { Evidence, Rule } from './evidence.js';
 import { STALL_RULES } from './stall-rules.js';
 import { ADVICE } from './advice.js';
 import { ENGINE_RULES, workerLost } from './engine-rules.js';
+import { CPU_RULES } from './cpu-rules.js';
 
 export type { Evidence } from './evidence.js';
 
@@ -79,6 +80,7 @@ export const RULES: Rule[] = [
       ),
   },
   workerLost,
+  ...CPU_RULES,
   ...ENGINE_RULES,
   {
     id: 'http-retries',

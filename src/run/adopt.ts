@@ -32,7 +32,7 @@ export async function adoptExecutions(store: RunStore, rows: RowsSource, ids: st
     adopted[0].params,
   );
   for (const a of adopted) {
-    store.markLaunched(a.mode, a.id);
+    store.markLaunched(a.mode, a.id, true);
     store.log('loadrun', 'info', `watching ${a.mode} execution ${a.id} (started elsewhere)`);
   }
   return adopted.map((a) => a.mode);

@@ -44,8 +44,8 @@ export class ModeState {
     };
   }
 
-  launch(executionId: string, now: number): void {
-    Object.assign(this.facts, { executionId, verdict: 'running', startedAt: now });
+  launch(executionId: string, now: number, adopted = false): void {
+    Object.assign(this.facts, { executionId, verdict: 'running', startedAt: now, ...(adopted ? { adopted } : {}) });
     this.executions.add(executionId);
   }
 
@@ -90,12 +90,25 @@ export class ModeState {
     return Math.max(0, (this.facts.stats?.storedRows ?? 0) - this.rowsAtLastEvent);
   }
 
+  /**
+   * A watched execution's start is its earliest event and its end its parent's terminal event, as the
+   * engine stored them: what the watch itself took (0.1 s over a finished execution) is no duration.
+   */
+  private engineTimes(at: number, e: NoetlEvent): void {
+    const f = this.facts;
+    if (f.startedAt === null || at < f.startedAt) f.startedAt = at;
+    if (e.executionId === f.executionId && terminalStateOf(e.type))
+      f.endedAt = this.engineEnd = Math.max(this.engineEnd ?? at, at);
+  }
+  private engineEnd: number | null = null;
+
   /** Counts one event; returns its view for the tail. */
   ingest(e: NoetlEvent, now: number): EventView {
     const f = this.facts;
     this.rowsAtLastEvent = f.stats?.storedRows ?? 0;
     const at = e.createdAt ? Date.parse(e.createdAt) : NaN;
     if (Number.isFinite(at) && (this.newestEventAt === null || at > this.newestEventAt)) this.newestEventAt = at;
+    if (f.adopted && Number.isFinite(at)) this.engineTimes(at, e);
     const kind = classify(e.type, e.status);
     f.eventCount++;
     this.eventsByType[e.type] = (this.eventsByType[e.type] ?? 0) + 1;

@@ -67,7 +67,7 @@ export function applyRecord(store: RunStore, r: RunRecord): void {
     case 'check':
       return store.addCheck(body(r));
     case 'launch':
-      return store.markLaunched(r.mode, r.execution_id);
+      return store.markLaunched(r.mode, r.execution_id, r.adopted ?? false);
     case 'child':
       return store.addChild(r.mode, r.execution_id, r.batch_number ?? null);
     case 'status':

@@ -76,10 +76,11 @@ export class RunStore extends RunState {
     this.params = { ...params, preset: null };
     this.changed();
   }
-  markLaunched(mode: Mode, executionId: string): void {
+  /** `adopted`: started elsewhere (watch): its times become the engine's once its events arrive. */
+  markLaunched(mode: Mode, executionId: string, adopted = false): void {
     const now = this.clock();
-    this.m(mode).launch(executionId, now);
-    this.record('launch', { mode, execution_id: executionId }, now);
+    this.m(mode).launch(executionId, now, adopted);
+    this.record('launch', { mode, execution_id: executionId, ...(adopted ? { adopted } : {}) }, now);
     this.changed();
   }
   setVerdict(mode: Mode, verdict: ModeVerdict, error?: string): void {
