@@ -32,7 +32,13 @@ describe('compare', () => {
     expect(r.stdout).toMatch(/1-stalled\s+STALLED\s+15\/30\s+15 \(16-30\)/);
     expect(r.stdout).toMatch(/2-fixed\s+COMPLETED\s+30\/30\s+0 /);
     expect(r.stdout).toContain('1-stalled → 2-fixed: stall gone, all 15 missing items recovered');
+    // The two ran different settings (issue #39 item 6): said before any change is read off them, once each.
+    expect(r.stdout).toContain(
+      'not comparable: 2-fixed ran another setting: fault profile none (first: loop-stops-after-first-window)',
+    );
+    expect(r.stdout).not.toContain('sandbox sandbox');
     const md = readFileSync(path.join(out, 'compare.md'), 'utf8');
+    expect(md).toContain('> **not comparable: 2-fixed ran another setting');
     expect(md).toContain('| 1-stalled | STALLED | 15/30 | 15 (16-30) |');
     expect(md).toContain('- 1-stalled → 2-fixed: stall gone, all 15 missing items recovered');
     const html = readFileSync(path.join(out, 'compare.html'), 'utf8');
@@ -156,6 +162,9 @@ describe('history', () => {
     const lines = r.stdout.split('\n').filter((l) => l.includes('chunked_optimal '));
     expect(lines[0]).toMatch(/chunked_optimal COMPLETED .*2-fixed$/);
     expect(lines[1]).toMatch(/chunked_optimal STALLED \(15 missing\) .*1-stalled$/);
+    // Throughput is drawn over runs of one setting only: another dialect and a fault profile are another.
+    expect(r.stdout).not.toMatch(/rows\/s over 2 runs/);
+    expect(lines[1]).toContain('faults loop-stops-after-first-window');
     const json = await runCli(['history', path.join(root, 'runs'), '--json']);
     const recs = json.stdout
       .trim()

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { NoetlEvent } from '../src/model.js';
 import { ReportWriter } from '../src/render/reports.js';
+import { finalText } from '../src/render/text.js';
 import { readRecords } from '../src/run/replay.js';
 import { RunStore } from '../src/run/store.js';
 
@@ -83,5 +84,28 @@ describe('reading events.ndjson back', () => {
     expect(readRecords(file)).toEqual([
       { ts: '2026-12-05T00:00:00Z', kind: 'launch', mode: 'direct_stress', execution_id: '1' },
     ]);
+  });
+});
+
+describe('a run stopped while a mode still ran (issue #39 item 8)', () => {
+  it('labels its diff as what was stored so far and names the execution left running on a server', () => {
+    const { store, dir } = setup();
+    store.setTarget({ kind: 'server', serverUrl: 'http://127.0.0.1:8082' });
+    store.setDiff('direct_stress', {
+      mode: 'direct_stress',
+      executionId: '1',
+      expected: 10,
+      stored: 4,
+      missingCount: 6,
+      missing: [[5, 10]],
+      windows: [],
+    } as never);
+    const text = finalText(store.snapshot(), { exitCode: 130, reason: 'interrupted' });
+    expect(text).toContain('direct_stress (still RUNNING: stored so far): 6 missing of 10');
+    expect(text).toMatch(/left running on the engine: direct_stress 1 — its diff is not final; --cancel-on-exit/);
+    // The sandbox and the local engine stop with the tool: nothing is left running there.
+    store.setTarget({ kind: 'local' });
+    expect(finalText(store.snapshot(), { exitCode: 130, reason: 'interrupted' })).not.toContain('left running');
+    void dir;
   });
 });

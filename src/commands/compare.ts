@@ -3,7 +3,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { compareHtml } from '../compare/html.js';
-import { compareMarkdown, compareTable, parseRegressions, regressions } from '../compare/compare.js';
+import { compareMarkdown, compareTable, notComparable, parseRegressions, regressions } from '../compare/compare.js';
 import { historyLines, historyRecords } from '../compare/history.js';
 import { loadDigest, loadSeries, runFolders } from '../compare/load.js';
 import { EXIT, usageError } from '../errors.js';
@@ -27,7 +27,8 @@ export async function compareCommand(dirs: string[], o: CompareOpts): Promise<nu
   mkdirSync(out, { recursive: true });
   writeFileSync(path.join(out, 'compare.md'), redact(compareMarkdown(runs)));
   writeFileSync(path.join(out, 'compare.html'), redact(compareHtml(runs, folders.map(loadSeries))));
-  const lines = compareTable(runs);
+  // Runs of another setting are shown, but said to be so before any change is read off them.
+  const lines = [...notComparable(runs), ...compareTable(runs)];
   const worse = asked ? regressions(runs, asked) : [];
   lines.push(`compare.md and compare.html in ${out}`);
   if (asked)

@@ -104,6 +104,21 @@ export function modeTable(runs: RunDigest[], mode: string): { rows: string[][]; 
   };
 }
 
+/** What makes a run not comparable with the first: another target or dialect, fault profile or parameters. */
+export function notComparable(runs: RunDigest[]): string[] {
+  const [first, ...rest] = runs;
+  const faults = (r: RunDigest) => r.faults.join(', ') || 'none';
+  const params = (r: RunDigest) => JSON.stringify(r.params);
+  return rest.flatMap((r) => {
+    const why = [
+      ...(r.target !== first.target ? [`target ${r.target} (first: ${first.target})`] : []),
+      ...(faults(r) !== faults(first) ? [`fault profile ${faults(r)} (first: ${faults(first)})`] : []),
+      ...(params(r) !== params(first) ? [`parameters ${params(r)} (first: ${params(first)})`] : []),
+    ];
+    return why.length ? [`not comparable: ${r.label} ran another setting: ${why.join('; ')}`] : [];
+  });
+}
+
 /** The table per mode: one row per run, then the change from the first run to each other. */
 export function compareTable(runs: RunDigest[]): string[] {
   const out: string[] = [];
@@ -145,11 +160,13 @@ export function regressions(runs: RunDigest[], asked: Regression): string[] {
 
 /** compare.md: the same tables, as Markdown. */
 export function compareMarkdown(runs: RunDigest[]): string {
+  const warnings = notComparable(runs);
   const out = [
     '# noetl-loadrun compare',
     '',
     ...runs.map((r) => `- **${r.label}**: ${r.startedAt}, ${r.target}, exit ${r.exitCode} (\`${r.dir}\`)`),
     '',
+    ...(warnings.length ? [...warnings.map((w) => `> **${w}**`), ''] : []),
   ];
   for (const mode of modesOf(runs)) {
     const { rows, changes } = modeTable(runs, mode);

@@ -9,6 +9,7 @@ export interface HistoryRecord {
   started_at: string;
   folder: string;
   target: string;
+  faults: string[];
   parameters: Record<string, unknown>;
   exit_code: number;
   modes: Array<{ mode: string; verdict: string; missing: number | null; rows_per_second: number }>;
@@ -31,6 +32,7 @@ export function historyRecords(root: string): HistoryRecord[] {
       started_at: r.startedAt,
       folder: r.dir,
       target: r.target,
+      faults: r.faults,
       parameters: r.params,
       exit_code: r.exitCode,
       modes: r.modes.map((m) => ({
@@ -50,6 +52,9 @@ export function sparkline(values: number[]): string {
 
 const paramsText = (p: Record<string, unknown>) =>
   `rows ${p.seedRows ?? '?'} × ${p.payloadKb ?? '?'} KB, batch ${p.batchSize ?? '?'} × ${p.maxBatches ?? '?'}`;
+/** What must be the same for runs' throughput to be comparable: target and dialect, faults, parameters. */
+const settingText = (r: HistoryRecord) =>
+  `${paramsText(r.parameters)} on ${r.target}${r.faults?.length ? ` with ${r.faults.join(', ')} (emulated)` : ''}`;
 
 export function historyLines(records: HistoryRecord[], root: string): string[] {
   if (!records.length) return [`no recorded runs under ${root}`];
@@ -60,12 +65,12 @@ export function historyLines(records: HistoryRecord[], root: string): string[] {
           `${m.mode} ${m.verdict.toUpperCase()}${m.missing ? ` (${m.missing} missing)` : ''} ${m.rows_per_second} rows/s`,
       )
       .join('; ');
-    return `${r.started_at.slice(0, 19).replace('T', ' ')}  ${r.target}  ${paramsText(r.parameters)}  ${modes}  ${r.folder}`;
+    const faults = r.faults?.length ? `  faults ${r.faults.join(',')}` : '';
+    return `${r.started_at.slice(0, 19).replace('T', ' ')}  ${r.target}${faults}  ${paramsText(r.parameters)}  ${modes}  ${r.folder}`;
   });
-  // Throughput over the runs of the same parameters, oldest first.
+  // Throughput over the runs of the same setting (target, dialect, faults, parameters), oldest first.
   const groups = new Map<string, HistoryRecord[]>();
-  for (const r of [...records].reverse())
-    groups.set(paramsText(r.parameters), [...(groups.get(paramsText(r.parameters)) ?? []), r]);
+  for (const r of [...records].reverse()) groups.set(settingText(r), [...(groups.get(settingText(r)) ?? []), r]);
   for (const [params, rs] of groups) {
     if (rs.length < 2) continue;
     out.push('', `rows/s over ${rs.length} runs of ${params} (oldest first):`);

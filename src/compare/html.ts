@@ -2,7 +2,7 @@
 // per mode, stored rows and rows/s over time with one series per run overlaid, each run's stall marked.
 import { CHART_JS, esc, STYLE, uplotAssets } from '../render/html.js';
 import type { RunSeries } from '../render/series.js';
-import { HEAD, modesOf, modeTable } from './compare.js';
+import { HEAD, modesOf, modeTable, notComparable } from './compare.js';
 import type { RunDigest } from './load.js';
 
 function table(runs: RunDigest[], mode: string): string {
@@ -35,7 +35,9 @@ export function compareHtml(runs: RunDigest[], series: RunSeries[]): string {
     .map((r) => `<li><b>${esc(r.label)}</b>: ${esc(r.startedAt)}, ${esc(r.target)}, exit ${r.exitCode}</li>`)
     .join('');
   return `<!doctype html><html><head><meta charset="utf-8"><title>noetl-loadrun compare</title><style>${css}\n${STYLE}</style></head><body>
-<h1>noetl-loadrun compare</h1><ul>${list}</ul>
+<h1>noetl-loadrun compare</h1><ul>${list}</ul>${notComparable(runs)
+    .map((w) => `<p class="warn"><b>${esc(w)}</b></p>`)
+    .join('')}
 <div class="modes">${modes.map((m) => `<div class="mode" data-mode="${esc(m)}"><h2>${esc(m)}</h2>${table(runs, m)}<div class="chart" data-series="stored"></div><div class="chart" data-series="rate"></div></div>`).join('')}</div>
 <script>${js}</script><script type="application/json" id="data">${data}</script><script>${DRAW}</script></body></html>`;
 }

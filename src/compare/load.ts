@@ -29,6 +29,8 @@ export interface RunDigest {
   label: string;
   startedAt: string;
   target: string;
+  /** The sandbox's fault profiles (emulation), none on a real engine. */
+  faults: string[];
   params: Record<string, unknown>;
   exitCode: number;
   modes: ModeDigest[];
@@ -37,6 +39,13 @@ export interface RunDigest {
 }
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** `sandbox, rust dialect`, `server python 4.26.0`: the kind once, then the dialect. */
+function targetOf(t: Json | undefined): string {
+  const kind = String(t?.kind ?? '?');
+  const dialect = String(t?.dialect ?? '');
+  return dialect.startsWith(kind) ? dialect : `${kind} ${dialect}`.trim();
+}
 
 /** The run folders under `dir`, at any depth (a sweep's runs): itself when it holds a summary.json. */
 export function runFolders(dir: string): string[] {
@@ -97,7 +106,8 @@ export function loadDigest(dir: string): RunDigest {
     dir,
     label: path.basename(path.resolve(dir)),
     startedAt: String(s.started_at),
-    target: `${s.target?.kind ?? '?'} ${s.target?.dialect ?? ''}`.trim(),
+    target: targetOf(s.target),
+    faults: Array.isArray(s.target?.faults) ? (s.target.faults as string[]) : [],
     params: (s.parameters ?? {}) as Record<string, unknown>,
     exitCode: Number(s.exit_code),
     modes: ((s.modes ?? []) as Json[]).map(modeDigest),

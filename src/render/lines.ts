@@ -104,6 +104,30 @@ export function hollowRunLines(modes: ModeView[], dialect: string, warnings: num
   );
 }
 
+/** A mode's label in the diff: a mode the tool stopped observing while it ran has a diff of what was stored so far. */
+export function diffLabel(m: Pick<ModeView, 'mode' | 'verdict'>): string {
+  return m.verdict === 'running' ? `${m.mode} (still RUNNING: stored so far)` : m.mode;
+}
+
+/**
+ * Executions the tool stopped observing while they ran (Ctrl-C, q): an engine the tool does not own (a
+ * server, a cluster) goes on with them; the sandbox and the local engine stop with the tool.
+ */
+export function leftRunningLines(
+  modes: Array<Pick<ModeView, 'mode' | 'verdict' | 'executionId'>>,
+  target: { kind: string },
+): Line[] {
+  if (target.kind === 'sandbox' || target.kind === 'local') return [];
+  const left = modes.filter((m) => m.verdict === 'running' && m.executionId);
+  if (!left.length) return [];
+  return [
+    line(
+      `left running on the engine: ${left.map((m) => `${m.mode} ${m.executionId}`).join(', ')} — its diff is not final; --cancel-on-exit cancels them when the tool stops, noetl-loadrun watch <id> follows them to their end`,
+      'warn',
+    ),
+  ];
+}
+
 /** One mode's diff: its main line and a line per window with missing items. `label` names the mode. */
 export function modeDiffLines(label: string, diff: ModeDiff | null, budget: Budget, pending = 'not measured'): Line[] {
   if (!diff) return [line(`${label}: ${pending}`, 'dim')];

@@ -6,7 +6,9 @@ import {
   checkLine,
   crossLines,
   diagnosisLines,
+  diffLabel,
   diffSection,
+  leftRunningLines,
   type Line,
   stallLines,
   SUMMARY_HEAD,
@@ -86,11 +88,12 @@ export function renderMarkdown(s: Snapshot, outcome: RunOutcome): string {
     '',
     ...bullets(
       diffSection(
-        s.modes.map((m) => ({ label: m.mode, diff: m.diff })),
+        s.modes.map((m) => ({ label: diffLabel(m), diff: m.diff })),
         null,
         BUDGET.markdown,
       ),
     ),
+    ...bullets(leftRunningLines(s.modes, s.target)),
   );
   const cross = crossLines(s.cross, BUDGET.markdown);
   if (cross.length)

@@ -4,8 +4,10 @@ import {
   BUDGET,
   crossLines,
   diagnosisLines,
+  diffLabel,
   diffSection,
   duration,
+  leftRunningLines,
   hollowRunLines,
   plain,
   stallLines,
@@ -71,9 +73,10 @@ export function finalText(snap: Snapshot, outcome: RunOutcome): string {
   for (const m of snap.modes) if (m.error) lines.push(`${m.mode}: ${m.error}`);
   lines.push(
     ...diffText(
-      snap.modes.map((m) => ({ label: m.mode, diff: m.diff })),
+      snap.modes.map((m) => ({ label: diffLabel(m), diff: m.diff })),
       snap.cross,
     ),
+    ...plain(leftRunningLines(snap.modes, snap.target)),
     '',
   );
   if (snap.reportDir) lines.push(`Report: ${snap.reportDir}`);
