@@ -54,6 +54,20 @@ describe('check-playbook', () => {
     expect(bad.code).toBe(2);
   });
 
+  it('names a loop mode beside in: the engines read it under loop.spec, and the sandbox refuses it (issue #39)', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'loadrun-check-'));
+    const file = path.join(dir, 'loop-mode.yaml');
+    writeFileSync(
+      file,
+      'apiVersion: noetl.io/v2\nkind: Playbook\nmetadata:\n  name: t\n  path: t/loop_mode\nworkflow:\n  - step: start\n    loop:\n      in: "{{ [1, 2] }}"\n      iterator: x\n      mode: parallel\n    tool:\n      kind: python\n      code: "result = 1"\n',
+    );
+    for (const engine of ['rust', 'python']) {
+      const r = await runCli(['check-playbook', file, '--engine', engine]);
+      expect(r.code, r.stdout + r.stderr).toBe(1);
+      expect(r.stdout).toMatch(/loop-mode\.yaml:11: loop-key-place: loop\.mode beside 'in'/);
+    }
+  });
+
   it('a run checks a --playbook-file against the server it targets and says so', async () => {
     const dir = path.join(mkdtempSync(path.join(os.tmpdir(), 'loadrun-check-')), 'r');
     // The bundled parent with its http body written the legacy Python way.

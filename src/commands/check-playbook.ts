@@ -1,7 +1,7 @@
 // `noetl-loadrun check-playbook FILE... [--engine rust|python]`: each construct the target engine ignores
 // or lacks, with its line and the form that works. Exit 0 when clean, 1 with findings, 2 on bad input.
-import { readFileSync } from 'node:fs';
-import { EXIT, usageError } from '../errors.js';
+import { EXIT } from '../errors.js';
+import { readPlaybookFile } from '../playbooks.js';
 import { checkPlaybook, findingLine } from '../playbooks/check.js';
 import { parseDialect } from './run-config.js';
 
@@ -9,12 +9,8 @@ export async function checkPlaybookCommand(files: string[], o: { engine?: string
   const engine = parseDialect(o.engine, '--engine') ?? 'rust';
   let found = 0;
   for (const file of files) {
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch (err) {
-      throw usageError(`${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
-    }
+    // Not YAML, or not a playbook: said as such (exit 2), never "no construct" (issue #39 item 15).
+    const { text } = readPlaybookFile(file, 'check-playbook:');
     const findings = checkPlaybook(text, engine);
     found += findings.length;
     for (const f of findings) process.stdout.write(`${findingLine(file, f)}\n`);

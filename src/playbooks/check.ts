@@ -158,6 +158,13 @@ export function checkPlaybook(yamlText: string, engine: Dialect): Finding[] {
     const key = v.path[v.path.length - 1];
     if (key === 'kind' && isScalar(v.node) && v.node.value === 'http')
       out.push(...httpFindings(httpKeys(doc, v.path), engine, lc));
+    if ((key === 'mode' || key === 'max_in_flight') && v.path[v.path.length - 2] === 'loop')
+      out.push({
+        line: lineOf(lc, v.node),
+        id: 'loop-key-place',
+        message: `loop.${key} beside 'in': the engines read it from loop.spec.${key} only (the sandbox refuses the key)`,
+        fix: `move it under loop.spec (loop: {in, iterator, spec: {${key}: …}})`,
+      });
     if (isScalar(v.node) && typeof v.node.value === 'string') {
       const inLoop = v.path.length >= 2 && v.path[v.path.length - 2] === 'loop' && key === 'in';
       if (engine === 'rust') out.push(...templateFindings(v.node.value, lineOf(lc, v.node), loops));

@@ -11,6 +11,8 @@ export interface Growth {
   points: Array<{ payload_kb: number; cost: number }>;
   /** The fitted part of each item's cost that does not grow with the payload (0 with two sizes). */
   fixed: number;
+  /** The slope of log cost against log payload, with no fixed part: the growth of the whole cost. */
+  slope: number;
   text: string;
 }
 
@@ -66,7 +68,8 @@ export function payloadGrowth(cells: CellResult[]): Growth | null {
       basis,
       points,
       fixed: Math.round(fit.a * 100) / 100,
-      text: `per-item cost grows about as payload^${exponent.toFixed(1)} (exponent ${exponent.toFixed(1)})${fit.a > 0 ? ` above a fixed ${fit.a.toFixed(2)} s per item` : ''}, from the ${basis} at ${sizes} KB`,
+      slope: Math.round(logSlope(points) * 10) / 10,
+      text: `per-item cost grows about as payload^${exponent.toFixed(1)} (exponent ${exponent.toFixed(1)})${fit.a > 0 ? ` above a fixed ${fit.a.toFixed(2)} s per item (log-log slope ${logSlope(points).toFixed(1)} without it)` : ''}, from the ${basis} at ${sizes} KB`,
     };
   }
   return null;

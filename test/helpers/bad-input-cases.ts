@@ -71,6 +71,18 @@ export const CASES: Case[] = [
     2,
     /is a run on the sandbox: its rows went with its own Postgres/,
   ],
+  [
+    'check-playbook on a file that is not YAML',
+    () => ['check-playbook', MALFORMED],
+    2,
+    /check-playbook: .*malformed\.yaml is not valid YAML/,
+  ],
+  [
+    'check-playbook on a credential',
+    () => ['check-playbook', NOT_PLAYBOOK],
+    2,
+    /credential\.yaml is not a NoETL playbook \(kind Credential\)/,
+  ],
   ['both inside a list', () => ['--modes', 'both,direct'], 2, /--modes: "both" stands alone/],
   [
     'a mode cut short',
