@@ -5,7 +5,7 @@
 import { render, type RenderOptions } from './ink.js';
 import type { ReactNode } from 'react';
 import type { Lifecycle } from '../src/lifecycle.js';
-import type { RunOutcome } from '../src/model.js';
+import type { RunOutcome, Snapshot } from '../src/model.js';
 import { redact } from '../src/redact.js';
 import { finalText } from '../src/render/text.js';
 import type { Orchestrator } from '../src/run/orchestrator.js';
@@ -75,7 +75,7 @@ export async function runTui(orch: Orchestrator, life: Lifecycle, o: TuiOptions)
 }
 
 /** A recorded run played back on the live screen until q; then the final text as a run prints it. */
-export async function runReplayTui(player: Player, outcome: RunOutcome): Promise<void> {
+export async function runReplayTui(player: Player, outcome: RunOutcome, recorded: Snapshot): Promise<void> {
   let leave!: () => void;
   const left = new Promise<void>((r) => (leave = r));
   const ink = await mount(<ReplayApp player={player} onQuit={() => leave()} />, { ...INK_OPTIONS, exitOnCtrlC: true });
@@ -84,7 +84,12 @@ export async function runReplayTui(player: Player, outcome: RunOutcome): Promise
   player.stop();
   ink.unmount();
   await ink.waitUntilExit().catch(() => {});
-  process.stdout.write(redact(finalText(player.store.snapshot(), outcome)) + '\n');
+  // Left before the end: what the recorded run ended with, not the verdicts of a run half played back.
+  const s = player.state();
+  const lead = s.done
+    ? ''
+    : `replay left at ${s.at.toFixed(1)} s of ${s.total.toFixed(1)} s; the recorded run ended so:\n`;
+  process.stdout.write(lead + redact(finalText(s.done ? player.store.snapshot() : recorded, outcome)) + '\n');
 }
 
 /** A sweep under the TUI: the grid and the running run's screen; after the end the grid stays until q. */

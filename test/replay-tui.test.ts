@@ -50,6 +50,8 @@ describe('replay in the TUI', () => {
     tmux.keys('q');
     const after = await tmux.waitFor((s) => /EXIT=\d+/.test(s), 20_000);
     expect(after).toContain('EXIT=0');
+    // Left after a seek back, before the end: the recorded run's end, said to be that (issue #39 item 5).
+    expect(after).toMatch(/replay left at \d+\.\d s of \d+\.\d s; the recorded run ended so:/);
     expect(after).toMatch(/Result: exit 1 — direct_stress STALLED/);
     expect(await leftovers(session.scope)).toEqual([]);
   });

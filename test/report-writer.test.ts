@@ -9,6 +9,7 @@ import type { NoetlEvent } from '../src/model.js';
 import { ReportWriter } from '../src/render/reports.js';
 import { finalText } from '../src/render/text.js';
 import { readRecords } from '../src/run/replay.js';
+import { Player } from '../src/run/player.js';
 import { RunStore } from '../src/run/store.js';
 
 function setup() {
@@ -107,5 +108,38 @@ describe('a run stopped while a mode still ran (issue #39 item 8)', () => {
     store.setTarget({ kind: 'local' });
     expect(finalText(store.snapshot(), { exitCode: 130, reason: 'interrupted' })).not.toContain('left running');
     void dir;
+  });
+});
+
+describe('a recorded run played back (issue #39 item 5)', () => {
+  it("has the run's own rows/s and pod ages at any speed", async () => {
+    let now = Date.parse('2026-12-06T12:00:00Z');
+    const dir = path.join(mkdtempSync(path.join(os.tmpdir(), 'loadrun-player-')), 'r');
+    const store = new RunStore(
+      { seedRows: 10, payloadKb: 1, batchSize: 5, maxBatches: 2, preset: null },
+      [{ mode: 'direct_stress', expected: 10 }],
+      () => now,
+    );
+    const writer = new ReportWriter(dir);
+    writer.attach(store);
+    writer.open();
+    store.recordRunHeader('noetl-loadrun');
+    store.markLaunched('direct_stress', '1');
+    const stats = (n: number) => ({
+      ...{ storedRows: n, okRows: n, minItemId: 1, maxItemId: n, avgRequestBytes: 1, avgResponseBytes: 1 },
+      ...{ firstAt: null, lastAt: null, perBatch: {} },
+    });
+    for (let i = 1; i <= 5; i++) {
+      now += 1000; // one row a second
+      store.recordRows('direct_stress', stats(i * 2 > 10 ? 10 : i * 2));
+      store.recordPod({ name: 'w', role: 'worker', cpuMillicores: 100, memoryBytes: 1, sampledAt: now });
+    }
+    const live = store.modeView('direct_stress').rowsPerSecond;
+    await writer.close();
+    const player = new Player(readRecords(path.join(dir, 'events.ndjson')), 4);
+    player.seek(1000);
+    const played = player.store.snapshot();
+    expect(player.store.modeView('direct_stress').rowsPerSecond).toBeCloseTo(live, 5);
+    expect(played.now - played.pods[0].sampledAt).toBe(0); // its age then, not since the recording
   });
 });

@@ -28,12 +28,13 @@ export async function replayCommand(
     const final = replay(records, fallback);
     applyColor(o.color);
     const { runReplayTui } = await loadTui();
-    await runReplayTui(new Player(records, speed, fallback), final.outcome ?? verdictOf(final.store));
+    const recorded = final.store.snapshot(final.endedAt);
+    await runReplayTui(new Player(records, speed, fallback), final.outcome ?? verdictOf(final.store), recorded);
     return EXIT.OK;
   }
-  const { store, outcome } = replay(records, fallback);
+  const { store, outcome, endedAt } = replay(records, fallback);
   store.setReportDir(path.resolve(dir));
   const result = outcome ?? verdictOf(store);
-  process.stdout.write(redact(finalText(store.snapshot(), result)) + '\n');
+  process.stdout.write(redact(finalText(store.snapshot(endedAt), result)) + '\n');
   return EXIT.OK;
 }

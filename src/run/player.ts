@@ -27,10 +27,19 @@ export class Player {
     public speed = 1,
     private readonly fallback?: Parameters<typeof storeFor>[1],
   ) {
-    const t0 = Date.parse(String(records[0]?.ts));
-    this.times = records.map((r) => (Date.parse(String(r.ts)) - t0) / 1000);
-    this.store = storeFor(records, fallback);
+    this.t0 = Date.parse(String(records[0]?.ts));
+    this.times = records.map((r) => (Date.parse(String(r.ts)) - this.t0) / 1000);
+    this.store = this.freshStore();
   }
+
+  /**
+   * A store whose clock is the recording's, at the moment played back: rates, durations and the pods' age are
+   * the run's own, whatever the speed.
+   */
+  private freshStore(): RunStore {
+    return storeFor(this.records, this.fallback, () => this.t0 + this.at * 1000);
+  }
+  private readonly t0: number;
 
   onChange(fn: () => void): () => void {
     this.listeners.add(fn);
@@ -49,8 +58,10 @@ export class Player {
 
   /** Applies every record up to `t` seconds at once. */
   private applyUntil(t: number): void {
-    while (this.next < this.records.length && this.times[this.next] <= t)
+    while (this.next < this.records.length && this.times[this.next] <= t) {
+      this.at = this.times[this.next];
       applyRecord(this.store, this.records[this.next++]);
+    }
     this.at = Math.min(t, this.state().total);
     if (this.next >= this.records.length) this.store.finish();
   }
@@ -81,7 +92,8 @@ export class Player {
   seek(delta: number): void {
     const target = Math.max(0, this.at + delta);
     if (target < this.at) {
-      this.store = storeFor(this.records, this.fallback);
+      this.at = 0;
+      this.store = this.freshStore();
       this.next = 0;
     }
     this.applyUntil(target);
