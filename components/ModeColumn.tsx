@@ -26,7 +26,13 @@ function Counters({ mode, width, retriesNote }: { mode: ModeView; width: number;
   return (
     <>
       <Text wrap="truncate">
-        step <Text color="cyan">{mode.currentStep ?? '—'}</Text> · events {mode.eventCount}
+        {mode.waiting ? (
+          <Text color="yellow">{mode.waiting}</Text>
+        ) : (
+          <>
+            step <Text color="cyan">{mode.currentStep ?? '—'}</Text> · events {mode.eventCount}
+          </>
+        )}
         {mode.children ? ` · chunks ${mode.children}` : ''}
       </Text>
       <Text wrap="truncate">

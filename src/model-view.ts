@@ -129,6 +129,8 @@ export interface ModeFacts {
   error: string | null;
   /** watch: started elsewhere; its start and end are the engine's (its events' times), not the watch's. */
   adopted?: boolean;
+  /** Not launched yet, and why (the other mode makes the fixture's tables first). */
+  waiting?: string | null;
 }
 
 export interface ModeView extends ModeFacts {

@@ -145,6 +145,17 @@ describe('App at 120x40', () => {
     expect(r.lastFrame()).toContain('missing-items diff');
   });
 
+  it("says in the mode's column that it waits for the other mode's tables (issue #39 item 14)", async () => {
+    const store = feed();
+    store.setWaiting('chunked_optimal', "waiting for direct_stress's tables");
+    const r = show(120, 40, store);
+    await tick(60);
+    expect(r.lastFrame()).toContain("waiting for direct_stress's tables");
+    store.setWaiting('chunked_optimal', null);
+    await tick(60);
+    expect(r.lastFrame()).not.toContain("waiting for direct_stress's tables");
+  });
+
   it('filters the event tails by type', async () => {
     const r = show(120, 40);
     await tick(60);

@@ -24,7 +24,7 @@ export function progressLine(m: ModeView, now: number, startedAt: number, target
     `[${secs(now - startedAt).padStart(6)}]`,
     m.mode.padEnd(15),
     m.verdict.toUpperCase().padEnd(9),
-    (m.currentStep ?? '—').padEnd(26),
+    (m.waiting ?? m.currentStep ?? '—').padEnd(26),
     `stored ${stored}/${m.expected} (${pct}%)`,
     `${m.rowsPerSecond.toFixed(1)} rows/s${m.verdict === 'running' && m.etaSeconds !== null ? ` ETA ${duration(m.etaSeconds)}` : ''}`,
     `events ${m.eventCount}`,

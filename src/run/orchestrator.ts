@@ -222,7 +222,11 @@ export class Orchestrator {
     for (const [i, mode] of modes.entries())
       launches.push(
         (async () => {
-          if (i > 0 && wait) await wait(launches[0]);
+          if (i > 0 && wait) {
+            // Shown in the mode's column, not only the logs panel: its clock starts later than the other's.
+            this.store.setWaiting(mode, `waiting for ${modes[0]}'s tables`);
+            await wait(launches[0]).finally(() => this.store.setWaiting(mode, null));
+          }
           const payload = payloadFor(mode, this.config.params, this.workerPath, this.config.workload);
           const id = await launchMode(ctx, mode, this.parentPath, payload);
           this.store.markLaunched(mode, id);

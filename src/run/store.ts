@@ -76,6 +76,12 @@ export class RunStore extends RunState {
     this.params = { ...params, preset: null };
     this.changed();
   }
+  /** A mode held back before its launch, and why (null: no longer). */
+  setWaiting(mode: Mode, why: string | null): void {
+    this.m(mode).facts.waiting = why;
+    if (why) this.log('loadrun', 'info', `${mode}: ${why} (two CREATE TABLE of one table at once fail on pg_type)`);
+    this.changed();
+  }
   /** `adopted`: started elsewhere (watch): its times become the engine's once its events arrive. */
   markLaunched(mode: Mode, executionId: string, adopted = false): void {
     const now = this.clock();
