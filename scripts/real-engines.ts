@@ -58,7 +58,10 @@ const SCENARIOS: Scenario[] = [
   {
     id: 'starved',
     title: 'both modes on one worker, 16 items of 64 KB, batch 8 × 2',
-    args: ['--workers', '1', '--seed-rows', '16', '--payload-kb', '64', '--batch-size', '8', '--max-batches', '2'],
+    args: [
+      ...['--workers', '1', '--seed-rows', '16', '--payload-kb', '64', '--batch-size', '8', '--max-batches', '2'],
+      ...['--timeout', '300'],
+    ],
     limit: 400,
   },
   {

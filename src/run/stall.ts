@@ -42,10 +42,10 @@ export class StallDetector {
     return (now - this.lastProgressAt) / 1000;
   }
 
-  /** Whether the engine's processes are at a full core now; busy time since the last call is not idle. */
+  /** Whether the engine's processes are at a full core now: the time since the last call is then not idle. */
   busy(isBusy: boolean, now: number): void {
     if (isBusy && this.busyAt !== null) this.busyMs += Math.max(0, now - Math.max(this.busyAt, this.lastProgressAt));
-    this.busyAt = isBusy ? now : null;
+    this.busyAt = now;
   }
 
   /** Seconds of the idle time the engine spent at a full core (capped at ten stall windows). */
