@@ -1,6 +1,7 @@
 // The sweep's parts on their own: --fail-on per breach kind, the grid, the playbook variants, the
 // recommendation. The full sweep on the sandbox is test/sweep.test.ts.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
 import { describe, expect, it } from 'vitest';
@@ -11,6 +12,9 @@ import { RunStore } from '../src/run/store.js';
 import { buildGrid, parseAxes } from '../src/sweep/grid.js';
 import { cellResult, recommend, type CellResult, type RunRecord } from '../src/sweep/result.js';
 import { payloadGrowth } from '../src/sweep/growth.js';
+import { compareGrowth, notComparable } from '../src/compare/compare.js';
+import { loadDigest } from '../src/compare/load.js';
+import { SUMMARY_SCHEMA_VERSION } from '../src/render/summary.js';
 import { variantFor } from '../src/sweep/variants.js';
 import { ROOT } from './helpers/cli.js';
 
@@ -196,5 +200,36 @@ describe('the growth fit with a fixed part per item', () => {
     expect(g.exponent).toBe(2);
     expect(g.fixed).toBeCloseTo(2, 1);
     expect(g.text).toMatch(/payload\^2\.0 \(exponent 2\.0\) above a fixed 2\.00 s per item/);
+  });
+});
+
+describe('compare of runs that differ in their payload only', () => {
+  const run = (kb: number, cpuSeconds: number) => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), `loadrun-growth-${kb}-`));
+    writeFileSync(
+      path.join(dir, 'summary.json'),
+      JSON.stringify({
+        schema_version: SUMMARY_SCHEMA_VERSION,
+        started_at: '2026-12-06T12:00:00Z',
+        duration_seconds: 60,
+        exit_code: 0,
+        target: { kind: 'local', dialect: 'python 4.26.0, local', faults: [] },
+        parameters: { seedRows: 4, payloadKb: kb, batchSize: 4, maxBatches: 1, preset: null },
+        modes: [{ mode: 'direct_stress', verdict: 'completed', stored_rows: 4, expected_rows: 4, failures: 0 }],
+        pods: [
+          { name: 'noetl-server', role: 'server', cpu_seconds: cpuSeconds / 2 },
+          { name: 'noetl-worker-1', role: 'worker', cpu_seconds: cpuSeconds / 2 },
+        ],
+      }),
+    );
+    return loadDigest(dir);
+  };
+
+  it('says how the per-item cost grows, and not that the runs are not comparable', () => {
+    const runs = [run(16, 4 * 3.1), run(64, 4 * 21)];
+    expect(compareGrowth(runs)[0]).toMatch(
+      /^per-item cost grows about as payload\^1\.4 \(exponent 1\.4\), from the engine CPU-seconds per item at 16, 64 KB$/,
+    );
+    expect(notComparable(runs)).toEqual([]);
   });
 });

@@ -3,7 +3,14 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { compareHtml } from '../compare/html.js';
-import { compareMarkdown, compareTable, notComparable, parseRegressions, regressions } from '../compare/compare.js';
+import {
+  compareGrowth,
+  compareMarkdown,
+  compareTable,
+  notComparable,
+  parseRegressions,
+  regressions,
+} from '../compare/compare.js';
 import { historyLines, historyRecords } from '../compare/history.js';
 import { loadDigest, loadSeries, runFolders } from '../compare/load.js';
 import { EXIT, usageError } from '../errors.js';
@@ -28,7 +35,7 @@ export async function compareCommand(dirs: string[], o: CompareOpts): Promise<nu
   writeFileSync(path.join(out, 'compare.md'), redact(compareMarkdown(runs)));
   writeFileSync(path.join(out, 'compare.html'), redact(compareHtml(runs, folders.map(loadSeries))));
   // Runs of another setting are shown, but said to be so before any change is read off them.
-  const lines = [...notComparable(runs), ...compareTable(runs)];
+  const lines = [...notComparable(runs), ...compareGrowth(runs), ...compareTable(runs)];
   const worse = asked ? regressions(runs, asked) : [];
   lines.push(`compare.md and compare.html in ${out}`);
   if (asked)

@@ -3,6 +3,7 @@
 import { usageError } from '../errors.js';
 import { formatRanges } from '../diff/missing-items.js';
 import type { ModeDigest, RunDigest } from './load.js';
+import { growthOf } from '../sweep/growth.js';
 
 export const HEAD = [
   'run',
@@ -104,16 +105,32 @@ export function modeTable(runs: RunDigest[], mode: string): { rows: string[][]; 
   };
 }
 
+/**
+ * The growth of the per-item cost with the payload, when the runs differ in their payload and in nothing
+ * else of their setting (target, faults, other parameters): the same fit as a sweep's.
+ */
+export function compareGrowth(runs: RunDigest[]): string[] {
+  const rest = (r: RunDigest) => JSON.stringify({ ...r.params, payloadKb: null, t: r.target, f: r.faults });
+  if (new Set(runs.map(rest)).size !== 1) return [];
+  const kb = (r: RunDigest) => Number(r.params.payloadKb);
+  const cpu = runs.flatMap((r) => (r.cpuPerItem !== null ? [{ payload_kb: kb(r), cost: r.cpuPerItem }] : []));
+  const secs = runs.flatMap((r) => (r.secondsPerItem !== null ? [{ payload_kb: kb(r), cost: r.secondsPerItem }] : []));
+  const g = growthOf('engine CPU-seconds per item', cpu) ?? growthOf('seconds per item', secs);
+  return g ? [g.text] : [];
+}
+
 /** What makes a run not comparable with the first: another target or dialect, fault profile or parameters. */
 export function notComparable(runs: RunDigest[]): string[] {
   const [first, ...rest] = runs;
   const faults = (r: RunDigest) => r.faults.join(', ') || 'none';
   const params = (r: RunDigest) => JSON.stringify(r.params);
+  // Runs that differ only in their payload are a payload comparison (compareGrowth), said as such.
+  const onlyPayload = compareGrowth(runs).length > 0;
   return rest.flatMap((r) => {
     const why = [
       ...(r.target !== first.target ? [`target ${r.target} (first: ${first.target})`] : []),
       ...(faults(r) !== faults(first) ? [`fault profile ${faults(r)} (first: ${faults(first)})`] : []),
-      ...(params(r) !== params(first) ? [`parameters ${params(r)} (first: ${params(first)})`] : []),
+      ...(params(r) !== params(first) && !onlyPayload ? [`parameters ${params(r)} (first: ${params(first)})`] : []),
     ];
     return why.length ? [`not comparable: ${r.label} ran another setting: ${why.join('; ')}`] : [];
   });
@@ -167,6 +184,7 @@ export function compareMarkdown(runs: RunDigest[]): string {
     ...runs.map((r) => `- **${r.label}**: ${r.startedAt}, ${r.target}, exit ${r.exitCode} (\`${r.dir}\`)`),
     '',
     ...(warnings.length ? [...warnings.map((w) => `> **${w}**`), ''] : []),
+    ...compareGrowth(runs).flatMap((g) => [`**${g}**`, '']),
   ];
   for (const mode of modesOf(runs)) {
     const { rows, changes } = modeTable(runs, mode);

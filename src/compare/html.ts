@@ -2,7 +2,7 @@
 // per mode, stored rows and rows/s over time with one series per run overlaid, each run's stall marked.
 import { CHART_JS, esc, STYLE, uplotAssets } from '../render/html.js';
 import type { RunSeries } from '../render/series.js';
-import { HEAD, modesOf, modeTable, notComparable } from './compare.js';
+import { compareGrowth, HEAD, modesOf, modeTable, notComparable } from './compare.js';
 import type { RunDigest } from './load.js';
 
 function table(runs: RunDigest[], mode: string): string {
@@ -37,6 +37,8 @@ export function compareHtml(runs: RunDigest[], series: RunSeries[]): string {
   return `<!doctype html><html><head><meta charset="utf-8"><title>noetl-loadrun compare</title><style>${css}\n${STYLE}</style></head><body>
 <h1>noetl-loadrun compare</h1><ul>${list}</ul>${notComparable(runs)
     .map((w) => `<p class="warn"><b>${esc(w)}</b></p>`)
+    .join('')}${compareGrowth(runs)
+    .map((g) => `<p id="growth"><b>${esc(g)}</b></p>`)
     .join('')}
 <div class="modes">${modes.map((m) => `<div class="mode" data-mode="${esc(m)}"><h2>${esc(m)}</h2>${table(runs, m)}<div class="chart" data-series="stored"></div><div class="chart" data-series="rate"></div></div>`).join('')}</div>
 <script>${js}</script><script type="application/json" id="data">${data}</script><script>${DRAW}</script></body></html>`;

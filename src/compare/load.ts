@@ -36,6 +36,10 @@ export interface RunDigest {
   modes: ModeDigest[];
   /** Peak memory per pod role, MiB. */
   peakMiB: Record<string, number>;
+  /** The engine's CPU-seconds (server and workers, where sampled) per row stored, over all modes. */
+  cpuPerItem: number | null;
+  /** The run's seconds per row stored, over all modes. */
+  secondsPerItem: number | null;
 }
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -102,8 +106,15 @@ export function loadDigest(dir: string): RunDigest {
     const bytes = Number(p.peak_memory_bytes ?? p.memory_bytes ?? 0);
     peakMiB[p.role] = Math.max(peakMiB[p.role] ?? 0, Math.round(bytes / 1048576));
   }
+  const stored = ((s.modes ?? []) as Json[]).reduce((n, m) => n + Number(m.stored_rows ?? 0), 0);
+  const engine = ((s.pods ?? []) as Json[]).filter(
+    (p) => (p.role === 'server' || p.role === 'worker') && typeof p.cpu_seconds === 'number',
+  );
+  const real = s.target?.kind !== 'sandbox' && engine.length > 0;
   return {
     dir,
+    cpuPerItem: real && stored ? engine.reduce((n, p) => n + Number(p.cpu_seconds), 0) / stored : null,
+    secondsPerItem: stored && typeof s.duration_seconds === 'number' ? s.duration_seconds / stored : null,
     label: path.basename(path.resolve(dir)),
     startedAt: String(s.started_at),
     target: targetOf(s.target),

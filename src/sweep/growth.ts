@@ -44,33 +44,37 @@ function withOffset(points: Point[]): { k: number; a: number } {
   return { k: best.k, a: best.a };
 }
 
-/** The fitted exponent of cost against payload, or null when fewer than two payload sizes have a cost. */
+/** The growth of the cost over payload sizes (one point per size, the median of its costs), or null with one size. */
+export function growthOf(basis: Growth['basis'], samples: Array<{ payload_kb: number; cost: number }>): Growth | null {
+  const bySize = new Map<number, number[]>();
+  for (const s of samples) if (s.cost > 0) bySize.set(s.payload_kb, [...(bySize.get(s.payload_kb) ?? []), s.cost]);
+  if (bySize.size < 2) return null;
+  const points = [...bySize.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([kb, costs]) => ({ payload_kb: kb, cost: [...costs].sort((a, b) => a - b)[Math.floor(costs.length / 2)] }));
+  const fit = points.length >= 3 ? withOffset(points) : { k: logSlope(points), a: 0 };
+  const exponent = Math.round(fit.k * 10) / 10;
+  const slope = logSlope(points);
+  const sizes = points.map((p) => p.payload_kb).join(', ');
+  const above =
+    fit.a > 0 ? ` above a fixed ${fit.a.toFixed(2)} s per item (log-log slope ${slope.toFixed(1)} without it)` : '';
+  return {
+    exponent,
+    basis,
+    points,
+    fixed: Math.round(fit.a * 100) / 100,
+    slope: Math.round(slope * 10) / 10,
+    text: `per-item cost grows about as payload^${exponent.toFixed(1)} (exponent ${exponent.toFixed(1)})${above}, from the ${basis} at ${sizes} KB`,
+  };
+}
+
+/** The fitted exponent of cost against payload across a sweep's cells: on the engine's CPU where sampled. */
 export function payloadGrowth(cells: CellResult[]): Growth | null {
-  for (const basis of ['engine CPU-seconds per item', 'seconds per item'] as const) {
-    const costOf = (c: CellResult) =>
-      basis === 'seconds per item' ? c.median_seconds_per_item : c.median_cpu_seconds_per_item;
-    // One point per payload size: the median over the cells of that size (other axes may vary too).
-    const bySize = new Map<number, number[]>();
-    for (const c of cells) {
-      const cost = costOf(c);
-      if (cost !== null && cost > 0) bySize.set(c.payload_kb, [...(bySize.get(c.payload_kb) ?? []), cost]);
-    }
-    if (bySize.size < 2) continue;
-    const points = [...bySize.entries()]
-      .sort((a, b) => a[0] - b[0])
-      .map(([kb, costs]) => ({ payload_kb: kb, cost: [...costs].sort((a, b) => a - b)[Math.floor(costs.length / 2)] }));
-    const fit = points.length >= 3 ? withOffset(points) : { k: logSlope(points), a: 0 };
-    const k = fit.k;
-    const exponent = Math.round(k * 10) / 10;
-    const sizes = points.map((p) => p.payload_kb).join(', ');
-    return {
-      exponent,
-      basis,
-      points,
-      fixed: Math.round(fit.a * 100) / 100,
-      slope: Math.round(logSlope(points) * 10) / 10,
-      text: `per-item cost grows about as payload^${exponent.toFixed(1)} (exponent ${exponent.toFixed(1)})${fit.a > 0 ? ` above a fixed ${fit.a.toFixed(2)} s per item (log-log slope ${logSlope(points).toFixed(1)} without it)` : ''}, from the ${basis} at ${sizes} KB`,
-    };
-  }
-  return null;
+  const cpu = cells.flatMap((c) =>
+    c.median_cpu_seconds_per_item !== null ? [{ payload_kb: c.payload_kb, cost: c.median_cpu_seconds_per_item }] : [],
+  );
+  const secs = cells.flatMap((c) =>
+    c.median_seconds_per_item !== null ? [{ payload_kb: c.payload_kb, cost: c.median_seconds_per_item }] : [],
+  );
+  return growthOf('engine CPU-seconds per item', cpu) ?? growthOf('seconds per item', secs);
 }
