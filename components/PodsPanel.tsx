@@ -13,8 +13,11 @@ function growth(pod: PodView): number | null {
 export function PodsPanel({ snapshot, layout, width }: { snapshot: Snapshot; layout: Layout; width: number }) {
   const pods = snapshot.pods.slice(0, layout.podsLines);
   const inner = width - 4;
-  const nameWidth = Math.min(26, Math.max(14, inner - 32));
-  const sparkWidth = Math.max(0, Math.min(20, inner - nameWidth - 29));
+  // CPU, MEM, Δ MEM and age take 27 columns with their gaps: the name gives way before any of them is cut.
+  const nameWidth = Math.max(6, Math.min(26, inner - 28));
+  // A sparkline narrower than its header ('memory') is no sparkline: the columns after it would be cut.
+  const room = Math.min(20, inner - nameWidth - 29);
+  const sparkWidth = room >= 6 ? room : 0;
   const row = (name: string, c: string, m: string, d: string, spark: string, age: string) =>
     `${clip(name, nameWidth).padEnd(nameWidth)} ${c.padStart(6)} ${m.padStart(6)} ${d.padStart(6)} ${sparkWidth ? spark.padEnd(sparkWidth) : ''} ${age.padStart(4)}`;
   return (

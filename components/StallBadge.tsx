@@ -20,9 +20,10 @@ export function StallBadge({ mode, width }: { mode: ModeView; width: number }) {
               {' '}
               STALLED{' '}
             </Text>{' '}
+            {/* The cause first: at 120 columns the facts after it are what gets cut (issue #39 item 12). */}
+            {mode.diagnosis?.causes.length ? `likely ${mode.diagnosis.causes[0].id} · ` : ''}
             {stall.kind} {stall.idleSeconds}s · max item {stall.maxPersistedItemId ?? '—'} · {stall.storedRows}/
             {stall.expectedRows}
-            {mode.diagnosis?.causes.length ? ` · likely ${mode.diagnosis.causes[0].id}` : ''}
           </Text>
           <Text color="red" wrap="truncate">
             iter {stall.iterationsDone}/{stall.iterationsIssued} done · open {stall.openExecutions.length} · retries{' '}

@@ -128,6 +128,27 @@ describe('App at 120x40', () => {
     assertFits(f, 120, 40);
   });
 
+  it('keeps the stall cause and the pods headers whole at 120 and 80 columns (issue #39 item 12)', async () => {
+    for (const [cols, rows] of [
+      [120, 40],
+      [80, 24],
+    ]) {
+      const store = feed();
+      store.setDiagnosis('direct_stress', {
+        state: 'stalled-silent',
+        causes: [{ id: 'loop-stopped-issuing', title: 't', confidence: 'medium', evidence: [], advice: [] }],
+        facts: [],
+      });
+      const r = show(cols, rows, store);
+      await tick(100);
+      const f = r.lastFrame();
+      // At 80 × 24 the compact layout has no room for the badge's facts line: 120 columns show it whole.
+      if (cols >= 100) expect(f).toContain('likely loop-stopped-issuing');
+      if (cols >= 100) expect(f).toMatch(/pods\s+CPU\s+MEM\s+Δ MEM.*\bage\b/);
+      assertFits(f, cols, rows);
+    }
+  });
+
   it('opens help generated from the keymap, the logs panel and the diff view on keys', async () => {
     const r = show(120, 40);
     await tick(60);

@@ -62,7 +62,7 @@ describe('the real engine at the sizes that make it crawl (--target local)', () 
       try {
         const r = await runCli(
           [
-            ...['sweep', '--target', 'local', '--workers', '2', '--payload-kb', '16,32,64', '--seed-rows', '4'],
+            ...['sweep', '--target', 'local', '--workers', '2', '--payload-kb', '16,64', '--seed-rows', '4'],
             ...['--modes', 'direct_stress', '--stall-seconds', '90', '--timeout', '240', '--report-dir', dir],
           ],
           { timeoutMs: 540_000 },
@@ -140,7 +140,7 @@ describe('the real engine at the sizes that make it crawl (--target local)', () 
       process.execPath,
       [
         ...[BIN, '--target', 'local', '--modes', 'direct_stress', '--seed-rows', '24', '--payload-kb', '16'],
-        ...['--stall-seconds', '30', '--timeout', '150', '--no-tui', '--report-dir', dir],
+        ...['--stall-seconds', '20', '--timeout', '150', '--no-tui', '--report-dir', dir],
       ],
       {
         cwd: ROOT,
@@ -190,7 +190,7 @@ describe('the real engine at the sizes that make it crawl (--target local)', () 
         await runCli(
           [
             ...['--target', 'local', '--workers', '1', '--seed-rows', '16', '--payload-kb', '64', '--batch-size', '8'],
-            ...['--max-batches', '2', '--stall-seconds', '30', '--timeout', '100', '--report-dir', dir],
+            ...['--max-batches', '2', '--stall-seconds', '20', '--timeout', '70', '--report-dir', dir],
           ],
           { timeoutMs: 240_000 },
         );
