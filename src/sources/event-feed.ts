@@ -72,6 +72,14 @@ export class EventFeed {
     readonly windowMs = TRAILING_WINDOW_MS,
   ) {
     this.counting = rows.system !== undefined;
+    // The legacy Python server redacts every event's result on each page of its events route (noetl 4.26.0
+    // noetl/server/api/execution/endpoint.py 165 `_deserialize_event_row` → `redact_keychain_values`): with
+    // 64 KB results py-spy put its busy time there, serving this tool's polls, so the observer was the
+    // load. With the system database at hand, events are read from it instead (no result column).
+    if (rows.system?.kind === 'direct' && client.dialect === 'python' && !client.sandbox) {
+      this.viaSql = true;
+      this.warn('reading noetl.event by SQL: the Python server redacts every result it serves on its events route');
+    }
   }
 
   private trail(key: string): Trail {
