@@ -4,7 +4,17 @@
 // and whose TUI runs on the bundle of Ink the build made (scripts/bundle-ink.ts) with its patches on
 // (components/patches/), and off when a pinned version differs.
 import { execFileSync, spawn } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  cpSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -63,6 +73,44 @@ describe('installed anywhere', () => {
     expect(run.code, run.out).toBe(0);
     expect(run.out).toContain('Result: exit 0');
     expect(await leftovers(scope)).toEqual([]);
+  });
+
+  it('the sandbox Postgres cache outlives the clone that made it (issue #39 item 9)', async () => {
+    // A cache of this test's own, made from a second copy of the clone; that copy deleted; then a run from
+    // the first clone uses the entry it left. Before, the entry linked pg into the copy that made it.
+    const cache = mkdtempSync('/var/tmp/loadrun-pgcache-');
+    chmodSync(cache, 0o755);
+    const copy = mkdtempSync(path.join(os.tmpdir(), 'loadrun-clone2-'));
+    try {
+      cpSync(clone, copy, {
+        recursive: true,
+        verbatimSymlinks: true,
+        filter: (src) => !src.startsWith(path.join(clone, 'r')),
+      });
+      const env = { ...scope.env(), NOETL_LOADRUN_PG_CACHE: cache };
+      const first = await sh(
+        process.execPath,
+        ['bin/noetl-loadrun.js', ...SMOKE, '--modes', 'direct_stress', '--report-dir', path.join(copy, 'r')],
+        copy,
+        env,
+      );
+      expect(first.code, first.out).toBe(0);
+      expect(readdirSync(cache).some((d) => d.startsWith('pg-'))).toBe(true);
+      rmSync(copy, { recursive: true, force: true });
+      const second = await sh(
+        process.execPath,
+        ['bin/noetl-loadrun.js', ...SMOKE, '--modes', 'direct_stress', '--report-dir', path.join(clone, 'r2')],
+        clone,
+        env,
+      );
+      expect(second.code, second.out).toBe(0);
+      const links = execFileSync('find', [cache, '-maxdepth', '3', '-type', 'l'], { encoding: 'utf8' }).trim();
+      expect(links).toBe('');
+      expect(await leftovers(scope)).toEqual([]);
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+      rmSync(cache, { recursive: true, force: true });
+    }
   });
 
   it('packs (building dist/) into a tarball whose bin works from an empty folder', async () => {

@@ -37,9 +37,10 @@ export function traversableByOthers(dir: string): boolean {
   }
 }
 
-/** The per-user cache postgres can traverse (/var/tmp is world-traversable, sticky). */
+/** The per-user cache postgres can traverse (/var/tmp is world-traversable, sticky); NOETL_LOADRUN_PG_CACHE for tests. */
 export function sharedCacheDir(): string {
-  const dir = path.join('/var/tmp', `noetl-loadrun-${process.getuid?.() ?? 'user'}`);
+  const dir =
+    process.env.NOETL_LOADRUN_PG_CACHE || path.join('/var/tmp', `noetl-loadrun-${process.getuid?.() ?? 'user'}`);
   mkdirSync(dir, { recursive: true, mode: 0o755 });
   chmodSync(dir, 0o755);
   return dir;
