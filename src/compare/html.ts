@@ -12,9 +12,14 @@ function table(runs: RunDigest[], mode: string): string {
   return `<table>${tr(HEAD, 'th')}${rows.map((c) => tr(c, 'td')).join('')}</table><ul class="changes">${items}</ul>`;
 }
 
-const DRAW = `(function(){var d=JSON.parse(document.getElementById('data').textContent);var W=Math.max(320,Math.floor((window.innerWidth-80)/2));
+// Two modes sit side by side only where both tables fit (else one under the other), and no cell wraps: at
+// 1400 px the two tables overlapped and run names broke over four lines (issue #39 item 16).
+const LAYOUT = `.modes{flex-wrap:wrap}.mode{flex:1 1 760px;min-width:0}.mode table{width:100%}
+.mode td:nth-child(-n+6),.mode th{white-space:nowrap}.mode td:nth-child(n+7){white-space:normal;min-width:90px}`;
+
+const DRAW = `(function(){var d=JSON.parse(document.getElementById('data').textContent);
 ${CHART_JS}
-document.querySelectorAll('.mode').forEach(function(box){var mode=box.dataset.mode;var marks=[];
+document.querySelectorAll('.mode').forEach(function(box){var mode=box.dataset.mode;var marks=[];var W=Math.max(320,box.clientWidth-24);
 d.runs.forEach(function(r,i){if(r.stallAt[mode]!==undefined)marks.push({t:r.stallAt[mode],label:'stall '+r.label,color:COLORS[i%COLORS.length]})});
 ['stored','rate'].forEach(function(s){var map={};d.runs.forEach(function(r){if(r[s][mode])map[r.label]=r[s][mode]});
 chart(box.querySelector('.chart[data-series='+s+']'),{stored:'stored rows',rate:'rows/s'}[s],map,d.runs.map(function(r){return r.label}),marks,W)})});
@@ -34,7 +39,7 @@ export function compareHtml(runs: RunDigest[], series: RunSeries[]): string {
   const list = runs
     .map((r) => `<li><b>${esc(r.label)}</b>: ${esc(r.startedAt)}, ${esc(r.target)}, exit ${r.exitCode}</li>`)
     .join('');
-  return `<!doctype html><html><head><meta charset="utf-8"><title>noetl-loadrun compare</title><style>${css}\n${STYLE}</style></head><body>
+  return `<!doctype html><html><head><meta charset="utf-8"><title>noetl-loadrun compare</title><style>${css}\n${STYLE}\n${LAYOUT}</style></head><body>
 <h1>noetl-loadrun compare</h1><ul>${list}</ul>${notComparable(runs)
     .map((w) => `<p class="warn"><b>${esc(w)}</b></p>`)
     .join('')}${compareGrowth(runs)
