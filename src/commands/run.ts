@@ -34,7 +34,9 @@ export function planOf(c: RunConfig) {
     rows_source: c.pgUrl
       ? `postgres ${redact(c.pgUrl)}`
       : c.target === 'sandbox' || c.target === 'local'
-        ? `the ${c.target}'s Postgres (direct)`
+        ? c.target === 'local'
+          ? "the local engine's Postgres (direct)"
+          : 'the sandbox Postgres (direct)'
         : 'the server query endpoint POST /api/postgres/execute',
     playbooks: c.catalogPath
       ? `catalog ${parentPath} + ${workerPath} (already registered)`
