@@ -415,6 +415,21 @@ const CASES: Case[] = [
   {
     engine: 'python',
     target: 'local',
+    name: 'a mode whose later commands no worker is free to claim, after its first ran',
+    source:
+      'noetl 4.26.0 on --target local, the smoke preset (REAL-ENGINES.md): chunked_optimal ran its start, then waited',
+    events: [...start('python'), ...command('python', 'start'), ['command.issued', 'resolve_mode', 'PENDING']],
+    otherEvents: [...start('python'), ...times(8, () => command('python', seq('python')).slice(0, 4))],
+    pods: [pod('noetl-worker-1', 'worker'), pod('noetl-worker-2', 'worker')],
+    verdict: 'stalled',
+    stall: 'silent',
+    stored: 0,
+    expect: ['mode-starved'],
+    evidence: { id: 'mode-starved', has: ["1 command(s) issued and not claimed, none of this mode's running"] },
+  },
+  {
+    engine: 'python',
+    target: 'local',
     name: "the worker's Postgres plugin pool out of connections",
     source:
       'noetl 4.26.0 worker, seen here: psycopg_pool PoolTimeout as the postgres tool reports it; its sizes at INFO',

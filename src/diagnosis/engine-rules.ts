@@ -28,17 +28,19 @@ export const ENGINE_RULES: Rule[] = [
     title: "this mode's commands wait unclaimed while the other mode's commands hold every worker",
     advice: [ADVICE.sequential, ADVICE.localWorkers],
     match(e) {
+      // Commands of this mode wait unclaimed and none of its commands is running, while another mode holds
+      // commands (its first command never claimed, or later ones after it ran for a while).
       const counts = Object.values(e.perNode);
-      const issued = counts.reduce((n, c) => n + c.issued, 0);
-      const taken = counts.reduce((n, c) => n + c.claimed + c.started, 0);
-      if (!issued || taken > 0 || (!e.stall && (e.ageSeconds ?? 0) < 20)) return undefined;
+      const pending = counts.reduce((n, c) => n + Math.max(0, c.issued - Math.max(c.claimed, c.started)), 0);
+      const running = counts.reduce((n, c) => n + inFlight(c), 0);
+      if (!pending || running > 0 || (!e.stall && (e.ageSeconds ?? 0) < 20)) return undefined;
       const busy = (e.others ?? []).filter((o) => o.inFlight > 0);
       if (!busy.length) return undefined;
       const workers = liveWorkers(e).length;
       return {
         confidence: 'high',
         evidence: [
-          `${issued} command(s) issued${e.ageSeconds !== undefined ? ` in ${e.ageSeconds} s since launch` : ''}, none claimed`,
+          `${pending} command(s) issued and not claimed, none of this mode's running${e.ageSeconds !== undefined ? `, ${e.ageSeconds} s after launch` : ''}`,
           ...busy.map(
             (o) =>
               `${o.mode}: ${o.inFlight} command(s) claimed and unfinished${workers ? ` on ${workers} worker(s)` : ''}`,

@@ -98,10 +98,13 @@ export const STALL_RULES: Rule[] = [
     advice: [ADVICE.workers],
     match(e) {
       if (!e.stall) return undefined;
-      // Nothing of this mode claimed while another mode's commands run: the workers are busy, not missing
+      // Nothing of this mode running while another mode's commands run: the workers are busy, not missing
       // (mode-starved says so).
-      const taken = Object.values(e.perNode).reduce((n, c) => n + c.claimed + c.started, 0);
-      if (!taken && (e.others ?? []).some((o) => o.inFlight > 0)) return undefined;
+      const running = Object.values(e.perNode).reduce(
+        (n, c) => n + Math.max(0, Math.max(c.claimed, c.started) - c.completed - c.failed),
+        0,
+      );
+      if (!running && (e.others ?? []).some((o) => o.inFlight > 0)) return undefined;
       // On an engine that issues every item at once, commands waiting for a worker are normal: only a step
       // none of whose commands was ever claimed says no worker takes them.
       const starved = Object.entries(e.perNode).filter(([, c]) =>
