@@ -101,7 +101,8 @@ describe('TUI end to end', () => {
     expect(end).toMatch(/direct_stress \(STALLED\): \d+ missing of 80/);
     expect(end).toContain('chunked_optimal (COMPLETED): 0 missing of 80');
     tmux.keys('d'); // back to the columns
-    const cols = await tmux.waitFor((x) => x.includes(' STALLED ') && x.includes('max item'), 10_000);
+    // The badge leads with the likely cause (at 120 columns the facts after it are cut first).
+    const cols = await tmux.waitFor((x) => x.includes(' STALLED ') && x.includes('likely loop-state-cap'), 10_000);
     const header = cols.split('\n').find((l) => l.includes('direct_stress') && l.includes('chunked_optimal'))!;
     expect(header).toMatch(/direct_stress \d+\s+STALLED .*chunked_optimal \d+\s+COMPLETED /);
     tmux.keys('q');
