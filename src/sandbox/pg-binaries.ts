@@ -162,9 +162,13 @@ export async function loadPgRuntime(log: (msg: string) => void): Promise<PgRunti
   const dataParent = !asRoot || traversableByOthers(os.tmpdir()) ? os.tmpdir() : sharedCacheDir();
   const hook = createRequire(path.join(main, 'package.json'))('async-exit-hook') as {
     unhookEvent?: (event: string) => void;
+    hookedEvents?: () => string[];
   };
+  // Only what is still hooked: unhooking twice throws (process.removeListener of undefined), which a second
+  // cluster in the same process (two real-engine stacks in one test file) would do.
   const releaseSignals = () => {
-    for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK']) hook.unhookEvent?.(s);
+    const hooked = hook.hookedEvents?.() ?? [];
+    for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK']) if (hooked.includes(s)) hook.unhookEvent?.(s);
   };
   return { EmbeddedPostgres, dataParent, releaseSignals };
 }
