@@ -3,7 +3,7 @@
 // noetl/core/sanitize.py 700-704), a worker SIGKILLed mid-run, and a mode starved by the other on one worker.
 // Each asserts the cause the tool names and its figures. Sized to finish here in a few minutes.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -62,7 +62,7 @@ describe('the real engine at the sizes that make it crawl (--target local)', () 
       try {
         const r = await runCli(
           [
-            ...['sweep', '--target', 'local', '--workers', '2', '--payload-kb', '16,64', '--seed-rows', '4'],
+            ...['sweep', '--target', 'local', '--workers', '2', '--payload-kb', '8,64', '--seed-rows', '3'],
             ...['--modes', 'direct_stress', '--stall-seconds', '90', '--timeout', '240', '--report-dir', dir],
           ],
           { timeoutMs: 540_000 },
@@ -71,12 +71,12 @@ describe('the real engine at the sizes that make it crawl (--target local)', () 
         expect(out).toMatch(/per-item cost grows about as payload\^\d\.\d \(exponent \d\.\d\)/);
         const sweep = summaryOf(dir);
         expect(sweep.payload_growth.basis).toBe('engine CPU-seconds per item');
-        // The engine's CPU per item grows faster than the payload: 4 times the payload costs over 4 times the CPU
-        // (seen here: 3.1 to 21 and 4.5 to 30 CPU-seconds from 16 to 64 KB). The fitted exponent above a fixed
-        // part, 1.6 or more in the recorded runs (REAL-ENGINES.md), moves too much with 4 items a cell to assert.
+        // The engine's CPU per item grows faster than the payload: 8 times the payload costs over 8 times the CPU
+        // (seen here: 1.5 to 30 CPU-seconds from 8 to 64 KB). The fitted exponent above a fixed part, in the
+        // recorded runs (REAL-ENGINES.md), moves too much with a few items a cell to assert here.
         const cost = (kb: number) =>
           sweep.payload_growth.points.find((p: { payload_kb: number }) => p.payload_kb === kb).cost;
-        expect(cost(64) / cost(16), JSON.stringify(sweep.payload_growth)).toBeGreaterThan(4);
+        expect(cost(64) / cost(8), JSON.stringify(sweep.payload_growth)).toBeGreaterThan(8);
         expect(sweep.payload_growth.slope).toBeGreaterThan(1);
         const big = sweep.cells.find((c: { payload_kb: number }) => c.payload_kb === 64);
         const runDir = path.join(dir, big.runs[0].dir);
@@ -108,7 +108,7 @@ describe('the real engine at the sizes that make it crawl (--target local)', () 
   it('runs the bundled pair in one command: both modes COMPLETED, its processes as pods, no cause named', async () => {
     const dir = path.join(tmp(), 'r');
     try {
-      const small = ['--seed-rows', '12', '--payload-kb', '8', '--batch-size', '4', '--max-batches', '3'];
+      const small = ['--seed-rows', '8', '--payload-kb', '8', '--batch-size', '4', '--max-batches', '2'];
       const r = await runCli(
         ['--target', 'local', ...small, '--stall-seconds', '120', '--timeout', '150', '--report-dir', dir],
         {
@@ -139,8 +139,8 @@ describe('the real engine at the sizes that make it crawl (--target local)', () 
     const child = spawn(
       process.execPath,
       [
-        ...[BIN, '--target', 'local', '--modes', 'direct_stress', '--seed-rows', '24', '--payload-kb', '16'],
-        ...['--stall-seconds', '20', '--timeout', '150', '--no-tui', '--report-dir', dir],
+        ...[BIN, '--target', 'local', '--modes', 'direct_stress', '--seed-rows', '16', '--payload-kb', '16'],
+        ...['--stall-seconds', '15', '--timeout', '150', '--no-tui', '--report-dir', dir],
       ],
       {
         cwd: ROOT,
@@ -155,7 +155,7 @@ describe('the real engine at the sizes that make it crawl (--target local)', () 
     try {
       // Once rows are being stored, the second worker dies as an OOM kill or a node loss would end it.
       const deadline = Date.now() + 180_000;
-      while (!/stored [1-9]\d*\/24/.test(out) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+      while (!/stored [1-9]\d*\/16/.test(out) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
       const localDir = /\(logs in (\/\S+)\)/.exec(out)?.[1];
       expect(localDir, out.slice(-2000)).toBeDefined();
       const pids = workerPids(localDir!);
@@ -189,8 +189,8 @@ describe('the real engine at the sizes that make it crawl (--target local)', () 
       try {
         await runCli(
           [
-            ...['--target', 'local', '--workers', '1', '--seed-rows', '16', '--payload-kb', '64', '--batch-size', '8'],
-            ...['--max-batches', '2', '--stall-seconds', '20', '--timeout', '70', '--report-dir', dir],
+            ...['--target', 'local', '--workers', '1', '--seed-rows', '8', '--payload-kb', '64', '--batch-size', '8'],
+            ...['--max-batches', '1', '--stall-seconds', '15', '--timeout', '45', '--report-dir', dir],
           ],
           { timeoutMs: 240_000 },
         );
@@ -204,37 +204,6 @@ describe('the real engine at the sizes that make it crawl (--target local)', () 
         noInfoEvidence(dir);
       } finally {
         rmSync(path.dirname(dir), { recursive: true, force: true });
-      }
-    },
-  );
-
-  it(
-    'local-noetl removes its folder and its flags file after Ctrl-C (issue #39 item 11: 3 of 3 stayed)',
-    { timeout: 120_000 },
-    async () => {
-      const child = spawn(process.execPath, [BIN, 'local-noetl'], {
-        cwd: ROOT,
-        env: { ...process.env, CI: 'true' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let out = '';
-      child.stdout.on('data', (d) => (out += d));
-      child.stderr.on('data', (d) => (out += d));
-      const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
-      try {
-        const deadline = Date.now() + 90_000;
-        while (!out.includes('Ctrl-C stops it') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
-        const dir = /logs: {5}(\/\S+)/.exec(out)?.[1];
-        const flags = /\$\(cat (\S+)\)/.exec(out)?.[1];
-        expect([dir, flags], out).toEqual([expect.any(String), expect.any(String)]);
-        expect(statSync(flags!).mode & 0o077).toBe(0); // the database password is in it: the user's only
-        expect(readFileSync(flags!, 'utf8')).toMatch(/--engine-processes \S+processes\.json/);
-        child.kill('SIGINT');
-        expect(await exited).toBe(0);
-        expect(existsSync(dir!)).toBe(false);
-        expect(existsSync(flags!)).toBe(false);
-      } finally {
-        child.kill('SIGKILL');
       }
     },
   );
