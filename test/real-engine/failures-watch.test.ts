@@ -148,10 +148,9 @@ describe('failures on the real Python engine', () => {
     expect(d.code, d.stdout + d.stderr).toBe(0);
     expect(d.stdout).toMatch(/0 missing/);
   });
-});
 
-describe('check-playbook --engine python against the real Python engine', () => {
-  const real = useRealEngine('check-playbook');
+  // check-playbook --engine python against the same engine (one engine for the file: a start costs ~15 s).
+
   // A nested step result through tojson in SQL: flagged (tojson-step-result), and it fails on noetl 4.26.0;
   // the same value as JSON text made in python passes check-playbook and completes.
   const playbook = (flagged: boolean) => `apiVersion: noetl.io/v2
@@ -185,7 +184,7 @@ workflow:
         result = {"status": "completed"}
 `;
 
-  it.each([true, false])('flagged %s: the engine agrees', async (flagged) => {
+  it.each([true, false])('check-playbook --engine python, flagged %s: the engine agrees', async (flagged) => {
     real.keepLogsOnFailure();
     const e = real.engine;
     const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'loadrun-check-')), 'p.yaml');

@@ -190,7 +190,7 @@ describe('the real engine at the sizes that make it crawl (--target local)', () 
         await runCli(
           [
             ...['--target', 'local', '--workers', '1', '--seed-rows', '8', '--payload-kb', '64', '--batch-size', '8'],
-            ...['--max-batches', '1', '--stall-seconds', '15', '--timeout', '45', '--report-dir', dir],
+            ...['--max-batches', '1', '--stall-seconds', '10', '--timeout', '38', '--report-dir', dir],
           ],
           { timeoutMs: 240_000 },
         );
