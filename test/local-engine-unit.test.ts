@@ -7,7 +7,7 @@ import { leafCounts, profileOf } from '../src/local-noetl/stack-sampler.js';
 import { LogLineReader } from '../src/sources/log-files.js';
 import { ProcessPods } from '../src/sources/pods.js';
 
-const VENV = '/root/.cache/noetl-loadrun/venv-noetl-4.26.0/lib/python3.12/site-packages/noetl';
+const VENV = '/home/user/.cache/noetl-loadrun/venv-noetl-4.26.0/lib/python3.12/site-packages/noetl';
 
 /** The lines the reader passes on, as [level, text]. */
 function read(lines: string[]): Array<[string, string]> {

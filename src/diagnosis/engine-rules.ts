@@ -1,12 +1,10 @@
 // The rules that read the engine's own processes (their CPU is in cpu-rules.ts): a mode whose commands no
 // worker is free to claim while the other mode's hold them all, work lost with a worker that died, and which
 // connection pool ran out.
-import type { Evidence, Rule } from './evidence.js';
+import { inFlight, inFlightOf, type Evidence, type Rule } from './evidence.js';
 import { ADVICE } from './advice.js';
 import type { LogHit } from './patterns.js';
 
-const inFlight = (c: { claimed: number; started: number; completed: number; failed: number }) =>
-  Math.max(0, Math.max(c.claimed, c.started) - c.completed - c.failed);
 const liveWorkers = (e: Evidence) => e.pods.filter((p) => p.role === 'worker' && !p.exited);
 /** A pool-exhaustion line: which pool ran out, and the advice for that pool. */
 function poolOf(h: LogHit, e: Evidence): { evidence: string[]; advice: string[] } {
@@ -32,7 +30,7 @@ export const ENGINE_RULES: Rule[] = [
       // commands (its first command never claimed, or later ones after it ran for a while).
       const counts = Object.values(e.perNode);
       const pending = counts.reduce((n, c) => n + Math.max(0, c.issued - Math.max(c.claimed, c.started)), 0);
-      const running = counts.reduce((n, c) => n + inFlight(c), 0);
+      const running = inFlightOf(e.perNode);
       if (!pending || running > 0 || (!e.stall && (e.ageSeconds ?? 0) < 20)) return undefined;
       const busy = (e.others ?? []).filter((o) => o.inFlight > 0);
       if (!busy.length) return undefined;

@@ -55,3 +55,10 @@ export interface Rule {
   /** Evidence and, where the advice depends on it (which pool ran out), the advice that fits. */
   match(e: Evidence): { confidence: Cause['confidence']; evidence: string[]; advice?: string[] } | undefined;
 }
+
+/** A step's commands claimed or started and not yet finished. */
+export const inFlight = (c: NodeCounts): number => Math.max(0, Math.max(c.claimed, c.started) - c.completed - c.failed);
+
+/** The same over every step. */
+export const inFlightOf = (perNode: Record<string, NodeCounts>): number =>
+  Object.values(perNode).reduce((n, c) => n + inFlight(c), 0);

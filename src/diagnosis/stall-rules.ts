@@ -1,6 +1,6 @@
 // The rules that read a stall's shape from the events: what was issued, claimed and finished, what the
 // last events were and whether child executions ended. Each names the engine behaviour it matches.
-import type { Evidence, Rule } from './evidence.js';
+import { inFlight, inFlightOf, type Evidence, type Rule } from './evidence.js';
 import { ADVICE } from './advice.js';
 
 /** The stall's last event skipped a step: a router none of whose arcs matched (no-branch-taken). */
@@ -84,10 +84,7 @@ export const STALL_RULES: Rule[] = [
         confidence: 'high',
         evidence: [
           `${e.children} child execution(s), all ended`,
-          ...waiting.map(
-            ([n, c]) =>
-              `${n}: ${Math.max(c.claimed, c.started) - c.completed - c.failed} command(s) still waiting on them`,
-          ),
+          ...waiting.map(([n, c]) => `${n}: ${inFlight(c)} command(s) still waiting on them`),
         ],
       };
     },
@@ -100,10 +97,7 @@ export const STALL_RULES: Rule[] = [
       if (!e.stall) return undefined;
       // Nothing of this mode running while another mode's commands run: the workers are busy, not missing
       // (mode-starved says so).
-      const running = Object.values(e.perNode).reduce(
-        (n, c) => n + Math.max(0, Math.max(c.claimed, c.started) - c.completed - c.failed),
-        0,
-      );
+      const running = inFlightOf(e.perNode);
       if (!running && (e.others ?? []).some((o) => o.inFlight > 0)) return undefined;
       // On an engine that issues every item at once, commands waiting for a worker are normal: only a step
       // none of whose commands was ever claimed says no worker takes them.

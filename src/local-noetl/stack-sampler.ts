@@ -7,14 +7,13 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import type { PodSample, ProcessInfo, StackProfile } from '../model.js';
+import { BUSY_MILLICORES, type PodSample, type ProcessInfo, type StackProfile } from '../model.js';
 import { ProcessPods } from '../sources/pods.js';
 import { alive } from '../sandbox/embedded-pg.js';
 
 const run = promisify(execFile);
 const RECORD_SECONDS = 8;
 const EVERY_MS = 30_000;
-const BUSY_FOR_PROFILE = 700;
 
 /** py-spy in the venv: there already, or installed now; undefined when pip cannot get it. */
 export async function ensurePySpy(venvDir: string, log: (m: string) => void = () => {}): Promise<string | undefined> {
@@ -109,7 +108,7 @@ export class LocalEnginePods extends ProcessPods {
   override async sample(): Promise<PodSample[]> {
     const samples = await super.sample();
     const busiest = samples
-      .filter((s) => (s.role === 'worker' || s.role === 'server') && (s.cpuMillicores ?? 0) >= BUSY_FOR_PROFILE)
+      .filter((s) => (s.role === 'worker' || s.role === 'server') && (s.cpuMillicores ?? 0) >= BUSY_MILLICORES)
       .sort((a, b) => (b.cpuMillicores ?? 0) - (a.cpuMillicores ?? 0))[0];
     if (busiest && !this.recording && Date.now() - this.lastAt >= EVERY_MS) {
       const pid = this.list().find((p) => p.name === busiest.name)?.pid;

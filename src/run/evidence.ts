@@ -1,17 +1,10 @@
 // The evidence the diagnosis reads, gathered from the store for one mode: counts per step, retries,
 // log lines matching known failures, pod restarts and memory, the stall facts.
 import os from 'node:os';
-import { BUSY_MILLICORES, type Mode, type NodeCounts } from '../model.js';
+import { BUSY_MILLICORES, type Mode } from '../model.js';
 import { diagnose, type Evidence } from '../diagnosis/rules.js';
+import { inFlightOf } from '../diagnosis/evidence.js';
 import type { RunStore } from './store.js';
-
-/** Commands claimed or started and not yet finished, over every step. */
-export function inFlightOf(perNode: Record<string, NodeCounts>): number {
-  return Object.values(perNode).reduce(
-    (n, c) => n + Math.max(0, Math.max(c.claimed, c.started) - c.completed - c.failed),
-    0,
-  );
-}
 
 /**
  * Whether a real engine's own processes are at a full core on this mode's work in their last sample: every
