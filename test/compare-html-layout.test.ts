@@ -1,7 +1,7 @@
 // compare.html laid out at 1400 px with both modes (issue #39 item 16: the two tables overlapped, the right
 // one was cut off and run names wrapped into four lines): no two mode boxes overlap, no table runs past its
 // box, no row of a table is taller than one line. Headless Chromium with the network blocked.
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -74,6 +74,7 @@ describe.skipIf(!CHROMIUM)('compare.html at 1400 px with both modes', () => {
       }
     } finally {
       await browser.close();
+      rmSync(path.dirname(file), { recursive: true, force: true });
     }
   });
 });

@@ -1,7 +1,7 @@
 // events.ndjson as the run goes (src/render/reports.ts ReportWriter): every record of the store once, in
 // order, written in batches (a write per record was a buffer and a queued request per event, at thousands
 // a second), and nothing held back when the writer closes at once.
-import { mkdtempSync, readFileSync, writeFileSync, WriteStream } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, WriteStream } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -141,5 +141,6 @@ describe('a recorded run played back (issue #39 item 5)', () => {
     const played = player.store.snapshot();
     expect(player.store.modeView('direct_stress').rowsPerSecond).toBeCloseTo(live, 5);
     expect(played.now - played.pods[0].sampledAt).toBe(0); // its age then, not since the recording
+    rmSync(path.dirname(dir), { recursive: true, force: true });
   });
 });

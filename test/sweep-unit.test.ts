@@ -1,6 +1,6 @@
 // The sweep's parts on their own: --fail-on per breach kind, the grid, the playbook variants, the
 // recommendation. The full sweep on the sandbox is test/sweep.test.ts.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
@@ -227,6 +227,7 @@ describe('compare of runs that differ in their payload only', () => {
 
   it('says how the per-item cost grows, and not that the runs are not comparable', () => {
     const runs = [run(16, 4 * 3.1), run(64, 4 * 21)];
+    for (const r of runs) rmSync(r.dir, { recursive: true, force: true }); // read: the digests hold what is asserted
     expect(compareGrowth(runs)[0]).toMatch(
       /^per-item cost grows about as payload\^1\.4 \(exponent 1\.4\), from the engine CPU-seconds per item at 16, 64 KB$/,
     );
