@@ -7,6 +7,7 @@ import { bar, VERDICT_COLOR } from './format.js';
 import type { Layout } from './layout.js';
 import { ModeChart } from './ModeChart.js';
 import { StallBadge } from './StallBadge.js';
+import { verdictLabel } from '../src/render/lines.js';
 
 export interface ModeColumnProps {
   mode: ModeView;
@@ -66,8 +67,12 @@ function ModeColumnView({ mode, layout, focused, filter, retriesNote, profile }:
         <Text bold wrap="truncate">
           {mode.mode} <Text dimColor>{mode.executionId ?? ''}</Text>
         </Text>
-        <Text color={VERDICT_COLOR[mode.verdict] ?? 'white'} bold inverse={mode.verdict === 'stalled'}>
-          {` ${mode.verdict.toUpperCase()} `}
+        <Text
+          color={VERDICT_COLOR[mode.verdict] ?? 'white'}
+          bold
+          inverse={mode.verdict === 'stalled' || Boolean(mode.stall)}
+        >
+          {` ${verdictLabel(mode)} `}
         </Text>
       </Box>
       <Counters mode={mode} width={inner} retriesNote={retriesNote} />

@@ -100,6 +100,14 @@ const RUN_OPTS = (): Array<Opt | Option> => [
   ['--sequential', 'run the modes one after the other instead of side by side'],
   ['--stall-seconds <d>', 'no new rows and no new events for this long is a stall', '30'],
   ['--timeout <d>', 'end observation after this long', '1800'],
+  [
+    '--stop-on-stall',
+    'end a mode at its first stall (default: a stall is an episode; observation goes on until the executions end or --timeout)',
+  ],
+  [
+    '--child-timeout <d>',
+    "the chunk loop's playbook-tool timeout (the fixture's run_batch_workers, 1200 s), e.g. to shorten a child/parent wait in a demo",
+  ],
   ['--cancel-on-exit', 'cancel executions that are still running when the tool stops'],
   ['--cleanup', "after the report is written, delete this run's rows from the fixture's tables"],
   [
@@ -115,7 +123,10 @@ const TARGET_OPTS = (): Array<Opt | Option> => [
     '--target <kind>',
     'sandbox (default), local (the real legacy engine from PyPI, started for the run), server (a NoETL reached by URL), cluster (kubectl: port-forward, top, logs)',
   ],
-  ['--noetl-version <x.y.z>', 'local: the PyPI release of the legacy engine (default 4.26.0; 5.x is the Rust CLI)'],
+  [
+    '--noetl-version <x.y.z>',
+    "local: the PyPI release of the legacy engine (default 4.26.0; 5.x is the Rust CLI); server: the release at --server-url, for the playbooks' form (the legacy server does not say its own)",
+  ],
   ['--workers <n>', 'local: how many Python workers (default 2)'],
   [
     '--prod-pattern <regex>',

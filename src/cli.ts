@@ -35,6 +35,23 @@ function sweepCommandOf(program: Command): void {
   runOptions(sweep);
 }
 
+/** releases: the same setting on several legacy releases, and where the behaviour changes. */
+function releasesCommandOf(program: Command): void {
+  const releases = program
+    .command('releases <releases>')
+    .description(
+      'run the same setting on several legacy engine releases (--target local, each in its own cached venv): a row per release (verdict, stalls, cause, rows/s), where the behaviour changes, a compare report; a list (2.8.4,2.8.5) or a range (2.8.0..2.9.0, what PyPI holds)',
+    )
+    .option(
+      '--bisect <behaviour>',
+      'with a range: run only what a bisection needs to find where stall, missing or failures changes',
+    )
+    .action(async (spec: string, opts) => {
+      process.exitCode = await (await import('./commands/releases.js')).releasesCommand(spec, opts);
+    });
+  runOptions(releases);
+}
+
 /** watch: the live panels, stall detection, diagnosis and final diff for executions started elsewhere. */
 function watchCommand(program: Command): void {
   const watch = program
@@ -148,12 +165,17 @@ function subcommands(program: Command): void {
     });
   for (const [flags, help] of SERVER_OPTS) cleanup.option(flags, help);
   sweepCommandOf(program);
+  releasesCommandOf(program);
   program
     .command('check-playbook <file...>')
     .description(
       'name the constructs a playbook uses that the target engine ignores or lacks, with the line and the form that works',
     )
     .option('--engine <engine>', 'rust (default, what production runs) or python')
+    .option(
+      '--noetl-version <x.y.z>',
+      "python: the legacy release it runs on (before 2.14.0 a tool's input is args: and a rule's output is outcome)",
+    )
     .action(async (files: string[], opts) => {
       process.exitCode = await (await import('./commands/check-playbook.js')).checkPlaybookCommand(files, opts);
     });

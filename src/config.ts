@@ -86,6 +86,12 @@ export interface RunConfig {
   kube?: KubeConfig;
   /** --target local: the legacy engine from PyPI started for the run. */
   local?: LocalEngineConfig;
+  /** The engine's release where known (--target local's, or --noetl-version with a server): the playbooks' form. */
+  release?: string;
+  /** --child-timeout: the chunk loop's playbook-tool timeout, in seconds. */
+  childTimeoutSeconds?: number;
+  /** --stop-on-stall: a mode ends at its first stall (else a stall is an episode and observation goes on). */
+  stopOnStall: boolean;
 }
 
 export interface LocalEngineConfig {

@@ -9,7 +9,16 @@ export class Lifecycle {
   private interrupts = 0;
   private readonly onInterrupt: Array<(signal: string) => void> = [];
 
-  constructor() {
+  /**
+   * `parent`: a lifecycle of one part of a longer command (one release of `releases`): its signals come
+   * through the parent, which runs these cleanups when it exits first; the part runs them itself when done.
+   */
+  constructor(parent?: Lifecycle) {
+    if (parent) {
+      parent.whenInterrupted((signal) => this.interrupt(signal));
+      parent.add('a part of the command', () => this.runCleanups());
+      return;
+    }
     const handler = (signal: NodeJS.Signals) => this.interrupt(signal);
     process.on('SIGINT', handler);
     process.on('SIGTERM', handler);

@@ -53,6 +53,9 @@ export type RunRecord =
   | R<'log', { source: string; level: LogLine['level']; text: string }>
   | R<'degraded', { message: string | null }>
   | R<'stall', Omit<StallFacts, 'kind'> & { mode: Mode; stall_kind: StallFacts['kind'] }>
+  | R<'parent_ended_early', { mode: Mode; open_children: number; stored_rows: number }>
+  | R<'stall_end', { mode: Mode; ended_by: string | null; cause: string | null }>
+  | R<'child_status', { mode: Mode; execution_id: string; state: ExecState; inferred: boolean }>
   | R<'diagnosis', Diagnosis & { mode: Mode }>
   | R<'verdict', { mode: Mode; verdict: ModeVerdict; error: string | null }>
   | R<'diff', ModeDiff>
@@ -82,6 +85,9 @@ export const RECORD_FIELDS: { [K in RunRecordKind]: Array<keyof Extract<RunRecor
   log: ['source', 'level', 'text'],
   degraded: ['message'],
   stall: ['mode', 'stall_kind', 'since', 'idleSeconds', 'storedRows', 'expectedRows'],
+  stall_end: ['mode', 'ended_by', 'cause'],
+  parent_ended_early: ['mode', 'open_children', 'stored_rows'],
+  child_status: ['mode', 'execution_id', 'state', 'inferred'],
   diagnosis: ['mode', 'state', 'causes', 'facts'],
   verdict: ['mode', 'verdict', 'error'],
   diff: ['mode', 'executionId', 'expected', 'stored', 'missingCount', 'missing', 'windows'],

@@ -52,6 +52,26 @@ export interface StallFacts {
   lastEvents?: string[];
 }
 
+/**
+ * One stall episode of a mode: called when the stall detector fired, ended when progress came back (a
+ * stall that ends is an episode, not the end of the run; --stop-on-stall ends the mode at the first).
+ */
+export interface StallEpisode {
+  /** The last progress before it (ms epoch). */
+  since: number;
+  /** When the detector called it. */
+  detectedAt: number;
+  /** When progress came back; null while it lasts (or when the run ended inside it). */
+  endedAt: number | null;
+  /** What ended it, as far as the tool can tell (e.g. the playbook tool's timeout, from the worker's log). */
+  endedBy: string | null;
+  kind: 'silent' | 'churning';
+  /** The diagnosis' first cause while it lasted (id), if any. */
+  cause: string | null;
+  /** Rows stored when it was called. */
+  storedRows: number;
+}
+
 /** One likely cause of a stall or of trouble, with what supports it and what helps (diagnosis/rules.ts). */
 export interface Cause {
   id: string;
@@ -118,7 +138,12 @@ export interface ModeFacts {
   iterationsDone: number;
   retries: number;
   failures: number;
+  /** The stall open now (or, with --stop-on-stall, the one that ended the mode). */
   stall: StallFacts | null;
+  /** Every stall episode of the run, in order (the open one last). */
+  stalls: StallEpisode[];
+  /** The parent ended while child executions still ran: when, the rows stored then, and how many ran. */
+  parentEndedEarly?: { at: number; storedRows: number; openChildren: number } | null;
   diagnosis: Diagnosis | null;
   /** Projected seconds to the last expected row at the current rate (null when not progressing). */
   etaSeconds: number | null;
@@ -140,6 +165,8 @@ export interface ModeView extends ModeFacts {
   retriesPerNode: Record<string, number>;
   children: number;
   openExecutions: string[];
+  /** Executions with no terminal event whose /status says they ended (Python's completion_inferred). */
+  endedByStatus: string[];
   tail: EventView[];
   /** Rows stored since the newest event arrived: many, with no event, is an event log behind the work. */
   rowsSinceLastEvent: number;
@@ -156,6 +183,8 @@ export interface TargetInfo {
   playbookWarnings: number;
   /** Why retries cannot be seen on this target (no engine writes a retry event), or null when they can. */
   retriesNote?: string | null;
+  /** The legacy engine's release where the tool knows it (--target local, or --noetl-version with a server). */
+  release?: string | null;
 }
 
 /** What a run knows of its target before the target says more. */

@@ -99,6 +99,7 @@ describe('npm start -- --no-tui --preset stress --seed-rows 400 --sandbox-fault 
       '65536',
       '--stall-seconds',
       '8',
+      '--stop-on-stall',
       '--report-dir',
       dir,
     ]);

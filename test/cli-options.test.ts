@@ -72,6 +72,7 @@ describe('run options', () => {
       '131072',
       '--stall-seconds',
       '5',
+      '--stop-on-stall',
       '--no-tui',
       '--report-dir',
       dir,

@@ -25,6 +25,7 @@ const mode = (name: string, stalled: boolean): ModeDigest => ({
   cause: stalled ? 'loop-stopped-issuing' : null,
   retries: null,
   failures: 0,
+  stalls: stalled ? 1 : 0,
 });
 const run = (label: string, stalled: boolean): RunDigest => ({
   dir: `/tmp/${label}`,

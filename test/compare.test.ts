@@ -15,7 +15,7 @@ const root = mkdtempSync(path.join(os.tmpdir(), 'loadrun-compare-'));
 const stalled = path.join(root, 'runs', '1-stalled');
 const fixed = path.join(root, 'runs', '2-fixed');
 const SMALL = ['--seed-rows', '40', '--payload-kb', '4', '--batch-size', '5', '--max-batches', '6'];
-const ARGS = [...SMALL, '--modes', 'chunked_optimal', '--stall-seconds', '6', '--no-tui'];
+const ARGS = [...SMALL, '--modes', 'chunked_optimal', '--stall-seconds', '6', '--stop-on-stall', '--no-tui'];
 
 beforeAll(async () => {
   const a = await runCli([...ARGS, '--sandbox-fault', 'loop-stops-after-first-window', '--report-dir', stalled]);

@@ -27,6 +27,10 @@ interface Case {
   rowsStored?: 'after-events' | 'before-events';
   /** Child executions (chunk windows) with their own events. */
   children?: Ev[][];
+  /** What the children's /status says where they wrote no terminal event (noetl 2.8.4: completion_inferred). */
+  childStatus?: 'completed';
+  /** The parent's terminal event came while this many children still ran, this many rows stored then. */
+  parentEndedEarly?: { openChildren: number; storedRows: number };
   verdict: 'completed' | 'running' | 'stalled';
   stall?: 'silent' | 'churning';
   stored: number;
@@ -194,6 +198,36 @@ const CASES: Case[] = [
     stall: 'silent',
     stored: 15,
     expect: ['child-ended-parent-waits'],
+  },
+  {
+    engine: 'python',
+    name: 'noetl 2.8.4: children that write no terminal event, their /status completion_inferred, the tool giving up',
+    source:
+      'noetl 2.8.4 run here (--target local --noetl-version 2.8.4 --child-timeout 75s): server/api/v2.py 755-813, worker/v2_worker_nats.py 2189',
+    events: [...start('python'), ...command('python', 'run_batch_workers').slice(0, 3)],
+    children: [[...start('python'), ...times(5, () => command('python', 'process_batch_pipeline:task_sequence'))]],
+    childStatus: 'completed',
+    logs: [['worker-2', pyLine('WARNING', 'Sub-playbook 776043686147653684 timed out after 75s')]],
+    verdict: 'running',
+    stall: 'silent',
+    stored: 5,
+    expect: ['child-ended-parent-waits'],
+    evidence: { id: 'child-ended-parent-waits', has: ['completion_inferred', 'gave up waiting 1×'] },
+  },
+  {
+    engine: 'python',
+    name: 'noetl 2.8.3: the parent completed while its chunk windows still ran',
+    source: 'noetl 2.8.3 run here (releases 2.8.3,…): playbook.completed of the parent, then the children stored rows',
+    events: [...start('python'), ...times(3, () => command('python', 'run_batch_workers')), ...end('python')],
+    children: Array.from({ length: 3 }, () => [
+      ...start('python'),
+      ...times(5, () => command('python', 'process_batch_pipeline:task_sequence')),
+    ]),
+    parentEndedEarly: { openChildren: 3, storedRows: 5 },
+    verdict: 'completed',
+    stored: 15,
+    expect: ['parent-ended-before-children'],
+    evidence: { id: 'parent-ended-before-children', has: ['while 3 child execution(s) still ran'] },
   },
   {
     engine: 'python',
@@ -557,6 +591,14 @@ function diagnosed(c: Case) {
       })),
     );
   });
+  if (c.parentEndedEarly) {
+    store.recordRows(MODE, { ...emptyStats(), storedRows: c.parentEndedEarly.storedRows });
+    store.markParentEndedEarly(MODE, c.parentEndedEarly.openChildren);
+    rows();
+  }
+  if (c.childStatus)
+    for (const child of store.modeView(MODE).openExecutions.filter((x) => x !== id))
+      store.recordChildStatus(MODE, child, c.childStatus, true);
   if (c.rowsAfterEvents) rows();
   logLines(store, c.logs ?? []);
   for (const p of c.pods ?? []) store.recordPod({ ...p, sampledAt: Date.now() });
@@ -566,6 +608,20 @@ function diagnosed(c: Case) {
   store.setVerdict(MODE, c.verdict);
   if (c.stall) store.markStalled(MODE, stallOf(c.stall, c, store));
   return diagnose(evidenceOf(store, MODE));
+}
+
+function emptyStats() {
+  return {
+    storedRows: 0,
+    okRows: 0,
+    minItemId: null,
+    maxItemId: null,
+    avgRequestBytes: 0,
+    avgResponseBytes: 0,
+    firstAt: null,
+    lastAt: null,
+    perBatch: {},
+  };
 }
 
 describe('every rule on evidence in the form the engines produce it', () => {

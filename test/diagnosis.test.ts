@@ -283,6 +283,7 @@ describe('each sandbox fault profile diagnosed as itself', () => {
       '131072',
       '--stall-seconds',
       '5',
+      '--stop-on-stall',
       '--no-tui',
     ]);
     expect(r.code).toBe(1);
@@ -340,7 +341,7 @@ describe('each sandbox fault profile diagnosed as itself', () => {
     // batch_size rows, then silence; direct_stress (a task-sequence loop) is not affected.
     const { r, modes } = await run([
       ...['--seed-rows', '40', '--payload-kb', '4', '--batch-size', '5', '--max-batches', '6', '--no-tui'],
-      ...['--stall-seconds', '6', '--sandbox-fault', 'loop-stops-after-first-window'],
+      ...['--stall-seconds', '6', '--stop-on-stall', '--sandbox-fault', 'loop-stops-after-first-window'],
     ]);
     expect(r.code).toBe(1);
     const chunked = modes.chunked_optimal as unknown as {
@@ -359,7 +360,15 @@ describe('each sandbox fault profile diagnosed as itself', () => {
     // noetl/noetl before 7acf458b (2026-02-23): the playbook tool came back only at its timeout (1200 s).
     const { r, modes } = await run([
       ...['--seed-rows', '40', '--payload-kb', '4', '--batch-size', '5', '--max-batches', '6', '--no-tui'],
-      ...['--modes', 'chunked_optimal', '--stall-seconds', '6', '--sandbox-fault', 'child-status-blind'],
+      ...[
+        '--modes',
+        'chunked_optimal',
+        '--stall-seconds',
+        '6',
+        '--stop-on-stall',
+        '--sandbox-fault',
+        'child-status-blind',
+      ],
     ]);
     expect(r.code).toBe(1);
     const chunked = modes.chunked_optimal as unknown as {
@@ -416,6 +425,7 @@ describe('each sandbox fault profile diagnosed as itself', () => {
       '2500',
       '--stall-seconds',
       '4',
+      '--stop-on-stall',
     ]);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(modes.direct_stress.stall).toBeNull();

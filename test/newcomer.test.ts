@@ -22,6 +22,7 @@ describe('options and help without a server', () => {
       '30m',
       '--stall-seconds',
       '45s',
+      '--stop-on-stall',
       '--poll-interval',
       '1.5',
       '--request-timeout',

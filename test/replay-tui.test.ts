@@ -29,6 +29,7 @@ describe('replay in the TUI', () => {
       '131072',
       '--stall-seconds',
       '5',
+      '--stop-on-stall',
       '--no-tui',
       '--report-dir',
       dir,

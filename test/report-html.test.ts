@@ -35,6 +35,7 @@ describe.skipIf(!CHROMIUM)('report.html in headless Chromium', () => {
       '131072',
       '--stall-seconds',
       '5',
+      '--stop-on-stall',
       '--no-tui',
       '--report-dir',
       dir,

@@ -34,6 +34,7 @@ const SMALL = [
   'chunked_optimal',
   '--stall-seconds',
   '5',
+  '--stop-on-stall',
 ];
 const json = (f: string) => JSON.parse(readFileSync(f, 'utf8'));
 
@@ -170,6 +171,7 @@ describe('sweep with legacy-loop-state (python dialect)', () => {
         '2',
         '--stall-seconds',
         '3',
+        '--stop-on-stall',
         '--parallel-cells',
         '2',
         '--sandbox-fault',

@@ -88,7 +88,7 @@ describe('TUI end to end', () => {
     const tmux = session.open(120, 40);
     // A 128 KiB loop-state cap stalls 80 items of 128 KB (the README's 400 x 256 KB run is cli-headless's).
     tmux.start(
-      `node bin/noetl-loadrun.js --seed-rows 80 --payload-kb 128 --batch-size 20 --max-batches 4 --sandbox-fault legacy-loop-state --loop-inline-max-bytes 65536 --loop-state-cap-bytes 131072 --stall-seconds 5 --report-dir ${dir}`,
+      `node bin/noetl-loadrun.js --seed-rows 80 --payload-kb 128 --batch-size 20 --max-batches 4 --sandbox-fault legacy-loop-state --loop-inline-max-bytes 65536 --loop-state-cap-bytes 131072 --stall-seconds 5 --stop-on-stall --report-dir ${dir}`,
       ROOT,
       { TMPDIR: session.scope.tmpdir, NOETL_LOADRUN_TAIL_WINDOW: '1' },
     );

@@ -19,7 +19,7 @@ import { DIALECTS, type Dialect, type TargetKind } from '../model.js';
 import { registerSecret } from '../redact.js';
 import { parsePgUrl } from '../sources/pg-url.js';
 import type { RunOpts } from './run-opts.js';
-import { engineProcessesOf, kubeOf, localOf, logFilesOf, serverOf, targetOf } from './target-config.js';
+import { engineProcessesOf, kubeOf, localOf, logFilesOf, releaseOf, serverOf, targetOf } from './target-config.js';
 import { defaultReportDir } from '../render/reports.js';
 
 export type { RunOpts };
@@ -93,6 +93,31 @@ function workloadOf(o: RunOpts): FixtureWorkload {
   return { detailsUrl: o.detailsUrl, pgAuth: o.pgAuth };
 }
 
+/** How the modes are observed: the stall threshold, what a stall does, the timeout and the poll interval. */
+function observationOf(o: RunOpts): Pick<RunConfig, 'stallSeconds' | 'stopOnStall' | 'timeoutSeconds' | 'pollMs'> {
+  return {
+    stallSeconds: parseDuration(o.stallSeconds ?? '30', '--stall-seconds', { min: 1, max: 86_400 }),
+    stopOnStall: Boolean(o.stopOnStall),
+    timeoutSeconds: parseDuration(o.timeout ?? '1800', '--timeout', { min: 1, max: 7 * 86_400 }),
+    pollMs: Math.round(parseDuration(o.pollInterval ?? '1', '--poll-interval', { min: 0.2, max: 60 }) * 1000),
+  };
+}
+
+/** The local engine, the engine's release where known, and --child-timeout. */
+function engineOf(o: RunOpts, target: TargetKind): Pick<RunConfig, 'local' | 'release' | 'childTimeoutSeconds'> {
+  const local = target === 'local' ? localOf(o) : undefined;
+  if (o.childTimeout !== undefined && o.catalogPath)
+    throw usageError('--child-timeout conflicts with --catalog-path', 'it rewrites the playbook the run registers');
+  return {
+    local,
+    release: releaseOf(o, target, local),
+    childTimeoutSeconds:
+      o.childTimeout !== undefined
+        ? Math.round(parseDuration(o.childTimeout, '--child-timeout', { min: 1, max: 86_400 }))
+        : undefined,
+  };
+}
+
 export function buildConfig(o: RunOpts): RunConfig {
   const preset = parsePreset(o.preset);
   const params = applyParamOverrides(preset.params, o);
@@ -128,9 +153,7 @@ export function buildConfig(o: RunOpts): RunConfig {
     workerPath: o.workerPath,
     playbookFile: o.playbookFile,
     workerFile: o.workerFile,
-    stallSeconds: parseDuration(o.stallSeconds ?? '30', '--stall-seconds', { min: 1, max: 86_400 }),
-    timeoutSeconds: parseDuration(o.timeout ?? '1800', '--timeout', { min: 1, max: 7 * 86_400 }),
-    pollMs: Math.round(parseDuration(o.pollInterval ?? '1', '--poll-interval', { min: 0.2, max: 60 }) * 1000),
+    ...observationOf(o),
     tailWindowMs: Math.round(parseDuration(o.tailWindow ?? '5', '--tail-window', { min: 0.2, max: 600 }) * 1000),
     requestTimeoutMs: Math.round(
       parseDuration(o.requestTimeout ?? '10', '--request-timeout', { min: 0.5, max: 600 }) * 1000,
@@ -149,7 +172,7 @@ export function buildConfig(o: RunOpts): RunConfig {
     yes: Boolean(o.yes),
     prodPattern: prodRegex(o.prodPattern ?? DEFAULT_PROD_PATTERN).source,
     kube: target === 'cluster' ? kubeOf(o) : undefined,
-    local: target === 'local' ? localOf(o) : undefined,
+    ...engineOf(o, target),
     watch: o.watch,
   };
 }

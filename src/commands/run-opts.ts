@@ -53,6 +53,8 @@ export interface RunOpts {
   maxDuration?: string;
   repeat?: string;
   noetlVersion?: string;
+  childTimeout?: string;
+  stopOnStall?: boolean;
   workers?: string;
   engineProcesses?: string;
   /** Set by the watch command: executions to observe instead of launching. */

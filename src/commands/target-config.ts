@@ -26,8 +26,13 @@ export function targetOf(o: RunOpts): TargetKind {
     throw usageError(`--target: unknown target ${JSON.stringify(o.target)}`, `allowed: ${TARGET_KINDS.join(', ')}`);
   if ((target === 'sandbox' || target === 'local') && serverFlags)
     throw usageError(`--target ${target} conflicts with --server-url/--host/--port`, 'drop one of them');
-  if (target !== 'local' && (o.noetlVersion !== undefined || o.workers !== undefined))
-    throw usageError('--noetl-version/--workers need --target local', 'add --target local, or drop them');
+  if (target !== 'local' && o.workers !== undefined)
+    throw usageError('--workers needs --target local', 'add --target local, or drop it');
+  if (target !== 'local' && target !== 'server' && o.noetlVersion !== undefined)
+    throw usageError(
+      `--noetl-version applies to --target local or server, not ${target}`,
+      'add --target local, or drop it',
+    );
   if ((o.host && !o.port) || (!o.host && o.port))
     throw usageError('--host and --port go together', 'or give --server-url');
   if (o.port) positiveInt(o.port, '--port', { max: 65535 });
@@ -72,6 +77,14 @@ export function localOf(o: RunOpts): LocalEngineConfig {
     version: checkNoetlVersion(o.noetlVersion ?? DEFAULT_NOETL_VERSION, '--noetl-version'),
     workers: o.workers !== undefined ? positiveInt(o.workers, '--workers', { max: 16 }) : 2,
   };
+}
+
+/** The engine's release, where the tool knows it: --target local's, or what --noetl-version says of a server. */
+export function releaseOf(o: RunOpts, target: TargetKind, local: LocalEngineConfig | undefined): string | undefined {
+  if (local) return local.version;
+  return target === 'server' && o.noetlVersion !== undefined
+    ? checkNoetlVersion(o.noetlVersion, '--noetl-version')
+    : undefined;
 }
 
 /** --engine-processes: a readable processes.json, on the server target only. */

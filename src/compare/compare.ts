@@ -2,7 +2,7 @@
 // the regressions --fail-on-regression asks about (the last run against the first).
 import { usageError } from '../errors.js';
 import { formatRanges } from '../diff/missing-items.js';
-import type { ModeDigest, RunDigest } from './load.js';
+import { stalledIn, type ModeDigest, type RunDigest } from './load.js';
 import { growthOf } from '../sweep/growth.js';
 
 export const HEAD = [
@@ -60,7 +60,9 @@ function cells(r: RunDigest, m: ModeDigest): string[] {
     `${m.stored}/${m.expected}`,
     m.missing === null ? '-' : m.missing ? `${m.missing} (${formatRanges(m.ranges, 4)})` : '0',
     m.rowsPerSecond.toFixed(1),
-    m.stallAfter !== null ? `stall at ${secs(m.stallAfter)}` : secs(m.seconds),
+    m.stallAfter !== null
+      ? `stall at ${secs(m.stallAfter)}`
+      : `${secs(m.seconds)}${m.stalls ? ` (${m.stalls} stall${m.stalls > 1 ? 's' : ''})` : ''}`,
     m.cause ?? '-',
     m.retries === null ? 'n/a' : String(m.retries),
     String(m.failures),
@@ -72,10 +74,11 @@ function cells(r: RunDigest, m: ModeDigest): string[] {
 export function changeWords(a: ModeDigest | undefined, b: ModeDigest | undefined): string {
   if (!a || !b) return a ? 'mode not run' : 'mode new in this run';
   const out: string[] = [];
-  const stalledA = a.verdict === 'stalled';
-  const stalledB = b.verdict === 'stalled';
+  const stalledA = stalledIn(a);
+  const stalledB = stalledIn(b);
+  const times = (m: ModeDigest) => (m.stalls > 1 ? ` ${m.stalls}×` : '');
   if (stalledA && !stalledB) out.push('stall gone');
-  if (!stalledA && stalledB) out.push(`stalled (${b.cause ?? 'unknown'})`);
+  if (!stalledA && stalledB) out.push(`stalled${times(b)} (${b.cause ?? 'unknown'})`);
   if (a.verdict !== b.verdict && !(stalledA || stalledB)) out.push(`${a.verdict} → ${b.verdict}`);
   const ma = a.missing ?? 0;
   const mb = b.missing ?? 0;
@@ -162,8 +165,7 @@ export function regressions(runs: RunDigest[], asked: Regression): string[] {
     const a = modeIn(first, mode);
     const b = modeIn(last, mode);
     if (!a || !b) continue;
-    if (asked.stall && b.verdict === 'stalled' && a.verdict !== 'stalled')
-      out.push(`${mode}: stalled, the first run did not`);
+    if (asked.stall && stalledIn(b) && !stalledIn(a)) out.push(`${mode}: stalled, the first run did not`);
     if (asked.missing && (b.missing ?? 0) > (a.missing ?? 0))
       out.push(`${mode}: ${(b.missing ?? 0) - (a.missing ?? 0)} more missing`);
     if (asked.throughputPercent !== null && a.rowsPerSecond > 0) {

@@ -22,7 +22,12 @@ export interface ModeDigest {
   cause: string | null;
   retries: number | null;
   failures: number;
+  /** Stall episodes (summary.json stall_episodes; a summary without them: 1 when it ended stalled). */
+  stalls: number;
 }
+
+/** Whether a mode stalled at all: ended stalled, or stalled and went on. */
+export const stalledIn = (m: ModeDigest): boolean => m.verdict === 'stalled' || m.stalls > 0;
 
 export interface RunDigest {
   dir: string;
@@ -82,6 +87,7 @@ function modeDigest(m: Json): ModeDigest {
     seconds,
     stallAfter,
     cause: m.diagnosis?.causes?.[0]?.id ?? null,
+    stalls: Array.isArray(m.stall_episodes) ? m.stall_episodes.length : m.stall ? 1 : 0,
     retries: m.retries_observable === false ? null : Number(m.retries ?? 0),
     failures: Number(m.failures ?? 0),
   };

@@ -7,6 +7,7 @@ import type {
   PodCpu,
   PodSample,
   StackProfile,
+  StallEpisode,
   StallFacts,
   TargetKind,
 } from '../model.js';
@@ -16,6 +17,8 @@ export interface Evidence {
   mode: Mode;
   verdict: ModeVerdict;
   stall: StallFacts | null;
+  /** Stall episodes so far (the open one last). */
+  episodes?: StallEpisode[];
   /** The detector allows more idle time than --stall-seconds: progress is slow but steady. */
   slow: boolean;
   storedRows: number;
@@ -31,9 +34,13 @@ export interface Evidence {
   dispatchAll?: boolean;
   /** Why retries cannot be seen on this target (TargetInfo.retriesNote): then 0 retries says nothing. */
   retriesNote?: string | null;
-  /** Child executions seen (chunk windows), and how many of them have no terminal event yet. */
+  /** Child executions seen (chunk windows), and how many of them have not ended (no terminal event, no ended /status). */
   children?: number;
   openChildren?: number;
+  /** Children with no terminal event whose /status says they ended (completion_inferred). */
+  childrenEndedByStatus?: number;
+  /** The legacy engine's release, where known: advice names the release that fixed a defect it has. */
+  release?: string | null;
   /** Rows stored since the newest event arrived: the event log behind the work. */
   rowsSinceLastEvent?: number;
   /** Settings the engine logged (not evidence by themselves): e.g. `pg-pool` → `min=1 max=6 waiting=50 timeout=30.0s`. */
@@ -44,6 +51,8 @@ export interface Evidence {
   targetKind?: TargetKind;
   /** The other modes of this run and their commands claimed and not finished (a mode starved by another). */
   others?: Array<{ mode: Mode; inFlight: number }>;
+  /** The parent ended while child executions still ran (rows stored then, children running then). */
+  parentEndedEarly?: { at: number; storedRows: number; openChildren: number } | null;
   /** Seconds since this mode was launched. */
   ageSeconds?: number;
 }

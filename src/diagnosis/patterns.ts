@@ -38,6 +38,19 @@ export const LOG_PATTERNS = [
     ],
   },
   {
+    id: 'child-timeout',
+    // The legacy playbook tool giving up on a child execution (before 2.8.5 it never saw one end).
+    re: /Sub-playbook \S+ timed out after \d+/,
+    // A consequence (the tool's own wait ran out), not a slow dependency: `timeout` does not count it.
+    supersedes: ['timeout'],
+    samples: [
+      [
+        'WARNING - Sub-playbook 776041821259431988 timed out after 75s',
+        'noetl 2.8.4 noetl/worker/v2_worker_nats.py 2189 (logger.warning), seen here with --child-timeout 75s',
+      ],
+    ],
+  },
+  {
     id: 'oom',
     re: /OOMKill|out of memory|oom-kill/i,
     samples: [['Last State: Terminated Reason: OOMKilled', 'kubectl describe pod']],
@@ -100,7 +113,10 @@ export type LogPatternId = (typeof LOG_PATTERNS)[number]['id'];
 
 export interface LogHit {
   count: number;
+  /** The first line matched. */
   example: string;
+  /** The newest line matched. */
+  latest?: string;
 }
 
 /**

@@ -150,7 +150,9 @@ export const RULES: Rule[] = [
 const RANK = { high: 0, medium: 1, low: 2 };
 
 function stateOf(e: Evidence): DiagnosisState {
-  if (e.verdict === 'stalled') return e.stall?.kind === 'churning' ? 'stalled-churning' : 'stalled-silent';
+  // A stall open while the run goes on (an episode) is a stall now, as at the end.
+  if (e.verdict === 'stalled' || (e.verdict === 'running' && e.stall))
+    return e.stall?.kind === 'churning' ? 'stalled-churning' : 'stalled-silent';
   if (e.verdict === 'running') return e.slow ? 'slow' : 'progressing';
   return e.verdict;
 }
@@ -166,6 +168,31 @@ function factsOf(e: Evidence): string[] {
   if (e.stall && e.retriesNote && !sum(e.retriesPerNode)) out.push(e.retriesNote);
   if (e.openExecutions.length && e.verdict !== 'running')
     out.push(`executions with no terminal event: ${e.openExecutions.join(', ')}`);
+  return out;
+}
+
+/**
+ * The causes named during stall episodes that ended (the run went on): kept after them, with how often and
+ * what ended them, so a run that completed after three flat windows still says why they were flat.
+ */
+function episodeCauses(e: Evidence, named: Cause[]): Cause[] {
+  const ended = (e.episodes ?? []).filter((x) => x.endedAt !== null && x.cause);
+  const out: Cause[] = [];
+  for (const id of new Set(ended.map((x) => x.cause!))) {
+    const rule = RULES.find((r) => r.id === id);
+    if (!rule || named.some((c) => c.id === id)) continue;
+    const these = ended.filter((x) => x.cause === id);
+    out.push({
+      id,
+      title: rule.title,
+      confidence: 'high',
+      evidence: [
+        `named during ${these.length} stall episode(s) that ended (${these.map((x) => `${Math.round((x.endedAt! - x.since) / 1000)}s`).join(', ')})`,
+        ...[...new Set(these.map((x) => x.endedBy).filter(Boolean))].slice(0, 3).map((b) => `ended by ${b}`),
+      ],
+      advice: rule.advice,
+    });
+  }
   return out;
 }
 
@@ -186,6 +213,7 @@ export function diagnose(e: Evidence): Diagnosis {
         advice: m.advice ?? r.advice,
       });
   }
+  causes.push(...episodeCauses(e, causes));
   causes.sort((a, b) => RANK[a.confidence] - RANK[b.confidence]);
   const state = stateOf(e);
   if (!causes.length && state.startsWith('stalled')) {

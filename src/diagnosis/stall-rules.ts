@@ -2,6 +2,13 @@
 // last events were and whether child executions ended. Each names the engine behaviour it matches.
 import { inFlight, inFlightOf, type Evidence, type Rule } from './evidence.js';
 import { ADVICE } from './advice.js';
+import { defectsOf } from '../local-noetl/releases.js';
+
+const ADVICE_CHILD_TIMEOUT =
+  "Lower the playbook tool's timeout (its `timeout:`, 1200 s in the fixture's run_batch_workers; --child-timeout here)";
+
+/** "2.8.5" → "2.8.4": the last release before a fix, for a range's text (patch releases only). */
+const previous = (v: string) => v.replace(/(\d+)$/, (n) => String(Math.max(0, Number(n) - 1)));
 
 /** The stall's last event skipped a step: a router none of whose arcs matched (no-branch-taken). */
 const endsSkipped = (e: Evidence) => e.stall?.lastEvents?.at(-1)?.startsWith('step.skipped ') ?? false;
@@ -69,22 +76,51 @@ export const STALL_RULES: Rule[] = [
   {
     id: 'child-ended-parent-waits',
     title:
-      "every child execution ended but the parent's playbook tool has not returned (the shape of the legacy playbook tool before noetl/noetl 7acf458b, 2026-02-23: it polled status fields the server did not return and came back only at its timeout)",
-    advice: [
-      'Run an engine with 7acf458b (noetl/noetl, 2026-02-23)',
-      "Lower the playbook tool's timeout (its `timeout:`, 1200 s in the fixture's run_batch_workers)",
-    ],
+      "every child execution ended but the parent's playbook tool has not returned: the legacy playbook tool of noetl 2.8.0-2.8.4 polled GET /api/executions/{child} for fields it never returns, and came back only at its timeout (fixed by noetl/noetl 7acf458b, 2026-02-23, first released in 2.8.5)",
+    advice: ['Run noetl 2.8.5 or later (noetl/noetl 7acf458b: the playbook tool polls /status)', ADVICE_CHILD_TIMEOUT],
     match(e) {
       if (e.stall?.kind !== 'silent' || !e.children || e.openChildren !== 0) return undefined;
       const waiting = Object.entries(e.perNode).filter(
         ([, c]) => Math.max(c.claimed, c.started) > c.completed + c.failed,
       );
       if (!waiting.length) return undefined;
+      const byStatus = e.childrenEndedByStatus ?? 0;
+      const gaveUp = e.logHits['child-timeout'];
+      const known = e.release ? defectsOf(e.release).find((d) => d.id === 'child-ended-parent-waits') : undefined;
       return {
         confidence: 'high',
         evidence: [
-          `${e.children} child execution(s), all ended`,
+          `${e.children} child execution(s), all ended${byStatus ? ` (${byStatus} with no terminal event: their /status says completed, completion_inferred)` : ''}`,
           ...waiting.map(([n, c]) => `${n}: ${inFlight(c)} command(s) still waiting on them`),
+          ...(gaveUp
+            ? [`the playbook tool gave up waiting ${gaveUp.count}× (log: ${gaveUp.latest ?? gaveUp.example})`]
+            : []),
+          ...(known
+            ? [
+                `noetl ${e.release} is in ${known.from}-${previous(known.fixedIn)}, the releases with this defect (${known.fix})`,
+              ]
+            : []),
+        ],
+        // On a release outside the range the shape is the same but the cause is not that commit's.
+        ...(e.release && !known ? { advice: [ADVICE_CHILD_TIMEOUT] } : {}),
+      };
+    },
+  },
+  {
+    id: 'parent-ended-before-children',
+    title:
+      "the parent ended while its chunk windows still ran: its playbook tool returned without waiting for them, so whoever reads the rows at the parent's end sees part of them (seen here on noetl 2.8.3)",
+    advice: [
+      "Read the result after every child execution ended, not at the parent's end (this tool waits for them before its diff)",
+    ],
+    match(e) {
+      const early = e.parentEndedEarly;
+      if (!early) return undefined;
+      return {
+        confidence: 'high',
+        evidence: [
+          `the parent ended with ${early.storedRows} of ${e.expected} rows stored while ${early.openChildren} child execution(s) still ran`,
+          `${e.storedRows - early.storedRows} rows were stored after the parent's end`,
         ],
       };
     },

@@ -36,3 +36,66 @@ export function checkNoetlVersion(raw: string, flag: string): string {
     );
   return raw;
 }
+
+/** How a release's DSL names a tool's input and a policy rule's subject. */
+export type PlaybookForm = 'input' | 'args';
+
+/**
+ * The release that renamed a tool's `args:` to `input:` and a policy rule's `outcome` to `output`
+ * (noetl/noetl 25da2a3c, first released in 2.14.0): the bundled pair runs unchanged from there; before it,
+ * a tool's `input:` is not read (2.8.4 failed at once: `name 'execution_mode' is not defined`).
+ */
+export const INPUT_FORM_FROM = '2.14.0';
+
+/** The form `release` reads; unknown (a server that does not say): the current one. */
+export function releaseForm(release: string | undefined): PlaybookForm {
+  const v = release ? parseVersion(release) : undefined;
+  return v && compareVersions(v, parseVersion(INPUT_FORM_FROM)!) < 0 ? 'args' : 'input';
+}
+
+/** Whether `release` lies in [from, to) (to: the first release with the fix). */
+export function inRange(release: string, from: string, to: string): boolean {
+  const v = parseVersion(release);
+  return Boolean(v && compareVersions(v, parseVersion(from)!) >= 0 && compareVersions(v, parseVersion(to)!) < 0);
+}
+
+/**
+ * Stall defects of legacy releases the bundled pair can hit, as read from the wheels and noetl/noetl's
+ * history (issue #37); `fixedIn` is the first release with the fix. What was reproduced here is in
+ * REAL-ENGINES.md.
+ */
+export interface ReleaseDefect {
+  id: string;
+  from: string;
+  fixedIn: string;
+  fix: string;
+  what: string;
+}
+
+export const RELEASE_DEFECTS: ReleaseDefect[] = [
+  {
+    id: 'child-ended-parent-waits',
+    from: '2.8.0',
+    fixedIn: '2.8.5',
+    fix: 'noetl/noetl 7acf458b',
+    what: "the playbook tool polls GET /api/executions/{child} for fields it never returns, so each chunk window comes back only at the tool's timeout",
+  },
+  {
+    id: 'ghost-in-flight',
+    from: '2.8.6',
+    fixedIn: '2.10.37',
+    fix: 'noetl/noetl #322/#323',
+    what: 'a claimed iteration that never completes keeps its in-flight slot: the loop parks with items left',
+  },
+  {
+    id: 'collection-rerendered-smaller',
+    from: '2.10.27',
+    fixedIn: '2.12.2',
+    fix: 'noetl/noetl #336',
+    what: 'after a stale-cache invalidation the loop collection is re-rendered smaller and the loop stops after its first tranche',
+  },
+];
+
+/** The defects `release` holds. */
+export const defectsOf = (release: string): ReleaseDefect[] =>
+  RELEASE_DEFECTS.filter((d) => inRange(release, d.from, d.fixedIn));

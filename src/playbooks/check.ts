@@ -6,6 +6,10 @@
 // server cannot resolve a result kept by reference while rendering a loop's `in`.
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
 import type { Dialect } from '../model.js';
+import { compareVersions, INPUT_FORM_FROM, parseVersion, releaseForm } from '../local-noetl/releases.js';
+
+/** The legacy release that returns a postgres result's last statement only (noetl/noetl b2fd0519). */
+const LAST_STATEMENT_FROM = '2.12.4';
 
 export interface Finding {
   line: number;
@@ -120,9 +124,15 @@ function httpFindings(keys: Map<string, Node>, engine: Dialect, lc: LineCounter)
 }
 
 /** Templates noetl 4.26.0 fails to render (seen on the real engine; its TaskResultProxy in noetl/core/dsl/render.py). */
-function pythonTemplateFindings(text: string, line: number, where: { inLoop: boolean; sql: boolean }): Finding[] {
+function pythonTemplateFindings(
+  text: string,
+  line: number,
+  where: { inLoop: boolean; sql: boolean; release?: string },
+): Finding[] {
   const out: Finding[] = [];
-  if (/\.command_\d+\b/.test(text))
+  const v = where.release ? parseVersion(where.release) : undefined;
+  const nested = v !== undefined && compareVersions(v, parseVersion(LAST_STATEMENT_FROM)!) < 0;
+  if (/\.command_\d+\b/.test(text) && !nested)
     out.push({
       line,
       id: 'postgres-command-n',
@@ -149,13 +159,45 @@ function pythonTemplateFindings(text: string, line: number, where: { inLoop: boo
   return out;
 }
 
-export function checkPlaybook(yamlText: string, engine: Dialect): Finding[] {
+/** A legacy release before INPUT_FORM_FROM: a tool's input: and a policy rule's output. are not read there. */
+function releaseFormFindings(v: Visit, key: string, lc: LineCounter, release: string): Finding[] {
+  if (releaseForm(release) !== 'args') return [];
+  const parentIsTool = v.path.length >= 1 && key === 'input';
+  if (parentIsTool && isMap(v.node))
+    return [
+      {
+        line: lineOf(lc, v.node) - 1,
+        id: 'release-input-form',
+        message: `a tool's input: — noetl ${release} reads args: (input: from ${INPUT_FORM_FROM}, noetl/noetl 25da2a3c), so the tool gets none of it`,
+        fix: 'write args: (noetl-loadrun registers its bundled pair that way for this release)',
+      },
+    ];
+  if (
+    key === 'when' &&
+    isScalar(v.node) &&
+    typeof v.node.value === 'string' &&
+    /\boutput\./.test(v.node.value) &&
+    v.path.includes('rules')
+  )
+    return [
+      {
+        line: lineOf(lc, v.node),
+        id: 'release-outcome-form',
+        message: `a policy rule on output. — noetl ${release} names the result outcome (output from ${INPUT_FORM_FROM})`,
+        fix: 'write outcome.status',
+      },
+    ];
+  return [];
+}
+
+export function checkPlaybook(yamlText: string, engine: Dialect, release?: string): Finding[] {
   const lc = new LineCounter();
   const doc = parseDocument(yamlText, { lineCounter: lc });
   const loops = loopSteps(doc);
   const out: Finding[] = [];
   for (const v of walk(doc.contents)) {
     const key = v.path[v.path.length - 1];
+    if (engine === 'python' && release) out.push(...releaseFormFindings(v, key, lc, release));
     if (key === 'kind' && isScalar(v.node) && v.node.value === 'http')
       out.push(...httpFindings(httpKeys(doc, v.path), engine, lc));
     if ((key === 'mode' || key === 'max_in_flight') && v.path[v.path.length - 2] === 'loop')
@@ -173,6 +215,7 @@ export function checkPlaybook(yamlText: string, engine: Dialect): Finding[] {
           ...pythonTemplateFindings(v.node.value, lineOf(lc, v.node), {
             inLoop,
             sql: key === 'query' || key === 'command',
+            release,
           }),
         );
     }

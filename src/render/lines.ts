@@ -9,6 +9,7 @@ import {
   type Diagnosis,
   type ModeDiff,
   type ModeView,
+  type StallEpisode,
   type StallFacts,
 } from '../model.js';
 
@@ -64,6 +65,28 @@ export function stallLines(mode: string, s: StallFacts): Line[] {
       `pod memory: ${s.podMemoryTrend.map((t) => `${t.pod} ${t.firstMiB}->${t.lastMiB} MiB`).join(', ') || 'no samples'}`,
       'bad',
       1,
+    ),
+  ];
+}
+
+/**
+ * A mode's stall episodes, when one ended (a stall the run did not come out of is stallLines' alone): when
+ * each began after the launch, how long it lasted, what ended it and the cause named meanwhile.
+ */
+export function episodeLines(mode: string, stalls: StallEpisode[], startedAt: number | null, now: number): Line[] {
+  if (!stalls.some((e) => e.endedAt !== null)) return [];
+  const at = (t: number) =>
+    startedAt !== null ? `+${Math.round((t - startedAt) / 1000)}s` : new Date(t).toISOString();
+  return [
+    line(`${mode}: ${stalls.length} stall episode(s)`, 'warn'),
+    ...stalls.map((e, i) =>
+      line(
+        `${i + 1}. from ${at(e.since)} (${e.storedRows} rows stored) for ${Math.round(((e.endedAt ?? now) - e.since) / 1000)}s: ${
+          e.endedAt === null ? 'still stalled at the end' : `ended by ${e.endedBy ?? 'progress'}`
+        }${e.cause ? `; cause named: ${e.cause}` : ''}`,
+        'warn',
+        1,
+      ),
     ),
   ];
 }
@@ -198,11 +221,19 @@ export const SUMMARY_HEAD = [
   'seconds',
 ];
 
+/** A mode's verdict as shown: STALLED while a stall is open (observation goes on), and how often it stalled. */
+export function verdictLabel(m: Pick<ModeView, 'verdict' | 'stall' | 'stalls'>, withEpisodes = false): string {
+  if (m.verdict === 'running' && m.stall) return 'STALLED';
+  const n = m.stalls?.length ?? 0;
+  const label = m.verdict.toUpperCase();
+  return withEpisodes && n && m.verdict !== 'stalled' ? `${label}, ${n} stall${n > 1 ? 's' : ''}` : label;
+}
+
 /** The summary table's cells for one mode. */
 export function summaryCells(m: ModeView, now: number, target: { retriesNote?: string | null } = {}): string[] {
   return [
     m.mode,
-    m.verdict.toUpperCase(),
+    verdictLabel(m, true),
     `${m.stats?.storedRows ?? 0}/${m.expected}`,
     String(m.stats?.okRows ?? 0),
     `${m.stats?.minItemId ?? '-'}-${m.stats?.maxItemId ?? '-'}`,

@@ -11,6 +11,7 @@ import {
   leftRunningLines,
   type Line,
   stallLines,
+  episodeLines,
   SUMMARY_HEAD,
   summaryCells,
 } from './lines.js';
@@ -55,6 +56,10 @@ function modesTable(s: Snapshot): string[] {
         ...bullets(stallLines(m.mode, m.stall).map((l) => ({ ...l, depth: 0 }))),
         '',
       );
+  for (const m of s.modes) {
+    const ep = episodeLines(m.mode, m.stalls, m.startedAt, s.now);
+    if (ep.length) out.push(`### ${m.mode}: stall episodes`, '', ...bullets(ep.slice(1)), '');
+  }
   for (const m of s.modes) {
     const d = diagnosisLines(m.mode, m.diagnosis);
     if (d.length) out.push(`### ${m.mode}: diagnosis`, '', ...bullets(d), '');

@@ -32,6 +32,8 @@ function modeSummary(m: Snapshot['modes'][number], now: number, target: Snapshot
     failures: m.failures,
     open_executions: m.openExecutions,
     stall: m.stall,
+    stall_episodes: m.stalls,
+    parent_ended_early: m.parentEndedEarly ?? null,
     diagnosis: m.diagnosis,
     per_step: m.perNode,
     summarize: m.summarize,

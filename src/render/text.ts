@@ -11,6 +11,8 @@ import {
   hollowRunLines,
   plain,
   stallLines,
+  verdictLabel,
+  episodeLines,
   SUMMARY_HEAD,
   summaryCells,
 } from './lines.js';
@@ -23,7 +25,7 @@ export function progressLine(m: ModeView, now: number, startedAt: number, target
   const parts = [
     `[${secs(now - startedAt).padStart(6)}]`,
     m.mode.padEnd(15),
-    m.verdict.toUpperCase().padEnd(9),
+    verdictLabel(m).padEnd(9),
     (m.waiting ?? m.currentStep ?? '—').padEnd(26),
     `stored ${stored}/${m.expected} (${pct}%)`,
     `${m.rowsPerSecond.toFixed(1)} rows/s${m.verdict === 'running' && m.etaSeconds !== null ? ` ETA ${duration(m.etaSeconds)}` : ''}`,
@@ -68,6 +70,7 @@ export function diffText(modes: Array<{ label: string; diff: ModeView['diff'] }>
 export function finalText(snap: Snapshot, outcome: RunOutcome): string {
   const lines = ['', ...summaryTable(snap), ''];
   for (const m of snap.modes) if (m.stall) lines.push(...plain(stallLines(m.mode, m.stall)));
+  for (const m of snap.modes) lines.push(...plain(episodeLines(m.mode, m.stalls, m.startedAt, snap.now)));
   for (const m of snap.modes) lines.push(...plain(diagnosisLines(m.mode, m.diagnosis)));
   lines.push(...plain(hollowRunLines(snap.modes, snap.target.dialect, snap.target.playbookWarnings)));
   for (const m of snap.modes) if (m.error) lines.push(`${m.mode}: ${m.error}`);

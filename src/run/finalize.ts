@@ -9,6 +9,7 @@ import {
   type RunOutcome,
   type RunParams,
   type Snapshot,
+  type StallEpisode,
   type Thresholds,
 } from '../model.js';
 import { buildModeDiff, crossOf } from '../diff/mode-diff.js';
@@ -79,8 +80,11 @@ export function breachesOf(store: RunStore, maxDurationSeconds?: number): Array<
   const snap = store.snapshot();
   for (const m of snap.modes) {
     if (m.verdict === 'stalled') out.push({ breach: 'stall', text: `${m.mode} STALLED` });
-    else if (m.verdict === 'timeout') out.push({ breach: 'timeout', text: `${m.mode} TIMEOUT` });
-    else if (m.verdict !== 'completed') out.push({ breach: 'failures', text: `${m.mode} ${m.verdict.toUpperCase()}` });
+    else if (m.stalls.length)
+      out.push({ breach: 'stall', text: `${m.mode} stalled ${episodesText(m.stalls, snap.now)}` });
+    if (m.verdict === 'timeout') out.push({ breach: 'timeout', text: `${m.mode} TIMEOUT` });
+    else if (m.verdict !== 'completed' && m.verdict !== 'stalled')
+      out.push({ breach: 'failures', text: `${m.mode} ${m.verdict.toUpperCase()}` });
     if (m.diff && m.diff.missingCount > 0)
       out.push({ breach: 'missing', text: `${m.mode} missing ${m.diff.missingCount}` });
     if (m.failures > 0) out.push({ breach: 'failures', text: `${m.mode} ${m.failures} failures` });
@@ -90,6 +94,12 @@ export function breachesOf(store: RunStore, maxDurationSeconds?: number): Array<
     out.push({ breach: 'timeout', text: `ran ${Math.round(seconds)}s, over --max-duration ${maxDurationSeconds}s` });
   }
   return out;
+}
+
+/** "3 times (75s, 75s, 75s)": how often and how long a mode stalled (an episode open at the end counts to then). */
+export function episodesText(stalls: StallEpisode[], now: number): string {
+  const lengths = stalls.map((e) => `${Math.round(((e.endedAt ?? now) - e.since) / 1000)}s`);
+  return `${stalls.length === 1 ? 'once' : `${stalls.length} times`} (${lengths.join(', ')})`;
 }
 
 /** From the first launch to the last mode's end (null before anything launched). */

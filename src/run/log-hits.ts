@@ -47,7 +47,9 @@ export class LogHits {
     const text = stripAnsi(raw);
     for (const [id, value] of factsIn(text)) this.facts[id] = value;
     if (!isEvidence(level, text)) return { ids: [], owners: [] };
-    const matched = LOG_PATTERNS.filter((p) => p.re.test(text));
+    const all = LOG_PATTERNS.filter((p) => p.re.test(text));
+    const superseded = new Set<string>(all.flatMap((p) => ('supersedes' in p ? [...p.supersedes] : [])));
+    const matched = all.filter((p) => !superseded.has(p.id));
     if (!matched.length) return { ids: [], owners: [] };
     const owners = [...modes]
       .filter((s) => Object.keys(s.perNode).some((n) => text.includes(n)))
@@ -55,7 +57,12 @@ export class LogHits {
     for (const key of owners.length ? owners : ['*']) {
       const hits = this.hits.get(key) ?? {};
       this.hits.set(key, hits);
-      for (const p of matched) (hits[p.id] ??= { count: 0, example: `[${source}] ${text.slice(0, 200)}` }).count++;
+      const line = `[${source}] ${text.slice(0, 200)}`;
+      for (const p of matched) {
+        const h = (hits[p.id] ??= { count: 0, example: line });
+        h.count++;
+        h.latest = line;
+      }
     }
     return { ids: matched.map((p) => p.id), owners: owners.length ? owners : ['*'] };
   }
@@ -64,7 +71,7 @@ export class LogHits {
   of(mode: Mode): Hits {
     const out: Hits = { ...this.hits.get('*') };
     for (const [id, h] of Object.entries(this.hits.get(mode) ?? {}) as Array<[LogPatternId, LogHit]>) {
-      out[id] = out[id] ? { count: out[id]!.count + h.count, example: h.example } : h;
+      out[id] = out[id] ? { count: out[id]!.count + h.count, example: h.example, latest: h.latest } : h;
     }
     return out;
   }

@@ -15,6 +15,8 @@ export class ModeState {
   readonly executions = new Set<string>();
   /** Executions with a terminal event, and the state it settled. */
   readonly terminal = new Map<string, ExecState>();
+  /** Executions with no terminal event whose /status says they ended (completion_inferred on the legacy engine). */
+  readonly endedByStatus = new Map<string, ExecState>();
   readonly tail = new Ring<EventView>(200);
   private readonly rowSamples = new Ring<{ t: number; stored: number }>(120);
   private readonly rate = new Ring<number>(240);
@@ -34,6 +36,7 @@ export class ModeState {
       retries: 0,
       failures: 0,
       stall: null,
+      stalls: [],
       diagnosis: null,
       etaSeconds: null,
       summarize: null,
@@ -185,6 +188,8 @@ export class ModeState {
       retriesPerNode: { ...this.retriesPerNode },
       children: this.childBatch.size,
       openExecutions: this.openExecutions(),
+      endedByStatus: this.openExecutions().filter((id) => this.endedByStatus.has(id)),
+      stalls: this.facts.stalls.map((e) => ({ ...e })),
       tail: this.tail.last(50),
       rowsSinceLastEvent: this.rowsSinceLastEvent,
     };

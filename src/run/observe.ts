@@ -9,6 +9,7 @@ import { selfSample, type PodsSource } from '../sources/pods.js';
 import type { RowsSource } from '../sources/rows.js';
 import { sleep } from './sleep.js';
 import { diagnoseMode } from './evidence.js';
+import { endEpisode, readChildStatus, waitForChildren } from './episodes.js';
 import { StallDetector } from './stall.js';
 import { engineBusy } from './evidence.js';
 import type { SelfCost } from './self-cost.js';
@@ -21,6 +22,8 @@ export interface ObserveContext {
   feed: EventFeed;
   signal: AbortSignal;
   stallSeconds: number;
+  /** --stop-on-stall: a mode ends at its first stall; else a stall is an episode and polling goes on. */
+  stopOnStall?: boolean;
   pollMs: number;
   /** The tool's own cost (poll durations, RSS), when the caller keeps it. */
   cost?: SelfCost;
@@ -38,6 +41,8 @@ export async function observe(
 ): Promise<void> {
   const detectors = new Map(modes.map((m) => [m, new StallDetector(ctx.stallSeconds, Date.now())]));
   const pending: Pending = new Map();
+  /** Per mode: the playbook-tool timeouts logged when its open stall was called (what ended it, later). */
+  const childTimeouts = new Map<Mode, number>();
   const finishing = new Map<Mode, number>();
   let quiet = 0;
   for (let tick = 0; ; tick++) {
@@ -50,7 +55,7 @@ export async function observe(
     const before = movement(ctx, open);
     const t0 = performance.now();
     const [api, sql] = [ctx.client.calls, ctx.rows.queries];
-    await Promise.all(open.map((m) => pollMode(ctx, m, tick, detectors.get(m)!, pending)));
+    await Promise.all(open.map((m) => pollMode(ctx, m, tick, detectors.get(m)!, pending, childTimeouts)));
     const ms = performance.now() - t0;
     const moved = movement(ctx, open) !== before;
     quiet = moved ? 0 : quiet + 1;
@@ -151,6 +156,7 @@ async function pollMode(
   tick: number,
   detector: StallDetector,
   pending: Pending,
+  childTimeouts: Map<Mode, number>,
 ): Promise<void> {
   const { store, client, rows } = ctx;
   const parent = store.modeFacts(mode).executionId!;
@@ -169,18 +175,33 @@ async function pollMode(
     detector.observe(store.progress(mode), store.modeFacts(mode).eventCount, now);
     detector.busy(engineBusy(store, mode), now);
     const final = finalState(ctx, mode, parent, st, pending, now);
+    const open = store.modeFacts(mode).stall;
     if (final) {
       // Children started since the last discovery still have events to read before the end.
       await discoverChildren(ctx, mode, parent);
       await pullEvents(ctx, mode);
+      if (await waitForChildren(store, client, mode, { final, stalled: detector.stalled(now), now })) return;
+      if (open) endEpisode(store, mode, now, childTimeouts, `the execution's end (${final})`);
       store.setVerdict(mode, final);
       return;
     }
-    if (detector.stalled(now)) {
+    // Progress came back: the episode ends before the diagnosis reads the new rows as a stall's.
+    if (open && detector.since > open.since) endEpisode(store, mode, now, childTimeouts);
+    if (tick % 3 === 0) await readChildStatus(store, client, mode);
+    if (!store.modeFacts(mode).stall && detector.stalled(now)) {
       store.markStalled(mode, stallFacts(store, mode, detector, now, stats.maxItemId));
-      store.setVerdict(mode, 'stalled');
+      childTimeouts.set(mode, store.hits.of(mode)['child-timeout']?.count ?? 0);
+      if (ctx.stopOnStall) store.setVerdict(mode, 'stalled');
+      else
+        store.log(
+          'loadrun',
+          'warn',
+          `${mode}: stalled (no progress for ${Math.round((now - detector.since) / 1000)}s); still observing`,
+        );
     }
     diagnoseMode(store, mode, detector.thresholdSeconds() > ctx.stallSeconds);
+    const named = store.modeFacts(mode).diagnosis?.causes.find((c) => c.confidence !== 'low');
+    if (store.modeFacts(mode).stall && named) store.noteStallCause(mode, named.id);
   } catch (err) {
     if (ctx.signal.aborted) return;
     store.setDegraded(`degraded: ${mode} poll failed: ${oneLine(err)}`);

@@ -187,6 +187,7 @@ export class Orchestrator {
       feed,
       signal: this.stop.signal,
       stallSeconds: c.stallSeconds,
+      stopOnStall: c.stopOnStall,
       pollMs: c.pollMs,
       cost: this.cost,
     };

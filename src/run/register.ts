@@ -5,6 +5,7 @@ import { EXIT, LoadrunError } from '../errors.js';
 import type { NoetlClient } from '../noetl/client.js';
 import { playbookTexts } from '../playbooks.js';
 import { checkPlaybook, findingLine } from '../playbooks/check.js';
+import { playbookForEngine } from '../playbooks/release-form.js';
 import type { RunStore } from './store.js';
 
 export interface RegisteredPair {
@@ -38,7 +39,15 @@ export async function registerPair(
     [parent, c.playbookFile],
   ] as const) {
     if (file) warnConstructs(client, store, file, pb.text);
-    const r = await client.register(pb.text);
+    // The form the engine's release reads (args:/outcome before 2.14.0), and --child-timeout.
+    const formed = playbookForEngine(pb, { release: c.release, childTimeoutSeconds: c.childTimeoutSeconds });
+    if (formed.changes.length)
+      store.log(
+        'loadrun',
+        'info',
+        `${pb.path}: ${c.release ? `in the form noetl ${c.release} reads: ` : ''}${formed.changes.join('; ')}`,
+      );
+    const r = await client.register(formed.text);
     store.log('loadrun', 'info', `registered ${r.path} version ${r.version}`);
   }
   return { parentPath: parent.path, workerPath: worker.path };

@@ -96,6 +96,12 @@ export function applyRecord(store: RunStore, r: RunRecord): void {
       const { mode, stall_kind, since, idleSeconds, ...facts } = body(r);
       return store.markStalled(mode, { since, idleSeconds, kind: stall_kind, ...facts });
     }
+    case 'parent_ended_early':
+      return store.markParentEndedEarly(r.mode, r.open_children);
+    case 'stall_end':
+      return store.endStall(r.mode, r.ended_by, r.cause);
+    case 'child_status':
+      return store.recordChildStatus(r.mode, r.execution_id, r.state, r.inferred);
     case 'diagnosis':
       return store.setDiagnosis(r.mode, { state: r.state, causes: r.causes, facts: r.facts });
     case 'verdict':

@@ -139,9 +139,54 @@ export class RunStore extends RunState {
     );
     this.changed();
   }
+  /** A stall called: the mode's open stall, and a new episode. */
   markStalled(mode: Mode, facts: StallFacts): void {
-    this.m(mode).facts.stall = facts;
+    const f = this.m(mode).facts;
+    f.stall = facts;
+    f.stalls.push({
+      since: facts.since,
+      detectedAt: this.clock(),
+      endedAt: null,
+      endedBy: null,
+      kind: facts.kind,
+      cause: null,
+      storedRows: facts.storedRows,
+    });
     this.record('stall', { mode, ...facts });
+    this.changed();
+  }
+  /** The parent's terminal event came while child executions still ran (their rows still arriving). */
+  markParentEndedEarly(mode: Mode, openChildren: number): void {
+    const f = this.m(mode).facts;
+    f.parentEndedEarly = { at: this.clock(), storedRows: f.stats?.storedRows ?? 0, openChildren };
+    this.record('parent_ended_early', {
+      mode,
+      open_children: openChildren,
+      stored_rows: f.parentEndedEarly.storedRows,
+    });
+    this.changed();
+  }
+  /** The first cause the diagnosis names while a stall is open stays with its episode. */
+  noteStallCause(mode: Mode, cause: string): void {
+    const open = this.m(mode).facts.stalls.at(-1);
+    if (open && open.endedAt === null && open.cause === null) open.cause = cause;
+  }
+  /** Progress came back: the open stall episode ends, with what ended it and the cause named meanwhile. */
+  endStall(mode: Mode, endedBy: string | null, cause: string | null): void {
+    const f = this.m(mode).facts;
+    const open = f.stalls.at(-1);
+    if (!f.stall || !open || open.endedAt !== null) return;
+    Object.assign(open, { endedAt: this.clock(), endedBy, cause: cause ?? open.cause });
+    f.stall = null;
+    this.record('stall_end', { mode, ended_by: endedBy, cause });
+    this.changed();
+  }
+  /** A child execution's /status, read because it wrote no terminal event (the legacy engine's completion_inferred). */
+  recordChildStatus(mode: Mode, executionId: string, state: ExecState, inferred: boolean): void {
+    const s = this.m(mode);
+    if (state === 'running' || s.endedByStatus.get(executionId) === state) return;
+    s.endedByStatus.set(executionId, state);
+    this.record('child_status', { mode, execution_id: executionId, state, inferred });
     this.changed();
   }
   setDiagnosis(mode: Mode, d: Diagnosis): void {

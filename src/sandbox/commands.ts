@@ -23,7 +23,7 @@ export interface CommandHost {
   newId(): bigint;
   resolve(ref: { path?: string; catalogId?: bigint }): CatalogEntry;
   execute(entry: CatalogEntry, payload: Record<string, unknown>, parent: bigint | null): Execution;
-  log(level: 'info' | 'error', msg: string): void;
+  log(level: 'info' | 'warn' | 'error', msg: string): void;
 }
 
 export interface CommandTools {
@@ -209,6 +209,12 @@ export class CommandRunner {
       new Promise<boolean>((r) => (timer = setTimeout(() => r(true), timeoutMs))),
     ]);
     clearTimeout(timer);
+    if (timedOut && this.t.childStatusBlind) {
+      // As noetl 2.8.4's playbook tool: a warning, then its child's start as the result, and the step goes
+      // on (2.8.4 wheel noetl/worker/v2_worker_nats.py 2189-2197; seen there with --child-timeout 75s).
+      this.host.log('warn', `Sub-playbook ${child.id} timed out after ${timeoutMs / 1000}s`);
+      return { status: 'started', execution_id: child.id.toString(), path: entry.path, async: false };
+    }
     if (timedOut)
       throw new ToolError(`child execution ${child.id} (${entry.path}) did not finish within ${timeoutMs / 1000} s`);
     if (child.state !== 'COMPLETED')

@@ -43,7 +43,7 @@ export interface EngineOptions {
   childStatusBlind?: boolean;
   /** Fault status-flap: after the first step, the status shows a terminal state for this long (0 = never). */
   statusFlapMs?: number;
-  log: (level: 'info' | 'error', msg: string) => void;
+  log: (level: 'info' | 'warn' | 'error', msg: string) => void;
 }
 
 export class Engine {

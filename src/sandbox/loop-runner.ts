@@ -11,7 +11,7 @@ import type { Ctx } from './tools.js';
 
 export interface LoopHost {
   emit(exec: Execution, row: EmitRow): void;
-  log(level: 'info' | 'error', msg: string): void;
+  log(level: 'info' | 'warn' | 'error', msg: string): void;
   runCommand(exec: Execution, step: Step, ctx: Ctx, iteration: Iteration): Promise<unknown>;
   /** How many items are issued at once for a loop's max_in_flight (the engine's dispatch model). */
   inFlight(maxInFlight: number): number;

@@ -21,7 +21,8 @@ import { HttpTool } from './tools.js';
 function out(obj: Record<string, unknown>): void {
   process.stdout.write(JSON.stringify(obj) + '\n');
 }
-const log = (level: 'info' | 'error', msg: string) => out({ type: 'log', level, msg, ts: new Date().toISOString() });
+const log = (level: 'info' | 'warn' | 'error', msg: string) =>
+  out({ type: 'log', level, msg, ts: new Date().toISOString() });
 
 // A failure inside one request or tool must not take the whole sandbox (and every run on it) down.
 process.on('uncaughtException', (err) => log('error', `sandbox internal error: ${err.message}`));

@@ -17,7 +17,7 @@ export interface SandboxOptions {
   port?: number;
   extraArgs?: string[];
   readyTimeoutMs?: number;
-  onLog?: (level: 'info' | 'error', msg: string) => void;
+  onLog?: (level: 'info' | 'warn' | 'error', msg: string) => void;
 }
 
 export interface RunningSandbox {
@@ -68,7 +68,8 @@ function whenReady(
         o.onLog?.('info', line);
         return;
       }
-      if (msg.type === 'log') return o.onLog?.(msg.level === 'error' ? 'error' : 'info', String(msg.msg));
+      if (msg.type === 'log')
+        return o.onLog?.(msg.level === 'error' || msg.level === 'warn' ? msg.level : 'info', String(msg.msg));
       if (msg.type !== 'ready' && msg.type !== 'fatal') return;
       clearTimeout(timer);
       if (msg.type === 'ready') resolve(msg);

@@ -21,7 +21,7 @@ export type Ctx = Record<string, unknown>;
 export interface HttpRouting {
   echoUrl: string;
   allowNetwork: boolean;
-  log: (level: 'info' | 'error', msg: string) => void;
+  log: (level: 'info' | 'warn' | 'error', msg: string) => void;
 }
 
 export interface RetryNotice {

@@ -113,6 +113,9 @@ export class SweepRunner {
       playbooks,
       repeat: 1,
       cancelOnExit: true,
+      // A sweep counts stalls: a cell's run ends at its first (waiting out a stall that never ends would
+      // cost --timeout per cell).
+      stopOnStall: true,
       reportDir: path.join(this.store.dir, cell.id, `run-${repeat}`),
     };
   }

@@ -52,7 +52,7 @@ async function openSandbox(c: RunConfig, life: Lifecycle, hooks: TargetHooks): P
     extraArgs: c.sandboxArgs,
     pgUrl: c.pgUrl,
     allowNetwork: c.allowNetwork,
-    onLog: (level, msg) => hooks.log('sandbox', level === 'error' ? 'error' : 'info', redact(msg)),
+    onLog: (level, msg) => hooks.log('sandbox', level, redact(msg)),
   });
   life.add('sandbox', () => sb.stop());
   registerSecret(new URL(sb.pgUrl).password);
@@ -219,6 +219,7 @@ export async function openTarget(
         : `${client.dialect}${client.version ? ` ${client.version}` : ''}`,
     rowsSource: label,
     faults: c.faults,
+    release: c.release ?? null,
     // The sandbox's worker log and a cluster's worker pods are followed; a server reached directly only
     // through --log-file.
     retriesNote: retriesNoteFor(

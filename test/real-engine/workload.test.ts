@@ -140,7 +140,7 @@ describe('the real engine at the sizes that make it crawl (--target local)', () 
       process.execPath,
       [
         ...[BIN, '--target', 'local', '--modes', 'direct_stress', '--seed-rows', '16', '--payload-kb', '16'],
-        ...['--stall-seconds', '15', '--timeout', '150', '--no-tui', '--report-dir', dir],
+        ...['--stall-seconds', '15', '--stop-on-stall', '--timeout', '150', '--no-tui', '--report-dir', dir],
       ],
       {
         cwd: ROOT,
@@ -190,7 +190,17 @@ describe('the real engine at the sizes that make it crawl (--target local)', () 
         await runCli(
           [
             ...['--target', 'local', '--workers', '1', '--seed-rows', '8', '--payload-kb', '64', '--batch-size', '8'],
-            ...['--max-batches', '1', '--stall-seconds', '10', '--timeout', '38', '--report-dir', dir],
+            ...[
+              '--max-batches',
+              '1',
+              '--stall-seconds',
+              '10',
+              '--stop-on-stall',
+              '--timeout',
+              '38',
+              '--report-dir',
+              dir,
+            ],
           ],
           { timeoutMs: 240_000 },
         );

@@ -15,7 +15,7 @@ export interface ApiContext {
   startedAt: number;
   info: () => Record<string, unknown>;
   onCrashWorker: () => void;
-  log: (level: 'info' | 'error', msg: string) => void;
+  log: (level: 'info' | 'warn' | 'error', msg: string) => void;
   /** What POST /api/postgres/execute allows. */
   dbRoutes: DbRoutes;
   /**

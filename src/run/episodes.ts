@@ -1,0 +1,97 @@
+// Stall episodes: a stall that ends is an episode, and what ended it is told from what the engine wrote
+// meanwhile; and the /status of child executions that wrote no terminal event (the legacy engine before
+// 2.8.5 writes none for a finished child: its /status says completed, completion_inferred).
+import type { Mode } from '../model.js';
+import type { NoetlClient } from '../noetl/client.js';
+import type { RunStore } from './store.js';
+
+/** Progress came back: the episode ends, with what ended it and the cause the diagnosis named meanwhile. */
+export function endEpisode(
+  store: RunStore,
+  mode: Mode,
+  now: number,
+  childTimeouts: Map<Mode, number>,
+  otherwise = 'a step completing',
+): void {
+  const f = store.modeFacts(mode);
+  const episode = f.stalls.at(-1)!;
+  const cause = episode.cause ?? f.diagnosis?.causes.find((c) => c.confidence !== 'low')?.id ?? null;
+  const hit = store.hits.of(mode)['child-timeout'];
+  const endedBy =
+    hit && hit.count > (childTimeouts.get(mode) ?? 0)
+      ? `the playbook tool's timeout (${hit.latest ?? hit.example})`
+      : (f.stats?.storedRows ?? 0) > episode.storedRows
+        ? `rows stored again (${episode.storedRows} → ${f.stats?.storedRows})`
+        : otherwise;
+  store.endStall(mode, endedBy, cause);
+  store.log(
+    'loadrun',
+    'info',
+    `${mode}: the stall ended after ${Math.round((now - episode.since) / 1000)}s: ${endedBy}${cause ? ` (named: ${cause})` : ''}`,
+  );
+}
+
+/**
+ * Child executions with no terminal event: their /status, every few polls. The legacy engine before 2.8.5
+ * writes no playbook.completed for a finished child; its /status says completed with completion_inferred.
+ */
+export async function readChildStatus(store: RunStore, client: NoetlClient, mode: Mode): Promise<void> {
+  const f = store.modeView(mode);
+  const ids = f.openExecutions.filter((id) => id !== f.executionId && !f.endedByStatus.includes(id));
+  for (const id of ids.slice(0, 20)) {
+    const st = await client.status(id).catch(() => undefined);
+    if (!st) continue;
+    if (st.state !== 'running') store.recordChildStatus(mode, id, st.state, st.inferred);
+    // noetl 2.8.3's /status has no inference of its own (server/api/v2.py 755-772): its `end` step in
+    // completed_steps is how a finished child shows there (2.8.4 infers the same, 787-788).
+    else if (endStepDone(st.raw)) store.recordChildStatus(mode, id, 'completed', true);
+  }
+}
+
+const endStepDone = (raw: unknown): boolean => {
+  const r = raw as { completed_steps?: unknown; failed?: unknown } | null;
+  return Boolean(r && Array.isArray(r.completed_steps) && r.completed_steps.includes('end') && r.failed !== true);
+};
+
+/** Child executions of a mode with no terminal event whose /status does not say they ended (read now). */
+export async function childrenStillRunning(store: RunStore, client: NoetlClient, mode: Mode): Promise<string[]> {
+  await readChildStatus(store, client, mode);
+  const v = store.modeView(mode);
+  return v.openExecutions.filter((id) => id !== v.executionId && !v.endedByStatus.includes(id));
+}
+
+/**
+ * The parent ended while some of its children still run (seen on noetl 2.8.3: its playbook tool returned at
+ * once and the parent completed while the windows stored their rows): the diff waits for them, until they
+ * end or nothing progresses for a stall. Returns whether to keep polling.
+ */
+export async function waitForChildren(
+  store: RunStore,
+  client: NoetlClient,
+  mode: Mode,
+  o: { final: string; stalled: boolean; now: number },
+): Promise<boolean> {
+  if (o.final === 'cancelled' || mode !== 'chunked_optimal') return false;
+  const running = await childrenStillRunning(store, client, mode);
+  const early = store.modeFacts(mode).parentEndedEarly;
+  if (!running.length || o.stalled) {
+    if (early)
+      store.log(
+        'loadrun',
+        running.length ? 'warn' : 'info',
+        running.length
+          ? `${mode}: ${running.length} child execution(s) still without an end and nothing progresses: the diff is taken now`
+          : `${mode}: its children ended ${Math.round((o.now - early.at) / 1000)}s after the parent; ${(store.modeFacts(mode).stats?.storedRows ?? 0) - early.storedRows} rows were stored meanwhile`,
+      );
+    return false;
+  }
+  if (!early) {
+    store.markParentEndedEarly(mode, running.length);
+    store.log(
+      'loadrun',
+      'warn',
+      `${mode}: the parent ended (${o.final}) while ${running.length} child execution(s) still run: waiting for them before the diff`,
+    );
+  }
+  return true;
+}
