@@ -44,7 +44,7 @@ function releasesCommandOf(program: Command): void {
     )
     .option(
       '--bisect <behaviour>',
-      'with a range: run only what a bisection needs to find where stall, missing or failures changes',
+      'judge the releases on stall, missing or failures, and run only what a bisection needs to find where it changes (over a list or a range)',
     )
     .action(async (spec: string, opts) => {
       process.exitCode = await (await import('./commands/releases.js')).releasesCommand(spec, opts);

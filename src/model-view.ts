@@ -140,6 +140,8 @@ export interface ModeFacts {
   failures: number;
   /** The stall open now (or, with --stop-on-stall, the one that ended the mode). */
   stall: StallFacts | null;
+  /** How long the open stall has lasted at the last poll (the screen's; the stall's facts keep when it was called). */
+  stallIdleSeconds?: number;
   /** Every stall episode of the run, in order (the open one last). */
   stalls: StallEpisode[];
   /** The parent ended while child executions still ran: when, the rows stored then, and how many ran. */

@@ -381,23 +381,47 @@ describe('each sandbox fault profile diagnosed as itself', () => {
     expect(chunked.diagnosis.causes[0].title).toMatch(/7acf458b/);
   });
 
-  it('materializer-stall: rows stored with no event is the event log behind, not an engine stall', async () => {
-    // Production's noetl.event is written by the system pool's materializer (noetl-contract §7.5).
+  it('materializer-stall: rows stored with no event is the event log behind; the run goes on when the backlog lands', async () => {
+    // Production's noetl.event is written by the system pool's materializer (noetl-contract §7.5). A stall
+    // that ends is an episode (issue #37): the run completes, and the episode keeps what was named.
     const { r, modes } = await run([
       ...['--seed-rows', '60', '--payload-kb', '8', '--modes', 'direct_stress', '--no-tui', '--stall-seconds', '6'],
-      ...[
-        '--sandbox-fault',
-        'materializer-stall',
-        '--materializer-stall-after',
-        '100',
-        '--materializer-stall-ms',
-        '40000',
-      ],
+      ...['--sandbox-fault', 'materializer-stall', '--materializer-stall-after', '100'],
+      ...['--materializer-stall-ms', '16000'],
     ]);
-    expect(r.code).toBe(1);
-    const m = modes.direct_stress as unknown as { verdict: string; stored_rows: number };
-    expect([m.verdict, m.stored_rows]).toEqual(['stalled', 60]);
-    expect(modes.direct_stress.diagnosis.causes.map((c) => c.id)).toEqual(['event-log-behind']);
+    expect(r.code, r.stdout).toBe(1); // a stall is a breach, though it ended
+    const m = modes.direct_stress as unknown as {
+      verdict: string;
+      stored_rows: number;
+      stall_episodes: Array<{ cause: string; endedAt: number | null; endedBy: string }>;
+    };
+    expect([m.verdict, m.stored_rows]).toEqual(['completed', 60]);
+    expect(m.stall_episodes.length).toBeGreaterThanOrEqual(1);
+    expect(m.stall_episodes[0]).toMatchObject({ cause: 'event-log-behind' });
+    expect(m.stall_episodes.every((e) => e.endedAt !== null)).toBe(true);
+    expect(modes.direct_stress.diagnosis.causes.map((c) => c.id)).toContain('event-log-behind');
+    expect(r.stdout).toMatch(/direct_stress stalled once|direct_stress stalled \d+ times/);
+  });
+
+  it('child-status-blind with --child-timeout: each flat window is an episode the playbook tool ends; nothing missing', async () => {
+    const { r, modes } = await run([
+      ...['--seed-rows', '30', '--payload-kb', '4', '--batch-size', '10', '--max-batches', '3', '--no-tui'],
+      ...['--modes', 'chunked_optimal', '--stall-seconds', '3', '--child-timeout', '8s'],
+      ...['--sandbox-fault', 'child-status-blind'],
+    ]);
+    expect(r.code, r.stdout).toBe(1);
+    const m = modes.chunked_optimal as unknown as {
+      verdict: string;
+      stored_rows: number;
+      missing: { count: number };
+      stall_episodes: Array<{ cause: string; endedBy: string }>;
+    };
+    expect([m.verdict, m.stored_rows, m.missing.count]).toEqual(['completed', 30, 0]);
+    expect(m.stall_episodes.length).toBeGreaterThanOrEqual(1);
+    for (const e of m.stall_episodes) {
+      expect(e.cause).toBe('child-ended-parent-waits');
+      expect(e.endedBy).toMatch(/^the playbook tool's timeout \(\[sandbox\] Sub-playbook \d+ timed out after 8s\)/);
+    }
   });
 
   it('worker-crash: a worker restart', async () => {

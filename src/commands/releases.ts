@@ -1,6 +1,6 @@
 // `noetl-loadrun releases <list or range> [run options]`: the same setting run on several releases of the
 // legacy engine (--target local, each release in its own cached venv), one row per release, where the
-// behaviour changes, and a compare report across them. With a range and --bisect, only the releases a
+// behaviour changes, and a compare report across them. With --bisect (over a list or a range), only the releases a
 // bisection needs are run.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -126,7 +126,6 @@ async function releasesOf(spec: string, o: ReleasesOpts): Promise<{ candidates: 
   const bisect = o.bisect as Behaviour | undefined;
   if (bisect !== undefined && !BEHAVIOURS.includes(bisect))
     throw usageError(`--bisect ${JSON.stringify(o.bisect)}: not a behaviour`, `one of ${BEHAVIOURS.join(', ')}`);
-  if (bisect && parsed.kind !== 'range') throw usageError('--bisect needs a range (2.8.0..2.9.0)');
   // Every option checked once before anything is installed (a bad flag fails in a second, not a release in).
   buildConfig({ ...o, target: 'local', noetlVersion: parsed.kind === 'list' ? parsed.releases[0] : parsed.from });
   if (parsed.kind === 'list') return { candidates: parsed.releases, bisect };

@@ -200,6 +200,7 @@ async function pollMode(
         );
     }
     diagnoseMode(store, mode, detector.thresholdSeconds() > ctx.stallSeconds);
+    store.touchStall(mode, Math.round((now - detector.since) / 1000));
     const named = store.modeFacts(mode).diagnosis?.causes.find((c) => c.confidence !== 'low');
     if (store.modeFacts(mode).stall && named) store.noteStallCause(mode, named.id);
   } catch (err) {

@@ -166,6 +166,13 @@ export class RunStore extends RunState {
     });
     this.changed();
   }
+  /** How long the open stall has lasted, as the poll sees it (the screen's badge; not recorded). */
+  touchStall(mode: Mode, idleSeconds: number): void {
+    const f = this.m(mode).facts;
+    if (!f.stall || f.stallIdleSeconds === idleSeconds) return;
+    f.stallIdleSeconds = idleSeconds;
+    this.changed();
+  }
   /** The first cause the diagnosis names while a stall is open stays with its episode. */
   noteStallCause(mode: Mode, cause: string): void {
     const open = this.m(mode).facts.stalls.at(-1);
