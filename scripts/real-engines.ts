@@ -11,6 +11,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSyn
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { defectsOf } from '../src/local-noetl/releases.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = path.join(ROOT, 'bin', 'noetl-loadrun.js');
@@ -27,7 +28,12 @@ interface Scenario {
   limit: number;
   /** Kill the second worker once this many rows are stored. */
   killWorkerAt?: number;
+  /** Environment for the tool, which the local engine's server and workers inherit. */
+  env?: Record<string, string>;
 }
+
+/** A command given first in a scenario's args (with its positional argument, for `releases`). */
+const COMMANDS: Record<string, number> = { sweep: 1, releases: 2 };
 
 const SCENARIOS: Scenario[] = [
   {
@@ -65,6 +71,47 @@ const SCENARIOS: Scenario[] = [
     limit: 400,
   },
   {
+    id: 'releases',
+    title: 'chunked_optimal, 120 items of 16 KB in 3 windows of 40, the playbook tool timeout 75 s',
+    args: [
+      ...['releases', '2.8.3,2.8.4,2.8.5,2.8.6', '--modes', 'chunked_optimal', '--seed-rows', '120'],
+      ...[
+        '--batch-size',
+        '40',
+        '--max-batches',
+        '3',
+        '--payload-kb',
+        '16',
+        '--child-timeout',
+        '75s',
+        '--timeout',
+        '600',
+      ],
+    ],
+    limit: 2400,
+  },
+  {
+    id: 'ghost-in-flight',
+    title:
+      'direct_stress, 120 items of 16 KB (max_in_flight 20), the second of two workers SIGKILLed once rows are stored: #322 (fixed in 2.10.37)',
+    args: [
+      ...['releases', '2.10.36,2.10.37', '--modes', 'direct_stress', '--seed-rows', '120', '--payload-kb', '16'],
+      ...['--stall-seconds', '30', '--timeout', '300'],
+    ],
+    limit: 800,
+    killWorkerAt: 5,
+  },
+  {
+    id: 'loop-counters',
+    title:
+      'direct_stress, 40 items of 1 KB (one loop, max_in_flight 20), judged on missing items: #336 (fixed in 2.12.2) and #339 (fixed in 2.12.5)',
+    args: [
+      ...['releases', '2.12.1,2.12.2,2.12.5', '--bisect', 'missing', '--modes', 'direct_stress', '--seed-rows', '40'],
+      ...['--payload-kb', '1', '--stall-seconds', '20', '--timeout', '240'],
+    ],
+    limit: 900,
+  },
+  {
     id: 'smoke',
     title: 'the smoke preset: 120 items of 220 KB, batch 30 × 4, both modes',
     args: ['--preset', 'smoke', '--timeout', '600'],
@@ -84,6 +131,8 @@ interface Row {
   causes: string;
   engine: string;
   growth?: string;
+  /** The defects known for the release, with the commit that explains them (RELEASE_DEFECTS). */
+  explains?: string;
 }
 
 /** The engine's worker processes of a run, found by their working folder (the run's own). */
@@ -105,27 +154,24 @@ function workerPids(dir: string): number[] {
 
 async function runScenario(s: Scenario, out: string): Promise<{ exit: number | null; seconds: number }> {
   const t0 = Date.now();
+  const command = s.args.slice(0, COMMANDS[s.args[0]] ?? 0);
   const child = spawn(
     process.execPath,
-    [
-      BIN,
-      ...(s.args[0] === 'sweep' ? ['sweep'] : []),
-      '--target',
-      'local',
-      ...s.args.filter((a) => a !== 'sweep'),
-      '--no-tui',
-      '--report-dir',
-      out,
-    ],
+    [BIN, ...command, '--target', 'local', ...s.args.slice(command.length), '--no-tui', '--report-dir', out],
     {
       cwd: ROOT,
-      env: { ...process.env, CI: 'true' },
+      env: { ...process.env, CI: 'true', ...s.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
   let text = '';
   let killed = false;
   const onData = (d: Buffer) => {
+    // A `releases` scenario kills a worker in each release's run: a new run starts the watch again.
+    if (/== noetl \S+\n/.test(String(d)) && !/: /.test(String(d).split('== noetl ')[1] ?? '')) {
+      killed = false;
+      text = '';
+    }
     text += d;
     if (s.killWorkerAt && !killed && new RegExp(`stored ([${s.killWorkerAt}-9]|\\d{2,})\\d*/`).test(text)) {
       const dir = /\(logs in (\/\S+)\)/.exec(text)?.[1];
@@ -168,6 +214,31 @@ function cellsOf(s: Summary): Pick<Row, 'verdicts' | 'stored' | 'causes' | 'engi
   };
 }
 
+/** The defects a release holds, each with the commit that fixed it. */
+const explains = (release: string) =>
+  defectsOf(release)
+    .map((d) => `${d.id}: fixed by ${d.fix} in ${d.fixedIn}`)
+    .join('; ') || 'none known';
+
+/** A `releases` scenario: one row per release run, from its own report folder. */
+function releaseRows(s: Scenario, out: string, done: { exit: number | null; seconds: number }): Row[] {
+  const file = path.join(out, 'releases.json');
+  if (!existsSync(file)) return [rowOf(s, out, done)];
+  const rows = JSON.parse(readFileSync(file, 'utf8')).rows as Summary[];
+  return rows.map((r) => {
+    const dir = String(r.reportDir || '');
+    const one = dir && existsSync(path.join(dir, 'summary.json')) ? rowOf(s, dir, done) : rowOf(s, out, done);
+    const episodes = r.stalls ? `, ${r.stalls} stall episode(s), ${r.stallSeconds} s stalled` : ', no stall';
+    return {
+      ...one,
+      id: `${s.id}:${r.release}`,
+      release: String(r.release),
+      verdicts: r.error ? `not run: ${r.error}` : `${one.verdicts}${episodes}`,
+      explains: explains(String(r.release)),
+    };
+  });
+}
+
 function rowOf(s: Scenario, out: string, done: { exit: number | null; seconds: number }): Row {
   const base = {
     id: s.id,
@@ -187,7 +258,10 @@ function rowOf(s: Scenario, out: string, done: { exit: number | null; seconds: n
       engine: '—',
     };
   const summary = JSON.parse(readFileSync(file, 'utf8')) as Summary;
-  if (summary.kind !== 'sweep') return { ...base, release: releaseOf(summary), ...cellsOf(summary) };
+  if (summary.kind !== 'sweep') {
+    const release = releaseOf(summary);
+    return { ...base, release, ...cellsOf(summary), explains: explains(release) };
+  }
   // A sweep: the biggest cell's run stands for the diagnosis, the growth line for the sweep.
   const cells = summary.cells as Summary[];
   const big = cells[cells.length - 1];
@@ -211,11 +285,11 @@ function markdown(rows: Row[]): string {
   const lines = [
     START,
     '',
-    '| release | scenario | run | exit | verdicts | stored | causes named | engine CPU (server, workers) |',
-    '|---|---|---|---|---|---|---|---|',
+    '| release | scenario | run | exit | verdicts | stored | causes named | engine CPU (server, workers) | known defects of the release |',
+    '|---|---|---|---|---|---|---|---|---|',
     ...rows.map(
       (r) =>
-        `| ${r.release} | ${esc(r.title)} | ${r.date}, ${r.seconds} s | ${r.exit ?? 'killed'} | ${esc(r.verdicts)} | ${esc(r.stored)} | ${esc(r.causes)} | ${esc(r.engine)} |`,
+        `| ${r.release} | ${esc(r.title)} | ${r.date}, ${r.seconds} s | ${r.exit ?? 'killed'} | ${esc(r.verdicts)} | ${esc(r.stored)} | ${esc(r.causes)} | ${esc(r.engine)} | ${esc(r.explains ?? explains(r.release))} |`,
     ),
     '',
     ...rows.filter((r) => r.growth).map((r) => `- ${r.title}: ${r.growth}.`),
@@ -243,18 +317,21 @@ async function main(): Promise<void> {
       const out = path.join(tmp, 'r');
       process.stdout.write(`${s.id}: ${s.title} …\n`);
       try {
-        const row = rowOf(s, out, await runScenario(s, out));
-        const at = saved.findIndex((r) => r.id === s.id);
-        if (at >= 0) saved[at] = row;
-        else saved.push(row);
-        process.stdout.write(`  ${row.verdicts} · ${row.causes}\n`);
+        const done = await runScenario(s, out);
+        const rows = s.args[0] === 'releases' ? releaseRows(s, out, done) : [rowOf(s, out, done)];
+        for (const row of rows) {
+          const at = saved.findIndex((r) => r.id === row.id);
+          if (at >= 0) saved[at] = row;
+          else saved.push(row);
+          process.stdout.write(`  ${row.release}: ${row.verdicts} · ${row.causes}\n`);
+        }
       } finally {
         rmSync(tmp, { recursive: true, force: true });
       }
       writeFileSync(RESULTS, JSON.stringify(saved, null, 2) + '\n');
     }
   }
-  const order = (r: Row) => SCENARIOS.findIndex((s) => s.id === r.id);
+  const order = (r: Row) => SCENARIOS.findIndex((s) => s.id === r.id.split(':')[0]);
   writeDoc([...saved].sort((a, b) => order(a) - order(b)));
   process.stdout.write(`REAL-ENGINES.md written from ${saved.length} recorded run(s)\n`);
 }

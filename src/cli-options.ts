@@ -9,7 +9,7 @@ import { DB_ROUTES, FAULT_PROFILES } from './sandbox/faults.js';
 export const EXIT_HELP = `
 Examples:
   noetl-loadrun                                   both modes side by side on the embedded sandbox
-  noetl-loadrun --sandbox-fault loop-stops-after-first-window
+  noetl-loadrun --sandbox-fault loop-stops-after-first-window --stop-on-stall
                                                   the historical stall near 100 items (emulated) and its missing items
   noetl-loadrun --server-url http://localhost:8082 --pg-url postgres://noetl:PW@localhost:5432/noetl
   noetl-loadrun --target cluster --context kind-noetl --timeout 30m

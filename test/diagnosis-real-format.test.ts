@@ -29,6 +29,8 @@ interface Case {
   children?: Ev[][];
   /** What the children's /status says where they wrote no terminal event (noetl 2.8.4: completion_inferred). */
   childStatus?: 'completed';
+  /** The legacy release the target runs (--target local --noetl-version). */
+  release?: string;
   /** The parent's terminal event came while this many children still ran, this many rows stored then. */
   parentEndedEarly?: { openChildren: number; storedRows: number };
   verdict: 'completed' | 'running' | 'stalled';
@@ -213,6 +215,23 @@ const CASES: Case[] = [
     stored: 5,
     expect: ['child-ended-parent-waits'],
     evidence: { id: 'child-ended-parent-waits', has: ['completion_inferred', 'gave up waiting 1×'] },
+  },
+  {
+    engine: 'python',
+    name: 'noetl 2.12.1: the loop completed after its first max_in_flight tranche',
+    source: 'noetl 2.12.1 run here (releases 2.12.1,2.12.2,2.12.5 --bisect missing): 20 of 40 stored, COMPLETED',
+    events: [
+      ...start('python'),
+      ...times(20, () => command('python', 'run_direct_stress:task_sequence')),
+      ...command('python', 'validate_persisted_results'),
+      ...end('python'),
+    ],
+    release: '2.12.1',
+    verdict: 'completed',
+    stored: 20,
+    expect: ['loop-ended-early'],
+    evidence: { id: 'loop-ended-early', has: ['completed with 20 of 40 rows stored', 'noetl/noetl #336'] },
+    advice: { id: 'loop-ended-early', has: ['Run noetl 2.12.5 or later'], lacks: [] },
   },
   {
     engine: 'python',
@@ -591,6 +610,7 @@ function diagnosed(c: Case) {
       })),
     );
   });
+  if (c.release) store.setTarget({ release: c.release });
   if (c.parentEndedEarly) {
     store.recordRows(MODE, { ...emptyStats(), storedRows: c.parentEndedEarly.storedRows });
     store.markParentEndedEarly(MODE, c.parentEndedEarly.openChildren);

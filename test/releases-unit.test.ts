@@ -88,7 +88,12 @@ describe('the bundled pair in the form a release reads', () => {
   it('knows which defects a release holds, by the first release with the fix', () => {
     expect(defectsOf('2.8.4').map((d) => d.id)).toEqual(['child-ended-parent-waits']);
     expect(defectsOf('2.8.5').map((d) => d.id)).toEqual([]);
-    expect(defectsOf('2.10.36').map((d) => d.id)).toEqual(['ghost-in-flight', 'collection-rerendered-smaller']);
+    expect(defectsOf('2.10.36').map((d) => d.id)).toEqual([
+      'ghost-in-flight',
+      'collection-rerendered-smaller',
+      'loop-counter-drift',
+    ]);
+    expect(defectsOf('2.12.2').map((d) => d.id)).toEqual(['loop-counter-drift']);
     expect(defectsOf('4.26.0')).toEqual([]);
   });
 });

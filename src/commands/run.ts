@@ -119,7 +119,7 @@ function closingWords(config: RunConfig, outcome: RunOutcome, json: boolean): vo
   // A clean demo run should not end on "nothing happened": say how to see a stall.
   if (config.target === 'sandbox' && !config.faults.length && !config.watch && outcome.exitCode === EXIT.OK && !json) {
     process.stdout.write(
-      'No stall this time. To see the historical one near 100 items: --sandbox-fault loop-stops-after-first-window (the Python engine of 2026-02-24..27, emulated; other profiles: --help)\n',
+      'No stall this time. To see the historical one near 100 items: --sandbox-fault loop-stops-after-first-window --stop-on-stall (the Python engine of 2026-02-24..27, emulated; other profiles: --help)\n',
     );
   }
   // A run that could not start or reach its target also says why on stderr, in one line.

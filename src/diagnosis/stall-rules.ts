@@ -2,10 +2,13 @@
 // last events were and whether child executions ended. Each names the engine behaviour it matches.
 import { inFlight, inFlightOf, type Evidence, type Rule } from './evidence.js';
 import { ADVICE } from './advice.js';
-import { defectsOf } from '../local-noetl/releases.js';
+import { compareVersions, defectsOf, parseVersion } from '../local-noetl/releases.js';
 
 const ADVICE_CHILD_TIMEOUT =
   "Lower the playbook tool's timeout (its `timeout:`, 1200 s in the fixture's run_batch_workers; --child-timeout here)";
+
+/** The newest of some releases. */
+const latest = (vs: string[]) => [...vs].sort((a, b) => compareVersions(parseVersion(a)!, parseVersion(b)!)).at(-1)!;
 
 /** "2.8.5" → "2.8.4": the last release before a fix, for a range's text (patch releases only). */
 const previous = (v: string) => v.replace(/(\d+)$/, (n) => String(Math.max(0, Number(n) - 1)));
@@ -122,6 +125,38 @@ export const STALL_RULES: Rule[] = [
           `the parent ended with ${early.storedRows} of ${e.expected} rows stored while ${early.openChildren} child execution(s) still ran`,
           `${e.storedRows - early.storedRows} rows were stored after the parent's end`,
         ],
+      };
+    },
+  },
+  {
+    id: 'loop-ended-early',
+    title:
+      "the execution completed with items never stored: its loop reported done before every item ran (legacy releases' loop counters: noetl/noetl #336, fixed in 2.12.2, and #339, fixed in 2.12.5)",
+    advice: ['Run noetl 2.12.5 or later (noetl/noetl #336, #339)'],
+    match(e) {
+      if (e.verdict !== 'completed' || e.storedRows >= e.expected || e.parentEndedEarly) return undefined;
+      const loops = Object.entries(e.perNode).filter(([n, c]) => /:task_sequence$/.test(n) && c.issued > 0);
+      if (!loops.length) return undefined;
+      const known = e.release
+        ? defectsOf(e.release).filter((d) => ['collection-rerendered-smaller', 'loop-counter-drift'].includes(d.id))
+        : [];
+      return {
+        confidence: known.length ? 'high' : 'medium',
+        evidence: [
+          `completed with ${e.storedRows} of ${e.expected} rows stored`,
+          ...loops.map(([n, c]) => `${n}: ${c.issued} iteration(s) issued, ${c.completed} completed`),
+          ...known.map((d) => `noetl ${e.release} is in ${d.from}-${previous(d.fixedIn)}: ${d.what} (${d.fix})`),
+        ],
+        ...(known.length
+          ? {
+              advice: [
+                `Run noetl ${known
+                  .map((d) => d.fixedIn)
+                  .sort()
+                  .at(-1)} or later (${known.map((d) => d.fix).join(', ')})`,
+              ],
+            }
+          : {}),
       };
     },
   },

@@ -94,6 +94,13 @@ export const RELEASE_DEFECTS: ReleaseDefect[] = [
     fix: 'noetl/noetl #336',
     what: 'after a stale-cache invalidation the loop collection is re-rendered smaller and the loop stops after its first tranche',
   },
+  {
+    id: 'loop-counter-drift',
+    from: '2.8.6',
+    fixedIn: '2.12.5',
+    fix: 'noetl/noetl #339',
+    what: "the loop's counters drift and its recovery looks for the step name, while the fixture's loops write <step>:task_sequence",
+  },
 ];
 
 /** The defects `release` holds. */
