@@ -217,6 +217,17 @@ const CASES: Case[] = [
     evidence: { id: 'child-ended-parent-waits', has: ['completion_inferred', 'gave up waiting 1×'] },
   },
   {
+    engine: 'rust',
+    name: 'a loop that stopped issuing on the Rust server: advice for that engine, not a Python commit',
+    source: 'issue #38: loop-stopped-issuing advised dfca19ed (a noetl/noetl Python fix) on any target',
+    events: [...start('rust'), ...times(3, () => command('rust', 'run_batch_workers'))],
+    verdict: 'stalled',
+    stall: 'silent',
+    stored: 15,
+    expect: ['loop-stopped-issuing'],
+    advice: { id: 'loop-stopped-issuing', has: ["server's log"], lacks: ['Run an engine with dfca19ed'] },
+  },
+  {
     engine: 'python',
     name: 'noetl 2.12.1: the loop completed after its first max_in_flight tranche',
     source: 'noetl 2.12.1 run here (releases 2.12.1,2.12.2,2.12.5 --bisect missing): 20 of 40 stored, COMPLETED',

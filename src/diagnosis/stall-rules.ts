@@ -73,6 +73,16 @@ export const STALL_RULES: Rule[] = [
           `${e.openExecutions.length} execution(s) with no terminal event, no command pending`,
           ...nodes.slice(-3).map(([n, c]) => `${n}: ${c.issued} issued, ${c.completed} completed, ${c.failed} failed`),
         ],
+        // dfca19ed is a commit of the legacy Python engine: on the Rust server (every item dispatched at
+        // once) that advice names nothing that runs there.
+        ...(e.dispatchAll
+          ? {
+              advice: [
+                "Read the server's log around the loop's step (kubectl logs the server pod): dfca19ed fixed the legacy Python engine, not this one",
+                ADVICE.chunkParallelism,
+              ],
+            }
+          : {}),
       };
     },
   },

@@ -87,7 +87,7 @@ function metaSection(snap: Snapshot, outcome: RunOutcome, versions: Record<strin
 /** The page's own script: charts from the embedded data, the stall marked, the item strips painted. */
 const DRAW = `(function(){var d=JSON.parse(document.getElementById('data').textContent);var W=Math.max(280,Math.floor((window.innerWidth-80)/2));
 ${CHART_JS}
-document.querySelectorAll('.mode').forEach(function(box){var mode=box.dataset.mode;var marks=d.stallAt[mode]!==undefined?[{t:d.stallAt[mode],label:'stall: '+(d.causes[mode]||'unknown')}]:[];
+document.querySelectorAll('.mode').forEach(function(box){var mode=box.dataset.mode;var ep=(d.stallMarks||{})[mode]||[];var marks=ep.length>1?ep:d.stallAt[mode]!==undefined?[{t:d.stallAt[mode],label:'stall: '+(d.causes[mode]||'unknown')}]:[];
 box.querySelectorAll('.chart').forEach(function(el){var s=el.dataset.series;chart(el,{stored:'stored rows',rate:'rows/s',events:'events/s'}[s],d[s],[mode],marks,W)});
 var cv=box.querySelector('canvas.strip');var n=+cv.dataset.expected;var cols=Math.min(n,100);var cell=Math.max(2,Math.floor(W/Math.max(cols,1)));cv.width=cols*cell;cv.height=Math.ceil(n/cols)*cell;
 var g=cv.getContext('2d');var miss=new Set();(cv.dataset.missing||'').split(',').filter(Boolean).forEach(function(r){var p=r.split('-').map(Number);for(var i=p[0];i<=(p[1]||p[0]);i++)miss.add(i)});

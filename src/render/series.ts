@@ -18,6 +18,8 @@ export interface RunSeries {
   memoryMiB: Record<string, Series>;
   cpuMillicores: Record<string, Series>;
   stallAt: Record<string, number>;
+  /** Each stall episode's start and end per mode, as chart marks (seconds from the start, a label). */
+  stallMarks: Record<string, Array<{ t: number; label: string }>>;
 }
 
 function push(map: Record<string, Series>, key: string, t: number, v: number): void {
@@ -39,6 +41,7 @@ export class SeriesRecorder {
     memoryMiB: {},
     cpuMillicores: {},
     stallAt: {},
+    stallMarks: {},
   };
   private readonly eventBuckets = new Map<string, Map<number, number>>();
   /** The last record's time: events/s runs to it, zero after a mode's last event (a silent stall shows). */
@@ -70,8 +73,17 @@ export class SeriesRecorder {
           push(this.data.cpuMillicores, String(rec.name), t, Number(rec.cpuMillicores));
         break;
       case 'stall':
-        if (this.data.startedAt !== null)
-          this.data.stallAt[mode] = Math.round((Number(rec.since) - this.data.startedAt) / 100) / 10;
+        if (this.data.startedAt !== null) {
+          const since = Math.round((Number(rec.since) - this.data.startedAt) / 100) / 10;
+          this.data.stallAt[mode] = since;
+          (this.data.stallMarks[mode] ??= []).push({ t: since, label: 'stall' });
+        }
+        break;
+      case 'stall_end':
+        (this.data.stallMarks[mode] ??= []).push({
+          t,
+          label: `stall ended${rec.cause ? ` (${String(rec.cause)})` : ''}`,
+        });
         break;
     }
   }
