@@ -22,8 +22,8 @@ export function StallBadge({ mode, width }: { mode: ModeView; width: number }) {
             </Text>{' '}
             {/* The cause first: at 120 columns the facts after it are what gets cut (issue #39 item 12). */}
             {mode.diagnosis?.causes.length ? `likely ${mode.diagnosis.causes[0].id} · ` : ''}
-            {stall.kind} {stall.idleSeconds}s · max item {stall.maxPersistedItemId ?? '—'} · {stall.storedRows}/
-            {stall.expectedRows}
+            {stall.kind} {mode.stallIdleSeconds ?? stall.idleSeconds}s · max item {stall.maxPersistedItemId ?? '—'} ·{' '}
+            {stall.storedRows}/{stall.expectedRows}
           </Text>
           <Text color="red" wrap="truncate">
             iter {stall.iterationsDone}/{stall.iterationsIssued} done · open {stall.openExecutions.length} · retries{' '}
@@ -36,6 +36,7 @@ export function StallBadge({ mode, width }: { mode: ModeView; width: number }) {
         </Text>
       ) : (
         <Text dimColor wrap="truncate">
+          {mode.stalls.length ? `stalled ${mode.stalls.length}× (ended) · ` : ''}
           {mode.diff
             ? `missing ${mode.diff.missingCount} of ${mode.diff.expected}`
             : mode.etaSeconds !== null && mode.verdict === 'running'

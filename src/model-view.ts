@@ -218,9 +218,9 @@ export function retriesNoteFor(dialect: string, workerLogs: boolean, sandbox = f
   if (!workerLogs) return "retries are only logged, and no worker log is followed (--log-file names the worker's log)";
   // The sandbox logs a retry as the Rust worker does, at DEBUG: there is no worker whose RUST_LOG one could set.
   if (dialect === 'rust' && sandbox)
-    return 'retries not counted: the rust dialect logs each retry at DEBUG, as the Rust worker does (noetl/tools task_sequence.rs); exhausted retries are seen (ERROR); --sandbox-dialect python logs every retry';
+    return 'retries not counted: the rust dialect logs each retry at DEBUG, as the Rust worker does (noetl/tools src/tools/task_sequence.rs); exhausted retries are seen (ERROR); --sandbox-dialect python logs every retry';
   if (dialect === 'rust')
-    return 'retries not observable at RUST_LOG=info (each retry is a DEBUG line: noetl/tools task_sequence.rs) — set RUST_LOG=noetl_tools=debug on the worker; exhausted retries are still seen (ERROR)';
+    return 'retries not observable at RUST_LOG=info (each retry is a DEBUG line: noetl/tools src/tools/task_sequence.rs) — set RUST_LOG=noetl_tools=debug on the worker; exhausted retries are still seen (ERROR)';
   return null;
 }
 

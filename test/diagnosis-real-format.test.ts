@@ -124,7 +124,8 @@ const CASES: Case[] = [
   {
     engine: 'rust',
     name: 'an endpoint failing after its retries',
-    source: 'worker src/executor/command.rs 1005-1033 (command.completed error); tools task_sequence.rs 633-637',
+    source:
+      'worker src/executor/command.rs 1005-1033 (command.completed error); tools src/tools/task_sequence.rs 633-637',
     events: [...start('rust'), ...times(EXPECTED, () => command('rust', 'run_direct_stress', 'error')), ...end('rust')],
     logs: [
       [

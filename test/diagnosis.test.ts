@@ -296,7 +296,7 @@ describe('each sandbox fault profile diagnosed as itself', () => {
   it('http-errors on Rust: every item failing is a failed iteration, missing, and the endpoint is named', async () => {
     // Rust: the 503 after its attempts is a tool result with an error, command.completed "error", and the
     // loop goes on (noetl/worker src/executor/command.rs 1005-1033); only the exhaustion is logged at
-    // RUST_LOG=info (noetl/tools src/task_sequence.rs 633-637).
+    // RUST_LOG=info (noetl/tools src/tools/task_sequence.rs 633-637).
     const { r, modes } = await run([
       ...['--seed-rows', '12', '--payload-kb', '4', '--no-tui', '--modes', 'direct_stress'],
       ...['--sandbox-fault', 'http-errors', '--http-error-rate', '1'],

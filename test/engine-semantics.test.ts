@@ -169,7 +169,7 @@ for (const dialect of ['rust', 'python'] as Dialect[]) {
       // Python matches output.http.status (2 attempts: 1 retry), Rust only output.data.status_code (3
       // attempts). Neither writes a retry event: Python logs each retry at INFO
       // (noetl/worker/task_sequence_executor.py 698-701), Rust at DEBUG, hidden at RUST_LOG=info
-      // (noetl/tools src/task_sequence.rs 656-672); both log the exhaustion at ERROR (685; 633-637).
+      // (noetl/tools src/tools/task_sequence.rs 656-672); both log the exhaustion at ERROR (685; 633-637).
       expect({ events: rows[0].n, retried, exhausted }).toEqual(
         dialect === 'rust'
           ? { events: 0, retried: 0, exhausted: [expect.stringContaining('retry exhausted task=missing attempts=3')] }

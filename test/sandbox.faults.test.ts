@@ -128,7 +128,7 @@ describe('http-errors and worker-crash', () => {
       [id],
     );
     expect(retries.rows[0].n).toBe(0);
-    // At RUST_LOG=info a single retry is not logged (DEBUG, noetl/tools src/task_sequence.rs 656-672): only a
+    // At RUST_LOG=info a single retry is not logged (DEBUG, noetl/tools src/tools/task_sequence.rs 656-672): only a
     // retry that ran out of attempts would show (633-637).
     expect(sb.logs.filter((l) => /task_sequence: retrying|retry \d+\/\d+ of/.test(l))).toEqual([]);
     const info = await api(sb.apiUrl, 'GET', '/api/sandbox/info');

@@ -75,7 +75,7 @@ export const LOG_PATTERNS = [
       ],
       [
         'DEBUG noetl_tools::task_sequence: task_sequence: retrying task=fetch_detail attempt=2 attempts=4',
-        'noetl/tools src/task_sequence.rs 656-672 (DEBUG: hidden at RUST_LOG=info)',
+        'noetl/tools src/tools/task_sequence.rs 656-672 (DEBUG: hidden at RUST_LOG=info)',
       ],
     ],
   },
@@ -89,7 +89,7 @@ export const LOG_PATTERNS = [
       ],
       [
         'ERROR noetl_tools::task_sequence: task_sequence: retry exhausted task=fetch_detail attempts=4',
-        'noetl/tools src/task_sequence.rs 633-637 (ERROR)',
+        'noetl/tools src/tools/task_sequence.rs 633-637 (ERROR)',
       ],
     ],
   },

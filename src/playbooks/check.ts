@@ -1,6 +1,6 @@
 // Constructs a playbook uses that the target engine ignores or lacks, with the line and the form that
 // works. The Rust stack's semantics are read from noetl/tools src/tools/http.rs and postgres.rs,
-// src/task_sequence.rs, noetl/worker src/executor/command.rs and the orchestrator (noetl-contract §6.6);
+// src/tools/task_sequence.rs, noetl/worker src/executor/command.rs and the orchestrator (noetl-contract §6.6);
 // the legacy Python engine's from what noetl 4.26.0 does with them (test/real-engine, README "The real
 // engine on this machine"): a missing attribute raises, a nested result is no JSON to tojson, and its
 // server cannot resolve a result kept by reference while rendering a loop's `in`.

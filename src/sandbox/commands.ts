@@ -131,7 +131,7 @@ export class CommandRunner {
    * The tools in order, each seeing the results before it by name. A tool result with an error (an HTTP
    * status the tool does not accept after its retries, a python exception) ends a Rust task sequence as a
    * completed command whose result has status "error" (noetl/worker src/executor/command.rs 1005-1033,
-   * noetl/tools src/task_sequence.rs: the sequence stops at the failing task); on Python, and for a tool
+   * noetl/tools src/tools/task_sequence.rs: the sequence stops at the failing task); on Python, and for a tool
    * that could not run at all on either (transport, database, template), it fails the command.
    */
   private async runTools(exec: Execution, step: Step, local: Ctx, commandId: string, cancellable: boolean) {

@@ -136,7 +136,7 @@ export const SEMANTICS: Record<Dialect, ToolSemantics> = {
       return { columns: last.fields.map((f) => f.name), rows: last.rows, row_count: last.rows.length };
     },
     baseCtx: (id, workload, results) => ({ ...workload, workload, ...results, execution_id: id }),
-    // noetl/tools src/task_sequence.rs 656-672 (DEBUG) and 633-637 (ERROR).
+    // noetl/tools src/tools/task_sequence.rs 656-672 (DEBUG) and 633-637 (ERROR).
     retryLogLines: () => [],
     errorResult: (err, task) =>
       err instanceof PythonToolError || (err instanceof ToolError && err.output !== undefined)
