@@ -12,7 +12,7 @@ import type {
   StackProfile,
   RunParams,
   TargetKind,
-} from './model.js';
+} from './model-core.js';
 import type { Diagnosis, LogLine, ModeVerdict, PhaseName, PhaseState, StallFacts, TargetInfo } from './model-view.js';
 
 type R<K extends string, T> = { ts: string; kind: K } & T;

@@ -1,6 +1,16 @@
 // The vocabulary's second half: the run as the renderers see it (phases, verdicts, events, stall facts,
 // the diagnosis, mode and run snapshots, outcomes). Imported through model.ts, the one vocabulary module.
-import type { Check, CrossDiff, Mode, ModeDiff, ModeStats, PodCpu, PodSample, RunParams, TargetKind } from './model.js';
+import type {
+  Check,
+  CrossDiff,
+  Mode,
+  ModeDiff,
+  ModeStats,
+  PodCpu,
+  PodSample,
+  RunParams,
+  TargetKind,
+} from './model-core.js';
 
 // ---- the run as the renderers see it ---------------------------------------------------------------
 

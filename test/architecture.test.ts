@@ -61,7 +61,7 @@ describe('the checker', () => {
     expect(v[1]).toMatch(/src\/render\/text.ts imports \.\.\/\.\.\/components\/App.js/);
   });
 
-  it('flags an import circle, not a type import or a dynamic import()', () => {
+  it('flags an import circle, through type imports too, not through a dynamic import()', () => {
     const circle = importCycles([
       file('src/commands/run.ts', "import { sweepCommand } from './sweep.js';\n"),
       file('src/commands/sweep.ts', "import { x } from '../run/a.js';\n"),
@@ -71,9 +71,15 @@ describe('the checker', () => {
     expect(
       importCycles([
         file('src/commands/run.ts', "const { sweepCommand } = await import('./sweep.js');\n"),
-        file('src/commands/sweep.ts', "import type { RunOpts } from './run.js';\nimport { x } from './run.js';\n"),
+        file('src/commands/sweep.ts', "import { x } from './run.js';\n"),
       ]),
     ).toEqual([]);
+    expect(
+      importCycles([
+        file('src/model.ts', "export * from './model-view.js';\n"),
+        file('src/model-view.ts', "import type { Mode } from './model.js';\n"),
+      ]),
+    ).toEqual(['src/model-view.ts → src/model.ts → src/model-view.ts']);
   });
 
   it('flags a lower layer that imports the run or a renderer', () => {

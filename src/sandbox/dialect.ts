@@ -4,7 +4,7 @@
 import type { Dialect } from '../model.js';
 import { parseJson } from '../json.js';
 import { HttpError, HttpErrorDetail } from './http-error.js';
-import type { Execution } from './engine.js';
+import type { Execution } from './execution.js';
 
 export interface DialectApi {
   readonly name: Dialect;

@@ -10,7 +10,7 @@ import type { Dialect } from '../model.js';
 import type { ToolSpec } from './dsl.js';
 import { renderValue } from './templates.js';
 import { PythonToolError } from './python-pool.js';
-import { ToolError } from './tools.js';
+import { ToolError } from './tool-error.js';
 
 type Ctx = Record<string, unknown>;
 

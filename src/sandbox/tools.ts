@@ -7,14 +7,8 @@ import { renderString, renderValue, truthy } from './templates.js';
 import type { ToolSpec } from './dsl.js';
 import type { HttpResponse, ToolSemantics } from './semantics.js';
 
-export class ToolError extends Error {
-  constructor(
-    message: string,
-    readonly output?: unknown,
-  ) {
-    super(message);
-  }
-}
+import { ToolError } from './tool-error.js';
+export { ToolError };
 
 export type Ctx = Record<string, unknown>;
 

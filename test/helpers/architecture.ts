@@ -28,23 +28,25 @@ export function importsOf(text: string): string[] {
 }
 
 /** The specifiers a file imports at load time: static imports and re-exports, not `import type` nor import(). */
-export function staticImportsOf(text: string): string[] {
+export function staticImportsOf(text: string, withTypes = false): string[] {
   const out: string[] = [];
-  for (const m of text.matchAll(/(?:^|\n)\s*(import|export)\s(?!type\s)[^'"`;]*?from\s+['"]([^'"]+)['"]/g))
-    out.push(m[2]);
+  const re = withTypes
+    ? /(?:^|\n)\s*(import|export)\s[^'"`;]*?from\s+['"]([^'"]+)['"]/g
+    : /(?:^|\n)\s*(import|export)\s(?!type\s)[^'"`;]*?from\s+['"]([^'"]+)['"]/g;
+  for (const m of text.matchAll(re)) out.push(m[2]);
   for (const m of text.matchAll(/(?:^|\n)\s*import\s+['"]([^'"]+)['"]/g)) out.push(m[1]);
   return out;
 }
 
 /**
  * Import circles among the files, each as the path around it (`a.ts → b.ts → a.ts`), through static
- * imports only: a type import has no runtime edge, and a dynamic import() is a deliberate lazy one.
+ * imports, types included (the vocabulary points one way too); a dynamic import() is a deliberate lazy one.
  */
 export function importCycles(files: SourceFile[]): string[] {
   const known = new Set(files.map((f) => f.rel));
   const edges = new Map<string, string[]>();
   for (const f of files) {
-    const to = staticImportsOf(f.text)
+    const to = staticImportsOf(f.text, true)
       .map((spec) => resolveSpecifier(f.rel, spec))
       .map((t) => (t && !known.has(t) && known.has(t.replace(/\.ts$/, '.tsx')) ? t.replace(/\.ts$/, '.tsx') : t));
     edges.set(
