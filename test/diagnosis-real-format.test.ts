@@ -263,9 +263,10 @@ const CASES: Case[] = [
   {
     engine: 'python',
     name: 'the endpoint timing out',
-    source: 'noetl/noetl noetl/tools/http/executor.py 437',
+    source:
+      'noetl 4.26.0 tools/http/executor.py 420-422 (ReadTimeout is a RequestError: the TimeoutException branch at 435-437 is unreachable)',
     events: [...start('python'), ...times(5, () => command('python', seq('python')))],
-    logs: [['worker', pyLine('ERROR', 'HTTP.EXECUTE_HTTP_TASK: TimeoutException - Request timeout: ')]],
+    logs: [['worker', pyLine('ERROR', 'HTTP.EXECUTE_HTTP_TASK: RequestError - Request error: timed out')]],
     verdict: 'running',
     stored: 5,
     expect: ['http-retries', 'timeouts'],

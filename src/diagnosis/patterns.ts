@@ -34,7 +34,10 @@ export const LOG_PATTERNS = [
     // Not `timeout=30.0s`: a setting, as the legacy worker logs its Postgres pool at INFO.
     re: /(?<!pool )timed? ?out(?! while waiting for an open connection)(?!\s*[=:]\s*\d)|deadline exceeded|TimeoutException/i,
     samples: [
-      ['HTTP.EXECUTE_HTTP_TASK: TimeoutException - Request timeout: ', 'noetl/noetl noetl/tools/http/executor.py 437'],
+      [
+        'HTTP.EXECUTE_HTTP_TASK: RequestError - Request error: timed out',
+        "noetl 4.26.0 tools/http/executor.py 420-422: httpx's ReadTimeout is a RequestError, so its TimeoutException branch (435-437) never runs; str() of a read timeout is 'timed out' (httpx of that venv, tried here)",
+      ],
     ],
   },
   {
@@ -95,7 +98,7 @@ export const LOG_PATTERNS = [
   },
   {
     id: 'http-error',
-    re: /HTTP\.EXECUTE_HTTP_TASK: (RequestError|TimeoutException)|Command execution failed .*error=HTTP error/,
+    re: /HTTP\.EXECUTE_HTTP_TASK: RequestError|Command execution failed .*error=HTTP error/,
     samples: [
       [
         'HTTP.EXECUTE_HTTP_TASK: RequestError - All connection attempts failed',
