@@ -221,14 +221,15 @@ for (const dialect of ['rust', 'python'] as Dialect[]) {
 describe('the rust dialect writes only event types the Rust engine writes', () => {
   // The persisted types of noetl/server src/handlers/{execute,events}.rs and orchestrate-core
   // src/orchestrator.rs, noetl/worker src/events/emitter.rs and src/executor/command.rs (noetl-contract
-  // §2.2): the Rust engine cannot run here, so its code is the list.
+  // §2.2): the Rust engine cannot run here, so its code is the list. Not step_failed: orchestrate-core
+  // src/orchestrator.rs handle_failure (1963-1972 at d9ec700) builds one, but only its own test calls it
+  // (2327-2332): no Rust path persists it (issue #38).
   const RUST_TYPES = new Set([
     'playbook_started',
     'step.enter',
     'command.issued',
     'step.skipped',
     'ctx.updated',
-    'step_failed',
     'step.exit',
     'command.claimed',
     'command.started',

@@ -191,8 +191,6 @@ export class Engine {
       exec.running.delete(step.step);
       exec.failed.add(step.step);
       const msg = (err as Error).message;
-      const stepFailed = EVENT_SHAPES[this.o.dialect].stepFailed(step.step, msg);
-      if (stepFailed) this.emit(exec, stepFailed);
       // Rust ends the run FAILED on command.failed (orchestrate-core, upstream-oracles O6); the Python
       // engine goes on along the arcs and ends FAILED (noetl 4.26.0, seen here).
       if (SEMANTICS[this.o.dialect].failedCommandEndsRun) {

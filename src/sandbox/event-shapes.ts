@@ -64,8 +64,6 @@ export interface EventShapes {
    * test_step_set_emits_ctx_updated_and_reenters_with_advanced_value); null where none is written.
    */
   ctxUpdated(step: string, values: Record<string, unknown>): (Emitted & { result: unknown }) | null;
-  /** The server's event for a step whose command could not be dispatched (Rust only). */
-  stepFailed(step: string, error: string): (Emitted & { result: unknown }) | null;
 }
 
 export const EVENT_SHAPES: Record<Dialect, EventShapes> = {
@@ -118,12 +116,6 @@ export const EVENT_SHAPES: Record<Dialect, EventShapes> = {
       status: 'CONTEXT',
       result: { status: 'CONTEXT', context: { step, values } },
     }),
-    stepFailed: (step, error) => ({
-      event_type: 'step_failed',
-      node_name: step,
-      status: 'FAILED',
-      result: { status: 'FAILED', context: { error } },
-    }),
   },
   python: {
     dialect: 'python',
@@ -172,6 +164,5 @@ export const EVENT_SHAPES: Record<Dialect, EventShapes> = {
     stepSkipped: () => null,
     noArcMatchedWaits: false,
     ctxUpdated: () => null,
-    stepFailed: () => null,
   },
 };
