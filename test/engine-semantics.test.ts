@@ -259,5 +259,11 @@ describe('the rust dialect writes only event types the Rust engine writes', () =
     await api(sb.apiUrl, 'POST', `/api/executions/${id}/cancel`, {});
     const { rows } = await sb.pool.query('SELECT DISTINCT event_type FROM noetl.event');
     expect(rows.map((r) => r.event_type).filter((t) => !RUST_TYPES.has(t))).toEqual([]);
+    // A call.done's context holds command_id, call_index and result (noetl/worker src/events/emitter.rs
+    // emit_call_done, 218-241 at f6fae7e): no tool name.
+    const done = await sb.pool.query(
+      "SELECT DISTINCT jsonb_object_keys(result->'context') AS k FROM noetl.event WHERE event_type = 'call.done'",
+    );
+    expect(done.rows.map((r) => r.k).sort()).toEqual(['call_index', 'command_id', 'result']);
   });
 });

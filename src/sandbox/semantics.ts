@@ -142,9 +142,11 @@ export const SEMANTICS: Record<Dialect, ToolSemantics> = {
       err instanceof PythonToolError || (err instanceof ToolError && err.output !== undefined)
         ? { status: 'error', task, error: (err as Error).message, data: (err as ToolError).output ?? null }
         : undefined,
-    callDoneResult: ({ commandId, callIndex, tool, inner }) => ({
+    // noetl/worker src/events/emitter.rs emit_call_done (218-241 at f6fae7e): command_id, call_index and
+    // result; no tool name.
+    callDoneResult: ({ commandId, callIndex, inner }) => ({
       status: 'COMPLETED',
-      context: { command_id: commandId, call_index: callIndex, tool, result: inner },
+      context: { command_id: commandId, call_index: callIndex, result: inner },
     }),
     completionResult: (_callDone, commandId, ok) => {
       const status = ok ? 'success' : 'error';
