@@ -109,7 +109,9 @@ for (const dialect of ['rust', 'python'] as Dialect[]) {
         });
         expect(probe.job).toMatch(/^\d+$/);
         expect(loop.stats).toEqual({ total: 3, success: 3, failed: 0 });
-        expect(loop.results).toEqual([{ tenfold: 10 }, { tenfold: 20 }, { tenfold: 30 }]);
+        // Only the latest iteration's result (noetl 4.26.0 state.py 417-454), not one per item.
+        expect(loop.results).toHaveLength(1);
+        expect([10, 20, 30]).toContain(loop.results[0].tenfold);
       }
     });
 

@@ -291,6 +291,6 @@ export class Engine {
       exec.failed.add(step.step);
       exec.error ??= msg;
     }
-    return SEMANTICS[this.o.dialect].loopResult(out.results, out.stats, out.arrivals);
+    return SEMANTICS[this.o.dialect].loopResult(out.results, out.stats, out.arrivals, out.last);
   }
 }

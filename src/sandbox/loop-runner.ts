@@ -29,6 +29,8 @@ export type LoopOutcome =
       stats: { total: number; success: number; failed: number };
       /** Each completed command's envelope in the order they completed (what a Rust loop yields). */
       arrivals: unknown[];
+      /** The result of the iteration that finished last, failed or not (what a Python 4.26.0 loop keeps). */
+      last: unknown;
     }
   | typeof CANCELLED;
 
@@ -44,6 +46,7 @@ export class LoopRun {
   private readonly state: LoopState | undefined;
   private readonly results: unknown[];
   private readonly arrivals: unknown[] = [];
+  private last: unknown = undefined;
   private readonly stats: { total: number; success: number; failed: number };
   private next = 0;
   private active = 0;
@@ -83,7 +86,7 @@ export class LoopRun {
     while (this.active < inFlight && this.next < Math.min(cap, this.items.length) && !exec.cancelRequested)
       this.dispatch(this.next++);
     if (this.active === 0 && this.next >= this.items.length)
-      this.resolve({ results: this.results, stats: this.stats, arrivals: this.arrivals });
+      this.resolve({ results: this.results, stats: this.stats, arrivals: this.arrivals, last: this.last });
   }
 
   /**
@@ -118,6 +121,7 @@ export class LoopRun {
       .catch((err) => {
         if (this.state?.rejected) return;
         this.results[index] = { status: 'error', error: (err as Error).message };
+        this.last = this.results[index];
         this.stats.failed++;
       })
       .finally(() => {
@@ -129,6 +133,7 @@ export class LoopRun {
   private completed(index: number, value: Completed): void {
     if (this.state && !this.append(index, value.sizes)) return;
     this.results[index] = value.final;
+    this.last = value.final;
     this.stats.success++;
     const status = value.ok === false ? 'error' : 'success';
     this.arrivals.push({ status, context: { command_id: value.commandId, status } });

@@ -81,6 +81,7 @@ export interface ToolSemantics {
     results: unknown[],
     stats: { total: number; success: number; failed: number },
     arrivals: unknown[],
+    last: unknown,
   ): unknown;
 }
 
@@ -217,7 +218,10 @@ export const SEMANTICS: Record<Dialect, ToolSemantics> = {
     httpOk: (status) => status > 0 && status < 400,
     retriesTransport: true,
     failedCommandEndsRun: false,
-    loopResult: (results, stats) => ({ results, stats }),
+    // noetl 4.26.0 keeps no array of results: the latest iteration's (compacted when large) and counters
+    // (core/dsl/engine/executor/state.py add_loop_result 417-435, get_loop_aggregation 437-454). The
+    // compaction of a large result to a preview is not emulated.
+    loopResult: (_results, stats, _arrivals, last) => ({ results: last === undefined ? [] : [last], stats }),
     pythonNoResult: () => null,
   },
 };
