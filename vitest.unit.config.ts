@@ -14,6 +14,7 @@ export default defineConfig({
       'test/missing-items.test.ts',
       'test/narrow.test.ts',
       'test/report-writer.test.ts',
+      'test/releases-unit.test.ts',
       'test/stall.test.ts',
       'test/sweep-unit.test.ts',
       'test/trail.test.ts',

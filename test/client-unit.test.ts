@@ -130,3 +130,12 @@ describe('inline SQL for the query endpoint', () => {
     expect(() => inline(q.children(['1); DROP TABLE noetl.event; --']))).toThrow(/non-numeric id/);
   });
 });
+
+describe('what a Rust command.completed status says', () => {
+  it('reads "timeout" as a failed command, as "error" (noetl/tools result.rs Display; worker command.rs 1224-1257)', async () => {
+    const { classify } = await import('../src/noetl/events.js');
+    expect(classify('command.completed', 'timeout')).toBe('failed');
+    expect(classify('command.completed', 'error')).toBe('failed');
+    expect(classify('command.completed', 'success')).not.toBe('failed');
+  });
+});

@@ -43,8 +43,10 @@ export function classify(type: string, status: string | null): EventKind {
     return 'retry';
   if (type === 'call.error' || type === 'command.failed' || type === 'step_failed' || s === 'FAILED') return 'failed';
   // Rust: a tool result with an error (HTTP non-2xx after its retries, a python exception) completes the
-  // command with status "error" and the loop goes on (noetl/worker src/executor/command.rs 1005-1033).
-  if (type === 'command.completed' && s === 'ERROR') return 'failed';
+  // command with status "error" and the loop goes on (noetl/worker src/executor/command.rs 1005-1033); a
+  // tool that ran out of time completes it with "timeout" (the tool status's Display, noetl/tools
+  // src/result.rs 34-41 at b8a5081; the worker's command.completed status, command.rs 1224-1257 at f6fae7e).
+  if (type === 'command.completed' && (s === 'ERROR' || s === 'TIMEOUT')) return 'failed';
   if (type.startsWith('loop.state')) return 'emulation';
   switch (type) {
     case 'playbook_started':
