@@ -229,8 +229,13 @@ function releaseRows(s: Scenario, out: string, done: { exit: number | null; seco
     const dir = String(r.reportDir || '');
     const one = dir && existsSync(path.join(dir, 'summary.json')) ? rowOf(s, dir, done) : rowOf(s, out, done);
     const episodes = r.stalls ? `, ${r.stalls} stall episode(s), ${r.stallSeconds} s stalled` : ', no stall';
+    // The release's own run: from its launch to its last mode's end (the scenario's time is all of them).
+    const file = dir ? path.join(dir, 'summary.json') : '';
+    const modes = file && existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')).modes as Summary[]) : [];
+    const own = Math.max(0, ...modes.map((m) => Number(m.duration_seconds ?? 0)));
     return {
       ...one,
+      ...(own ? { seconds: Math.round(own) } : {}),
       id: `${s.id}:${r.release}`,
       release: String(r.release),
       verdicts: r.error ? `not run: ${r.error}` : `${one.verdicts}${episodes}`,

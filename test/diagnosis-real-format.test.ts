@@ -9,6 +9,7 @@ import type { Mode, NoetlEvent, PodSample, StackProfile, StallFacts, TargetKind 
 import { LogLineReader } from '../src/sources/log-files.js';
 import { evidenceOf } from '../src/run/evidence.js';
 import { RunStore } from '../src/run/store.js';
+import { EMPTY_STATS } from '../src/sources/rows.js';
 
 type Engine = 'rust' | 'python';
 type Ev = [type: string, node: string, status: string];
@@ -625,7 +626,7 @@ function diagnosed(c: Case) {
   });
   if (c.release) store.setTarget({ release: c.release });
   if (c.parentEndedEarly) {
-    store.recordRows(MODE, { ...emptyStats(), storedRows: c.parentEndedEarly.storedRows });
+    store.recordRows(MODE, { ...EMPTY_STATS, storedRows: c.parentEndedEarly.storedRows });
     store.markParentEndedEarly(MODE, c.parentEndedEarly.openChildren);
     rows();
   }
@@ -641,20 +642,6 @@ function diagnosed(c: Case) {
   store.setVerdict(MODE, c.verdict);
   if (c.stall) store.markStalled(MODE, stallOf(c.stall, c, store));
   return diagnose(evidenceOf(store, MODE));
-}
-
-function emptyStats() {
-  return {
-    storedRows: 0,
-    okRows: 0,
-    minItemId: null,
-    maxItemId: null,
-    avgRequestBytes: 0,
-    avgResponseBytes: 0,
-    firstAt: null,
-    lastAt: null,
-    perBatch: {},
-  };
 }
 
 describe('every rule on evidence in the form the engines produce it', () => {

@@ -10,7 +10,8 @@ import type { Row, SqlRunner } from './sql-runner.js';
 
 export type { SqlRunner } from './sql-runner.js';
 
-const EMPTY: ModeStats = {
+/** A mode with no row stored yet. */
+export const EMPTY_STATS: ModeStats = {
   storedRows: 0,
   okRows: 0,
   minItemId: null,
@@ -66,7 +67,7 @@ export class RowsSource {
     } catch (err) {
       if (!UNDEFINED_TABLE.test((err as Error).message)) throw err;
       this.tableMissing = true;
-      return { ...EMPTY, perBatch: {} };
+      return { ...EMPTY_STATS, perBatch: {} };
     }
     const r = rows[0] ?? {};
     const perBatch: Record<string, number> = {};
