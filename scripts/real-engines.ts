@@ -167,12 +167,14 @@ async function runScenario(s: Scenario, out: string): Promise<{ exit: number | n
   let text = '';
   let killed = false;
   const onData = (d: Buffer) => {
-    // A `releases` scenario kills a worker in each release's run: a new run starts the watch again.
-    if (/== noetl \S+\n/.test(String(d)) && !/: /.test(String(d).split('== noetl ')[1] ?? '')) {
+    // A `releases` scenario kills a worker in each release's run: a new run (its `== noetl x.y.z` line)
+    // starts the watch again, from that line on.
+    const chunk = String(d);
+    const start = chunk.search(/^== noetl \S+$/m);
+    if (start >= 0) {
       killed = false;
-      text = '';
-    }
-    text += d;
+      text = chunk.slice(start);
+    } else text += chunk;
     if (s.killWorkerAt && !killed && new RegExp(`stored ([${s.killWorkerAt}-9]|\\d{2,})\\d*/`).test(text)) {
       const dir = /\(logs in (\/\S+)\)/.exec(text)?.[1];
       const pids = dir ? workerPids(dir) : [];

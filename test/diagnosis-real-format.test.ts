@@ -248,6 +248,20 @@ const CASES: Case[] = [
   },
   {
     engine: 'python',
+    name: 'noetl 2.12.1: the loop stalled after its first max_in_flight tranche',
+    source:
+      'noetl 2.12.1 run here (releases 2.12.1,2.12.2,2.12.5 --bisect missing, second run): 20 of 40, then nothing',
+    events: [...start('python'), ...times(20, () => command('python', 'run_direct_stress:task_sequence'))],
+    release: '2.12.1',
+    verdict: 'stalled',
+    stall: 'silent',
+    stored: 20,
+    expect: ['loop-stopped-issuing'],
+    evidence: { id: 'loop-stopped-issuing', has: ['noetl/noetl #336'] },
+    advice: { id: 'loop-stopped-issuing', has: ['Run noetl 2.12.5 or later'], lacks: ['dfca19ed'] },
+  },
+  {
+    engine: 'python',
     name: 'noetl 2.8.3: the parent completed while its chunk windows still ran',
     source: 'noetl 2.8.3 run here (releases 2.8.3,…): playbook.completed of the parent, then the children stored rows',
     events: [...start('python'), ...times(3, () => command('python', 'run_batch_workers')), ...end('python')],

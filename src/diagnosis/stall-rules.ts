@@ -2,13 +2,23 @@
 // last events were and whether child executions ended. Each names the engine behaviour it matches.
 import { inFlight, inFlightOf, type Evidence, type Rule } from './evidence.js';
 import { ADVICE } from './advice.js';
-import { compareVersions, defectsOf, parseVersion } from '../local-noetl/releases.js';
+import { compareVersions, defectsOf, parseVersion, type ReleaseDefect } from '../local-noetl/releases.js';
 
 const ADVICE_CHILD_TIMEOUT =
   "Lower the playbook tool's timeout (its `timeout:`, 1200 s in the fixture's run_batch_workers; --child-timeout here)";
 
 /** The newest of some releases. */
 const latest = (vs: string[]) => [...vs].sort((a, b) => compareVersions(parseVersion(a)!, parseVersion(b)!)).at(-1)!;
+
+/** The loop-counter defects a release holds (#336, #339), none when the release is not known. */
+const loopDefectsOf = (release: string | null | undefined) =>
+  release
+    ? defectsOf(release).filter((d) => ['collection-rerendered-smaller', 'loop-counter-drift'].includes(d.id))
+    : [];
+
+/** "Run noetl <the newest fix> or later (<the fixes>)". */
+const upgradeAdvice = (known: ReleaseDefect[]) =>
+  `Run noetl ${latest(known.map((d) => d.fixedIn))} or later (${known.map((d) => d.fix).join(', ')})`;
 
 /** "2.8.5" → "2.8.4": the last release before a fix, for a range's text (patch releases only). */
 const previous = (v: string) => v.replace(/(\d+)$/, (n) => String(Math.max(0, Number(n) - 1)));
@@ -67,12 +77,17 @@ export const STALL_RULES: Rule[] = [
       if (endsSkipped(e)) return undefined; // no-branch-taken
       const nodes = Object.entries(e.perNode).filter(([, c]) => c.issued > 0);
       if (!nodes.length || nodes.some(([, c]) => c.completed + c.failed < c.issued)) return undefined;
+      // A task-sequence loop that stops after its first tranche on a release with the loop-counter defects
+      // (seen on 2.12.1: 20 of 40, then nothing): that release's defect, not e3ec10a0's.
+      const known = loopDefectsOf(e.release);
       return {
-        confidence: 'medium',
+        confidence: known.length ? 'high' : 'medium',
         evidence: [
           `${e.openExecutions.length} execution(s) with no terminal event, no command pending`,
           ...nodes.slice(-3).map(([n, c]) => `${n}: ${c.issued} issued, ${c.completed} completed, ${c.failed} failed`),
+          ...known.map((d) => `noetl ${e.release} is in ${d.from}-${previous(d.fixedIn)}: ${d.what} (${d.fix})`),
         ],
+        ...(known.length ? { advice: [upgradeAdvice(known)] } : {}),
         // dfca19ed is a commit of the legacy Python engine: on the Rust server (every item dispatched at
         // once) that advice names nothing that runs there.
         ...(e.dispatchAll
@@ -147,9 +162,7 @@ export const STALL_RULES: Rule[] = [
       if (e.verdict !== 'completed' || e.storedRows >= e.expected || e.parentEndedEarly) return undefined;
       const loops = Object.entries(e.perNode).filter(([n, c]) => /:task_sequence$/.test(n) && c.issued > 0);
       if (!loops.length) return undefined;
-      const known = e.release
-        ? defectsOf(e.release).filter((d) => ['collection-rerendered-smaller', 'loop-counter-drift'].includes(d.id))
-        : [];
+      const known = loopDefectsOf(e.release);
       return {
         confidence: known.length ? 'high' : 'medium',
         evidence: [
@@ -157,16 +170,7 @@ export const STALL_RULES: Rule[] = [
           ...loops.map(([n, c]) => `${n}: ${c.issued} iteration(s) issued, ${c.completed} completed`),
           ...known.map((d) => `noetl ${e.release} is in ${d.from}-${previous(d.fixedIn)}: ${d.what} (${d.fix})`),
         ],
-        ...(known.length
-          ? {
-              advice: [
-                `Run noetl ${known
-                  .map((d) => d.fixedIn)
-                  .sort()
-                  .at(-1)} or later (${known.map((d) => d.fix).join(', ')})`,
-              ],
-            }
-          : {}),
+        ...(known.length ? { advice: [upgradeAdvice(known)] } : {}),
       };
     },
   },
