@@ -54,6 +54,7 @@ export type RunRecord =
   | R<'degraded', { message: string | null }>
   | R<'stall', Omit<StallFacts, 'kind'> & { mode: Mode; stall_kind: StallFacts['kind'] }>
   | R<'parent_ended_early', { mode: Mode; open_children: number; stored_rows: number }>
+  | R<'stall_cause', { mode: Mode; cause: string }>
   | R<'stall_end', { mode: Mode; ended_by: string | null; cause: string | null }>
   | R<'child_status', { mode: Mode; execution_id: string; state: ExecState; inferred: boolean }>
   | R<'diagnosis', Diagnosis & { mode: Mode }>
@@ -85,6 +86,7 @@ export const RECORD_FIELDS: { [K in RunRecordKind]: Array<keyof Extract<RunRecor
   log: ['source', 'level', 'text'],
   degraded: ['message'],
   stall: ['mode', 'stall_kind', 'since', 'idleSeconds', 'storedRows', 'expectedRows'],
+  stall_cause: ['mode', 'cause'],
   stall_end: ['mode', 'ended_by', 'cause'],
   parent_ended_early: ['mode', 'open_children', 'stored_rows'],
   child_status: ['mode', 'execution_id', 'state', 'inferred'],

@@ -85,9 +85,7 @@ function serverEnv(o: { port: number; pgPort: number; password: string; natsUrl:
     NOETL_SERVER_METRICS_INTERVAL: '60',
     NATS_URL: o.natsUrl,
     PYTHONUNBUFFERED: '1',
-    // A new stack has nothing to resume, and the server's auto-resume takes an execution started in its
-    // first seconds for an interrupted one: marked CANCELLED and restarted under another id (noetl 2.10.36
-    // server/auto_resume.py 24, 358-394; seen here: the run CANCELLED 1 s after its launch).
+    // A new stack has nothing to resume (on, it CANCELLED a run of its first second: 2.10.36 auto_resume.py).
     NOETL_AUTO_RESUME_ENABLED: 'false',
   };
 }

@@ -98,6 +98,8 @@ export function applyRecord(store: RunStore, r: RunRecord): void {
     }
     case 'parent_ended_early':
       return store.markParentEndedEarly(r.mode, r.open_children);
+    case 'stall_cause':
+      return store.noteStallCause(r.mode, r.cause);
     case 'stall_end':
       return store.endStall(r.mode, r.ended_by, r.cause);
     case 'child_status':

@@ -176,7 +176,9 @@ export class RunStore extends RunState {
   /** The first cause the diagnosis names while a stall is open stays with its episode. */
   noteStallCause(mode: Mode, cause: string): void {
     const open = this.m(mode).facts.stalls.at(-1);
-    if (open && open.endedAt === null && open.cause === null) open.cause = cause;
+    if (!open || open.endedAt !== null || open.cause !== null) return;
+    open.cause = cause;
+    this.record('stall_cause', { mode, cause });
   }
   /** Progress came back: the open stall episode ends, with what ended it and the cause named meanwhile. */
   endStall(mode: Mode, endedBy: string | null, cause: string | null): void {
