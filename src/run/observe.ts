@@ -285,5 +285,12 @@ export function samplePods(store: RunStore, pods: PodsSource | undefined, signal
   return async () => {
     stop.abort();
     await loop;
+    // One more sample at the end: a run shorter than the interval still has two, so its CPU-seconds are
+    // measured (a 3-item sweep cell on the real engine ended before its second sample).
+    if (!signal.aborted)
+      await pods
+        .sample()
+        .then((samples) => samples.forEach((p) => store.recordPod(p)))
+        .catch(() => {});
   };
 }
