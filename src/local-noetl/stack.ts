@@ -85,8 +85,7 @@ function serverEnv(o: { port: number; pgPort: number; password: string; natsUrl:
     NOETL_SERVER_METRICS_INTERVAL: '60',
     NATS_URL: o.natsUrl,
     PYTHONUNBUFFERED: '1',
-    // A new stack has nothing to resume (on, it CANCELLED a run of its first second: 2.10.36 auto_resume.py).
-    NOETL_AUTO_RESUME_ENABLED: 'false',
+    NOETL_AUTO_RESUME_ENABLED: 'false', // on, it CANCELLED a run of its first second (2.10.36 auto_resume.py)
   };
 }
 
