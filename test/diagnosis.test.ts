@@ -1,7 +1,7 @@
 // The diagnosis (issue 13): the rule table on recorded evidence; cluster-only causes through the real
 // kubectl against the fake Kubernetes API (OOMKilled, NATS max payload and pool-exhausted log lines);
 // each sandbox fault profile diagnosed as itself in a real run.
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -247,8 +247,13 @@ describe.skipIf(!HAS_KUBECTL)('cluster-only causes, real kubectl against the fak
 
 describe('each sandbox fault profile diagnosed as itself', () => {
   const SMALL = ['--seed-rows', '60', '--payload-kb', '8', '--batch-size', '15', '--max-batches', '4', '--no-tui'];
+  // Each run's folder, removed after the file's tests (they made it; nothing else of /tmp is touched).
+  const made: string[] = [];
+  afterAll(() => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
   const run = async (args: string[]) => {
-    const dir = path.join(mkdtempSync(path.join(os.tmpdir(), 'loadrun-diag-')), 'r');
+    const top = mkdtempSync(path.join(os.tmpdir(), 'loadrun-diag-'));
+    made.push(top);
+    const dir = path.join(top, 'r');
     const r = await runCli([...args, '--report-dir', dir]);
     const summary = JSON.parse(readFileSync(path.join(dir, 'summary.json'), 'utf8'));
     return {
