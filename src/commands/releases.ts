@@ -23,14 +23,13 @@ import { defectsOf } from '../local-noetl/releases.js';
 import { redact } from '../redact.js';
 import { defaultReportDir } from '../render/reports.js';
 import { startHeadless } from '../render/headless.js';
+import { textTable } from '../render/lines.js';
 import { ReportedRun } from '../run/reported-run.js';
 import type { Snapshot } from '../model.js';
 
 export interface ReleasesOpts extends RunOpts {
   bisect?: string;
 }
-
-const pad = (s: string, n: number) => s.padEnd(n);
 
 /** The row of one release's finished run. */
 function rowOf(release: string, snap: Snapshot, reportDir: string, reason: string, exitCode: number): ReleaseRow {
@@ -74,13 +73,7 @@ export function releaseTable(rows: ReleaseRow[]): string[] {
       .map((d) => `${d.id} (fixed in ${d.fixedIn})`)
       .join(', ') || '-',
   ]);
-  const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => Math.min(c[i].length, 60))));
-  return [head, widths.map((w) => '-'.repeat(w)), ...cells].map((c) =>
-    c
-      .map((x, i) => pad(x, widths[i]))
-      .join('  ')
-      .trimEnd(),
-  );
+  return textTable(head, cells, 60);
 }
 
 /** One release's run, headless, its reports under `dir`. */

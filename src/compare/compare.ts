@@ -4,6 +4,7 @@ import { usageError } from '../errors.js';
 import { formatRanges } from '../diff/missing-items.js';
 import { stalledIn, type ModeDigest, type RunDigest } from './load.js';
 import { growthOf } from '../sweep/growth.js';
+import { textTable } from '../render/lines.js';
 
 export const HEAD = [
   'run',
@@ -144,13 +145,7 @@ export function compareTable(runs: RunDigest[]): string[] {
   const out: string[] = [];
   for (const mode of modesOf(runs)) {
     const { rows, changes } = modeTable(runs, mode);
-    const widths = HEAD.map((h, i) => Math.max(h.length, ...rows.map((c) => c[i].length)));
-    const pad = (c: string[]) =>
-      c
-        .map((x, i) => x.padEnd(widths[i]))
-        .join('  ')
-        .trimEnd();
-    out.push(`${mode}:`, pad(HEAD), pad(widths.map((w) => '-'.repeat(w))), ...rows.map(pad));
+    out.push(`${mode}:`, ...textTable(HEAD, rows));
     out.push(...changes.map((c) => `  ${c}`), '');
   }
   return out;

@@ -36,6 +36,20 @@ export const BUDGET = {
 
 const line = (text: string, tone: Tone = 'plain', depth = 0): Line => ({ text, tone, depth });
 
+/**
+ * A text table: the head, a line of dashes and the rows, each column padded to its widest cell (a cell wider
+ * than `cap` does not widen its column), two spaces apart. The summary, compare and releases tables.
+ */
+export function textTable(head: string[], rows: string[][], cap = Infinity): string[] {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => Math.min(r[i].length, cap))));
+  return [head, widths.map((w) => '-'.repeat(w)), ...rows].map((r) =>
+    r
+      .map((c, i) => c.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd(),
+  );
+}
+
 export function checkLine(c: Check): string {
   const mark = c.verdict === 'ok' ? '✓' : c.verdict === 'warn' ? '!' : '✗';
   return `${mark} ${c.name}: ${c.detail}${c.hint && c.verdict !== 'ok' ? ` — ${c.hint}` : ''}`;

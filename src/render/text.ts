@@ -11,6 +11,7 @@ import {
   hollowRunLines,
   plain,
   stallLines,
+  textTable,
   verdictLabel,
   episodeLines,
   SUMMARY_HEAD,
@@ -37,23 +38,12 @@ export function progressLine(m: ModeView, now: number, startedAt: number, target
   return parts.join('  ');
 }
 
-function pad(cells: string[], widths: number[]): string {
-  return cells
-    .map((c, i) => c.padEnd(widths[i]))
-    .join('  ')
-    .trimEnd();
-}
-
 export function summaryTable(snap: Snapshot): string[] {
-  const rows = snap.modes.map((m) => summaryCells(m, snap.now, snap.target));
-  const widths = SUMMARY_HEAD.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   return [
-    pad(SUMMARY_HEAD, widths),
-    pad(
-      widths.map((w) => '-'.repeat(w)),
-      widths,
+    ...textTable(
+      SUMMARY_HEAD,
+      snap.modes.map((m) => summaryCells(m, snap.now, snap.target)),
     ),
-    ...rows.map((r) => pad(r, widths)),
     ...(snap.modes.some((m) => !retriesObservable(m, snap.target)) ? [`retries n/a: ${snap.target.retriesNote}`] : []),
   ];
 }
