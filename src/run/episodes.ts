@@ -1,9 +1,13 @@
 // Stall episodes: a stall that ends is an episode, and what ended it is told from what the engine wrote
 // meanwhile; and the /status of child executions that wrote no terminal event (the legacy engine before
 // 2.8.5 writes none for a finished child: its /status says completed, completion_inferred).
-import type { Mode } from '../model.js';
+import type { Mode, ModeView } from '../model.js';
 import type { NoetlClient } from '../noetl/client.js';
 import type { RunStore } from './store.js';
+
+/** A mode's child executions with no terminal event whose /status has not said they ended either. */
+export const childrenNotEnded = (v: Pick<ModeView, 'openExecutions' | 'executionId' | 'endedByStatus'>): string[] =>
+  v.openExecutions.filter((id) => id !== v.executionId && !v.endedByStatus.includes(id));
 
 /** Progress came back: the episode ends, with what ended it and the cause the diagnosis named meanwhile. */
 export function endEpisode(
@@ -15,7 +19,8 @@ export function endEpisode(
 ): void {
   const f = store.modeFacts(mode);
   const episode = f.stalls.at(-1)!;
-  const cause = episode.cause ?? f.diagnosis?.causes.find((c) => c.confidence !== 'low')?.id ?? null;
+  // The cause named while it lasted was noted each poll (RunStore.noteStallCause).
+  const cause = episode.cause;
   const hit = store.hits.of(mode)['child-timeout'];
   const endedBy =
     hit && hit.count > (childTimeouts.get(mode) ?? 0)
@@ -36,9 +41,7 @@ export function endEpisode(
  * writes no playbook.completed for a finished child; its /status says completed with completion_inferred.
  */
 export async function readChildStatus(store: RunStore, client: NoetlClient, mode: Mode): Promise<void> {
-  const f = store.modeView(mode);
-  const ids = f.openExecutions.filter((id) => id !== f.executionId && !f.endedByStatus.includes(id));
-  for (const id of ids.slice(0, 20)) {
+  for (const id of childrenNotEnded(store.modeView(mode)).slice(0, 20)) {
     const st = await client.status(id).catch(() => undefined);
     if (!st) continue;
     if (st.state !== 'running') store.recordChildStatus(mode, id, st.state, st.inferred);
@@ -56,8 +59,7 @@ const endStepDone = (raw: unknown): boolean => {
 /** Child executions of a mode with no terminal event whose /status does not say they ended (read now). */
 export async function childrenStillRunning(store: RunStore, client: NoetlClient, mode: Mode): Promise<string[]> {
   await readChildStatus(store, client, mode);
-  const v = store.modeView(mode);
-  return v.openExecutions.filter((id) => id !== v.executionId && !v.endedByStatus.includes(id));
+  return childrenNotEnded(store.modeView(mode));
 }
 
 /**

@@ -4,6 +4,7 @@ import os from 'node:os';
 import { BUSY_MILLICORES, type Mode } from '../model.js';
 import { diagnose, type Evidence } from '../diagnosis/rules.js';
 import { inFlightOf } from '../diagnosis/evidence.js';
+import { childrenNotEnded } from './episodes.js';
 import type { RunStore } from './store.js';
 
 /**
@@ -50,7 +51,7 @@ export function evidenceOf(store: RunStore, mode: Mode, slow = false): Evidence 
     dispatchAll: /rust/.test(store.target.dialect),
     retriesNote: store.target.retriesNote ?? null,
     children: v.children,
-    openChildren: v.openExecutions.filter((id) => id !== v.executionId && !v.endedByStatus.includes(id)).length,
+    openChildren: childrenNotEnded(v).length,
     childrenEndedByStatus: v.endedByStatus.length,
     release: store.target.release ?? null,
     rowsSinceLastEvent: v.rowsSinceLastEvent,
