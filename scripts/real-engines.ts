@@ -7,10 +7,11 @@
 //   npx tsx scripts/real-engines.ts smoke sweep     # some of them (ids below), the others' rows kept
 //   npx tsx scripts/real-engines.ts --write-only    # REAL-ENGINES.md again from the saved rows
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { workerPidsIn } from '../src/local-noetl/processes.js';
 import { defectsOf } from '../src/local-noetl/releases.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -135,23 +136,6 @@ interface Row {
   explains?: string;
 }
 
-/** The engine's worker processes of a run, found by their working folder (the run's own). */
-function workerPids(dir: string): number[] {
-  return readdirSync('/proc')
-    .filter((d) => /^\d+$/.test(d))
-    .filter((d) => {
-      try {
-        return (
-          readlinkSync(`/proc/${d}/cwd`) === dir && readFileSync(`/proc/${d}/cmdline`, 'utf8').includes('noetl.worker')
-        );
-      } catch {
-        return false;
-      }
-    })
-    .map(Number)
-    .sort((a, b) => a - b);
-}
-
 async function runScenario(s: Scenario, out: string): Promise<{ exit: number | null; seconds: number }> {
   const t0 = Date.now();
   const command = s.args.slice(0, COMMANDS[s.args[0]] ?? 0);
@@ -177,7 +161,7 @@ async function runScenario(s: Scenario, out: string): Promise<{ exit: number | n
     } else text += chunk;
     if (s.killWorkerAt && !killed && new RegExp(`stored ([${s.killWorkerAt}-9]|\\d{2,})\\d*/`).test(text)) {
       const dir = /\(logs in (\/\S+)\)/.exec(text)?.[1];
-      const pids = dir ? workerPids(dir) : [];
+      const pids = dir ? workerPidsIn(dir) : [];
       if (pids[1]) {
         process.kill(pids[1], 'SIGKILL');
         killed = true;

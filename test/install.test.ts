@@ -88,21 +88,19 @@ describe('installed anywhere', () => {
         filter: (src) => !src.startsWith(path.join(clone, 'r')),
       });
       const env = { ...scope.env(), NOETL_LOADRUN_PG_CACHE: cache };
-      const first = await sh(
-        process.execPath,
-        ['bin/noetl-loadrun.js', ...SMOKE, '--modes', 'direct_stress', '--report-dir', path.join(copy, 'r')],
-        copy,
-        env,
-      );
+      // The same small run from a folder, its report under that folder.
+      const smokeIn = (cwd: string, report: string) =>
+        sh(
+          process.execPath,
+          ['bin/noetl-loadrun.js', ...SMOKE, '--modes', 'direct_stress', '--report-dir', path.join(cwd, report)],
+          cwd,
+          env,
+        );
+      const first = await smokeIn(copy, 'r');
       expect(first.code, first.out).toBe(0);
       expect(readdirSync(cache).some((d) => d.startsWith('pg-'))).toBe(true);
       rmSync(copy, { recursive: true, force: true });
-      const second = await sh(
-        process.execPath,
-        ['bin/noetl-loadrun.js', ...SMOKE, '--modes', 'direct_stress', '--report-dir', path.join(clone, 'r2')],
-        clone,
-        env,
-      );
+      const second = await smokeIn(clone, 'r2');
       expect(second.code, second.out).toBe(0);
       const links = execFileSync('find', [cache, '-maxdepth', '3', '-type', 'l'], { encoding: 'utf8' }).trim();
       expect(links).toBe('');

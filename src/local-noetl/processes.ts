@@ -1,7 +1,7 @@
 // The local NoETL's child processes: each in its own process group (killed whole, and at exit as a last
 // resort), its output appended to a log file, and waits that end early when the process dies.
 import { spawn } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { envError, lastLines } from '../errors.js';
 import { killGroup, trackGroup } from '../process-group.js';
 
@@ -89,4 +89,25 @@ export async function waitUntil(
       throw envError(`${p.name} not ${what} within ${timeoutMs / 1000} s: ${lastLines(p.log(), 3).slice(-600)}`);
     await new Promise((r) => setTimeout(r, 250));
   }
+}
+
+/**
+ * The worker processes of a local stack seen from outside it (a test or a script that only has the stack's
+ * folder from its log line): the processes whose working folder it is, running noetl.worker, lowest pid first.
+ */
+export function workerPidsIn(stackDir: string): number[] {
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .filter((d) => {
+      try {
+        return (
+          readlinkSync(`/proc/${d}/cwd`) === stackDir &&
+          readFileSync(`/proc/${d}/cmdline`, 'utf8').includes('noetl.worker')
+        );
+      } catch {
+        return false;
+      }
+    })
+    .map(Number)
+    .sort((a, b) => a - b);
 }

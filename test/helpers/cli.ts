@@ -1,5 +1,5 @@
 // Runs the real CLI (bin/noetl-loadrun.js) as a child process.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -34,4 +34,35 @@ export function runCli(
       resolve({ code, stdout, stderr });
     });
   });
+}
+
+/** A CLI left running, its stdout and stderr read together as they come. */
+export interface RunningCli {
+  child: ChildProcess;
+  output(): string;
+  /** Resolves once the output satisfies `test`, or once `ms` passed (the caller asserts on the output). */
+  until(test: (out: string) => boolean, ms: number): Promise<void>;
+  exited: Promise<number | null>;
+}
+
+/** Starts the CLI with runCli's environment and leaves it running (kill it in the test's finally). */
+export function startCli(args: string[], o: { env?: Record<string, string | undefined> } = {}): RunningCli {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd: ROOT,
+    env: { ...process.env, CI: 'true', NOETL_LOADRUN_TAIL_WINDOW: '1', ...o.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  return {
+    child,
+    output: () => out,
+    async until(test, ms) {
+      const deadline = Date.now() + ms;
+      while (!test(out) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+    },
+    exited,
+  };
 }

@@ -2,13 +2,13 @@
 // payloads large enough that the engine's workers spend their CPU in the redaction regex (noetl 4.26.0
 // noetl/core/sanitize.py 700-704), a worker SIGKILLed mid-run, and a mode starved by the other on one worker.
 // Each asserts the cause the tool names and its figures. Sized to finish here in a few minutes.
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { workerPidsIn } from '../../src/local-noetl/processes.js';
 import { cacheRoot } from '../../src/local-noetl/venv.js';
-import { BIN, ROOT, runCli } from '../helpers/cli.js';
+import { runCli, startCli } from '../helpers/cli.js';
 import { summaryOf } from './harness.js';
 
 interface Cause {
@@ -33,24 +33,6 @@ const pySpy = () => existsSync(path.join(cacheRoot(), 'venv-noetl-4.26.0', 'bin'
 function noInfoEvidence(dir: string): void {
   for (const m of summaryOf(dir).modes as ModeSummary[])
     for (const c of causesOf(m)) expect(c.evidence.join('\n')).not.toMatch(/POSTGRES: pooled mode|\[PERF\]/);
-}
-
-/** The local engine's worker processes this run started: their working folder is the run's own. */
-function workerPids(localDir: string): number[] {
-  return readdirSync('/proc')
-    .filter((d) => /^\d+$/.test(d))
-    .filter((d) => {
-      try {
-        return (
-          readlinkSync(`/proc/${d}/cwd`) === localDir &&
-          readFileSync(`/proc/${d}/cmdline`, 'utf8').includes('noetl.worker')
-        );
-      } catch {
-        return false;
-      }
-    })
-    .map(Number)
-    .sort((a, b) => a - b);
 }
 
 describe('the real engine at the sizes that make it crawl (--target local)', () => {
@@ -137,32 +119,20 @@ describe('the real engine at the sizes that make it crawl (--target local)', () 
 
   it('names a worker SIGKILLed mid-run, and the commands it took with it', { timeout: 300_000 }, async () => {
     const dir = path.join(tmp(), 'r');
-    const child = spawn(
-      process.execPath,
-      [
-        ...[BIN, '--target', 'local', '--modes', 'direct_stress', '--seed-rows', '16', '--payload-kb', '16'],
-        ...['--stall-seconds', '15', '--stop-on-stall', '--timeout', '150', '--no-tui', '--report-dir', dir],
-      ],
-      {
-        cwd: ROOT,
-        env: { ...process.env, CI: 'true', NOETL_LOADRUN_TAIL_WINDOW: '1' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (out += d));
-    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const cli = startCli([
+      ...['--target', 'local', '--modes', 'direct_stress', '--seed-rows', '16', '--payload-kb', '16'],
+      ...['--stall-seconds', '15', '--stop-on-stall', '--timeout', '150', '--no-tui', '--report-dir', dir],
+    ]);
+    const { child, exited, output: out } = cli;
     try {
       // Once rows are being stored, the second worker dies as an OOM kill or a node loss would end it.
-      const deadline = Date.now() + 180_000;
-      while (!/stored [1-9]\d*\/16/.test(out) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
-      const localDir = /\(logs in (\/\S+)\)/.exec(out)?.[1];
-      expect(localDir, out.slice(-2000)).toBeDefined();
-      const pids = workerPids(localDir!);
+      await cli.until((o) => /stored [1-9]\d*\/16/.test(o), 180_000);
+      const localDir = /\(logs in (\/\S+)\)/.exec(out())?.[1];
+      expect(localDir, out().slice(-2000)).toBeDefined();
+      const pids = workerPidsIn(localDir!);
       expect(pids.length).toBe(2);
       process.kill(pids[1], 'SIGKILL');
-      expect(await exited, out.slice(-3000)).not.toBeNull();
+      expect(await exited, out().slice(-3000)).not.toBeNull();
       const m = modeOf(dir, 'direct_stress');
       const lost = causesOf(m).find((c) => c.id === 'worker-lost');
       expect(lost, JSON.stringify(m.diagnosis)).toBeDefined();
