@@ -31,7 +31,7 @@ const keyOf = (p: { key: unknown }) => (isScalar(p.key) ? String(p.key.value) : 
 /** A tool configuration: a map with a scalar `kind` (a step's tool, or one task of a task sequence). */
 const isTool = (m: YAMLMap) => {
   const kind = m.get('kind', true) as Node | undefined;
-  return isScalar(kind) && typeof kind.value === 'string' && m.has('kind') && !m.has('apiVersion');
+  return isScalar(kind) && typeof kind.value === 'string' && !m.has('apiVersion');
 };
 
 /** Renames `input:` to `args:` in every tool configuration. */
