@@ -70,6 +70,14 @@ export interface ToolSemantics {
   readonly workerSlots: number;
   /** Whether an HTTP status is a success (Rust: 2xx only, noetl/tools src/tools/http.rs 275). */
   httpOk(status: number): boolean;
+  /** Whether a GET sends the body it is given (Rust: reqwest sends it; the python dialect sends none). */
+  readonly httpGetBody: boolean;
+  /** How many redirects a request follows (Rust: reqwest's default policy, 10; Python: none by default). */
+  readonly httpRedirects: number;
+  /** Whether a response with this content type is parsed as JSON (falling back to its text). */
+  httpParsesJson(contentType: string): boolean;
+  /** A failed request's error text: an HTTP status (status > 0) or no response (`failure` says why). */
+  httpError(status: number, url: string, failure: string | undefined): string;
   /** Whether a transport failure (no response) reaches the retry rules (Rust: no, http.rs 237). */
   readonly retriesTransport: boolean;
   /** Whether a failed command ends the run at once (Rust) or the run goes on and ends FAILED (Python). */
@@ -157,6 +165,17 @@ export const SEMANTICS: Record<Dialect, ToolSemantics> = {
     // WORKER_MAX_CONCURRENT=4 (noetl/ops worker-rust-deployment-prod) times the sandbox's four workers.
     workerSlots: 16,
     httpOk: (status) => status >= 200 && status < 300,
+    // noetl/tools src/tools/http.rs: HttpTool::new builds a reqwest client with the default redirect policy
+    // (166-170), the body is set whatever the method (210-224), and response_type Json, the default, parses
+    // any text and falls back to the string (247-252). Checked against PyPI noetl 5.3.2's http tool
+    // (noetl-tools 4.2.0) by test/rust-http-differential.test.ts.
+    httpGetBody: true,
+    httpRedirects: 10,
+    httpParsesJson: () => true,
+    // The result's error for a status outside 2xx (http.rs 276-281); a request that got no response is the
+    // tool's Err, which prints reqwest's error without its cause (tools error.rs 80-82): the same text for a
+    // refused connection and a timeout.
+    httpError: (status, url) => (status ? `HTTP ${status} response` : `HTTP error: error sending request for url (${url})`),
     retriesTransport: false,
     failedCommandEndsRun: true,
     exhaustedLogLine: (task, attempts) =>
@@ -216,6 +235,14 @@ export const SEMANTICS: Record<Dialect, ToolSemantics> = {
     inFlight: (n) => n,
     workerSlots: Number.POSITIVE_INFINITY,
     httpOk: (status) => status > 0 && status < 400,
+    // noetl 4.26.0 noetl/tools/http: follow_redirects defaults to false (executor.py 347); a response is
+    // parsed as JSON only when its Content-Type holds application/json (response.py 53-60). A GET's
+    // payload goes as query parameters there (request.py 62-71), which the python dialect does not do: it
+    // sends a GET no body and no parameters from it.
+    httpGetBody: false,
+    httpRedirects: 0,
+    httpParsesJson: (contentType) => contentType.toLowerCase().includes('application/json'),
+    httpError: (status, url, failure) => (status ? `HTTP ${status} from ${url}` : `request to ${url} failed: ${failure}`),
     retriesTransport: true,
     failedCommandEndsRun: false,
     // noetl 4.26.0 keeps no array of results: the latest iteration's (compacted when large) and counters

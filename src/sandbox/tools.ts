@@ -1,7 +1,7 @@
 // Tool runners for the sandbox engine: python (worker processes), http (undici, hermetic), postgres.
 // The playbook tool lives in the engine because it starts executions.
 import pg from 'pg';
-import { Agent, request } from 'undici';
+import { Agent, type Dispatcher, interceptors, request } from 'undici';
 import type { PythonPool } from './python-pool.js';
 import { renderString, renderValue, truthy } from './templates.js';
 import type { ToolSpec } from './dsl.js';
@@ -46,6 +46,8 @@ const LOCAL_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
 
 export class HttpTool {
   private readonly agent = new Agent({ keepAliveTimeout: 30_000, connections: 64 });
+  /** The agent that follows redirects, by how many (one per dialect at most). */
+  private readonly following = new Map<number, Dispatcher>();
   private announcedRedirect = false;
 
   constructor(private readonly routing: HttpRouting) {}
@@ -91,7 +93,7 @@ export class HttpTool {
       for (const [k, v] of Object.entries(params)) u.searchParams.set(k, String(v));
       url = u.toString();
     }
-    const { body, contentType } = method === 'GET' ? {} : sem.httpBody(tool, ctx);
+    const { body, contentType } = method === 'GET' && !sem.httpGetBody ? {} : sem.httpBody(tool, ctx);
     const sent = {
       method,
       headers: { ...(contentType ? { 'content-type': contentType } : {}), ...headers },
@@ -99,13 +101,13 @@ export class HttpTool {
       timeoutMs,
     };
     for (let attempt = 1; ; attempt++) {
-      const { status, response, failure } = await this.once(url, target, sent);
+      const { status, response, failure } = await this.once(url, target, sent, sem);
       const result = response ? sem.httpResult(response) : undefined;
       const ok = sem.httpOk(status);
       // Rust: a request that got no response leaves the tool as an error no retry rule sees (http.rs 237).
-      if (!status && !sem.retriesTransport) throw new ToolError(`request to ${target} failed: ${failure}`);
+      const error = ok ? '' : sem.httpError(status, url, failure);
+      if (!status && !sem.retriesTransport) throw new ToolError(error);
       const decision = decide(rules, sem.policyOutput(ok, result, failure));
-      const error = ok ? '' : status ? `HTTP ${status} from ${target}` : `request to ${target} failed: ${failure}`;
       if (decision.do === 'retry' && attempt < decision.attempts) {
         const delayMs = decision.delay * 1000 * (decision.backoff === 'exponential' ? 2 ** (attempt - 1) : 1);
         onRetry({ attempt, maxAttempts: decision.attempts, httpStatus: status, delayMs, error });
@@ -124,6 +126,7 @@ export class HttpTool {
     url: string,
     target: string,
     r: { method: string; headers: Record<string, string>; body: string | undefined; timeoutMs: number },
+    sem: ToolSemantics,
   ): Promise<{ status: number; response?: HttpResponse; failure?: string }> {
     const started = performance.now();
     try {
@@ -131,7 +134,7 @@ export class HttpTool {
         method: r.method as 'POST',
         headers: r.headers,
         body: r.body,
-        dispatcher: this.agent,
+        dispatcher: this.dispatcher(sem.httpRedirects),
         headersTimeout: r.timeoutMs,
         bodyTimeout: r.timeoutMs,
       });
@@ -140,7 +143,7 @@ export class HttpTool {
       for (const [k, v] of Object.entries(res.headers))
         resHeaders[k] = Array.isArray(v) ? v.join(', ') : String(v ?? '');
       let data: unknown = text;
-      if ((resHeaders['content-type'] ?? '').includes('json')) {
+      if (sem.httpParsesJson(resHeaders['content-type'] ?? '')) {
         try {
           data = JSON.parse(text);
         } catch {
@@ -160,6 +163,13 @@ export class HttpTool {
     } catch (err) {
       return { status: 0, failure: (err as Error).message };
     }
+  }
+
+  private dispatcher(redirects: number): Dispatcher {
+    if (redirects <= 0) return this.agent;
+    let d = this.following.get(redirects);
+    if (!d) this.following.set(redirects, (d = this.agent.compose(interceptors.redirect({ maxRedirections: redirects }))));
+    return d;
   }
 
   close(): Promise<void> {
