@@ -126,7 +126,12 @@ function cliOutcome(line: Record<string, unknown>, received: Received[]): Outcom
     return { received, status: null, data: null, error: transport ? 'transport' : 'none', message };
   }
   const r = JSON.parse(String(line.result)) as { body: unknown; status: number };
-  return { received, status: r.status, data: r.body, error: r.status >= 200 && r.status < 300 ? 'none' : 'http-status' };
+  return {
+    received,
+    status: r.status,
+    data: r.body,
+    error: r.status >= 200 && r.status < 300 ? 'none' : 'http-status',
+  };
 }
 
 /** The http result the sandbox's call.done carries (the tool's value, or the error's output). */
@@ -144,7 +149,13 @@ function sandboxOutcome(events: Row[], received: Received[]): Outcome {
   const http = (value && 'status_code' in value ? value : (value?.data as Record<string, unknown> | undefined)) ?? null;
   if (!http) {
     const message = (failed?.result?.context as Record<string, unknown> | undefined)?.error;
-    return { received, status: null, data: null, error: failed || done ? 'transport' : 'none', message: String(message) };
+    return {
+      received,
+      status: null,
+      data: null,
+      error: failed || done ? 'transport' : 'none',
+      message: String(message),
+    };
   }
   const status = Number(http.status_code);
   return { received, status, data: http.data, error: status >= 200 && status < 300 ? 'none' : 'http-status' };

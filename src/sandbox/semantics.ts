@@ -175,7 +175,8 @@ export const SEMANTICS: Record<Dialect, ToolSemantics> = {
     // The result's error for a status outside 2xx (http.rs 276-281); a request that got no response is the
     // tool's Err, which prints reqwest's error without its cause (tools error.rs 80-82): the same text for a
     // refused connection and a timeout.
-    httpError: (status, url) => (status ? `HTTP ${status} response` : `HTTP error: error sending request for url (${url})`),
+    httpError: (status, url) =>
+      status ? `HTTP ${status} response` : `HTTP error: error sending request for url (${url})`,
     retriesTransport: false,
     failedCommandEndsRun: true,
     exhaustedLogLine: (task, attempts) =>
@@ -242,7 +243,8 @@ export const SEMANTICS: Record<Dialect, ToolSemantics> = {
     httpGetBody: false,
     httpRedirects: 0,
     httpParsesJson: (contentType) => contentType.toLowerCase().includes('application/json'),
-    httpError: (status, url, failure) => (status ? `HTTP ${status} from ${url}` : `request to ${url} failed: ${failure}`),
+    httpError: (status, url, failure) =>
+      status ? `HTTP ${status} from ${url}` : `request to ${url} failed: ${failure}`,
     retriesTransport: true,
     failedCommandEndsRun: false,
     // noetl 4.26.0 keeps no array of results: the latest iteration's (compacted when large) and counters

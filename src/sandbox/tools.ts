@@ -168,7 +168,8 @@ export class HttpTool {
   private dispatcher(redirects: number): Dispatcher {
     if (redirects <= 0) return this.agent;
     let d = this.following.get(redirects);
-    if (!d) this.following.set(redirects, (d = this.agent.compose(interceptors.redirect({ maxRedirections: redirects }))));
+    if (!d)
+      this.following.set(redirects, (d = this.agent.compose(interceptors.redirect({ maxRedirections: redirects }))));
     return d;
   }
 
