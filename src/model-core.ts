@@ -108,6 +108,18 @@ export interface Check {
 
 export type ExecState = 'running' | 'completed' | 'failed' | 'cancelled';
 
+/** An end with work still running (Rust runs the commands a run issued on after it failed or was cancelled). */
+export interface AfterEnd {
+  state: ExecState;
+  at: number;
+  /** Rows stored when the end was seen, and commands issued but not ended then. */
+  storedRows: number;
+  openCommands: number;
+  /** When the rows stopped arriving (null: they still did at the end), and how many arrived after the end. */
+  settledAt: number | null;
+  rowsAfter: number | null;
+}
+
 export interface NormalStatus {
   executionId: string;
   state: ExecState;

@@ -1,8 +1,10 @@
 // The vocabulary's second half: the run as the renderers see it (phases, verdicts, events, stall facts,
 // the diagnosis, mode and run snapshots, outcomes). Imported through model.ts, the one vocabulary module.
 import type {
+  AfterEnd,
   Check,
   CrossDiff,
+  ExecState,
   Mode,
   ModeDiff,
   ModeStats,
@@ -156,6 +158,8 @@ export interface ModeFacts {
   stalls: StallEpisode[];
   /** The parent ended while child executions still ran: when, the rows stored then, and how many ran. */
   parentEndedEarly?: { at: number; storedRows: number; openChildren: number } | null;
+  /** The execution ended (FAILED, CANCELLED) while commands it issued still ran, and the rows after. */
+  afterEnd?: AfterEnd | null;
   diagnosis: Diagnosis | null;
   /** Projected seconds to the last expected row at the current rate (null when not progressing). */
   etaSeconds: number | null;
@@ -221,17 +225,6 @@ export function retriesShown(m: { retries: number }, t: { retriesNote?: string |
 /** Whether a mode's retry count means something on its target: seen at all, or visible there. */
 export function retriesObservable(m: { retries: number }, t: { retriesNote?: string | null }): boolean {
   return !t.retriesNote || m.retries > 0;
-}
-
-/** Where the tool reads retries from, and why it may not see them (TargetInfo.retriesNote). */
-export function retriesNoteFor(dialect: string, workerLogs: boolean, sandbox = false): string | null {
-  if (!workerLogs) return "retries are only logged, and no worker log is followed (--log-file names the worker's log)";
-  // The sandbox logs a retry as the Rust worker does, at DEBUG: there is no worker whose RUST_LOG one could set.
-  if (dialect === 'rust' && sandbox)
-    return 'retries not counted: the rust dialect logs each retry at DEBUG, as the Rust worker does (noetl/tools src/tools/task_sequence.rs); exhausted retries are seen (ERROR); --sandbox-dialect python logs every retry';
-  if (dialect === 'rust')
-    return 'retries not observable at RUST_LOG=info (each retry is a DEBUG line: noetl/tools src/tools/task_sequence.rs) — set RUST_LOG=noetl_tools=debug on the worker; exhausted retries are still seen (ERROR)';
-  return null;
 }
 
 export interface Snapshot {

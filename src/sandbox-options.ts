@@ -39,6 +39,24 @@ export const SANDBOX_TUNING: ReadonlyArray<{
     int: true,
   },
   {
+    flag: 'hang-every',
+    opt: 'hangEvery',
+    help: 'http-timeouts: the echo never answers items whose item_id is a multiple of this',
+    default: '10',
+    min: 1,
+    max: 10_000_000,
+    int: true,
+  },
+  {
+    flag: 'http-timeout-seconds',
+    opt: 'httpTimeoutSeconds',
+    help: "http-timeouts: the http tool's timeout when the playbook sets none",
+    default: '2',
+    min: 1,
+    max: 3600,
+    int: true,
+  },
+  {
     flag: 'latency-ms',
     opt: 'latencyMs',
     help: 'latency: added per echo request in ms',
@@ -159,10 +177,12 @@ export function sandboxTuningArgs(o: Record<string, unknown>): string[] {
 export function legacyDialect(faults: string[], asked: Dialect | undefined, flag: string): Dialect {
   const period = faults.find((f) => (PYTHON_PERIOD_FAULTS as readonly string[]).includes(f));
   if (!period) return asked ?? 'rust';
-  if (asked === 'rust')
+  // Not a difference of behaviour (those live in the dialect tables): a flag asked against the fault's.
+  const periodDialect: Dialect = 'python';
+  if (asked !== undefined && asked !== periodDialect)
     throw usageError(
       `--sandbox-fault ${period} emulates the legacy Python engine and cannot run with ${flag} rust`,
       `drop ${flag} (it selects python)`,
     );
-  return 'python';
+  return periodDialect;
 }

@@ -1,6 +1,7 @@
 // The NoETL HTTP client (undici): both server dialects normalised, ids kept as strings end to end,
 // a timeout on every call, retries with backoff only for idempotent calls, one-line errors.
 import { Agent, request, type Dispatcher } from 'undici';
+import { engineDialect } from '../engine-dialects.js';
 import { envError } from '../errors.js';
 import { idString, parseJson, stringifyJson } from '../json.js';
 import type { Dialect, NoetlEvent, NormalStatus } from '../model.js';
@@ -168,7 +169,7 @@ export class NoetlClient {
     const r = await this.json(
       'POST',
       '/api/catalog/list',
-      { resource_type: this.dialect === 'python' ? 'Playbook' : 'playbook' },
+      { resource_type: engineDialect(this.dialect).catalogResourceType },
       'catalog list',
       true,
     );
@@ -192,14 +193,14 @@ export class NoetlClient {
   }
 
   /**
-   * Events after a cursor, oldest first. Rust: the ehdb projection, ascending, one page of `limit`
-   * (noetl/server src/handlers/ehdb.rs). Python: the events route answers newest first with page_size
-   * 10..500 (noetl/noetl noetl/server/api/execution/endpoint.py), so every page back to the cursor is read
-   * and de-duplicated (pages shift while new events arrive) before sorting.
+   * Events after a cursor, oldest first (engine-dialects.ts eventsRoute). Python's route pages newest first
+   * with page_size 10..500 (noetl 4.26.0 noetl/server/api/execution/endpoint.py): every page back to the
+   * cursor is read and de-duplicated (pages shift while new events arrive) before sorting.
    */
   async eventsAfter(id: string, after: string | null, limit = 500): Promise<NoetlEvent[]> {
     assertId(id);
-    return this.dialect === 'python' ? this.pythonEventsAfter(id, after) : this.rustEventsAfter(id, after, limit);
+    const newestFirst = engineDialect(this.dialect).eventsRoute === 'pages-newest-first';
+    return newestFirst ? this.pythonEventsAfter(id, after) : this.rustEventsAfter(id, after, limit);
   }
 
   private async rustEventsAfter(id: string, after: string | null, limit: number): Promise<NoetlEvent[]> {

@@ -5,6 +5,7 @@
 // engine on this machine"): a missing attribute raises, a nested result is no JSON to tojson, and its
 // server cannot resolve a result kept by reference while rendering a loop's `in`.
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
+import { ENGINE_DIALECTS } from '../engine-dialects.js';
 import type { Dialect } from '../model.js';
 import { compareVersions, INPUT_FORM_FROM, parseVersion, releaseForm } from '../local-noetl/releases.js';
 
@@ -97,30 +98,19 @@ function httpKeys(doc: ReturnType<typeof parseDocument>, path: unknown[]): Map<s
   );
 }
 
-/** The http body fields the engine ignores (noetl/tools src/tools/http.rs; noetl/noetl noetl/tools/http/executor.py). */
+/** The http body fields the engine ignores (engine-dialects.ts unsentHttpFields, with their sources). */
 function httpFindings(keys: Map<string, Node>, engine: Dialect, lc: LineCounter): Finding[] {
-  if (engine === 'rust' && keys.has('payload')) {
-    return [
-      {
-        line: lineOf(lc, keys.get('payload')!),
-        id: 'http-payload',
-        message: 'an http tool with payload: the Rust http tool has no payload field, so no body is sent',
-        fix: 'send the body as body: (an object goes as JSON on both engines)',
-      },
-    ];
-  }
-  const only = ['json', 'form'].find((k) => keys.has(k));
-  if (engine === 'python' && only && !keys.has('payload') && !keys.has('body')) {
-    return [
-      {
-        line: lineOf(lc, keys.get(only)!),
-        id: 'http-json',
-        message: `an http tool with ${only}: the Python http tool reads payload: (or body:), so no body is sent`,
-        fix: 'send the body as body: (an object goes as JSON on both engines)',
-      },
-    ];
-  }
-  return [];
+  const u = ENGINE_DIALECTS[engine].unsentHttpFields;
+  const field = u.fields.find((k) => keys.has(k));
+  if (!field || u.sentWith.some((k) => keys.has(k))) return [];
+  return [
+    {
+      line: lineOf(lc, keys.get(field)!),
+      id: u.id,
+      message: `an http tool with ${field}: ${u.engineReads}, so no body is sent`,
+      fix: 'send the body as body: (an object goes as JSON on both engines)',
+    },
+  ];
 }
 
 /** Templates noetl 4.26.0 fails to render (seen on the real engine; its TaskResultProxy in noetl/core/dsl/render.py). */
@@ -209,7 +199,8 @@ export function checkPlaybook(yamlText: string, engine: Dialect, release?: strin
       });
     if (isScalar(v.node) && typeof v.node.value === 'string') {
       const inLoop = v.path.length >= 2 && v.path[v.path.length - 2] === 'loop' && key === 'in';
-      if (engine === 'rust') out.push(...templateFindings(v.node.value, lineOf(lc, v.node), loops));
+      if (ENGINE_DIALECTS[engine].templates === 'minijinja')
+        out.push(...templateFindings(v.node.value, lineOf(lc, v.node), loops));
       else
         out.push(
           ...pythonTemplateFindings(v.node.value, lineOf(lc, v.node), {

@@ -4,6 +4,7 @@
 import { formatRanges } from '../diff/missing-items.js';
 import {
   retriesShown,
+  type AfterEnd,
   type Check,
   type CrossDiff,
   type Diagnosis,
@@ -101,6 +102,23 @@ export function episodeLines(mode: string, stalls: StallEpisode[], startedAt: nu
         'warn',
         1,
       ),
+    ),
+  ];
+}
+
+/** A mode whose execution ended while its commands still ran: the rows that came after, which the diff waited for. */
+export function afterEndLines(mode: string, a: AfterEnd | null | undefined, startedAt: number | null): Line[] {
+  if (!a) return [];
+  const at = startedAt !== null ? `+${Math.round((a.at - startedAt) / 1000)}s` : new Date(a.at).toISOString();
+  const head = `${mode}: ${a.state.toUpperCase()} at ${at} with ${a.storedRows} rows stored, while ${a.openCommands} command(s) still ran`;
+  return [
+    line(head, 'warn'),
+    line(
+      a.settledAt === null
+        ? 'rows were still arriving when observation stopped: the diff below may count items that are still running'
+        : `${a.rowsAfter} row(s) arrived after the ${a.state.toUpperCase()}; the diff waited for them (the engine runs the commands it issued on after a run ends)`,
+      'warn',
+      1,
     ),
   ];
 }
@@ -236,7 +254,12 @@ export const SUMMARY_HEAD = [
 ];
 
 /** A mode's verdict as shown: STALLED while a stall is open (observation goes on), and how often it stalled. */
-export function verdictLabel(m: Pick<ModeView, 'verdict' | 'stall' | 'stalls'>, withEpisodes = false): string {
+export function verdictLabel(
+  m: Pick<ModeView, 'verdict' | 'stall' | 'stalls' | 'afterEnd'>,
+  withEpisodes = false,
+): string {
+  if (m.verdict === 'running' && m.afterEnd && m.afterEnd.settledAt === null)
+    return `${m.afterEnd.state.toUpperCase()}, rows arriving`;
   if (m.verdict === 'running' && m.stall) return 'STALLED';
   const n = m.stalls?.length ?? 0;
   const label = m.verdict.toUpperCase();

@@ -11,6 +11,7 @@ import {
   leftRunningLines,
   type Line,
   stallLines,
+  afterEndLines,
   episodeLines,
   SUMMARY_HEAD,
   summaryCells,
@@ -59,6 +60,8 @@ function modesTable(s: Snapshot): string[] {
   for (const m of s.modes) {
     const ep = episodeLines(m.mode, m.stalls, m.startedAt, s.now);
     if (ep.length) out.push(`### ${m.mode}: stall episodes`, '', ...bullets(ep.slice(1)), '');
+    const after = afterEndLines(m.mode, m.afterEnd, m.startedAt);
+    if (after.length) out.push(`### ${m.mode}: rows after the end`, '', ...bullets(after), '');
   }
   for (const m of s.modes) {
     const d = diagnosisLines(m.mode, m.diagnosis);

@@ -34,6 +34,7 @@ function modeSummary(m: Snapshot['modes'][number], now: number, target: Snapshot
     stall: m.stall,
     stall_episodes: m.stalls,
     parent_ended_early: m.parentEndedEarly ?? null,
+    rows_after_end: m.afterEnd ?? null,
     diagnosis: m.diagnosis,
     per_step: m.perNode,
     summarize: m.summarize,

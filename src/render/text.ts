@@ -1,6 +1,7 @@
 // Plain-text views of a snapshot, shared by the headless renderer and the TUI's exit print.
 import { retriesObservable, retriesShown, type ModeView, type RunOutcome, type Snapshot } from '../model.js';
 import {
+  afterEndLines,
   BUDGET,
   crossLines,
   diagnosisLines,
@@ -61,6 +62,7 @@ export function finalText(snap: Snapshot, outcome: RunOutcome): string {
   const lines = ['', ...summaryTable(snap), ''];
   for (const m of snap.modes) if (m.stall) lines.push(...plain(stallLines(m.mode, m.stall)));
   for (const m of snap.modes) lines.push(...plain(episodeLines(m.mode, m.stalls, m.startedAt, snap.now)));
+  for (const m of snap.modes) lines.push(...plain(afterEndLines(m.mode, m.afterEnd, m.startedAt)));
   for (const m of snap.modes) lines.push(...plain(diagnosisLines(m.mode, m.diagnosis)));
   lines.push(...plain(hollowRunLines(snap.modes, snap.target.dialect, snap.target.playbookWarnings)));
   for (const m of snap.modes) if (m.error) lines.push(`${m.mode}: ${m.error}`);

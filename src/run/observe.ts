@@ -1,15 +1,15 @@
 // Observing launched modes: every poll interval, per open mode, the status, new child executions, new
 // events and the row counts go into the store; a mode ends on a terminal status, a stall or the timeout.
-// Pods are sampled on their own interval beside it.
+// Pods are sampled on their own interval beside it (sample-pods.ts).
 import { oneLine } from '../errors.js';
 import type { ExecState, Mode, NormalStatus, StallFacts } from '../model.js';
 import type { NoetlClient } from '../noetl/client.js';
 import type { EventFeed } from '../sources/event-feed.js';
-import { selfSample, type PodsSource } from '../sources/pods.js';
 import type { RowsSource } from '../sources/rows.js';
 import { sleep } from './sleep.js';
 import { diagnoseMode } from './evidence.js';
 import { endEpisode, readChildStatus, waitForChildren } from './episodes.js';
+import { stillArriving, type AfterEndTrack } from './after-end.js';
 import { StallDetector } from './stall.js';
 import { engineBusy } from './evidence.js';
 import type { SelfCost } from './self-cost.js';
@@ -44,6 +44,7 @@ export async function observe(
   /** Per mode: the playbook-tool timeouts logged when its open stall was called (what ended it, later). */
   const childTimeouts = new Map<Mode, number>();
   const finishing = new Map<Mode, number>();
+  const afterEnd: AfterEndTrack = new Map();
   let quiet = 0;
   for (let tick = 0; ; tick++) {
     const open = modes.filter((m) => ctx.store.modeFacts(m).verdict === 'running');
@@ -55,7 +56,7 @@ export async function observe(
     const before = movement(ctx, open);
     const t0 = performance.now();
     const [api, sql] = [ctx.client.calls, ctx.rows.queries];
-    await Promise.all(open.map((m) => pollMode(ctx, m, tick, detectors.get(m)!, pending, childTimeouts)));
+    await Promise.all(open.map((m) => pollMode(ctx, m, tick, detectors.get(m)!, pending, { childTimeouts, afterEnd })));
     const ms = performance.now() - t0;
     const moved = movement(ctx, open) !== before;
     quiet = moved ? 0 : quiet + 1;
@@ -118,7 +119,10 @@ async function discoverChildren(ctx: ObserveContext, mode: Mode, parent: string)
 }
 
 async function pullEvents(ctx: ObserveContext, mode: Mode): Promise<void> {
-  ctx.store.recordEvents(mode, await ctx.feed.pull(mode, ctx.store.modeExecutions(mode)));
+  // An execution that ended while its commands still run is read on past its trailing window (after-end.ts).
+  const a = ctx.store.modeFacts(mode).afterEnd;
+  const keepOpen = Boolean(a && a.settledAt === null);
+  ctx.store.recordEvents(mode, await ctx.feed.pull(mode, ctx.store.modeExecutions(mode), keepOpen));
 }
 
 /**
@@ -156,8 +160,9 @@ async function pollMode(
   tick: number,
   detector: StallDetector,
   pending: Pending,
-  childTimeouts: Map<Mode, number>,
+  track: { childTimeouts: Map<Mode, number>; afterEnd: AfterEndTrack },
 ): Promise<void> {
+  const { childTimeouts } = track;
   const { store, client, rows } = ctx;
   const parent = store.modeFacts(mode).executionId!;
   try {
@@ -181,6 +186,7 @@ async function pollMode(
       await discoverChildren(ctx, mode, parent);
       await pullEvents(ctx, mode);
       if (await waitForChildren(store, client, mode, { final, stalled: detector.stalled(now), now })) return;
+      if (stillArriving(ctx, mode, final, stats.storedRows, now, track.afterEnd)) return;
       if (open) endEpisode(store, mode, now, childTimeouts, `the execution's end (${final})`);
       store.setVerdict(mode, final);
       return;
@@ -262,35 +268,4 @@ export async function drainTail(ctx: ObserveContext, modes: Mode[]): Promise<voi
       return [];
     });
   for (const f of found) ctx.store.recordEvents(f.group, f.events);
-}
-
-/** Samples pods (and the tool itself) until the returned stop function is awaited. */
-export function samplePods(store: RunStore, pods: PodsSource | undefined, signal: AbortSignal): () => Promise<void> {
-  if (!pods) return async () => {};
-  // Stopping ends the wait between samples at once (the run's end should not wait a pods interval).
-  const stop = new AbortController();
-  const both = AbortSignal.any([signal, stop.signal]);
-  const loop = (async () => {
-    while (!both.aborted) {
-      try {
-        for (const s of await pods.sample()) store.recordPod(s);
-        store.recordPod(selfSample());
-        for (const p of pods.profile?.() ?? []) store.setProfile(p);
-      } catch (err) {
-        store.setNotes({ pods: `pods source error: ${oneLine(err)}` });
-      }
-      await sleep(pods.intervalMs, both);
-    }
-  })();
-  return async () => {
-    stop.abort();
-    await loop;
-    // One more sample at the end: a run shorter than the interval still has two, so its CPU-seconds are
-    // measured (a 3-item sweep cell on the real engine ended before its second sample).
-    if (!signal.aborted)
-      await pods
-        .sample()
-        .then((samples) => samples.forEach((p) => store.recordPod(p)))
-        .catch(() => {});
-  };
 }

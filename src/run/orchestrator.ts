@@ -15,7 +15,8 @@ import { cancelOpen, finalizeDiffs, observerStats, verdictOf } from './finalize.
 import { adoptExecutions } from './adopt.js';
 import { launchMode, tablesFirst } from './launch.js';
 import { registerPair } from './register.js';
-import { drainTail, observe, samplePods } from './observe.js';
+import { drainTail, observe } from './observe.js';
+import { samplePods } from './sample-pods.js';
 import { sleep } from './sleep.js';
 import { SelfCost } from './self-cost.js';
 import { RunStore } from './store.js';

@@ -56,6 +56,27 @@ function eventOf(r: Extract<RunRecord, { kind: 'event' }>) {
   };
 }
 
+/** A stall, an episode's cause or end, an end while work still ran: the marks a mode gets during a run. */
+function applyMark(store: RunStore, r: RunRecord): void {
+  switch (r.kind) {
+    case 'stall': {
+      // In the order the live run builds them (observe.ts stallFacts), so the rebuilt summary is the same text.
+      const { mode, stall_kind, since, idleSeconds, ...facts } = body(r);
+      return store.markStalled(mode, { since, idleSeconds, kind: stall_kind, ...facts });
+    }
+    case 'parent_ended_early':
+      return store.markParentEndedEarly(r.mode, r.open_children);
+    case 'ended_running':
+      return store.markEndedWhileRunning(r.mode, r.state, r.open_commands);
+    case 'rows_settled':
+      return store.settleAfterEnd(r.mode);
+    case 'stall_cause':
+      return store.noteStallCause(r.mode, r.cause);
+    case 'stall_end':
+      return store.endStall(r.mode, r.ended_by, r.cause);
+  }
+}
+
 export function applyRecord(store: RunStore, r: RunRecord): void {
   switch (r.kind) {
     case 'target': {
@@ -91,17 +112,13 @@ export function applyRecord(store: RunStore, r: RunRecord): void {
       return store.setProfile(body(r));
     case 'log':
       return r.source === 'preflight' ? undefined : store.log(r.source, r.level, r.text); // checks log their own line
-    case 'stall': {
-      // In the order the live run builds them (observe.ts stallFacts), so the rebuilt summary is the same text.
-      const { mode, stall_kind, since, idleSeconds, ...facts } = body(r);
-      return store.markStalled(mode, { since, idleSeconds, kind: stall_kind, ...facts });
-    }
+    case 'stall':
     case 'parent_ended_early':
-      return store.markParentEndedEarly(r.mode, r.open_children);
+    case 'ended_running':
+    case 'rows_settled':
     case 'stall_cause':
-      return store.noteStallCause(r.mode, r.cause);
     case 'stall_end':
-      return store.endStall(r.mode, r.ended_by, r.cause);
+      return applyMark(store, r);
     case 'child_status':
       return store.recordChildStatus(r.mode, r.execution_id, r.state, r.inferred);
     case 'diagnosis':

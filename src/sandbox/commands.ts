@@ -97,8 +97,9 @@ export class CommandRunner {
     });
     for (let dispatch = 1; ; dispatch++) {
       const release = await this.slots.take();
-      // A command still waiting for a worker when its execution is cancelled is never claimed.
-      if (exec.cancelRequested) {
+      // A command still waiting for a worker when its execution is cancelled is never claimed, except on an
+      // engine that claims it all the same (Rust: semantics.commandsRunAfterEnd).
+      if (exec.cancelRequested && !this.t.semantics.commandsRunAfterEnd) {
         release();
         return CANCELLED;
       }
@@ -138,7 +139,7 @@ export class CommandRunner {
     const sizes: number[] = [];
     let last: unknown;
     for (let i = 0; i < step.tools.length; i++) {
-      if (exec.cancelRequested && cancellable) return CANCELLED;
+      if (exec.cancelRequested && cancellable && !this.t.semantics.commandsRunAfterEnd) return CANCELLED;
       const tool = step.tools[i];
       try {
         last = await this.runTool(exec, step, tool, local, commandId);

@@ -16,6 +16,8 @@ export interface EchoFaults {
   latencyMs: number;
   /** Items (the body's item_id) answered with `errorStatus` every time: a failure that no retry heals. */
   failItems: number[];
+  /** Items whose item_id is a multiple of this are never answered (0: none): the client times out. */
+  hangEvery: number;
 }
 
 export interface EchoServer {
@@ -32,16 +34,31 @@ const withDefaults = (faults?: Partial<EchoFaults>): EchoFaults => ({
   errorStatus: 503,
   latencyMs: 0,
   failItems: [],
+  hangEvery: 0,
   ...faults,
 });
 
-function failsItem(items: number[], data: string): boolean {
-  if (!items.length || !data) return false;
+/** The body's item_id, when it has one. */
+function itemOf(data: string): number | undefined {
+  if (!data) return undefined;
   try {
-    return items.includes(Number((JSON.parse(data) as { item_id?: unknown }).item_id));
+    const id = Number((JSON.parse(data) as { item_id?: unknown }).item_id);
+    return Number.isFinite(id) ? id : undefined;
   } catch {
-    return false;
+    return undefined;
   }
+}
+
+function failsItem(items: number[], data: string): boolean {
+  if (!items.length) return false;
+  const id = itemOf(data);
+  return id !== undefined && items.includes(id);
+}
+
+function hangs(every: number, data: string): boolean {
+  if (every <= 0) return false;
+  const id = itemOf(data);
+  return id !== undefined && id > 0 && id % every === 0;
 }
 
 /** httpbin's /anything answer for one request. */
@@ -95,6 +112,8 @@ export async function startEcho(
     const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
     if (!url.pathname.startsWith('/anything'))
       return send(res, 404, { error: 'not found: the echo endpoint serves /anything/*' });
+    // Never answered: the request stays open until the client gives up and closes it.
+    if (hangs(state.hangEvery, data)) return;
     if ((state.errorRate > 0 && random() < state.errorRate) || failsItem(state.failItems, data)) {
       stats.injectedErrors++;
       onRequest?.(stats);

@@ -1,7 +1,6 @@
-// The sandbox engine: executes catalog playbooks for real and writes the event log in the chosen server
-// dialect (noetl-contract §2.2). Steps run in order along their arcs; a loop step dispatches one command
-// per element with at most max_in_flight at a time (loop-runner.ts); each command runs the step's tool or
-// task sequence (commands.ts).
+// The sandbox engine: executes catalog playbooks for real and writes the event log in the chosen server dialect
+// (noetl-contract §2.2). Steps run in order along their arcs; a loop step dispatches one command per element,
+// at most max_in_flight at a time (loop-runner.ts); each command runs the step's tool or task sequence (commands.ts).
 import type pg from 'pg';
 import type { Dialect } from '../model.js';
 import { Catalog } from './catalog.js';
@@ -275,6 +274,10 @@ export class Engine {
       runCommand: (e: Execution, s: Step, c: Ctx, it: { index: number; item: unknown }) =>
         this.commands.run(e, s, c, it),
       onStalled: () => this.stalledLoops++,
+      // Rust: the run ends FAILED once no step runs, the loop's other commands running on (execution.ts failStep).
+      onIterationFailed: SEMANTICS[this.o.dialect].failedCommandEndsRun
+        ? () => exec.failStep(step.step) && this.failExecution(exec, `Failed steps: ${[...exec.failed].join(', ')}`)
+        : undefined,
       inFlight: (n: number) => SEMANTICS[this.o.dialect].inFlight(n, step.loop!.mode),
       // e3ec10a0..dfca19ed: only a task sequence's call.done advanced the loop; a playbook tool's did not.
       stopsAfterFirstWindow:
@@ -284,8 +287,8 @@ export class Engine {
     const done = EVENT_SHAPES[this.o.dialect].loopDone(step.step);
     if (out !== CANCELLED && done) this.emit(exec, { ...done, meta: { stats: out.stats } });
     if (out === CANCELLED) return out;
-    // A failed command (not a result with an error) fails a Rust run; Python goes on and ends FAILED.
     if (out.stats.failed > 0) {
+      // A failed command (not a result with an error) fails a Rust run; Python goes on and ends FAILED.
       const msg = `loop ${step.step}: ${out.stats.failed} of ${out.stats.total} iteration(s) failed`;
       if (SEMANTICS[this.o.dialect].failedCommandEndsRun) throw new ToolError(msg);
       exec.failed.add(step.step);

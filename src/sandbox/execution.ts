@@ -64,6 +64,17 @@ export class Execution {
     return this.state !== 'RUNNING';
   }
 
+  /**
+   * A step failed; whether no other step still runs. On Rust that is when the orchestrator writes
+   * playbook.failed, "Failed steps: …" (orchestrate-core state.rs 950-957, orchestrator.rs 717-773
+   * @d9ec700), while a loop's other commands, claimed or queued, run on (semantics.commandsRunAfterEnd).
+   */
+  failStep(step: string): boolean {
+    this.running.delete(step);
+    this.failed.add(step);
+    return this.running.size === 0;
+  }
+
   /** Ends the execution; `force`: even one already ended (a finalize row is the newest terminal event). */
   finish(state: ExecState, error?: string, force = false): void {
     if (this.terminal && !force) return;

@@ -1,6 +1,7 @@
 // Fault profiles the sandbox can emulate. Everything they cause is labelled as emulation where shown.
 export const FAULT_PROFILES = [
   'http-errors',
+  'http-timeouts',
   'latency',
   'worker-crash',
   'legacy-loop-state',
@@ -14,6 +15,8 @@ export type FaultProfile = (typeof FAULT_PROFILES)[number];
 
 export const FAULT_DESCRIPTIONS: Record<FaultProfile, string> = {
   'http-errors': 'the echo endpoint answers a share of requests with an error status (exercises the http retry policy)',
+  'http-timeouts':
+    "the echo endpoint never answers every Nth item (--hang-every): its request times out at the http tool's timeout, --http-timeout-seconds here when the playbook sets none (the engines' own defaults: 30 s on Rust, 60 on Python). Rust retries no timeout, fails the command, ends the run FAILED at once, and runs the loop's other commands on",
   latency: 'the echo endpoint delays every answer',
   'worker-crash': 'one python worker process is killed mid-run (its command is re-dispatched)',
   'legacy-loop-state':

@@ -18,6 +18,8 @@ export interface LoopHost {
   /** Fault loop-stops-after-first-window: nothing is issued after the first max_in_flight items. */
   stopsAfterFirstWindow?: boolean;
   onStalled(): void;
+  /** An iteration's command failed (Rust fails the step, and the run when nothing else runs, at once). */
+  onIterationFailed?(err: Error): void;
 }
 
 /** Pause between re-issues of the frozen item (keeps the emulated churn from saturating the sandbox). */
@@ -83,9 +85,15 @@ export class LoopRun {
     // The defect of e3ec10a0 (noetl/noetl, 2026-02-24; fixed by dfca19ed, 02-27): once the first window's
     // commands completed nothing advanced the loop, so it stays open, silent, until cancelled.
     const cap = this.host.stopsAfterFirstWindow ? Math.min(inFlight, step.loop!.maxInFlight) : this.items.length;
-    while (this.active < inFlight && this.next < Math.min(cap, this.items.length) && !exec.cancelRequested)
+    // A run that ended (Rust's failure at once) issues nothing more; what it issued runs on.
+    while (
+      this.active < inFlight &&
+      this.next < Math.min(cap, this.items.length) &&
+      !exec.cancelRequested &&
+      !exec.terminal
+    )
       this.dispatch(this.next++);
-    if (this.active === 0 && this.next >= this.items.length)
+    if (this.active === 0 && (this.next >= this.items.length || exec.terminal))
       this.resolve({ results: this.results, stats: this.stats, arrivals: this.arrivals, last: this.last });
   }
 
@@ -123,6 +131,7 @@ export class LoopRun {
         this.results[index] = { status: 'error', error: (err as Error).message };
         this.last = this.results[index];
         this.stats.failed++;
+        this.host.onIterationFailed?.(err as Error);
       })
       .finally(() => {
         this.active--;

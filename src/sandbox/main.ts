@@ -107,12 +107,18 @@ async function startEngine(a: Args, pool: pg.Pool, own: Lifecycle, credentials: 
     errorRate: faults.includes('http-errors') ? Number(values['http-error-rate']) : 0,
     errorStatus: Number(values['http-error-status']),
     latencyMs: faults.includes('latency') ? Number(values['latency-ms']) : 0,
+    hangEvery: faults.includes('http-timeouts') ? Number(values['hang-every']) : 0,
   });
   own.add('echo endpoint', () => echo.close());
   const python = new PythonPool(Math.max(1, Number(values['python-workers'])), undefined, log);
   own.add('python workers', () => python.close());
   await python.start();
-  const http = new HttpTool({ echoUrl: echo.url, allowNetwork: values['allow-network'] as boolean, log });
+  const http = new HttpTool({
+    echoUrl: echo.url,
+    allowNetwork: values['allow-network'] as boolean,
+    log,
+    defaultTimeoutSeconds: faults.includes('http-timeouts') ? Number(values['http-timeout-seconds']) : undefined,
+  });
   own.add('http tool', () => http.close());
   const late = faults.includes('late-commit') ? { every: 7, ms: Number(values['late-commit-ms']) } : undefined;
   const stall = faults.includes('materializer-stall')

@@ -26,7 +26,8 @@ export interface ToolSemantics {
   readonly dialect: Dialect;
   /** The request body this engine sends for the tool config (undefined: none) and its content type. */
   httpBody(tool: ToolSpec, ctx: Ctx): { body?: string; contentType?: string };
-  httpTimeoutMs(tool: ToolSpec, ctx: Ctx): number;
+  /** The http tool's timeout: the tool's own, else `fallbackSeconds` when given, else the engine's default. */
+  httpTimeoutMs(tool: ToolSpec, ctx: Ctx, fallbackSeconds?: number): number;
   /** What the step (and the next tools) see of a response. */
   httpResult(r: HttpResponse): Record<string, unknown>;
   /** What a task-sequence policy rule sees as `output`. */
@@ -82,6 +83,11 @@ export interface ToolSemantics {
   readonly retriesTransport: boolean;
   /** Whether a failed command ends the run at once (Rust) or the run goes on and ends FAILED (Python). */
   readonly failedCommandEndsRun: boolean;
+  /**
+   * Whether commands already issued still run after the run ended FAILED or was cancelled: each is claimed
+   * by a worker and runs its tools to the end (Rust), or none is claimed any more (the python dialect).
+   */
+  readonly commandsRunAfterEnd: boolean;
   /** A python tool's value when the code set no result (Rust: what it printed, noetl/tools python.rs). */
   pythonNoResult(stdout: string): unknown;
   /** A finished loop's result as the next steps see it. */
@@ -129,7 +135,7 @@ export const SEMANTICS: Record<Dialect, ToolSemantics> = {
   rust: {
     dialect: 'rust',
     httpBody: rustBody,
-    httpTimeoutMs: (tool, ctx) => Number(renderValue(tool.timeout_seconds ?? 30, ctx)) * 1000,
+    httpTimeoutMs: (tool, ctx, fallback) => Number(renderValue(tool.timeout_seconds ?? fallback ?? 30, ctx)) * 1000,
     httpResult: (r) => ({ status_code: r.status_code, headers: r.headers, data: r.data, body: r.data }),
     policyOutput: (ok, result) => ({
       status: ok ? 'success' : 'error',
@@ -179,6 +185,11 @@ export const SEMANTICS: Record<Dialect, ToolSemantics> = {
       status ? `HTTP ${status} response` : `HTTP error: error sending request for url (${url})`,
     retriesTransport: false,
     failedCommandEndsRun: true,
+    // The claim route refuses a command only once `execution.cancelled` exists (server src/handlers/events.rs
+    // 1030-1048 @d9ec700), which neither a failure nor Rust's own cancel (`playbook_cancelled`) writes, and
+    // the worker never asks whether its execution was cancelled (no call of the cancellation-check route in
+    // noetl/worker src @f6fae7e).
+    commandsRunAfterEnd: true,
     exhaustedLogLine: (task, attempts) =>
       `ERROR noetl_tools::task_sequence: task_sequence: retry exhausted task=${task} attempts=${attempts}`,
     // The list of the iterations' command.completed envelopes in arrival order (orchestrate-core state.rs
@@ -189,7 +200,7 @@ export const SEMANTICS: Record<Dialect, ToolSemantics> = {
   python: {
     dialect: 'python',
     httpBody: pythonBody,
-    httpTimeoutMs: (tool, ctx) => Number(renderValue(tool.timeout ?? 60, ctx)) * 1000,
+    httpTimeoutMs: (tool, ctx, fallback) => Number(renderValue(tool.timeout ?? fallback ?? 60, ctx)) * 1000,
     httpResult: (r) => ({ ...r }),
     policyOutput: (ok, result, error) => ({
       status: ok ? 'success' : 'error',
@@ -247,6 +258,7 @@ export const SEMANTICS: Record<Dialect, ToolSemantics> = {
       status ? `HTTP ${status} from ${url}` : `request to ${url} failed: ${failure}`,
     retriesTransport: true,
     failedCommandEndsRun: false,
+    commandsRunAfterEnd: false,
     // noetl 4.26.0 keeps no array of results: the latest iteration's (compacted when large) and counters
     // (core/dsl/engine/executor/state.py add_loop_result 417-435, get_loop_aggregation 437-454). The
     // compaction of a large result to a preview is not emulated.

@@ -16,6 +16,8 @@ export interface HttpRouting {
   echoUrl: string;
   allowNetwork: boolean;
   log: (level: 'info' | 'warn' | 'error', msg: string) => void;
+  /** The http timeout when a tool sets none (fault http-timeouts); else the engine's own default. */
+  defaultTimeoutSeconds?: number;
 }
 
 export interface RetryNotice {
@@ -84,7 +86,7 @@ export class HttpTool {
     const target = this.route(String(renderValue(tool.url, ctx)));
     const headers = (renderValue(tool.headers ?? {}, ctx) as Record<string, string>) ?? {};
     const params = tool.params === undefined ? undefined : (renderValue(tool.params, ctx) as Record<string, unknown>);
-    const timeoutMs = sem.httpTimeoutMs(tool, ctx);
+    const timeoutMs = sem.httpTimeoutMs(tool, ctx, this.routing.defaultTimeoutSeconds);
     const rules = (((tool.spec as Record<string, unknown> | undefined)?.policy as Record<string, unknown> | undefined)
       ?.rules ?? []) as Record<string, unknown>[];
     let url = target;

@@ -9,6 +9,7 @@
 // left; a last count (`confirmAtEnd()`) reads what was committed after that above the floor, and says how
 // many of its events were never read (below the floor), so such a loss is a figure and a line, never silent. On a server with no events route
 // (HTTP 404) the feed switches for good to noetl.event by SQL.
+import { engineDialect } from '../engine-dialects.js';
 import type { NoetlEvent } from '../model.js';
 import type { NoetlClient } from '../noetl/client.js';
 import { cmpId, HttpStatusError } from '../noetl/normalise.js';
@@ -76,7 +77,7 @@ export class EventFeed {
     // noetl/server/api/execution/endpoint.py 165 `_deserialize_event_row` → `redact_keychain_values`): with
     // 64 KB results py-spy put its busy time there, serving this tool's polls, so the observer was the
     // load. With the system database at hand, events are read from it instead (no result column).
-    if (rows.system?.kind === 'direct' && client.dialect === 'python' && !client.sandbox) {
+    if (rows.system?.kind === 'direct' && engineDialect(client.dialect).redactsServedEvents && !client.sandbox) {
       this.viaSql = true;
       this.warn('reading noetl.event by SQL: the Python server redacts every result it serves on its events route');
     }
@@ -88,10 +89,13 @@ export class EventFeed {
     return t;
   }
 
-  /** New events of `ids` (a group, e.g. one mode's parent and children), ordered by event id. */
-  async pull(group: string, ids: string[]): Promise<NoetlEvent[]> {
+  /**
+   * New events of `ids` (a group, e.g. one mode's parent and children), ordered by event id. `keepOpen`:
+   * read an ended execution past its trailing window too (its commands still run after its end).
+   */
+  async pull(group: string, ids: string[], keepOpen = false): Promise<NoetlEvent[]> {
     const now = Date.now();
-    const open = this.readings(group, ids).filter((o) => this.viaSql || !this.trail(o.key).settled(now));
+    const open = this.readings(group, ids).filter((o) => this.viaSql || keepOpen || !this.trail(o.key).settled(now));
     const batch: NoetlEvent[] = [];
     for (const o of open) {
       const t = this.trail(o.key);
@@ -102,7 +106,7 @@ export class EventFeed {
         if (this.viaSql || !(err instanceof HttpStatusError && err.status === 404)) throw err;
         this.viaSql = true;
         this.warn('the server has no events route; reading noetl.event by SQL cursor');
-        return this.pull(group, ids);
+        return this.pull(group, ids, keepOpen);
       }
     }
     if (this.counting) batch.push(...(await this.checkWindows(open)));
@@ -223,7 +227,11 @@ export class EventFeed {
       this.note(evs, this.viaSql);
       out.push(...evs);
       // The Python route reads to the end itself.
-      if (evs.length < PAGE || (!this.viaSql && this.client.dialect === 'python')) break;
+      if (
+        evs.length < PAGE ||
+        (!this.viaSql && engineDialect(this.client.dialect).eventsRoute === 'pages-newest-first')
+      )
+        break;
       cursor = evs[evs.length - 1].eventId;
     }
     return out;
