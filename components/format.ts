@@ -8,7 +8,6 @@ export const KIND_COLOR: Record<EventKind, string> = {
   started: 'white',
   done: 'green',
   completed: 'green',
-  retry: 'yellow',
   failed: 'red',
   terminal: 'magenta',
   emulation: 'yellowBright',

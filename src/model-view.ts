@@ -28,7 +28,6 @@ export type EventKind =
   | 'issued'
   | 'started'
   | 'done'
-  | 'retry'
   | 'completed'
   | 'failed'
   | 'terminal'
@@ -149,6 +148,8 @@ export interface ModeFacts {
   iterationsIssued: number;
   iterationsDone: number;
   retries: number;
+  /** Retry lines logged while this mode ran with another that named neither (the count per mode is unknown). */
+  retriesUnattributed: number;
   failures: number;
   /** The stall open now (or, with --stop-on-stall, the one that ended the mode). */
   stall: StallFacts | null;
@@ -218,8 +219,14 @@ export const EMPTY_TARGET: TargetInfo = {
  * Retries are only logged (Python at INFO, Rust at DEBUG): where the target's logs cannot show them and
  * none was seen, the count is not a zero but unknown.
  */
-export function retriesShown(m: { retries: number }, t: { retriesNote?: string | null }): string {
-  return retriesObservable(m, t) ? String(m.retries) : 'n/a';
+export function retriesShown(
+  m: { retries: number; retriesUnattributed?: number },
+  t: { retriesNote?: string | null },
+): string {
+  if (!retriesObservable(m, t)) return 'n/a';
+  // Retry lines that named no mode while several ran: this mode's count is unknown, at least what it has.
+  if (m.retriesUnattributed) return m.retries ? `≥${m.retries}` : '?';
+  return String(m.retries);
 }
 
 /** Whether a mode's retry count means something on its target: seen at all, or visible there. */

@@ -138,4 +138,11 @@ describe('what a Rust command.completed status says', () => {
     expect(classify('command.completed', 'error')).toBe('failed');
     expect(classify('command.completed', 'success')).not.toBe('failed');
   });
+
+  it('reads no event as a retry: no engine writes one (both log retries; issue #38)', async () => {
+    const { classify } = await import('../src/noetl/events.js');
+    expect(classify('task.retry', 'RUNNING')).toBe('other');
+    expect(classify('call.error', 'RETRYING')).toBe('failed');
+    expect(classify('command.failed', 'PENDING')).toBe('failed');
+  });
 });

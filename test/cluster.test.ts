@@ -81,6 +81,18 @@ describe('parsers', () => {
     expect(classifyLog('retry 2/4 for http')).toBe('warn');
     expect(classifyLog('all good')).toBe('info');
   });
+  it("reads a line's own level, colour codes stripped first (a Rust service logs its level in colour; issue #38)", () => {
+    const rust = (level: string, msg: string) =>
+      `\x1b[2m2026-12-05T06:00:00.000000Z\x1b[0m \x1b[31m${level}\x1b[0m \x1b[2mnoetl_worker::worker\x1b[0m\x1b[2m:\x1b[0m ${msg}`;
+    // The ERROR record of a failed command: no word boundary before ERROR while the colour codes are there.
+    expect(
+      classifyLog(rust('ERROR', 'Command execution failed step=run error=HTTP error: error sending request')),
+    ).toBe('error');
+    expect(classifyLog(rust('ERROR', 'Command execution ended'))).toBe('error');
+    // An INFO record that mentions a retry or a failure is still INFO.
+    expect(classifyLog(rust('INFO', 'task_sequence retry policy loaded; failed=0'))).toBe('info');
+    expect(classifyLog('2026-12-06T14:47:05.959309 [WARNING]  /venv/noetl/worker.py:10')).toBe('warn');
+  });
   it('reads service and pg-forward references', () => {
     expect(parseService('svc/noetl:8082')).toEqual({ resource: 'svc/noetl', name: 'noetl', port: 8082 });
     expect(parseService('noetl-server-rust')).toEqual({

@@ -676,3 +676,37 @@ describe('every rule on evidence in the form the engines produce it', () => {
     expect(RULES.map((r) => r.id).filter((id) => !fired.has(id))).toEqual([]);
   });
 });
+
+describe('retries per mode from the real Python retry line (it names the task, not the step; issue #38)', () => {
+  const line = pyLine('INFO', "Message: [TASK_SEQ] Retrying task 'fetch_detail' (attempt 2/4)");
+  const params = { seedRows: 10, payloadKb: 8, batchSize: 5, maxBatches: 2, preset: null };
+  const storeOf = (modes: Mode[]) => {
+    const store = new RunStore(
+      params,
+      modes.map((mode) => ({ mode, expected: 10 })),
+    );
+    store.setTarget({ kind: 'local', dialect: 'python' });
+    return store;
+  };
+
+  it('two modes side by side: unknown per mode, never 0', async () => {
+    const { retriesShown } = await import('../src/model.js');
+    const store = storeOf(['direct_stress', 'chunked_optimal']);
+    store.log('worker', 'info', line);
+    store.log('worker', 'info', line);
+    const snap = store.snapshot();
+    for (const m of snap.modes) {
+      expect(m.retries).toBe(0);
+      expect(m.retriesUnattributed).toBe(2);
+      expect(retriesShown(m, snap.target)).toBe('?');
+    }
+  });
+
+  it('one mode: each line is its retry', async () => {
+    const { retriesShown } = await import('../src/model.js');
+    const store = storeOf(['direct_stress']);
+    store.log('worker', 'info', line);
+    const [m] = store.snapshot().modes;
+    expect([m.retries, m.retriesUnattributed, retriesShown(m, store.snapshot().target)]).toEqual([1, 0, '1']);
+  });
+});

@@ -36,11 +36,8 @@ export const ITEM_LOOP_NODES = new Set([
 export function classify(type: string, status: string | null): EventKind {
   const s = (status ?? '').toUpperCase();
   if (TERMINAL_TYPES.has(type)) return 'terminal';
-  if (
-    type.includes('retry') ||
-    ((type === 'call.error' || type === 'command.failed') && s !== '' && s !== 'FAILED' && s !== 'ERROR')
-  )
-    return 'retry';
+  // No engine writes a retry as an event: Python logs one at INFO, Rust at DEBUG (noetl/tools
+  // src/tools/task_sequence.rs 656-672), so retries are counted from log lines only (run/log-hits.ts).
   if (type === 'call.error' || type === 'command.failed' || type === 'step_failed' || s === 'FAILED') return 'failed';
   // Rust: a tool result with an error (HTTP non-2xx after its retries, a python exception) completes the
   // command with status "error" and the loop goes on (noetl/worker src/executor/command.rs 1005-1033); a

@@ -28,6 +28,7 @@ function modeSummary(m: Snapshot['modes'][number], now: number, target: Snapshot
     iterations_done: m.iterationsDone,
     retries: m.retries,
     retries_observable: retriesObservable(m, target),
+    retries_unattributed: m.retriesUnattributed,
     retries_per_node: m.retriesPerNode,
     failures: m.failures,
     open_executions: m.openExecutions,

@@ -46,7 +46,18 @@ export function summaryTable(snap: Snapshot): string[] {
       snap.modes.map((m) => summaryCells(m, snap.now, snap.target)),
     ),
     ...(snap.modes.some((m) => !retriesObservable(m, snap.target)) ? [`retries n/a: ${snap.target.retriesNote}`] : []),
+    ...unattributedNote(snap.modes),
   ];
+}
+
+/** Retry lines that named no mode while several ran: why a mode's count reads `?` or `≥n`. */
+function unattributedNote(modes: ModeView[]): string[] {
+  const n = Math.max(0, ...modes.map((m) => m.retriesUnattributed));
+  return n
+    ? [
+        `retries ?: ${n} retry line(s) named no mode while the modes ran side by side (the Python worker's retry line names the task, not the step): the count per mode is unknown`,
+      ]
+    : [];
 }
 
 /** "Missing items:" and the diff section, as the headless summary and the `diff` command print it. */

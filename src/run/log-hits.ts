@@ -21,14 +21,17 @@ type Hits = Partial<Record<LogPatternId, LogHit>>;
 
 /**
  * A retry is only logged (no engine writes a retry event): it counts for the mode the line names, or for
- * the only mode running when it names none. Returns [mode, "<task> (log)"] pairs.
+ * the only mode running when it names none. Returns [mode, "<task> (log)"] pairs, and the modes it could
+ * belong to when it names none of several (the Python worker's line names the task, not the step): for
+ * those the count per mode is unknown, not 0.
  */
 export function loggedRetries(hit: { ids: LogPatternId[]; owners: string[] }, text: string, modes: Mode[]) {
-  if (!hit.ids.includes('task-retry')) return [];
+  if (!hit.ids.includes('task-retry')) return { counted: [], unattributed: [] };
   const m = /task '([^']+)'|task=(\S+)/.exec(text);
   const task = `${m?.[1] ?? m?.[2] ?? '?'} (log)`;
-  const owners = hit.owners[0] === '*' ? (modes.length === 1 ? modes : []) : (hit.owners as Mode[]);
-  return owners.map((o) => [o, task] as const);
+  if (hit.owners[0] === '*' && modes.length > 1) return { counted: [], unattributed: modes };
+  const owners = hit.owners[0] === '*' ? modes : (hit.owners as Mode[]);
+  return { counted: owners.map((o) => [o, task] as const), unattributed: [] as Mode[] };
 }
 
 export class LogHits {

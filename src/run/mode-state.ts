@@ -34,6 +34,7 @@ export class ModeState {
       iterationsIssued: 0,
       iterationsDone: 0,
       retries: 0,
+      retriesUnattributed: 0,
       failures: 0,
       stall: null,
       stalls: [],
@@ -63,7 +64,7 @@ export class ModeState {
     return true;
   }
 
-  /** One retry of a node or task, from an event or a log line. */
+  /** One retry of a task, from a log line (run/log-hits.ts). */
   countRetry(node: string): void {
     this.facts.retries++;
     this.retriesPerNode[node] = (this.retriesPerNode[node] ?? 0) + 1;
@@ -118,9 +119,6 @@ export class ModeState {
     if (e.node && ITEM_LOOP_NODES.has(e.node)) {
       if (kind === 'issued') f.iterationsIssued++;
       else if (kind === 'completed' || (kind === 'failed' && e.type.startsWith('command.'))) f.iterationsDone++;
-    }
-    if (kind === 'retry') {
-      this.countRetry(e.node ?? '?');
     }
     if (kind === 'failed' && e.type !== 'command.failed' && e.type !== 'step_failed') f.failures++;
     if (e.node) this.countNode(e.node, e.type, kind);

@@ -48,7 +48,9 @@ export class RunStore extends RunState {
   log(source: string, level: LogLine['level'], text: string): void {
     this.logs.push({ seq: this.logs.total + 1, t: this.clock(), source, level, text });
     const hit = this.hits.match(source, level, text, this.modes.values());
-    for (const [m, task] of loggedRetries(hit, text, [...this.modes.keys()])) this.modes.get(m)?.countRetry(task);
+    const retries = loggedRetries(hit, text, [...this.modes.keys()]);
+    for (const [m, task] of retries.counted) this.modes.get(m)?.countRetry(task);
+    for (const m of retries.unattributed) this.modes.get(m)!.facts.retriesUnattributed++;
     this.record('log', { source, level, text });
     this.changed();
   }

@@ -20,6 +20,12 @@ const MAX_READ = 4 * 1024 * 1024;
 type Level = LogLine['level'];
 const levelOf = (l: string): Level => (/ERROR|CRITICAL/.test(l) ? 'error' : /WARN/.test(l) ? 'warn' : 'info');
 
+/** The level a line (ANSI already stripped) carries itself: a Rust record's, a Python header's or record's. */
+export function levelIn(line: string): Level | undefined {
+  const m = RUST_LEVEL.exec(line) ?? HEADER.exec(line) ?? OWN_LEVEL.exec(line);
+  return m ? levelOf(m[1] ?? m[2]) : undefined;
+}
+
 /**
  * Lines as an engine writes them, to what is evidence: each with its level (the legacy engine's header line
  * gives the level of the `Message:` line after it), and only the lines worth passing on.

@@ -3,6 +3,8 @@
 import { execa, type ResultPromise } from 'execa';
 import { createInterface } from 'node:readline';
 import type { Kubectl } from './kubectl.js';
+import { stripAnsi } from '../../diagnosis/patterns.js';
+import { levelIn } from '../../sources/log-files.js';
 
 export interface LogLineOut {
   source: string;
@@ -13,7 +15,11 @@ export interface LogLineOut {
 
 const TS = /^(?:\[pod\/([^/\]]+)\/[^\]]*\]\s+)?(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z)\s(.*)$/;
 
-export function classifyLog(text: string): 'info' | 'warn' | 'error' {
+export function classifyLog(raw: string): 'info' | 'warn' | 'error' {
+  // Colour codes first (a Rust service writes its level in colour: `\x1b[31mERROR` has no word boundary).
+  const text = stripAnsi(raw);
+  const own = levelIn(text);
+  if (own) return own;
   if (/\b(error|exception|panic|fatal|failed)\b/i.test(text)) return 'error';
   if (/\b(retry|retrying|warn|warning|timeout)\b/i.test(text)) return 'warn';
   return 'info';
