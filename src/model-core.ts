@@ -118,6 +118,8 @@ export interface AfterEnd {
   /** When the rows stopped arriving (null: they still did at the end), and how many arrived after the end. */
   settledAt: number | null;
   rowsAfter: number | null;
+  /** Whether the diff was taken after the rows settled (an end observed), or before (the tool's own cancel). */
+  diffWaited: boolean;
 }
 
 export interface NormalStatus {

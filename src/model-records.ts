@@ -54,7 +54,10 @@ export type RunRecord =
   | R<'degraded', { message: string | null }>
   | R<'stall', Omit<StallFacts, 'kind'> & { mode: Mode; stall_kind: StallFacts['kind'] }>
   | R<'parent_ended_early', { mode: Mode; open_children: number; stored_rows: number }>
-  | R<'ended_running', { mode: Mode; state: ExecState; open_commands: number; stored_rows: number }>
+  | R<
+      'ended_running',
+      { mode: Mode; state: ExecState; open_commands: number; stored_rows: number; diff_waited: boolean }
+    >
   | R<'rows_settled', { mode: Mode; rows_after: number }>
   | R<'stall_cause', { mode: Mode; cause: string }>
   | R<'stall_end', { mode: Mode; ended_by: string | null; cause: string | null }>
@@ -91,7 +94,7 @@ export const RECORD_FIELDS: { [K in RunRecordKind]: Array<keyof Extract<RunRecor
   stall_cause: ['mode', 'cause'],
   stall_end: ['mode', 'ended_by', 'cause'],
   parent_ended_early: ['mode', 'open_children', 'stored_rows'],
-  ended_running: ['mode', 'state', 'open_commands', 'stored_rows'],
+  ended_running: ['mode', 'state', 'open_commands', 'stored_rows', 'diff_waited'],
   rows_settled: ['mode', 'rows_after'],
   child_status: ['mode', 'execution_id', 'state', 'inferred'],
   diagnosis: ['mode', 'state', 'causes', 'facts'],

@@ -9,11 +9,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from './helpers/cli.js';
+import { sandbox } from './helpers/sandbox.js';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
-async function run(dialect: 'rust' | 'python', items: number) {
+async function run(dialect: 'rust' | 'python', items: number, faults = ['http-timeouts'], more: string[] = []) {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'loadrun-after-end-'));
   dirs.push(dir);
   const r = await runCli([
@@ -21,10 +22,11 @@ async function run(dialect: 'rust' | 'python', items: number) {
     '--sandbox-dialect',
     dialect,
     '--sandbox-fault',
-    'http-timeouts',
+    ...faults,
     'latency',
     '--latency-ms',
-    '300',
+    more.includes('--timeout') ? '1500' : '300',
+    ...more,
     '--modes',
     'direct_stress',
     '--seed-rows',
@@ -71,4 +73,50 @@ describe('a run that ends while its commands still run', () => {
     expect(mode.rows_after_end).toBeNull();
     expect(mode.stored_rows).toBe(36);
   }, 120_000);
+
+  it('rust: the rows that arrive after the tool cancels at --timeout are counted, the diff is of the cancel', async () => {
+    const { mode } = await run('rust', 120, [], ['--timeout', '6s', '--cancel-on-exit']);
+    expect(mode.verdict).toBe('timeout');
+    expect(mode.rows_after_end).toMatchObject({ state: 'cancelled', diffWaited: false });
+    expect(mode.rows_after_end.rowsAfter).toBeGreaterThan(0);
+    // The diff and the stored figure are those of the cancel.
+    expect(mode.stored_rows).toBe(mode.rows_after_end.storedRows);
+    expect(mode.missing.count).toBe(120 - mode.stored_rows);
+  }, 120_000);
+
+  it('rust: a next run against the same server is told that the earlier run still runs its commands', async () => {
+    const sb = await sandbox({ faults: ['latency'], extraArgs: ['--latency-ms', '2000'] });
+    const cache = mkdtempSync(path.join(os.tmpdir(), 'loadrun-after-end-cache-'));
+    dirs.push(cache);
+    try {
+      const target = ['--server-url', sb.apiUrl, '--pg-url', sb.pgUrl, '--no-tui', '--modes', 'direct_stress'];
+      const env = { NOETL_LOADRUN_CACHE: cache };
+      const first = await runCli(
+        [
+          ...target,
+          '--seed-rows',
+          '200',
+          '--payload-kb',
+          '4',
+          '--timeout',
+          '5s',
+          '--cancel-on-exit',
+          '--stall-seconds',
+          '5',
+        ],
+        {
+          env,
+        },
+      );
+      // --stall-seconds 5 bounds the count after the cancel: most of the 200 items still run when it stops.
+      expect(first.stdout).toMatch(/rows were still arriving when observation stopped/);
+      const second = await runCli([...target, '--seed-rows', '4', '--payload-kb', '1', '--timeout', '5s'], { env });
+      expect(second.stdout + second.stderr).toMatch(/earlier runs still running/);
+      expect(second.stdout + second.stderr).toMatch(
+        /the engine still runs commands of an earlier run's executions: \d+ \(direct_stress, cancelled/,
+      );
+    } finally {
+      await sb.close();
+    }
+  }, 180_000);
 });

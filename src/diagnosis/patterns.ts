@@ -106,7 +106,8 @@ export const LOG_PATTERNS = [
       ],
       [
         'ERROR noetl_worker::worker: Command execution failed execution_id=1 command_id=2 step=run_direct_stress error=HTTP error: error sending request for url (http://x/)',
-        'noetl/worker src/worker.rs 647-653',
+        // So `timeouts` cannot name a Rust timeout: this is the text of both.
+        'noetl/worker src/worker.rs 647-653; the tool error is the same for a refused connection and a timeout (noetl-tools 4.2.0 in PyPI noetl 5.3.2, both tried here: a hung server gave it after the 30 s default)',
       ],
     ],
   },

@@ -116,7 +116,9 @@ export function afterEndLines(mode: string, a: AfterEnd | null | undefined, star
     line(
       a.settledAt === null
         ? 'rows were still arriving when observation stopped: the diff below may count items that are still running'
-        : `${a.rowsAfter} row(s) arrived after the ${a.state.toUpperCase()}; the diff waited for them (the engine runs the commands it issued on after a run ends)`,
+        : a.diffWaited
+          ? `${a.rowsAfter} row(s) arrived after the ${a.state.toUpperCase()}; the diff waited for them (the engine runs the commands it issued on after a run ends)`
+          : `${a.rowsAfter} row(s) arrived in the ${Math.round((a.settledAt - a.at) / 1000)}s after the tool's cancel (the engine runs the commands it issued on); the diff is of the rows stored before it, and a next run shares the engine with what still runs`,
       'warn',
       1,
     ),

@@ -4,6 +4,11 @@
 // the rows settle, then says how many came after the end.
 import { engineDialect } from '../engine-dialects.js';
 import type { Dialect, ExecState, Mode } from '../model.js';
+import type { NoetlClient } from '../noetl/client.js';
+import type { RowsSource } from '../sources/rows.js';
+import { cancelOpen } from './finalize.js';
+import { noteLeftRunning } from './left-running.js';
+import { sleep } from './sleep.js';
 import type { RunStore } from './store.js';
 
 /** Per mode: the stored rows last seen after the end, and since when they have not changed. */
@@ -49,4 +54,59 @@ export function stillArriving(
   if ((open > 0 || quietMs < ctx.feed.windowMs) && quietMs < ctx.stallSeconds * 1000) return true;
   ctx.store.settleAfterEnd(mode);
   return false;
+}
+
+/**
+ * After the tool cancelled `modes` (--cancel-on-exit), on an engine whose issued commands run on: counts the
+ * rows that still arrive, until a trailing window passes without one or `maxMs`. The summary's figures and
+ * the diff stay those of the cancel; the count is the mode's `afterEnd` (not waited for by the diff).
+ */
+export async function watchAfterCancel(
+  store: RunStore,
+  rows: Pick<RowsSource, 'stats'>,
+  dialect: Dialect | undefined,
+  modes: Mode[],
+  o: { windowMs: number; maxMs: number; signal: AbortSignal },
+): Promise<void> {
+  if (!engineDialect(dialect).commandsRunAfterEnd || !modes.length) return;
+  const seen = new Map<Mode, { rows: number; at: number }>();
+  for (const m of modes) {
+    const f = store.modeFacts(m);
+    store.markEndedWhileRunning(m, 'cancelled', Math.max(0, f.iterationsIssued - f.iterationsDone), false);
+    seen.set(m, { rows: f.stats?.storedRows ?? 0, at: Date.now() });
+  }
+  const stop = Date.now() + o.maxMs;
+  const quiet = () => [...seen.values()].every((t) => Date.now() - t.at >= o.windowMs);
+  while (!quiet() && Date.now() < stop && !o.signal.aborted) {
+    await sleep(Math.min(1000, o.windowMs), o.signal);
+    for (const m of modes) {
+      const n = (await rows.stats(store.modeFacts(m).executionId!).catch(() => null))?.storedRows;
+      if (n !== undefined && n !== seen.get(m)!.rows) seen.set(m, { rows: n, at: Date.now() });
+    }
+  }
+  if (!quiet()) return; // still arriving: the mode's afterEnd stays open, and the report says so
+  for (const m of modes) store.settleAfterEnd(m, seen.get(m)!.rows - (store.modeFacts(m).afterEnd?.storedRows ?? 0));
+}
+
+/**
+ * The run's last word to the engine: --cancel-on-exit cancels what did not end (on Rust the rows that still
+ * arrive are counted: watchAfterCancel), and on a server that outlives the run what it left running is
+ * noted for the next run against it (left-running.ts).
+ */
+export async function leaveEngine(
+  store: RunStore,
+  t: { client: NoetlClient; rows: RowsSource; sandbox?: unknown },
+  c: { cancelOnExit?: boolean; tailWindowMs: number; stallSeconds: number },
+  signal: AbortSignal,
+): Promise<void> {
+  if (c.cancelOnExit) {
+    const cancelled = await cancelOpen(store, t.client);
+    await watchAfterCancel(store, t.rows, t.client.dialect, cancelled, {
+      // Rows come in bursts as worker slots free up: a quiet second is not the end of them.
+      windowMs: Math.max(c.tailWindowMs, 5000),
+      maxMs: Math.min(c.stallSeconds, 60) * 1000,
+      signal,
+    });
+  }
+  if (!t.sandbox) noteLeftRunning(t.client.baseUrl, store.snapshot().modes, Date.now());
 }

@@ -5,6 +5,7 @@ import { EXIT, oneLine } from '../errors.js';
 import {
   BREACHES,
   type Breach,
+  type Mode,
   type ModeDiff,
   type RunOutcome,
   type RunParams,
@@ -59,10 +60,12 @@ export async function finalizeDiffs(
   return failures;
 }
 
-/** --cancel-on-exit: cancels every execution of a mode that did not end by itself. */
-export async function cancelOpen(store: RunStore, client: NoetlClient): Promise<void> {
+/** --cancel-on-exit: cancels every execution of a mode that did not end by itself; returns those modes. */
+export async function cancelOpen(store: RunStore, client: NoetlClient): Promise<Mode[]> {
+  const cancelled: Mode[] = [];
   for (const m of store.snapshot().modes) {
     if (!m.executionId || FINAL.includes(m.verdict)) continue;
+    cancelled.push(m.mode);
     for (const id of [m.executionId, ...m.openExecutions.filter((x) => x !== m.executionId)]) {
       const ok = await client.cancel(id).catch(() => false);
       store.log(
@@ -72,6 +75,7 @@ export async function cancelOpen(store: RunStore, client: NoetlClient): Promise<
       );
     }
   }
+  return cancelled;
 }
 
 /** Each problem of a finished run with the kind of breach it is. */

@@ -11,7 +11,9 @@ import { EventFeed } from '../sources/event-feed.js';
 import type { TargetHooks } from '../targets/hooks.js';
 import type { OpenedTarget } from '../targets/open.js';
 import { cleanupRows } from './cleanup.js';
-import { cancelOpen, finalizeDiffs, observerStats, verdictOf } from './finalize.js';
+import { finalizeDiffs, observerStats, verdictOf } from './finalize.js';
+import { leaveEngine } from './after-end.js';
+import { checkLeftRunning } from './left-running.js';
 import { adoptExecutions } from './adopt.js';
 import { launchMode, tablesFirst } from './launch.js';
 import { registerPair } from './register.js';
@@ -157,6 +159,10 @@ export class Orchestrator {
     }
     const { openTarget } = await import('../targets/open.js'); // not at start: the first frame does not wait
     this.target = await openTarget(this.config, this.life, this.hooks(), () => this.target?.client.reconnect());
+    const left = await checkLeftRunning(this.target.client.baseUrl, this.target.rows, Date.now()).catch(
+      () => undefined,
+    );
+    if (left) this.store.addCheck(left);
     void this.target.sandbox?.exited.then((code) => {
       if (!this.store.isFinished) this.store.log('sandbox', 'error', `the sandbox process exited (code ${code})`);
     });
@@ -250,7 +256,7 @@ export class Orchestrator {
       const t0 = performance.now();
       const unmeasured = await finalizeDiffs(this.store, this.target?.rows, this.store.params);
       this.cost.diff(performance.now() - t0);
-      if (this.config.cancelOnExit && this.target) await cancelOpen(this.store, this.target.client);
+      if (this.target) await leaveEngine(this.store, this.target, this.config, this.stop.signal);
       this.store.setPhase('finalize', unmeasured.length ? 'failed' : 'done', unmeasured.join('; '));
       return unmeasured;
     } catch (err) {

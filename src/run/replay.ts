@@ -67,9 +67,9 @@ function applyMark(store: RunStore, r: RunRecord): void {
     case 'parent_ended_early':
       return store.markParentEndedEarly(r.mode, r.open_children);
     case 'ended_running':
-      return store.markEndedWhileRunning(r.mode, r.state, r.open_commands);
+      return store.markEndedWhileRunning(r.mode, r.state, r.open_commands, r.diff_waited);
     case 'rows_settled':
-      return store.settleAfterEnd(r.mode);
+      return store.settleAfterEnd(r.mode, r.rows_after);
     case 'stall_cause':
       return store.noteStallCause(r.mode, r.cause);
     case 'stall_end':

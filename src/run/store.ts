@@ -169,19 +169,25 @@ export class RunStore extends RunState {
     this.changed();
   }
   /** The execution ended while commands it issued still ran (Rust): the diff waits for their rows. */
-  markEndedWhileRunning(mode: Mode, state: ExecState, openCommands: number): void {
+  markEndedWhileRunning(mode: Mode, state: ExecState, openCommands: number, diffWaited = true): void {
     const f = this.m(mode).facts;
     const storedRows = f.stats?.storedRows ?? 0;
-    f.afterEnd = { state, at: this.clock(), storedRows, openCommands, settledAt: null, rowsAfter: null };
-    this.record('ended_running', { mode, state, open_commands: openCommands, stored_rows: storedRows });
+    f.afterEnd = { state, at: this.clock(), storedRows, openCommands, settledAt: null, rowsAfter: null, diffWaited };
+    this.record('ended_running', {
+      mode,
+      state,
+      open_commands: openCommands,
+      stored_rows: storedRows,
+      diff_waited: diffWaited,
+    });
     this.changed();
   }
-  /** The rows after such an end stopped arriving: how many came after it. */
-  settleAfterEnd(mode: Mode): void {
+  /** The rows after such an end stopped arriving: how many came after it (`rowsAfter`: counted elsewhere). */
+  settleAfterEnd(mode: Mode, rowsAfter?: number): void {
     const a = this.m(mode).facts.afterEnd;
     if (!a) return;
     a.settledAt = this.clock();
-    a.rowsAfter = (this.m(mode).facts.stats?.storedRows ?? 0) - a.storedRows;
+    a.rowsAfter = rowsAfter ?? (this.m(mode).facts.stats?.storedRows ?? 0) - a.storedRows;
     this.record('rows_settled', { mode, rows_after: a.rowsAfter });
     this.changed();
   }

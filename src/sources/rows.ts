@@ -149,6 +149,15 @@ export class RowsSource {
     return (await this.data.run(q.fixtureTables()))[0]?.present === true;
   }
 
+  /** Per execution, how many command events it wrote in the last `seconds` (0 when none). */
+  async recentCommands(executionIds: string[], seconds: number): Promise<Map<string, number>> {
+    const out = new Map(executionIds.map((id) => [id, 0]));
+    if (!executionIds.length) return out;
+    for (const r of await this.sys('checking earlier runs').run(q.recentCommands(executionIds, seconds)))
+      out.set(String(r.execution_id), Number(r.n));
+    return out;
+  }
+
   async launched(launchId: string): Promise<string | undefined> {
     const rows = await this.sys('checking whether a launch started').run(q.launched(launchId));
     return rows[0] ? String(rows[0].execution_id) : undefined;

@@ -157,6 +157,14 @@ export const q = {
     params: [executionIds],
   }),
   /** The execution started with this loadrun launch id in its workload, if any. */
+  /** Per execution, its command events of the last `seconds` (one execution's key range each). */
+  recentCommands: (executionIds: string[], seconds: number): Sql => ({
+    text: `SELECT e.execution_id::text AS execution_id, count(*)::int4 AS n FROM noetl.event e
+      WHERE e.execution_id = ANY($1::bigint[]) AND e.event_type LIKE 'command.%'
+        AND e.created_at > now() - make_interval(secs => $2::int4)
+      GROUP BY e.execution_id`,
+    params: [executionIds, seconds],
+  }),
   launched: (launchId: string): Sql => ({
     text: `SELECT execution_id::text AS execution_id FROM noetl.event
       WHERE event_type IN ('playbook_started', 'playbook.initialized') AND coalesce(context->'workload', context->'result'->'workload')->>'loadrun_launch_id' = $1
