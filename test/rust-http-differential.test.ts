@@ -41,6 +41,11 @@ interface Outcome {
   message?: string;
 }
 
+const sortedQuery = (q: URLSearchParams) => {
+  const pairs = [...q.entries()].sort(([a], [b]) => a.localeCompare(b));
+  return pairs.length ? `?${new URLSearchParams(pairs).toString()}` : '';
+};
+
 /** The recording server: every request by case (the path's second segment), and answers by route. */
 function recorder(): { server: Server; got: Map<string, Received[]> } {
   const got = new Map<string, Received[]>();
@@ -54,7 +59,8 @@ function recorder(): { server: Server; got: Map<string, Received[]> } {
       const list = got.get(key) ?? [];
       list.push({
         method: req.method ?? '',
-        path: url.pathname + url.search,
+        // The Rust tool keeps params in a HashMap: their order on the wire differs from run to run.
+        path: url.pathname + sortedQuery(url.searchParams),
         contentType: req.headers['content-type'] ?? null,
         body,
         probe: (req.headers['x-probe'] as string | undefined) ?? null,
