@@ -231,6 +231,30 @@ const CASES: Case[] = [
   },
   {
     engine: 'python',
+    name: 'noetl 4.26.0: two items whose http step failed, the loop done, the run completed (not a loop ended early)',
+    source:
+      'noetl 4.26.0 run here: chunked_optimal, 12 items, the echo answering 500 for items 7 and 8: 12 issued, 10 completed, 2 call.error + command.failed',
+    events: [
+      ...start('python'),
+      ...times(EXPECTED - 2, () => command('python', seq('python'))),
+      ...times(2, (): Ev[] => [
+        ['command.issued', seq('python'), 'PENDING'],
+        ['command.claimed', seq('python'), 'RUNNING'],
+        ['command.started', seq('python'), 'RUNNING'],
+        ['step.enter', seq('python'), 'RUNNING'],
+        ['call.error', seq('python'), 'FAILED'],
+        ['command.failed', seq('python'), 'FAILED'],
+        ['step.exit', seq('python'), 'COMPLETED'],
+      ]),
+      ...end('python'),
+    ],
+    release: '4.26.0',
+    verdict: 'completed',
+    stored: EXPECTED - 2,
+    expect: [],
+  },
+  {
+    engine: 'python',
     name: 'noetl 2.12.1: the loop completed after its first max_in_flight tranche',
     source: 'noetl 2.12.1 run here (releases 2.12.1,2.12.2,2.12.5 --bisect missing): 20 of 40 stored, COMPLETED',
     events: [

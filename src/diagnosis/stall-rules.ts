@@ -155,18 +155,21 @@ export const STALL_RULES: Rule[] = [
   },
   {
     id: 'loop-ended-early',
-    title:
-      "the execution completed with items never stored: its loop reported done before every item ran (legacy releases' loop counters: noetl/noetl #336, fixed in 2.12.2, and #339, fixed in 2.12.5)",
-    advice: ['Run noetl 2.12.5 or later (noetl/noetl #336, #339)'],
+    title: 'the execution completed with items never stored: its loop reported done before every item ran',
+    advice: ["Compare the loop step's commands issued with the items it was given (the events of the loop step)"],
     match(e) {
       if (e.verdict !== 'completed' || e.storedRows >= e.expected || e.parentEndedEarly) return undefined;
       const loops = Object.entries(e.perNode).filter(([n, c]) => /:task_sequence$/.test(n) && c.issued > 0);
       if (!loops.length) return undefined;
+      // An item whose command failed is a failure, not an item the loop never ran (4.26.0 with two items
+      // failing: 12 issued, 10 completed, 2 command.failed, and the loop done; seen here).
+      const failed = loops.reduce((n, [, c]) => n + c.failed, 0);
+      if (e.expected - e.storedRows <= failed) return undefined;
       const known = loopDefectsOf(e.release);
       return {
         confidence: known.length ? 'high' : 'medium',
         evidence: [
-          `completed with ${e.storedRows} of ${e.expected} rows stored`,
+          `completed with ${e.storedRows} of ${e.expected} rows stored${failed ? `, ${failed} iteration(s) failed` : ''}`,
           ...loops.map(([n, c]) => `${n}: ${c.issued} iteration(s) issued, ${c.completed} completed`),
           ...known.map((d) => `noetl ${e.release} is in ${d.from}-${previous(d.fixedIn)}: ${d.what} (${d.fix})`),
         ],
