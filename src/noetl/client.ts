@@ -155,8 +155,7 @@ export class NoetlClient {
 
   async register(yamlText: string): Promise<{ path: string; version: number; catalogId: string }> {
     const body = { content: Buffer.from(yamlText, 'utf8').toString('base64'), resource_type: 'Playbook' };
-    // Repeating a register is harmless (at worst one more version of the same content, and a run uses the
-    // latest), so a dropped connection (a port-forward restarting) is retried like an idempotent call.
+    // Repeating a register is harmless (one more version of the same content): retried like an idempotent call.
     const r = await this.json('POST', '/api/catalog/register', body, 'catalog register', true);
     return {
       path: String(r.path),
@@ -228,10 +227,11 @@ export class NoetlClient {
     return [...byId.values()].sort((a, b) => cmpId(a.eventId, b.eventId));
   }
 
-  /** SQL through the server's query endpoint; rows are objects. Rust errors are HTTP 500, Python's are 200. */
-  async query(sql: string, schema = 'public'): Promise<Record<string, unknown>[]> {
+  // SQL through the query endpoint (rows as objects; Rust errors are HTTP 500, Python's 200). No `schema`: Rust
+  // sets search_path on a connection of its own pool for it (server src/handlers/database.rs 116-120 @d9ec700).
+  async query(sql: string): Promise<Record<string, unknown>[]> {
     // A SQL error is a 500 on the Rust server: repeating the same statement will not help.
-    const r = await this.json('POST', '/api/postgres/execute', { query: sql, schema }, 'query endpoint', true, false);
+    const r = await this.json('POST', '/api/postgres/execute', { query: sql }, 'query endpoint', true, false);
     if (r.status === 'error') throw envError(`query endpoint: ${String(r.error).slice(0, 200)}`);
     return Array.isArray(r.result) ? (r.result as Record<string, unknown>[]) : [];
   }
@@ -260,7 +260,7 @@ export class NoetlClient {
    */
   async queryPolicy(): Promise<{ policy: QueryPolicy; detail: string }> {
     const probe = (sql: string) =>
-      this.call('POST', '/api/postgres/execute', { query: sql, schema: 'noetl' }, 'query endpoint probe', true, false);
+      this.call('POST', '/api/postgres/execute', { query: sql }, 'query endpoint probe', true, false);
     const first = await probe('SELECT 1 AS ok');
     const detail = `HTTP ${first.status}`;
     if (first.status === 404 || first.status === 405) return { policy: 'absent', detail };

@@ -83,7 +83,7 @@ export class EndpointSql implements SqlRunner {
 
   async run(sql: Sql): Promise<Row[]> {
     this.queries++;
-    return this.client.query(inline(sql), 'public');
+    return this.client.query(inline(sql));
   }
 
   async close(): Promise<void> {}

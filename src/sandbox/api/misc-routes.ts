@@ -65,7 +65,7 @@ async function query(ctx: ApiContext, req: Req, res: Res): Promise<void> {
   try {
     send(res, 200, {
       status: 'ok',
-      result: await runQuery(ctx.pool, sql, String(body.db_schema ?? body.schema ?? 'noetl'), ctx.dialect.query),
+      result: await runQuery(ctx.pool, sql, (body.db_schema ?? body.schema) as string | undefined, ctx.dialect.query),
     });
   } catch (err) {
     // A SQL error: Rust answers 500, Python 200 with status "error".

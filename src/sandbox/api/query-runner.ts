@@ -31,17 +31,20 @@ function convert(v: string | null, oid: number, nullTypes: ReadonlySet<number>):
 export async function runQuery(
   pool: pg.Pool,
   sql: string,
-  schema: string,
+  schema: string | undefined,
   how: DialectApi['query'],
 ): Promise<Record<string, unknown>[]> {
   const client = await pool.connect();
   try {
-    await client.query(
-      `SET search_path TO ${schema
-        .split(',')
-        .map((s) => `"${s.trim().replace(/"/g, '""')}"`)
-        .join(', ')}`,
-    );
+    // Only when asked, as both servers do (noetl/server src/handlers/database.rs 116-120; noetl 4.26.0
+    // noetl/server/api/database/endpoint.py: optional, for unqualified names).
+    if (schema)
+      await client.query(
+        `SET search_path TO ${schema
+          .split(',')
+          .map((s) => `"${s.trim().replace(/"/g, '""')}"`)
+          .join(', ')}`,
+      );
     const raw = (x: string) => x;
     const r = await client.query({
       text: sql,
