@@ -63,7 +63,7 @@ export function sandboxTuning(): Option[] {
 export const SERVER_OPTS: Opt[] = [
   [
     '--server-url <url>',
-    'NoETL server URL (else --host/--port, NOETL_SERVER_URL, ~/.noetl/config.yaml, http://localhost:8082)',
+    'NoETL server URL (else --host/--port, the current context of ~/.noetl/config.yaml, http://localhost:8082; as the noetl CLI, no environment variable)',
   ],
   ['--host <host>', 'NoETL server host (with --port)'],
   ['--port <port>', 'NoETL server port (with --host)'],

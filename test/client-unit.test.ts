@@ -92,8 +92,13 @@ describe('resolveServer', () => {
     );
     expect(resolveServer({ host: 'b', port: 2, env: {}, configPath: cfg }).url).toBe('http://b:2');
     expect(resolveServer({ host: 'b', env: {}, configPath: cfg }).url).toBe('http://ctx.example:9000'); // host alone is ignored
-    expect(resolveServer({ env: { NOETL_SERVER_URL: 'http://e:3' }, configPath: cfg }).url).toBe('http://e:3');
-    expect(resolveServer({ env: { NOETL_HOST: 'h', NOETL_PORT: '4' }, configPath: cfg }).url).toBe('http://h:4');
+    // As PyPI noetl 5.3.2 does (tried here): no environment variable names the server.
+    expect(resolveServer({ env: { NOETL_SERVER_URL: 'http://e:3' }, configPath: cfg }).url).toBe(
+      'http://ctx.example:9000',
+    );
+    expect(resolveServer({ env: { NOETL_HOST: 'h', NOETL_PORT: '4' }, configPath: cfg }).url).toBe(
+      'http://ctx.example:9000',
+    );
     const fromCfg = resolveServer({ env: {}, configPath: cfg });
     expect(fromCfg).toMatchObject({ url: 'http://ctx.example:9000', source: 'config', token: 'tok-from-config' });
     expect(resolveServer({ env: {}, configPath: path.join(dir, 'missing.yaml') }).url).toBe('http://localhost:8082');

@@ -17,15 +17,13 @@ export interface ServerUrlInput {
 
 export interface ResolvedServer {
   url: string;
-  source: 'flag' | 'host-port' | 'env' | 'config' | 'default';
+  source: 'flag' | 'host-port' | 'config' | 'default';
   token?: string;
   /** Through the gateway: /noetl/... instead of /api/... (noetl-contract §5). */
   gateway: boolean;
 }
 
 const truthy = (v: string | undefined) => Boolean(v) && !/^(0|false|no|off)$/i.test(v!.trim());
-/** A server's bind address, never a place to connect to. */
-const BIND_ALL = new Set(['0.0.0.0', '::', '[::]']);
 
 /** Gateway mode as the noetl CLI decides it: --gateway, a truthy NOETL_USE_GATEWAY, or a `gateway.` URL. */
 export function gatewayMode(flag: boolean | undefined, url: string, env: NodeJS.ProcessEnv): boolean {
@@ -73,13 +71,9 @@ function resolveUrl(i: ServerUrlInput): Omit<ResolvedServer, 'gateway'> {
   if (i.serverUrl) return { url: validateUrl(i.serverUrl, '--server-url'), source: 'flag', token };
   if (i.host && i.port !== undefined)
     return { url: validateUrl(`http://${i.host}:${i.port}`, '--host/--port'), source: 'host-port', token };
-  if (env.NOETL_SERVER_URL) return { url: validateUrl(env.NOETL_SERVER_URL, 'NOETL_SERVER_URL'), source: 'env', token };
-  if (env.NOETL_HOST && env.NOETL_PORT && !BIND_ALL.has(env.NOETL_HOST.trim()))
-    return {
-      url: validateUrl(`http://${env.NOETL_HOST}:${env.NOETL_PORT}`, 'NOETL_HOST/NOETL_PORT'),
-      source: 'env',
-      token,
-    };
+  // No environment variable names the server: PyPI noetl 5.3.2 ignores NOETL_SERVER_URL and NOETL_HOST/
+  // NOETL_PORT (tried here: it called localhost:8082, or the context's server_url); those are the
+  // server's and the worker's own settings.
   const ctx = readConfig(configFile);
   if (ctx?.server_url) {
     return {
