@@ -15,6 +15,7 @@ export default defineConfig({
       'test/narrow.test.ts',
       'test/report-writer.test.ts',
       'test/releases-unit.test.ts',
+      'test/retry-delay.test.ts',
       'test/stall.test.ts',
       'test/sweep-unit.test.ts',
       'test/trail.test.ts',

@@ -111,7 +111,7 @@ export class HttpTool {
       if (!status && !sem.retriesTransport) throw new ToolError(error);
       const decision = decide(rules, sem.policyOutput(ok, result, failure));
       if (decision.do === 'retry' && attempt < decision.attempts) {
-        const delayMs = decision.delay * 1000 * (decision.backoff === 'exponential' ? 2 ** (attempt - 1) : 1);
+        const delayMs = retryDelaySeconds(decision, attempt) * 1000;
         onRetry({ attempt, maxAttempts: decision.attempts, httpStatus: status, delayMs, error });
         await new Promise((r) => setTimeout(r, delayMs));
         continue;
@@ -187,7 +187,7 @@ interface Decision {
   backoff: string;
 }
 
-/** The first matching policy rule (an `else` rule always matches). No rules: errors fail. */
+/** The first matching policy rule (an `else` rule always matches). No rules: errors fail. Defaults: retryDelaySeconds. */
 function decide(rules: Record<string, unknown>[], output: Record<string, unknown>): Decision {
   for (const rule of rules) {
     const elseRule = rule.else as Record<string, unknown> | undefined;
@@ -198,10 +198,23 @@ function decide(rules: Record<string, unknown>[], output: Record<string, unknown
       do: String(then.do ?? 'continue') as Decision['do'],
       attempts: Number(then.attempts ?? 3),
       delay: Number(then.delay ?? 1),
-      backoff: String(then.backoff ?? 'fixed'),
+      backoff: String(then.backoff ?? 'none'),
     };
   }
-  return { do: output.status === 'error' ? 'fail' : 'continue', attempts: 1, delay: 0, backoff: 'fixed' };
+  return { do: output.status === 'error' ? 'fail' : 'continue', attempts: 1, delay: 0, backoff: 'none' };
+}
+
+/**
+ * The wait before retry `attempt` (1 for the first), the same on both engines: a rule's defaults are
+ * attempts 3, backoff `none`, delay 1.0; `none` waits 0, `linear` delay·attempt, `exponential`
+ * delay·2^(attempt−1), any other name delay (noetl/tools src/tools/task_sequence.rs 743-806 @ded9454;
+ * noetl 4.26.0 noetl/worker/task_sequence_executor.py 1051-1068).
+ */
+export function retryDelaySeconds(d: Pick<Decision, 'backoff' | 'delay'>, attempt: number): number {
+  if (d.backoff === 'none') return 0;
+  if (d.backoff === 'linear') return d.delay * attempt;
+  if (d.backoff === 'exponential') return d.delay * 2 ** (attempt - 1);
+  return d.delay;
 }
 
 // int8 and numeric come back as JSON numbers from NoETL's postgres tool; pg would give strings.
