@@ -217,6 +217,43 @@ for (const dialect of ['rust', 'python'] as Dialect[]) {
       const beforeFirstDone = rows.findIndex((r) => r.event_type === 'command.completed');
       expect(rows.slice(0, beforeFirstDone).length).toBe(dialect === 'rust' ? 3 : 2);
     });
+
+    it('renders a max_in_flight written as a template when the loop starts (issue #38: it was refused with 422)', async () => {
+      const text = [
+        'apiVersion: noetl.io/v2',
+        'kind: Playbook',
+        'metadata:',
+        '  name: mif_template',
+        '  path: tests/mif_template',
+        'workload:',
+        '  concurrent_batches: 2',
+        'workflow:',
+        '  - step: start',
+        '    loop:',
+        "      in: '{{ [1, 2, 3, 4, 5] }}'",
+        '      iterator: n',
+        '      spec:',
+        '        mode: parallel',
+        "        max_in_flight: '{{ (concurrent_batches | default(1) | int) or 1 }}'",
+        '    tool:',
+        '      kind: python',
+        "      input: { n: '{{ iter.n }}' }",
+        '      code: |',
+        '        result = {"n": int(n)}',
+        '',
+      ].join('\n');
+      await register(sb, text);
+      const { id, status } = await runToEnd(sb, 'tests/mif_template');
+      expect(status).toBe('COMPLETED');
+      const { rows } = await sb.pool.query(
+        `SELECT event_type FROM noetl.event WHERE execution_id = $1 AND node_name = 'start'
+           AND event_type IN ('command.issued', 'command.completed') ORDER BY event_id`,
+        [id],
+      );
+      // Rust ignores it for a parallel loop (every item at once); Python honours the rendered 2.
+      const issuedFirst = rows.findIndex((r) => r.event_type === 'command.completed');
+      expect(issuedFirst).toBe(dialect === 'rust' ? 5 : 2);
+    });
   });
 }
 

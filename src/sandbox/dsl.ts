@@ -20,6 +20,8 @@ export interface LoopSpec {
   iterator: string;
   mode: 'parallel' | 'sequential';
   maxInFlight: number;
+  /** max_in_flight written as a template: rendered when the loop starts (engine.ts), as both engines do. */
+  maxInFlightTemplate?: string;
 }
 
 export interface Step {
@@ -224,10 +226,18 @@ function compileLoop(raw: unknown, where: string): LoopSpec {
   }
   const mode = String(spec.mode ?? 'sequential');
   if (mode !== 'parallel' && mode !== 'sequential') unsupported(where, `loop mode '${mode}'`);
-  const mif = Number(spec.max_in_flight ?? (mode === 'parallel' ? 10 : 1));
+  // A template (e.g. '{{ (concurrent_batches | default(1) | int) or 1 }}') is rendered at the loop's start.
+  const template = typeof spec.max_in_flight === 'string' && spec.max_in_flight.includes('{{');
+  const mif = template ? 1 : Number(spec.max_in_flight ?? (mode === 'parallel' ? 10 : 1));
   if (!Number.isInteger(mif) || mif < 1)
     throw new PlaybookValidationError(`${where}: loop.spec.max_in_flight must be a positive integer`);
-  return { in: l.in, iterator: l.iterator, mode, maxInFlight: mode === 'parallel' ? mif : 1 };
+  return {
+    in: l.in,
+    iterator: l.iterator,
+    mode,
+    maxInFlight: mode === 'parallel' ? mif : 1,
+    ...(template && mode === 'parallel' ? { maxInFlightTemplate: String(spec.max_in_flight) } : {}),
+  };
 }
 
 function compileTool(raw: unknown, where: string): ToolSpec {

@@ -11,7 +11,7 @@ import type { Arc, Step } from './dsl.js';
 import type { EventLog } from './event-log.js';
 import { CANCELLED, Execution, type CatalogEntry } from './execution.js';
 import type { LoopStateLimits } from './loop-state.js';
-import { LoopRun } from './loop-runner.js';
+import { LoopRun, withMaxInFlight } from './loop-runner.js';
 import { SEMANTICS } from './semantics.js';
 import { EVENT_SHAPES } from './event-shapes.js';
 import type { PythonPool } from './python-pool.js';
@@ -187,8 +187,7 @@ export class Engine {
         ? await this.runLoop(exec, step)
         : await this.commands.run(exec, step, this.baseCtx(exec), null);
     } catch (err) {
-      exec.running.delete(step.step);
-      exec.failed.add(step.step);
+      exec.failStep(step.step);
       const msg = (err as Error).message;
       // Rust ends the run FAILED on command.failed (orchestrate-core, upstream-oracles O6); the Python
       // engine goes on along the arcs and ends FAILED (noetl 4.26.0, seen here).
@@ -264,7 +263,8 @@ export class Engine {
       this.emit(exec, { ...ev, result: { status: 'FAILED', context: { error } } });
   }
 
-  private async runLoop(exec: Execution, step: Step): Promise<unknown> {
+  private async runLoop(exec: Execution, templated: Step): Promise<unknown> {
+    const step = withMaxInFlight(templated, this.baseCtx(exec));
     const items = renderValue(step.loop!.in, this.baseCtx(exec));
     if (!Array.isArray(items))
       throw new ToolError(`loop.in of step ${step.step} rendered to ${typeof items}, not a list`);

@@ -8,6 +8,8 @@ import type { EmitRow, Iteration } from './commands.js';
 import { CANCELLED, type Execution } from './execution.js';
 import { LoopState, type LoopStateLimits } from './loop-state.js';
 import type { Ctx } from './tools.js';
+import { renderString } from './templates.js';
+import { ToolError } from './tool-error.js';
 
 export interface LoopHost {
   emit(exec: Execution, row: EmitRow): void;
@@ -164,4 +166,16 @@ export class LoopRun {
     }
     return accepted;
   }
+}
+
+/** A loop whose max_in_flight is a template, rendered with the step's context; a step as it is otherwise. */
+export function withMaxInFlight(step: Step, ctx: Ctx): Step {
+  const t = step.loop?.maxInFlightTemplate;
+  if (!t) return step;
+  const n = Number(renderString(t, ctx));
+  if (!Number.isInteger(n) || n < 1)
+    throw new ToolError(
+      `loop.spec.max_in_flight of step ${step.step} rendered to ${JSON.stringify(renderString(t, ctx))}`,
+    );
+  return { ...step, loop: { ...step.loop!, maxInFlight: n } };
 }
