@@ -218,6 +218,47 @@ for (const dialect of ['rust', 'python'] as Dialect[]) {
       expect(rows.slice(0, beforeFirstDone).length).toBe(dialect === 'rust' ? 3 : 2);
     });
 
+    it('enters python code as its engine does: a top-level return, main() against result', async () => {
+      // Rust: noetl/tools src/tools/python.rs (T5: a top-level return wraps the code, an explicit result wins
+      // over main); 4.26.0: noetl/tools/python/executor.py 686-697 (exec as it is, main() called when defined).
+      const pb = (name: string, code: string) =>
+        [
+          'apiVersion: noetl.io/v2',
+          'kind: Playbook',
+          'metadata:',
+          `  name: ${name}`,
+          `  path: tests/${name}`,
+          'workflow:',
+          '  - step: start',
+          '    tool:',
+          '      kind: python',
+          '      code: |',
+          ...code.split('\n').map((l) => `        ${l}`),
+          '',
+        ].join('\n');
+      await register(sb, pb('entry_return', 'x = 2\nreturn {"m": x}'));
+      await register(sb, pb('entry_main', 'def main():\n    return {"m": "main"}\nresult = {"m": "result"}'));
+      const ret = await runToEnd(sb, 'tests/entry_return');
+      const main = await runToEnd(sb, 'tests/entry_main');
+      const doneOf = async (id: string) =>
+        JSON.stringify(
+          (
+            await sb.pool.query(
+              `SELECT result FROM noetl.event WHERE execution_id = $1 AND event_type = 'call.done' ORDER BY event_id LIMIT 1`,
+              [id],
+            )
+          ).rows[0]?.result ?? null,
+        );
+      if (dialect === 'rust') {
+        expect(ret.status).toBe('COMPLETED');
+        expect(await doneOf(ret.id)).toContain('"m":2');
+        expect(await doneOf(main.id)).toContain('"m":"result"');
+      } else {
+        expect(ret.status).toBe('FAILED'); // 'return' outside function
+        expect(await doneOf(main.id)).toContain('"m":"main"');
+      }
+    });
+
     it('renders a max_in_flight written as a template when the loop starts (issue #38: it was refused with 422)', async () => {
       const text = [
         'apiVersion: noetl.io/v2',

@@ -156,7 +156,7 @@ export class CommandRunner {
 
   private runPythonTool(tool: ToolSpec, ctx: Ctx): Promise<unknown> {
     const n = ++this.pythonCalls;
-    const p = runPython(this.t.python, tool, ctx, this.t.semantics.pythonNoResult);
+    const p = runPython(this.t.python, tool, ctx, this.t.semantics);
     if (this.t.crashWorkerAfterCalls > 0 && n === this.t.crashWorkerAfterCalls && !this.crashed) {
       this.crashed = true;
       const pid = this.t.python.crashOne();

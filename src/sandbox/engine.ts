@@ -65,7 +65,7 @@ export class Engine {
       dataPool: (auth) => o.credentials.pool(auth),
       python: o.python,
       http: o.http,
-      semantics: o.failOnStepError ? { ...SEMANTICS[o.dialect], errorResult: () => undefined } : SEMANTICS[o.dialect],
+      semantics: o.failOnStepError ? SEMANTICS[o.dialect].withFailOnStepError() : SEMANTICS[o.dialect],
       resultContextMaxBytes: o.resultContextMaxBytes,
       crashWorkerAfterCalls: o.crashWorkerAfterCalls ?? 0,
       measureResults: o.loopState !== undefined,

@@ -37,6 +37,8 @@ export interface PythonCall {
   input: Record<string, unknown>;
   libs?: Record<string, string>;
   execution_id?: string;
+  /** Whose entry rules the code runs under (semantics.pythonEntry; python_worker.py). */
+  entry?: 'rust' | 'legacy';
 }
 
 export class PythonToolError extends Error {}
@@ -217,7 +219,7 @@ export class PythonPool {
       let request: Buffer;
       try {
         // The input's large members (earlier tools' results) as already encoded (json-bytes.ts).
-        const head = `{"id":${id},"code":${JSON.stringify(pending.call.code)},"libs":${JSON.stringify(pending.call.libs ?? {})},"input":`;
+        const head = `{"id":${id},"entry":${JSON.stringify(pending.call.entry ?? 'rust')},"code":${JSON.stringify(pending.call.code)},"libs":${JSON.stringify(pending.call.libs ?? {})},"input":`;
         request = Buffer.concat([Buffer.from(head), jsonBytes(pending.call.input), REQUEST_END]);
       } catch (err) {
         w.busy = undefined;

@@ -1,11 +1,12 @@
 # A persistent python3 tool worker for the noetl-loadrun sandbox.
 # Reads one JSON request per line on stdin: {"id", "code", "input", "libs"}; writes one JSON reply per line
-# on stdout: {"id", "ok": true, "result", "stdout"} or {"id", "ok": false, "error"}. The code runs with the
-# entry conventions the Rust python tool honours (noetl/tools src/tools/python.rs): `input` names bound as
-# variables and as the dict `input_data` (and `args`, `context`), `libs` aliases imported, the `result` global, else
-# a top-level `return` (the code run as a function body), else a `main()` (async too) called with the
-# inputs it names. What the code prints is captured and returned beside the result, never written to the
-# reply channel.
+# on stdout: {"id", "ok": true, "result", "stdout"} or {"id", "ok": false, "error"}. `input` names are bound
+# as variables and as the dict `input_data` (and `args`, `context`), `libs` aliases imported. The request's
+# `entry` says whose rules the code runs under (src/sandbox/semantics.ts pythonEntry): "rust" (noetl/tools
+# src/tools/python.rs): the `result` global, else a top-level `return` (the code run as a function body),
+# else a `main()` (async too) called with the inputs it names; "legacy" (noetl 4.26.0): the code exec'd as it
+# is, and a `main()`, when defined, called over whatever `result` says. What the code prints is captured and
+# returned beside the result, never written to the reply channel.
 import asyncio
 import importlib
 import inspect
@@ -33,8 +34,8 @@ def _has_top_level_return(code):
     return False
 
 
-def _source(code):
-    if not _has_top_level_return(code):
+def _source(code, entry):
+    if entry != "rust" or not _has_top_level_return(code):
         return code
     body = "\n".join("    " + line for line in code.splitlines())
     return f"def {_WRAPPED}(args, input_data):\n{body}\n\nresult = {_WRAPPED}(args, input_data)\n"
@@ -52,12 +53,13 @@ def _call_main(main, args):
 
 def _run(req):
     code = req.get("code") or ""
-    fn = _compiled.get(code)
+    entry = req.get("entry") or "rust"
+    fn = _compiled.get((entry, code))
     if fn is None:
-        fn = compile(_source(code), "<python tool>", "exec")
+        fn = compile(_source(code, entry), "<python tool>", "exec")
         if len(_compiled) > 256:
             _compiled.clear()
-        _compiled[code] = fn
+        _compiled[(entry, code)] = fn
     scope = {"__builtins__": __builtins__, "__name__": "__noetl_tool__"}
     for alias, module in (req.get("libs") or {}).items():
         scope[alias] = importlib.import_module(str(module))
@@ -73,7 +75,7 @@ def _run(req):
     sys.stdout = printed
     try:
         exec(fn, scope)
-        if scope.get("result") is None and callable(scope.get("main")):
+        if callable(scope.get("main")) and (entry != "rust" or scope.get("result") is None):
             scope["result"] = _call_main(scope["main"], args)
     finally:
         sys.stdout = real_stdout

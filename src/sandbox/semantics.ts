@@ -51,6 +51,8 @@ export interface ToolSemantics {
    * python exception), or undefined when the failure fails the command (a tool that could not run).
    */
   errorResult(err: unknown, task: string): Record<string, unknown> | undefined;
+  /** These semantics under the sandbox's --fail-on-step-error (NOETL_EXECUTION_FAIL_ON_STEP_ERROR, a Rust worker flag). */
+  withFailOnStepError(this: ToolSemantics): ToolSemantics;
   /** What command.completed (and Python's step.exit) carry: Rust an envelope, Python call.done's result again. */
   completionResult(callDone: unknown, commandId: string, ok: boolean): unknown;
   /** call.done's result: Rust wraps the tool result with the command id; Python writes the object itself. */
@@ -88,6 +90,13 @@ export interface ToolSemantics {
    * by a worker and runs its tools to the end (Rust), or none is claimed any more (the python dialect).
    */
   readonly commandsRunAfterEnd: boolean;
+  /**
+   * How a python tool's code is entered: `rust` wraps a top-level `return` as a function body and lets an
+   * explicit `result` win over `main()` (noetl/tools src/tools/python.rs, T5); `legacy` execs the code as it
+   * is (a top-level `return` is a SyntaxError) and calls a `main()` when one is defined, whatever `result`
+   * says (noetl 4.26.0 noetl/tools/python/executor.py 686-697, 774-780).
+   */
+  readonly pythonEntry: 'rust' | 'legacy';
   /** A python tool's value when the code set no result (Rust: what it printed, noetl/tools python.rs). */
   pythonNoResult(stdout: string): unknown;
   /** A finished loop's result as the next steps see it. */
@@ -153,6 +162,10 @@ export const SEMANTICS: Record<Dialect, ToolSemantics> = {
     baseCtx: (id, workload, results) => ({ ...workload, workload, ...results, execution_id: id }),
     // noetl/tools src/tools/task_sequence.rs 656-672 (DEBUG) and 633-637 (ERROR).
     retryLogLines: () => [],
+    // Worker tests/tool_error_gates_the_dag.rs @be51cd62 (W5): with the flag on, a tool error fails the command.
+    withFailOnStepError() {
+      return { ...this, errorResult: () => undefined };
+    },
     errorResult: (err, task) =>
       err instanceof PythonToolError || (err instanceof ToolError && err.output !== undefined)
         ? { status: 'error', task, error: (err as Error).message, data: (err as ToolError).output ?? null }
@@ -196,6 +209,7 @@ export const SEMANTICS: Record<Dialect, ToolSemantics> = {
     // 793-812; noetl-contract §7.1).
     loopResult: (_results, _stats, arrivals) => arrivals,
     pythonNoResult: (stdout) => ({ stdout, stderr: '' }),
+    pythonEntry: 'rust',
   },
   python: {
     dialect: 'python',
@@ -227,6 +241,10 @@ export const SEMANTICS: Record<Dialect, ToolSemantics> = {
     ],
     exhaustedLogLine: (task, attempts) => `[TASK_SEQ] Task '${task}' exceeded max attempts (${attempts})`,
     errorResult: () => undefined,
+    // The flag is the Rust worker's; 4.26.0 fails a command on a tool error anyway.
+    withFailOnStepError() {
+      return this;
+    },
     // noetl 4.26.0, seen here: {status: "COMPLETED", context: {...the tool's object, command_id}}.
     callDoneResult: ({ commandId, value, inner }) =>
       (inner as { reference?: unknown }).reference
@@ -264,5 +282,6 @@ export const SEMANTICS: Record<Dialect, ToolSemantics> = {
     // compaction of a large result to a preview is not emulated.
     loopResult: (_results, stats, _arrivals, last) => ({ results: last === undefined ? [] : [last], stats }),
     pythonNoResult: () => null,
+    pythonEntry: 'legacy',
   },
 };

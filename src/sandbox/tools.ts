@@ -30,18 +30,24 @@ export interface RetryNotice {
   exhausted?: boolean;
 }
 
-/** A python tool's value; `noResult` says what an engine makes of code that set none, from what it printed. */
+/** A python tool's value; `sem` says how the engine enters the code and what code that set none yields. */
 export async function runPython(
   pool: PythonPool,
   tool: ToolSpec,
   ctx: Ctx,
-  noResult: (stdout: string) => unknown,
+  sem: Pick<ToolSemantics, 'pythonNoResult' | 'pythonEntry'>,
 ): Promise<unknown> {
   const input = (renderValue(tool.input ?? {}, ctx) as Record<string, unknown>) ?? {};
   const libs = (tool.libs ?? {}) as Record<string, string>;
   const executionId = ctx.execution_id === undefined ? undefined : String(ctx.execution_id);
-  const { value, stdout } = await pool.run({ code: String(tool.code), input, libs, execution_id: executionId });
-  return value === null || value === undefined ? noResult(stdout) : value;
+  const { value, stdout } = await pool.run({
+    code: String(tool.code),
+    input,
+    libs,
+    execution_id: executionId,
+    entry: sem.pythonEntry,
+  });
+  return value === null || value === undefined ? sem.pythonNoResult(stdout) : value;
 }
 
 const LOCAL_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
