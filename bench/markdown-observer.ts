@@ -134,6 +134,19 @@ function startupRows(s: Any): string[] {
       'at most 1 s',
       within(s.firstFrame, 1000),
     ]),
+    row([
+      '4. the same from a clone after `npm install` (its prepare script builds dist/), time and RSS (median of 5)',
+      `${s.cloneFirstFrame ?? '—'} ms, ${s.cloneFirstFrameRssMb ?? '—'} MB`,
+      `packed: ${s.firstFrame} ms, ${s.firstFrameRssMb ?? '—'} MB; the clone's sources through tsx: ${s.cloneSourcesFirstFrame ?? '—'} ms, ${s.cloneSourcesFirstFrameRssMb ?? '—'} MB`,
+      ratio(s.cloneFirstFrame, s.firstFrame) &&
+        `${ratio(s.cloneFirstFrame, s.firstFrame)}× packed (time), ${ratio(s.cloneFirstFrameRssMb, s.firstFrameRssMb) ?? '—'}× (RSS)`,
+      'at most 500 ms and 100 MB',
+      yes(
+        s.cloneFirstFrame === undefined || s.cloneFirstFrame === null
+          ? null
+          : s.cloneFirstFrame <= 500 && (s.cloneFirstFrameRssMb ?? 0) <= 100,
+      ),
+    ]),
   ];
 }
 

@@ -244,6 +244,7 @@ function reruns(r: Record<string, any>): string {
     ['2', r.timeToVerdict?.rerun],
     ['3', r.throughput?.rerun],
     ['5', r.live?.rerun],
+    ['6 (start-up, goal 4)', r.live?.startup?.rerun],
   ].filter(([, at]) => at);
   return again.length
     ? `; measured again on their own: ${again.map(([n, at]) => `section ${n} on ${String(at).slice(0, 10)}`).join(', ')}`

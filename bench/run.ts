@@ -639,6 +639,9 @@ async function main() {
     // Section 5, with its own btop sample.
     '--live-only': async (last) =>
       void (last.live = { ...(await liveSection(await btopCost(10))), rerun: new Date().toISOString() }),
+    // Goal 4's start-up figures (the first frames: packed, the clone's dist/, the clone's sources).
+    '--startup-only': async (last) =>
+      void (last.live = { ...last.live, startup: { ...(await startupSection()), rerun: new Date().toISOString() } }),
     // Section 3: items/s, the raw script and the stage clock, then the result-store write cost.
     '--throughput-only': async (last) =>
       void (last.throughput = {

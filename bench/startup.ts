@@ -3,7 +3,7 @@
 // (`watch` of a running execution, in a tmux 120×40 terminal), each beside `kubectl version --client` and a
 // bare `node -e 0` measured in the same run.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -52,16 +52,32 @@ function installPacked(log: (s: string) => void): { bin: string; cleanup: () => 
   }
 }
 
+/** The resident memory (MB) of a process, from /proc; null where there is none. */
+function rssMb(pid: number): number | null {
+  try {
+    const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return kb ? Math.round(Number(kb) / 1024) : null;
+  } catch {
+    return null;
+  }
+}
+
 /**
  * Milliseconds from starting the tool in a fresh tmux 120×40 terminal to the first frame on it (the pane
- * holds text), median of `n`; `args` watch an execution on a server that is already up. The packed
- * package's bin when there is one, else this clone's.
+ * holds text), and the tool's resident memory then, medians of `n`; `args` watch an execution on a server
+ * that is already up. `env` is added to the tool's environment.
  */
-export async function firstFrame(bin: string, args: string[], n = 5): Promise<number | null> {
+export async function firstFrame(
+  bin: string,
+  args: string[],
+  n = 5,
+  env: string[] = [],
+): Promise<{ ms: number | null; rssMb: number | null }> {
   const ms: number[] = [];
+  const rss: number[] = [];
   for (let i = 0; i < n; i++) {
     const socket = `bench-frame-${process.pid}-${i}`;
-    const cmd = ['exec', 'env', '-u', 'CI', bin, ...args].map((a) => `'${a}'`).join(' ');
+    const cmd = ['exec', 'env', '-u', 'CI', ...env, bin, ...args].map((a) => `'${a}'`).join(' ');
     const t0 = Date.now();
     execFileSync('tmux', ['-L', socket, 'new-session', '-d', '-s', 'b', '-x', '120', '-y', '40', cmd]);
     try {
@@ -71,14 +87,21 @@ export async function firstFrame(bin: string, args: string[], n = 5): Promise<nu
         const pane = execFileSync('tmux', ['-L', socket, 'capture-pane', '-p', '-t', 'b'], { encoding: 'utf8' });
         shown = /\S/.test(pane);
       }
-      if (shown) ms.push(Date.now() - t0);
+      if (shown) {
+        ms.push(Date.now() - t0);
+        const pid = Number(
+          execFileSync('tmux', ['-L', socket, 'display', '-p', '-t', 'b', '#{pane_pid}'], { encoding: 'utf8' }),
+        );
+        const mb = rssMb(pid);
+        if (mb !== null) rss.push(mb);
+      }
       execFileSync('tmux', ['-L', socket, 'send-keys', '-t', 'b', 'q']);
       await sleep(1500);
     } finally {
       spawnSync('tmux', ['-L', socket, 'kill-server'], { stdio: 'ignore' });
     }
   }
-  return ms.length ? median(ms) : null;
+  return { ms: ms.length ? median(ms) : null, rssMb: rss.length ? median(rss) : null };
 }
 
 export interface StartupFigures {
@@ -87,7 +110,15 @@ export interface StartupFigures {
   packedVersion: number | null;
   cloneNpmStartHelp: number | null;
   kubectlVersionClient: number | null;
+  /** The packed package's first frame (its bin through its shebang), and its RSS then. */
   firstFrame: number | null;
+  firstFrameRssMb?: number | null;
+  /** The same from this clone's bin after `npm install` (which builds dist/: the prepare script). */
+  cloneFirstFrame?: number | null;
+  cloneFirstFrameRssMb?: number | null;
+  /** The clone's bin running the TypeScript sources through tsx (a dist/ older than them, or none). */
+  cloneSourcesFirstFrame?: number | null;
+  cloneSourcesFirstFrameRssMb?: number | null;
   skipped?: string;
 }
 
@@ -102,9 +133,20 @@ export async function startupCost(log: (s: string) => void, frameArgs: string[])
       packedVersion: 'bin' in packed ? timed(packed.bin, ['--version'], 10) : null,
       cloneNpmStartHelp: timed('npm', ['start', '--silent', '--', '--help'], 5),
       kubectlVersionClient: hasKubectl ? timed('kubectl', ['version', '--client'], 10) : null,
-      firstFrame: await firstFrame('bin' in packed ? packed.bin : BIN, frameArgs),
+      firstFrame: null,
       ...('skipped' in packed ? { skipped: packed.skipped } : {}),
     };
+    const p = await firstFrame('bin' in packed ? packed.bin : BIN, frameArgs);
+    const clone = await firstFrame(BIN, frameArgs);
+    const sources = await firstFrame(BIN, frameArgs, 3, ['NOETL_LOADRUN_FROM_SOURCE=1']);
+    Object.assign(out, {
+      firstFrame: p.ms,
+      firstFrameRssMb: p.rssMb,
+      cloneFirstFrame: clone.ms,
+      cloneFirstFrameRssMb: clone.rssMb,
+      cloneSourcesFirstFrame: sources.ms,
+      cloneSourcesFirstFrameRssMb: sources.rssMb,
+    });
     log(`  start-up (median ms): ${JSON.stringify(out)}`);
     return out;
   } finally {
