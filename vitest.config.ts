@@ -12,6 +12,9 @@ export default defineConfig({
     pool: 'forks',
     maxWorkers: 2,
     minWorkers: 1,
+    // The CLI the tests start runs the sources being tested, not a dist/ that npm install built earlier
+    // (bin/noetl-loadrun.js); the packed package's tests run its dist/ (it has no sources).
+    env: { NOETL_LOADRUN_FROM_SOURCE: '1' },
     reporters: ['default', 'json'],
     outputFile: { json: 'test-results/vitest.json' }, // read by .ci/run for its closing line
     projects: [

@@ -35,8 +35,11 @@ function builtIsCurrent() {
   return false;
 }
 
+// NOETL_LOADRUN_FROM_SOURCE runs the sources where there are some (a clone; the tests set it, so they run the
+// code being edited whatever dist/ npm install built); a packed install has none and runs dist/.
+const sources = existsSync(fileURLToPath(new URL('../src/cli.ts', import.meta.url)));
 let entry;
-if (!process.env.NOETL_LOADRUN_FROM_SOURCE && builtIsCurrent()) {
+if (!(process.env.NOETL_LOADRUN_FROM_SOURCE && sources) && builtIsCurrent()) {
   entry = pathToFileURL(built).href;
 } else {
   // The project's own tsconfig wherever the tool is started from: tsx reads the working folder's by

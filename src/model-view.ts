@@ -23,16 +23,7 @@ export type ModeVerdict =
   'pending' | 'running' | 'completed' | 'failed' | 'cancelled' | 'stalled' | 'timeout' | 'not-launched';
 
 export type EventKind =
-  | 'start'
-  | 'step'
-  | 'issued'
-  | 'started'
-  | 'done'
-  | 'completed'
-  | 'failed'
-  | 'terminal'
-  | 'emulation'
-  | 'other';
+  'start' | 'step' | 'issued' | 'started' | 'done' | 'completed' | 'failed' | 'terminal' | 'emulation' | 'other';
 
 export interface EventView {
   t: number;

@@ -44,6 +44,9 @@ export class SeriesRecorder {
     stallMarks: {},
   };
   private readonly eventBuckets = new Map<string, Map<number, number>>();
+  /** Per mode: the last stored count and its time (the rate is over each poll's interval), and whether it ended. */
+  private readonly lastRows = new Map<string, { t: number; stored: number }>();
+  private readonly ended = new Set<string>();
   /** The last record's time: events/s runs to it, zero after a mode's last event (a silent stall shows). */
   private lastT = 0;
 
@@ -56,9 +59,19 @@ export class SeriesRecorder {
     this.lastT = Math.max(this.lastT, t);
     const mode = String(rec.mode ?? '');
     switch (rec.kind) {
-      case 'rows':
-        push(this.data.stored, mode, t, Number(rec.storedRows ?? 0));
-        push(this.data.rate, mode, t, Number(rec.rows_per_second ?? 0));
+      case 'rows': {
+        const stored = Number(rec.storedRows ?? 0);
+        push(this.data.stored, mode, t, stored);
+        // Rows per second over each interval between polls, not the screen's 5 s moving rate: that one
+        // declined for five seconds after the last row (issue #39 item 16); nothing after the mode's end.
+        const last = this.lastRows.get(mode);
+        if (!this.ended.has(mode) && (!last || t > last.t))
+          push(this.data.rate, mode, t, last ? Math.round(((stored - last.stored) / (t - last.t)) * 10) / 10 : 0);
+        if (!last || t > last.t) this.lastRows.set(mode, { t, stored });
+        break;
+      }
+      case 'verdict':
+        if (rec.verdict !== 'running' && rec.verdict !== 'pending') this.ended.add(mode);
         break;
       case 'event': {
         const b = this.eventBuckets.get(mode) ?? new Map<number, number>();
