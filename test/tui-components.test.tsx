@@ -45,6 +45,9 @@ function feed(): RunStore {
     ]);
   }
   store.recordEvents('chunked_optimal', [ev('583461712347136100', 'call.error', 'process_batch_pipeline', 'RETRYING')]);
+  // No engine writes a retry event: a retry is a log line, and the Python one names the task, not the step,
+  // so with both modes running the count per mode is unknown.
+  store.log('worker', 'info', "Message: [TASK_SEQ] Retrying task 'fetch_detail' (attempt 2/4)");
   const stats = (n: number) => ({
     storedRows: n,
     okRows: n,
@@ -124,7 +127,7 @@ describe('App at 120x40', () => {
     expect(f).toMatch(/sandbox-postgres\s+400m\s+330Mi/);
     expect(f).toMatch(/direct_stress\s+134\s+134\s+1\s+134\s+256K\s+512K/);
     expect(f).toContain('[b2] call.done process_batch_pipeline');
-    expect(f).toContain('retries 1');
+    expect(f).toContain('retries ?');
     assertFits(f, 120, 40);
   });
 
