@@ -231,6 +231,24 @@ const CASES: Case[] = [
   },
   {
     engine: 'python',
+    name: 'noetl 4.26.0: a loop over a result field it does not have, the event batch failed, nothing after',
+    source:
+      "noetl 4.26.0 run here (test/playbooks/failing-runs/command0-in-loop.yaml): batch.failed on events.batch, 'TaskResultProxy object' has no attribute 'command_0'",
+    events: [
+      ...start('python'),
+      ...command('python', 'start'),
+      ['batch.accepted', 'events.batch', 'PENDING'],
+      ['batch.processing', 'events.batch', 'RUNNING'],
+      ['batch.failed', 'events.batch', 'FAILED'],
+    ],
+    verdict: 'stalled',
+    stall: 'silent',
+    stored: 0,
+    expect: ['event-batch-failed'],
+    evidence: { id: 'event-batch-failed', has: ['batch.failed 1× on events.batch'] },
+  },
+  {
+    engine: 'python',
     name: 'noetl 4.26.0: two items whose http step failed, the loop done, the run completed (not a loop ended early)',
     source:
       'noetl 4.26.0 run here: chunked_optimal, 12 items, the echo answering 500 for items 7 and 8: 12 issued, 10 completed, 2 call.error + command.failed',

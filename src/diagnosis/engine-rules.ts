@@ -22,6 +22,22 @@ function poolOf(h: LogHit, e: Evidence): { evidence: string[]; advice: string[] 
 
 export const ENGINE_RULES: Rule[] = [
   {
+    id: 'event-batch-failed',
+    title:
+      "the server failed processing the worker's events (batch.failed): the run stops there, with no terminal event",
+    advice: [
+      "Read the batch.failed event's error (noetl.event.error) or the server log's '[BATCH-EVENTS] Processing failed' line",
+      'A template the Python engine cannot render stops it so (a loop over a result field it does not have): check-playbook --engine python names them',
+    ],
+    match(e) {
+      // noetl 4.26.0 noetl/server/api/core/batch.py 630-650: a batch whose processing raises is recorded as
+      // batch.failed and nothing follows it (seen here: a loop's `in` over command_0 of a postgres result).
+      const n = e.eventsByType['batch.failed'] ?? 0;
+      if (!n) return undefined;
+      return { confidence: 'high', evidence: [`batch.failed ${n}× on events.batch`] };
+    },
+  },
+  {
     id: 'mode-starved',
     title: "this mode's commands wait unclaimed while the other mode's commands hold every worker",
     advice: [ADVICE.sequential, ADVICE.localWorkers],

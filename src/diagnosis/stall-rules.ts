@@ -75,6 +75,7 @@ export const STALL_RULES: Rule[] = [
     match(e) {
       if (e.stall?.kind !== 'silent' || !e.openExecutions.length || e.storedRows >= e.expected) return undefined;
       if (endsSkipped(e)) return undefined; // no-branch-taken
+      if (e.eventsByType['batch.failed']) return undefined; // event-batch-failed: the server stopped, not a loop
       const nodes = Object.entries(e.perNode).filter(([, c]) => c.issued > 0);
       if (!nodes.length || nodes.some(([, c]) => c.completed + c.failed < c.issued)) return undefined;
       // A task-sequence loop that stops after its first tranche on a release with the loop-counter defects

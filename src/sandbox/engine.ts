@@ -9,9 +9,9 @@ import { CommandRunner, type EmitRow } from './commands.js';
 import type { Credentials } from './credentials.js';
 import type { Arc, Step } from './dsl.js';
 import type { EventLog } from './event-log.js';
-import { CANCELLED, Execution, type CatalogEntry } from './execution.js';
+import { CANCELLED, Execution, HALTED, type CatalogEntry } from './execution.js';
 import type { LoopStateLimits } from './loop-state.js';
-import { LoopRun, withMaxInFlight } from './loop-runner.js';
+import { LoopRun, loopItems, withMaxInFlight } from './loop-runner.js';
 import { SEMANTICS } from './semantics.js';
 import { EVENT_SHAPES } from './event-shapes.js';
 import type { PythonPool } from './python-pool.js';
@@ -198,7 +198,7 @@ export class Engine {
       exec.error ??= `step ${step.step} failed: ${msg}`;
       return { value: undefined };
     }
-    if (result === CANCELLED || exec.cancelRequested) return undefined;
+    if (result === CANCELLED || result === HALTED || exec.cancelRequested) return undefined;
     exec.running.delete(step.step);
     exec.completed.add(step.step);
     exec.results[step.step] = result;
@@ -265,9 +265,6 @@ export class Engine {
 
   private async runLoop(exec: Execution, templated: Step): Promise<unknown> {
     const step = withMaxInFlight(templated, this.baseCtx(exec));
-    const items = renderValue(step.loop!.in, this.baseCtx(exec));
-    if (!Array.isArray(items))
-      throw new ToolError(`loop.in of step ${step.step} rendered to ${typeof items}, not a list`);
     const host = {
       emit: (e: Execution, r: EmitRow) => this.emit(e, r),
       log: this.o.log,
@@ -283,6 +280,8 @@ export class Engine {
       stopsAfterFirstWindow:
         Boolean(this.o.loopStopsAfterFirstWindow) && step.tools.every((t) => t.kind === 'playbook'),
     };
+    const items = loopItems(exec, step, this.baseCtx(exec), EVENT_SHAPES[this.o.dialect], host);
+    if (items === HALTED) return HALTED;
     const out = await new LoopRun(host, exec, step, items, this.baseCtx(exec), this.o.loopState).run();
     const done = EVENT_SHAPES[this.o.dialect].loopDone(step.step);
     if (out !== CANCELLED && done) this.emit(exec, { ...done, meta: { stats: out.stats } });

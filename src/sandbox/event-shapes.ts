@@ -46,6 +46,12 @@ export interface EventShapes {
   loopDone(step: string): Emitted | null;
   /** A failed command's events (Python still writes step.exit COMPLETED after command.failed). */
   failed(node: string): Emitted[];
+  /**
+   * A loop's collection the server could not render (templates.ts TemplateFault): 4.26.0 renders it while
+   * it processes the worker's event batch, and the batch fails; nothing follows, no terminal event (seen
+   * here: batch.failed on node events.batch, with the renderer's message). Null: the step fails instead.
+   */
+  serverRenderFailed(error: string): Emitted | null;
   terminal(state: 'COMPLETED' | 'FAILED', path: string): Emitted[];
   cancelled(path: string): Emitted;
   /**
@@ -88,6 +94,7 @@ export const EVENT_SHAPES: Record<Dialect, EventShapes> = {
     ],
     completed: (node, ok) => [{ event_type: 'command.completed', node_name: node, status: ok ? 'success' : 'error' }],
     loopDone: () => null,
+    serverRenderFailed: () => null,
     failed: (node) => [
       { event_type: 'call.error', node_name: node, status: 'FAILED' },
       { event_type: 'command.failed', node_name: node, status: 'FAILED' },
@@ -143,6 +150,13 @@ export const EVENT_SHAPES: Record<Dialect, EventShapes> = {
       { event_type: 'command.completed', node_name: node, status: 'COMPLETED' },
     ],
     loopDone: (step) => ({ event_type: 'loop.done', node_name: step, node_type: 'loop', status: 'completed' }),
+    serverRenderFailed: (error) => ({
+      event_type: 'batch.failed',
+      node_id: 'events.batch',
+      node_name: 'events.batch',
+      status: 'FAILED',
+      error,
+    }),
     failed: (node) => [
       { event_type: 'call.error', node_name: node, status: 'FAILED' },
       { event_type: 'command.failed', node_name: node, status: 'FAILED' },

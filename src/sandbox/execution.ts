@@ -21,6 +21,8 @@ export interface CatalogEntry {
 
 /** Work that ended because its execution was cancelled. */
 export const CANCELLED = Symbol('cancelled');
+/** A step the engine stopped at with no end (4.26.0's failed event batch): the execution stays RUNNING. */
+export const HALTED = Symbol('halted');
 
 export class Execution {
   state: ExecState = 'RUNNING';

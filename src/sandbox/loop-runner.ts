@@ -5,10 +5,11 @@
 // keep flowing, no new item is stored, and the loop never completes (the historical stall) until cancelled.
 import type { Step } from './dsl.js';
 import type { EmitRow, Iteration } from './commands.js';
-import { CANCELLED, type Execution } from './execution.js';
+import { CANCELLED, HALTED, type Execution } from './execution.js';
+import type { EventShapes } from './event-shapes.js';
 import { LoopState, type LoopStateLimits } from './loop-state.js';
 import type { Ctx } from './tools.js';
-import { renderString } from './templates.js';
+import { renderString, renderValue, TemplateFault } from './templates.js';
 import { ToolError } from './tool-error.js';
 
 export interface LoopHost {
@@ -178,4 +179,30 @@ export function withMaxInFlight(step: Step, ctx: Ctx): Step {
       `loop.spec.max_in_flight of step ${step.step} rendered to ${JSON.stringify(renderString(t, ctx))}`,
     );
   return { ...step, loop: { ...step.loop!, maxInFlight: n } };
+}
+
+/**
+ * A loop's collection, rendered; HALTED where the engine's server fails on it with nothing after
+ * (EVENT_SHAPES.serverRenderFailed, 4.26.0's batch.failed), written and logged as that engine does.
+ */
+export function loopItems(
+  exec: Execution,
+  step: Step,
+  ctx: Ctx,
+  shapes: Pick<EventShapes, 'serverRenderFailed'>,
+  host: Pick<LoopHost, 'emit' | 'log'>,
+): unknown[] | typeof HALTED {
+  let items: unknown;
+  try {
+    items = renderValue(step.loop!.in, ctx);
+  } catch (err) {
+    const halt = err instanceof TemplateFault && shapes.serverRenderFailed(err.message);
+    if (!halt) throw err;
+    host.log('error', `[BATCH-EVENTS] Processing failed execution_id=${exec.id}: ${(err as Error).message}`);
+    host.emit(exec, halt);
+    return HALTED;
+  }
+  if (!Array.isArray(items))
+    throw new ToolError(`loop.in of step ${step.step} rendered to ${typeof items}, not a list`);
+  return items;
 }

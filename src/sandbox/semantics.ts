@@ -8,7 +8,7 @@
 import type pg from 'pg';
 import type { Dialect } from '../model.js';
 import type { ToolSpec } from './dsl.js';
-import { renderValue } from './templates.js';
+import { PROXIED_RESULTS, renderValue } from './templates.js';
 import { PythonToolError } from './python-pool.js';
 import { ToolError } from './tool-error.js';
 
@@ -226,12 +226,14 @@ export const SEMANTICS: Record<Dialect, ToolSemantics> = {
       results.length
         ? { ...statementResult(results[results.length - 1]), statement_count: results.length }
         : { status: 'success', message: 'No SQL statements executed', statement_count: 0 },
+    // 4.26.0's renderer proxies step results (templates.ts TemplateFault): the names it proxies ride along.
     baseCtx: (id, workload, results) => ({
       ...workload,
       workload,
       ...results,
       execution_id: id,
       job: { execution_id: id },
+      [PROXIED_RESULTS]: new Set(Object.keys(results)),
     }),
     // noetl/worker/task_sequence_executor.py 563 (WARNING), 640, 698-701 (INFO), 685 (ERROR).
     retryLogLines: (task, attempt, attempts, delayMs, error) => [

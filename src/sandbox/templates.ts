@@ -41,9 +41,43 @@ function template(src: string): nunjucks.Template {
 
 export class TemplateError extends Error {}
 
+/**
+ * What noetl 4.26.0's renderer raises where nunjucks renders quietly (its step results are TaskResultProxy
+ * objects, noetl/core/dsl/render.py; seen on the real engine here): an attribute of a step result's missing
+ * attribute (Jinja's Undefined raises on the next lookup: `start.command_0.rows`), and `tojson` of a step
+ * result's nested value ("Object of type TaskResultProxy is not JSON serializable"). Where it lands decides
+ * what the engine does (engine.ts, tools.ts).
+ */
+export class TemplateFault extends TemplateError {}
+
+/** Set by a dialect's template namespace (semantics.ts baseCtx): the step results its renderer proxies. */
+export const PROXIED_RESULTS = Symbol('proxied step results');
+
+const DICT_METHODS = new Set(['keys', 'items', 'values', 'get']);
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
+
+function proxyFault(src: string, ctx: Record<string | symbol, unknown>): string | undefined {
+  const names = ctx[PROXIED_RESULTS] as Set<string> | undefined;
+  if (!names?.size) return undefined;
+  for (const m of src.matchAll(/\b([A-Za-z_]\w*)\.([A-Za-z_]\w*)\.[A-Za-z_]/g)) {
+    const root = ctx[m[1]];
+    if (names.has(m[1]) && isObj(root) && !Array.isArray(root) && !(m[2] in root) && !DICT_METHODS.has(m[2]))
+      return `'noetl.core.dsl.render.TaskResultProxy object' has no attribute '${m[2]}'`;
+  }
+  for (const m of src.matchAll(/\b([A-Za-z_]\w*)((?:\.[A-Za-z_]\w*)+)\s*\|\s*tojson\b/g)) {
+    if (!names.has(m[1])) continue;
+    let v: unknown = ctx[m[1]];
+    for (const k of m[2].slice(1).split('.')) v = isObj(v) ? v[k] : undefined;
+    if (isObj(v)) return 'Object of type TaskResultProxy is not JSON serializable';
+  }
+  return undefined;
+}
+
 /** Renders one string. A lone `{{ expr }}` keeps the value's type. */
 export function renderString(src: string, ctx: Record<string, unknown>): unknown {
   if (!src.includes('{{') && !src.includes('{%')) return src;
+  const fault = proxyFault(src, ctx);
+  if (fault) throw new TemplateFault(`template error in ${JSON.stringify(src.slice(0, 80))}: ${fault}`);
   const single = SINGLE.exec(src);
   try {
     if (single && !single[1].includes('{{') && !single[1].includes('}}')) {
@@ -58,18 +92,28 @@ export function renderString(src: string, ctx: Record<string, unknown>): unknown
   }
 }
 
-/** Renders every string inside a value (objects and arrays recursively). */
-/** Renders every string of `value` (recursively) against `ctx`; timed as one stage per top-level call. */
-export function renderValue(value: unknown, ctx: Record<string, unknown>): unknown {
-  return STAGES.timeSync('template rendering', () => renderTree(value, ctx));
+/**
+ * Renders every string of `value` (recursively) against `ctx`; timed as one stage per top-level call.
+ * `keepOnFault`: a string whose rendering meets a TemplateFault stays as it is written (what 4.26.0 makes
+ * of a tool's `input:`, seen here: the step ran with the template text as the value).
+ */
+export function renderValue(value: unknown, ctx: Record<string, unknown>, keepOnFault = false): unknown {
+  return STAGES.timeSync('template rendering', () => renderTree(value, ctx, keepOnFault));
 }
 
-function renderTree(value: unknown, ctx: Record<string, unknown>): unknown {
-  if (typeof value === 'string') return renderString(value, ctx);
-  if (Array.isArray(value)) return value.map((v) => renderTree(v, ctx));
+function renderTree(value: unknown, ctx: Record<string, unknown>, keep: boolean): unknown {
+  if (typeof value === 'string') {
+    try {
+      return renderString(value, ctx);
+    } catch (err) {
+      if (keep && err instanceof TemplateFault) return value;
+      throw err;
+    }
+  }
+  if (Array.isArray(value)) return value.map((v) => renderTree(v, ctx, keep));
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = renderTree(v, ctx);
+    for (const [k, v] of Object.entries(value)) out[k] = renderTree(v, ctx, keep);
     return out;
   }
   return value;

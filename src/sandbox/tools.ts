@@ -37,7 +37,9 @@ export async function runPython(
   ctx: Ctx,
   sem: Pick<ToolSemantics, 'pythonNoResult' | 'pythonEntry'>,
 ): Promise<unknown> {
-  const input = (renderValue(tool.input ?? {}, ctx) as Record<string, unknown>) ?? {};
+  // A value whose template meets a TemplateFault (only 4.26.0's proxied results raise one) is passed as
+  // written, as that engine does with a tool's input.
+  const input = (renderValue(tool.input ?? {}, ctx, true) as Record<string, unknown>) ?? {};
   const libs = (tool.libs ?? {}) as Record<string, string>;
   const executionId = ctx.execution_id === undefined ? undefined : String(ctx.execution_id);
   const { value, stdout } = await pool.run({

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { ndjson, summaryOf, useRealEngine, type RealEngine } from './harness.js';
+import { endingsOn, expectedOf, FAILING_RUNS } from '../helpers/failing-runs.js';
 
 const SMALL = ['--seed-rows', '12', '--payload-kb', '8', '--batch-size', '4', '--max-batches', '3'];
 const PATIENT = ['--stall-seconds', '240', '--timeout', '540', '--no-tui'];
@@ -102,6 +103,13 @@ describe('failures on the real Python engine', () => {
     } finally {
       Object.assign(e.echo.faults, { failItems: [] });
     }
+  });
+
+  it('ends our failing playbooks as the table says (the python dialect is checked against the same table)', async () => {
+    real.keepLogsOnFailure();
+    const e = real.engine;
+    const endings = await endingsOn(e.serverUrl, e.pool, 15_000);
+    for (const r of FAILING_RUNS) expect(expectedOf(endings[r.file], r.ending), r.file).toEqual(r.ending);
   });
 
   it('a worker killed mid-run: the tool ends on the engine’s own state and accounts for every item', async () => {
