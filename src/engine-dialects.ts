@@ -35,6 +35,10 @@ export interface EngineDialect {
   readonly unsentHttpFields: { fields: string[]; sentWith: string[]; id: string; engineReads: string };
   /** check-playbook: whose template renderer to check against (Rust minijinja; Python Jinja2 with its proxies). */
   readonly templates: 'minijinja' | 'jinja2';
+  /** Whether a parallel loop's items are all issued at once (Rust: orchestrator.rs fans out every item). */
+  readonly issuesLoopAtOnce: boolean;
+  /** check-playbook: whether older releases read other forms (`args:`, `outcome`: the legacy engine's). */
+  readonly releaseForms: boolean;
 }
 
 export const ENGINE_DIALECTS: Record<Dialect, EngineDialect> = {
@@ -51,6 +55,8 @@ export const ENGINE_DIALECTS: Record<Dialect, EngineDialect> = {
       engineReads: 'the Rust http tool has no payload field',
     },
     templates: 'minijinja',
+    issuesLoopAtOnce: true,
+    releaseForms: false,
   },
   python: {
     catalogResourceType: 'Playbook',
@@ -65,12 +71,19 @@ export const ENGINE_DIALECTS: Record<Dialect, EngineDialect> = {
       engineReads: 'the Python http tool reads payload: (or body:)',
     },
     templates: 'jinja2',
+    issuesLoopAtOnce: false,
+    releaseForms: true,
   },
 };
 
 /** A client's table: an engine whose dialect is not known yet is read as Rust's (the current engine). */
 export function engineDialect(d: Dialect | undefined): EngineDialect {
   return ENGINE_DIALECTS[d ?? 'rust'];
+}
+
+/** The dialect a target's label names ('sandbox, rust dialect', 'python 4.26.0, local'), if any. */
+export function dialectOfLabel(label: string): Dialect | undefined {
+  return /python/.test(label) ? 'python' : /rust/.test(label) ? 'rust' : undefined;
 }
 
 /** Where the tool reads retries from, and why it may not see them (TargetInfo.retriesNote). */

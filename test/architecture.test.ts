@@ -103,8 +103,10 @@ describe('the checker', () => {
       file('src/sandbox/dsl.ts', "if (kind === 'python') check();\n"),
       file('src/engine-dialects.ts', "const d = dialect === 'rust';\n"),
       file('src/run/observe.ts', "if (ctx.client.dialect === 'rust') wait();\n"),
+      file('src/run/evidence.ts', 'const all = /rust/.test(store.target.dialect);\n'),
+      file('src/playbooks/check.ts', "if (engine === 'python' && release) more();\n"),
     ]);
-    expect(v).toHaveLength(5);
+    expect(v).toHaveLength(7);
     expect(v[0]).toMatch(/^src\/sandbox\/engine.ts:1 branches on the dialect/);
   });
 

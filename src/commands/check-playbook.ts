@@ -5,6 +5,7 @@ import { readPlaybookFile } from '../playbooks.js';
 import { checkPlaybook, findingLine } from '../playbooks/check.js';
 import { parseDialect } from './run-config.js';
 import { checkNoetlVersion } from '../local-noetl/releases.js';
+import { ENGINE_DIALECTS } from '../engine-dialects.js';
 import { usageError } from '../errors.js';
 
 export async function checkPlaybookCommand(
@@ -12,7 +13,7 @@ export async function checkPlaybookCommand(
   o: { engine?: string; noetlVersion?: string },
 ): Promise<number> {
   const engine = parseDialect(o.engine, '--engine') ?? 'rust';
-  if (o.noetlVersion !== undefined && engine !== 'python')
+  if (o.noetlVersion !== undefined && !ENGINE_DIALECTS[engine].releaseForms)
     throw usageError('--noetl-version is a release of the legacy Python engine', 'add --engine python');
   const release = o.noetlVersion !== undefined ? checkNoetlVersion(o.noetlVersion, '--noetl-version') : undefined;
   let found = 0;

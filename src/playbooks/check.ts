@@ -187,7 +187,7 @@ export function checkPlaybook(yamlText: string, engine: Dialect, release?: strin
   const out: Finding[] = [];
   for (const v of walk(doc.contents)) {
     const key = v.path[v.path.length - 1];
-    if (engine === 'python' && release) out.push(...releaseFormFindings(v, key, lc, release));
+    if (ENGINE_DIALECTS[engine].releaseForms && release) out.push(...releaseFormFindings(v, key, lc, release));
     if (key === 'kind' && isScalar(v.node) && v.node.value === 'http')
       out.push(...httpFindings(httpKeys(doc, v.path), engine, lc));
     if ((key === 'mode' || key === 'max_in_flight') && v.path[v.path.length - 2] === 'loop')

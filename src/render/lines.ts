@@ -2,6 +2,7 @@
 // cross-mode comparison and the summary rows. The text summary, the TUI, report.md and the `diff` command
 // only format these (indent, bullet, colour); none of them words a fact of its own.
 import { formatRanges } from '../diff/missing-items.js';
+import { dialectOfLabel } from '../engine-dialects.js';
 import {
   retriesShown,
   type AfterEnd,
@@ -152,7 +153,7 @@ export function hollowRunLines(modes: ModeView[], dialect: string, warnings: num
       ((m.stats?.storedRows ?? 0) === 0 || (m.stats?.avgRequestBytes ?? 0) === 0),
   );
   if (!hollow.length) return [];
-  const engine = /python/.test(dialect) ? 'python' : 'rust';
+  const engine = dialectOfLabel(dialect) ?? 'rust';
   return hollow.map((m) =>
     line(
       `${m.mode} completed with ${m.stats?.storedRows ?? 0} rows stored and ${Math.round(m.stats?.avgRequestBytes ?? 0)} request bytes: the playbook may use constructs the ${engine} engine ignores${warnings ? ` (${warnings} found at register)` : ''} — noetl-loadrun check-playbook FILE --engine ${engine}`,

@@ -5,6 +5,7 @@ import { BUSY_MILLICORES, type Mode } from '../model.js';
 import { diagnose, type Evidence } from '../diagnosis/rules.js';
 import { inFlightOf } from '../diagnosis/evidence.js';
 import { childrenNotEnded } from './episodes.js';
+import { dialectOfLabel, ENGINE_DIALECTS } from '../engine-dialects.js';
 import type { RunStore } from './store.js';
 
 /**
@@ -48,7 +49,7 @@ export function evidenceOf(store: RunStore, mode: Mode, slow = false): Evidence 
     logHits: store.hits.of(mode),
     pods: store.pods.withGrowth(),
     // The Rust server issues every item of a parallel loop at once (noetl-contract §7.3).
-    dispatchAll: /rust/.test(store.target.dialect),
+    dispatchAll: ENGINE_DIALECTS[dialectOfLabel(store.target.dialect) ?? 'python'].issuesLoopAtOnce,
     retriesNote: store.target.retriesNote ?? null,
     children: v.children,
     openChildren: childrenNotEnded(v).length,

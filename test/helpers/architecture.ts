@@ -152,7 +152,9 @@ export const DIALECT_TABLES = [
 /** A comparison with a dialect's name anywhere in src/ outside the dialect tables. */
 export function dialectBranches(files: SourceFile[]): string[] {
   // 'python' alone is also a tool kind, so a comparison with it counts only on a `dialect` operand.
-  const test = /\bdialect(?:\.name)?\s*[!=]==|[!=]==\s*['"]rust['"]|['"]rust['"]\s*[!=]==/;
+  // A regex test of a dialect's name (a target's label) and an `engine` operand count too.
+  const test =
+    /\b(?:dialect|engine)(?:\.name)?\s*[!=]==|[!=]==\s*['"]rust['"]|['"]rust['"]\s*[!=]==|\/(?:rust|python)\/\.test\(/;
   const out: string[] = [];
   for (const f of files) {
     if (!f.rel.startsWith('src/') || DIALECT_TABLES.includes(f.rel)) continue;
