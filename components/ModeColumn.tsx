@@ -1,7 +1,7 @@
 // One mode's column: state and step, progress, counters, the rows/s chart, the stall badge, the event tail.
 import { Box, Text } from './ink.js';
 import { memo, Profiler, type ProfilerOnRenderCallback } from 'react';
-import { retriesShown, type ModeView } from '../src/model.js';
+import { inFlightCommands, retriesShown, type ModeView } from '../src/model.js';
 import { EventTail } from './EventTail.js';
 import { bar, VERDICT_COLOR } from './format.js';
 import type { Layout } from './layout.js';
@@ -23,7 +23,7 @@ export interface ModeColumnProps {
 function Counters({ mode, width, retriesNote }: { mode: ModeView; width: number; retriesNote: string | null }) {
   const stored = mode.stats?.storedRows ?? 0;
   const pct = mode.expected ? Math.floor((100 * stored) / mode.expected) : 0;
-  const inFlight = Math.max(0, mode.iterationsIssued - mode.iterationsDone);
+  const inFlight = inFlightCommands(mode);
   return (
     <>
       <Text wrap="truncate">

@@ -220,6 +220,10 @@ export function retriesShown(
   return String(m.retries);
 }
 
+/** A mode's item commands issued and not yet ended (the screen's in-flight). */
+export const inFlightCommands = (m: { iterationsIssued: number; iterationsDone: number }): number =>
+  Math.max(0, m.iterationsIssued - m.iterationsDone);
+
 /** Whether a mode's retry count means something on its target: seen at all, or visible there. */
 export function retriesObservable(m: { retries: number }, t: { retriesNote?: string | null }): boolean {
   return !t.retriesNote || m.retries > 0;

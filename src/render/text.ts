@@ -1,5 +1,12 @@
 // Plain-text views of a snapshot, shared by the headless renderer and the TUI's exit print.
-import { retriesObservable, retriesShown, type ModeView, type RunOutcome, type Snapshot } from '../model.js';
+import {
+  inFlightCommands,
+  retriesObservable,
+  retriesShown,
+  type ModeView,
+  type RunOutcome,
+  type Snapshot,
+} from '../model.js';
 import {
   afterEndLines,
   BUDGET,
@@ -32,7 +39,7 @@ export function progressLine(m: ModeView, now: number, startedAt: number, target
     `stored ${stored}/${m.expected} (${pct}%)`,
     `${m.rowsPerSecond.toFixed(1)} rows/s${m.verdict === 'running' && m.etaSeconds !== null ? ` ETA ${duration(m.etaSeconds)}` : ''}`,
     `events ${m.eventCount}`,
-    `in-flight ${Math.max(0, m.iterationsIssued - m.iterationsDone)}`,
+    `in-flight ${inFlightCommands(m)}`,
     `retries ${retriesShown(m, target)}`,
     `failures ${m.failures}`,
   ];

@@ -3,7 +3,7 @@
 // commandsRunAfterEnd). Diffing at the end would count those items missing; the observer reads on until
 // the rows settle, then says how many came after the end.
 import { engineDialect } from '../engine-dialects.js';
-import type { Dialect, ExecState, Mode } from '../model.js';
+import { inFlightCommands, type Dialect, type ExecState, type Mode } from '../model.js';
 import type { NoetlClient } from '../noetl/client.js';
 import type { RowsSource } from '../sources/rows.js';
 import { cancelOpen } from './finalize.js';
@@ -36,7 +36,7 @@ export function stillArriving(
 ): boolean {
   if (final === 'completed' || !engineDialect(ctx.client.dialect).commandsRunAfterEnd) return false;
   const f = ctx.store.modeFacts(mode);
-  const open = Math.max(0, f.iterationsIssued - f.iterationsDone);
+  const open = inFlightCommands(f);
   let t = track.get(mode);
   if (!t) {
     if (!open) return false;
@@ -69,10 +69,10 @@ export async function watchAfterCancel(
   o: { windowMs: number; maxMs: number; signal: AbortSignal },
 ): Promise<void> {
   if (!engineDialect(dialect).commandsRunAfterEnd || !modes.length) return;
-  const seen = new Map<Mode, { rows: number; at: number }>();
+  const seen: AfterEndTrack = new Map();
   for (const m of modes) {
     const f = store.modeFacts(m);
-    store.markEndedWhileRunning(m, 'cancelled', Math.max(0, f.iterationsIssued - f.iterationsDone), false);
+    store.markEndedWhileRunning(m, 'cancelled', inFlightCommands(f), false);
     seen.set(m, { rows: f.stats?.storedRows ?? 0, at: Date.now() });
   }
   const stop = Date.now() + o.maxMs;
