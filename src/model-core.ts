@@ -143,7 +143,14 @@ export interface NoetlEvent {
 
 export interface ChildExecution {
   executionId: string;
+  /** The parent the engine recorded (`noetl.event.parent_execution_id`). */
   parentExecutionId: string;
+  /**
+   * The parent the child's own input names (the fixture passes `parent_execution_id` to each chunk
+   * worker), when it has one: noetl 4.26.0's worker can record the wrong parent (its playbook tool reads the
+   * execution of the command the worker started last, noetl/worker/nats_worker.py 1963 and 3285).
+   */
+  inputParent: string | null;
   batchNumber: number | null;
 }
 

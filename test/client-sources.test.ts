@@ -82,6 +82,8 @@ describe.each(['rust', 'python'] as const)('client and sources, %s dialect', (di
       const ch = await src.children([id]);
       expect(ch.map((c) => c.batchNumber).sort()).toEqual([1, 2, 3]);
       expect(ch.every((c) => c.parentExecutionId === id)).toBe(true);
+      // The parent each chunk worker's own input names (the bundled fixture passes it), read from its start row.
+      expect(ch.map((c) => c.inputParent)).toEqual([id, id, id]);
     }
   });
 

@@ -8,6 +8,7 @@ import { parseJson, stringifyJson, idString } from '../src/json.js';
 import { assertId, cmpId, normaliseStatus } from '../src/noetl/client.js';
 import { resolveServer } from '../src/noetl/server-url.js';
 import { FEED_COLUMNS, inline, q } from '../src/sources/sql.js';
+import { childrenOwned } from '../src/run/children.js';
 
 describe('lossless ids', () => {
   const big = '583461712347136001'; // > 2^53
@@ -149,5 +150,41 @@ describe('what a Rust command.completed status says', () => {
     expect(classify('task.retry', 'RUNNING')).toBe('other');
     expect(classify('call.error', 'RETRYING')).toBe('failed');
     expect(classify('command.failed', 'PENDING')).toBe('failed');
+  });
+});
+
+describe('which chunk workers belong to a mode (noetl 4.26.0 can record the wrong parent)', () => {
+  const child = (executionId: string, parent: string, inputParent: string | null) => ({
+    executionId,
+    parentExecutionId: parent,
+    inputParent,
+    batchNumber: null,
+  });
+  const chunked = new Set(['100', '101']); // the chunked parent and a chunk worker already followed
+  const known = new Set([...chunked, '200']); // and direct_stress's execution
+  it('follows a child by the parent its input names, even when the engine filed it under another execution', () => {
+    const owned = childrenOwned(
+      [
+        child('102', '100', '100'), // as it should be
+        child('103', '200', '100'), // filed under direct_stress's execution
+        child('104', '101', '100'), // filed under a sibling chunk worker
+        child('105', '200', null), // direct_stress's own child, if it had one
+        child('101', '100', '100'), // already followed
+      ],
+      chunked,
+      known,
+    );
+    expect(owned.map((o) => [o.child.executionId, o.misfiled])).toEqual([
+      ['102', false],
+      ['103', true],
+      ['104', true],
+    ]);
+  });
+  it('falls back to the recorded parent when the input names none, or names no execution of the run', () => {
+    const owned = childrenOwned([child('106', '101', null), child('107', '100', '999')], chunked, known);
+    expect(owned.map((o) => [o.child.executionId, o.misfiled])).toEqual([
+      ['106', false],
+      ['107', false],
+    ]);
   });
 });

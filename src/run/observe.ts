@@ -2,11 +2,12 @@
 // events and the row counts go into the store; a mode ends on a terminal status, a stall or the timeout.
 // Pods are sampled on their own interval beside it (sample-pods.ts).
 import { oneLine } from '../errors.js';
-import type { ExecState, Mode, NormalStatus, StallFacts } from '../model.js';
+import { MODES, type ExecState, type Mode, type NormalStatus, type StallFacts } from '../model.js';
 import type { NoetlClient } from '../noetl/client.js';
 import type { EventFeed } from '../sources/event-feed.js';
 import type { RowsSource } from '../sources/rows.js';
 import { sleep } from './sleep.js';
+import { childrenOwned } from './children.js';
 import { diagnoseMode } from './evidence.js';
 import { endEpisode, readChildStatus, waitForChildren } from './episodes.js';
 import { stillArriving, type AfterEndTrack } from './after-end.js';
@@ -112,10 +113,20 @@ export function backoffMs(pollMs: number, quietPolls: number): number {
   return Math.max(pollMs, Math.min(5000, pollMs * 2 ** Math.min(quietPolls, 3)));
 }
 
-/** Chunk-worker children of the mode's parent, so their events are followed too. */
-async function discoverChildren(ctx: ObserveContext, mode: Mode, parent: string): Promise<void> {
+/** Chunk-worker children of the mode's executions, so their events are followed too (children.ts). */
+async function discoverChildren(ctx: ObserveContext, mode: Mode): Promise<void> {
   if (mode !== 'chunked_optimal') return;
-  for (const ch of await ctx.rows.children([parent])) ctx.store.addChild(mode, ch.executionId, ch.batchNumber);
+  const mine = new Set(ctx.store.modeExecutions(mode));
+  const known = new Set(MODES.flatMap((m) => ctx.store.modeExecutions(m)));
+  for (const { child, misfiled } of childrenOwned(await ctx.rows.children([...known]), mine, known)) {
+    ctx.store.addChild(mode, child.executionId, child.batchNumber);
+    if (misfiled)
+      ctx.store.log(
+        'loadrun',
+        'warn',
+        `${mode}: chunk worker ${child.executionId} is recorded under execution ${child.parentExecutionId}; its input names ${child.inputParent}, whose child it is followed as`,
+      );
+  }
 }
 
 async function pullEvents(ctx: ObserveContext, mode: Mode): Promise<void> {
@@ -168,10 +179,7 @@ async function pollMode(
   try {
     // Independent reads side by side: a round costs its slowest read, not their sum (the verdict waits
     // for a round). New children first, so the events read covers them.
-    const [st] = await Promise.all([
-      client.status(parent),
-      tick % 2 === 0 ? discoverChildren(ctx, mode, parent) : undefined,
-    ]);
+    const [st] = await Promise.all([client.status(parent), tick % 2 === 0 ? discoverChildren(ctx, mode) : undefined]);
     store.recordStatus(mode, st);
     const [, stats] = await Promise.all([pullEvents(ctx, mode), rows.stats(parent)]);
     store.recordRows(mode, stats);
@@ -183,7 +191,7 @@ async function pollMode(
     const open = store.modeFacts(mode).stall;
     if (final) {
       // Children started since the last discovery still have events to read before the end.
-      await discoverChildren(ctx, mode, parent);
+      await discoverChildren(ctx, mode);
       await pullEvents(ctx, mode);
       if (await waitForChildren(store, client, mode, { final, stalled: detector.stalled(now), now })) return;
       if (stillArriving(ctx, mode, final, stats.storedRows, now, track.afterEnd)) return;

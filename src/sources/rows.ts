@@ -104,6 +104,7 @@ export class RowsSource {
     return rows.map((r) => ({
       executionId: String(r.execution_id),
       parentExecutionId: String(r.parent_execution_id),
+      inputParent: /^\d+$/.test(String(r.input_parent ?? '')) ? String(r.input_parent) : null,
       batchNumber:
         r.batch_number === null || r.batch_number === undefined || r.batch_number === ''
           ? null

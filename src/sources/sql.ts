@@ -73,7 +73,8 @@ export const q = {
   }),
   children: (parentIds: string[]): Sql => ({
     text: `SELECT execution_id::text AS execution_id, parent_execution_id::text AS parent_execution_id,
-      coalesce(context->'workload'->>'batch_number', context->'result'->'workload'->>'batch_number') AS batch_number
+      coalesce(context->'workload'->>'batch_number', context->'result'->'workload'->>'batch_number') AS batch_number,
+      coalesce(context->'workload'->>'parent_execution_id', context->'result'->'workload'->>'parent_execution_id') AS input_parent
       FROM noetl.event
       WHERE parent_execution_id = ANY($1::bigint[]) AND event_type IN ('playbook_started', 'playbook.initialized')`,
     params: [parentIds],

@@ -72,7 +72,7 @@ describe('failures on the real Python engine', () => {
     }
   });
 
-  it('two items failing in both modes: missing in each, 2 failures counted in direct_stress (issue #39 item 3)', async () => {
+  it('two items failing in both modes: missing in each, 2 failures counted in each (issue #39 item 3)', async () => {
     real.keepLogsOnFailure();
     const e = real.engine;
     Object.assign(e.echo.faults, { failItems: [7, 8], errorStatus: 500 });
@@ -86,13 +86,15 @@ describe('failures on the real Python engine', () => {
         // Each retry line names the task, not the step: with both modes running, per mode it is unknown.
         expect(m.retries_unattributed, m.mode).toBeGreaterThan(0);
       }
+      // 2 failures in each mode: chunked_optimal's are in its chunk workers. One run in three in CI had
+      // counted 0 there, the failing chunk worker never found: 4.26.0's worker records as a child's parent the
+      // execution of the command it started last (noetl/worker/nats_worker.py 1963, 3285). Seen here once in
+      // six runs with the cores kept busy: a chunk worker filed under its sibling, its input naming the
+      // chunked parent. The tool looked only under the parent; src/run/children.ts reads the named parent.
+      for (const m of modes) expect([m.mode, m.failures]).toEqual([m.mode, 2]);
       const direct = modes.find((m) => m.mode === 'direct_stress')!;
-      expect(direct.failures).toBe(2);
       // Two failed items are failures, not a loop that ended early (4.26.0 ran every item).
       expect(direct.diagnosis?.causes.map((c: { id: string }) => c.id) ?? []).not.toContain('loop-ended-early');
-      // Not asserted, an open defect: chunked_optimal counted its chunk workers' 2 failures in 2 runs of 3
-      // here; in the third the tool never discovered the third chunk worker (started when a window freed),
-      // so its failures and events were not read (the CI log of 2026-12-06, kept in the closing note).
       expect(r.code).toBe(1);
     } finally {
       Object.assign(e.echo.faults, { failItems: [] });
