@@ -1,5 +1,6 @@
 // BENCHMARKS.md from bench/results/latest.json: every goal of issue 17 next to the measured figure, the peer
 // measured in the same run and whether it is met.
+import { engineShareMarkdown } from './engine-share.js';
 import { observerGoalsMarkdown } from './markdown-observer.js';
 const r2 = (n: number) => Math.round(n * 100) / 100;
 
@@ -235,6 +236,7 @@ export function markdown(r: Record<string, any>): string {
     );
   if (r.live) L.push(...liveMarkdown(r.live));
   L.push(...observerGoalsMarkdown(r));
+  L.push(...engineShareMarkdown(r.engineShare));
   return L.join('\n');
 }
 
@@ -245,6 +247,7 @@ function reruns(r: Record<string, any>): string {
     ['3', r.throughput?.rerun],
     ['5', r.live?.rerun],
     ['6 (start-up, goal 4)', r.live?.startup?.rerun],
+    ['7', r.engineShare?.rerun],
   ].filter(([, at]) => at);
   return again.length
     ? `; measured again on their own: ${again.map(([n, at]) => `section ${n} on ${String(at).slice(0, 10)}`).join(', ')}`

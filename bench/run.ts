@@ -19,6 +19,7 @@ import { markdown } from './markdown.js';
 import { btopCost } from './peers.js';
 import { keepFirstProfile, stages } from './profile.js';
 import { DirectSql } from '../src/sources/sql-runner.js';
+import { engineShare } from './engine-share.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const execFileP = promisify(execFile);
@@ -649,6 +650,9 @@ async function main() {
         resultStore: await resultStoreCost(),
         rerun: new Date().toISOString(),
       }),
+    // Section 7: the tool's share of a real engine's database time and requests.
+    '--engine-share-only': async (last) =>
+      void (last.engineShare = { ...(await engineShare(quick, log)), rerun: new Date().toISOString() }),
   };
   const flag = Object.keys(again).find((f) => process.argv.includes(f));
   if (flag) {
@@ -677,6 +681,8 @@ async function main() {
   });
   results.throughput = { ...(await throughputSection()), resultStore: await resultStoreCost() };
   results.live = await liveSection((results.render as { peers?: { btop: unknown } }).peers?.btop);
+  log('7. the observer on a real engine');
+  results.engineShare = await engineShare(quick, log).catch((err) => ({ error: (err as Error).message }));
   writeFileSync(path.join(ROOT, 'bench', 'results', 'latest.json'), JSON.stringify(results, null, 2) + '\n');
   writeFileSync(path.join(ROOT, 'BENCHMARKS.md'), markdown(results));
   log('wrote bench/results/latest.json and BENCHMARKS.md');

@@ -23,8 +23,8 @@ export interface LocalNoetlOptions {
   /** The credential the playbooks name (the fixture's pg_auth). */
   credential?: string;
   echoFaults?: Partial<EchoFaults>;
-  /** Extra environment for the server and the workers (e.g. NOETL_INLINE_MAX_BYTES). */
-  env?: Record<string, string>;
+  pgSettings?: Record<string, string>; // extra `postgres -c` settings (the bench loads pg_stat_statements)
+  env?: Record<string, string>; // extra environment for the server and workers (e.g. NOETL_INLINE_MAX_BYTES)
   log?: (msg: string) => void;
 }
 
@@ -245,7 +245,7 @@ export async function startLocalNoetl(o: LocalNoetlOptions = {}): Promise<LocalN
   const parts = new Parts();
   try {
     const nats = await startNats(dir, parts);
-    const db = await startEmbeddedPg(log);
+    const db = await startEmbeddedPg(log, o.pgSettings);
     parts.add(() => db.stop());
     const dataPgUrl = await prepareDatabases(db, venv);
     const echo = await startEcho('127.0.0.1', 0, o.echoFaults);

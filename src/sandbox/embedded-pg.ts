@@ -160,7 +160,10 @@ async function withPostgresMalloc<T>(start: () => Promise<T>): Promise<T> {
   }
 }
 
-export async function startEmbeddedPg(log: (msg: string) => void = () => {}): Promise<EmbeddedPg> {
+export async function startEmbeddedPg(
+  log: (msg: string) => void = () => {},
+  settings: Record<string, string> = {},
+): Promise<EmbeddedPg> {
   await cleanStaleClusters(log);
   const { EmbeddedPostgres, dataParent, releaseSignals } = await loadPgRuntime(log);
   const base = await fs.mkdtemp(path.join(dataParent, 'noetl-loadrun-pg-'));
@@ -177,7 +180,10 @@ export async function startEmbeddedPg(log: (msg: string) => void = () => {}): Pr
     persistent: false,
     createPostgresUser: process.getuid?.() === 0,
     initdbFlags: ['--encoding=UTF8', '--locale=C.UTF-8', '--no-sync'],
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200', '-c', 'fsync=off'],
+    postgresFlags: [
+      ...['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200', '-c', 'fsync=off'],
+      ...Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`]),
+    ],
     onLog: () => {},
     onError: () => {},
   });

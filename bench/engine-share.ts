@@ -1,0 +1,144 @@
+// Section 7: the observer effect on a real engine (issue #36 item 7). The legacy engine from PyPI
+// (4.26.0, its own Postgres, NATS and two workers, as --target local starts it) runs the bundled pair while
+// the tool watches it; the tool connects to the engine's Postgres as a role of its own, so
+// pg_stat_statements (loaded into that Postgres for this section) separates the tool's statements from the
+// engine's, and the server's own request counter (GET /metrics, noetl_request_total, which leaves /metrics
+// out) against the tool's tally of its API calls gives its share of the server's requests.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { startLocalNoetl } from '../src/local-noetl/stack.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const ROLE = 'loadrun_observer';
+
+/** The server's count of the requests it answered (all but /metrics). */
+async function serverRequests(serverUrl: string): Promise<number> {
+  const text = await (await fetch(`${serverUrl.replace(/\/$/, '')}/metrics`)).text();
+  const m = /^noetl_request_total (\d+)/m.exec(text);
+  if (!m) throw new Error('the server’s /metrics has no noetl_request_total');
+  return Number(m[1]);
+}
+
+function asRole(url: string, password: string, database?: string): string {
+  const u = new URL(url);
+  u.username = ROLE;
+  u.password = password;
+  if (database) u.pathname = `/${database}`;
+  return u.toString();
+}
+
+function runTool(args: string[]): Promise<number | null> {
+  return new Promise((resolve) => {
+    const c = spawn(process.execPath, [path.join(ROOT, 'bin', 'noetl-loadrun.js'), ...args], {
+      cwd: ROOT,
+      env: { ...process.env, CI: 'true', NOETL_LOADRUN_FROM_SOURCE: '1' },
+      stdio: 'ignore',
+    });
+    c.on('close', (code) => resolve(code));
+  });
+}
+
+const r1 = (n: number) => Math.round(n * 10) / 10;
+const pct = (part: number, whole: number) => (whole > 0 ? Math.round((part / whole) * 10_000) / 100 : null);
+
+export async function engineShare(quick: boolean, log: (s: string) => void) {
+  const workload = quick
+    ? ['--seed-rows', '8', '--payload-kb', '8', '--batch-size', '4', '--max-batches', '2']
+    : ['--seed-rows', '24', '--payload-kb', '16', '--batch-size', '8', '--max-batches', '3'];
+  const stack = await startLocalNoetl({
+    workers: 2,
+    pgSettings: { shared_preload_libraries: 'pg_stat_statements', 'pg_stat_statements.track': 'all' },
+    log,
+  });
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-share-'));
+  const admin = new pg.Pool({ connectionString: stack.pgUrl, max: 1 });
+  try {
+    const password = randomBytes(12).toString('hex');
+    await admin.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+    await admin.query(`CREATE ROLE ${ROLE} LOGIN SUPERUSER PASSWORD '${password}'`);
+    const dataDb = new URL(stack.dataPgUrl).pathname.slice(1);
+    const logs = [stack.server, ...stack.workers].flatMap((p) => ['--log-file', p.logFile]);
+    await admin.query('SELECT pg_stat_statements_reset()');
+    const before = await serverRequests(stack.serverUrl);
+    const t0 = Date.now();
+    const code = await runTool([
+      ...['--server-url', stack.serverUrl, '--details-url', stack.detailsUrl, ...logs],
+      ...['--pg-url', asRole(stack.pgUrl, password), '--data-pg-url', asRole(stack.pgUrl, password, dataDb)],
+      ...workload,
+      ...['--stall-seconds', '120', '--timeout', '300', '--no-tui', '--report-dir', path.join(dir, 'r')],
+    ]);
+    const seconds = Math.round((Date.now() - t0) / 100) / 10;
+    const requests = (await serverRequests(stack.serverUrl)) - before;
+    const { rows } = await admin.query(
+      `SELECT (r.rolname = $1) AS tool, sum(s.total_exec_time)::float8 AS ms, sum(s.calls)::int8 AS calls
+         FROM pg_stat_statements s JOIN pg_roles r ON r.oid = s.userid GROUP BY 1`,
+      [ROLE],
+    );
+    const top = await admin.query(
+      `SELECT regexp_replace(left(s.query, 200), '\\s+', ' ', 'g') AS query, s.calls::int8 AS calls, s.total_exec_time::float8 AS ms
+         FROM pg_stat_statements s JOIN pg_roles r ON r.oid = s.userid WHERE r.rolname = $1
+         ORDER BY s.total_exec_time DESC LIMIT 5`,
+      [ROLE],
+    );
+    const side = (tool: boolean) => rows.find((r) => r.tool === tool) ?? { ms: 0, calls: 0 };
+    const [t, e] = [side(true), side(false)];
+    const summary = JSON.parse(readFileSync(path.join(dir, 'r', 'summary.json'), 'utf8'));
+    const apiCalls = Number(summary.observer?.api_calls ?? 0);
+    const out = {
+      engine: `noetl ${stack.version}, 2 workers`,
+      workload: workload.join(' '),
+      exit: code,
+      seconds,
+      verdicts: summary.modes.map((m: { mode: string; verdict: string }) => `${m.mode} ${m.verdict}`),
+      db: {
+        toolMs: Math.round(Number(t.ms)),
+        engineMs: Math.round(Number(e.ms)),
+        toolStatements: Number(t.calls),
+        engineStatements: Number(e.calls),
+        toolSharePercent: pct(Number(t.ms), Number(t.ms) + Number(e.ms)),
+        toolTop: top.rows.map((r) => ({
+          query: String(r.query).slice(0, 90),
+          calls: Number(r.calls),
+          ms: Math.round(Number(r.ms)),
+        })),
+      },
+      api: { toolCalls: apiCalls, serverRequests: requests, toolSharePercent: pct(apiCalls, requests) },
+    };
+    log(`  ${JSON.stringify(out)}`);
+    return out;
+  } finally {
+    await admin.end().catch(() => {});
+    await stack.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** BENCHMARKS.md section 7. */
+export function engineShareMarkdown(s: Record<string, any> | undefined): string[] {
+  if (!s) return [];
+  const L = ['', '## 7. The observer on a real engine (issue #36)', ''];
+  if (s.error) return [...L, `Not measured: ${s.error}`];
+  const met = (p: number | null) => (p === null ? '—' : p <= 1 ? 'yes' : 'NO');
+  L.push(
+    `${s.engine} from PyPI, started as \`--target local\` starts it, with pg_stat_statements loaded into its Postgres; the tool (headless) watched the bundled pair, \`${s.workload}\`, both modes (${s.verdicts.join(', ')}; ${s.seconds} s). The tool connected to that Postgres as a role of its own, so the statistics separate its statements from the engine's (server and workers); the server's requests are its own counter (\`GET /metrics\` \`noetl_request_total\`, which leaves out /metrics) over the run, the tool's its own tally (summary.json \`observer.api_calls\`).`,
+    '',
+    '| figure | the tool | the engine / the server | the tool’s share | goal | met |',
+    '|---|---|---|---|---|---|',
+    `| database execution time | ${s.db.toolMs} ms in ${s.db.toolStatements} statements | ${s.db.engineMs} ms in ${s.db.engineStatements} statements | **${s.db.toolSharePercent}%** | at most 1% | ${met(s.db.toolSharePercent)} |`,
+    `| API requests to the server | ${s.api.toolCalls} | ${s.api.serverRequests} in all | **${s.api.toolSharePercent}%** | at most 1% | ${met(s.api.toolSharePercent)} |`,
+    '',
+    `Per second of the run the tool sent ${r1(s.api.toolCalls / s.seconds)} requests and ${r1(s.db.toolStatements / s.seconds)} statements; the server answered ${r1(s.api.serverRequests / s.seconds)} requests in all (beside the tool's, only the engine's own processes call it: 4.26.0's workers learn of each command from NATS, then claim it and report on it over the API) and the engine ran ${r1(s.db.engineStatements / s.seconds)} statements. The tool's requests are its status poll of each open mode once per round (its events come by SQL), backing off while nothing moves, and the launch's own calls (health, catalog, credential, execute); its statements are the event feed's page and its late-commit count, and the row counts of each mode, once per round each.`,
+    '',
+    "The tool's statements that took the most time:",
+    '',
+    '| statement (its start) | calls | ms |',
+    '|---|---|---|',
+    ...(s.db.toolTop ?? []).map((q: any) => `| \`${q.query.replace(/\|/g, '\\|')}…\` | ${q.calls} | ${q.ms} |`),
+  );
+  return L;
+}
