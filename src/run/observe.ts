@@ -2,7 +2,7 @@
 // events and the row counts go into the store; a mode ends on a terminal status, a stall or the timeout.
 // Pods are sampled on their own interval beside it (sample-pods.ts).
 import { oneLine } from '../errors.js';
-import { MODES, type ExecState, type Mode, type NormalStatus, type StallFacts } from '../model.js';
+import type { ExecState, Mode, NormalStatus, StallFacts } from '../model.js';
 import type { NoetlClient } from '../noetl/client.js';
 import type { EventFeed } from '../sources/event-feed.js';
 import type { RowsSource } from '../sources/rows.js';
@@ -117,7 +117,7 @@ export function backoffMs(pollMs: number, quietPolls: number): number {
 async function discoverChildren(ctx: ObserveContext, mode: Mode): Promise<void> {
   if (mode !== 'chunked_optimal') return;
   const mine = new Set(ctx.store.modeExecutions(mode));
-  const known = new Set(MODES.flatMap((m) => ctx.store.modeExecutions(m)));
+  const known = new Set(ctx.store.allExecutions());
   for (const { child, misfiled } of childrenOwned(await ctx.rows.children([...known]), mine, known)) {
     ctx.store.addChild(mode, child.executionId, child.batchNumber);
     if (misfiled)

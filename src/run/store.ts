@@ -254,6 +254,8 @@ export class RunStore extends RunState {
   }
   openExecutions = (mode: Mode): string[] => this.m(mode).openExecutions();
   modeExecutions = (mode: Mode): string[] => [...this.m(mode).executions];
+  /** Every execution of every mode of the run (parents and the children found so far). */
+  allExecutions = (): string[] => [...this.modes.values()].flatMap((s) => [...s.executions]);
   retriesPerNode(mode: Mode): Record<string, number> {
     return { ...this.m(mode).retriesPerNode };
   }
