@@ -1,19 +1,22 @@
 # A persistent python3 tool worker for the noetl-loadrun sandbox.
 # Reads one JSON request per line on stdin: {"id", "code", "input", "libs"}; writes one JSON reply per line
 # on stdout: {"id", "ok": true, "result", "stdout"} or {"id", "ok": false, "error"}. `input` names are bound
-# as variables and as the dict `input_data` (and `args`, `context`), `libs` aliases imported. The request's
+# as variables (under "rust" also as the dict `input_data`, and `args`), `libs` aliases imported. The request's
 # `entry` says whose rules the code runs under (src/sandbox/semantics.ts pythonEntry): "rust" (noetl/tools
 # src/tools/python.rs): the `result` global, else a top-level `return` (the code run as a function body),
 # else a `main()` (async too) called with the inputs it names; "legacy" (noetl 4.26.0): the code exec'd as it
 # is, and a `main()`, when defined, called over whatever `result` says. What the code prints is captured and
 # returned beside the result, never written to the reply channel.
 import asyncio
+import datetime
 import importlib
 import inspect
 import io
 import json
+import os
 import sys
 import traceback
+import uuid
 
 _compiled = {}
 _WRAPPED = "__loadrun_step__"
@@ -64,11 +67,16 @@ def _run(req):
     for alias, module in (req.get("libs") or {}).items():
         scope[alias] = importlib.import_module(str(module))
     args = dict(req.get("input") or {})
-    # The wrapper's own globals (the request it read), then the inputs by name over them.
     context = {"args": args, "variables": {}, "execution_id": req.get("execution_id"), "step": req.get("step")}
-    scope.update(context, context=context)
+    if entry == "rust":
+        # The wrapper's own globals (the request it read), then the inputs by name over them.
+        scope.update(context, context=context)
+        scope["input_data"] = dict(args)
+    else:
+        # noetl 4.26.0's globals (noetl/tools/python/executor.py 589-602, 651-675): a few modules, the
+        # context, the inputs by name; no `input_data` nor `args` (code that reads them fails there).
+        scope.update(context=context, os=os, json=json, datetime=datetime, uuid=uuid)
     scope.update(args)
-    scope["input_data"] = dict(args)
     scope["result"] = None
     printed = io.StringIO()
     real_stdout = sys.stdout

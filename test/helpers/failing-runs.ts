@@ -27,6 +27,11 @@ export const FAILING_RUNS: Array<{ file: string; path: string; ending: Ending }>
     ending: { terminal: 'failed', failedNodes: ['save'], batchFailed: null },
   },
   {
+    file: 'input-data-global.yaml',
+    path: 'tests/pf_input_data_global',
+    ending: { terminal: 'failed', failedNodes: ['start'], batchFailed: null },
+  },
+  {
     file: 'command0-in-loop.yaml',
     path: 'tests/pf_command0_loop',
     ending: { terminal: null, failedNodes: [], batchFailed: "has no attribute 'command_0'" },
