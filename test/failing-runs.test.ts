@@ -14,7 +14,7 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(async () => sb?.close());
 
-describe("the python dialect on playbooks that fail on 4.26.0's renderer", () => {
+describe('the python dialect on playbooks 4.26.0 ends its own way (a failure, or no end at all)', () => {
   for (const r of FAILING_RUNS)
     it(`${r.file}: ${r.ending.terminal ?? 'no terminal event'}${r.ending.batchFailed ? ', batch.failed' : ''}`, () => {
       expect(expectedOf(endings[r.file], r.ending)).toEqual(r.ending);

@@ -209,8 +209,9 @@ export class Engine {
     const pb = exec.entry.playbook!;
     const shapes = EVENT_SHAPES[this.o.dialect];
     let step: Step | undefined = pb.steps.find((s) => s.step === 'start') ?? pb.steps[0];
+    let last: Step | undefined;
     while (step && !exec.cancelRequested) {
-      const current: Step = step;
+      const current: Step = (last = step);
       let next: Arc | undefined;
       try {
         const skipped = current.when !== undefined && !truthy(renderString(current.when, this.baseCtx(exec)));
@@ -227,15 +228,15 @@ export class Engine {
         this.failExecution(exec, `step ${current.step}: condition failed: ${(err as Error).message}`);
         return;
       }
-      // Arcs none of which matched: Rust waits for ever (no terminal event); the legacy engine ends the run.
-      if (!next && current.arcs.length && shapes.noArcMatchedWaits) return;
+      if (!next && current.arcs.length && shapes.noArcMatchedWaits) return; // Rust waits for ever (event-shapes.ts)
       step = next ? pb.byName.get(next.step) : undefined;
     }
     if (exec.cancelRequested || exec.terminal) return;
     await this.o.events.drainExecution(exec.id);
+    if (shapes.sequenceEndIsSilent && last?.isSequence && exec.completed.has(last.step)) return;
     if (exec.failed.size) return this.failExecution(exec, exec.error ?? 'a step failed');
     exec.finish('COMPLETED');
-    for (const ev of EVENT_SHAPES[this.o.dialect].terminal('COMPLETED', exec.entry.path))
+    for (const ev of shapes.terminal('COMPLETED', exec.entry.path))
       this.emit(exec, { ...ev, result: { status: 'COMPLETED' } });
   }
 

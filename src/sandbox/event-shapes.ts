@@ -66,6 +66,13 @@ export interface EventShapes {
    */
   readonly noArcMatchedWaits: boolean;
   /**
+   * A last step that is a task sequence (a `tool:` list) and succeeds ends the run with no terminal event,
+   * RUNNING (noetl 4.26.0 core/dsl/engine/executor/events.py: its call.done routes on and returns at 1338,
+   * before the completion check at 2340-2605; its step.exit is ignored, 1343-1345). Seen on noetl/e2e's
+   * vars_test fixtures; a sequence that fails takes the completion check and ends the run FAILED.
+   */
+  readonly sequenceEndIsSilent: boolean;
+  /**
    * A step's `set` written to the ctx scope (Rust: ctx.updated, status CONTEXT, orchestrator.rs
    * test_step_set_emits_ctx_updated_and_reenters_with_advanced_value); null where none is written.
    */
@@ -117,6 +124,7 @@ export const EVENT_SHAPES: Record<Dialect, EventShapes> = {
     }),
     stepSkipped: (step) => ({ event_type: 'step.skipped', node_name: step, status: 'SKIPPED' }),
     noArcMatchedWaits: true,
+    sequenceEndIsSilent: false,
     ctxUpdated: (step, values) => ({
       event_type: 'ctx.updated',
       node_name: step,
@@ -177,6 +185,7 @@ export const EVENT_SHAPES: Record<Dialect, EventShapes> = {
     }),
     stepSkipped: () => null,
     noArcMatchedWaits: false,
+    sequenceEndIsSilent: true,
     ctxUpdated: () => null,
   },
 };

@@ -32,6 +32,11 @@ export const FAILING_RUNS: Array<{ file: string; path: string; ending: Ending }>
     ending: { terminal: 'failed', failedNodes: ['start'], batchFailed: null },
   },
   {
+    file: 'sequence-end.yaml',
+    path: 'tests/pf_sequence_end',
+    ending: { terminal: null, failedNodes: [], batchFailed: null },
+  },
+  {
     file: 'command0-in-loop.yaml',
     path: 'tests/pf_command0_loop',
     ending: { terminal: null, failedNodes: [], batchFailed: "has no attribute 'command_0'" },
