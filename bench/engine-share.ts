@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { Lifecycle } from '../src/lifecycle.js';
 import { startLocalNoetl } from '../src/local-noetl/stack.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -55,6 +56,7 @@ export async function engineShare(quick: boolean, log: (s: string) => void) {
     pgSettings: { shared_preload_libraries: 'pg_stat_statements', 'pg_stat_statements.track': 'all' },
     log,
   });
+  const stopStack = new Lifecycle().add('the local engine', () => stack.stop()); // also on Ctrl-C
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-share-'));
   const admin = new pg.Pool({ connectionString: stack.pgUrl, max: 1 });
   try {
@@ -113,7 +115,7 @@ export async function engineShare(quick: boolean, log: (s: string) => void) {
     return out;
   } finally {
     await admin.end().catch(() => {});
-    await stack.stop();
+    await stopStack();
     rmSync(dir, { recursive: true, force: true });
   }
 }
