@@ -2,7 +2,7 @@
 // services, pods, pod metrics and pod logs for the REAL kubectl binary to print its normal output.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -346,6 +346,7 @@ export async function startFakeKubeApi(cluster: FakeCluster = DEFAULT_CLUSTER())
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
+        rmSync(dir, { recursive: true, force: true }); // its kubeconfig
         server.close(() => resolve());
       }),
   };
