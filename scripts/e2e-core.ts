@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { startSandbox } from '../src/sandbox/supervisor.js';
+import { apiCall } from './api-call.js';
 
 const dir = process.argv[2];
 if (!dir) {
@@ -21,34 +22,18 @@ const fixtures = [...core.matchAll(/"(fixtures\/[^"]+\.ya?ml)"/g)]
   .filter((f) => f.includes(process.env.FIXTURE ?? ''));
 const timeoutMs = Number(process.env.TIMEOUT_S ?? 30) * 1000;
 
-async function call(base: string, method: string, p: string, body?: unknown) {
-  const r = await fetch(base + p, {
-    method,
-    headers: body ? { 'content-type': 'application/json' } : {},
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const text = await r.text();
-  let json: Record<string, unknown> = {};
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = { text };
-  }
-  return { status: r.status, json };
-}
-
 const sb = await startSandbox({ dialect: 'rust', readyTimeoutMs: 60_000 });
 const pool = new pg.Pool({ connectionString: sb.pgUrl, max: 2 });
 let completed = 0;
 try {
   for (const f of fixtures) {
     const content = readFileSync(path.join(dir, f), 'utf8');
-    const reg = await call(sb.apiUrl, 'POST', '/api/catalog/register', { content });
+    const reg = await apiCall(sb.apiUrl, 'POST', '/api/catalog/register', { content });
     if (reg.status !== 200) {
       console.log(`REGISTER ${reg.status}  ${f}: ${JSON.stringify(reg.json).slice(0, 160)}`);
       continue;
     }
-    const ex = await call(sb.apiUrl, 'POST', '/api/execute', { path: reg.json.path, payload: {} });
+    const ex = await apiCall(sb.apiUrl, 'POST', '/api/execute', { path: reg.json.path, payload: {} });
     if (ex.status !== 200) {
       console.log(`EXECUTE ${ex.status}  ${f}: ${JSON.stringify(ex.json).slice(0, 160)}`);
       continue;
@@ -56,7 +41,7 @@ try {
     const id = String(ex.json.execution_id);
     let status = 'RUNNING';
     for (const until = Date.now() + timeoutMs; Date.now() < until;) {
-      status = String((await call(sb.apiUrl, 'GET', `/api/executions/${id}/status`)).json.status);
+      status = String((await apiCall(sb.apiUrl, 'GET', `/api/executions/${id}/status`)).json.status);
       if (['COMPLETED', 'FAILED', 'CANCELLED'].includes(status)) break;
       await new Promise((r) => setTimeout(r, 300));
     }

@@ -18,6 +18,7 @@ import { parse } from 'yaml';
 import { Lifecycle } from '../src/lifecycle.js';
 import { startLocalNoetl } from '../src/local-noetl/stack.js';
 import { startSandbox } from '../src/sandbox/supervisor.js';
+import { apiCall } from './api-call.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const RESULTS = path.join(ROOT, 'bench', 'results', 'e2e-corpus.json');
@@ -78,20 +79,6 @@ function hermetic(e2eDir: string): Array<{ file: string; text: string }> {
   return out;
 }
 
-async function post(base: string, p: string, body: unknown): Promise<{ status: number; json: any }> {
-  const r = await fetch(base + p, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  const text = await r.text();
-  try {
-    return { status: r.status, json: JSON.parse(text) };
-  } catch {
-    return { status: r.status, json: { text } };
-  }
-}
-
 async function endingOf(pool: pg.Pool, id: string): Promise<Ending> {
   const until = Date.now() + timeoutMs;
   for (;;) {
@@ -119,7 +106,7 @@ async function runAll(base: string, pool: pg.Pool, corpus: Array<{ file: string;
   const out: Record<string, Ending> = {};
   const paths: Record<string, string> = {};
   for (const c of corpus) {
-    const reg = await post(base, '/api/catalog/register', {
+    const reg = await apiCall(base, 'POST', '/api/catalog/register', {
       content: Buffer.from(c.text).toString('base64'),
       resource_type: 'Playbook',
     });
@@ -129,7 +116,7 @@ async function runAll(base: string, pool: pg.Pool, corpus: Array<{ file: string;
   const queue = corpus.filter((c) => paths[c.file]);
   const lane = async () => {
     for (let c = queue.shift(); c; c = queue.shift()) {
-      const ex = await post(base, '/api/execute', { path: paths[c.file], payload: {} });
+      const ex = await apiCall(base, 'POST', '/api/execute', { path: paths[c.file], payload: {} });
       out[c.file] = ex.status === 200 ? await endingOf(pool, String(ex.json.execution_id)) : refused('execute', ex);
       process.stdout.write(`  ${c.file}: ${out[c.file].end}\n`);
     }
