@@ -91,10 +91,21 @@ describe('failures on the real Python engine', () => {
       // execution of the command it started last (noetl/worker/nats_worker.py 1963, 3285). Seen here once in
       // six runs with the cores kept busy: a chunk worker filed under its sibling, its input naming the
       // chunked parent. The tool looked only under the parent; src/run/children.ts reads the named parent.
-      for (const m of modes) expect([m.mode, m.failures]).toEqual([m.mode, 2]);
-      const direct = modes.find((m) => m.mode === 'direct_stress')!;
-      // Two failed items are failures, not a loop that ended early (4.26.0 ran every item).
-      expect(direct.diagnosis?.causes.map((c: { id: string }) => c.id) ?? []).not.toContain('loop-ended-early');
+      for (const m of modes) {
+        expect([m.mode, m.failures]).toEqual([m.mode, 2]);
+        // Two failed items are failures, not a loop that ended early (4.26.0 ran every item).
+        expect(m.diagnosis?.causes.map((c: { id: string }) => c.id) ?? [], m.mode).not.toContain('loop-ended-early');
+      }
+      // The failed iterations of chunked_optimal are in its chunk workers, followed as its children.
+      const chunked = modes.find((m) => m.mode === 'chunked_optimal')!;
+      const childFailures = ndjson(dir).filter(
+        (x) =>
+          x.kind === 'event' &&
+          x.mode === 'chunked_optimal' &&
+          x.event_type === 'command.failed' &&
+          x.execution_id !== chunked.execution_id,
+      );
+      expect(childFailures).toHaveLength(2);
       expect(r.code).toBe(1);
     } finally {
       Object.assign(e.echo.faults, { failItems: [] });
