@@ -2,7 +2,7 @@
 // (preflight verdicts, kubectl top, kubectl logs); the port-forward supervisor with a FAKE kubectl that
 // stands in only for port-forward (readiness, restart on the same port, process-group kill).
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -355,6 +355,7 @@ describe('port-forward supervisor (fake kubectl for port-forward only)', () => {
       await pf.stop();
       delete process.env.FAKE_PF_TARGET;
       delete process.env.FAKE_PF_PIDFILE;
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
