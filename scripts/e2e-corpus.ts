@@ -7,7 +7,8 @@
 // the markers of CONFORMANCE.md. Not part of CI: the upstream files are not ours to commit. Run by hand:
 //   git clone https://github.com/noetl/e2e && npx tsx scripts/e2e-corpus.ts e2e
 //   npx tsx scripts/e2e-corpus.ts --write-only      # CONFORMANCE.md again from the saved rows
-// FIXTURE=<substring> runs only the matching fixtures and prints their rows (nothing saved); TIMEOUT_S bounds each run (default 40), after which
+// FIXTURE=<substring> runs only the matching fixtures and prints their rows (nothing saved); DIALECT_ONLY=1
+// runs the dialect alone against the saved pass's engine rows (nothing saved); TIMEOUT_S bounds each run (default 40), after which
 // it is cancelled; LANES runs that many at once (default 1: side by side they slow each other down on a
 // small machine, and a run that never ends holds the workers the next one needs).
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -101,8 +102,8 @@ async function endingOf(pool: pg.Pool, id: string): Promise<Ending> {
   }
 }
 
-/** Registers every fixture, then runs each (LANES at a time, default 1) and reads how it ended. */
-async function runAll(base: string, pool: pg.Pool, corpus: Array<{ file: string; text: string }>) {
+/** Registers every fixture, then runs each of `only` (LANES at a time, default 1) and reads how it ended. */
+async function runAll(base: string, pool: pg.Pool, corpus: Array<{ file: string; text: string }>, only: Set<string>) {
   const out: Record<string, Ending> = {};
   const paths: Record<string, string> = {};
   for (const c of corpus) {
@@ -113,7 +114,8 @@ async function runAll(base: string, pool: pg.Pool, corpus: Array<{ file: string;
     if (reg.status !== 200) out[c.file] = refused('register', reg);
     else paths[c.file] = String(reg.json.path);
   }
-  const queue = corpus.filter((c) => paths[c.file]);
+  for (const f of Object.keys(out)) if (!only.has(f)) delete out[f];
+  const queue = corpus.filter((c) => paths[c.file] && only.has(c.file));
   const lane = async () => {
     for (let c = queue.shift(); c; c = queue.shift()) {
       const ex = await apiCall(base, 'POST', '/api/execute', { path: paths[c.file], payload: {} });
@@ -187,6 +189,25 @@ function writeDoc(saved: { meta: Record<string, string>; rows: Row[] }): void {
   writeFileSync(DOC, next);
 }
 
+async function onRealEngine(life: Lifecycle, all: Array<{ file: string; text: string }>, only: Set<string>) {
+  const engine = await startLocalNoetl({ workers: 2, log: (s) => console.log(s) });
+  const stopEngine = life.add('the local engine', () => engine.stop());
+  const ePool = new pg.Pool({ connectionString: engine.pgUrl, max: 3 });
+  try {
+    console.log(`on noetl ${engine.version}`);
+    return { version: `noetl ${engine.version}`, rows: await runAll(engine.serverUrl, ePool, all, only) };
+  } finally {
+    await ePool.end();
+    await stopEngine();
+  }
+}
+
+/** DIALECT_ONLY: the engine's side from the saved pass, to try a change to the dialect (nothing is saved). */
+function savedEngineRows(): { version: string; rows: Record<string, Ending> } {
+  const saved = JSON.parse(readFileSync(RESULTS, 'utf8')) as { meta: Record<string, string>; rows: Row[] };
+  return { version: saved.meta.engine, rows: Object.fromEntries(saved.rows.map((r) => [r.fixture, r.engine])) };
+}
+
 async function main() {
   if (process.argv.includes('--write-only')) return writeDoc(JSON.parse(readFileSync(RESULTS, 'utf8')));
   const dir = process.argv[2];
@@ -194,42 +215,37 @@ async function main() {
     console.error('usage: npx tsx scripts/e2e-corpus.ts E2E_DIR (a checkout of noetl/e2e) | --write-only');
     process.exit(2);
   }
-  const corpus = hermetic(dir).filter((c) => c.file.includes(process.env.FIXTURE ?? ''));
-  console.log(`${corpus.length} hermetic fixtures`);
+  // Every fixture is registered (a playbook tool finds the others by path); FIXTURE picks the ones run.
+  const all = hermetic(dir);
+  const corpus = all.filter((c) => c.file.includes(process.env.FIXTURE ?? ''));
+  const only = new Set(corpus.map((c) => c.file));
+  console.log(`${corpus.length} of ${all.length} hermetic fixtures`);
   const life = new Lifecycle(); // Ctrl-C or a kill stops the engine and the sandbox too
-  const engine = await startLocalNoetl({ workers: 2, log: (s) => console.log(s) });
-  const stopEngine = life.add('the local engine', () => engine.stop());
-  let onEngine: Record<string, Ending>;
-  const ePool = new pg.Pool({ connectionString: engine.pgUrl, max: 3 });
-  try {
-    console.log(`on noetl ${engine.version}`);
-    onEngine = await runAll(engine.serverUrl, ePool, corpus);
-  } finally {
-    await ePool.end();
-    await stopEngine();
-  }
+  const onEngine = process.env.DIALECT_ONLY ? savedEngineRows() : await onRealEngine(life, all, only);
   const sb = await startSandbox({ dialect: 'python', readyTimeoutMs: 60_000 });
   const stopSandbox = life.add('the sandbox', () => sb.stop());
   const sPool = new pg.Pool({ connectionString: sb.pgUrl, max: 3 });
   let onDialect: Record<string, Ending>;
   try {
     console.log('on the python dialect');
-    onDialect = await runAll(sb.apiUrl, sPool, corpus);
+    onDialect = await runAll(sb.apiUrl, sPool, all, only);
   } finally {
     await sPool.end();
     await stopSandbox();
   }
-  const rows = corpus.map((c) => ({ fixture: c.file, engine: onEngine[c.file], dialect: onDialect[c.file] }));
+  const rows = corpus.map((c) => ({ fixture: c.file, engine: onEngine.rows[c.file], dialect: onDialect[c.file] }));
   const meta = {
     date: new Date().toISOString().slice(0, 10),
     commit: process.env.E2E_COMMIT ?? 'unknown',
-    engine: `noetl ${engine.version}`,
+    engine: onEngine.version,
     timeout: String(timeoutMs / 1000),
     cancelsUnended: 'yes', // runs saved before this key existed did not cancel
   };
-  if (process.env.FIXTURE) {
+  if (process.env.FIXTURE || process.env.DIALECT_ONLY) {
     // A look at some fixtures: printed, the saved table left as it is.
-    for (const r of rows) console.log(JSON.stringify(r, null, 1));
+    for (const r of rows)
+      console.log(`${r.fixture}: ${r.engine.end} | ${r.dialect.end} | ${differences(r).join('; ')}`);
+    console.log(`${rows.filter((r) => r.engine.end === r.dialect.end).length} of ${rows.length} end alike`);
     return;
   }
   writeFileSync(RESULTS, JSON.stringify({ meta, rows }, null, 2) + '\n');

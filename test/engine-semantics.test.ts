@@ -16,7 +16,8 @@
 //   a failed command is call.error + command.failed, the run goes on along its arcs and ends FAILED
 //   (noetl 4.26.0, seen by test/real-engine);
 // - what a retry rule sees: noetl/tools src/tools/task_sequence.rs wraps the result in {status, data, error}.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Dialect } from '../src/model.js';
@@ -256,6 +257,49 @@ for (const dialect of ['rust', 'python'] as Dialect[]) {
       } else {
         expect(ret.status).toBe('FAILED'); // 'return' outside function
         expect(await doneOf(main.id)).toContain('"m":"main"');
+      }
+    });
+
+    it('loads a python script from a file on Python (4.26.0 core/script/resolver.py), refuses the key on Rust', async () => {
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'loadrun-script-'));
+      try {
+        writeFileSync(path.join(dir, 'code.py'), 'result = {"from": "file", "n": n}\n');
+        const text = [
+          'apiVersion: noetl.io/v2',
+          'kind: Playbook',
+          'metadata:',
+          '  name: script_file',
+          '  path: tests/script_file',
+          'workflow:',
+          '  - step: start',
+          '    tool:',
+          '      kind: python',
+          '      input: { n: 3 }',
+          '      script:',
+          `        uri: '${path.join(dir, 'code.py')}'`,
+          '        source: { type: file }',
+          '',
+        ].join('\n');
+        const r = await api(sb.apiUrl, 'POST', '/api/catalog/register', {
+          content: Buffer.from(text).toString('base64'),
+          resource_type: 'Playbook',
+        });
+        if (dialect === 'rust') {
+          // Rust stores it and refuses it at execute (compileAtExecute); the key is not one its python tool has.
+          const ex = await api(sb.apiUrl, 'POST', '/api/execute', { path: 'tests/script_file', payload: {} });
+          expect(`${r.status} ${ex.status} ${ex.text}`).toMatch(/^200 4\d\d .*python tool key 'script'/);
+          return;
+        }
+        expect(r.status).toBe(200);
+        const { id, status } = await runToEnd(sb, 'tests/script_file');
+        expect(status).toBe('COMPLETED');
+        const { rows } = await sb.pool.query(
+          `SELECT result FROM noetl.event WHERE execution_id = $1 AND event_type = 'call.done'`,
+          [id],
+        );
+        expect(rows[0]?.result?.context).toMatchObject({ from: 'file', n: 3 });
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
       }
     });
 

@@ -33,7 +33,7 @@ export class Catalog {
     let compileError: string | undefined;
     let compileStatus: 400 | 422 | undefined;
     try {
-      playbook = compilePlaybook(doc, this.dialect.stepKeys);
+      playbook = compilePlaybook(doc, this.dialect.dsl);
     } catch (err) {
       if (
         !this.dialect.compileAtExecute ||

@@ -5,6 +5,7 @@ import type { Dialect } from '../model.js';
 import { parseJson } from '../json.js';
 import { HttpError, HttpErrorDetail } from './http-error.js';
 import type { Execution } from './execution.js';
+import type { DslRules } from './dsl-rules.js';
 
 export interface DialectApi {
   readonly name: Dialect;
@@ -34,11 +35,8 @@ export interface DialectApi {
   readonly honoursVersion: boolean;
   /** The error for a parent_execution_id sent as a string, or undefined when one is accepted. */
   stringParentIdError(): HttpError | undefined;
-  /**
-   * The keys of the engine's step type, when keys outside it are ignored rather than refused (Rust's serde:
-   * orchestrate-core src/playbook.rs Step); undefined: every key the sandbox does not run is refused.
-   */
-  readonly stepKeys?: ReadonlySet<string>;
+  /** What the engine's playbook model accepts beyond the subset (dsl.ts DslRules). */
+  readonly dsl: DslRules;
   /** Whether POST /api/executions/{id}/finalize exists (Rust). */
   readonly finalizeRoute: boolean;
   /** Whether the Rust-only routes exist (ehdb state and events). */
@@ -137,7 +135,13 @@ export const RUST: DialectApi = {
       'Failed to deserialize the JSON body into the target type: parent_execution_id: invalid type: string, expected i64',
       true,
     ),
-  stepKeys: new Set(['step', 'desc', 'spec', 'when', 'args', 'vars', 'set', 'loop', 'tool', 'next']),
+  // Rust's serde ignores the keys outside its Step (orchestrate-core src/playbook.rs, no deny_unknown_fields).
+  dsl: {
+    stepKeys: new Set(['step', 'desc', 'spec', 'when', 'args', 'vars', 'set', 'loop', 'tool', 'next']),
+    toolKeys: {},
+    topKeys: new Set(),
+    nextModes: new Set(['exclusive']),
+  },
   ehdbRoutes: true,
   finalizeRoute: true,
   pagedEventsRoute: false,
@@ -145,6 +149,32 @@ export const RUST: DialectApi = {
   healthChecksDatabase: true,
   queryError: (message) => new HttpError(500, `Database error: ${message}`),
   query: { extendedMode: true, sortColumns: true, nullTypes: new Set([1114, 21, 1700, 2950, 700]) },
+};
+
+/**
+ * noetl 4.26.0's playbook model (wheel paths): its Step (core/dsl/engine/models/workflow.py 394-452) has no
+ * `when` and no `output`, and pydantic drops keys a model lacks: seen on 4.26.0 here, a step whose `when`
+ * is false runs, and its `input` overrides its tool's. Its ToolSpec takes any key (models/tools.py 178).
+ * The tool keys below are accepted, each with what the sandbox does with it:
+ * - postgres `pool`: the sizes of the tool's own pool (tools/postgres/executor.py 249); the sandbox's one
+ *   data pool serves every postgres tool, so they change nothing here;
+ * - http `verify_ssl`: TLS verification (tools/http/executor.py 344-346); the sandbox sends plain http to
+ *   loopback, where it changes nothing;
+ * - python `script`: code loaded from a file or http (core/script/resolver.py), as python-script.ts does;
+ * - playbook `payload`, `retry`: not read by its playbook tool (worker/nats_worker.py 2838-2848, 3269-3290).
+ * A top-level `workbook` (models/executor.py 159-180) is accepted and unused: no `kind: workbook` runs here.
+ * `next.spec.mode: inclusive` takes every arc that holds (models/workflow.py 268-276).
+ */
+const PYTHON_DSL: DslRules = {
+  stepKeys: new Set(['step', 'desc', 'spec', 'input', 'loop', 'tool', 'next', 'set']),
+  toolKeys: {
+    postgres: new Set(['pool']),
+    http: new Set(['verify_ssl']),
+    python: new Set(['script']),
+    playbook: new Set(['payload', 'retry']),
+  },
+  topKeys: new Set(['workbook']),
+  nextModes: new Set(['exclusive', 'inclusive']),
 };
 
 export const PYTHON: DialectApi = {
@@ -190,6 +220,7 @@ export const PYTHON: DialectApi = {
   compileAtExecute: false,
   honoursVersion: true,
   stringParentIdError: () => undefined,
+  dsl: PYTHON_DSL,
   ehdbRoutes: false,
   finalizeRoute: false,
   pagedEventsRoute: true,

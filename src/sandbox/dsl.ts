@@ -1,6 +1,7 @@
 // The NoETL DSL v2 subset the sandbox executes (fixture-spec.md). Anything outside it is refused at
 // register time with an error that names the feature and where it is.
 import YAML from 'yaml';
+import { STRICT_DSL, type DslRules } from './dsl-rules.js';
 
 export interface ToolSpec {
   name?: string;
@@ -35,6 +36,8 @@ export interface Step {
   when?: string;
   /** `set: {ctx.x: template}` rendered after the step, with its result (Step.set_vars upstream). */
   set?: Record<string, unknown>;
+  /** `next.spec.mode: inclusive`: every arc that holds is taken (where the engine runs it: DslRules.nextModes). */
+  inclusive?: boolean;
 }
 
 export interface Playbook {
@@ -61,7 +64,7 @@ export class UnsupportedFeatureError extends Error {}
 
 const TOOL_KINDS = new Set(['python', 'http', 'postgres', 'playbook']);
 const TOP_KEYS = new Set(['apiVersion', 'kind', 'metadata', 'workload', 'workflow', 'keychain']);
-const STEP_KEYS = new Set(['step', 'desc', 'description', 'tool', 'loop', 'next', 'when', 'set']);
+const STEP_KEYS = new Set(['step', 'desc', 'description', 'tool', 'loop', 'next', 'when', 'set', 'input']);
 const TOOL_KEYS: Record<string, Set<string>> = {
   python: new Set(['name', 'kind', 'code', 'input', 'libs', 'spec']),
   // The union of both engines' http fields; which of them a dialect reads is in semantics.ts.
@@ -118,21 +121,21 @@ export function catalogPath(doc: Record<string, unknown>): string {
 }
 
 /**
- * Validates a playbook against the subset and returns the executable form. `knownStepKeys`: the keys the
- * engine's own step type has; any other step key is ignored, as serde ignores it (Rust: orchestrate-core
- * playbook.rs Step, no deny_unknown_fields), where without it every key outside the subset is refused.
+ * Validates a playbook against the subset and returns the executable form. `rules`: what the engine the
+ * dialect answers as accepts beyond the subset (dialect.ts); without them every key outside it is refused.
  */
-export function compilePlaybook(doc: Record<string, unknown>, knownStepKeys?: ReadonlySet<string>): Playbook {
+export function compilePlaybook(doc: Record<string, unknown>, rules: DslRules = STRICT_DSL): Playbook {
   const kind = String(doc.kind ?? 'Playbook');
   if (kind.toLowerCase() !== 'playbook') unsupported('kind', `resource kind '${kind}' (only Playbook runs here)`);
-  for (const key of Object.keys(doc)) if (!TOP_KEYS.has(key)) unsupported(key, `top-level key '${key}'`);
+  for (const key of Object.keys(doc))
+    if (!TOP_KEYS.has(key) && !rules.topKeys.has(key)) unsupported(key, `top-level key '${key}'`);
   const meta = doc.metadata as Record<string, unknown>;
   const workflow = doc.workflow;
   if (!Array.isArray(workflow) || workflow.length === 0) {
     throw new PlaybookValidationError("Missing 'workflow': a playbook needs a non-empty list of steps", true);
   }
   const workload = asObject(doc.workload) ?? {};
-  const steps: Step[] = workflow.map((raw, i) => compileStep(raw, `workflow[${i}]`, knownStepKeys));
+  const steps: Step[] = workflow.map((raw, i) => compileStep(raw, `workflow[${i}]`, rules));
   const byName = new Map(steps.map((s) => [s.step, s]));
   if (byName.size !== steps.length) throw new PlaybookValidationError('duplicate step names in workflow');
   for (const s of steps) {
@@ -151,46 +154,34 @@ export function compilePlaybook(doc: Record<string, unknown>, knownStepKeys?: Re
   };
 }
 
-function compileStep(raw: unknown, where: string, knownStepKeys?: ReadonlySet<string>): Step {
+function compileStep(raw: unknown, where: string, rules: DslRules): Step {
   const obj = asObject(raw);
   if (!obj || typeof obj.step !== 'string')
     throw new PlaybookValidationError(`${where}: a step needs a 'step' name`, true);
   where = `step '${obj.step}'`;
-  for (const key of Object.keys(obj))
-    if (!STEP_KEYS.has(key) && (!knownStepKeys || knownStepKeys.has(key))) unsupported(where, `step key '${key}'`);
+  // A key the engine's step type lacks is dropped, as the engine drops it; one it has must be run here.
+  const reads = (key: string) => obj[key] !== undefined && (!rules.stepKeys || rules.stepKeys.has(key));
+  for (const key of Object.keys(obj)) if (!STEP_KEYS.has(key) && reads(key)) unsupported(where, `step key '${key}'`);
   const isSequence = Array.isArray(obj.tool);
   const rawTools = isSequence ? (obj.tool as unknown[]) : obj.tool === undefined ? [] : [obj.tool];
   if (rawTools.length === 0) unsupported(where, 'a step without a tool');
-  const tools = rawTools.map((t, i) => compileTool(t, isSequence ? `${where} tool[${i}]` : `${where} tool`));
+  const tools = rawTools.map((t, i) => compileTool(t, isSequence ? `${where} tool[${i}]` : `${where} tool`, rules));
   if (isSequence) {
     for (const t of tools)
       if (!t.name) throw new PlaybookValidationError(`${where}: every tool of a task sequence needs a name`);
   }
-  const loop = obj.loop === undefined ? undefined : compileLoop(obj.loop, where);
-  const arcs: Arc[] = [];
-  if (obj.next !== undefined) {
-    const next = asObject(obj.next);
-    if (!next) unsupported(where, 'a `next` that is not {spec, arcs}');
-    const spec = asObject(next.spec) ?? {};
-    const mode = String(spec.mode ?? 'exclusive');
-    if (mode !== 'exclusive') unsupported(where, `next mode '${mode}' (only exclusive)`);
-    if (!Array.isArray(next.arcs)) throw new PlaybookValidationError(`${where}: next.arcs must be a list`, true);
-    for (const a of next.arcs) {
-      const arc = asObject(a);
-      if (!arc || typeof arc.step !== 'string')
-        throw new PlaybookValidationError(`${where}: every arc needs a 'step'`, true);
-      for (const key of Object.keys(arc))
-        if (!['step', 'when', 'args', 'set'].includes(key)) unsupported(where, `arc key '${key}'`);
-      if ('args' in arc) unsupported(where, 'arc args');
-      arcs.push({
-        set: compileSet(arc.set, `${where} arc to '${arc.step}'`),
-        step: arc.step,
-        when: typeof arc.when === 'string' ? arc.when : arc.when === undefined ? undefined : String(arc.when),
-      });
-    }
+  if (reads('input')) {
+    // The step's input over the tool's, the step's keys winning (4.26.0 worker/nats_worker.py 2019-2024).
+    const input = asObject(obj.input);
+    if (!input) throw new PlaybookValidationError(`${where}: input must be a mapping`, true);
+    if (isSequence) unsupported(where, 'a step input on a task sequence');
+    tools[0].input = { ...(asObject(tools[0].input) ?? {}), ...input };
   }
-  const when = obj.when === undefined ? undefined : String(obj.when);
-  const set = compileSet(obj.set, where);
+  const loop = obj.loop === undefined ? undefined : compileLoop(obj.loop, where);
+  const { arcs, inclusive } =
+    obj.next === undefined ? { arcs: [], inclusive: false } : compileNext(obj.next, where, rules);
+  const when = reads('when') ? String(obj.when) : undefined;
+  const set = reads('set') ? compileSet(obj.set, where) : undefined;
   return {
     step: obj.step,
     desc: typeof obj.desc === 'string' ? obj.desc : undefined,
@@ -200,7 +191,32 @@ function compileStep(raw: unknown, where: string, knownStepKeys?: ReadonlySet<st
     arcs,
     when,
     set,
+    ...(inclusive ? { inclusive } : {}),
   };
+}
+
+/** A `next` router: its arcs, and whether it takes every one that holds (inclusive) or the first. */
+function compileNext(raw: unknown, where: string, rules: DslRules): { arcs: Arc[]; inclusive: boolean } {
+  const next = asObject(raw);
+  if (!next) unsupported(where, 'a `next` that is not {spec, arcs}');
+  const spec = asObject(next.spec) ?? {};
+  const mode = String(spec.mode ?? 'exclusive');
+  if (!rules.nextModes.has(mode)) unsupported(where, `next mode '${mode}'`);
+  if (!Array.isArray(next.arcs)) throw new PlaybookValidationError(`${where}: next.arcs must be a list`, true);
+  const arcs = next.arcs.map((a: unknown): Arc => {
+    const arc = asObject(a);
+    if (!arc || typeof arc.step !== 'string')
+      throw new PlaybookValidationError(`${where}: every arc needs a 'step'`, true);
+    for (const key of Object.keys(arc))
+      if (!['step', 'when', 'args', 'set'].includes(key)) unsupported(where, `arc key '${key}'`);
+    if ('args' in arc) unsupported(where, 'arc args');
+    return {
+      set: compileSet(arc.set, `${where} arc to '${arc.step}'`),
+      step: arc.step,
+      when: typeof arc.when === 'string' ? arc.when : arc.when === undefined ? undefined : String(arc.when),
+    };
+  });
+  return { arcs, inclusive: mode === 'inclusive' };
 }
 
 /** A `set` block: only the `ctx.` scope runs here (vars and the others are refused, naming the key). */
@@ -240,13 +256,15 @@ function compileLoop(raw: unknown, where: string): LoopSpec {
   };
 }
 
-function compileTool(raw: unknown, where: string): ToolSpec {
+function compileTool(raw: unknown, where: string, rules: DslRules): ToolSpec {
   const obj = asObject(raw);
   if (!obj) throw new PlaybookValidationError(`${where}: a tool must be a mapping`, true);
   const kind = String(obj.kind ?? '');
   if (!TOOL_KINDS.has(kind))
     unsupported(where, `tool kind '${kind}' (the sandbox runs python, http, postgres, playbook)`);
-  for (const key of Object.keys(obj)) if (!TOOL_KEYS[kind].has(key)) unsupported(where, `${kind} tool key '${key}'`);
+  const extra = rules.toolKeys[kind];
+  for (const key of Object.keys(obj))
+    if (!TOOL_KEYS[kind].has(key) && !extra?.has(key)) unsupported(where, `${kind} tool key '${key}'`);
   const spec = asObject(obj.spec);
   if (spec) {
     for (const key of Object.keys(spec)) if (key !== 'policy') unsupported(where, `tool spec key '${key}'`);
@@ -257,7 +275,7 @@ function compileTool(raw: unknown, where: string): ToolSpec {
   if (kind === 'postgres' && typeof (obj.query ?? obj.command) !== 'string') {
     throw new PlaybookValidationError(`${where}: a postgres tool needs 'query' or 'command'`);
   }
-  if (kind === 'python' && typeof obj.code !== 'string')
+  if (kind === 'python' && typeof obj.code !== 'string' && !(extra?.has('script') && obj.script !== undefined))
     throw new PlaybookValidationError(`${where}: a python tool needs 'code'`);
   if (kind === 'http' && typeof obj.url !== 'string')
     throw new PlaybookValidationError(`${where}: an http tool needs 'url'`);

@@ -16,6 +16,7 @@ import { SEMANTICS } from './semantics.js';
 import { EVENT_SHAPES } from './event-shapes.js';
 import type { PythonPool } from './python-pool.js';
 import { renderString, renderValue, truthy } from './templates.js';
+import { takenArcs, untaken } from './router.js';
 import { HttpTool, ToolError, type Ctx } from './tools.js';
 
 export { NotFoundError } from './catalog.js';
@@ -208,11 +209,12 @@ export class Engine {
   private async run(exec: Execution): Promise<void> {
     const pb = exec.entry.playbook!;
     const shapes = EVENT_SHAPES[this.o.dialect];
-    let step: Step | undefined = pb.steps.find((s) => s.step === 'start') ?? pb.steps[0];
+    // The steps to run, in turn: an inclusive router queues every arc that holds (a step queued once).
+    const queue: Step[] = [pb.steps.find((s) => s.step === 'start') ?? pb.steps[0]];
     let last: Step | undefined;
-    while (step && !exec.cancelRequested) {
-      const current: Step = (last = step);
-      let next: Arc | undefined;
+    for (let current = queue.shift(); current && !exec.cancelRequested; current = queue.shift()) {
+      last = current;
+      let next: Arc[];
       try {
         const skipped = current.when !== undefined && !truthy(renderString(current.when, this.baseCtx(exec)));
         if (skipped) this.skip(exec, current.step);
@@ -228,8 +230,8 @@ export class Engine {
         this.failExecution(exec, `step ${current.step}: condition failed: ${(err as Error).message}`);
         return;
       }
-      if (!next && current.arcs.length && shapes.noArcMatchedWaits) return; // Rust waits for ever (event-shapes.ts)
-      step = next ? pb.byName.get(next.step) : undefined;
+      if (!next.length && current.arcs.length && shapes.noArcMatchedWaits) return; // Rust waits (event-shapes.ts)
+      for (const s of next.map((a) => pb.byName.get(a.step)!)) if (!queue.includes(s)) queue.push(s);
     }
     if (exec.cancelRequested || exec.terminal) return;
     await this.o.events.drainExecution(exec.id);
@@ -245,14 +247,12 @@ export class Engine {
     if (ev) this.emit(exec, ev);
   }
 
-  /** An exclusive router's arc: the first that holds; the others' unrun targets are skipped (not a skipped step's). */
-  private route(exec: Execution, step: Step, skipped: boolean): Arc | undefined {
+  /** The arcs taken (router.ts); the untaken arcs' unrun targets are skipped (not a skipped step's). */
+  private route(exec: Execution, step: Step, skipped: boolean): Arc[] {
     const ctx: Ctx = { ...this.baseCtx(exec), event: { name: step.loop ? 'loop.done' : 'step.exit' } };
-    const taken = step.arcs.find((a) => a.when === undefined || truthy(renderString(a.when, ctx)));
-    this.applySet(exec, taken?.set, ctx);
-    if (skipped) return taken;
-    const others = new Set(step.arcs.map((a) => a.step).filter((s) => s !== taken?.step && !exec.entered.has(s)));
-    for (const s of others) this.skip(exec, s);
+    const taken = takenArcs(step, ctx);
+    for (const a of taken) this.applySet(exec, a.set, ctx);
+    if (!skipped) for (const s of untaken(step, taken, exec.entered)) this.skip(exec, s);
     return taken;
   }
 

@@ -8,6 +8,7 @@ import type { ToolSpec } from './dsl.js';
 import type { HttpResponse, ToolSemantics } from './semantics.js';
 
 import { ToolError } from './tool-error.js';
+import { loadScript } from './python-script.js';
 export { ToolError };
 
 export type Ctx = Record<string, unknown>;
@@ -42,8 +43,10 @@ export async function runPython(
   const input = (renderValue(tool.input ?? {}, ctx, true) as Record<string, unknown>) ?? {};
   const libs = (tool.libs ?? {}) as Record<string, string>;
   const executionId = ctx.execution_id === undefined ? undefined : String(ctx.execution_id);
+  // A `script` (accepted where the engine has one: dialect.ts) comes before `code`, as on 4.26.0.
+  const code = tool.script === undefined ? String(tool.code) : await loadScript(renderValue(tool.script, ctx));
   const { value, stdout } = await pool.run({
-    code: String(tool.code),
+    code,
     input,
     libs,
     execution_id: executionId,
