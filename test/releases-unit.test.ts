@@ -196,6 +196,44 @@ describe('stall episodes', () => {
     expect(breachesOf(s)[0].text).toMatch(/^chunked_optimal stalled once \(40s\)$/);
   });
 
+  it("a child's /status end counts once a later read says it again with no event from the child between", () => {
+    // 4.26.0's /status said `completed` (inferred) for a chunk worker between two of its commands, 4 s before
+    // its two command.failed events (failures-watch, CI); the diff was taken without them.
+    let now = 1_000_000;
+    const s = new RunStore(
+      { seedRows: 10, payloadKb: 1, batchSize: 5, maxBatches: 2, preset: null },
+      [{ mode: 'chunked_optimal', expected: 10 }],
+      () => now,
+    );
+    s.markLaunched('chunked_optimal', '1');
+    s.addChild('chunked_optimal', '2', 1);
+    const ev = (id: string, type: string) => ({
+      eventId: id,
+      executionId: '2',
+      type,
+      node: 'x',
+      status: null,
+      createdAt: null,
+    });
+    const ended = () => s.modeView('chunked_optimal').endedByStatus;
+    s.recordEvents('chunked_optimal', [ev('10', 'command.completed')]);
+    s.childStatusRead('chunked_optimal', '2', 'completed', true);
+    now += 5000;
+    s.recordEvents('chunked_optimal', [ev('11', 'command.issued')]); // it was only between two commands
+    s.childStatusRead('chunked_optimal', '2', 'completed', true);
+    expect(ended()).toEqual([]);
+    now += 1000;
+    s.childStatusRead('chunked_optimal', '2', 'running', false); // and says so
+    now += 1000;
+    s.childStatusRead('chunked_optimal', '2', 'completed', true);
+    now += 2000;
+    s.childStatusRead('chunked_optimal', '2', 'completed', true); // quiet, but not yet 3 s
+    expect(ended()).toEqual([]);
+    now += 1500;
+    s.childStatusRead('chunked_optimal', '2', 'completed', true);
+    expect(ended()).toEqual(['2']);
+  });
+
   it('a run with no episode has no stall breach', () => {
     const s = store();
     s.markLaunched('chunked_optimal', '1');

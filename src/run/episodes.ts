@@ -44,10 +44,10 @@ export async function readChildStatus(store: RunStore, client: NoetlClient, mode
   for (const id of childrenNotEnded(store.modeView(mode)).slice(0, 20)) {
     const st = await client.status(id).catch(() => undefined);
     if (!st) continue;
-    if (st.state !== 'running') store.recordChildStatus(mode, id, st.state, st.inferred);
     // noetl 2.8.3's /status has no inference of its own (server/api/v2.py 755-772): its `end` step in
     // completed_steps is how a finished child shows there (2.8.4 infers the same, 787-788).
-    else if (endStepDone(st.raw)) store.recordChildStatus(mode, id, 'completed', true);
+    if (st.state === 'running' && endStepDone(st.raw)) store.childStatusRead(mode, id, 'completed', true);
+    else store.childStatusRead(mode, id, st.state, st.inferred);
   }
 }
 

@@ -4,6 +4,9 @@ import type { EventView, ExecState, Mode, ModeFacts, ModeStats, ModeView, NodeCo
 import { classify, ITEM_LOOP_NODES, terminalStateOf } from '../noetl/events.js';
 import { Ring } from './ring.js';
 
+/** How long a child's /status must keep saying it ended, with no event from it, before that counts. */
+export const STATUS_END_CONFIRM_MS = 3000;
+
 export class ModeState {
   readonly facts: ModeFacts;
   readonly eventsByType: Record<string, number> = {};
@@ -17,6 +20,10 @@ export class ModeState {
   readonly terminal = new Map<string, ExecState>();
   /** Executions with no terminal event whose /status says they ended (completion_inferred on the legacy engine). */
   readonly endedByStatus = new Map<string, ExecState>();
+  /** A /status end read once, not yet confirmed (RunStore.childStatusRead): its state, the events then, when. */
+  readonly statusEndSeen = new Map<string, { state: ExecState; events: number; at: number }>();
+  /** Events ingested per execution. */
+  readonly eventsOf = new Map<string, number>();
   readonly tail = new Ring<EventView>(200);
   private readonly rowSamples = new Ring<{ t: number; stored: number }>(120);
   private readonly rate = new Ring<number>(240);
@@ -125,6 +132,7 @@ export class ModeState {
     const settled = terminalStateOf(e.type);
     if (settled) this.terminal.set(e.executionId, settled);
     this.executions.add(e.executionId);
+    this.eventsOf.set(e.executionId, (this.eventsOf.get(e.executionId) ?? 0) + 1);
     return {
       t: now,
       eventId: e.eventId,
@@ -170,6 +178,24 @@ export class ModeState {
     f.rowsPerSecond = dt > 0.5 ? Math.max(0, (stats.storedRows - base.stored) / dt) : 0;
     f.etaSeconds = f.rowsPerSecond > 0 ? Math.round((f.expected - stats.storedRows) / f.rowsPerSecond) : null;
     this.rate.push(f.rowsPerSecond);
+  }
+
+  /**
+   * Whether a child's /status saying `state` counts as its end: once a read at least STATUS_END_CONFIRM_MS
+   * after the first says the same and the child wrote no event in between. 4.26.0's /status guesses
+   * `completed` whenever the latest event is a completion and no command is pending
+   * (server/api/core/execution.py 311-330), true for a moment between two commands, and says `failed` at a
+   * command.failed the run goes on after. Seen there: a chunk worker said completed 4 s before its two
+   * command.failed events, and the diff was taken without them.
+   */
+  statusEnd(executionId: string, state: ExecState, now: number): boolean {
+    if (state === 'running') this.statusEndSeen.delete(executionId);
+    if (state === 'running') return false;
+    const events = this.eventsOf.get(executionId) ?? 0;
+    const seen = this.statusEndSeen.get(executionId);
+    if (seen && seen.state === state && seen.events === events) return now - seen.at >= STATUS_END_CONFIRM_MS;
+    this.statusEndSeen.set(executionId, { state, events, at: now });
+    return false;
   }
 
   /** Executions of the mode with no terminal event yet. */

@@ -2,21 +2,8 @@
 // aggregates only: the full stream goes to the report's events.ndjson through the record sinks.
 // Writes are verbs (`recordRows`, `markStalled`); reads are `snapshot()` for renderers and a few narrow
 // getters for the poll loop.
-import {
-  type Diagnosis,
-  type ExecState,
-  type LogLine,
-  type Mode,
-  type ModeDiff,
-  type ModeFacts,
-  type ModeStats,
-  type ModeVerdict,
-  type NoetlEvent,
-  type NormalStatus,
-  type RunParams,
-  type Snapshot,
-  type StallFacts,
-} from '../model.js';
+import type { Diagnosis, ExecState, LogLine, Mode, ModeDiff, ModeFacts, ModeStats } from '../model.js';
+import type { ModeVerdict, NoetlEvent, NormalStatus, RunParams, Snapshot, StallFacts } from '../model.js';
 import { LogHits, loggedRetries } from './log-hits.js';
 import { ModeState } from './mode-state.js';
 import { RunState } from './run-state.js';
@@ -215,7 +202,11 @@ export class RunStore extends RunState {
     this.record('stall_end', { mode, ended_by: endedBy, cause });
     this.changed();
   }
-  /** A child execution's /status, read because it wrote no terminal event (the legacy engine's completion_inferred). */
+  /** A child's /status, read as it wrote no terminal event: an end counts once confirmed (ModeState.statusEnd). */
+  childStatusRead(mode: Mode, id: string, state: ExecState, inferred: boolean): void {
+    if (this.m(mode).statusEnd(id, state, this.clock())) this.recordChildStatus(mode, id, state, inferred);
+  }
+  /** A child's end as its /status said it (confirmed live by childStatusRead; as recorded when rebuilt). */
   recordChildStatus(mode: Mode, executionId: string, state: ExecState, inferred: boolean): void {
     const s = this.m(mode);
     if (state === 'running' || s.endedByStatus.get(executionId) === state) return;
