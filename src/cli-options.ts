@@ -186,7 +186,11 @@ const OUTPUT_OPTS = (): Array<Opt | Option> => [
 ];
 
 const ADVANCED_OPTS = (): Array<Opt | Option> => [
-  ['--poll-interval <d>', 'status/events/rows poll interval', '1'],
+  [
+    '--poll-interval <d>',
+    "events/rows poll interval (a mode's /status: when its events stand still, else every 15 s)",
+    '1',
+  ],
   ['--request-timeout <d>', 'timeout of every HTTP call', '10'],
   new Option(
     '--tail-window <d>',

@@ -1,6 +1,6 @@
 // The observer's own load (issue 17): while nothing moves it backs off its polls, and polls at the
-// interval again as soon as something moves. Checked on the spacing of the status polls a real run
-// recorded, not on how fast anything ran.
+// interval again as soon as something moves. Checked on the spacing of the poll rounds a real run
+// recorded (each reads the rows), not on how fast anything ran.
 import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { backoffMs, endingSoon } from '../src/run/observe.js';
 import { RunStore } from '../src/run/store.js';
 import { SelfCost } from '../src/run/self-cost.js';
+import { CHILD_QUIET_MS, PollPlan, STATUS_EVERY_MS } from '../src/run/poll-plan.js';
 import { runCli } from './helpers/cli.js';
 
 describe('observer backoff', () => {
@@ -62,12 +63,13 @@ describe('observer backoff', () => {
       dir,
     ]);
     expect(r.code, r.stdout + r.stderr).toBe(0);
-    const polls = readFileSync(path.join(dir, 'events.ndjson'), 'utf8')
+    const records = readFileSync(path.join(dir, 'events.ndjson'), 'utf8')
       .trim()
       .split('\n')
-      .map((l) => JSON.parse(l))
-      .filter((x) => x.kind === 'status')
-      .map((x) => Date.parse(x.ts));
+      .map((l) => JSON.parse(l));
+    // Every round reads the rows; the /status only in some (poll-plan.ts).
+    const polls = records.filter((x) => x.kind === 'rows').map((x) => Date.parse(x.ts));
+    expect(records.filter((x) => x.kind === 'status').length).toBeLessThanOrEqual(polls.length);
     const gaps = polls.slice(1).map((t, i) => t - polls[i]);
     expect(Math.max(...gaps)).toBeGreaterThanOrEqual(1200); // backed off while every item waited 6 s
     expect(Math.min(...gaps)).toBeLessThan(1200); // and polled at the interval while things moved
@@ -82,6 +84,38 @@ describe('observer backoff', () => {
     // Every event of the run was read (the last count over the sandbox's noetl.event found none unread).
     expect(o.feed).toMatchObject({ window_check: 'count', unread_at_end: 0 });
     expect(o.feed.events).toBeGreaterThan(0);
+  });
+});
+
+describe('which API reads a round makes (issue #36 item 7)', () => {
+  it("reads a mode's /status when its events stood still last round, else every 15 s at most", () => {
+    const plan = new PollPlan();
+    const t0 = 1_000_000;
+    expect(plan.readStatus('direct_stress', 0, t0)).toBe(true); // the first round
+    expect(plan.readStatus('direct_stress', 40, t0 + 1000)).toBe(false); // events moved: no status
+    expect(plan.readStatus('direct_stress', 90, t0 + 2000)).toBe(false);
+    expect(plan.readStatus('direct_stress', 90, t0 + 3000)).toBe(true); // they stood still
+    expect(plan.readStatus('direct_stress', 120, t0 + 4000)).toBe(false);
+    expect(plan.readStatus('direct_stress', 150, t0 + 3000 + STATUS_EVERY_MS)).toBe(true); // 15 s since the last
+    expect(plan.readStatus('chunked_optimal', 5, t0 + 5000)).toBe(true); // each mode on its own
+  });
+
+  it("asks a child's /status only once it has been quiet for a while", () => {
+    let now = 1_000_000;
+    const store = new RunStore(
+      { seedRows: 10, payloadKb: 1, batchSize: 5, maxBatches: 2, preset: null },
+      [{ mode: 'chunked_optimal', expected: 10 }],
+      () => now,
+    );
+    store.markLaunched('chunked_optimal', '1');
+    store.addChild('chunked_optimal', '2', 1);
+    expect(store.quietFor('chunked_optimal', '2')).toBe(Infinity); // no event yet
+    const ev = { eventId: '9', executionId: '2', type: 'command.issued', node: 'x', status: null, createdAt: null };
+    store.recordEvents('chunked_optimal', [ev]);
+    now += CHILD_QUIET_MS - 1;
+    expect(store.quietFor('chunked_optimal', '2')).toBeLessThan(CHILD_QUIET_MS);
+    now += 1;
+    expect(store.quietFor('chunked_optimal', '2')).toBe(CHILD_QUIET_MS);
   });
 });
 

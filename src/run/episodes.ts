@@ -4,6 +4,7 @@
 import type { Mode, ModeView } from '../model.js';
 import type { NoetlClient } from '../noetl/client.js';
 import type { RunStore } from './store.js';
+import { CHILD_QUIET_MS } from './poll-plan.js';
 
 /** A mode's child executions with no terminal event whose /status has not said they ended either. */
 export const childrenNotEnded = (v: Pick<ModeView, 'openExecutions' | 'executionId' | 'endedByStatus'>): string[] =>
@@ -37,11 +38,13 @@ export function endEpisode(
 }
 
 /**
- * Child executions with no terminal event: their /status, every few polls. The legacy engine before 2.8.5
- * writes no playbook.completed for a finished child; its /status says completed with completion_inferred.
+ * Child executions with no terminal event, quiet for CHILD_QUIET_MS: their /status, each poll. The legacy
+ * engine before 2.8.5 writes no playbook.completed for a finished child; its /status says completed with
+ * completion_inferred.
  */
 export async function readChildStatus(store: RunStore, client: NoetlClient, mode: Mode): Promise<void> {
-  for (const id of childrenNotEnded(store.modeView(mode)).slice(0, 20)) {
+  const quiet = childrenNotEnded(store.modeView(mode)).filter((id) => store.quietFor(mode, id) >= CHILD_QUIET_MS);
+  for (const id of quiet.slice(0, 20)) {
     const st = await client.status(id).catch(() => undefined);
     if (!st) continue;
     // noetl 2.8.3's /status has no inference of its own (server/api/v2.py 755-772): its `end` step in

@@ -22,8 +22,9 @@ export class ModeState {
   readonly endedByStatus = new Map<string, ExecState>();
   /** A /status end read once, not yet confirmed (RunStore.childStatusRead): its state, the events then, when. */
   readonly statusEndSeen = new Map<string, { state: ExecState; events: number; at: number }>();
-  /** Events ingested per execution. */
+  /** Events ingested per execution, and when the last came. */
   readonly eventsOf = new Map<string, number>();
+  readonly lastEventAt = new Map<string, number>();
   readonly tail = new Ring<EventView>(200);
   private readonly rowSamples = new Ring<{ t: number; stored: number }>(120);
   private readonly rate = new Ring<number>(240);
@@ -133,6 +134,7 @@ export class ModeState {
     if (settled) this.terminal.set(e.executionId, settled);
     this.executions.add(e.executionId);
     this.eventsOf.set(e.executionId, (this.eventsOf.get(e.executionId) ?? 0) + 1);
+    this.lastEventAt.set(e.executionId, now);
     return {
       t: now,
       eventId: e.eventId,

@@ -12,6 +12,7 @@ import { diagnoseMode } from './evidence.js';
 import { endEpisode, readChildStatus, waitForChildren } from './episodes.js';
 import { stillArriving, type AfterEndTrack } from './after-end.js';
 import { StallDetector } from './stall.js';
+import { PollPlan } from './poll-plan.js';
 import { engineBusy } from './evidence.js';
 import type { SelfCost } from './self-cost.js';
 import type { RunStore } from './store.js';
@@ -46,6 +47,7 @@ export async function observe(
   const childTimeouts = new Map<Mode, number>();
   const finishing = new Map<Mode, number>();
   const afterEnd: AfterEndTrack = new Map();
+  const plan = new PollPlan();
   let quiet = 0;
   for (let tick = 0; ; tick++) {
     const open = modes.filter((m) => ctx.store.modeFacts(m).verdict === 'running');
@@ -57,7 +59,8 @@ export async function observe(
     const before = movement(ctx, open);
     const t0 = performance.now();
     const [api, sql] = [ctx.client.calls, ctx.rows.queries];
-    await Promise.all(open.map((m) => pollMode(ctx, m, tick, detectors.get(m)!, pending, { childTimeouts, afterEnd })));
+    const track = { childTimeouts, afterEnd, plan };
+    await Promise.all(open.map((m) => pollMode(ctx, m, tick, detectors.get(m)!, pending, track)));
     const ms = performance.now() - t0;
     const moved = movement(ctx, open) !== before;
     quiet = moved ? 0 : quiet + 1;
@@ -165,13 +168,30 @@ function finalState(
   return now - since.at >= ctx.feed.windowMs ? st.state : undefined;
 }
 
+/** The mode's /status when the plan reads it this round (poll-plan.ts), beside new children found. */
+async function statusRound(
+  ctx: ObserveContext,
+  mode: Mode,
+  parent: string,
+  tick: number,
+  plan: PollPlan,
+): Promise<NormalStatus | undefined> {
+  const withStatus = plan.readStatus(mode, ctx.store.modeFacts(mode).eventCount, Date.now());
+  const [st] = await Promise.all([
+    withStatus ? ctx.client.status(parent) : undefined,
+    tick % 2 === 0 ? discoverChildren(ctx, mode) : undefined,
+  ]);
+  if (st) ctx.store.recordStatus(mode, st);
+  return st;
+}
+
 async function pollMode(
   ctx: ObserveContext,
   mode: Mode,
   tick: number,
   detector: StallDetector,
   pending: Pending,
-  track: { childTimeouts: Map<Mode, number>; afterEnd: AfterEndTrack },
+  track: { childTimeouts: Map<Mode, number>; afterEnd: AfterEndTrack; plan: PollPlan },
 ): Promise<void> {
   const { childTimeouts } = track;
   const { store, client, rows } = ctx;
@@ -179,15 +199,15 @@ async function pollMode(
   try {
     // Independent reads side by side: a round costs its slowest read, not their sum (the verdict waits
     // for a round). New children first, so the events read covers them.
-    const [st] = await Promise.all([client.status(parent), tick % 2 === 0 ? discoverChildren(ctx, mode) : undefined]);
-    store.recordStatus(mode, st);
+    const st = await statusRound(ctx, mode, parent, tick, track.plan);
     const [, stats] = await Promise.all([pullEvents(ctx, mode), rows.stats(parent)]);
     store.recordRows(mode, stats);
     store.setDegraded(null);
     const now = Date.now();
     detector.observe(store.progress(mode), store.modeFacts(mode).eventCount, now);
     detector.busy(engineBusy(store, mode), now);
-    const final = finalState(ctx, mode, parent, st, pending, now);
+    // A round without a status read ends the mode only on a terminal event.
+    const final = st ? finalState(ctx, mode, parent, st, pending, now) : store.terminalState(mode, parent);
     const open = store.modeFacts(mode).stall;
     if (final) {
       // Children started since the last discovery still have events to read before the end.
@@ -201,7 +221,7 @@ async function pollMode(
     }
     // Progress came back: the episode ends before the diagnosis reads the new rows as a stall's.
     if (open && detector.since > open.since) endEpisode(store, mode, now, childTimeouts);
-    if (tick % 3 === 0) await readChildStatus(store, client, mode);
+    await readChildStatus(store, client, mode); // only children quiet a while: poll-plan.ts
     if (!store.modeFacts(mode).stall && detector.stalled(now)) {
       store.markStalled(mode, stallFacts(store, mode, detector, now, stats.maxItemId));
       childTimeouts.set(mode, store.hits.of(mode)['child-timeout']?.count ?? 0);

@@ -206,6 +206,10 @@ export class RunStore extends RunState {
   childStatusRead(mode: Mode, id: string, state: ExecState, inferred: boolean): void {
     if (this.m(mode).statusEnd(id, state, this.clock())) this.recordChildStatus(mode, id, state, inferred);
   }
+  /** How long an execution of the mode has written no event (forever when none came yet). */
+  quietFor(mode: Mode, id: string): number {
+    return this.clock() - (this.m(mode).lastEventAt.get(id) ?? -Infinity);
+  }
   /** A child's end as its /status said it (confirmed live by childStatusRead; as recorded when rebuilt). */
   recordChildStatus(mode: Mode, executionId: string, state: ExecState, inferred: boolean): void {
     const s = this.m(mode);
