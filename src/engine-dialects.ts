@@ -39,6 +39,12 @@ export interface EngineDialect {
   readonly issuesLoopAtOnce: boolean;
   /** check-playbook: whether older releases read other forms (`args:`, `outcome`: the legacy engine's). */
   readonly releaseForms: boolean;
+  /**
+   * check-playbook: step keys the engine's step model drops without a word. 4.26.0's Step
+   * (core/dsl/engine/models/workflow.py 394-452) has no `when` and no `output`; seen there: a step whose
+   * `when` is false runs.
+   */
+  readonly droppedStepKeys: Record<string, string>;
 }
 
 export const ENGINE_DIALECTS: Record<Dialect, EngineDialect> = {
@@ -57,6 +63,7 @@ export const ENGINE_DIALECTS: Record<Dialect, EngineDialect> = {
     templates: 'minijinja',
     issuesLoopAtOnce: true,
     releaseForms: false,
+    droppedStepKeys: {},
   },
   python: {
     catalogResourceType: 'Playbook',
@@ -73,6 +80,10 @@ export const ENGINE_DIALECTS: Record<Dialect, EngineDialect> = {
     templates: 'jinja2',
     issuesLoopAtOnce: false,
     releaseForms: true,
+    droppedStepKeys: {
+      when: 'route to it with an arc when: (next.arcs[].when), or test the condition in the step itself',
+      output: 'select what the next steps need in a python step after it',
+    },
   },
 };
 

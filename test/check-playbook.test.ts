@@ -54,6 +54,22 @@ describe('check-playbook', () => {
     expect(bad.code).toBe(2);
   });
 
+  it("names a step's when: and output: on python: 4.26.0's step model drops them (the step ran, seen there)", async () => {
+    // test/playbooks/failing-runs/step-keys.yaml ends FAILED on real 4.26.0 because its false when: did not
+    // guard the step (failures-watch.test.ts).
+    const file = path.join(ROOT, 'test', 'playbooks', 'failing-runs', 'step-keys.yaml');
+    const py = await runCli(['check-playbook', file, '--engine', 'python']);
+    expect(py.code).toBe(1);
+    expect(py.stdout).toMatch(
+      /step-keys\.yaml:23: step-key-dropped: a step's when: .* so the step runs whatever it says/,
+    );
+    expect(py.stdout).toMatch(/step-keys\.yaml:24: step-key-dropped: a step's output:/);
+    // Rust's step has when: (a guard); a legacy release before 4.26.0 was not seen, so nothing is claimed.
+    expect((await runCli(['check-playbook', file])).stdout).not.toContain('step-key-dropped');
+    const old = await runCli(['check-playbook', file, '--engine', 'python', '--noetl-version', '2.8.4']);
+    expect(old.stdout).not.toContain('step-key-dropped');
+  });
+
   it('names a loop mode beside in: the engines read it under loop.spec, and the sandbox refuses it (issue #39)', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'loadrun-check-'));
     const file = path.join(dir, 'loop-mode.yaml');

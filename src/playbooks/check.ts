@@ -180,6 +180,10 @@ function releaseFormFindings(v: Visit, key: string, lc: LineCounter, release: st
   return [];
 }
 
+/** Whether a release is the one the dropped-key findings were seen on (4.26.0) or later: unset means it. */
+const releaseOf = (release?: string): 'current' | 'older' =>
+  !release || compareVersions(parseVersion(release)!, parseVersion('4.26.0')!) >= 0 ? 'current' : 'older';
+
 export function checkPlaybook(yamlText: string, engine: Dialect, release?: string): Finding[] {
   const lc = new LineCounter();
   const doc = parseDocument(yamlText, { lineCounter: lc });
@@ -190,6 +194,14 @@ export function checkPlaybook(yamlText: string, engine: Dialect, release?: strin
     if (ENGINE_DIALECTS[engine].releaseForms && release) out.push(...releaseFormFindings(v, key, lc, release));
     if (key === 'kind' && isScalar(v.node) && v.node.value === 'http')
       out.push(...httpFindings(httpKeys(doc, v.path), engine, lc));
+    const dropped = ENGINE_DIALECTS[engine].droppedStepKeys[key];
+    if (dropped && v.path.length === 3 && v.path[0] === 'workflow' && releaseOf(release) === 'current')
+      out.push({
+        line: lineOf(lc, v.node) - (isScalar(v.node) ? 0 : 1),
+        id: 'step-key-dropped',
+        message: `a step's ${key}: noetl 4.26.0's step model has no ${key} and drops it${key === 'when' ? ', so the step runs whatever it says' : ''}`,
+        fix: dropped,
+      });
     if ((key === 'mode' || key === 'max_in_flight') && v.path[v.path.length - 2] === 'loop')
       out.push({
         line: lineOf(lc, v.node),
