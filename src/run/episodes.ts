@@ -1,10 +1,11 @@
 // Stall episodes: a stall that ends is an episode, and what ended it is told from what the engine wrote
 // meanwhile; and the /status of child executions that wrote no terminal event (the legacy engine before
 // 2.8.5 writes none for a finished child: its /status says completed, completion_inferred).
-import type { Mode, ModeView } from '../model.js';
+import type { Mode, ModeView, StallFacts } from '../model.js';
 import type { NoetlClient } from '../noetl/client.js';
 import type { RunStore } from './store.js';
 import { CHILD_QUIET_MS } from './poll-plan.js';
+import type { StallDetector } from './stall.js';
 
 /** A mode's child executions with no terminal event whose /status has not said they ended either. */
 export const childrenNotEnded = (v: Pick<ModeView, 'openExecutions' | 'executionId' | 'endedByStatus'>): string[] =>
@@ -99,4 +100,33 @@ export async function waitForChildren(
     );
   }
   return true;
+}
+
+/** What a stall called now records: how long, of which kind, and where the run stood. */
+export function stallFacts(
+  store: RunStore,
+  mode: Mode,
+  detector: StallDetector,
+  now: number,
+  maxItemId: number | null,
+): StallFacts {
+  const f = store.modeFacts(mode);
+  return {
+    since: detector.since,
+    idleSeconds: Math.round((now - detector.since) / 1000),
+    kind: detector.kind(now),
+    eventsSinceProgress: detector.eventsSinceProgress,
+    maxPersistedItemId: maxItemId,
+    storedRows: f.stats?.storedRows ?? 0,
+    expectedRows: f.expected,
+    iterationsIssued: f.iterationsIssued,
+    iterationsDone: f.iterationsDone,
+    retriesPerNode: store.retriesPerNode(mode),
+    openExecutions: store.openExecutions(mode),
+    podMemoryTrend: store.pods.memoryTrend(),
+    lastEvents: store
+      .modeView(mode)
+      .tail.slice(-5)
+      .map((e) => `${e.type} ${e.node ?? ''} ${e.status ?? ''}`.trim()),
+  };
 }

@@ -2,17 +2,18 @@
 // events and the row counts go into the store; a mode ends on a terminal status, a stall or the timeout.
 // Pods are sampled on their own interval beside it (sample-pods.ts).
 import { oneLine } from '../errors.js';
-import type { ExecState, Mode, NormalStatus, StallFacts } from '../model.js';
+import type { ExecState, Mode, NormalStatus } from '../model.js';
 import type { NoetlClient } from '../noetl/client.js';
 import type { EventFeed } from '../sources/event-feed.js';
 import type { RowsSource } from '../sources/rows.js';
 import { sleep } from './sleep.js';
 import { childrenOwned } from './children.js';
 import { diagnoseMode } from './evidence.js';
-import { endEpisode, readChildStatus, waitForChildren } from './episodes.js';
+import { endEpisode, readChildStatus, stallFacts, waitForChildren } from './episodes.js';
 import { stillArriving, type AfterEndTrack } from './after-end.js';
 import { StallDetector } from './stall.js';
 import { PollPlan } from './poll-plan.js';
+import { serverVerdict } from './final-status.js';
 import { engineBusy } from './evidence.js';
 import type { SelfCost } from './self-cost.js';
 import type { RunStore } from './store.js';
@@ -215,8 +216,9 @@ async function pollMode(
       await pullEvents(ctx, mode);
       if (await waitForChildren(store, client, mode, { final, stalled: detector.stalled(now), now })) return;
       if (stillArriving(ctx, mode, final, stats.storedRows, now, track.afterEnd)) return;
-      if (open) endEpisode(store, mode, now, childTimeouts, `the execution's end (${final})`);
-      store.setVerdict(mode, final);
+      const verdict = await serverVerdict(ctx, mode, parent, final);
+      if (open) endEpisode(store, mode, now, childTimeouts, `the execution's end (${verdict.state})`);
+      store.setVerdict(mode, verdict.state, verdict.error);
       return;
     }
     // Progress came back: the episode ends before the diagnosis reads the new rows as a stall's.
@@ -241,34 +243,6 @@ async function pollMode(
     if (ctx.signal.aborted) return;
     store.setDegraded(`degraded: ${mode} poll failed: ${oneLine(err)}`);
   }
-}
-
-function stallFacts(
-  store: RunStore,
-  mode: Mode,
-  detector: StallDetector,
-  now: number,
-  maxItemId: number | null,
-): StallFacts {
-  const f = store.modeFacts(mode);
-  return {
-    since: detector.since,
-    idleSeconds: Math.round((now - detector.since) / 1000),
-    kind: detector.kind(now),
-    eventsSinceProgress: detector.eventsSinceProgress,
-    maxPersistedItemId: maxItemId,
-    storedRows: f.stats?.storedRows ?? 0,
-    expectedRows: f.expected,
-    iterationsIssued: f.iterationsIssued,
-    iterationsDone: f.iterationsDone,
-    retriesPerNode: store.retriesPerNode(mode),
-    openExecutions: store.openExecutions(mode),
-    podMemoryTrend: store.pods.memoryTrend(),
-    lastEvents: store
-      .modeView(mode)
-      .tail.slice(-5)
-      .map((e) => `${e.type} ${e.node ?? ''} ${e.status ?? ''}`.trim()),
-  };
 }
 
 /**

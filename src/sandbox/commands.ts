@@ -110,6 +110,7 @@ export class CommandRunner {
         const out = await this.runTools(exec, step, { ...ctx }, commandId, !iteration);
         if (out === CANCELLED) return CANCELLED;
         const value = await this.emitCallDone(exec, step, node, out, commandId, base);
+        if (!out.ok) exec.errored.add(step.step);
         const seconds = (performance.now() - started) / 1000;
         for (const ev of shapes.completed(node, out.ok))
           this.host.emit(exec, { ...base, ...ev, duration: seconds, result: value, meta: { command_id: commandId } });

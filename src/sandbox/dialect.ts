@@ -18,6 +18,12 @@ export interface DialectApi {
   /** The 404 message for a playbook execute cannot find (Python names the executable catalog entry). */
   playbookNotFound(message: string): string;
   status(e: Execution): unknown;
+  /**
+   * This server with its status computed from the steps: Rust's NOETL_EXECUTION_STATUS_FROM_STEPS (server
+   * src/services/execution.rs 941-944, @d9ec700): FAILED once a step recorded an error, even after
+   * playbook.completed. The legacy Python server has no such switch: itself.
+   */
+  withStatusFromSteps(): DialectApi;
   cancelled(e: Execution, cancelled: Execution[]): unknown;
   cannotCancel(e: Execution): HttpError;
   /** Whether cancel cascades to child executions (Rust ignores the body: no cascade). */
@@ -120,6 +126,20 @@ export const RUST: DialectApi = {
   notFound: (raw) => `Execution not found: ${raw}`,
   playbookNotFound: (message) => message,
   status: rustStatus,
+  withStatusFromSteps() {
+    return {
+      ...this,
+      status: (e: Execution) => {
+        const base = rustStatus(e);
+        const failedSteps = new Set([...e.failed, ...e.errored]).size;
+        return {
+          ...base,
+          status: failedSteps > 0 && base.status !== 'CANCELLED' ? 'FAILED' : base.status,
+          progress: { ...base.progress, failed_steps: failedSteps },
+        };
+      },
+    };
+  },
   cancelled: (e) => ({ execution_id: e.id, status: 'cancelled', message: 'Execution cancellation requested' }),
   cannotCancel: (e) => new HttpError(422, `Cannot cancel execution in ${e.state} state`),
   cascade: () => false,
@@ -205,6 +225,9 @@ export const PYTHON: DialectApi = {
   notFound: (raw) => `Execution ${raw} not found`,
   playbookNotFound: (message) => message.replace(/^Playbook not found/, 'Executable catalog entry not found'),
   status: pythonStatus,
+  withStatusFromSteps() {
+    return this;
+  },
   cancelled: (e, cancelled) => ({
     status: 'cancelled',
     execution_id: e.id.toString(),

@@ -31,6 +31,8 @@ export class Execution {
   readonly completed = new Set<string>();
   readonly running = new Set<string>();
   readonly failed = new Set<string>();
+  /** Steps whose command completed with an error result (Rust: a tool error is a result, not a failure). */
+  readonly errored = new Set<string>();
   readonly results: Record<string, unknown> = {};
   /** The execution's `ctx` scope, written by step and arc `set` blocks. */
   readonly ctx: Record<string, unknown> = {};

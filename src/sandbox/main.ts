@@ -43,6 +43,7 @@ function readArgs() {
       'db-routes': { type: 'string', default: 'open' },
       'internal-auth': { type: 'string', default: 'shadow' },
       'fail-on-step-error': { type: 'boolean', default: false },
+      'status-from-steps': { type: 'boolean', default: false },
       'allow-network': { type: 'boolean', default: false },
     },
     strict: true,
@@ -61,7 +62,8 @@ function readArgs() {
   if (internalAuth !== 'shadow' && internalAuth !== 'enforce')
     throw new Error('--internal-auth must be shadow or enforce');
   const failOnStepError = values['fail-on-step-error'] === true;
-  return { values: tuning, dialect, faults, dbRoutes, internalAuth, failOnStepError };
+  const statusFromSteps = values['status-from-steps'] === true;
+  return { values: tuning, dialect, faults, dbRoutes, internalAuth, failOnStepError, statusFromSteps };
 }
 
 type Args = ReturnType<typeof readArgs>;
@@ -215,6 +217,7 @@ async function boot(a: Args, own: Lifecycle): Promise<void> {
     log,
     dbRoutes: a.dbRoutes,
     internalAuth: a.internalAuth,
+    statusFromSteps: a.statusFromSteps,
   });
   own.add('api', () => api.close());
   out({

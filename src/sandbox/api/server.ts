@@ -13,6 +13,8 @@ import { MISC_ROUTES } from './misc-routes.js';
 export interface ApiOptions extends Omit<ApiContext, 'dialect' | 'startedAt' | 'queryStats'> {
   host: string;
   port: number;
+  /** The Rust server's NOETL_EXECUTION_STATUS_FROM_STEPS (DialectApi.withStatusFromSteps). */
+  statusFromSteps?: boolean;
 }
 
 const ROUTES: Route[] = [...MISC_ROUTES, ...CATALOG_ROUTES, ...EXECUTION_ROUTES];
@@ -62,7 +64,7 @@ export async function startApi(o: ApiOptions): Promise<{ url: string; port: numb
     log: o.log,
     dbRoutes: o.dbRoutes,
     internalAuth: o.internalAuth,
-    dialect: dialectApi(o.engine.dialect),
+    dialect: o.statusFromSteps ? dialectApi(o.engine.dialect).withStatusFromSteps() : dialectApi(o.engine.dialect),
     startedAt: Date.now(),
     queryStats: { statements: 0, notReads: 0 },
   };

@@ -1,0 +1,23 @@
+// The server's word at the end. A mode whose execution wrote playbook.completed has its /status read once
+// more: a Rust server with NOETL_EXECUTION_STATUS_FROM_STEPS on answers FAILED there when a step recorded
+// an error (noetl/server src/services/execution.rs 941-944 @d9ec700: the switch outranks the terminal
+// event; off by default), and a deployment that turned it on counts such a run as failed. The verdict is
+// then the server's, and a line says why.
+import type { ExecState, Mode } from '../model.js';
+import type { NoetlClient } from '../noetl/client.js';
+import type { RunStore } from './store.js';
+
+export async function serverVerdict(
+  ctx: { store: RunStore; client: NoetlClient },
+  mode: Mode,
+  executionId: string,
+  final: ExecState,
+): Promise<{ state: ExecState; error?: string }> {
+  if (final !== 'completed') return { state: final };
+  const st = await ctx.client.status(executionId).catch(() => undefined);
+  if (st?.state !== 'failed') return { state: final };
+  const error =
+    "the engine wrote playbook.completed and its server's status says FAILED: a step recorded an error (a Rust server with NOETL_EXECUTION_STATUS_FROM_STEPS on counts it as the run's failure)";
+  ctx.store.log('loadrun', 'warn', `${mode}: ${error}; the verdict is the server's`);
+  return { state: 'failed', error };
+}
