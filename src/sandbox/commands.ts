@@ -219,7 +219,7 @@ export class CommandRunner {
     }
     if (timedOut)
       throw new ToolError(`child execution ${child.id} (${entry.path}) did not finish within ${timeoutMs / 1000} s`);
-    if (child.state !== 'COMPLETED')
+    if (child.state !== 'COMPLETED' && !child.silentEnd)
       throw new ToolError(
         `child execution ${child.id} (${entry.path}) ended ${child.state}${child.error ? `: ${child.error}` : ''}`,
       );

@@ -82,7 +82,8 @@ function rustStatus(e: Execution) {
 function pythonStatus(e: Execution) {
   const end = e.completedAt;
   const dur = ((end ?? new Date()).getTime() - e.startedAt.getTime()) / 1000;
-  const flap = e.state === 'RUNNING' && e.shownState !== 'RUNNING'; // inferred from the events, not final
+  // Inferred from the events, not final: an emulated flap, or a run that ended with no terminal event.
+  const flap = (e.state === 'RUNNING' && e.shownState !== 'RUNNING') || e.silentEnd;
   return {
     execution_id: e.id.toString(),
     current_step: e.currentStep,

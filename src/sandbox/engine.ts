@@ -235,7 +235,7 @@ export class Engine {
     }
     if (exec.cancelRequested || exec.terminal) return;
     await this.o.events.drainExecution(exec.id);
-    if (shapes.sequenceEndIsSilent && last?.isSequence && exec.completed.has(last.step)) return;
+    if (shapes.sequenceEndIsSilent && last?.isSequence && exec.completed.has(last.step)) return exec.endSilently();
     if (exec.failed.size) return this.failExecution(exec, exec.error ?? 'a step failed');
     exec.finish('COMPLETED');
     for (const ev of shapes.terminal('COMPLETED', exec.entry.path))

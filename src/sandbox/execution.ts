@@ -45,6 +45,13 @@ export class Execution {
   /** Fault materializer-stall: until then its events (the terminal one too) are not in noetl.event yet. */
   unwrittenUntil = 0;
   readonly children: Execution[] = [];
+  /**
+   * Every step ran and the engine wrote no end (4.26.0 after a last task sequence: event-shapes.ts
+   * sequenceEndIsSilent). Its /status infers completed (4.26.0 server/api/core/execution.py 311-321: the
+   * current step has no next and completed), and a parent's playbook tool, which polls that, goes on.
+   */
+  silentEnd = false;
+  /** Resolves at the end, or at a silent end: when a parent's playbook tool stops waiting. */
   readonly finished: Promise<void>;
   private resolveFinished!: () => void;
 
@@ -77,6 +84,11 @@ export class Execution {
     this.running.delete(step);
     this.failed.add(step);
     return this.running.size === 0;
+  }
+
+  endSilently(): void {
+    this.silentEnd = true;
+    this.resolveFinished();
   }
 
   /** Ends the execution; `force`: even one already ended (a finalize row is the newest terminal event). */

@@ -64,6 +64,12 @@ export const FAILING_RUNS: Array<{ file: string; path: string; ending: Ending }>
     path: 'tests/pf_script_sources',
     ending: { terminal: 'failed', failedNodes: ['start', 'from_file'], batchFailed: null },
   },
+  // A parent of sequence-end.yaml (registered above): its playbook tool goes on at the child's inferred end.
+  {
+    file: 'sequence-end-child.yaml',
+    path: 'tests/pf_sequence_end_child',
+    ending: { terminal: 'completed', failedNodes: [], batchFailed: null, completedNodes: ['end', 'start'] },
+  },
 ];
 
 export const failingRunText = (file: string) =>
