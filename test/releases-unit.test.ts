@@ -218,6 +218,7 @@ describe('stall episodes', () => {
     const ended = () => s.modeView('chunked_optimal').endedByStatus;
     s.recordEvents('chunked_optimal', [ev('10', 'command.completed')]);
     s.childStatusRead('chunked_optimal', '2', 'completed', true);
+    expect(s.childEndsPending('chunked_optimal')).toBe(true); // read again every round until confirmed
     now += 5000;
     s.recordEvents('chunked_optimal', [ev('11', 'command.issued')]); // it was only between two commands
     s.childStatusRead('chunked_optimal', '2', 'completed', true);
@@ -232,6 +233,7 @@ describe('stall episodes', () => {
     now += 1500;
     s.childStatusRead('chunked_optimal', '2', 'completed', true);
     expect(ended()).toEqual(['2']);
+    expect(s.childEndsPending('chunked_optimal')).toBe(false);
   });
 
   it('a run with no episode has no stall breach', () => {

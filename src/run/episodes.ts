@@ -39,7 +39,7 @@ export function endEpisode(
 }
 
 /**
- * Child executions with no terminal event, quiet for CHILD_QUIET_MS: their /status, each poll. The legacy
+ * Child executions with no terminal event, quiet for CHILD_QUIET_MS: their /status. The legacy
  * engine before 2.8.5 writes no playbook.completed for a finished child; its /status says completed with
  * completion_inferred.
  */

@@ -195,9 +195,18 @@ export class ModeState {
     if (state === 'running') return false;
     const events = this.eventsOf.get(executionId) ?? 0;
     const seen = this.statusEndSeen.get(executionId);
-    if (seen && seen.state === state && seen.events === events) return now - seen.at >= STATUS_END_CONFIRM_MS;
+    if (seen && seen.state === state && seen.events === events) {
+      if (now - seen.at < STATUS_END_CONFIRM_MS) return false;
+      this.statusEndSeen.delete(executionId);
+      return true;
+    }
     this.statusEndSeen.set(executionId, { state, events, at: now });
     return false;
+  }
+
+  /** Whether an open child's /status said it ended, and the read that confirms it is still to come. */
+  get endsPending(): boolean {
+    return [...this.statusEndSeen.keys()].some((id) => !this.terminal.has(id) && !this.endedByStatus.has(id));
   }
 
   /** Executions of the mode with no terminal event yet. */

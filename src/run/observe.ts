@@ -223,7 +223,8 @@ async function pollMode(
     }
     // Progress came back: the episode ends before the diagnosis reads the new rows as a stall's.
     if (open && detector.since > open.since) endEpisode(store, mode, now, childTimeouts);
-    await readChildStatus(store, client, mode); // only children quiet a while: poll-plan.ts
+    // Quiet children every third round; every round while an end they said waits for its second read.
+    if (tick % 3 === 0 || store.childEndsPending(mode)) await readChildStatus(store, client, mode);
     if (!store.modeFacts(mode).stall && detector.stalled(now)) {
       store.markStalled(mode, stallFacts(store, mode, detector, now, stats.maxItemId));
       childTimeouts.set(mode, store.hits.of(mode)['child-timeout']?.count ?? 0);

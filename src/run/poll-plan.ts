@@ -3,8 +3,9 @@
 // not move in the last round (an end with no terminal event, or a stall, shows there), and otherwise at
 // most every STATUS_EVERY_MS: while events flow, a terminal event is what ends a mode (observe.ts
 // finalState), and a status read then only refreshes the current step shown. A child's /status (read for
-// an end it wrote no event for: episodes.ts) is asked only of a child quiet for CHILD_QUIET_MS: one still
-// writing events has not ended.
+// an end it wrote no event for: episodes.ts) is asked only of a child quiet for CHILD_QUIET_MS (one still
+// writing events has not ended), every third round, and every round while an end it said waits for the
+// second read that confirms it.
 import type { Mode } from '../model.js';
 
 export const STATUS_EVERY_MS = 15_000;

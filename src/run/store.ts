@@ -206,6 +206,10 @@ export class RunStore extends RunState {
   childStatusRead(mode: Mode, id: string, state: ExecState, inferred: boolean): void {
     if (this.m(mode).statusEnd(id, state, this.clock())) this.recordChildStatus(mode, id, state, inferred);
   }
+  /** Whether a child's /status said it ended and a second read is to confirm it (ModeState.statusEnd). */
+  childEndsPending(mode: Mode): boolean {
+    return this.m(mode).endsPending;
+  }
   /** How long an execution of the mode has written no event (forever when none came yet). */
   quietFor(mode: Mode, id: string): number {
     return this.clock() - (this.m(mode).lastEventAt.get(id) ?? -Infinity);
