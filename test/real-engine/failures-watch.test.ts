@@ -78,7 +78,10 @@ describe('failures on the real Python engine', () => {
     Object.assign(e.echo.faults, { failItems: [7, 8], errorStatus: 500 });
     const dir = dirOf();
     try {
-      const r = await runCli([...e.flags, ...SMALL, ...PATIENT, '--report-dir', dir], { timeoutMs: 600_000 });
+      // 4.26.0 leaves the chunked parent open now and then (its /status an inferred `completed`, no terminal
+      // event: seen in CI); the run then ends at --timeout, within this test's own time, which is what it counts.
+      const bounded = ['--stall-seconds', '240', '--timeout', '120', '--no-tui'];
+      const r = await runCli([...e.flags, ...SMALL, ...bounded, '--report-dir', dir], { timeoutMs: 280_000 });
       const modes = summaryOf(dir).modes as Array<Record<string, any>>;
       expect(modes.map((m) => m.mode).sort()).toEqual(['chunked_optimal', 'direct_stress']);
       for (const m of modes) {
@@ -110,7 +113,7 @@ describe('failures on the real Python engine', () => {
     } finally {
       Object.assign(e.echo.faults, { failItems: [] });
     }
-  });
+  }, 300_000);
 
   it('ends our failing playbooks as the table says (the python dialect is checked against the same table)', async () => {
     real.keepLogsOnFailure();
