@@ -191,8 +191,10 @@ export class ModeState {
    * command.failed events, and the diff was taken without them.
    */
   statusEnd(executionId: string, state: ExecState, now: number): boolean {
-    if (state === 'running') this.statusEndSeen.delete(executionId);
-    if (state === 'running') return false;
+    if (state === 'running') {
+      this.statusEndSeen.delete(executionId);
+      return false;
+    }
     const events = this.eventsOf.get(executionId) ?? 0;
     const seen = this.statusEndSeen.get(executionId);
     if (seen && seen.state === state && seen.events === events) {
