@@ -222,8 +222,7 @@ export class Engine {
         else this.applySet(exec, current.set, this.baseCtx(exec), current.step);
         if (!skipped && this.o.statusFlapMs && exec.entered.size === 1) {
           // every entered step completed and nothing pending: the moment Rust's heuristics call COMPLETED
-          exec.flapUntil = Date.now() + this.o.statusFlapMs;
-          await new Promise((r) => setTimeout(r, this.o.statusFlapMs));
+          await exec.flap(this.o.statusFlapMs);
         }
         next = this.route(exec, current, skipped);
       } catch (err) {

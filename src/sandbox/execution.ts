@@ -2,6 +2,10 @@
 // Rust status derives its progress from), results and children.
 import type { Playbook } from './dsl.js';
 
+/** The longest a top-level execution's status flap waits for a read to see it. */
+const FLAP_HOLD_MS = 60_000;
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
 export type ExecState = 'RUNNING' | 'COMPLETED' | 'FAILED' | 'CANCELLED';
 
 export interface CatalogEntry {
@@ -41,7 +45,8 @@ export class Execution {
   error: string | null = null;
   cancelRequested = false;
   /** Fault status-flap (emulation): until this time the status route shows a terminal state. */
-  flapUntil = 0;
+  private flapUntil = 0;
+  private flapSeen = false;
   /** Fault materializer-stall: until then its events (the terminal one too) are not in noetl.event yet. */
   unwrittenUntil = 0;
   readonly children: Execution[] = [];
@@ -64,8 +69,23 @@ export class Execution {
     this.finished = new Promise((r) => (this.resolveFinished = r));
   }
 
-  /** What a status poll sees now: the state, or COMPLETED for a moment during an emulated flap. */
+  /**
+   * Fault status-flap: the status shows COMPLETED for `ms` while the run waits; a top-level execution's flap
+   * lasts on until a status read has seen it (at most FLAP_HOLD_MS more), so a test of the flap never passes
+   * for want of a read on a loaded machine. A child's lasts `ms` (a parent's playbook tool reads its status).
+   */
+  async flap(ms: number): Promise<void> {
+    this.flapUntil = Infinity;
+    this.flapSeen = false;
+    await sleep(ms);
+    const until = Date.now() + FLAP_HOLD_MS;
+    while (this.parentExecutionId === null && !this.flapSeen && Date.now() < until) await sleep(50);
+    this.flapUntil = 0;
+  }
+
+  /** What a status poll sees now: the state, or COMPLETED during an emulated flap (the read is noted). */
   get shownState(): ExecState {
+    if (this.state === 'RUNNING' && Date.now() < this.flapUntil) this.flapSeen = true;
     if (this.state === 'RUNNING') return Date.now() < this.flapUntil ? 'COMPLETED' : this.state;
     // A status computed from the event log (Rust) cannot see an end the log does not hold yet.
     return Date.now() < this.unwrittenUntil ? 'RUNNING' : this.state;
