@@ -8,7 +8,14 @@ import { describe, expect, it } from 'vitest';
 import { backoffMs, endingSoon } from '../src/run/observe.js';
 import { RunStore } from '../src/run/store.js';
 import { SelfCost } from '../src/run/self-cost.js';
-import { CHILD_QUIET_MS, PollPlan, STATUS_EVERY_MS } from '../src/run/poll-plan.js';
+import {
+  BUDGET_FLOOR_MS,
+  CHILD_QUIET_MS,
+  PollPlan,
+  STATUS_EVERY_MS,
+  STATUS_HOLD_MAX_MS,
+  STATUS_SHARE,
+} from '../src/run/poll-plan.js';
 import { runCli } from './helpers/cli.js';
 
 describe('observer backoff', () => {
@@ -98,6 +105,61 @@ describe('which API reads a round makes (issue #36 item 7)', () => {
     expect(plan.readStatus('direct_stress', 120, t0 + 4000)).toBe(false);
     expect(plan.readStatus('direct_stress', 150, t0 + 3000 + STATUS_EVERY_MS)).toBe(true); // 15 s since the last
     expect(plan.readStatus('chunked_optimal', 5, t0 + 5000)).toBe(true); // each mode on its own
+  });
+
+  it('reads an execution whose /status is costly at most STATUS_SHARE of the time, and says so once', async () => {
+    let now = 1_000_000;
+    const held: string[] = [];
+    const plan = new PollPlan(
+      () => now,
+      (id, ms, waitMs) => held.push(`${id} ${ms} ${waitMs}`),
+    );
+    const reads: string[] = [];
+    const read = plan.reader(async (id) => {
+      reads.push(id);
+      now += id === 'heavy' ? 3000 : 20; // one answer costs the server 3 s (a 64 KB loop's variables on 4.26.0)
+      if (id === 'down') throw new Error('timed out');
+      return {
+        executionId: id,
+        state: 'running' as const,
+        currentStep: null,
+        progress: null,
+        inferred: false,
+        raw: {},
+      };
+    });
+    expect(await read('heavy')).toBeDefined();
+    const wait = 3000 * (1 / STATUS_SHARE - 1);
+    now += wait - 1;
+    expect(await read('heavy')).toBeUndefined(); // held back by its budget
+    expect(await read('heavy')).toBeUndefined();
+    expect(held).toEqual([`heavy 3000 ${wait}`]); // said once
+    now += 1;
+    expect(await read('heavy')).toBeDefined();
+    // A quick read (under BUDGET_FLOOR_MS) is left to the plan: read every time it is asked.
+    for (let i = 0; i < 5; i++) expect(await read('light')).toBeDefined();
+    expect(reads.filter((r) => r === 'light')).toHaveLength(5);
+    // A read that fails still costs what it waited, and the failure reaches the caller.
+    const slowFail = plan.reader(async () => {
+      now += BUDGET_FLOOR_MS * 10;
+      throw new Error('timed out');
+    });
+    await expect(slowFail('down')).rejects.toThrow('timed out');
+    expect(plan.nextReadAt('down')).toBe(now + BUDGET_FLOOR_MS * 10 * (1 / STATUS_SHARE - 1));
+    // A read that waited long (queued behind the server's other work too) holds the next one back at most 5 min.
+    const queued = plan.reader(async () => {
+      now += 15_000;
+      return {
+        executionId: 'q',
+        state: 'running' as const,
+        currentStep: null,
+        progress: null,
+        inferred: false,
+        raw: {},
+      };
+    });
+    await queued('q');
+    expect(plan.nextReadAt('q')).toBe(now + STATUS_HOLD_MAX_MS);
   });
 
   it("asks a child's /status only once it has been quiet for a while", () => {

@@ -2,9 +2,8 @@
 // meanwhile; and the /status of child executions that wrote no terminal event (the legacy engine before
 // 2.8.5 writes none for a finished child: its /status says completed, completion_inferred).
 import type { Mode, ModeView, StallFacts } from '../model.js';
-import type { NoetlClient } from '../noetl/client.js';
 import type { RunStore } from './store.js';
-import { CHILD_QUIET_MS } from './poll-plan.js';
+import { CHILD_QUIET_MS, type StatusRead } from './poll-plan.js';
 import type { StallDetector } from './stall.js';
 
 /** A mode's child executions with no terminal event whose /status has not said they ended either. */
@@ -43,10 +42,10 @@ export function endEpisode(
  * engine before 2.8.5 writes no playbook.completed for a finished child; its /status says completed with
  * completion_inferred.
  */
-export async function readChildStatus(store: RunStore, client: NoetlClient, mode: Mode): Promise<void> {
+export async function readChildStatus(store: RunStore, status: StatusRead, mode: Mode): Promise<void> {
   const quiet = childrenNotEnded(store.modeView(mode)).filter((id) => store.quietFor(mode, id) >= CHILD_QUIET_MS);
   for (const id of quiet.slice(0, 20)) {
-    const st = await client.status(id).catch(() => undefined);
+    const st = await status(id).catch(() => undefined);
     if (!st) continue;
     // noetl 2.8.3's /status has no inference of its own (server/api/v2.py 755-772): its `end` step in
     // completed_steps is how a finished child shows there (2.8.4 infers the same, 787-788).
@@ -61,8 +60,8 @@ const endStepDone = (raw: unknown): boolean => {
 };
 
 /** Child executions of a mode with no terminal event whose /status does not say they ended (read now). */
-export async function childrenStillRunning(store: RunStore, client: NoetlClient, mode: Mode): Promise<string[]> {
-  await readChildStatus(store, client, mode);
+export async function childrenStillRunning(store: RunStore, status: StatusRead, mode: Mode): Promise<string[]> {
+  await readChildStatus(store, status, mode);
   return childrenNotEnded(store.modeView(mode));
 }
 
@@ -73,12 +72,12 @@ export async function childrenStillRunning(store: RunStore, client: NoetlClient,
  */
 export async function waitForChildren(
   store: RunStore,
-  client: NoetlClient,
+  status: StatusRead,
   mode: Mode,
   o: { final: string; stalled: boolean; now: number },
 ): Promise<boolean> {
   if (o.final === 'cancelled' || mode !== 'chunked_optimal') return false;
-  const running = await childrenStillRunning(store, client, mode);
+  const running = await childrenStillRunning(store, status, mode);
   const early = store.modeFacts(mode).parentEndedEarly;
   if (!running.length || o.stalled) {
     if (early)

@@ -12,7 +12,7 @@ import { diagnoseMode } from './evidence.js';
 import { endEpisode, readChildStatus, stallFacts, waitForChildren } from './episodes.js';
 import { stillArriving, type AfterEndTrack } from './after-end.js';
 import { StallDetector } from './stall.js';
-import { PollPlan } from './poll-plan.js';
+import { PollPlan, type StatusRead } from './poll-plan.js';
 import { serverVerdict } from './final-status.js';
 import { engineBusy } from './evidence.js';
 import type { SelfCost } from './self-cost.js';
@@ -32,6 +32,9 @@ export interface ObserveContext {
   cost?: SelfCost;
 }
 
+/** What a round carries between modes and rounds: the poll plan and its budgeted status reader. */
+type Track = { childTimeouts: Map<Mode, number>; afterEnd: AfterEndTrack; plan: PollPlan; status: StatusRead };
+
 /** Per mode: a terminal status not yet confirmed by a terminal event, and since when it has held. */
 type Pending = Map<Mode, { state: ExecState; at: number }>;
 
@@ -48,7 +51,14 @@ export async function observe(
   const childTimeouts = new Map<Mode, number>();
   const finishing = new Map<Mode, number>();
   const afterEnd: AfterEndTrack = new Map();
-  const plan = new PollPlan();
+  const plan = new PollPlan(Date.now, (id, ms, waitMs) =>
+    ctx.store.log(
+      'loadrun',
+      'info',
+      `a /status read of execution ${id} took ${(ms / 1000).toFixed(1)} s of the server: it is read again no sooner than ${Math.round(waitMs / 1000)} s later (poll-plan.ts STATUS_SHARE)`,
+    ),
+  );
+  const track = { childTimeouts, afterEnd, plan, status: plan.reader((id) => ctx.client.status(id)) };
   let quiet = 0;
   for (let tick = 0; ; tick++) {
     const open = modes.filter((m) => ctx.store.modeFacts(m).verdict === 'running');
@@ -60,7 +70,6 @@ export async function observe(
     const before = movement(ctx, open);
     const t0 = performance.now();
     const [api, sql] = [ctx.client.calls, ctx.rows.queries];
-    const track = { childTimeouts, afterEnd, plan };
     await Promise.all(open.map((m) => pollMode(ctx, m, tick, detectors.get(m)!, pending, track)));
     const ms = performance.now() - t0;
     const moved = movement(ctx, open) !== before;
@@ -175,11 +184,11 @@ async function statusRound(
   mode: Mode,
   parent: string,
   tick: number,
-  plan: PollPlan,
+  track: Track,
 ): Promise<NormalStatus | undefined> {
-  const withStatus = plan.readStatus(mode, ctx.store.modeFacts(mode).eventCount, Date.now());
+  const withStatus = track.plan.readStatus(mode, ctx.store.modeFacts(mode).eventCount, Date.now());
   const [st] = await Promise.all([
-    withStatus ? ctx.client.status(parent) : undefined,
+    withStatus ? track.status(parent) : undefined,
     tick % 2 === 0 ? discoverChildren(ctx, mode) : undefined,
   ]);
   if (st) ctx.store.recordStatus(mode, st);
@@ -192,15 +201,15 @@ async function pollMode(
   tick: number,
   detector: StallDetector,
   pending: Pending,
-  track: { childTimeouts: Map<Mode, number>; afterEnd: AfterEndTrack; plan: PollPlan },
+  track: Track,
 ): Promise<void> {
   const { childTimeouts } = track;
-  const { store, client, rows } = ctx;
+  const { store, rows } = ctx;
   const parent = store.modeFacts(mode).executionId!;
   try {
     // Independent reads side by side: a round costs its slowest read, not their sum (the verdict waits
     // for a round). New children first, so the events read covers them.
-    const st = await statusRound(ctx, mode, parent, tick, track.plan);
+    const st = await statusRound(ctx, mode, parent, tick, track);
     const [, stats] = await Promise.all([pullEvents(ctx, mode), rows.stats(parent)]);
     store.recordRows(mode, stats);
     store.setDegraded(null);
@@ -214,7 +223,7 @@ async function pollMode(
       // Children started since the last discovery still have events to read before the end.
       await discoverChildren(ctx, mode);
       await pullEvents(ctx, mode);
-      if (await waitForChildren(store, client, mode, { final, stalled: detector.stalled(now), now })) return;
+      if (await waitForChildren(store, track.status, mode, { final, stalled: detector.stalled(now), now })) return;
       if (stillArriving(ctx, mode, final, stats.storedRows, now, track.afterEnd)) return;
       const verdict = await serverVerdict(ctx, mode, parent, final);
       if (open) endEpisode(store, mode, now, childTimeouts, `the execution's end (${verdict.state})`);
@@ -224,7 +233,7 @@ async function pollMode(
     // Progress came back: the episode ends before the diagnosis reads the new rows as a stall's.
     if (open && detector.since > open.since) endEpisode(store, mode, now, childTimeouts);
     // Quiet children every third round; every round while an end they said waits for its second read.
-    if (tick % 3 === 0 || store.childEndsPending(mode)) await readChildStatus(store, client, mode);
+    if (tick % 3 === 0 || store.childEndsPending(mode)) await readChildStatus(store, track.status, mode);
     if (!store.modeFacts(mode).stall && detector.stalled(now)) {
       store.markStalled(mode, stallFacts(store, mode, detector, now, stats.maxItemId));
       childTimeouts.set(mode, store.hits.of(mode)['child-timeout']?.count ?? 0);
