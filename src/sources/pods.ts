@@ -14,6 +14,11 @@ export interface PodsSource {
   sample(): Promise<PodSample[]>;
   /** Where the sampled processes spend their time, when a stack sampler runs beside them (the same object until it changes). */
   profile?(): StackProfile[];
+  /**
+   * The CPU-seconds the processes of these roles (each with its descendants) have used since they started,
+   * read now; null where they cannot be read (not Linux). A sweep reads it at a run's edges.
+   */
+  cpuSecondsSoFar?(roles: string[]): Promise<number | null>;
 }
 
 const CLK_TCK = 100; // USER_HZ on Linux
@@ -91,6 +96,18 @@ export class ProcessPods implements PodsSource {
   /** No stack sampler here; the local engine's pods add one (src/local-noetl/stack-sampler.ts). */
   profile(): StackProfile[] {
     return [];
+  }
+
+  async cpuSecondsSoFar(roles: string[]): Promise<number | null> {
+    if (process.platform !== 'linux') return null;
+    const procs = await this.processes();
+    const stats = allStats();
+    const listed = new Set(procs.map((p) => p.pid));
+    const ticks = procs
+      .filter((p) => roles.includes(p.role) && !p.exited)
+      .flatMap((p) => treeOf(p.pid, stats, listed))
+      .reduce((n, s) => n + s.ticks, 0);
+    return ticks / CLK_TCK;
   }
 
   async sample(): Promise<PodSample[]> {

@@ -79,7 +79,15 @@ function charts(cells: CellResult[]): string[] {
 /** The payload-growth line, when the sweep varied the payload (an empty line before it). */
 function growthLines(cells: CellResult[]): string[] {
   const g = payloadGrowth(cells);
-  return g ? ['', g.text] : [];
+  if (!g) return [];
+  const edges =
+    g.basis === 'engine CPU-seconds per item' && cells.every((c) => c.runs.every((r) => r.cpu_basis === 'run edges'));
+  const how = edges
+    ? [
+        "(the engine's CPU read from /proc before each launch and once the engine settled after the run, less its idle rate)",
+      ]
+    : [];
+  return ['', g.text, ...how];
 }
 
 export function sweepText(cells: CellResult[], outcome: RunOutcome, dir: string): string {

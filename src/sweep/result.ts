@@ -4,6 +4,7 @@
 import { breachesOf, runSeconds } from '../run/finalize.js';
 import type { RunStore } from '../run/store.js';
 import type { Breach, Mode, ModeVerdict, RunOutcome } from '../model.js';
+import type { RunCpu } from './engine-meter.js';
 import { cellLabel, type Cell } from './grid.js';
 
 export interface RunRecord {
@@ -21,9 +22,17 @@ export interface RunRecord {
   duration_seconds: number | null;
   /** Rows stored by all modes per second of the run (first launch to the last mode's end). */
   rows_per_second: number | null;
-  /** The run's seconds per row stored, and the engine's CPU-seconds per row (its server and workers as sampled; null where no process is sampled). */
+  /** The run's seconds per row stored, and the engine's CPU-seconds per row (its server and workers; null where no process is read). */
   seconds_per_item?: number | null;
   cpu_seconds_per_item?: number | null;
+  /**
+   * How the engine's CPU was read: `run edges` from /proc before the launch and once the engine settled, less
+   * its idle rate (engine_cpu_seconds, src/sweep/engine-meter.ts); `samples` from the pods sampled through the run.
+   */
+  cpu_basis?: 'run edges' | 'samples';
+  engine_cpu_seconds?: number | null;
+  /** Seconds the engine took to settle after the run's end (run edges only). */
+  settle_seconds?: number;
 }
 
 export interface CellResult {
@@ -57,8 +66,7 @@ export function median(xs: number[]): number | null {
 export function recordRun(
   store: RunStore,
   outcome: RunOutcome,
-  repeat: number,
-  dir: string,
+  { repeat, dir, cpu }: { repeat: number; dir: string; cpu: RunCpu | null },
   maxDurationSeconds?: number,
 ): RunRecord {
   const snap = store.snapshot();
@@ -78,7 +86,18 @@ export function recordRun(
     duration_seconds: seconds === null ? null : round2(seconds),
     rows_per_second: seconds ? round2(stored / seconds) : null,
     seconds_per_item: seconds && stored ? round3(seconds / stored) : null,
-    cpu_seconds_per_item: engineCpuPerItem(store, stored),
+    ...engineCpu(store, stored, cpu),
+  };
+}
+
+/** The engine's CPU per row: read at the run's edges where it was, else from the pods sampled through the run. */
+function engineCpu(store: RunStore, stored: number, cpu: RunCpu | null): Partial<RunRecord> {
+  if (!cpu) return { cpu_seconds_per_item: engineCpuPerItem(store, stored), cpu_basis: 'samples' };
+  return {
+    cpu_seconds_per_item: stored ? round3(cpu.cpuSeconds / stored) : null,
+    cpu_basis: 'run edges',
+    engine_cpu_seconds: round3(cpu.cpuSeconds),
+    settle_seconds: cpu.settleSeconds,
   };
 }
 

@@ -11,6 +11,7 @@ import type { SharedTarget } from '../run/orchestrator.js';
 import { openTarget } from '../targets/open.js';
 import type { TargetHooks } from '../targets/hooks.js';
 import { cellLabel, type Cell } from './grid.js';
+import { EngineMeter, type RunCpu } from './engine-meter.js';
 import { counts, recordRun } from './result.js';
 import { runOne } from './run-one.js';
 import type { SweepStore } from './state.js';
@@ -29,6 +30,8 @@ interface Job {
 
 export class SweepRunner {
   private stopping = false;
+  /** The engine's CPU at each run's edges, where its processes can be read and runs go one at a time. */
+  private meter: EngineMeter | null = null;
   private readonly stops = new Set<() => void>();
   /** The playbooks every cell's variants start from, read once. */
   private readonly base: PlaybookPair;
@@ -76,6 +79,7 @@ export class SweepRunner {
       this.store.end();
       return { exitCode: err instanceof LoadrunError ? err.exitCode : EXIT.ENVIRONMENT, reason: oneLine(err) };
     }
+    await this.openMeter(shared);
     const queue = this.jobs();
     const workers = Array.from({ length: Math.min(this.s.parallelCells, queue.length) }, async () => {
       for (let job = queue.shift(); job && !this.stopping; job = queue.shift()) await this.runJob(job, shared);
@@ -99,6 +103,29 @@ export class SweepRunner {
       `target open: ${info.kind ?? this.s.base.target} ${info.serverUrl ?? ''} (${info.dialect ?? 'unknown dialect'})`,
     );
     return { target, info };
+  }
+
+  /** Reads the engine's idle CPU before the first run (a local engine's processes, one run at a time). */
+  private async openMeter(shared: SharedTarget): Promise<void> {
+    const pods = shared.target.pods;
+    if (shared.info.kind === 'sandbox' || this.s.parallelCells > 1 || !pods?.cpuSecondsSoFar) return;
+    const meter = new EngineMeter({ cpuSecondsSoFar: (roles) => pods.cpuSecondsSoFar!(roles) });
+    if (!(await meter.calibrate())) return;
+    this.meter = meter;
+    this.store.log(
+      `engine CPU per run: read from /proc at each run's edges, less its idle ${Math.round(meter.idleRate! * 1000)}m`,
+    );
+  }
+
+  /** The run's engine CPU, once the engine has settled after it (null without a meter). */
+  private async runCpu(from: { cpu: number; at: number } | null, label: string): Promise<RunCpu | null> {
+    if (!this.meter || !from || this.stopping) return null;
+    const cpu = await this.meter.since(from);
+    if (cpu && !cpu.settled)
+      this.store.log(
+        `${label}: the engine was still busy ${cpu.settleSeconds} s after the run; its CPU so far counted`,
+      );
+    return cpu;
   }
 
   private configFor(job: Job): RunConfig {
@@ -128,6 +155,7 @@ export class SweepRunner {
     const t0 = Date.now();
     let stop: (() => void) | undefined;
     try {
+      const from = this.meter ? await this.meter.mark() : null;
       const run = await runOne(
         config,
         this.life,
@@ -144,9 +172,10 @@ export class SweepRunner {
         this.s.cleanup,
       );
       const rel = path.relative(this.store.dir, config.reportDir);
+      const cpu = await this.runCpu(from, label);
       this.store.finished(
         job.cell,
-        recordRun(run.store, run.outcome, job.repeat, rel, config.thresholds.maxDurationSeconds),
+        recordRun(run.store, run.outcome, { repeat: job.repeat, dir: rel, cpu }, config.thresholds.maxDurationSeconds),
         (Date.now() - t0) / 1000,
       );
     } finally {

@@ -37,14 +37,14 @@ function noInfoEvidence(dir: string): void {
 
 describe('the real engine at the sizes that make it crawl (--target local)', () => {
   it(
-    'runs a payload sweep: the per-item cost grows faster than the payload, and the 96 KB cell names the CPU-bound process',
+    'runs a payload sweep of 16, 32 and 64 KB: the per-item cost grows as payload^1.6 or more above its fixed part, and the 64 KB cell names the CPU-bound process',
     { timeout: 600_000 },
     async () => {
       const dir = path.join(tmp(), 'sweep');
       try {
         const r = await runCli(
           [
-            ...['sweep', '--target', 'local', '--workers', '2', '--payload-kb', '8,96', '--seed-rows', '3'],
+            ...['sweep', '--target', 'local', '--workers', '2', '--payload-kb', '16,32,64', '--seed-rows', '6'],
             ...['--modes', 'direct_stress', '--stall-seconds', '90', '--timeout', '240', '--report-dir', dir],
           ],
           { timeoutMs: 540_000 },
@@ -52,16 +52,20 @@ describe('the real engine at the sizes that make it crawl (--target local)', () 
         const out = r.stdout + r.stderr;
         expect(out).toMatch(/per-item cost grows about as payload\^\d\.\d \(exponent \d\.\d\)/);
         const sweep = summaryOf(dir);
-        expect(sweep.payload_growth.basis).toBe('engine CPU-seconds per item');
-        // The engine's CPU per item grows faster than the payload: 12 times the payload costs over 12 times the
-        // CPU (seen here: 1.5 to 30 CPU-seconds from 8 to 64 KB in one venv, 0.57 to 10.3 in another made on a
-        // later day; 96 KB keeps the big cell CPU-bound for long enough in both). The fitted exponent above a
-        // fixed part, in the recorded runs (REAL-ENGINES.md), moves too much with a few items a cell to assert.
-        const cost = (kb: number) =>
-          sweep.payload_growth.points.find((p: { payload_kb: number }) => p.payload_kb === kb).cost;
-        expect(cost(96) / cost(8), JSON.stringify(sweep.payload_growth)).toBeGreaterThan(12);
-        expect(sweep.payload_growth.slope).toBeGreaterThan(1);
-        const big = sweep.cells.find((c: { payload_kb: number }) => c.payload_kb === 96);
+        const growth = sweep.payload_growth;
+        expect(growth.basis).toBe('engine CPU-seconds per item');
+        // Each run's engine CPU read from /proc at its edges, the engine settled after it (engine-meter.ts).
+        for (const c of sweep.cells)
+          expect(c.runs.map((x: { cpu_basis: string }) => x.cpu_basis)).toEqual(['run edges']);
+        // Seen here (2026-12-07, 4 items a cell): 2.0, 3.0 and 11.9 engine CPU-seconds per item (6 items here keep
+        // the 64 KB cell at a full core for over 30 s, what the CPU rules ask of a run that completed). The fit
+        // (cost = a + b·payload^k) finds a part that does not grow (about 1.8 an item: a run's own steps) and
+        // k at 2.8-3.4 in three sweeps (issue #36: at least 1.6 between 16 and 64 KB); the plain log-log slope
+        // is 1.3, still faster than the payload. REAL-ENGINES.md says what the fixed part is made of.
+        expect(growth.exponent, JSON.stringify(growth)).toBeGreaterThanOrEqual(1.6);
+        expect(growth.fixed, JSON.stringify(growth)).toBeGreaterThan(0);
+        expect(growth.slope, JSON.stringify(growth)).toBeGreaterThan(1);
+        const big = sweep.cells.find((c: { payload_kb: number }) => c.payload_kb === 64);
         const runDir = path.join(dir, big.runs[0].dir);
         const run = summaryOf(runDir);
         // The engine's processes as pods, each with CPU and memory.
@@ -70,8 +74,9 @@ describe('the real engine at the sizes that make it crawl (--target local)', () 
           expect.arrayContaining(['noetl-server', 'noetl-worker-1', 'noetl-worker-2', 'nats-server', 'postgres']),
         );
         for (const p of run.pods) expect([p.name, p.memory_bytes > 0]).toEqual([p.name, true]);
-        // At 4-6 items of 64 KB the server is the longer one at a full core (seen here: about 90 s after the
-        // workers' 20 s, both in the same regex); with more items the workers come first (24 items: 70% busy).
+        // At 4-6 items of 64 KB the server is the one at a full core (seen here: 31 CPU-seconds against the
+        // workers' 8 each, in the redaction of the command contexts it externalises: py-spy, noetl
+        // server/api/core/commands.py 125); with more items the workers come first (24 items: 70% busy).
         const causes = causesOf(modeOf(runDir, 'direct_stress'));
         const cpu = causes.find((c) => /^(workers|server)-cpu-bound$/.test(c.id));
         expect(cpu, JSON.stringify(causes)).toBeDefined();
