@@ -175,7 +175,7 @@ describe('the real engine at the sizes that make it crawl (--target local)', () 
               '10',
               '--stop-on-stall',
               '--timeout',
-              '38',
+              '28',
               '--report-dir',
               dir,
             ],
