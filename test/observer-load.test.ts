@@ -139,6 +139,7 @@ describe('which API reads a round makes (issue #36 item 7)', () => {
     // A quick read (under BUDGET_FLOOR_MS) is left to the plan: read every time it is asked.
     for (let i = 0; i < 5; i++) expect(await read('light')).toBeDefined();
     expect(reads.filter((r) => r === 'light')).toHaveLength(5);
+    expect([plan.reads, plan.readMs]).toEqual([7, 2 * 3000 + 5 * 20]); // the held ones are not reads
     // A read that fails still costs what it waited, and the failure reaches the caller.
     const slowFail = plan.reader(async () => {
       now += BUDGET_FLOOR_MS * 10;
@@ -203,5 +204,9 @@ describe("the tool's own cost (summary.json observer figures)", () => {
     expect([f.quiet_seconds, f.quiet_api_calls_per_second_per_mode, f.quiet_sql_queries_per_second_per_mode]).toEqual([
       50, 0.4, 0.2,
     ]);
+    // The status reads of each observation add up (summary.json observer.status_reads, status_read_ms).
+    c.statusReads(3, 120.4);
+    c.statusReads(2, 3000);
+    expect([c.figures().status_reads, c.figures().status_read_ms]).toEqual([5, 3120]);
   });
 });

@@ -86,6 +86,7 @@ export async function observe(
     });
     await sleep(wait, ctx.signal);
   }
+  ctx.cost?.statusReads(plan.reads, plan.readMs);
 }
 
 /** Once every expected row is stored the run is in its last steps: its end is polled for this often… */

@@ -43,6 +43,9 @@ interface Spent {
 export class PollPlan {
   private readonly last = new Map<Mode, { events: number; statusAt: number }>();
   private readonly spent = new Map<string, Spent>();
+  /** Status reads made through `reader()`, and their wall time in all (an upper bound on the server's time). */
+  reads = 0;
+  readMs = 0;
 
   constructor(
     private readonly now: () => number = () => Date.now(),
@@ -73,6 +76,8 @@ export class PollPlan {
       } finally {
         const held = this.spent.get(id)?.held ?? false;
         this.spent.set(id, { ms: this.now() - t, at: this.now(), held });
+        this.reads++;
+        this.readMs += this.now() - t;
       }
     };
   }

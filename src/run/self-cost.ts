@@ -33,8 +33,16 @@ export class SelfCost {
   private quietMs = 0;
   private quietApi = 0;
   private quietSql = 0;
+  private statusReadCount = 0;
+  private statusReadMs = 0;
   /** The TUI's patches of its dependencies (null headless: they are never loaded). */
   patches: PatchState[] | null = null;
+
+  /** The poll plan's /status reads of one observation and their wall time (poll-plan.ts). */
+  statusReads(n: number, ms: number): void {
+    this.statusReadCount += n;
+    this.statusReadMs += ms;
+  }
 
   notePatches(states: PatchState[]): void {
     this.patches = states;
@@ -105,6 +113,8 @@ export class SelfCost {
       quiet_seconds: round(this.quietMs / 1000),
       quiet_api_calls_per_second_per_mode: this.quietMs ? round(this.quietApi / (this.quietMs / 1000), 2) : null,
       quiet_sql_queries_per_second_per_mode: this.quietMs ? round(this.quietSql / (this.quietMs / 1000), 2) : null,
+      status_reads: this.statusReadCount,
+      status_read_ms: Math.round(this.statusReadMs),
     };
   }
 }
