@@ -44,6 +44,31 @@ function runTool(args: string[]): Promise<number | null> {
   });
 }
 
+/**
+ * What one /status read costs the server, measured once the run is over and the engine idle: its CPU ticks
+ * (/proc, USER_HZ 100) over three reads of each mode's execution, the median read of each, then their mean.
+ */
+/** The server process's CPU so far in ticks of 10 ms (utime + stime). */
+function serverTicks(pid: number): number {
+  const rest = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return Number(rest[11]) + Number(rest[12]);
+}
+
+async function statusReadCpuMs(serverUrl: string, serverPid: number, ids: string[]): Promise<number | null> {
+  const ticks = () => serverTicks(serverPid);
+  const perId: number[] = [];
+  for (const id of ids) {
+    const each: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const t = ticks();
+      await fetch(`${serverUrl}/api/executions/${id}/status`).then((r) => r.text());
+      each.push((ticks() - t) * 10);
+    }
+    perId.push(each.sort((a, b) => a - b)[1]);
+  }
+  return perId.length ? perId.reduce((a, b) => a + b, 0) / perId.length : null;
+}
+
 const r1 = (n: number) => Math.round(n * 10) / 10;
 const pct = (part: number, whole: number) => (whole > 0 ? Math.round((part / whole) * 10_000) / 100 : null);
 
@@ -77,6 +102,7 @@ async function engineShareAt(quick: boolean, log: (s: string) => void, kb: numbe
     const logs = [stack.server, ...stack.workers].flatMap((p) => ['--log-file', p.logFile]);
     await admin.query('SELECT pg_stat_statements_reset()');
     const before = await serverRequests(stack.serverUrl);
+    const ticks0 = serverTicks(stack.server.pid);
     const t0 = Date.now();
     const code = await runTool([
       ...['--server-url', stack.serverUrl, '--details-url', stack.detailsUrl, ...logs],
@@ -93,6 +119,7 @@ async function engineShareAt(quick: boolean, log: (s: string) => void, kb: numbe
       ],
     ]);
     const seconds = Math.round((Date.now() - t0) / 100) / 10;
+    const serverCpuMs = (serverTicks(stack.server.pid) - ticks0) * 10;
     const requests = (await serverRequests(stack.serverUrl)) - before;
     const { rows } = await admin.query(
       `SELECT (r.rolname = $1) AS tool, sum(s.total_exec_time)::float8 AS ms, sum(s.calls)::int8 AS calls
@@ -109,6 +136,9 @@ async function engineShareAt(quick: boolean, log: (s: string) => void, kb: numbe
     const [t, e] = [side(true), side(false)];
     const summary = JSON.parse(readFileSync(path.join(dir, 'r', 'summary.json'), 'utf8'));
     const apiCalls = Number(summary.observer?.api_calls ?? 0);
+    const ids = summary.modes.map((m: { execution_id?: string }) => m.execution_id).filter(Boolean);
+    const perRead = await statusReadCpuMs(stack.serverUrl, stack.server.pid, ids).catch(() => null);
+    const reads = Number(summary.observer?.status_reads ?? 0);
     const out = {
       engine: `noetl ${stack.version}, 2 workers`,
       workload: workload.join(' '),
@@ -130,9 +160,12 @@ async function engineShareAt(quick: boolean, log: (s: string) => void, kb: numbe
       api: { toolCalls: apiCalls, serverRequests: requests, toolSharePercent: pct(apiCalls, requests) },
       // The poll plan's /status reads and their wall time: an upper bound on the server's time spent on them.
       status: {
-        reads: Number(summary.observer?.status_reads ?? 0),
+        reads,
         ms: Number(summary.observer?.status_read_ms ?? 0),
         sharePercent: pct(Number(summary.observer?.status_read_ms ?? 0), seconds * 1000),
+        // One read's server CPU measured idle after the run, and the server's CPU over the run (/proc ticks).
+        cpuMsPerRead: perRead === null ? null : Math.round(perRead),
+        serverCpuMs: Math.round(serverCpuMs),
       },
     };
     log(`  ${JSON.stringify(out)}`);
@@ -148,7 +181,12 @@ async function engineShareAt(quick: boolean, log: (s: string) => void, kb: numbe
 const statusRow = (s: Record<string, any>): string[] =>
   s.status
     ? [
-        `| time answering the tool's /status reads | ${s.status.reads} reads, ${s.status.ms} ms | ${s.seconds} s of run | **${s.status.sharePercent}%** | at most 1% | ${s.status.sharePercent <= 1 ? 'yes' : 'NO'} |`,
+        `| wall time of the tool's /status reads | ${s.status.reads} reads, ${s.status.ms} ms | ${s.seconds} s of run | ${s.status.sharePercent}% | — | — |`,
+        ...(s.status.cpuMsPerRead === null || s.status.cpuMsPerRead === undefined
+          ? []
+          : [
+              `| one read of a mode's execution, once the run was over | ${s.status.cpuMsPerRead} ms of server CPU | ${s.status.serverCpuMs} ms of server CPU over the run | — | — | — |`,
+            ]),
       ]
     : [];
 
@@ -167,7 +205,7 @@ export function engineShareMarkdown(s: Record<string, any> | undefined): string[
     `| API requests to the server | ${s.api.toolCalls} | ${s.api.serverRequests} in all | **${s.api.toolSharePercent}%** | at most 1% | ${met(s.api.toolSharePercent)} |`,
     ...statusRow(s),
     '',
-    `Per second of the run the tool sent ${r1(s.api.toolCalls / s.seconds)} requests and ${r1(s.db.toolStatements / s.seconds)} statements; the server answered ${r1(s.api.serverRequests / s.seconds)} requests in all (beside the tool's, only the engine's own processes call it: 4.26.0's workers learn of each command from NATS, then claim it and report on it over the API) and the engine ran ${r1(s.db.engineStatements / s.seconds)} statements. The tool's requests are the launch's own calls (health, catalog, credential, execute), a mode's /status when its events stood still for a round and otherwise every 15 s, and a child's /status once it has been quiet for 3 s (src/run/poll-plan.ts; its events come by SQL); its statements are the event feed's page and its late-commit count, and the row counts of each mode, once per round each, the rounds backing off while nothing moves. A request is not a unit of cost: 4.26.0's server redacts an execution's variables for every /status answer, and one read of a finished 2-item 64 KB loop took it 2.9 CPU-seconds; so a read that took L ms (100 ms or more) is not repeated for that execution within 99·L ms, and none is retried (src/run/poll-plan.ts). The last row above is the wall time of the tool's /status reads against the run's: at most the server's time on them, since the server answers one request at a time at a full core. Before the poll plan (2026-12-06, the same workload) the tool read each mode's /status every round: 49 requests, 13.4% of the server's; the database share was 4.9%, as now: it is the feed's two statements per round, which the plan does not thin.`,
+    `Per second of the run the tool sent ${r1(s.api.toolCalls / s.seconds)} requests and ${r1(s.db.toolStatements / s.seconds)} statements; the server answered ${r1(s.api.serverRequests / s.seconds)} requests in all (beside the tool's, only the engine's own processes call it: 4.26.0's workers learn of each command from NATS, then claim it and report on it over the API) and the engine ran ${r1(s.db.engineStatements / s.seconds)} statements. The tool's requests are the launch's own calls (health, catalog, credential, execute), a mode's /status when its events stood still for a round and otherwise every 15 s, and a child's /status once it has been quiet for 3 s (src/run/poll-plan.ts; its events come by SQL); its statements are the event feed's page and its late-commit count, and the row counts of each mode, once per round each, the rounds backing off while nothing moves. A request is not a unit of cost: 4.26.0's server redacts an execution's variables for every /status answer, and one read of a finished 2-item 64 KB loop took it 2.9 CPU-seconds; so a read that took L ms (100 ms or more) is not repeated for that execution within 99·L ms, and none is retried (src/run/poll-plan.ts). The last two rows: the wall time of the tool's /status reads against the run's (it counts waiting behind the engine's own requests too, so it bounds their cost from above), and what one read of a mode's execution cost the server in CPU ticks once the run was over (the mean of the two modes, each the median of three reads), beside the server's CPU over the run. A read made early in the run, or of a chunk worker, answers smaller variables and costs less, so the reads times that figure is no estimate of their total. Before the poll plan (2026-12-06, the same workload) the tool read each mode's /status every round: 49 requests, 13.4% of the server's; the database share was 4.9%: it is the feed's two statements per round, which the plan does not thin, and it rose once status reads were budgeted (2026-12-07), since rounds no longer wait on a slow status read and so come more often.`,
     '',
     "The tool's statements that took the most time:",
     '',
@@ -179,7 +217,7 @@ export function engineShareMarkdown(s: Record<string, any> | undefined): string[
   if (b?.db)
     L.push(
       '',
-      `The same at \`${b.workload}\` (${b.verdicts.join(', ')}; ${b.seconds} s): the tool's database time ${b.db.toolMs} ms against the engine's ${b.db.engineMs} ms, **${b.db.toolSharePercent}%** (goal at most 1%: ${met(b.db.toolSharePercent)}); its requests ${b.api.toolCalls} of the server's ${b.api.serverRequests}, **${b.api.toolSharePercent}%** (${met(b.api.toolSharePercent)})${b.status ? `; its ${b.status.reads} /status reads took ${b.status.ms} ms, **${b.status.sharePercent}%** of the run's time (${met(b.status.sharePercent)})` : ''}. The share grows with the payload: the engine's workers spend each item's time in CPU (its redaction regex), so it sends fewer requests and statements per second, while the tool's cost is per second of watching (a status read in each quiet round, backing off to 5 s; its feed every round), not per item.`,
+      `The same at \`${b.workload}\` (${b.verdicts.join(', ')}; ${b.seconds} s): the tool's database time ${b.db.toolMs} ms against the engine's ${b.db.engineMs} ms, **${b.db.toolSharePercent}%** (goal at most 1%: ${met(b.db.toolSharePercent)}); its requests ${b.api.toolCalls} of the server's ${b.api.serverRequests}, **${b.api.toolSharePercent}%** (${met(b.api.toolSharePercent)})${b.status ? `; its ${b.status.reads} /status reads took ${b.status.ms} ms of wall time, ${b.status.sharePercent}% of the run's${b.status.cpuMsPerRead != null ? ` (one read of a mode's execution after the run: ${b.status.cpuMsPerRead} ms of server CPU; the server's over the run: ${b.status.serverCpuMs} ms)` : ''}` : ''}. The share grows with the payload: the engine's workers spend each item's time in CPU (its redaction regex), so it sends fewer requests and statements per second, while the tool's cost is per second of watching (a status read in each quiet round, backing off to 5 s; its feed every round), not per item.`,
     );
   else if (b?.error) L.push('', `The same at 64 KB: not measured (${b.error}).`);
   return L;
