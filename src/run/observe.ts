@@ -226,7 +226,7 @@ async function pollMode(
       await pullEvents(ctx, mode);
       if (await waitForChildren(store, track.status, mode, { final, stalled: detector.stalled(now), now })) return;
       if (stillArriving(ctx, mode, final, stats.storedRows, now, track.afterEnd)) return;
-      const verdict = await serverVerdict(ctx, mode, parent, final);
+      const verdict = await serverVerdict(ctx, track.status, mode, parent, final);
       if (open) endEpisode(store, mode, now, childTimeouts, `the execution's end (${verdict.state})`);
       store.setVerdict(mode, verdict.state, verdict.error);
       return;
