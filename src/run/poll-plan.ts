@@ -9,10 +9,11 @@
 //
 // What a /status read costs the engine bounds how often it is made (STATUS_SHARE). noetl 4.26.0's server
 // redacts the execution's variables for every /status answer (server/api/core/execution.py 340-341), and
-// a loop's results are among them: seen here, one read of a finished 2-item 64 KB direct_stress parent
-// took 2.9 CPU-seconds of the server (a 134 KB answer), and the reads of the plan above were most of the
-// engine's CPU in such a run. The server answers one read at a time at a full core, so a read's wall time
-// is taken as its cost: after a read of L ms (L at least BUDGET_FLOOR_MS) the same execution is not read
+// a loop's results are among them once the loop is done: seen here, one read of a finished 2-item 64 KB
+// direct_stress parent took 2.9 CPU-seconds of the server (a 134 KB answer), while reads made as a 12-item
+// 64 KB loop ran took 13-50 ms. At a run's end the plan reads every round (FINISH_POLL_MS) while events
+// stand still, and reads that timed out were retried. The server runs such a read at a full core, so a
+// read's wall time is taken as its cost (queueing behind the engine's own work counts too): after a read of L ms (L at least BUDGET_FLOOR_MS) the same execution is not read
 // again for L·(1/STATUS_SHARE − 1) ms, at most STATUS_HOLD_MAX_MS. A read that fails or times out costs
 // what it waited.
 import type { Mode, NormalStatus } from '../model.js';
