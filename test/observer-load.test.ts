@@ -105,6 +105,11 @@ describe('which API reads a round makes (issue #36 item 7)', () => {
     expect(plan.readStatus('direct_stress', 120, t0 + 4000)).toBe(false);
     expect(plan.readStatus('direct_stress', 150, t0 + 3000 + STATUS_EVERY_MS)).toBe(true); // 15 s since the last
     expect(plan.readStatus('chunked_optimal', 5, t0 + 5000)).toBe(true); // each mode on its own
+    // Rounds every 250 ms (the finish window) with events standing still: a read at most once a second.
+    const reads = [250, 500, 750, 1000, 1250, 1500, 1750, 2000].map((ms) =>
+      plan.readStatus('chunked_optimal', 5, t0 + 5000 + ms),
+    );
+    expect(reads).toEqual([false, false, false, true, false, false, false, true]);
   });
 
   it('reads an execution whose /status is costly at most STATUS_SHARE of the time, and says so once', async () => {
