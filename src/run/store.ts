@@ -132,16 +132,18 @@ export class RunStore extends RunState {
   markStalled(mode: Mode, facts: StallFacts): void {
     const f = this.m(mode).facts;
     f.stall = facts;
+    // One reading of the clock for the episode and its record, so a rebuild from events.ndjson gives the same.
+    const at = this.clock();
     f.stalls.push({
       since: facts.since,
-      detectedAt: this.clock(),
+      detectedAt: at,
       endedAt: null,
       endedBy: null,
       kind: facts.kind,
       cause: null,
       storedRows: facts.storedRows,
     });
-    this.record('stall', { mode, ...facts });
+    this.record('stall', { mode, ...facts }, at);
     this.changed();
   }
   /** The parent's terminal event came while child executions still ran (their rows still arriving). */
