@@ -1,12 +1,11 @@
 // Which reads of the API a round of the observer makes for a mode (issue #36 item 7: the observer's share
 // of the engine's requests). Its events come every round. A mode's /status is read when its events did
 // not move in the last round (an end with no terminal event, or a stall, shows there; at most once a
-// second), and otherwise at
-// most every STATUS_EVERY_MS: while events flow, a terminal event is what ends a mode (observe.ts
-// finalState), and a status read then only refreshes the current step shown. A child's /status (read for
-// an end it wrote no event for: episodes.ts) is asked only of a child quiet for CHILD_QUIET_MS (one still
-// writing events has not ended), every third round, and every round while an end it said waits for the
-// second read that confirms it.
+// second), and otherwise at most every STATUS_EVERY_MS: while events flow, a terminal event is what ends
+// a mode (observe.ts finalState), and a status read then only refreshes the current step shown. A child's
+// /status (read for an end it wrote no event for: episodes.ts) is asked only of a child quiet for
+// CHILD_QUIET_MS (one still writing events has not ended), every third round, and every round while an
+// end it said waits for the second read that confirms it.
 //
 // What a /status read costs the engine bounds how often it is made (STATUS_SHARE). noetl 4.26.0's server
 // redacts the execution's variables for every /status answer (server/api/core/execution.py 340-341), and
@@ -14,9 +13,9 @@
 // direct_stress parent took 2.9 CPU-seconds of the server (a 134 KB answer), while reads made as a 12-item
 // 64 KB loop ran took 13-50 ms. At a run's end the plan reads every round (FINISH_POLL_MS) while events
 // stand still, and reads that timed out were retried. The server runs such a read at a full core, so a
-// read's wall time is taken as its cost (queueing behind the engine's own work counts too): after a read of L ms (L at least BUDGET_FLOOR_MS) the same execution is not read
-// again for L·(1/STATUS_SHARE − 1) ms, at most STATUS_HOLD_MAX_MS. A read that fails or times out costs
-// what it waited.
+// read's wall time is taken as its cost (queueing behind the engine's own work counts too): after a read
+// of L ms (L at least BUDGET_FLOOR_MS) the same execution is not read again for L·(1/STATUS_SHARE − 1) ms,
+// at most STATUS_HOLD_MAX_MS. A read that fails or times out costs what it waited.
 import type { Mode, NormalStatus } from '../model.js';
 
 export const STATUS_EVERY_MS = 15_000;
@@ -82,10 +81,10 @@ export class PollPlan {
       try {
         return await read(id);
       } finally {
-        const held = this.spent.get(id)?.held ?? false;
-        this.spent.set(id, { ms: this.now() - t, at: this.now(), held });
+        const at = this.now();
+        this.spent.set(id, { ms: at - t, at, held: this.spent.get(id)?.held ?? false });
         this.reads++;
-        this.readMs += this.now() - t;
+        this.readMs += at - t;
       }
     };
   }

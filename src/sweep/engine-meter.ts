@@ -5,17 +5,17 @@
 // same span (measured once, before the first run). Pods sampled every 2 s lose the span before a run's first
 // sample and the work after its last; at a few items a cell that hid the payload's growth under a "fixed"
 // part of about a CPU-second an item.
+import { sleep } from '../run/sleep.js';
 import type { PodsSource } from '../sources/pods.js';
 
 const ENGINE_ROLES = ['server', 'worker'];
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export interface MeterClock {
   now(): number;
   sleep(ms: number): Promise<void>;
 }
 
-const realClock: MeterClock = { now: () => Date.now(), sleep };
+const realClock: MeterClock = { now: () => Date.now(), sleep: (ms) => sleep(ms) };
 
 export interface EngineMeterOptions {
   /** How long the idle rate is read over before the first run. */
